@@ -1,0 +1,180 @@
+#include "app/cli.h"
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/application_context.h"
+#include "app/commands/commands.h"
+#include "app/commands/db_commands.h"
+#include "core/error.h"
+
+namespace sluice {
+namespace {
+
+constexpr const char* kExitCodes =
+    "Exit codes:\n"
+    "  0  success\n"
+    "  1  runtime failure (I/O, server, network); nothing was published\n"
+    "  2  usage or config error, or a file already loaded (use --replace)\n"
+    "  3  QC failed: nothing was loaded; the findings say file:line:column\n"
+    "\n"
+    "Environment: SLUICE_CONFIG (config file), SLUICE_PG_DIR (embedded PostgreSQL cluster dir),\n"
+    "XDG_CONFIG_HOME / XDG_DATA_HOME / XDG_STATE_HOME (where sluice keeps config, data, jobs and logs).";
+
+// Ctrl-C cancels the running operation cleanly (the transaction rolls back); a second one kills.
+std::atomic<Cancellation*> g_cancellation{nullptr};
+
+extern "C" void on_signal(int sig) {
+  if (Cancellation* c = g_cancellation.load()) c->cancel();
+  std::signal(sig, SIG_DFL);
+}
+
+ProgressMode progress_mode(const std::string& s) {
+  if (s == "bar") return ProgressMode::bar;
+  if (s == "json") return ProgressMode::json;
+  if (s == "none") return ProgressMode::none;
+  return ProgressMode::auto_detect;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"sluice: load, check and manage large monthly TSV/CSV files in PostgreSQL and Snowflake.\n"
+               "Run `sluice demo` for a first look; `sluice <command> --help` for each command.",
+               "sluice"};
+  app.footer(kExitCodes);
+  app.set_version_flag("--version", "sluice 0.1.0");
+  app.require_subcommand(0, 1);
+
+  GlobalOptions g;
+  std::string progress = "auto";
+  app.add_flag("--batch", g.batch, "Never prompt (for scripts); the default when not on a terminal");
+  app.add_option("-c,--config", g.config_path, "Config file (default: $SLUICE_CONFIG, ./sluice.yaml, ./etc/sluice.yaml, "
+                                               "~/.config/sluice/config.yaml)");
+  app.add_option("--progress", progress, "Progress display: auto (bar on a terminal), bar, json (lines on stderr), none")
+      ->check(CLI::IsMember({"auto", "bar", "json", "none"}));
+  app.add_option("--log-level", g.log_level, "stderr log level (the log file always has debug)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.add_flag("-q,--quiet", g.quiet, "Only errors on stderr, no progress");
+
+  // load
+  LoadCommandOptions load;
+  std::string qc = "file";
+  auto* load_cmd = app.add_subcommand("load", "Load files into their tables: QC, COPY and history in one pass, all or nothing");
+  load_cmd->add_option("--month", load.request.month, "Month to load, YYYY-MM: every table whose file_pattern matches a file in --base-path");
+  load_cmd->add_option("--base-path", load.request.base_path, "Directory with the month's files (default: .)");
+  load_cmd->add_option("--files", load.request.files, "Comma-separated files to load, matched to tables by file_pattern")->delimiter(',');
+  load_cmd->add_option("--table", load.request.tables, "Only these tables (month mode), or the table for --files")->delimiter(',');
+  load_cmd->add_option("--qc", qc, "file: full file QC gates the load (default); none: structure checks only")
+      ->check(CLI::IsMember({"file", "none"}));
+  load_cmd->add_flag("--replace", load.request.replace, "Replace the rows of the file's date range (atomically)");
+  load_cmd->add_flag("--create", load.request.create, "Create a missing table from the config's columns");
+  std::size_t chunk_mb = 16;
+  load_cmd->add_option("--chunk-mb", chunk_mb, "Chunk size in MiB (default 16)")->check(CLI::Range(1, 1024));
+  load_cmd->add_option("--workers", load.request.pipeline.workers, "Scan threads (default: one per core)")->check(CLI::Range(0, 256));
+  load_cmd->add_flag("--json", load.json, "Print the summary as JSON");
+
+  // config
+  auto* config_cmd = app.add_subcommand("config", "Check or create a config file");
+  config_cmd->require_subcommand(1);
+  std::string validate_file, init_file = "etc/sluice.yaml";
+  bool init_force = false;
+  auto* validate_cmd = config_cmd->add_subcommand("validate", "Check a config file; errors name file:line:column");
+  validate_cmd->add_option("file", validate_file, "Config file")->required();
+  auto* init_cmd = config_cmd->add_subcommand("init", "Write a commented example config (default etc/sluice.yaml)");
+  init_cmd->add_option("file", init_file, "Where to write it");
+  init_cmd->add_flag("--force", init_force, "Overwrite an existing file");
+
+  // db
+  std::string db_action;
+  bool db_json = false;
+  auto* db_cmd = app.add_subcommand("db", "Manage the embedded PostgreSQL: start, stop, status, url");
+  db_cmd->add_option("action", db_action, "start | stop | status | url")->required()
+      ->check(CLI::IsMember({"start", "stop", "status", "url"}));
+  db_cmd->add_flag("--json", db_json, "Print status as JSON");
+
+  // demo
+  DemoOptions demo;
+  auto* demo_cmd = app.add_subcommand("demo", "Generate a realistic sample month, load it with file QC into the embedded PostgreSQL, show the result");
+  demo_cmd->add_option("--size-mb", demo.size_mb, "Size of the sample file in MB (default 300)")->check(CLI::Range(1, 1000000));
+  demo_cmd->add_option("--month", demo.month, "Month the sample covers (default 2024-01)");
+  demo_cmd->add_option("--dir", demo.dir, "Where to write the sample and its config (default: <data dir>/demo)");
+
+  // generate (tests, benchmarks)
+  GenerateOptions gen;
+  auto* gen_cmd = app.add_subcommand("generate", "Write a deterministic, realistic fact file (for tests and benchmarks)");
+  gen_cmd->add_option("--out", gen.out, "Output file")->required();
+  gen_cmd->add_option("--month", gen.month, "Month the rows cover (default 2024-01)");
+  gen_cmd->add_option("--rows", gen.rows, "Exactly this many rows");
+  gen_cmd->add_option("--size-mb", gen.size_mb, "About this many MB");
+  gen_cmd->add_option("--seed", gen.seed, "Random seed (default 42)");
+  gen_cmd->add_flag("--header", gen.header, "Write a header row");
+  gen_cmd->add_option("--skip-days", gen.skip_days, "Days of the month with no rows")->delimiter(',');
+  gen_cmd->add_option("--ragged-line", gen.ragged_line, "Make this line one field short");
+  gen_cmd->add_option("--bad-date-line", gen.bad_date_line, "Give this line an impossible date");
+  gen_cmd->add_option("--duplicate-line", gen.duplicate_line, "Repeat the previous line's key on this line");
+  gen_cmd->add_option("--config-out", gen.config_out, "Also write a config describing the file");
+  gen_cmd->add_option("--table", gen.table, "Table name for --config-out");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "error: %s\nHINT: Run `sluice --help` (or `sluice <command> --help`).\n", e.what());
+    return static_cast<int>(ExitCode::usage);
+  }
+
+  if (app.get_subcommands().empty()) {
+    std::cout << app.help();
+    return 0;
+  }
+
+  g.progress = progress_mode(progress);
+  try {
+    if (*config_cmd) {
+      if (*validate_cmd) return run_config_validate(validate_file);
+      return run_config_init(init_file, init_force);
+    }
+    if (*db_cmd) return run_db_command(db_action, db_json);
+
+    ApplicationContext ctx(g);
+    g_cancellation = &ctx.cancellation();
+    std::signal(SIGINT, on_signal);
+    std::signal(SIGTERM, on_signal);
+    ctx.log().debug("sluice {}", fmt::join(argv + 1, argv + argc, " "));
+    int rc = 0;
+    if (*load_cmd) {
+      load.request.qc = qc == "none" ? QcMode::none : QcMode::file;
+      load.request.pipeline.chunk_bytes = chunk_mb << 20;
+      rc = run_load_command(ctx, load);
+    } else if (*demo_cmd) {
+      rc = run_demo_command(ctx, demo);
+    } else if (*gen_cmd) {
+      rc = run_generate_command(ctx, gen);
+    }
+    g_cancellation = nullptr;
+    return rc;
+  } catch (const Error& e) {
+    g_cancellation = nullptr;
+    std::fprintf(stderr, "%s\n", e.report().c_str());
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    g_cancellation = nullptr;
+    std::fprintf(stderr, "error: %s\nHINT: This is a bug in sluice; the log in the state dir has details.\n", e.what());
+    return static_cast<int>(ExitCode::runtime);
+  }
+}
+
+}  // namespace sluice

@@ -1,0 +1,47 @@
+// The commands behind the command line, one function each. They print results to stdout, report
+// progress through the context, and return the process exit code (errors are thrown).
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "app/application_context.h"
+#include "operations/load_operation.h"
+
+namespace sluice {
+
+struct LoadCommandOptions {
+  LoadRequest request;
+  bool json = false;   // summary as JSON on stdout
+};
+int run_load_command(ApplicationContext& ctx, const LoadCommandOptions& options);
+
+struct DemoOptions {
+  std::uint64_t size_mb = 300;
+  std::string month = "2024-01";
+  std::filesystem::path dir;  // default: <data dir>/demo
+};
+int run_demo_command(ApplicationContext& ctx, const DemoOptions& options);
+
+struct GenerateOptions {
+  std::string month = "2024-01";
+  std::filesystem::path out;
+  std::uint64_t rows = 0;
+  std::uint64_t size_mb = 0;
+  std::uint64_t seed = 42;
+  bool header = false;
+  std::vector<int> skip_days;
+  std::uint64_t ragged_line = 0, bad_date_line = 0, duplicate_line = 0;
+  std::filesystem::path config_out;  // also write a config describing the file
+  std::string table = "FACT_LENDING_SAMPLE";
+};
+int run_generate_command(ApplicationContext& ctx, const GenerateOptions& options);
+
+int run_config_validate(const std::filesystem::path& file);
+int run_config_init(const std::filesystem::path& file, bool force);
+
+// YAML for a config whose target is the embedded server and whose only table is `table`.
+std::string embedded_config_yaml(const TableSpec& table);
+
+}  // namespace sluice

@@ -1,0 +1,46 @@
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "app/commands/commands.h"
+#include "app/config.h"
+
+namespace sluice {
+
+int run_config_validate(const std::filesystem::path& file) {
+  const Config c = load_config(file);
+  std::printf("%s: valid (%zu connection%s, %zu table%s, target %s)\n", file.c_str(), c.connections.size(),
+              c.connections.size() == 1 ? "" : "s", c.tables.size(), c.tables.size() == 1 ? "" : "s", c.target.c_str());
+  for (const auto& t : c.tables)
+    std::printf("  %-28s %-42s %zu columns%s\n", t.table.c_str(), t.file_pattern.c_str(), t.columns.size(),
+                t.date_column.empty() ? "" : fmt::format(", date {}", t.date_column).c_str());
+  return 0;
+}
+
+int run_config_init(const std::filesystem::path& file, bool force) {
+  write_example_config(file, force);
+  std::printf("wrote %s\nEdit it, then check it with: sluice config validate %s\n", file.c_str(), file.c_str());
+  return 0;
+}
+
+std::string embedded_config_yaml(const TableSpec& t) {
+  std::string y = "# Written by sluice: the embedded PostgreSQL and one table.\n"
+                  "target: local\n"
+                  "connections:\n"
+                  "  local: { type: postgres, embedded: true }\n"
+                  "tables:\n";
+  y += fmt::format("  - table: {}\n    file_pattern: \"{}\"\n    format: {}\n    header: {}\n", t.table, t.file_pattern,
+                   t.format == FileFormat::csv ? "csv" : "tsv", t.header ? "true" : "false");
+  if (!t.date_column.empty()) y += fmt::format("    date_column: {}\n", t.date_column);
+  y += "    columns:\n";
+  for (const auto& c : t.columns)
+    y += fmt::format("      - {{ name: {}, type: \"{}\"{} }}\n", c.name, to_string(c.type), c.required ? ", required: true" : "");
+  if (!t.duplicate_key.empty()) {
+    y += "    duplicate_key: [";
+    for (std::size_t i = 0; i < t.duplicate_key.size(); ++i) y += (i ? ", " : "") + t.duplicate_key[i];
+    y += "]\n";
+  }
+  return y;
+}
+
+}  // namespace sluice

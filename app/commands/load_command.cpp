@@ -1,0 +1,26 @@
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/commands/commands.h"
+#include "app/job_log_adapter.h"
+#include "app/load_report.h"
+
+namespace sluice {
+
+int run_load_command(ApplicationContext& ctx, const LoadCommandOptions& options) {
+  const Config& config = ctx.config();
+  JobStoreLog jobs(ctx.jobs());
+  LoadOperation op(config, [&](const ConnectionSpec& c) { return ctx.postgres_conninfo(c); }, jobs, ctx.progress(),
+                   ctx.cancellation());
+  const LoadSummary summary = op.run(options.request);
+  const std::string text = render_load_text(summary);
+  ctx.log().info("load job {}: {}", summary.job_id, summary.committed ? "committed" : "nothing loaded");
+  ctx.log().debug("{}", text);
+  if (options.json) std::printf("%s\n", render_load_json(summary).dump(2).c_str());
+  else std::fputs(text.c_str(), stdout);
+  return static_cast<int>(summary.exit_code());
+}
+
+}  // namespace sluice

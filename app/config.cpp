@@ -1,0 +1,835 @@
+#include "app/config.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include "core/error.h"
+
+namespace sluice {
+namespace {
+
+using KeyList = std::vector<std::string_view>;
+
+constexpr std::string_view kSecretKeys[] = {"password",   "token",      "secret",
+                                            "private_key", "passphrase", "aws_secret_access_key"};
+
+constexpr std::string_view kSecretHint =
+    "Keep secrets out of the config file: libpq reads PostgreSQL passwords from ~/.pgpass or the "
+    "PGPASSWORD environment variable itself; Snowflake signs in with a key file "
+    "(auth: private_key_file) whose passphrase stays in the environment variable named by "
+    "passphrase_env.";
+
+constexpr std::string_view kEmptyValueHint =
+    "Give it a value or remove the key. (Unquoted null and ~ mean \"no value\" in YAML; quote them "
+    "to mean the text.)";
+
+constexpr std::string_view kFilePatternHint =
+    "file_pattern may contain one placeholder: {month} (matches YYYY-MM) or {date_range} (matches "
+    "YYYYMMDD-YYYYMMDD).";
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) { return lower(a) == lower(b); }
+
+bool starts_with_nocase(std::string_view s, std::string_view prefix) {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+// Optimal string alignment distance, case-insensitive, so "dns" is one edit from "dsn".
+size_t edit_distance(std::string_view a0, std::string_view b0) {
+  const std::string a = lower(a0), b = lower(b0);
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1,
+                          d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+bool is_secret_key(std::string_view key) {
+  return std::any_of(std::begin(kSecretKeys), std::end(kSecretKeys),
+                     [&](std::string_view s) { return iequals(key, s); });
+}
+
+bool is_env_name(std::string_view s) {
+  if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+// The whole value is one ${NAME}: the secret itself lives in the environment.
+bool is_env_reference(std::string_view s) {
+  return s.size() > 3 && s.starts_with("${") && s.ends_with("}") &&
+         is_env_name(s.substr(2, s.size() - 3));
+}
+
+// password= or sslpassword= in keyword/value form (also as URI query parameters), or
+// user:password@ in a URI.
+bool dsn_has_password(std::string_view dsn) {
+  const std::string s = lower(dsn);
+  for (size_t at = s.find("password"); at != std::string::npos; at = s.find("password", at + 1)) {
+    const size_t start = at >= 3 && s.compare(at - 3, 3, "ssl") == 0 ? at - 3 : at;
+    if (start > 0 && !std::isspace(static_cast<unsigned char>(s[start - 1])) &&
+        s[start - 1] != '?' && s[start - 1] != '&')
+      continue;
+    const size_t next = s.find_first_not_of(" \t", at + 8);
+    if (next != std::string::npos && s[next] == '=') return true;
+  }
+  for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+    if (!s.starts_with(scheme)) continue;
+    const std::string_view rest = std::string_view(s).substr(scheme.size());
+    const std::string_view authority = rest.substr(0, rest.find_first_of("/?"));
+    const size_t at = authority.rfind('@');
+    return at != std::string_view::npos && authority.substr(0, at).find(':') != std::string_view::npos;
+  }
+  return false;
+}
+
+bool is_loopback_ipv4(std::string_view host) {
+  int parts = 0;
+  while (!host.empty()) {
+    const size_t dot = host.find('.');
+    const std::string_view part = host.substr(0, dot);
+    if (part.empty() || part.size() > 3 ||
+        !std::all_of(part.begin(), part.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+      return false;
+    const int value = std::stoi(std::string(part));
+    if (value > 255 || (parts == 0 && value != 127)) return false;
+    ++parts;
+    if (dot == std::string_view::npos) break;
+    host.remove_prefix(dot + 1);
+    if (host.empty()) return false;
+  }
+  return parts == 4;
+}
+
+// Plain http would send the key-pair JWT in clear text, so it is only for local test servers.
+bool is_allowed_endpoint(std::string_view url0) {
+  const std::string url = lower(url0);
+  if (url.starts_with("https://")) return url.size() > 8;
+  if (!url.starts_with("http://")) return false;
+  const std::string_view rest = std::string_view(url).substr(7);
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.find('@') != std::string_view::npos) return false;  // user@ hides the real host
+  std::string_view host = authority;
+  if (authority.starts_with('[')) {
+    host = authority.substr(0, authority.find(']') + 1);
+  } else {
+    host = authority.substr(0, authority.find(':'));
+  }
+  return host == "localhost" || host == "[::1]" || is_loopback_ipv4(host);
+}
+
+std::string expand_home(const std::string& path) {
+  if (path != "~" && !path.starts_with("~/")) return path;
+  const char* home = std::getenv("HOME");
+  if (!home || !*home) return {};
+  return std::string(home) + path.substr(1);
+}
+
+// Every reader of the YAML tree needs the file name for its messages.
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  SourcePosition position(const YAML::Mark& mark) const {
+    return SourcePosition{file_, mark.line + 1, mark.column + 1};
+  }
+  SourcePosition position(const YAML::Node& node) const { return position(node.Mark()); }
+  std::string at(const YAML::Node& node) const { return position(node).str(); }
+
+  [[noreturn]] void fail(const YAML::Node& where, std::string primary, std::string_view hint) const {
+    throw usage_error(std::move(primary), at(where), std::string(hint));
+  }
+
+  // Expands ${NAME} from the environment; $${ is a literal ${. `key` is named in messages.
+  std::string expand(const YAML::Node& value, std::string_view key) const {
+    const std::string& s = value.Scalar();
+    std::string out;
+    for (size_t i = 0; i < s.size();) {
+      if (s.compare(i, 3, "$${") == 0) {
+        out += "${";
+        i += 3;
+        continue;
+      }
+      if (s.compare(i, 2, "${") != 0) {
+        out += s[i++];
+        continue;
+      }
+      const size_t close = s.find('}', i + 2);
+      const std::string name =
+          s.substr(i + 2, close == std::string::npos ? std::string::npos : close - i - 2);
+      if (close == std::string::npos || !is_env_name(name))
+        fail(value, fmt::format("malformed environment variable reference in \"{}\"", key),
+             "Write ${NAME}, NAME being letters, digits and _; write $${ for a literal ${.");
+      const char* env = std::getenv(name.c_str());
+      if (!env)
+        fail(value, fmt::format("environment variable \"{}\" is not set (used by \"{}\")", name, key),
+             fmt::format("Export it before running sluice (export {}=...), or write $${{ for a "
+                         "literal ${{.", name));
+      out += env;
+      i = close + 1;
+    }
+    return out;
+  }
+
+ private:
+  std::string file_;
+};
+
+// Runs before every other check, so a secret is reported as such (never as an unknown key) and no
+// later message can quote it. Messages here name the key, never the value.
+void reject_literal_secrets(const Reader& r, const YAML::Node& node, int depth = 0) {
+  // yaml-cpp turns a self-referencing alias (a: &x [*x]) into a cycle; no config nests this deep.
+  if (depth > 32)
+    r.fail(node, "the config nests too deeply", "Check for an alias (*name) that refers to itself.");
+  if (node.IsSequence())
+    for (const auto& item : node) reject_literal_secrets(r, item, depth + 1);
+  if (!node.IsMap()) return;
+  for (const auto& kv : node) {
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+    if (kv.second.IsScalar()) {
+      if (is_secret_key(key) && !is_env_reference(kv.second.Scalar()))
+        r.fail(kv.first, fmt::format("key \"{}\" holds a literal secret", key), kSecretHint);
+      // Even password=${VAR} is refused: libpq would take PGPASSWORD itself, and an expanded dsn
+      // ends up in logs and error messages.
+      if (iequals(key, "dsn") && dsn_has_password(kv.second.Scalar()))
+        r.fail(kv.first, "key \"dsn\" contains a password",
+               "libpq reads the password from PGPASSWORD or ~/.pgpass itself: remove it from the "
+               "dsn (a ${VAR} there is refused too).");
+    }
+    reject_literal_secrets(r, kv.second, depth + 1);
+  }
+}
+
+// A YAML mapping whose keys were checked against the ones its context accepts. Values are read
+// through it so each error names the key and points at the value (or at the mapping if missing).
+class Mapping {
+ public:
+  // `context` completes messages such as: unknown key "x" <context>, e.g. "in table entry".
+  Mapping(const Reader& reader, const YAML::Node& node, std::string context, KeyList accepted)
+      : reader_(reader), node_(node), context_(std::move(context)) {
+    for (const auto& kv : node) {
+      if (!kv.first.IsScalar())
+        reader_.fail(kv.first, fmt::format("a key {} is not a name", context_),
+                     "Keys are plain names such as table: or columns:.");
+      const std::string& key = kv.first.Scalar();
+      if (std::find(accepted.begin(), accepted.end(), key) == accepted.end())
+        reader_.fail(kv.first, fmt::format("unknown key \"{}\" {}", key, context_),
+                     unknown_key_hint(key, accepted));
+      if (const Entry* first = find(key))
+        reader_.fail(kv.first, fmt::format("duplicate key \"{}\" {}", key, context_),
+                     fmt::format("It is already set at {}; keep one of them.", reader_.at(first->key)));
+      entries_.push_back({key, kv.first, kv.second});
+    }
+  }
+
+  bool has(std::string_view key) const { return find(key) != nullptr; }
+
+  // A single value with ${VAR} expanded; nullopt when the key is absent. Empty values are errors.
+  std::optional<std::string> text(std::string_view key) const {
+    std::optional<std::string> value = text_or_empty(key);
+    if (value && value->empty())
+      fail_value(key, fmt::format("key \"{}\" is empty", key), kEmptyValueHint);
+    return value;
+  }
+
+  std::optional<std::string> text_or_empty(std::string_view key) const {
+    const Entry* e = find(key);
+    if (!e) return std::nullopt;
+    if (e->value.IsNull()) fail_value(key, fmt::format("key \"{}\" has no value", key), kEmptyValueHint);
+    if (!e->value.IsScalar())
+      fail_value(key, fmt::format("key \"{}\" must be a single value, not a {}", key, kind(e->value)),
+                 "Write it as  key: value.");
+    return reader_.expand(e->value, key);
+  }
+
+  // `expected` shows how to write it, e.g. "file_pattern: \"sales_{month}.tsv\"".
+  std::string required_text(std::string_view key, std::string_view expected) const {
+    if (!has(key)) fail_missing(key, expected);
+    return *text(key);
+  }
+
+  std::optional<bool> flag(std::string_view key) const {
+    const std::optional<std::string> value = text(key);
+    if (!value) return std::nullopt;
+    const std::string v = lower(*value);
+    if (v == "true" || v == "yes" || v == "on") return true;
+    if (v == "false" || v == "no" || v == "off") return false;
+    fail_value(key, fmt::format("key \"{}\" must be true or false, not \"{}\"", key, *value),
+               "Write true or false.");
+  }
+
+  // The value when it is a mapping / a list; nullptr when absent, or when written empty and
+  // empty_ok. Any other shape is an error.
+  const YAML::Node* mapping(std::string_view key, bool empty_ok = false) const {
+    return nested(key, YAML::NodeType::Map, empty_ok);
+  }
+  const YAML::Node* list(std::string_view key, bool empty_ok = false) const {
+    return nested(key, YAML::NodeType::Sequence, empty_ok);
+  }
+
+  [[noreturn]] void fail_value(std::string_view key, std::string primary, std::string_view hint) const {
+    const Entry* e = find(key);
+    // yaml-cpp puts an empty value's mark on the next line; the key is where the reader looks.
+    reader_.fail(e->value.IsNull() ? e->key : e->value, std::move(primary), hint);
+  }
+
+  [[noreturn]] void fail_missing(std::string_view key, std::string_view expected) const {
+    reader_.fail(node_, fmt::format("missing key \"{}\" {}", key, context_),
+                 fmt::format("Expected {}", expected));
+  }
+
+ private:
+  struct Entry {
+    std::string name;
+    YAML::Node key;
+    YAML::Node value;
+  };
+
+  const Entry* find(std::string_view key) const {
+    for (const auto& e : entries_)
+      if (e.name == key) return &e;
+    return nullptr;
+  }
+
+  static const char* kind(const YAML::Node& node) {
+    if (node.IsMap()) return "mapping";
+    if (node.IsSequence()) return "list";
+    return "single value";
+  }
+
+  const YAML::Node* nested(std::string_view key, YAML::NodeType::value type, bool empty_ok) const {
+    const Entry* e = find(key);
+    if (!e) return nullptr;
+    if (e->value.IsNull()) {
+      if (empty_ok) return nullptr;
+      fail_value(key, fmt::format("key \"{}\" has no value", key), kEmptyValueHint);
+    }
+    if (e->value.Type() != type) {
+      const bool want_map = type == YAML::NodeType::Map;
+      fail_value(key, fmt::format("key \"{}\" must be a {}, not a {}", key,
+                                  want_map ? "mapping" : "list", kind(e->value)),
+                 want_map ? "Indent its keys under it, or write { key: value, ... }."
+                          : "Write one \"- item\" per line under it, or [a, b, ...].");
+    }
+    return &e->value;
+  }
+
+  static std::string unknown_key_hint(std::string_view key, const KeyList& accepted) {
+    if (is_secret_key(key)) return std::string(kSecretHint);
+    std::string_view best;
+    size_t best_distance = std::string::npos;
+    for (std::string_view candidate : accepted) {
+      const size_t d = edit_distance(key, candidate);
+      if (d < best_distance) best = candidate, best_distance = d;
+    }
+    if (best_distance <= (key.size() <= 4 ? 1u : 2u)) return fmt::format("did you mean \"{}\"?", best);
+    std::vector<std::string> names(accepted.begin(), accepted.end());
+    return "accepted keys: " + join(names);
+  }
+
+  const Reader& reader_;
+  YAML::Node node_;
+  std::string context_;
+  std::vector<Entry> entries_;
+};
+
+std::vector<std::string> connection_names(const std::map<std::string, ConnectionSpec>& connections) {
+  std::vector<std::string> names;
+  for (const auto& [name, spec] : connections) names.push_back(name);
+  return names;
+}
+
+PostgresConnection parse_postgres(const Reader& r, const std::string& name, const YAML::Node& node) {
+  const Mapping m(r, node, fmt::format("in postgres connection \"{}\"", name),
+                  {"type", "embedded", "dsn", "schema"});
+  PostgresConnection pg;
+  pg.embedded = m.flag("embedded").value_or(false);
+  if (pg.embedded && m.has("dsn"))
+    m.fail_value("dsn", fmt::format("postgres connection \"{}\" sets both embedded: true and dsn", name),
+                 "Use embedded: true for the server sluice runs itself, or a dsn for an existing "
+                 "server, not both.");
+  if (!pg.embedded && !m.has("dsn"))
+    m.fail_missing("dsn", "embedded: true (the server sluice runs itself) or dsn: \"host=... "
+                          "dbname=... user=...\" (an existing server).");
+  pg.dsn = m.text("dsn").value_or("");
+  pg.schema = m.text("schema").value_or(pg.schema);
+  return pg;
+}
+
+SnowflakeAuth parse_snowflake_auth(const Reader& r, const std::string& name, const YAML::Node& node) {
+  const Mapping m(r, node, fmt::format("in auth of snowflake connection \"{}\"", name),
+                  {"method", "private_key_file", "passphrase_env"});
+  SnowflakeAuth auth;
+  auth.method = m.required_text("method", "method: keypair");
+  if (auth.method != "keypair")
+    m.fail_value("method", fmt::format("unsupported auth method \"{}\"", auth.method),
+                 "Only method: keypair is supported: a private key file, its passphrase (if any) "
+                 "in the environment variable named by passphrase_env.");
+  auth.private_key_file =
+      m.required_text("private_key_file", "private_key_file: ~/.snowflake/loader.p8");
+  if (std::string expanded = expand_home(auth.private_key_file); !expanded.empty())
+    auth.private_key_file = std::move(expanded);
+  else
+    m.fail_value("private_key_file", "cannot expand ~ in private_key_file: HOME is not set",
+                 "Set HOME, or write the full path.");
+  if (auto env = m.text("passphrase_env")) {
+    // Not echoed: a passphrase written here by mistake must not reach the terminal or a log.
+    if (!is_env_name(*env))
+      m.fail_value("passphrase_env", "passphrase_env must be the name of an environment variable",
+                   "Write the variable's name, e.g. passphrase_env: SNOWFLAKE_KEY_PASSPHRASE, and "
+                   "export the passphrase in it.");
+    auth.passphrase_env = *env;
+  }
+  return auth;
+}
+
+SnowflakeStage parse_snowflake_stage(const Reader& r, const std::string& name, const YAML::Node& node) {
+  const Mapping m(r, node, fmt::format("in stage of snowflake connection \"{}\"", name),
+                  {"name", "url", "region"});
+  SnowflakeStage stage;
+  stage.name = m.text("name").value_or("");
+  stage.url = m.required_text("url", "url: \"s3://bucket/prefix/\"");
+  if (!starts_with_nocase(stage.url, "s3://") || stage.url.size() <= 5)
+    m.fail_value("url", "stage url must start with s3://",
+                 "Write the S3 location files are staged in, e.g. url: \"s3://my-bucket/sluice/\".");
+  stage.region = m.text("region").value_or("");
+  return stage;
+}
+
+SnowflakeConnection parse_snowflake(const Reader& r, const std::string& name, const YAML::Node& node) {
+  const Mapping m(r, node, fmt::format("in snowflake connection \"{}\"", name),
+                  {"type", "account", "user", "auth", "warehouse", "database", "schema", "role",
+                   "stage", "endpoint"});
+  SnowflakeConnection sf;
+  sf.account = m.required_text("account", "account: myorg-myaccount (your account identifier)");
+  sf.user = m.required_text("user", "user: LOADER");
+  const YAML::Node* auth = m.mapping("auth");
+  if (!auth)
+    m.fail_missing("auth", "auth: { method: keypair, private_key_file: ~/.snowflake/loader.p8 }");
+  sf.auth = parse_snowflake_auth(r, name, *auth);
+  sf.warehouse = m.required_text("warehouse", "warehouse: LOAD_WH");
+  sf.database = m.required_text("database", "database: ANALYTICS");
+  sf.schema = m.text("schema").value_or(sf.schema);
+  sf.role = m.text("role").value_or("");
+  if (const YAML::Node* stage = m.mapping("stage")) sf.stage = parse_snowflake_stage(r, name, *stage);
+  if (auto endpoint = m.text("endpoint")) {
+    if (!is_allowed_endpoint(*endpoint))
+      m.fail_value("endpoint", "endpoint must be an https:// URL (http:// only to a loopback host)",
+                   "Write https://..., or http://localhost:PORT, http://127.0.0.1:PORT or "
+                   "http://[::1]:PORT for a local test server.");
+    sf.endpoint = *endpoint;
+  }
+  return sf;
+}
+
+ConnectionSpec parse_connection(const Reader& r, const std::string& name, const YAML::Node& key,
+                                const YAML::Node& node) {
+  constexpr std::string_view kExample = "e.g.  local: { type: postgres, embedded: true }";
+  if (node.IsNull()) r.fail(key, fmt::format("connection \"{}\" is empty", name), kExample);
+  if (!node.IsMap()) r.fail(node, fmt::format("connection \"{}\" must be a mapping", name), kExample);
+
+  ConnectionSpec c;
+  c.name = name;
+  c.position = r.position(node);
+  // The accepted keys depend on the type, so it is read before the keys are checked.
+  const YAML::Node type = node["type"];
+  if (!type.IsDefined())
+    r.fail(node, fmt::format("missing key \"type\" in connection \"{}\"", name),
+           "Expected type: postgres or type: snowflake");
+  const std::string type_name = type.IsScalar() ? r.expand(type, "type") : std::string();
+  if (type_name == "postgres") {
+    c.type = ConnectionType::postgres;
+    c.postgres = parse_postgres(r, name, node);
+  } else if (type_name == "snowflake") {
+    c.type = ConnectionType::snowflake;
+    c.snowflake = parse_snowflake(r, name, node);
+  } else {
+    r.fail(type.IsNull() ? key : type,
+           fmt::format("unknown connection type \"{}\" in connection \"{}\"", type_name, name),
+           "Expected type: postgres or type: snowflake");
+  }
+  return c;
+}
+
+void check_file_pattern(const Mapping& m, const std::string& pattern) {
+  int placeholders = 0;
+  for (size_t open = pattern.find('{'); open != std::string::npos; open = pattern.find('{', open + 1)) {
+    const size_t close = pattern.find('}', open);
+    if (close == std::string::npos)
+      m.fail_value("file_pattern", "unclosed \"{\" in file_pattern", kFilePatternHint);
+    const std::string name = pattern.substr(open + 1, close - open - 1);
+    if (name != "month" && name != "date_range")
+      m.fail_value("file_pattern", fmt::format("unknown placeholder \"{{{}}}\" in file_pattern", name),
+                   kFilePatternHint);
+    if (++placeholders > 1)
+      m.fail_value("file_pattern", "file_pattern has more than one placeholder", kFilePatternHint);
+  }
+}
+
+void check_date_format(const Mapping& m, const std::string& format) {
+  constexpr std::string_view kHint =
+      "date_format takes %Y, %m and %d (once each) and literal characters, e.g. \"%Y%m%d\" or "
+      "\"%d/%m/%Y\"; leave it out to detect YYYY-MM-DD, YYYYMMDD and MM/DD/YYYY.";
+  int year = 0, month = 0, day = 0;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%') continue;
+    const char directive = i + 1 < format.size() ? format[++i] : '\0';
+    switch (directive) {
+      case 'Y': ++year; break;
+      case 'm': ++month; break;
+      case 'd': ++day; break;
+      case '%': break;
+      default:
+        m.fail_value("date_format",
+                     fmt::format("unsupported directive \"%{}\" in date_format",
+                                 directive ? std::string(1, directive) : std::string()),
+                     kHint);
+    }
+  }
+  if (year != 1 || month != 1 || day != 1)
+    m.fail_value("date_format", "date_format must contain %Y, %m and %d once each", kHint);
+}
+
+// Accepts the two characters \t (as written in single quotes) as a tab.
+char single_character(const Mapping& m, std::string_view key) {
+  const std::string value = *m.text(key);
+  const char c = value == "\\t" ? '\t' : value.size() == 1 ? value[0] : '\0';
+  if (c == '\0' || c == '\n' || c == '\r')
+    m.fail_value(key, fmt::format("{} must be one character (not a line break)", key),
+                 fmt::format("e.g. {}: \"\\t\" (tab), \",\" or \"|\"", key));
+  return c;
+}
+
+ColumnSpec parse_column(const Reader& r, const YAML::Node& node) {
+  if (!node.IsMap())
+    r.fail(node, "a column entry must be a mapping",
+           "e.g.  - { name: AMOUNT, type: \"numeric(12,2)\", required: true }");
+  const Mapping m(r, node, "in column entry", {"name", "type", "required"});
+  ColumnSpec c;
+  c.name = m.required_text("name", "name: COLUMN_NAME");
+  const std::string type = m.required_text("type", fmt::format("type: one of {}", kColumnTypeList));
+  const std::optional<ColumnType> parsed = parse_column_type(type);
+  if (!parsed)
+    m.fail_value("type", fmt::format("unknown type \"{}\" for column \"{}\"", type, c.name),
+                 fmt::format("accepted types: {}", kColumnTypeList));
+  c.type = *parsed;
+  c.required = m.flag("required").value_or(false);
+  return c;
+}
+
+std::string column_list(const TableSpec& t) {
+  std::vector<std::string> names;
+  for (const auto& c : t.columns) names.push_back(c.name);
+  return "columns: " + join(names);
+}
+
+TableSpec parse_table(const Reader& r, const YAML::Node& node,
+                      const std::map<std::string, ConnectionSpec>& connections) {
+  if (!node.IsMap())
+    r.fail(node, "a table entry must be a mapping",
+           "e.g.  - { table: SALES, file_pattern: \"sales_{month}.tsv\", columns: [...] }");
+  const Mapping m(r, node, "in table entry",
+                  {"table", "connection", "file_pattern", "format", "header", "delimiter", "quote",
+                   "null_marker", "date_column", "date_format", "columns", "duplicate_key"});
+  TableSpec t;
+  t.position = r.position(node);
+  t.table = m.required_text("table", "table: NAME (the table to load into)");
+
+  if (auto connection = m.text("connection")) {
+    if (!connections.contains(*connection))
+      m.fail_value("connection", fmt::format("connection \"{}\" is not defined", *connection),
+                   fmt::format("Defined connections: {}", join(connection_names(connections))));
+    t.connection = *connection;
+  }
+
+  t.file_pattern = m.required_text("file_pattern", "file_pattern: \"sales_{month}.tsv\"");
+  check_file_pattern(m, t.file_pattern);
+
+  if (auto format = m.text("format")) {
+    if (*format == "tsv") t.format = FileFormat::tsv;
+    else if (*format == "csv") t.format = FileFormat::csv;
+    else if (*format == "auto") t.format = FileFormat::auto_detect;
+    else m.fail_value("format", fmt::format("unknown format \"{}\"", *format), "Expected tsv, csv or auto");
+  }
+  t.header = m.flag("header").value_or(false);
+  t.delimiter = t.format == FileFormat::csv ? ',' : '\t';
+  if (m.has("delimiter")) t.delimiter = single_character(m, "delimiter");
+  if (m.has("quote")) {
+    if (t.format == FileFormat::tsv)
+      m.fail_value("quote", "quote applies only to csv files",
+                   "TSV has no quoting: remove quote, or set format: csv (or auto).");
+    t.quote = single_character(m, "quote");
+    if (t.quote == t.delimiter)
+      m.fail_value("quote", "quote and delimiter are the same character", "Use different characters.");
+  }
+  t.null_marker = m.text_or_empty("null_marker").value_or("");
+
+  const YAML::Node* columns = m.list("columns");
+  if (!columns) m.fail_missing("columns", "columns: a list of { name: ..., type: ... }");
+  if (columns->size() == 0)
+    m.fail_value("columns", fmt::format("table \"{}\" has no columns", t.table),
+                 "List them in file order: - { name: ..., type: ... }");
+  for (const auto& entry : *columns) {
+    ColumnSpec column = parse_column(r, entry);
+    if (const int first = t.column_index(column.name); first >= 0)
+      r.fail(entry, fmt::format("column \"{}\" appears twice in table \"{}\"", column.name, t.table),
+             "Column names are compared case-insensitively; rename or remove one.");
+    t.columns.push_back(std::move(column));
+  }
+
+  // Stored with the column's own spelling so later layers compare names exactly.
+  if (auto date_column = m.text("date_column")) {
+    const int index = t.column_index(*date_column);
+    if (index < 0)
+      m.fail_value("date_column", fmt::format("date_column \"{}\" is not a column of table \"{}\"",
+                                              *date_column, t.table),
+                   column_list(t));
+    t.date_column = t.columns[index].name;
+  }
+  if (auto date_format = m.text("date_format")) {
+    if (t.date_column.empty())
+      m.fail_value("date_format", "date_format without date_column",
+                   "Set date_column: to the column it describes, or remove date_format.");
+    check_date_format(m, *date_format);
+    t.date_format = *date_format;
+  }
+  if (const YAML::Node* key = m.list("duplicate_key", /*empty_ok=*/true)) {
+    for (const auto& item : *key) {
+      if (!item.IsScalar())
+        r.fail(item, "duplicate_key entries must be column names", "e.g. duplicate_key: [DAY, ID]");
+      const std::string name = r.expand(item, "duplicate_key");
+      const int index = t.column_index(name);
+      if (index < 0)
+        r.fail(item, fmt::format("duplicate_key column \"{}\" is not a column of table \"{}\"", name,
+                                 t.table),
+               column_list(t));
+      t.duplicate_key.push_back(t.columns[index].name);
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+Config parse_config(const std::string& yaml_text, const std::string& path_for_messages) {
+  const Reader r(path_for_messages);
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    throw usage_error(fmt::format("invalid YAML: {}", e.msg), r.position(e.mark).str(),
+                      "Check the indentation (spaces, not tabs) and the quoting at that position.");
+  }
+  if (doc.IsNull()) doc = YAML::Node(YAML::NodeType::Map);  // empty file: all defaults
+  if (!doc.IsMap())
+    r.fail(doc, "the config must be a mapping with target, connections and tables",
+           "Start from the example: sluice config init");
+  reject_literal_secrets(r, doc);
+
+  const Mapping top(r, doc, "at the top level", {"target", "connections", "tables"});
+  Config config;
+  config.path = path_for_messages;
+
+  if (const YAML::Node* connections = top.mapping("connections", /*empty_ok=*/true)) {
+    for (const auto& kv : *connections) {
+      if (!kv.first.IsScalar() || kv.first.Scalar().empty())
+        r.fail(kv.first, "a connection name must be a non-empty name", "e.g.  prod_pg: { ... }");
+      const std::string& name = kv.first.Scalar();
+      if (config.connections.contains(name))
+        r.fail(kv.first, fmt::format("connection \"{}\" is defined twice", name),
+               fmt::format("It is already defined at {}; keep one of them.",
+                           config.connections[name].position.str()));
+      config.connections.emplace(name, parse_connection(r, name, kv.first, kv.second));
+    }
+  }
+
+  const std::optional<std::string> target = top.text("target");
+  if (config.connections.empty()) {
+    if (target)
+      top.fail_value("target", fmt::format("target \"{}\" is not a defined connection", *target),
+                     "No connections are defined: add it under connections:, or remove target: to "
+                     "use the embedded PostgreSQL.");
+    // No connections and no target: the embedded PostgreSQL, so a config may be just tables.
+    ConnectionSpec local;
+    local.name = "local";
+    local.postgres.embedded = true;
+    local.position = SourcePosition{path_for_messages, 0, 0};
+    config.connections.emplace("local", local);
+    config.target = "local";
+  } else if (target) {
+    if (!config.connections.contains(*target))
+      top.fail_value("target", fmt::format("target \"{}\" is not a defined connection", *target),
+                     fmt::format("Defined connections: {}", join(connection_names(config.connections))));
+    config.target = *target;
+  } else if (config.connections.size() == 1) {
+    config.target = config.connections.begin()->first;
+  } else {
+    r.fail(doc, "missing key \"target\" at the top level",
+           fmt::format("Several connections are defined; set target: to one of: {}",
+                       join(connection_names(config.connections))));
+  }
+
+  if (const YAML::Node* tables = top.list("tables", /*empty_ok=*/true)) {
+    for (const auto& entry : *tables) {
+      TableSpec table = parse_table(r, entry, config.connections);
+      if (const TableSpec* first = config.find_table(table.table))
+        r.fail(entry, fmt::format("table \"{}\" is listed twice", table.table),
+               fmt::format("It is already listed at {} (table names are compared "
+                           "case-insensitively); keep one entry.",
+                           first->position.str()));
+      config.tables.push_back(std::move(table));
+    }
+  }
+  return config;
+}
+
+Config load_config(const std::filesystem::path& path) {
+  const std::string name = path.string();
+  std::error_code ec;
+  const std::filesystem::file_status status = std::filesystem::status(path, ec);
+  if (status.type() == std::filesystem::file_type::not_found)
+    throw usage_error(fmt::format("config file {} does not exist", name), {},
+                      "Create one with `sluice config init`, or point --config (or SLUICE_CONFIG) "
+                      "at an existing file.");
+  if (std::filesystem::is_directory(status))
+    throw usage_error(fmt::format("config file {} is a directory", name), {},
+                      "Point --config at the config file itself.");
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw usage_error(fmt::format("cannot read config file {}", name), errno_text(errno),
+                      "Check the file's permissions.");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad())
+    throw usage_error(fmt::format("cannot read config file {}", name), errno_text(errno),
+                      "Check the file and the disk.");
+  return parse_config(text.str(), name);
+}
+
+// Kept identical to etc/sluice.example.yaml (a unit test compares them).
+std::string example_config_text() {
+  return R"yaml(# sluice configuration
+#
+# sluice reads the first of: --config, $SLUICE_CONFIG, ./sluice.yaml, ~/.config/sluice/config.yaml.
+# Lines such as "#key: value" (no space after the #) are optional settings: delete the # to use them.
+#
+# Any value may use an environment variable as ${NAME}; write $${ for a literal ${.
+# Secrets never go in this file: libpq reads PostgreSQL passwords from ~/.pgpass or PGPASSWORD, and
+# Snowflake signs in with a key file whose passphrase stays in an environment variable.
+
+# Where tables load unless they name their own connection.
+target: local
+
+connections:
+  # The PostgreSQL server sluice runs for you; nothing to set up.
+  local:
+    type: postgres
+    embedded: true
+
+  # An existing PostgreSQL server: a libpq connection string, without a password.
+  #prod_pg:
+  #  type: postgres
+  #  dsn: "host=db.internal dbname=analytics user=loader"
+  #  schema: public
+
+  # Snowflake with key-pair authentication; files are staged through S3. passphrase_env names the
+  # environment variable holding the passphrase of an encrypted key (the passphrase is not here).
+  #snow:
+  #  type: snowflake
+  #  account: myorg-myaccount
+  #  user: LOADER
+  #  auth:
+  #    method: keypair
+  #    private_key_file: ~/.snowflake/loader.p8
+  #    passphrase_env: SNOWFLAKE_KEY_PASSPHRASE
+  #  warehouse: LOAD_WH
+  #  database: ANALYTICS
+  #  schema: PUBLIC
+  #  role: LOADER
+  #  stage:
+  #    name: SLUICE_STAGE
+  #    url: "s3://my-bucket/sluice/"
+  #    region: us-east-1
+
+tables:
+  # One entry per warehouse table.
+  - table: FACT_LENDING
+    #connection: prod_pg          # default: target
+    # The pattern may hold one placeholder: {month} (YYYY-MM) or {date_range} (YYYYMMDD-YYYYMMDD).
+    file_pattern: "factLendingBenchmark_{date_range}.tsv"
+    format: tsv                   # tsv | csv | auto
+    header: false                 # true when the first line holds the column names
+    #delimiter: "\t"              # one character; default tab, or "," for csv
+    # For csv files, quote: '"' sets the quote character (default ").
+    null_marker: '\N'             # a field with exactly this text is NULL; an empty field always is
+    date_column: RECORDDATEID     # every value must be a valid date
+    date_format: "%Y%m%d"         # %Y %m %d and literal characters; default: detect
+    columns:
+      # Types: text, varchar(n), char(n), smallint, integer, bigint, numeric(p,s), real, double,
+      # boolean, date, timestamp, timestamptz. required: true makes an empty value a QC finding.
+      - { name: RECORDDATE,   type: date }
+      - { name: RECORDDATEID, type: integer }
+      - { name: ASSETID,      type: bigint, required: true }
+      - { name: LOANVALUE,    type: "numeric(20,2)" }
+    duplicate_key: [RECORDDATEID, ASSETID]   # two rows with the same values here are a QC finding
+)yaml";
+}
+
+void write_example_config(const std::filesystem::path& path, bool force) {
+  const std::string name = path.string();
+  if (path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec)
+      throw runtime_error(fmt::format("cannot create directory {}", path.parent_path().string()),
+                          ec.message(), "Check the permissions of its parent.");
+  }
+  // "x" (O_EXCL) so a file appearing between a check and the write is not clobbered either.
+  std::FILE* file = std::fopen(path.c_str(), force ? "w" : "wx");
+  if (!file) {
+    const int err = errno;
+    if (err == EEXIST)
+      throw usage_error(fmt::format("{} already exists", name), {},
+                        "Edit it, or pass --force to replace it with the example.");
+    throw runtime_error(fmt::format("cannot create {}", name), errno_text(err),
+                        "Check the directory's permissions.");
+  }
+  const std::string text = example_config_text();
+  const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  const int write_err = errno;
+  if (std::fclose(file) != 0 || !written)
+    throw runtime_error(fmt::format("cannot write {}", name), errno_text(written ? errno : write_err),
+                        "Check the free space and permissions.");
+}
+
+}  // namespace sluice

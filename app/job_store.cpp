@@ -1,0 +1,372 @@
+#include "app/job_store.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+#include <mutex>
+
+#include <fmt/format.h>
+#include <sqlite3.h>
+
+#include "core/error.h"
+
+namespace sluice {
+namespace {
+
+constexpr int kSchemaVersion = 1;
+
+// Version 1. Checksums are 64-bit hashes: SQLite integers are signed, so they are stored as their
+// two's-complement bit pattern and converted back on read.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE jobs (
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind         TEXT NOT NULL,
+  description  TEXT NOT NULL,
+  args_json    TEXT NOT NULL,
+  status       TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled')),
+  pid          INTEGER NOT NULL,
+  started_at   TEXT NOT NULL,
+  finished_at  TEXT NOT NULL DEFAULT '',
+  error        TEXT NOT NULL DEFAULT '',
+  summary_json TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX jobs_by_status ON jobs (status);
+CREATE TABLE chunks (
+  job_id      INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+  file        TEXT NOT NULL,
+  chunk_index INTEGER NOT NULL,
+  byte_offset INTEGER NOT NULL,
+  bytes       INTEGER NOT NULL,
+  row_count   INTEGER NOT NULL,
+  checksum    INTEGER NOT NULL,
+  destination TEXT NOT NULL,
+  status      TEXT NOT NULL,
+  PRIMARY KEY (job_id, file, chunk_index)
+) WITHOUT ROWID;
+)sql";
+
+std::string hint_for(int rc, const std::filesystem::path& path) {
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return "Another sluice process held the job store for more than 5 seconds; try again.";
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+      return fmt::format("Check that {} exists and is writable.", path.parent_path().string());
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+      return "Check free space and the health of the disk holding the state directory.";
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return "The file is not a usable job store: move it aside and sluice will start a new one "
+             "(only the job history is lost).";
+    default:
+      return {};
+  }
+}
+
+class Db {
+ public:
+  explicit Db(const std::filesystem::path& path) : path_(path) {
+    const int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    if (rc != SQLITE_OK) {
+      // sqlite3_open_v2 hands back a handle even on failure (for the message); it must be closed.
+      const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+      sqlite3_close_v2(db_);
+      db_ = nullptr;
+      fail_with("cannot open the job store", rc, message);
+    }
+    sqlite3_extended_result_codes(db_, 1);
+  }
+  ~Db() { sqlite3_close_v2(db_); }
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+
+  sqlite3* get() const { return db_; }
+
+  void exec(const char* sql, const char* what) const {
+    const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) fail(what, rc);
+  }
+
+  [[noreturn]] void fail(std::string_view what, int rc) const {
+    fail_with(what, rc, sqlite3_errmsg(db_));
+  }
+
+ private:
+  [[noreturn]] void fail_with(std::string_view what, int rc, const std::string& message) const {
+    throw runtime_error(std::string(what), fmt::format("{}: {}", path_.string(), message),
+                        hint_for(rc, path_));
+  }
+
+  std::filesystem::path path_;
+  sqlite3* db_ = nullptr;
+};
+
+class Statement {
+ public:
+  Statement(const Db& db, const char* sql, std::string_view what) : db_(db), what_(what) {
+    const int rc = sqlite3_prepare_v2(db.get(), sql, -1, &stmt_, nullptr);
+    if (rc != SQLITE_OK) db.fail(what_, rc);
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int index, std::int64_t value) {
+    check(sqlite3_bind_int64(stmt_, index, value));
+    return *this;
+  }
+  Statement& bind(int index, std::uint64_t value) { return bind(index, static_cast<std::int64_t>(value)); }
+  Statement& bind(int index, const std::string& value) {
+    check(sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT));
+    return *this;
+  }
+
+  // True while there is a row to read.
+  bool step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    db_.fail(what_, rc);
+  }
+  void run() {
+    while (step()) {
+    }
+  }
+
+  std::int64_t int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+  std::string text(int column) const {
+    const auto* p = sqlite3_column_text(stmt_, column);
+    return p ? std::string(reinterpret_cast<const char*>(p),
+                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
+             : std::string();
+  }
+
+ private:
+  void check(int rc) const {
+    if (rc != SQLITE_OK) db_.fail(what_, rc);
+  }
+
+  const Db& db_;
+  std::string_view what_;
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// Commits on commit(), rolls back when left early (an exception).
+class Transaction {
+ public:
+  Transaction(const Db& db, std::string_view what) : db_(db), what_(what) {
+    db_.exec("BEGIN IMMEDIATE", what_.c_str());
+  }
+  ~Transaction() {
+    if (open_) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  void commit() {
+    db_.exec("COMMIT", what_.c_str());
+    open_ = false;
+  }
+
+ private:
+  const Db& db_;
+  std::string what_;
+  bool open_ = true;
+};
+
+std::string utc_now() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+JobStatus parse_status(const std::string& s) {
+  if (s == "succeeded") return JobStatus::succeeded;
+  if (s == "failed") return JobStatus::failed;
+  if (s == "cancelled") return JobStatus::cancelled;
+  return JobStatus::running;
+}
+
+bool process_exists(int pid) {
+  if (pid <= 0) return false;
+  // EPERM: it exists but belongs to someone else.
+  return ::kill(pid, 0) == 0 || errno == EPERM;
+}
+
+constexpr const char* kJobColumns =
+    "id, kind, description, args_json, status, pid, started_at, finished_at, error, summary_json";
+
+JobRecord read_job(const Statement& s) {
+  JobRecord j;
+  j.id = s.int64(0);
+  j.kind = s.text(1);
+  j.description = s.text(2);
+  j.args_json = s.text(3);
+  j.status = parse_status(s.text(4));
+  j.pid = static_cast<int>(s.int64(5));
+  j.started_at = s.text(6);
+  j.finished_at = s.text(7);
+  j.error = s.text(8);
+  j.summary_json = s.text(9);
+  return j;
+}
+
+}  // namespace
+
+std::string_view to_string(JobStatus status) {
+  switch (status) {
+    case JobStatus::running: return "running";
+    case JobStatus::succeeded: return "succeeded";
+    case JobStatus::failed: return "failed";
+    case JobStatus::cancelled: return "cancelled";
+  }
+  return "running";
+}
+
+struct JobStore::Impl {
+  explicit Impl(const std::filesystem::path& p) : path(p), db(p) {}
+  std::filesystem::path path;
+  Db db;
+  // One connection serves every thread; statements are per call, so a mutex is all it needs.
+  mutable std::mutex mutex;
+};
+
+JobStore::JobStore(const std::filesystem::path& db_path) : impl_(std::make_unique<Impl>(db_path)) {
+  const Db& db = impl_->db;
+  sqlite3_busy_timeout(db.get(), 5000);
+  db.exec("PRAGMA foreign_keys = ON", "cannot configure the job store");
+  // Readers never block the writer and vice versa; the mode is stored in the file.
+  db.exec("PRAGMA journal_mode = WAL", "cannot configure the job store");
+
+  Transaction tx(db, "cannot set up the job store schema");
+  Statement version(db, "PRAGMA user_version", "cannot read the job store schema version");
+  const std::int64_t found = version.step() ? version.int64(0) : 0;
+  if (found > kSchemaVersion)
+    throw runtime_error("the job store was written by a newer sluice",
+                        fmt::format("{}: schema version {}, this sluice knows up to {}",
+                                    db_path.string(), found, kSchemaVersion),
+                        "Upgrade sluice, or set XDG_STATE_HOME to use another job store.");
+  if (found < 1) {
+    db.exec(kSchemaV1, "cannot create the job store schema");
+    db.exec("PRAGMA user_version = 1", "cannot create the job store schema");
+  }
+  // Later versions migrate here, one step at a time, inside the same transaction.
+  tx.commit();
+}
+
+JobStore::~JobStore() = default;
+
+const std::filesystem::path& JobStore::path() const { return impl_->path; }
+
+std::int64_t JobStore::begin_job(const std::string& kind, const std::string& description,
+                                 const std::string& args_json) {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db,
+              "INSERT INTO jobs (kind, description, args_json, status, pid, started_at) "
+              "VALUES (?, ?, ?, 'running', ?, ?)",
+              "cannot record the start of a job");
+  s.bind(1, kind).bind(2, description).bind(3, args_json);
+  s.bind(4, static_cast<std::int64_t>(::getpid())).bind(5, utc_now());
+  s.run();
+  return sqlite3_last_insert_rowid(impl_->db.get());
+}
+
+void JobStore::finish_job(std::int64_t id, JobStatus status, const std::string& summary_json,
+                          const std::string& error) {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db,
+              "UPDATE jobs SET status = ?, finished_at = ?, summary_json = ?, error = ? WHERE id = ?",
+              "cannot record the end of a job");
+  s.bind(1, std::string(to_string(status))).bind(2, utc_now()).bind(3, summary_json).bind(4, error);
+  s.bind(5, id);
+  s.run();
+}
+
+void JobStore::record_chunk(const ChunkRecord& c) {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db,
+              "INSERT OR REPLACE INTO chunks (job_id, file, chunk_index, byte_offset, bytes, row_count, "
+              "checksum, destination, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              "cannot record a chunk");
+  s.bind(1, c.job_id).bind(2, c.file).bind(3, c.chunk_index).bind(4, c.offset).bind(5, c.bytes);
+  s.bind(6, c.rows).bind(7, c.checksum).bind(8, c.destination).bind(9, c.status);
+  s.run();
+}
+
+std::optional<JobRecord> JobStore::job(std::int64_t id) const {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db, fmt::format("SELECT {} FROM jobs WHERE id = ?", kJobColumns).c_str(),
+              "cannot read a job");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_job(s);
+}
+
+std::vector<JobRecord> JobStore::recent_jobs(int limit) const {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db, fmt::format("SELECT {} FROM jobs ORDER BY id DESC LIMIT ?", kJobColumns).c_str(),
+              "cannot list jobs");
+  s.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<JobRecord> out;
+  while (s.step()) out.push_back(read_job(s));
+  return out;
+}
+
+std::vector<ChunkRecord> JobStore::chunks(std::int64_t job_id) const {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db,
+              "SELECT job_id, file, chunk_index, byte_offset, bytes, row_count, checksum, destination, "
+              "status FROM chunks WHERE job_id = ? ORDER BY file, chunk_index",
+              "cannot list the chunks of a job");
+  s.bind(1, job_id);
+  std::vector<ChunkRecord> out;
+  while (s.step()) {
+    ChunkRecord c;
+    c.job_id = s.int64(0);
+    c.file = s.text(1);
+    c.chunk_index = s.int64(2);
+    c.offset = static_cast<std::uint64_t>(s.int64(3));
+    c.bytes = static_cast<std::uint64_t>(s.int64(4));
+    c.rows = static_cast<std::uint64_t>(s.int64(5));
+    c.checksum = static_cast<std::uint64_t>(s.int64(6));
+    c.destination = s.text(7);
+    c.status = s.text(8);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+int JobStore::reap_dead_jobs() {
+  std::lock_guard lock(impl_->mutex);
+  const Db& db = impl_->db;
+  // IMMEDIATE: a job finishing in another process between the check and the update must win.
+  Transaction tx(db, "cannot check for abandoned jobs");
+  std::vector<std::int64_t> dead;
+  {
+    Statement s(db, "SELECT id, pid FROM jobs WHERE status = 'running'", "cannot check for abandoned jobs");
+    while (s.step())
+      if (!process_exists(static_cast<int>(s.int64(1)))) dead.push_back(s.int64(0));
+  }
+  const std::string now = utc_now();
+  int reaped = 0;
+  for (std::int64_t id : dead) {
+    Statement s(db,
+                "UPDATE jobs SET status = 'failed', finished_at = ?, "
+                "error = 'process ended unexpectedly' WHERE id = ? AND status = 'running'",
+                "cannot mark an abandoned job failed");
+    s.bind(1, now).bind(2, id);
+    s.run();
+    reaped += sqlite3_changes(db.get());
+  }
+  tx.commit();
+  return reaped;
+}
+
+}  // namespace sluice

@@ -1,0 +1,74 @@
+// The job history in a SQLite file under the state directory: what ran, how it ended, and which
+// chunks of which files reached their destination (for resume and the Jobs screen). Several
+// sluice processes may share one file: WAL mode, a 5 s busy timeout, and every write is a single
+// statement or an IMMEDIATE transaction. One object may be used from several threads.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice {
+
+enum class JobStatus { running, succeeded, failed, cancelled };
+
+std::string_view to_string(JobStatus status);  // "running", "succeeded", ...
+
+struct JobRecord {
+  std::int64_t id = 0;
+  std::string kind;
+  std::string description;
+  std::string args_json;
+  JobStatus status = JobStatus::running;
+  int pid = 0;
+  std::string started_at, finished_at;  // ISO-8601 UTC ("2024-05-01T12:34:56Z"); finished_at "" while running
+  std::string error;
+  std::string summary_json;
+};
+
+struct ChunkRecord {
+  std::int64_t job_id = 0;
+  std::string file;
+  std::int64_t chunk_index = 0;
+  std::uint64_t offset = 0, bytes = 0, rows = 0;
+  std::uint64_t checksum = 0;
+  std::string destination;
+  std::string status;
+};
+
+class JobStore {
+ public:
+  // Opens or creates the file (its directory must exist) and brings the schema to the current
+  // version. Throws a runtime error naming the path when the file is unusable or from a newer sluice.
+  explicit JobStore(const std::filesystem::path& db_path);
+  ~JobStore();
+  JobStore(const JobStore&) = delete;
+  JobStore& operator=(const JobStore&) = delete;
+
+  const std::filesystem::path& path() const;
+
+  // A new job with status running and this process's pid; returns its id.
+  std::int64_t begin_job(const std::string& kind, const std::string& description, const std::string& args_json);
+  void finish_job(std::int64_t id, JobStatus status, const std::string& summary_json, const std::string& error);
+  // Insert or replace by (job_id, file, chunk_index). The job must exist.
+  void record_chunk(const ChunkRecord& c);
+
+  std::optional<JobRecord> job(std::int64_t id) const;
+  std::vector<JobRecord> recent_jobs(int limit) const;    // newest first
+  std::vector<ChunkRecord> chunks(std::int64_t job_id) const;  // by file, then chunk_index
+
+  // Jobs marked running whose pid is gone are marked failed with error "process ended
+  // unexpectedly"; returns how many. Only pids on this machine can be checked, and a pid the
+  // system has since reused for another process still counts as alive.
+  int reap_dead_jobs();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice

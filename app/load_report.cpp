@@ -1,0 +1,129 @@
+#include "app/load_report.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/progress_renderers.h"
+
+namespace sluice {
+namespace {
+
+std::string where(const std::string& file, const Example& e) {
+  std::string s = fmt::format("{}:{}", file, e.line);
+  if (e.column) s += fmt::format(":{}", e.column);
+  return s;
+}
+
+std::string grouped(std::uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string render_findings(const std::string& file, const QcReport& report) {
+  std::string out;
+  for (const auto& f : report.findings) {
+    out += fmt::format("    {} {}: {}\n", f.severity == Severity::error ? "ERROR" : "WARNING", f.check, f.message);
+    for (const auto& e : f.examples) {
+      std::string text = where(file, e);
+      if (e.field) text += fmt::format(" (field {})", e.field);
+      if (!e.note.empty()) text += ": " + e.note;
+      if (!e.value.empty()) text += fmt::format("  |  \"{}\"", e.value);
+      out += "      " + text + "\n";
+    }
+    if (f.count > f.examples.size() && !f.examples.empty())
+      out += fmt::format("      ... and {} more\n", grouped(f.count - f.examples.size()));
+    for (const auto& d : f.details) out += "      " + d + "\n";
+  }
+  return out;
+}
+
+std::string render_load_text(const LoadSummary& s) {
+  std::uint64_t rows = 0, bytes = 0;
+  for (const auto& f : s.files) {
+    rows += f.rows_loaded;
+    bytes += f.scan.file_bytes;
+  }
+  std::string out;
+  if (s.committed)
+    out += fmt::format("Loaded {} file{}, {} rows, in {} (job {}).\n", s.files.size(), s.files.size() == 1 ? "" : "s",
+                       grouped(rows), human_duration(s.seconds), s.job_id);
+  else
+    out += fmt::format("Nothing was loaded: every table is as it was before this run (job {}).\n", s.job_id);
+
+  for (const auto& f : s.files) {
+    const std::string name = f.file.path.filename().string();
+    out += fmt::format("\n{} <- {}\n", f.target, f.file.path.string());
+    out += fmt::format("  status   {}{}\n", to_string(f.status), f.table_created ? " (table created)" : "");
+    if (f.scanned) {
+      out += fmt::format("  rows     {} in the file, {} loaded", grouped(f.scan.rows), grouped(f.rows_loaded));
+      if (f.rows_deleted) out += fmt::format(", {} replaced", grouped(f.rows_deleted));
+      out += "\n";
+      const auto& qc = f.scan.qc;
+      if (qc.expected_range || qc.found_range) {
+        out += "  dates    ";
+        if (qc.expected_range) out += "expected " + qc.expected_range->str() + "; ";
+        out += qc.found_range ? "found " + qc.found_range->str() + fmt::format(" ({} days with rows)", qc.rows_per_day.size())
+                              : std::string("no parseable dates");
+        out += "\n";
+      }
+      const double secs = std::max(f.seconds, 1e-3);
+      std::string size = human_bytes(static_cast<double>(f.scan.file_bytes));
+      if (f.scan.compression != Compression::none)
+        size += fmt::format(" {} ({} uncompressed)", to_string(f.scan.compression), human_bytes(static_cast<double>(f.scan.stream_bytes)));
+      out += fmt::format("  size     {}, checksum xxh3:{:016x}\n", size, f.scan.file_checksum);
+      out += fmt::format("  speed    {} at {}/s, {} rows/s\n", human_duration(secs),
+                         human_bytes(f.scan.stream_bytes / secs), human_count(f.scan.rows / secs));
+      if (!qc.findings.empty()) {
+        out += "  QC findings:\n";
+        out += render_findings(f.file.path.string(), qc);
+      } else if (f.scanned) {
+        out += "  QC       passed\n";
+      }
+    }
+    if (f.error) {
+      out += "  " + f.error->report() + "\n";
+    }
+    if (f.status == FileStatus::rolled_back && !f.error && !s.committed)
+      out += "  (this file passed, but the load is all or nothing and another file failed)\n";
+  }
+  if (!s.not_found.empty()) {
+    out += "\nNot found (not part of this load):\n";
+    for (const auto& n : s.not_found) out += "  " + n + "\n";
+  }
+  if (!s.committed) out += "\nFix what is listed above and run the same command again.\n";
+  return out;
+}
+
+nlohmann::json render_load_json(const LoadSummary& s) {
+  nlohmann::json j{{"job_id", s.job_id}, {"committed", s.committed}, {"seconds", s.seconds},
+                   {"exit_code", static_cast<int>(s.exit_code())}, {"not_found", s.not_found}};
+  j["files"] = nlohmann::json::array();
+  for (const auto& f : s.files) {
+    nlohmann::json fj{{"file", f.file.path.string()}, {"table", f.target}, {"status", to_string(f.status)},
+                      {"rows_in_file", f.scan.rows}, {"rows_loaded", f.rows_loaded}, {"rows_deleted", f.rows_deleted},
+                      {"table_created", f.table_created}, {"file_bytes", f.scan.file_bytes},
+                      {"checksum", fmt::format("xxh3:{:016x}", f.scan.file_checksum)}, {"seconds", f.seconds}};
+    if (f.scan.qc.expected_range) fj["expected_range"] = f.scan.qc.expected_range->str();
+    if (f.scan.qc.found_range) fj["found_range"] = f.scan.qc.found_range->str();
+    nlohmann::json findings = nlohmann::json::array();
+    for (const auto& fd : f.scan.qc.findings) {
+      nlohmann::json ex = nlohmann::json::array();
+      for (const auto& e : fd.examples)
+        ex.push_back({{"line", e.line}, {"column", e.column}, {"field", e.field}, {"value", e.value}, {"note", e.note}});
+      findings.push_back({{"check", fd.check}, {"severity", fd.severity == Severity::error ? "error" : "warning"},
+                          {"message", fd.message}, {"count", fd.count}, {"examples", ex}, {"details", fd.details}});
+    }
+    fj["qc_findings"] = findings;
+    if (f.error) fj["error"] = {{"message", f.error->primary()}, {"detail", f.error->detail()}, {"hint", f.error->hint()}};
+    j["files"].push_back(fj);
+  }
+  return j;
+}
+
+}  // namespace sluice

@@ -1,0 +1,156 @@
+#include "app/progress_renderers.h"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace sluice {
+
+std::string human_bytes(double b) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  int u = 0;
+  while (b >= 1000 && u < 4) {
+    b /= 1000;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{:.0f} B", b) : fmt::format("{:.1f} {}", b, units[u]);
+}
+
+std::string human_count(double n) {
+  if (n >= 1e9) return fmt::format("{:.2f}G", n / 1e9);
+  if (n >= 1e6) return fmt::format("{:.2f}M", n / 1e6);
+  if (n >= 1e4) return fmt::format("{:.1f}K", n / 1e3);
+  return fmt::format("{:.0f}", n);
+}
+
+std::string human_duration(double s) {
+  if (s < 0) s = 0;
+  const auto t = static_cast<long long>(s + 0.5);
+  if (t >= 3600) return fmt::format("{}:{:02}:{:02}", t / 3600, (t / 60) % 60, t % 60);
+  if (s < 10) return fmt::format("{:.1f}s", s);
+  return fmt::format("{}:{:02}", t / 60, t % 60);
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+int terminal_width(std::FILE* f) {
+  winsize ws{};
+  if (::ioctl(::fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20) return ws.ws_col;
+  return 100;
+}
+
+}  // namespace
+
+TerminalProgress::TerminalProgress(std::FILE* out) : out_(out) {}
+
+void TerminalProgress::begin(std::string_view phase, std::string_view subject, std::uint64_t total) {
+  phase_ = phase;
+  subject_ = subject;
+  total_ = total;
+  done_ = rows_ = 0;
+  started_ = last_draw_ = Clock::now();
+  drawn_ = false;
+  draw(false, "");
+}
+
+void TerminalProgress::update(const ProgressUpdate& u) {
+  done_ = u.done_bytes;
+  if (u.total_bytes) total_ = u.total_bytes;
+  rows_ = u.rows;
+  // Ten redraws a second keep the bar live without costing the hot loop anything.
+  if (Clock::now() - last_draw_ < std::chrono::milliseconds(100)) return;
+  draw(false, "");
+}
+
+void TerminalProgress::end(bool ok, std::string_view summary) {
+  if (total_) done_ = ok ? total_ : done_;
+  draw(true, fmt::format("{} {} in {}", ok ? "done:" : "FAILED:", summary, human_duration(seconds_since(started_))));
+}
+
+void TerminalProgress::note(std::string_view message) {
+  if (drawn_) std::fputs("\r\033[K", out_);
+  std::fprintf(out_, "%.*s\n", static_cast<int>(message.size()), message.data());
+  drawn_ = false;
+  std::fflush(out_);
+}
+
+void TerminalProgress::draw(bool final_line, std::string_view tail) {
+  last_draw_ = Clock::now();
+  const double secs = std::max(seconds_since(started_), 1e-3);
+  const int width = terminal_width(out_);
+  std::string label = fmt::format("{:<6} {}", phase_, subject_);
+  if (label.size() > 40) label = label.substr(0, 37) + "...";
+  std::string stats;
+  if (final_line) {
+    stats = std::string(tail);
+  } else {
+    const double rate = done_ / secs;
+    stats = fmt::format("{}", human_bytes(done_));
+    if (total_) stats += fmt::format("/{}", human_bytes(total_));
+    stats += fmt::format("  {}/s", human_bytes(rate));
+    if (rows_) stats += fmt::format("  {} rows/s", human_count(rows_ / secs));
+    if (total_ && done_ > 0 && done_ < total_) stats += "  ETA " + human_duration((total_ - done_) / rate);
+  }
+  std::string bar;
+  const int bar_width = std::max(10, std::min(30, width - static_cast<int>(label.size() + stats.size()) - 10));
+  if (total_) {
+    const double frac = std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_));
+    const int filled = static_cast<int>(frac * bar_width);
+    bar = "[" + std::string(static_cast<std::size_t>(filled), '#') +
+          std::string(static_cast<std::size_t>(bar_width - filled), '-') + fmt::format("] {:3.0f}%", frac * 100);
+  }
+  std::string line = fmt::format("{}  {}  {}", label, bar, stats);
+  if (static_cast<int>(line.size()) >= width) line.resize(static_cast<std::size_t>(width - 1));
+  std::fprintf(out_, "\r\033[K%s%s", line.c_str(), final_line ? "\n" : "");
+  drawn_ = !final_line;
+  std::fflush(out_);
+}
+
+JsonProgress::JsonProgress(std::FILE* out) : out_(out) {}
+
+void JsonProgress::emit(const std::string& line) {
+  std::fprintf(out_, "%s\n", line.c_str());
+  std::fflush(out_);
+}
+
+void JsonProgress::begin(std::string_view phase, std::string_view subject, std::uint64_t total) {
+  phase_ = phase;
+  subject_ = subject;
+  total_ = total;
+  done_ = rows_ = 0;
+  started_ = last_emit_ = Clock::now();
+  emit(nlohmann::json{{"event", "begin"}, {"phase", phase_}, {"subject", subject_}, {"total_bytes", total_}}.dump());
+}
+
+void JsonProgress::update(const ProgressUpdate& u) {
+  done_ = u.done_bytes;
+  if (u.total_bytes) total_ = u.total_bytes;
+  rows_ = u.rows;
+  if (Clock::now() - last_emit_ < std::chrono::milliseconds(500)) return;
+  last_emit_ = Clock::now();
+  const double secs = std::max(seconds_since(started_), 1e-3);
+  nlohmann::json j{{"event", "progress"}, {"phase", phase_}, {"subject", subject_}, {"done_bytes", done_},
+                   {"total_bytes", total_}, {"rows", rows_}, {"bytes_per_s", static_cast<std::uint64_t>(done_ / secs)},
+                   {"rows_per_s", static_cast<std::uint64_t>(rows_ / secs)}};
+  if (total_ && done_ > 0 && done_ < total_) j["eta_s"] = (total_ - done_) / (done_ / secs);
+  emit(j.dump());
+}
+
+void JsonProgress::end(bool ok, std::string_view summary) {
+  emit(nlohmann::json{{"event", "end"}, {"phase", phase_}, {"subject", subject_}, {"ok", ok},
+                      {"summary", std::string(summary)}, {"seconds", seconds_since(started_)},
+                      {"done_bytes", done_}, {"rows", rows_}}.dump());
+}
+
+void JsonProgress::note(std::string_view message) {
+  emit(nlohmann::json{{"event", "note"}, {"message", std::string(message)}}.dump());
+}
+
+}  // namespace sluice

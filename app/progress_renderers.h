@@ -1,0 +1,53 @@
+// The command line's ProgressSink implementations: a progress bar on stderr when it is a
+// terminal (phase, bytes, MB/s, rows/s, ETA), JSON lines on stderr for scripts (--progress=json),
+// and a quiet one that only logs phase ends.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "core/progress.h"
+
+namespace sluice {
+
+class TerminalProgress final : public ProgressSink {
+ public:
+  explicit TerminalProgress(std::FILE* out = stderr);
+  void begin(std::string_view phase, std::string_view subject, std::uint64_t total_bytes) override;
+  void update(const ProgressUpdate& u) override;
+  void end(bool ok, std::string_view summary) override;
+  void note(std::string_view message) override;
+
+ private:
+  void draw(bool final_line, std::string_view tail);
+  std::FILE* out_;
+  std::string phase_, subject_;
+  std::uint64_t total_ = 0, done_ = 0, rows_ = 0;
+  std::chrono::steady_clock::time_point started_, last_draw_;
+  bool drawn_ = false;
+};
+
+class JsonProgress final : public ProgressSink {
+ public:
+  explicit JsonProgress(std::FILE* out = stderr);
+  void begin(std::string_view phase, std::string_view subject, std::uint64_t total_bytes) override;
+  void update(const ProgressUpdate& u) override;
+  void end(bool ok, std::string_view summary) override;
+  void note(std::string_view message) override;
+
+ private:
+  void emit(const std::string& line);
+  std::FILE* out_;
+  std::string phase_, subject_;
+  std::uint64_t total_ = 0, done_ = 0, rows_ = 0;
+  std::chrono::steady_clock::time_point started_, last_emit_;
+};
+
+// Human-readable sizes and durations shared by the renderers and the summaries.
+std::string human_bytes(double bytes);
+std::string human_count(double n);
+std::string human_duration(double seconds);
+
+}  // namespace sluice

@@ -1,0 +1,97 @@
+// The validated, immutable configuration: connections and tables. app/config parses YAML into it;
+// every other layer reads it. Positions (file:line:column) are kept so later errors can point back
+// at the config entry that caused them.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/column_type.h"
+
+namespace sluice {
+
+struct SourcePosition {
+  std::string file;
+  int line = 0;    // 1-based
+  int column = 0;  // 1-based
+  std::string str() const;  // "file:line:column"
+};
+
+enum class FileFormat { tsv, csv, auto_detect };
+
+struct ColumnSpec {
+  std::string name;
+  ColumnType type;
+  bool required = false;  // a NULL / empty value is a QC finding
+};
+
+struct TableSpec {
+  std::string table;          // as written in the config; the dialect decides case and quoting
+  std::string connection;     // optional per-table target; empty = the config's target
+  std::string file_pattern;   // may contain {month} (YYYY-MM) or {date_range} (YYYYMMDD-YYYYMMDD)
+  FileFormat format = FileFormat::tsv;
+  bool header = false;
+  char delimiter = '\t';      // defaults: tab for tsv, ',' for csv
+  char quote = '"';           // CSV only
+  std::string null_marker;    // besides the empty field, e.g. "\\N" or "NULL"; empty = none
+  std::string date_column;    // empty = no date QC for this table
+  std::string date_format;    // empty = auto (YYYY-MM-DD, YYYYMMDD, MM/DD/YYYY); else strftime-like
+  std::vector<ColumnSpec> columns;
+  std::vector<std::string> duplicate_key;
+  SourcePosition position;    // where the entry starts in the config file
+
+  // Index of a column by name (case-insensitive), or -1.
+  int column_index(const std::string& name) const;
+  int date_column_index() const { return date_column.empty() ? -1 : column_index(date_column); }
+};
+
+enum class ConnectionType { postgres, snowflake };
+
+struct PostgresConnection {
+  bool embedded = false;
+  std::string dsn;            // libpq connection string; no password (use ~/.pgpass or PGPASSWORD)
+  std::string schema = "public";
+};
+
+struct SnowflakeAuth {
+  std::string method;             // "keypair"
+  std::string private_key_file;   // path (~ expanded)
+  std::string passphrase_env;     // name of the environment variable holding the key passphrase
+};
+
+struct SnowflakeStage {
+  std::string name;
+  std::string url;     // s3://bucket/prefix/
+  std::string region;
+};
+
+struct SnowflakeConnection {
+  std::string account, user, warehouse, database, schema = "PUBLIC", role;
+  SnowflakeAuth auth;
+  SnowflakeStage stage;
+  std::string endpoint;  // optional base URL override (tests, private link); https unless loopback
+};
+
+struct ConnectionSpec {
+  std::string name;
+  ConnectionType type = ConnectionType::postgres;
+  PostgresConnection postgres;
+  SnowflakeConnection snowflake;
+  SourcePosition position;
+};
+
+struct Config {
+  std::string path;                 // the file it was read from ("" for the built-in default)
+  std::string target;               // connection name loads go to
+  std::map<std::string, ConnectionSpec> connections;
+  std::vector<TableSpec> tables;
+
+  // The connection a table loads into (its own, else the config's target).
+  const ConnectionSpec& connection_for(const TableSpec& table) const;
+  const ConnectionSpec& target_connection() const;
+  const TableSpec* find_table(const std::string& name) const;  // case-insensitive
+};
+
+}  // namespace sluice

@@ -1,0 +1,37 @@
+// What operations record about their jobs (for resume and the Jobs screen). The app implements it
+// with the SQLite JobStore; operations see only this interface.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace sluice {
+
+struct ChunkProgress {
+  std::int64_t job_id = 0;
+  std::string file;
+  std::uint64_t chunk_index = 0, offset = 0, bytes = 0, rows = 0;
+  std::uint64_t checksum = 0;
+  std::string destination;  // e.g. "postgres:public.fact_lending"
+  std::string status;       // "sent", "staged", ...
+};
+
+class JobLog {
+ public:
+  virtual ~JobLog() = default;
+  virtual std::int64_t begin_job(const std::string& kind, const std::string& description,
+                                 const std::string& args_json) = 0;
+  // status: "succeeded", "failed" or "cancelled".
+  virtual void finish_job(std::int64_t id, const std::string& status, const std::string& summary_json,
+                          const std::string& error) = 0;
+  virtual void record_chunk(const ChunkProgress& chunk) = 0;
+};
+
+class NullJobLog final : public JobLog {
+ public:
+  std::int64_t begin_job(const std::string&, const std::string&, const std::string&) override { return 0; }
+  void finish_job(std::int64_t, const std::string&, const std::string&, const std::string&) override {}
+  void record_chunk(const ChunkProgress&) override {}
+};
+
+}  // namespace sluice

@@ -1,0 +1,48 @@
+// The Splitter stage: cuts the byte stream into row-aligned chunks. A chunk ends after the last
+// complete row in its buffer; the partial row left over starts the next chunk. For CSV the cut is
+// quote-aware, so a newline inside a quoted field never splits a row.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "loaders/input/byte_source.h"
+#include "loaders/scan/file_syntax.h"
+
+namespace sluice {
+
+struct Chunk {
+  std::uint64_t index = 0;
+  std::uint64_t stream_offset = 0;  // offset of the first byte in the uncompressed stream
+  std::vector<char> data;           // capacity reused across chunks
+  std::size_t size = 0;
+  bool last = false;
+};
+
+class Splitter {
+ public:
+  // `chunk_bytes` is the target size; a single row longer than that grows the buffer up to
+  // `max_row_bytes`, beyond which the file is rejected as not delimited text.
+  Splitter(ByteSource& source, const FileSyntax& syntax, std::size_t chunk_bytes,
+           std::size_t max_row_bytes = 256u << 20);
+
+  // Fills `chunk` with whole rows. Returns false when the input is exhausted (chunk untouched).
+  bool next(Chunk& chunk);
+  std::uint64_t bytes_out() const { return offset_; }
+
+ private:
+  // Length of the prefix of [p, p+n) that ends with a complete row, or 0 if none does.
+  std::size_t complete_rows(const char* p, std::size_t n) const;
+
+  ByteSource& source_;
+  FileSyntax syntax_;
+  std::size_t chunk_bytes_;
+  std::size_t max_row_bytes_;
+  std::vector<char> carry_;
+  std::uint64_t offset_ = 0;
+  std::uint64_t index_ = 0;
+  bool eof_ = false;
+};
+
+}  // namespace sluice

@@ -1,0 +1,54 @@
+// The Reader stage: a file as a stream of uncompressed bytes. Plain, gzip (.gz, multi-member) and
+// zstd (.zst, multi-frame) are recognised by their magic bytes, not their names. While reading it
+// hashes the bytes as stored on disk, so the load history's checksum costs no second pass.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+namespace sluice {
+
+enum class Compression { none, gzip, zstd };
+const char* to_string(Compression c);
+
+class ByteSource {
+ public:
+  virtual ~ByteSource();
+  // Fills up to `size` bytes; returns 0 only at the end of the data. Throws sluice::Error on I/O
+  // errors and on corrupt or truncated compressed data (naming the file and the byte offset).
+  virtual std::size_t read(char* out, std::size_t size) = 0;
+
+  Compression compression() const { return compression_; }
+  std::uint64_t file_size() const { return file_size_; }
+  std::uint64_t file_bytes_read() const { return file_bytes_read_; }  // compressed bytes consumed
+  // XXH3-64 of the file's bytes as stored; valid once read() has returned 0.
+  std::uint64_t file_checksum() const;
+  const std::filesystem::path& path() const { return path_; }
+
+ protected:
+  ByteSource(std::filesystem::path path, Compression c);
+  // Reads raw file bytes (hashing them); returns 0 at end of file.
+  std::size_t read_file(char* out, std::size_t size);
+
+  std::filesystem::path path_;
+  Compression compression_;
+  std::uint64_t file_size_ = 0;
+  std::uint64_t file_bytes_read_ = 0;
+
+ private:
+  struct Hash;
+  int fd_ = -1;
+  std::unique_ptr<Hash> hash_;
+
+ public:
+  ByteSource(const ByteSource&) = delete;
+  ByteSource& operator=(const ByteSource&) = delete;
+};
+
+// Opens a file and picks the decoder from its first bytes.
+std::unique_ptr<ByteSource> open_byte_source(const std::filesystem::path& path);
+
+}  // namespace sluice

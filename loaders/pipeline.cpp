@@ -1,0 +1,234 @@
+#include "loaders/pipeline.h"
+
+#include <strings.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "loaders/chunk/splitter.h"
+#include "loaders/scan/chunk_scanner.h"
+
+namespace sluice {
+namespace {
+
+struct Slot {
+  Chunk chunk;
+  std::size_t skip = 0;  // bytes at the start that are not data (the header row)
+  std::uint64_t skip_lines = 0;
+  ChunkScanResult result;
+  bool done = false;
+};
+
+class Engine {
+ public:
+  Engine(ByteSource& source, const FileSyntax& syntax, FileQc& qc, const PipelineOptions& options)
+      : source_(source), splitter_(source, syntax, options.chunk_bytes), syntax_(syntax), qc_(qc) {
+    workers_ = options.workers > 0 ? options.workers
+                                   : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    config_.syntax = syntax;
+    config_.qc = &qc.settings();
+    config_.encode_copy = options.encode_copy;
+    slots_.resize(static_cast<std::size_t>(workers_) + 2);
+    for (auto& s : slots_) {
+      s = std::make_unique<Slot>();
+      free_.push_back(s.get());
+    }
+  }
+
+  void run(ChunkSink* sink, ProgressSink& progress, const Cancellation& cancel, PipelineResult& result) {
+    std::vector<std::thread> threads;
+    threads.emplace_back([this] { read_loop(); });
+    for (int i = 0; i < workers_; ++i) threads.emplace_back([this] { work_loop(); });
+    try {
+      sink_loop(sink, progress, cancel, result);
+    } catch (...) {
+      stop();
+      for (auto& t : threads) t.join();
+      throw;
+    }
+    stop();
+    for (auto& t : threads) t.join();
+  }
+
+ private:
+  void stop() {
+    std::lock_guard lock(m_);
+    abort_ = true;
+    cv_.notify_all();
+  }
+
+  void read_loop() {
+    try {
+      for (;;) {
+        Slot* s;
+        {
+          std::unique_lock lock(m_);
+          cv_.wait(lock, [&] { return abort_ || !free_.empty(); });
+          if (abort_) return;
+          s = free_.front();
+          free_.pop_front();
+        }
+        const bool got = splitter_.next(s->chunk);
+        s->skip = 0;
+        s->skip_lines = 0;
+        s->done = false;
+        if (got && s->chunk.index == 0 && syntax_.header) take_header(*s);
+        file_bytes_read_.store(source_.file_bytes_read(), std::memory_order_relaxed);
+        std::lock_guard lock(m_);
+        if (!got) {
+          free_.push_back(s);
+          reader_done_ = true;
+          cv_.notify_all();
+          return;
+        }
+        work_.push_back(s);
+        ordered_.push_back(s);
+        cv_.notify_all();
+      }
+    } catch (...) {
+      std::lock_guard lock(m_);
+      if (!error_) error_ = std::current_exception();
+      reader_done_ = true;
+      cv_.notify_all();
+    }
+  }
+
+  void take_header(Slot& s) {
+    const char* p = s.chunk.data.data();
+    const void* nl = std::memchr(p, '\n', s.chunk.size);
+    const std::size_t len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) : s.chunk.size;
+    s.skip = nl ? len + 1 : len;
+    s.skip_lines = 1;
+    header_lines_ = 1;
+    const auto names = split_row(p, len, syntax_);
+    const auto& expected = qc_.settings().column_names;
+    bool same = names.size() == expected.size();
+    for (std::size_t i = 0; same && i < names.size(); ++i)
+      same = ::strcasecmp(names[i].c_str(), expected[i].c_str()) == 0;
+    if (!same) {
+      std::string want;
+      for (const auto& n : expected) want += (want.empty() ? "" : ",") + n;
+      header_mismatch_ = {display_value(p, len), want};
+    }
+  }
+
+  void work_loop() {
+    for (;;) {
+      Slot* s;
+      {
+        std::unique_lock lock(m_);
+        cv_.wait(lock, [&] { return abort_ || !work_.empty() || reader_done_; });
+        if (abort_ || (work_.empty() && reader_done_)) return;
+        s = work_.front();
+        work_.pop_front();
+      }
+      scan_chunk(s->chunk.data.data() + s->skip, s->chunk.size - s->skip, config_, s->result);
+      std::lock_guard lock(m_);
+      s->done = true;
+      cv_.notify_all();
+    }
+  }
+
+  void sink_loop(ChunkSink* sink, ProgressSink& progress, const Cancellation& cancel, PipelineResult& r) {
+    std::uint64_t next_line = 1;
+    for (;;) {
+      Slot* s;
+      {
+        std::unique_lock lock(m_);
+        cv_.wait_for(lock, std::chrono::milliseconds(200), [&] {
+          return error_ || (!ordered_.empty() && ordered_.front()->done) || (reader_done_ && ordered_.empty());
+        });
+        if (error_) std::rethrow_exception(error_);
+        if (cancel.cancelled())
+          throw runtime_error("cancelled", "the load was interrupted before it finished",
+                              "Nothing was published; run the command again.");
+        if (ordered_.empty() && reader_done_) break;
+        if (ordered_.empty() || !ordered_.front()->done) continue;
+        s = ordered_.front();
+        ordered_.pop_front();
+      }
+      next_line += s->skip_lines;
+      ScannedChunk c;
+      c.index = s->chunk.index;
+      c.first_row = r.rows;
+      c.first_line = next_line;
+      c.rows = s->result.rows;
+      c.lines = s->result.lines;
+      c.rows_span_lines = s->result.rows_span_lines;
+      c.qc_errors = s->result.qc.error_count();
+      c.stream_offset = s->chunk.stream_offset;
+      c.stream_bytes = s->chunk.size;
+      c.copy_data = s->result.copy.data();
+      c.copy_size = s->result.copy_size;
+      if (sink) sink->consume(c);
+      qc_.merge(std::move(s->result.qc), next_line);
+      r.rows += c.rows;
+      r.chunks += 1;
+      r.stream_bytes += c.stream_bytes;
+      next_line += c.lines;
+      progress.update({"", "", file_bytes_read_.load(std::memory_order_relaxed), source_.file_size(), r.rows});
+      std::lock_guard lock(m_);
+      free_.push_back(s);
+      cv_.notify_all();
+    }
+    r.header_lines = header_lines_;
+    if (header_mismatch_) qc_.header_mismatch(1, header_mismatch_->first, header_mismatch_->second);
+  }
+
+  ByteSource& source_;
+  Splitter splitter_;
+  FileSyntax syntax_;
+  FileQc& qc_;
+  ScanConfig config_;
+  int workers_ = 1;
+  std::vector<std::unique_ptr<Slot>> slots_;
+
+  std::mutex m_;
+  std::condition_variable cv_;
+  std::deque<Slot*> free_, work_, ordered_;
+  bool reader_done_ = false;
+  bool abort_ = false;
+  std::exception_ptr error_;
+  std::atomic<std::uint64_t> file_bytes_read_{0};
+  std::uint64_t header_lines_ = 0;
+  std::optional<std::pair<std::string, std::string>> header_mismatch_;
+};
+
+}  // namespace
+
+PipelineResult run_pipeline(const std::filesystem::path& file, const FileSyntax& syntax, QcSettings qc_settings,
+                            const PipelineOptions& options, ChunkSink* sink, ProgressSink& progress,
+                            const Cancellation& cancel) {
+  const auto start = std::chrono::steady_clock::now();
+  auto source = open_byte_source(file);
+  FileQc qc(std::move(qc_settings));
+  PipelineResult result;
+  progress.begin(options.phase, file.filename().string(), source->file_size());
+  try {
+    Engine engine(*source, syntax, qc, options);
+    engine.run(sink, progress, cancel, result);
+  } catch (...) {
+    progress.end(false, "failed");
+    throw;
+  }
+  result.file_bytes = source->file_bytes_read();
+  result.file_checksum = source->file_checksum();
+  result.compression = source->compression();
+  result.qc = qc.finish(result.rows);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  progress.end(true, fmt::format("{} rows", result.rows));
+  return result;
+}
+
+}  // namespace sluice

@@ -1,0 +1,64 @@
+// The one-pass file engine: Reader -> Splitter -> N scan workers -> ordered Sink -> QC verdict.
+// Memory is bounded by (workers + 2) chunk slots whatever the file size. The sink sees chunks in
+// file order on the calling thread, so it can stream them to a server; QC partials are merged in
+// the same order, which is what makes line numbers exact.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+
+#include "core/cancellation.h"
+#include "core/progress.h"
+#include "loaders/input/byte_source.h"
+#include "loaders/scan/file_syntax.h"
+#include "validators/file_qc/file_qc.h"
+
+namespace sluice {
+
+struct PipelineOptions {
+  std::size_t chunk_bytes = 16u << 20;
+  int workers = 0;            // 0 = one per core
+  bool encode_copy = false;   // produce PostgreSQL COPY text for the sink
+  std::string phase = "scan"; // progress phase name
+};
+
+// A scanned chunk, handed to the sink in file order.
+struct ScannedChunk {
+  std::uint64_t index = 0;
+  std::uint64_t first_row = 0;   // rows before this chunk (0-based number of its first row)
+  std::uint64_t first_line = 0;  // 1-based file line of its first row
+  std::uint64_t rows = 0;
+  std::uint64_t lines = 0;
+  bool rows_span_lines = false;
+  std::uint64_t qc_errors = 0;   // QC errors found in this chunk
+  std::uint64_t stream_offset = 0, stream_bytes = 0;  // position in the uncompressed stream
+  const char* copy_data = nullptr;
+  std::size_t copy_size = 0;
+};
+
+class ChunkSink {
+ public:
+  virtual ~ChunkSink() = default;
+  virtual void consume(const ScannedChunk& chunk) = 0;
+};
+
+struct PipelineResult {
+  std::uint64_t rows = 0;
+  std::uint64_t header_lines = 0;
+  std::uint64_t stream_bytes = 0;   // uncompressed
+  std::uint64_t file_bytes = 0;     // as stored
+  std::uint64_t file_checksum = 0;  // XXH3-64 of the stored bytes
+  Compression compression = Compression::none;
+  std::uint64_t chunks = 0;
+  QcReport qc;
+  double seconds = 0;
+};
+
+// Runs the engine over one file. `sink` may be null (analysis only). Throws sluice::Error for I/O
+// and decoding failures (and whatever the sink throws); QC problems are findings in the result.
+PipelineResult run_pipeline(const std::filesystem::path& file, const FileSyntax& syntax, QcSettings qc,
+                            const PipelineOptions& options, ChunkSink* sink, ProgressSink& progress,
+                            const Cancellation& cancel);
+
+}  // namespace sluice

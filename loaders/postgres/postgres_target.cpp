@@ -1,0 +1,256 @@
+#include "loaders/postgres/postgres_target.h"
+
+#include <map>
+
+#include <fmt/format.h>
+
+#include "warehouse/postgres/dialect.h"
+
+namespace sluice {
+
+PostgresTarget::PostgresTarget(pg::Connection& conn, std::string schema)
+    : conn_(conn), schema_(std::move(schema)), sink_(conn) {}
+
+std::string PostgresTarget::qualified_table(const TableSpec& table) const {
+  return pg::qualified(schema_, table.table);
+}
+
+std::string PostgresTarget::history_table() const { return pg::qualified(schema_, kHistoryTable); }
+
+void PostgresTarget::ensure_history_table() {
+  // Two first loads at once would race on CREATE TABLE IF NOT EXISTS (a unique violation in
+  // pg_type), hence the advisory lock around it.
+  conn_.exec("SELECT pg_advisory_lock(hashtext('sluice:history'))");
+  try {
+    conn_.exec(fmt::format(
+        "CREATE SCHEMA IF NOT EXISTS {schema};"
+        "CREATE TABLE IF NOT EXISTS {h} ("
+        " id bigserial PRIMARY KEY,"
+        " table_name text NOT NULL,"
+        " file_name text NOT NULL,"
+        " file_path text NOT NULL,"
+        " file_size bigint NOT NULL,"
+        " file_checksum text NOT NULL,"
+        " compression text NOT NULL,"
+        " rows_loaded bigint NOT NULL,"
+        " rows_deleted bigint NOT NULL DEFAULT 0,"
+        " date_from date,"
+        " date_to date,"
+        " qc_mode text NOT NULL,"
+        " job_id bigint,"
+        " loaded_by text NOT NULL DEFAULT current_user,"
+        " loaded_at timestamptz NOT NULL DEFAULT now(),"
+        " replaced_by bigint REFERENCES {h}(id));"
+        "CREATE INDEX IF NOT EXISTS {idx} ON {h} (table_name, file_name)",
+        fmt::arg("schema", pg::identifier(schema_)), fmt::arg("h", history_table()),
+        fmt::arg("idx", pg::quote_identifier("sluice_load_history_table_file"))));
+  } catch (...) {
+    conn_.exec("SELECT pg_advisory_unlock(hashtext('sluice:history'))");
+    throw;
+  }
+  conn_.exec("SELECT pg_advisory_unlock(hashtext('sluice:history'))");
+}
+
+void PostgresTarget::begin() {
+  conn_.exec("BEGIN");
+  in_transaction_ = true;
+  // Dates in MM/DD/YYYY form must mean month first whatever the server's default.
+  conn_.exec("SET LOCAL datestyle = 'ISO, MDY'");
+}
+
+void PostgresTarget::commit() {
+  conn_.exec("COMMIT");
+  in_transaction_ = false;
+}
+
+void PostgresTarget::rollback() noexcept {
+  if (!in_transaction_) return;
+  in_transaction_ = false;
+  try {
+    if (sink_.active) {
+      sink_.active = false;
+      conn_.copy_abort("load abandoned");
+    }
+    conn_.exec("ROLLBACK");
+  } catch (...) {
+    // The connection is gone: the server has already rolled the transaction back.
+  }
+}
+
+void PostgresTarget::lock_table(const TableSpec& table) {
+  conn_.query("SELECT pg_advisory_xact_lock(hashtext($1))", {"sluice:" + qualified_table(table)});
+}
+
+bool PostgresTarget::prepare_table(const TableSpec& table, bool create) {
+  const std::string schema = pg::normalize_identifier(schema_);
+  const std::string name = pg::normalize_identifier(table.table);
+  auto res = conn_.query(
+      "SELECT column_name, data_type, is_nullable, column_default IS NOT NULL "
+      "FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
+      {schema, name});
+  if (res.rows() == 0) {
+    if (!create)
+      throw usage_error(fmt::format("table {}.{} does not exist", schema, name),
+                        fmt::format("the config entry at {} loads into it", table.position.str()),
+                        "Pass --create to create it from the config's columns, or create it yourself.");
+    std::string ddl = fmt::format("CREATE TABLE {} (", qualified_table(table));
+    for (std::size_t i = 0; i < table.columns.size(); ++i) {
+      const auto& c = table.columns[i];
+      ddl += fmt::format("{}{} {}{}", i ? ", " : "", pg::identifier(c.name), pg::type_name(c.type),
+                         c.required ? " NOT NULL" : "");
+    }
+    ddl += ")";
+    conn_.exec(ddl);
+    return true;
+  }
+  struct Existing {
+    std::string type;
+    bool nullable, has_default;
+  };
+  std::map<std::string, Existing> existing;
+  for (int r = 0; r < res.rows(); ++r)
+    existing[std::string(res.get(r, 0))] = {std::string(res.get(r, 1)), res.get(r, 2) == "YES", res.get(r, 3) == "t"};
+
+  std::vector<std::string> problems;
+  for (const auto& c : table.columns) {
+    const auto it = existing.find(pg::normalize_identifier(c.name));
+    if (it == existing.end()) {
+      problems.push_back(fmt::format("{}.{} is in the config but not in the table", name, pg::normalize_identifier(c.name)));
+      continue;
+    }
+    if (!pg::type_compatible(c.type, it->second.type))
+      problems.push_back(fmt::format("{}.{} is {} in the table but {} in the config", name, it->first,
+                                     it->second.type, to_string(c.type)));
+    existing.erase(it);
+  }
+  for (const auto& [col, info] : existing)
+    if (!info.nullable && !info.has_default)
+      problems.push_back(fmt::format("{}.{} is NOT NULL without a default but is not in the config", name, col));
+  if (!problems.empty()) {
+    std::string detail;
+    for (const auto& p : problems) detail += (detail.empty() ? "" : "\n") + p;
+    throw usage_error(fmt::format("table {}.{} does not match the config", schema, name), detail,
+                      fmt::format("Change the columns in the config entry at {} or alter the table.", table.position.str()));
+  }
+  return false;
+}
+
+namespace {
+
+std::optional<HistoryEntry> first_entry(pg::Result& res) {
+  if (res.rows() == 0) return std::nullopt;
+  HistoryEntry e;
+  e.id = res.get_int(0, 0);
+  e.file_name = std::string(res.get(0, 1));
+  e.loaded_at = std::string(res.get(0, 2));
+  e.rows = res.get_int(0, 3);
+  e.job_id = res.is_null(0, 4) ? 0 : res.get_int(0, 4);
+  return e;
+}
+
+std::string checksum_text(std::uint64_t checksum) { return fmt::format("xxh3:{:016x}", checksum); }
+
+}  // namespace
+
+std::optional<HistoryEntry> PostgresTarget::find_by_name(const TableSpec& table, const std::string& file_name,
+                                                         std::uint64_t size) {
+  auto res = conn_.query(fmt::format("SELECT id, file_name, to_char(loaded_at, 'YYYY-MM-DD HH24:MI:SS TZ'), rows_loaded, job_id "
+                                     "FROM {} WHERE table_name = $1 AND file_name = $2 AND file_size = $3 "
+                                     "AND replaced_by IS NULL ORDER BY id DESC LIMIT 1",
+                                     history_table()),
+                         {pg::normalize_identifier(table.table), file_name, std::to_string(size)});
+  return first_entry(res);
+}
+
+std::optional<HistoryEntry> PostgresTarget::find_by_checksum(const TableSpec& table, std::uint64_t checksum) {
+  auto res = conn_.query(fmt::format("SELECT id, file_name, to_char(loaded_at, 'YYYY-MM-DD HH24:MI:SS TZ'), rows_loaded, job_id "
+                                     "FROM {} WHERE table_name = $1 AND file_checksum = $2 "
+                                     "AND replaced_by IS NULL ORDER BY id DESC LIMIT 1",
+                                     history_table()),
+                         {pg::normalize_identifier(table.table), checksum_text(checksum)});
+  return first_entry(res);
+}
+
+std::uint64_t PostgresTarget::delete_range(const TableSpec& table, const DateRange& range) {
+  const int idx = table.date_column_index();
+  const ColumnSpec& col = table.columns.at(static_cast<std::size_t>(idx));
+  const std::string target = qualified_table(table);
+  const std::string c = pg::identifier(col.name);
+  if (col.type.is_temporal()) {
+    return conn_.query(fmt::format("DELETE FROM {} WHERE {c} >= $1::date AND {c} < $2::date + 1", target, fmt::arg("c", c)),
+                       {format_iso(range.first), format_iso(range.last)})
+        .affected_rows();
+  }
+  if (col.type.is_integer() || col.type.kind == ColumnKind::numeric) {
+    return conn_.query(fmt::format("DELETE FROM {} WHERE {c} BETWEEN $1 AND $2", target, fmt::arg("c", c)),
+                       {format_compact(range.first), format_compact(range.last)})
+        .affected_rows();
+  }
+  // A text date column: match every spelling the file QC accepts for each day of the range.
+  std::string days = "{";
+  for (DayNumber d = range.first; d <= range.last; ++d) {
+    const CivilDate cd = civil_from_days(d);
+    for (const std::string& s : {format_iso(d), format_compact(d),
+                                 fmt::format("{:02}/{:02}/{:04}", cd.month, cd.day, cd.year),
+                                 fmt::format("{}/{}/{:04}", cd.month, cd.day, cd.year)})
+      days += (days.size() > 1 ? "," : "") + ("\"" + s + "\"");
+  }
+  days += "}";
+  return conn_.query(fmt::format("DELETE FROM {} WHERE {} = ANY($1::text[])", target, c), {days}).affected_rows();
+}
+
+void PostgresTarget::begin_copy(const TableSpec& table) {
+  std::string cols;
+  for (const auto& c : table.columns) cols += (cols.empty() ? "" : ", ") + pg::identifier(c.name);
+  conn_.copy_begin(fmt::format("COPY {} ({}) FROM STDIN", qualified_table(table), cols));
+  sink_.active = true;
+  sink_.doomed = false;
+  sink_.rows_sent = 0;
+}
+
+void PostgresTarget::CopySink::consume(const ScannedChunk& chunk) {
+  if (doomed) return;
+  if (chunk.qc_errors > 0) {
+    // QC failed: nothing of this file will be published, so stop feeding the server now.
+    doomed = true;
+    active = false;
+    conn.copy_abort("sluice: file QC failed");
+    return;
+  }
+  conn.copy_put(chunk.copy_data, chunk.copy_size);
+  rows_sent += chunk.rows;
+}
+
+std::uint64_t PostgresTarget::end_copy() {
+  if (!sink_.active) return 0;
+  sink_.active = false;
+  return conn_.copy_end();
+}
+
+std::int64_t PostgresTarget::record_history(const HistoryRecord& r) {
+  std::optional<std::string> from, to;
+  if (r.range) {
+    from = format_iso(r.range->first);
+    to = format_iso(r.range->last);
+  }
+  auto res = conn_.query(
+      fmt::format("INSERT INTO {} (table_name, file_name, file_path, file_size, file_checksum, compression, "
+                  "rows_loaded, rows_deleted, date_from, date_to, qc_mode, job_id) "
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                  history_table()),
+      {pg::normalize_identifier(r.table), r.file_name, r.file_path, std::to_string(r.file_size),
+       checksum_text(r.file_checksum), r.compression, std::to_string(r.rows_loaded), std::to_string(r.rows_deleted),
+       from, to, r.qc_mode, std::to_string(r.job_id)});
+  const std::int64_t id = res.get_int(0, 0);
+  if (r.replace) {
+    // Earlier loads of the same file, or of the range now replaced, are superseded by this one.
+    conn_.query(fmt::format("UPDATE {} SET replaced_by = $1 WHERE table_name = $2 AND id <> $1 AND replaced_by IS NULL "
+                            "AND (file_name = $3 OR (date_from <= $5::date AND date_to >= $4::date))",
+                            history_table()),
+                {std::to_string(id), pg::normalize_identifier(r.table), r.file_name,
+                 from.value_or("infinity"), to.value_or("-infinity")});
+  }
+  return id;
+}
+
+}  // namespace sluice

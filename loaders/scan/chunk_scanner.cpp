@@ -1,0 +1,262 @@
+#include "loaders/scan/chunk_scanner.h"
+
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace sluice {
+namespace {
+
+// Appends to a reusable byte vector, growing geometrically.
+class OutBuffer {
+ public:
+  explicit OutBuffer(std::vector<char>& v, std::size_t& size) : v_(v), size_(size) {}
+  char* reserve(std::size_t n) {
+    if (size_ + n > v_.size()) v_.resize(std::max(v_.size() * 2, size_ + n + 4096));
+    return v_.data() + size_;
+  }
+  void commit(std::size_t n) { size_ += n; }
+  void put(const char* p, std::size_t n) {
+    std::memcpy(reserve(n), p, n);
+    size_ += n;
+  }
+  void put(char c) {
+    *reserve(1) = c;
+    ++size_;
+  }
+  std::size_t size() const { return size_; }
+  void truncate(std::size_t n) { size_ = n; }
+
+ private:
+  std::vector<char>& v_;
+  std::size_t& size_;
+};
+
+// Writes a value in COPY text format: backslash, tab, newline and carriage return are escaped.
+inline void put_escaped(OutBuffer& out, const char* p, std::size_t n) {
+  char* o = out.reserve(2 * n);
+  char* const start = o;
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = p[i];
+    switch (c) {
+      case '\\': *o++ = '\\'; *o++ = '\\'; break;
+      case '\t': *o++ = '\\'; *o++ = 't'; break;
+      case '\n': *o++ = '\\'; *o++ = 'n'; break;
+      case '\r': *o++ = '\\'; *o++ = 'r'; break;
+      default: *o++ = c;
+    }
+  }
+  out.commit(static_cast<std::size_t>(o - start));
+}
+
+// Per-row state shared by the TSV and CSV walkers.
+class RowChecker {
+ public:
+  RowChecker(const ScanConfig& cfg, ChunkScanResult& res)
+      : cfg_(cfg), qc_(*cfg.qc), res_(res), out_(res.copy, res.copy_size),
+        expected_(qc_.expected_fields()) {}
+
+  void begin_row(const char* row_start, std::uint64_t line) {
+    row_start_ = row_start;
+    line_ = line;
+    field_ = 0;
+    row_out_start_ = out_.size();
+  }
+
+  // One field's value (unquoted); `quoted` values are never NULL.
+  void field(const char* p, std::size_t n, bool quoted, const char* raw_start, bool needs_escape) {
+    const int i = field_++;
+    if (i >= expected_) return;  // the row is reported as ragged in end_row
+    const bool is_null = !quoted && (n == 0 || (!cfg_.syntax.null_marker.empty() &&
+                                                n == cfg_.syntax.null_marker.size() &&
+                                                std::memcmp(p, cfg_.syntax.null_marker.data(), n) == 0));
+    if (cfg_.encode_copy) {
+      if (i > 0) out_.put('\t');
+      if (is_null) out_.put("\\N", 2);
+      else if (needs_escape) put_escaped(out_, p, n);
+      else out_.put(p, n);
+    }
+    if (is_null && qc_.required[static_cast<std::size_t>(i)])
+      res_.qc.missing_required.add({line_, column_of(raw_start), i + 1, "",
+                                    qc_.column_names[static_cast<std::size_t>(i)] + " is empty"});
+    if (i == qc_.date_field) check_date(p, n, is_null, raw_start);
+  }
+
+  void end_row(std::size_t raw_row_length) {
+    ++res_.rows;
+    if (field_ != expected_) {
+      res_.qc.wrong_field_count.add({line_, 0, 0, display_value(row_start_, raw_row_length),
+                                     raw_row_length == 0 ? "blank line"
+                                                         : fmt::format("{} field{}, expected {}", field_,
+                                                                       field_ == 1 ? "" : "s", expected_)});
+      out_.truncate(row_out_start_);  // a malformed row is never sent
+      return;
+    }
+    if (cfg_.encode_copy) out_.put('\n');
+  }
+
+  OutBuffer& out() { return out_; }
+
+ private:
+  std::uint32_t column_of(const char* p) const { return static_cast<std::uint32_t>(p - row_start_ + 1); }
+
+  void check_date(const char* p, std::size_t n, bool is_null, const char* raw_start) {
+    if (is_null) {
+      if (qc_.check_dates) res_.qc.empty_date.add({line_, column_of(raw_start), field_, "", "empty"});
+      return;
+    }
+    DayNumber day;
+    if (!qc_.date_parser.parse({p, n}, day)) {
+      if (qc_.check_dates) res_.qc.bad_date.add({line_, column_of(raw_start), field_, display_value(p, n), ""});
+      return;
+    }
+    res_.qc.days.add(day);
+    if (qc_.check_dates && qc_.expected_range && !qc_.expected_range->contains(day))
+      res_.qc.out_of_range.add({line_, column_of(raw_start), field_, display_value(p, n), ""});
+  }
+
+  const ScanConfig& cfg_;
+  const QcSettings& qc_;
+  ChunkScanResult& res_;
+  OutBuffer out_;
+  const int expected_;
+  const char* row_start_ = nullptr;
+  std::uint64_t line_ = 0;
+  int field_ = 0;
+  std::size_t row_out_start_ = 0;
+};
+
+// TSV-style rows: a field never contains the delimiter or a newline, so memchr finds both.
+void scan_unquoted(const char* data, std::size_t size, const ScanConfig& cfg, ChunkScanResult& res) {
+  RowChecker rc(cfg, res);
+  const char delim = cfg.syntax.delimiter;
+  const char* p = data;
+  const char* const end = data + size;
+  std::uint64_t line = 0;
+  while (p < end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    const char* row_end = nl ? nl : end;
+    const char* rend = row_end;
+    if (rend > p && rend[-1] == '\r') --rend;  // CRLF
+    const std::size_t len = static_cast<std::size_t>(rend - p);
+    // Values needing COPY escapes are rare; test the row once instead of every field.
+    const bool needs_escape = cfg.encode_copy &&
+        (std::memchr(p, '\\', len) || std::memchr(p, '\r', len) || (delim != '\t' && std::memchr(p, '\t', len)));
+    rc.begin_row(p, line);
+    const char* f = p;
+    for (;;) {
+      const char* d = static_cast<const char*>(std::memchr(f, delim, static_cast<std::size_t>(rend - f)));
+      const char* fe = d ? d : rend;
+      rc.field(f, static_cast<std::size_t>(fe - f), false, f, needs_escape);
+      if (!d) break;
+      f = d + 1;
+    }
+    rc.end_row(len);
+    ++line;
+    p = nl ? nl + 1 : end;
+  }
+  res.lines = line;
+}
+
+// CSV rows (RFC 4180): quoted fields may hold delimiters, doubled quotes and newlines.
+void scan_quoted(const char* data, std::size_t size, const ScanConfig& cfg, ChunkScanResult& res) {
+  RowChecker rc(cfg, res);
+  const char delim = cfg.syntax.delimiter;
+  const char quote = cfg.syntax.quote;
+  const char* p = data;
+  const char* const end = data + size;
+  std::uint64_t line = 0;
+  std::string& scratch = res.scratch;
+  while (p < end) {
+    const char* row_start = p;
+    const std::uint64_t row_line = line;
+    rc.begin_row(p, line);
+    bool row_done = false;
+    while (!row_done) {
+      const char* field_start = p;
+      if (p < end && *p == quote) {
+        // Quoted: copy segments between quotes; "" is one quote.
+        scratch.clear();
+        ++p;
+        bool closed = false;
+        while (p < end) {
+          const char* q = static_cast<const char*>(std::memchr(p, quote, static_cast<std::size_t>(end - p)));
+          const char* seg_end = q ? q : end;
+          for (const char* c = p; c < seg_end; ++c) line += (*c == '\n');
+          scratch.append(p, static_cast<std::size_t>(seg_end - p));
+          if (!q) { p = end; break; }
+          if (q + 1 < end && q[1] == quote) {
+            scratch.push_back(quote);
+            p = q + 2;
+            continue;
+          }
+          p = q + 1;
+          closed = true;
+          break;
+        }
+        if (!closed) {
+          res.qc.unterminated_quote.add({row_line, static_cast<std::uint32_t>(field_start - row_start + 1), 0,
+                                         display_value(field_start, static_cast<std::size_t>(end - field_start)), ""});
+        }
+        // Text after the closing quote up to the delimiter is kept, as PostgreSQL's CSV reader does.
+        while (p < end && *p != delim && *p != '\n' && *p != '\r') scratch.push_back(*p++);
+        rc.field(scratch.data(), scratch.size(), true, field_start, true);
+      } else {
+        const char* f = p;
+        while (p < end && *p != delim && *p != '\n') ++p;
+        const char* fe = p;
+        if (fe > f && fe[-1] == '\r' && (p == end || *p == '\n')) --fe;
+        rc.field(f, static_cast<std::size_t>(fe - f), false, f, true);
+      }
+      if (p < end && *p == '\r' && p + 1 < end && p[1] == '\n') ++p;
+      if (p >= end) {
+        row_done = true;
+      } else if (*p == delim) {
+        ++p;
+      } else {  // '\n' (or a stray '\r')
+        ++p;
+        row_done = true;
+      }
+    }
+    const char* row_end = p;
+    while (row_end > row_start && (row_end[-1] == '\n' || row_end[-1] == '\r')) --row_end;
+    rc.end_row(static_cast<std::size_t>(row_end - row_start));
+    if (line != row_line) res.rows_span_lines = true;
+    ++line;
+  }
+  res.lines = line;
+}
+
+}  // namespace
+
+void scan_chunk(const char* data, std::size_t size, const ScanConfig& config, ChunkScanResult& out) {
+  out.reset();
+  if (config.syntax.quoted) scan_quoted(data, size, config, out);
+  else scan_unquoted(data, size, config, out);
+}
+
+std::vector<std::string> split_row(const char* data, std::size_t size, const FileSyntax& syntax) {
+  std::vector<std::string> fields;
+  std::string cur;
+  bool in_quotes = false;
+  for (std::size_t i = 0; i < size; ++i) {
+    const char c = data[i];
+    if (syntax.quoted && c == syntax.quote) {
+      if (in_quotes && i + 1 < size && data[i + 1] == syntax.quote) {
+        cur.push_back(c);
+        ++i;
+      } else {
+        in_quotes = !in_quotes;
+      }
+    } else if (c == syntax.delimiter && !in_quotes) {
+      fields.push_back(std::move(cur));
+      cur.clear();
+    } else if (c != '\r' || i + 1 < size) {
+      cur.push_back(c);
+    }
+  }
+  fields.push_back(std::move(cur));
+  return fields;
+}
+
+}  // namespace sluice

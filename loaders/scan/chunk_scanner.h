@@ -1,0 +1,47 @@
+// The Scanner stage: walks the rows and fields of one row-aligned chunk, feeds the QC accumulators,
+// and (when loading into PostgreSQL) writes the rows in COPY text format. One pass, no allocation
+// per field: the output buffer and the CSV unquoting scratch are reused from chunk to chunk.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "loaders/scan/file_syntax.h"
+#include "validators/file_qc/file_qc.h"
+
+namespace sluice {
+
+struct ScanConfig {
+  FileSyntax syntax;
+  const QcSettings* qc = nullptr;  // required
+  bool encode_copy = false;        // produce PostgreSQL COPY text (tab, \N, backslash escapes)
+};
+
+struct ChunkScanResult {
+  std::uint64_t rows = 0;
+  std::uint64_t lines = 0;          // physical lines consumed (a quoted newline adds one)
+  bool rows_span_lines = false;     // some row spans lines: row number != line number
+  ChunkQc qc;
+  std::vector<char> copy;           // COPY text; valid up to copy_size
+  std::size_t copy_size = 0;
+  std::string scratch;              // CSV unquoting
+
+  void reset() {
+    rows = lines = 0;
+    rows_span_lines = false;
+    qc = ChunkQc{};
+    copy_size = 0;
+  }
+};
+
+// Scans `size` bytes of whole rows (the last row may lack its newline). Line numbers in the
+// results are 0-based and relative to the chunk's first byte.
+void scan_chunk(const char* data, std::size_t size, const ScanConfig& config, ChunkScanResult& out);
+
+// Splits one row (no newline) into fields with the file's syntax, unquoting CSV fields. Used for
+// the header row and for error reports, not the hot path.
+std::vector<std::string> split_row(const char* data, std::size_t size, const FileSyntax& syntax);
+
+}  // namespace sluice

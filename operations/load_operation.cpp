@@ -1,0 +1,365 @@
+#include "operations/load_operation.h"
+
+#include <chrono>
+#include <memory>
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "loaders/postgres/postgres_target.h"
+#include "loaders/scan/file_syntax.h"
+#include "loaders/scan/row_locator.h"
+#include "warehouse/postgres/connection.h"
+#include "warehouse/postgres/dialect.h"
+
+namespace sluice {
+
+const char* to_string(QcMode mode) { return mode == QcMode::file ? "file" : "none"; }
+
+const char* to_string(FileStatus s) {
+  switch (s) {
+    case FileStatus::loaded: return "loaded";
+    case FileStatus::qc_failed: return "QC failed";
+    case FileStatus::refused: return "refused";
+    case FileStatus::failed: return "failed";
+    case FileStatus::rolled_back: return "not loaded";
+  }
+  return "?";
+}
+
+ExitCode LoadSummary::exit_code() const {
+  if (committed) return ExitCode::ok;
+  bool qc = false, usage = false;
+  for (const auto& f : files) {
+    if (f.status == FileStatus::qc_failed) qc = true;
+    if (f.status == FileStatus::refused) usage = true;
+    if (f.status == FileStatus::failed && f.error && f.error->code() != ExitCode::usage) return ExitCode::runtime;
+    if (f.status == FileStatus::failed && f.error) usage = true;
+  }
+  if (qc) return ExitCode::qc_failed;
+  return usage ? ExitCode::usage : ExitCode::runtime;
+}
+
+LoadOperation::LoadOperation(const Config& config, ConninfoResolver conninfo, JobLog& jobs, ProgressSink& progress,
+                             const Cancellation& cancel)
+    : config_(config), conninfo_(std::move(conninfo)), jobs_(jobs), progress_(progress), cancel_(cancel) {}
+
+namespace {
+
+double since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+QcSettings qc_settings_for(const TableSpec& table, const SelectedFile& file, QcMode mode) {
+  QcSettings s;
+  for (const auto& c : table.columns) {
+    s.column_names.push_back(c.name);
+    s.required.push_back(c.required);
+  }
+  s.date_field = table.date_column_index();
+  if (!table.date_format.empty()) {
+    auto parser = DateParser::with_format(table.date_format);
+    if (!parser)
+      throw usage_error(fmt::format("table {} has an invalid date_format \"{}\"", table.table, table.date_format),
+                        table.position.str(), "Use %Y, %m and %d with literal characters, e.g. \"%d.%m.%Y\".");
+    s.date_parser = *parser;
+  }
+  s.check_dates = mode == QcMode::file;
+  s.expected_range = file.expected_range;
+  return s;
+}
+
+// Remembers where each chunk's rows are (to turn the server's row number into a file line) and
+// records each chunk in the job log as it is sent.
+class RecordingSink final : public ChunkSink {
+ public:
+  RecordingSink(ChunkSink& inner, JobLog& jobs, std::int64_t job_id, std::string file, std::string destination)
+      : inner_(inner), jobs_(jobs), job_id_(job_id), file_(std::move(file)), destination_(std::move(destination)) {}
+
+  void consume(const ScannedChunk& c) override {
+    inner_.consume(c);
+    spans_.push_back({c.first_row, c.rows, c.first_line, c.rows_span_lines});
+    ChunkProgress p;
+    p.job_id = job_id_;
+    p.file = file_;
+    p.chunk_index = c.index;
+    p.offset = c.stream_offset;
+    p.bytes = c.stream_bytes;
+    p.rows = c.rows;
+    p.destination = destination_;
+    p.status = c.qc_errors ? "qc_failed" : "sent";
+    jobs_.record_chunk(p);
+  }
+
+  // File line of 1-based data row `row`, or 0 when unknown.
+  std::uint64_t line_of(std::uint64_t row, const std::filesystem::path& path, const FileSyntax& syntax) const {
+    for (const auto& s : spans_) {
+      if (row > s.first_row && row <= s.first_row + s.rows) {
+        if (!s.spans_lines) return s.first_line + (row - 1 - s.first_row);
+        return line_of_row(path, syntax, row);
+      }
+    }
+    return 0;
+  }
+
+ private:
+  struct Span {
+    std::uint64_t first_row, rows, first_line;
+    bool spans_lines;
+  };
+  ChunkSink& inner_;
+  JobLog& jobs_;
+  std::int64_t job_id_;
+  std::string file_, destination_;
+  std::vector<Span> spans_;
+};
+
+// A value the server rejected during COPY, told in the file's terms: file:line, table.column.
+Error copy_error(const pg::ServerError& e, const SelectedFile& file, const FileSyntax& syntax, const RecordingSink& rec) {
+  static const std::regex where(R"(line (\d+)(?:, column ([^:]+))?)");
+  std::smatch m;
+  std::string location = file.path.string();
+  std::string column;
+  if (std::regex_search(e.context(), m, where)) {
+    const std::uint64_t row = std::stoull(m[1].str());
+    if (const std::uint64_t line = rec.line_of(row, file.path, syntax)) location += fmt::format(":{}", line);
+    if (m[2].matched) {
+      const std::string server_name = m[2].str();
+      column = server_name;
+      const int idx = file.table->column_index(server_name);
+      if (idx >= 0)
+        column = fmt::format("{}.{} (field {})", file.table->table, file.table->columns[static_cast<std::size_t>(idx)].name, idx + 1);
+    }
+  }
+  std::string detail = column.empty() ? "" : "column " + column + "\n";
+  detail += "PostgreSQL: " + e.primary();
+  if (!e.detail().empty()) detail += "\n" + e.detail();
+  if (!e.context().empty()) detail += "\n(" + e.context() + ")";
+  return Error(ExitCode::runtime, fmt::format("{}: the server rejected a value", location), detail,
+               "Fix the value in the file, or the column's type in the config. Nothing was loaded.");
+}
+
+struct Group {
+  const ConnectionSpec* connection = nullptr;
+  std::unique_ptr<pg::Connection> conn;
+  std::unique_ptr<PostgresTarget> target;
+  bool broken = false;  // its transaction can take no more statements
+};
+
+}  // namespace
+
+LoadSummary LoadOperation::run(const LoadRequest& req) {
+  const auto started = std::chrono::steady_clock::now();
+  LoadSummary summary;
+
+  std::vector<SelectedFile> files;
+  if (!req.files.empty()) {
+    if (!req.month.empty())
+      throw usage_error("--month and --files cannot be combined", "",
+                        "Use --month with --base-path to load a month, or --files to load given files.");
+    if (req.tables.size() > 1)
+      throw usage_error("--files takes at most one --table", "", "Run one load per table, or drop --table to match by pattern.");
+    files = select_files(config_, req.files, req.tables.empty() ? "" : req.tables.front());
+  } else if (!req.month.empty()) {
+    auto sel = select_by_month(config_, req.month, req.base_path, req.tables);
+    files = std::move(sel.files);
+    summary.not_found = std::move(sel.not_found);
+  } else {
+    throw usage_error("nothing to load", "", "Pass --month YYYY-MM [--base-path DIR], or --files a,b.");
+  }
+  if (files.empty()) {
+    std::string detail;
+    for (const auto& n : summary.not_found) detail += (detail.empty() ? "" : "\n") + n;
+    throw usage_error(fmt::format("no files to load for {} in {}", req.month, req.base_path.string()), detail,
+                      "Check --base-path and each table's file_pattern (sluice config validate).");
+  }
+  for (const auto& f : files) {
+    if (req.replace && !f.expected_range)
+      throw usage_error(fmt::format("--replace needs the date range of {}", f.path.filename().string()),
+                        "the range comes from --month or a {month}/{date_range} in the file name",
+                        "Load it with --month, or name the file after its pattern.");
+    if (req.replace && f.table->date_column.empty())
+      throw usage_error(fmt::format("--replace needs a date_column for table {}", f.table->table), f.table->position.str(),
+                        "Add date_column: to the table's config entry.");
+  }
+
+  // One transaction per target connection, in the order the files come.
+  std::vector<Group> groups;
+  std::vector<std::size_t> group_of(files.size());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const ConnectionSpec& c = config_.connection_for(*files[i].table);
+    std::size_t g = 0;
+    while (g < groups.size() && groups[g].connection != &c) ++g;
+    if (g == groups.size()) groups.push_back(Group{&c, nullptr, nullptr, false});
+    group_of[i] = g;
+  }
+  for (const auto& g : groups)
+    if (g.connection->type != ConnectionType::postgres)
+      throw usage_error(fmt::format("connection \"{}\" is a Snowflake connection", g.connection->name),
+                        "this build of sluice loads into PostgreSQL connections only",
+                        "Set target: (or the table's connection:) to a postgres connection.");
+
+  std::string description = req.month.empty() ? fmt::format("{} file(s)", files.size())
+                                              : fmt::format("{} ({} file(s))", req.month, files.size());
+  std::string args = fmt::format(R"({{"month":"{}","files":{},"qc":"{}","replace":{},"create":{}}})", req.month,
+                                 files.size(), to_string(req.qc), req.replace, req.create);
+  summary.job_id = jobs_.begin_job("load", description, args);
+
+  auto rollback_all = [&] {
+    for (auto& g : groups)
+      if (g.target) g.target->rollback();
+  };
+
+  bool any_failed = false;
+  try {
+    for (auto& g : groups) {
+      g.conn = std::make_unique<pg::Connection>(pg::Connection::open(conninfo_(*g.connection), "sluice load"));
+      g.target = std::make_unique<PostgresTarget>(*g.conn, g.connection->postgres.schema);
+      g.target->ensure_history_table();
+      g.target->begin();
+    }
+
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      const SelectedFile& file = files[i];
+      const TableSpec& table = *file.table;
+      Group& g = groups[group_of[i]];
+      PostgresTarget& target = *g.target;
+      FileOutcome& o = summary.files.emplace_back();
+      o.file = file;
+      o.target = fmt::format("{}.{}", pg::normalize_identifier(target.schema()), pg::normalize_identifier(table.table));
+      const auto t0 = std::chrono::steady_clock::now();
+      const std::string name = file.path.filename().string();
+      const FileSyntax syntax = FileSyntax::for_table(table, name);
+      const QcSettings qc = qc_settings_for(table, file, req.qc);
+
+      bool load = !any_failed && !g.broken;
+      auto fail = [&](FileStatus status, Error e, bool breaks_transaction) {
+        o.status = status;
+        o.error = std::move(e);
+        any_failed = true;
+        if (breaks_transaction) g.broken = true;
+      };
+
+      if (load) {
+        try {
+          target.lock_table(table);
+          o.table_created = target.prepare_table(table, req.create);
+          if (o.table_created) progress_.note(fmt::format("created table {}", o.target));
+          std::error_code ec;
+          const auto size = std::filesystem::file_size(file.path, ec);
+          if (!req.replace) {
+            if (auto prev = target.find_by_name(table, name, size)) {
+              fail(FileStatus::refused,
+                   usage_error(fmt::format("{} is already loaded into {}", name, o.target),
+                               fmt::format("load #{} at {}, {} rows (job {})", prev->id, prev->loaded_at, prev->rows, prev->job_id),
+                               "Pass --replace to replace its date range with this file, or delete the month first."),
+                   false);
+              load = false;
+            }
+          }
+          if (load && req.replace) {
+            o.rows_deleted = target.delete_range(table, *file.expected_range);
+            if (o.rows_deleted)
+              progress_.note(fmt::format("{}: {} rows of {} to be replaced", o.target, o.rows_deleted, file.expected_range->str()));
+          }
+          if (load) target.begin_copy(table);
+        } catch (const Error& e) {
+          fail(FileStatus::failed, e, true);
+          load = false;
+        }
+      }
+
+      PipelineOptions popts = req.pipeline;
+      popts.encode_copy = load;
+      popts.phase = load ? "load" : "check";
+      RecordingSink rec(target.sink(), jobs_, summary.job_id, file.path.string(), "postgres:" + o.target);
+      try {
+        o.scan = run_pipeline(file.path, syntax, qc, popts, load ? &rec : nullptr, progress_, cancel_);
+        o.scanned = true;
+      } catch (const Error& e) {
+        if (cancel_.cancelled()) throw;
+        fail(FileStatus::failed, e, load);
+        o.seconds = since(t0);
+        continue;
+      }
+
+      if (!o.scan.qc.passed()) {
+        o.status = FileStatus::qc_failed;
+        any_failed = true;
+        if (load) g.broken = true;  // its COPY was aborted or is still open
+        o.seconds = since(t0);
+        continue;
+      }
+      if (!load) {
+        if (!o.error) o.status = FileStatus::rolled_back;
+        o.seconds = since(t0);
+        continue;
+      }
+      try {
+        const std::uint64_t copied = target.end_copy();
+        if (copied != o.scan.rows)
+          throw runtime_error(fmt::format("{}: the server copied {} rows but the file has {}", name, copied, o.scan.rows),
+                              o.target, "This should not happen: keep the file and report it. Nothing was loaded.");
+        if (!req.replace) {
+          if (auto prev = target.find_by_checksum(table, o.scan.file_checksum)) {
+            fail(FileStatus::refused,
+                 usage_error(fmt::format("the contents of {} are already loaded into {}", name, o.target),
+                             fmt::format("load #{} of {} at {} has the same checksum", prev->id, prev->file_name, prev->loaded_at),
+                             "Pass --replace to load it again in place of that month."),
+                 true);
+            o.seconds = since(t0);
+            continue;
+          }
+        }
+        HistoryRecord h;
+        h.table = table.table;
+        h.file_name = name;
+        h.file_path = std::filesystem::absolute(file.path).string();
+        h.compression = to_string(o.scan.compression);
+        h.qc_mode = to_string(req.qc);
+        h.file_size = o.scan.file_bytes;
+        h.file_checksum = o.scan.file_checksum;
+        h.rows_loaded = copied;
+        h.rows_deleted = o.rows_deleted;
+        h.range = file.expected_range ? file.expected_range : o.scan.qc.found_range;
+        h.job_id = summary.job_id;
+        h.replace = req.replace;
+        target.record_history(h);
+        o.rows_loaded = copied;
+        o.status = FileStatus::loaded;
+      } catch (const pg::ServerError& e) {
+        fail(FileStatus::failed, copy_error(e, file, syntax, rec), true);
+      } catch (const Error& e) {
+        fail(FileStatus::failed, e, true);
+      }
+      o.seconds = since(t0);
+    }
+
+    if (!any_failed) {
+      progress_.begin("commit", "", 0);
+      for (auto& g : groups) g.target->commit();
+      progress_.end(true, "committed");
+      summary.committed = true;
+    } else {
+      rollback_all();
+      for (auto& f : summary.files) {
+        if (f.status == FileStatus::loaded) f.status = FileStatus::rolled_back;
+        f.rows_loaded = 0;
+      }
+    }
+  } catch (...) {
+    rollback_all();
+    jobs_.finish_job(summary.job_id, cancel_.cancelled() ? "cancelled" : "failed", "{}", "load aborted");
+    throw;
+  }
+  summary.seconds = since(started);
+
+  std::uint64_t rows = 0;
+  for (const auto& f : summary.files) rows += f.rows_loaded;
+  jobs_.finish_job(summary.job_id, summary.committed ? "succeeded" : "failed",
+                   fmt::format(R"({{"files":{},"rows_loaded":{},"seconds":{:.1f}}})", summary.files.size(), rows, summary.seconds),
+                   summary.committed ? "" : "nothing loaded: see the file statuses");
+  return summary;
+}
+
+}  // namespace sluice

@@ -1,0 +1,88 @@
+// The load: select the month's files, then for each target connection run one transaction in
+// which every file is scanned once (QC + COPY in the same pass), reconciled and recorded. The
+// transaction commits only when every file passed; otherwise nothing is loaded and the summary
+// says exactly why, file by file.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/cancellation.h"
+#include "core/config_model.h"
+#include "core/error.h"
+#include "core/job_log.h"
+#include "core/progress.h"
+#include "loaders/pipeline.h"
+#include "operations/file_selection.h"
+
+namespace sluice {
+
+enum class QcMode { file, none };
+const char* to_string(QcMode mode);
+
+struct LoadRequest {
+  std::string month;                    // with base_path, or
+  std::filesystem::path base_path = ".";
+  std::vector<std::string> files;       // explicit files
+  std::vector<std::string> tables;      // restrict (month mode) or choose (files mode, one table)
+  QcMode qc = QcMode::file;
+  bool replace = false;
+  bool create = false;
+  PipelineOptions pipeline;
+};
+
+enum class FileStatus {
+  loaded,        // committed
+  qc_failed,     // its own QC failed
+  refused,       // already loaded and --replace not given
+  failed,        // the server or the file failed
+  rolled_back,   // fine itself, but another file of the load failed
+};
+const char* to_string(FileStatus status);
+
+struct FileOutcome {
+  SelectedFile file;
+  std::string target;                 // schema.table
+  FileStatus status = FileStatus::failed;
+  PipelineResult scan;
+  bool scanned = false;
+  std::uint64_t rows_loaded = 0;
+  std::uint64_t rows_deleted = 0;
+  bool table_created = false;
+  std::optional<Error> error;         // for refused and failed
+  double seconds = 0;
+};
+
+struct LoadSummary {
+  std::int64_t job_id = 0;
+  std::vector<FileOutcome> files;
+  std::vector<std::string> not_found;
+  bool committed = false;
+  double seconds = 0;
+  ExitCode exit_code() const;
+};
+
+class LoadOperation {
+ public:
+  // Gives the libpq connection string for a postgres connection (starting the embedded server
+  // when needed).
+  using ConninfoResolver = std::function<std::string(const ConnectionSpec&)>;
+
+  LoadOperation(const Config& config, ConninfoResolver conninfo, JobLog& jobs, ProgressSink& progress,
+                const Cancellation& cancel);
+
+  LoadSummary run(const LoadRequest& request);
+
+ private:
+  const Config& config_;
+  ConninfoResolver conninfo_;
+  JobLog& jobs_;
+  ProgressSink& progress_;
+  const Cancellation& cancel_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,68 @@
+// A load killed with SIGKILL in the middle of its COPY leaves the table exactly as it was, and
+// the same load can simply be run again.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/support/load_fixture.h"
+#include "tests/support/test_postgres.h"
+
+namespace sluice::test {
+namespace {
+
+class LoadKill : public LoadFixture {};
+
+TEST_F(LoadKill, SigkillMidCopyLeavesTheTableUnchanged) {
+  write_sample_config();
+  SampleDataOptions jan;
+  jan.rows = 5000;
+  generate(jan, "factLending_20240101-20240131.tsv");
+  ASSERT_EQ(run({"--batch", "load", "--month", "2024-01", "--base-path", dir_.path().string(), "--create"}).exit_code, 0);
+  const std::string before = digest("fact_lending");
+
+  SampleDataOptions feb;
+  feb.month = 2;
+  feb.target_bytes = 150'000'000;
+  generate(feb, "factLending_20240201-20240229.tsv");
+  RunOptions env;
+  env.env = {{"XDG_STATE_HOME", (dir_ / "state").string()}, {"XDG_DATA_HOME", (dir_ / "data").string()}};
+  const pid_t pid = spawn_sluice({"--config", config_.string(), "--batch", "load", "--month", "2024-02", "--base-path",
+                                  dir_.path().string()},
+                                 env, dir_.path());
+
+  // Wait until the server has taken some of the COPY's rows, then kill the client outright.
+  auto conn = test_connection();
+  bool copying = false;
+  for (int i = 0; i < 600 && !copying; ++i) {
+    auto r = conn.query("SELECT coalesce(max(tuples_processed), 0) FROM pg_stat_progress_copy");
+    copying = r.get_int(0, 0) > 1000;
+    if (!copying) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(copying) << "the load never reached its COPY";
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  // The server notices the dead client and rolls back; wait for the backend to go.
+  for (int i = 0; i < 200; ++i) {
+    auto r = conn.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sluice load'");
+    if (r.get_int(0, 0) == 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(digest("fact_lending"), before);
+  EXPECT_EQ(count("fact_lending", "\"recorddate\" >= '2024-02-01'"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM " + schema_ + ".sluice_load_history"), "1");
+
+  // Nothing half-done blocks the retry.
+  const auto again = run({"--batch", "load", "--month", "2024-02", "--base-path", dir_.path().string()});
+  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+}
+
+}  // namespace
+}  // namespace sluice::test

@@ -1,0 +1,243 @@
+// Table entries: required keys, formats and their defaults, delimiters, columns and their types,
+// date and duplicate-key columns, file pattern placeholders.
+#include <gtest/gtest.h>
+
+#include "app/config.h"
+#include "core/error.h"
+
+namespace sluice {
+namespace {
+
+Error parse_error(const std::string& text) {
+  try {
+    parse_config(text, "t.yaml");
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "no error for:\n" << text;
+  return Error(ExitCode::ok, "");
+}
+
+// One table entry starting on line 2; `extra` lines (indented 4) go after its columns (line 5 on).
+std::string table(const std::string& extra, const std::string& pattern = "a_{month}.tsv") {
+  return "tables:\n"
+         "  - table: A\n"
+         "    file_pattern: \"" + pattern + "\"\n"
+         "    columns: [{ name: Day, type: date }, { name: id, type: bigint }]\n" +
+         extra;
+}
+
+TEST(ConfigTables, AFullEntryParses) {
+  const Config c = parse_config(R"yaml(tables:
+  - table: FACT_LENDING
+    file_pattern: "factLendingBenchmark_{date_range}.tsv"
+    format: csv
+    header: true
+    delimiter: ";"
+    quote: "'"
+    null_marker: '\N'
+    date_column: recorddateid
+    date_format: "%Y%m%d"
+    columns:
+      - { name: RECORDDATE,   type: date }
+      - { name: RECORDDATEID, type: integer }
+      - { name: ASSETID,      type: bigint, required: true }
+      - { name: LOANVALUE,    type: "numeric(20,2)" }
+    duplicate_key: [recorddateid, ASSETID]
+)yaml", "t.yaml");
+  ASSERT_EQ(c.tables.size(), 1u);
+  const TableSpec& t = c.tables[0];
+  EXPECT_EQ(t.table, "FACT_LENDING");
+  EXPECT_EQ(t.connection, "");
+  EXPECT_EQ(t.file_pattern, "factLendingBenchmark_{date_range}.tsv");
+  EXPECT_EQ(t.format, FileFormat::csv);
+  EXPECT_TRUE(t.header);
+  EXPECT_EQ(t.delimiter, ';');
+  EXPECT_EQ(t.quote, '\'');
+  EXPECT_EQ(t.null_marker, "\\N");
+  EXPECT_EQ(t.date_column, "RECORDDATEID");  // the column's own spelling
+  EXPECT_EQ(t.date_column_index(), 1);
+  EXPECT_EQ(t.date_format, "%Y%m%d");
+  ASSERT_EQ(t.columns.size(), 4u);
+  EXPECT_EQ(t.columns[0].name, "RECORDDATE");
+  EXPECT_EQ(t.columns[0].type.kind, ColumnKind::date);
+  EXPECT_FALSE(t.columns[0].required);
+  EXPECT_EQ(t.columns[2].type.kind, ColumnKind::bigint);
+  EXPECT_TRUE(t.columns[2].required);
+  EXPECT_EQ(to_string(t.columns[3].type), "numeric(20,2)");
+  EXPECT_EQ(t.duplicate_key, (std::vector<std::string>{"RECORDDATEID", "ASSETID"}));
+  EXPECT_EQ(t.position.str(), "t.yaml:2:5");
+}
+
+TEST(ConfigTables, DefaultsDependOnTheFormat) {
+  Config c = parse_config(table(""), "t.yaml");
+  const TableSpec& tsv = c.tables.at(0);
+  EXPECT_EQ(tsv.format, FileFormat::tsv);
+  EXPECT_EQ(tsv.delimiter, '\t');
+  EXPECT_FALSE(tsv.header);
+  EXPECT_EQ(tsv.null_marker, "");
+  EXPECT_EQ(tsv.date_column, "");
+  EXPECT_TRUE(tsv.duplicate_key.empty());
+
+  EXPECT_EQ(parse_config(table("    format: csv\n"), "t.yaml").tables.at(0).delimiter, ',');
+  EXPECT_EQ(parse_config(table("    format: csv\n"), "t.yaml").tables.at(0).quote, '"');
+  EXPECT_EQ(parse_config(table("    format: auto\n"), "t.yaml").tables.at(0).format,
+            FileFormat::auto_detect);
+  EXPECT_EQ(parse_config(table("    format: auto\n"), "t.yaml").tables.at(0).delimiter, '\t');
+}
+
+TEST(ConfigTables, FormatMustBeTsvCsvOrAuto) {
+  const Error e = parse_error(table("    format: xlsx\n"));
+  EXPECT_EQ(e.code(), ExitCode::usage);
+  EXPECT_EQ(e.primary(), "unknown format \"xlsx\"");
+  EXPECT_EQ(e.detail(), "t.yaml:5:13");
+  EXPECT_EQ(e.hint(), "Expected tsv, csv or auto");
+}
+
+TEST(ConfigTables, DelimiterIsOneCharacterAndBackslashTIsATab) {
+  auto delimiter = [](const std::string& line) {
+    return parse_config(table("    " + line + "\n"), "t.yaml").tables.at(0).delimiter;
+  };
+  EXPECT_EQ(delimiter(R"(delimiter: "\t")"), '\t');  // YAML unescapes it
+  EXPECT_EQ(delimiter(R"(delimiter: '\t')"), '\t');  // two characters, taken as a tab
+  EXPECT_EQ(delimiter(R"(delimiter: "|")"), '|');
+  EXPECT_EQ(delimiter("delimiter: ;"), ';');
+
+  Error e = parse_error(table("    delimiter: \"||\"\n"));
+  EXPECT_EQ(e.primary(), "delimiter must be one character (not a line break)");
+  EXPECT_EQ(e.detail(), "t.yaml:5:16");
+  e = parse_error(table("    delimiter: \"\\n\"\n"));
+  EXPECT_EQ(e.primary(), "delimiter must be one character (not a line break)");
+  e = parse_error(table("    delimiter: \"\"\n"));
+  EXPECT_EQ(e.primary(), "key \"delimiter\" is empty");
+  EXPECT_EQ(e.detail(), "t.yaml:5:16");
+}
+
+TEST(ConfigTables, QuoteIsForCsvOnlyAndDiffersFromTheDelimiter) {
+  Error e = parse_error(table("    quote: \"'\"\n"));
+  EXPECT_EQ(e.primary(), "quote applies only to csv files");
+  EXPECT_EQ(e.detail(), "t.yaml:5:12");
+
+  e = parse_error(table("    format: csv\n    quote: \",\"\n"));
+  EXPECT_EQ(e.primary(), "quote and delimiter are the same character");
+  EXPECT_EQ(e.detail(), "t.yaml:6:12");
+
+  EXPECT_EQ(parse_config(table("    format: auto\n    quote: \"'\"\n"), "t.yaml").tables.at(0).quote, '\'');
+}
+
+TEST(ConfigTables, ColumnsAreRequiredAndNotEmpty) {
+  Error e = parse_error("tables:\n  - table: A\n    file_pattern: a.tsv\n");
+  EXPECT_EQ(e.primary(), "missing key \"columns\" in table entry");
+  EXPECT_EQ(e.detail(), "t.yaml:2:5");
+
+  e = parse_error("tables:\n  - table: A\n    file_pattern: a.tsv\n    columns: []\n");
+  EXPECT_EQ(e.primary(), "table \"A\" has no columns");
+  EXPECT_EQ(e.detail(), "t.yaml:4:14");
+}
+
+TEST(ConfigTables, UnknownColumnTypeListsTheTypes) {
+  const Error e = parse_error(R"(tables:
+  - table: A
+    file_pattern: a.tsv
+    columns:
+      - { name: id, type: bigint }
+      - { name: amount, type: money }
+)");
+  EXPECT_EQ(e.primary(), "unknown type \"money\" for column \"amount\"");
+  EXPECT_EQ(e.detail(), "t.yaml:6:31");
+  EXPECT_EQ(e.hint(), "accepted types: " + std::string(kColumnTypeList));
+}
+
+TEST(ConfigTables, ColumnNamesAreUniqueIgnoringCase) {
+  const Error e = parse_error(R"(tables:
+  - table: A
+    file_pattern: a.tsv
+    columns:
+      - { name: id, type: bigint }
+      - { name: ID, type: text }
+)");
+  EXPECT_EQ(e.primary(), "column \"ID\" appears twice in table \"A\"");
+  EXPECT_EQ(e.detail(), "t.yaml:6:9");
+}
+
+TEST(ConfigTables, DateColumnMustBeAColumn) {
+  const Error e = parse_error(table("    date_column: when\n"));
+  EXPECT_EQ(e.primary(), "date_column \"when\" is not a column of table \"A\"");
+  EXPECT_EQ(e.detail(), "t.yaml:5:18");
+  EXPECT_EQ(e.hint(), "columns: Day, id");
+}
+
+TEST(ConfigTables, DuplicateKeyColumnsMustBeColumns) {
+  const Error e = parse_error(table("    duplicate_key: [day, asset]\n"));
+  EXPECT_EQ(e.primary(), "duplicate_key column \"asset\" is not a column of table \"A\"");
+  EXPECT_EQ(e.detail(), "t.yaml:5:26");
+  EXPECT_EQ(e.hint(), "columns: Day, id");
+
+  EXPECT_EQ(parse_config(table("    duplicate_key: [day, ID]\n"), "t.yaml").tables.at(0).duplicate_key,
+            (std::vector<std::string>{"Day", "id"}));
+}
+
+TEST(ConfigTables, FilePatternHasAtMostOneKnownPlaceholder) {
+  EXPECT_NO_THROW(parse_config(table("", "plain.tsv"), "t.yaml"));
+  EXPECT_NO_THROW(parse_config(table("", "x_{date_range}.tsv"), "t.yaml"));
+
+  Error e = parse_error(table("", "x_{day}.tsv"));
+  EXPECT_EQ(e.primary(), "unknown placeholder \"{day}\" in file_pattern");
+  EXPECT_EQ(e.detail(), "t.yaml:3:19");
+  EXPECT_NE(e.hint().find("{month}"), std::string::npos);
+  EXPECT_NE(e.hint().find("{date_range}"), std::string::npos);
+
+  e = parse_error(table("", "x_{month}_{date_range}.tsv"));
+  EXPECT_EQ(e.primary(), "file_pattern has more than one placeholder");
+  e = parse_error(table("", "x_{month}_{month}.tsv"));
+  EXPECT_EQ(e.primary(), "file_pattern has more than one placeholder");
+  e = parse_error(table("", "x_{month.tsv"));
+  EXPECT_EQ(e.primary(), "unclosed \"{\" in file_pattern");
+}
+
+TEST(ConfigTables, DateFormatTakesYearMonthDayAndLiterals) {
+  const std::string date = "    date_column: day\n";
+  EXPECT_EQ(parse_config(table(date + "    date_format: \"%d/%m/%Y\"\n"), "t.yaml").tables.at(0).date_format,
+            "%d/%m/%Y");
+
+  Error e = parse_error(table(date + "    date_format: \"%Y-%m-%d %H\"\n"));
+  EXPECT_EQ(e.primary(), "unsupported directive \"%H\" in date_format");
+  EXPECT_EQ(e.detail(), "t.yaml:6:18");
+  e = parse_error(table(date + "    date_format: \"%Y%m\"\n"));
+  EXPECT_EQ(e.primary(), "date_format must contain %Y, %m and %d once each");
+  e = parse_error(table(date + "    date_format: \"%Y%m%d%\"\n"));
+  EXPECT_EQ(e.primary(), "unsupported directive \"%\" in date_format");
+
+  e = parse_error(table("    date_format: \"%Y%m%d\"\n"));
+  EXPECT_EQ(e.primary(), "date_format without date_column");
+  EXPECT_EQ(e.detail(), "t.yaml:5:18");
+}
+
+TEST(ConfigTables, TableNamesAreUniqueIgnoringCase) {
+  const Error e = parse_error(R"(tables:
+  - { table: Sales, file_pattern: a.tsv, columns: [{ name: x, type: text }] }
+  - { table: SALES, file_pattern: b.tsv, columns: [{ name: x, type: text }] }
+)");
+  EXPECT_EQ(e.primary(), "table \"SALES\" is listed twice");
+  EXPECT_EQ(e.detail(), "t.yaml:3:5");
+  EXPECT_NE(e.hint().find("t.yaml:2:5"), std::string::npos) << e.hint();
+}
+
+TEST(ConfigTables, BooleansAreTrueOrFalse) {
+  EXPECT_TRUE(parse_config(table("    header: yes\n"), "t.yaml").tables.at(0).header);
+  EXPECT_FALSE(parse_config(table("    header: False\n"), "t.yaml").tables.at(0).header);
+  const Error e = parse_error(table("    header: 1\n"));
+  EXPECT_EQ(e.primary(), "key \"header\" must be true or false, not \"1\"");
+  EXPECT_EQ(e.detail(), "t.yaml:5:13");
+}
+
+TEST(ConfigTables, UnquotedNullMarkerNullIsExplained) {
+  const Error e = parse_error(table("    null_marker: NULL\n"));
+  EXPECT_EQ(e.primary(), "key \"null_marker\" has no value");
+  EXPECT_EQ(e.detail(), "t.yaml:5:5");
+  EXPECT_NE(e.hint().find("quote them"), std::string::npos);
+  EXPECT_EQ(parse_config(table("    null_marker: \"NULL\"\n"), "t.yaml").tables.at(0).null_marker, "NULL");
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,144 @@
+#include "validators/file_qc/file_qc.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace sluice {
+
+void DayCounts::merge(DayCounts&& other) {
+  other.flush();
+  flush();
+  for (const auto& [day, n] : other.counts_) counts_[day] += n;
+  other.counts_.clear();
+}
+
+std::map<DayNumber, std::uint64_t> DayCounts::sorted() {
+  flush();
+  return {counts_.begin(), counts_.end()};
+}
+
+bool QcReport::passed() const { return error_findings() == 0; }
+
+std::uint64_t QcReport::error_findings() const {
+  return static_cast<std::uint64_t>(std::count_if(
+      findings.begin(), findings.end(), [](const Finding& f) { return f.severity == Severity::error; }));
+}
+
+void FileQc::merge(ChunkQc&& c, std::uint64_t first_line) {
+  // Chunk-relative lines are 0-based: line 0 of the chunk is file line `first_line`.
+  total_.wrong_field_count.merge(std::move(c.wrong_field_count), first_line);
+  total_.missing_required.merge(std::move(c.missing_required), first_line);
+  total_.empty_date.merge(std::move(c.empty_date), first_line);
+  total_.bad_date.merge(std::move(c.bad_date), first_line);
+  total_.out_of_range.merge(std::move(c.out_of_range), first_line);
+  total_.unterminated_quote.merge(std::move(c.unterminated_quote), first_line);
+  total_.days.merge(std::move(c.days));
+}
+
+void FileQc::header_mismatch(std::uint64_t line, const std::string& found, const std::string& expected) {
+  Finding f;
+  f.check = "header";
+  f.message = "the header row does not match the configured columns";
+  f.count = 1;
+  f.examples.push_back({line, 0, 0, found, "expected: " + expected});
+  extra_.push_back(std::move(f));
+}
+
+namespace {
+
+Finding from_list(const char* check, std::string message, const ExampleList& list) {
+  Finding f;
+  f.check = check;
+  f.message = std::move(message);
+  f.count = list.count();
+  f.examples = list.examples();
+  return f;
+}
+
+// Collapses sorted days into "2024-01-05" and "2024-01-20..2024-01-22 (3 days)" lines.
+std::vector<std::string> day_ranges(const std::vector<DayNumber>& days) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < days.size();) {
+    size_t j = i;
+    while (j + 1 < days.size() && days[j + 1] == days[j] + 1) ++j;
+    if (i == j) out.push_back(format_iso(days[i]));
+    else out.push_back(fmt::format("{}..{} ({} days)", format_iso(days[i]), format_iso(days[j]), j - i + 1));
+    i = j + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+QcReport FileQc::finish(std::uint64_t rows) {
+  QcReport r;
+  r.rows = rows;
+  r.expected_range = settings_.expected_range;
+  r.rows_per_day = total_.days.sorted();
+  if (!r.rows_per_day.empty())
+    r.found_range = DateRange{r.rows_per_day.begin()->first, r.rows_per_day.rbegin()->first};
+  r.findings = extra_;
+
+  const int n = settings_.expected_fields();
+  if (!total_.wrong_field_count.empty())
+    r.findings.push_back(from_list("column_count",
+        fmt::format("{} row{} with a number of fields other than {}", total_.wrong_field_count.count(),
+                    total_.wrong_field_count.count() == 1 ? "" : "s", n),
+        total_.wrong_field_count));
+  if (!total_.unterminated_quote.empty())
+    r.findings.push_back(from_list("unterminated_quote", "a quoted field is never closed",
+                                   total_.unterminated_quote));
+  if (!total_.missing_required.empty())
+    r.findings.push_back(from_list("required_empty",
+        fmt::format("{} empty value{} in required columns", total_.missing_required.count(),
+                    total_.missing_required.count() == 1 ? "" : "s"),
+        total_.missing_required));
+
+  if (settings_.date_field >= 0 && settings_.check_dates) {
+    const std::string& col = settings_.column_names[static_cast<size_t>(settings_.date_field)];
+    if (!total_.empty_date.empty())
+      r.findings.push_back(from_list("date_empty",
+          fmt::format("{} row{} with no value in date column {}", total_.empty_date.count(),
+                      total_.empty_date.count() == 1 ? "" : "s", col),
+          total_.empty_date));
+    if (!total_.bad_date.empty()) {
+      const std::string forms = settings_.date_parser.format().empty()
+                                    ? "YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY"
+                                    : "the configured format " + settings_.date_parser.format();
+      r.findings.push_back(from_list("date_unparseable",
+          fmt::format("{} row{} with a value in {} that is not a valid date ({})", total_.bad_date.count(),
+                      total_.bad_date.count() == 1 ? "" : "s", col, forms),
+          total_.bad_date));
+    }
+    if (!total_.out_of_range.empty() && r.expected_range)
+      r.findings.push_back(from_list("date_out_of_range",
+          fmt::format("{} row{} dated outside the expected range {}", total_.out_of_range.count(),
+                      total_.out_of_range.count() == 1 ? "" : "s", r.expected_range->str()),
+          total_.out_of_range));
+
+    // Completeness: every day of the expected range (or of min..max when none is known) has rows.
+    std::optional<DateRange> span = r.expected_range ? r.expected_range : r.found_range;
+    if (span) {
+      std::vector<DayNumber> missing;
+      for (DayNumber d = span->first; d <= span->last; ++d)
+        if (!r.rows_per_day.count(d)) missing.push_back(d);
+      if (!missing.empty()) {
+        Finding f;
+        f.check = "missing_days";
+        f.count = missing.size();
+        if (static_cast<std::int64_t>(missing.size()) == span->days())
+          f.message = fmt::format("no rows at all are dated in the expected range {} ({} days)",
+                                  span->str(), missing.size());
+        else
+          f.message = fmt::format("{} day{} of {} have no rows", missing.size(),
+                                  missing.size() == 1 ? "" : "s", span->str());
+        f.details = day_ranges(missing);
+        r.findings.push_back(std::move(f));
+      }
+    }
+  }
+  return r;
+}
+
+}  // namespace sluice

@@ -1,0 +1,101 @@
+// File QC: the accumulators the scan workers fill for each chunk (ChunkQc), and the merge that
+// turns them into a verdict for the whole file (FileQc -> QcReport). Every row is checked, not a
+// sample. The checks: fields per row, required fields non-empty, the date column parsed in every
+// row, rows per day, dates outside the expected range, and days with no rows (including leading
+// and trailing days, and a wholly missing range).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/dates.h"
+#include "validators/file_qc/findings.h"
+
+namespace sluice {
+
+struct QcSettings {
+  std::vector<std::string> column_names;   // in file order
+  std::vector<bool> required;              // per column: empty value is a finding
+  int date_field = -1;                     // 0-based index of the date column, -1 = none
+  DateParser date_parser;
+  bool check_dates = true;                 // false with --qc none (structure is always checked)
+  std::optional<DateRange> expected_range; // from --month or the file name; none = min..max found
+  int expected_fields() const { return static_cast<int>(column_names.size()); }
+};
+
+// Rows per day. Files are usually sorted by date, so a one-entry cache in front of the hash map
+// makes the common case a compare and an increment.
+class DayCounts {
+ public:
+  void add(DayNumber day) {
+    if (day == cached_day_) {
+      ++cached_count_;
+      return;
+    }
+    flush();
+    cached_day_ = day;
+    cached_count_ = 1;
+  }
+  void merge(DayCounts&& other);
+  std::map<DayNumber, std::uint64_t> sorted();
+
+ private:
+  void flush() {
+    if (cached_count_) counts_[cached_day_] += cached_count_;
+    cached_count_ = 0;
+  }
+  DayNumber cached_day_ = INT32_MIN;
+  std::uint64_t cached_count_ = 0;
+  std::unordered_map<DayNumber, std::uint64_t> counts_;
+};
+
+// One chunk's findings; lines are chunk-relative (0-based) until merged.
+struct ChunkQc {
+  ExampleList wrong_field_count;
+  ExampleList missing_required;
+  ExampleList empty_date;
+  ExampleList bad_date;
+  ExampleList out_of_range;
+  ExampleList unterminated_quote;
+  DayCounts days;
+
+  std::uint64_t error_count() const {
+    return wrong_field_count.count() + missing_required.count() + empty_date.count() +
+           bad_date.count() + out_of_range.count() + unterminated_quote.count();
+  }
+};
+
+struct QcReport {
+  std::vector<Finding> findings;
+  std::uint64_t rows = 0;
+  std::map<DayNumber, std::uint64_t> rows_per_day;
+  std::optional<DateRange> expected_range;
+  std::optional<DateRange> found_range;   // min..max of parseable dates
+
+  bool passed() const;
+  std::uint64_t error_findings() const;
+};
+
+class FileQc {
+ public:
+  explicit FileQc(QcSettings settings) : settings_(std::move(settings)) {}
+  const QcSettings& settings() const { return settings_; }
+
+  // Adds a chunk's partial results; `first_line` is the 1-based file line of the chunk's first byte.
+  void merge(ChunkQc&& chunk, std::uint64_t first_line);
+  // A header row whose names differ from the config's columns.
+  void header_mismatch(std::uint64_t line, const std::string& found, const std::string& expected);
+  // The verdict over everything merged.
+  QcReport finish(std::uint64_t rows);
+
+ private:
+  QcSettings settings_;
+  ChunkQc total_;
+  std::vector<Finding> extra_;
+};
+
+}  // namespace sluice
