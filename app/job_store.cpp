@@ -65,15 +65,15 @@ std::string hint_for(int rc, const std::filesystem::path& path) {
     case SQLITE_NOTADB:
       return "The file is not a usable job store: move it aside and sluice will start a new one "
              "(only the job history is lost).";
-    default:
-      return {};
+    default: return {};
   }
 }
 
 class Db {
  public:
   explicit Db(const std::filesystem::path& path) : path_(path) {
-    const int rc = sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+    const int rc =
+        sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
     if (rc != SQLITE_OK) {
       // sqlite3_open_v2 hands back a handle even on failure (for the message); it must be closed.
       const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
@@ -122,9 +122,12 @@ class Statement {
     check(sqlite3_bind_int64(stmt_, index, value));
     return *this;
   }
-  Statement& bind(int index, std::uint64_t value) { return bind(index, static_cast<std::int64_t>(value)); }
+  Statement& bind(int index, std::uint64_t value) {
+    return bind(index, static_cast<std::int64_t>(value));
+  }
   Statement& bind(int index, const std::string& value) {
-    check(sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()), SQLITE_TRANSIENT));
+    check(sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
+                            SQLITE_TRANSIENT));
     return *this;
   }
 
@@ -281,9 +284,10 @@ std::int64_t JobStore::begin_job(const std::string& kind, const std::string& des
 void JobStore::finish_job(std::int64_t id, JobStatus status, const std::string& summary_json,
                           const std::string& error) {
   std::lock_guard lock(impl_->mutex);
-  Statement s(impl_->db,
-              "UPDATE jobs SET status = ?, finished_at = ?, summary_json = ?, error = ? WHERE id = ?",
-              "cannot record the end of a job");
+  Statement s(
+      impl_->db,
+      "UPDATE jobs SET status = ?, finished_at = ?, summary_json = ?, error = ? WHERE id = ?",
+      "cannot record the end of a job");
   s.bind(1, std::string(to_string(status))).bind(2, utc_now()).bind(3, summary_json).bind(4, error);
   s.bind(5, id);
   s.run();
@@ -291,10 +295,11 @@ void JobStore::finish_job(std::int64_t id, JobStatus status, const std::string& 
 
 void JobStore::record_chunk(const ChunkRecord& c) {
   std::lock_guard lock(impl_->mutex);
-  Statement s(impl_->db,
-              "INSERT OR REPLACE INTO chunks (job_id, file, chunk_index, byte_offset, bytes, row_count, "
-              "checksum, destination, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-              "cannot record a chunk");
+  Statement s(
+      impl_->db,
+      "INSERT OR REPLACE INTO chunks (job_id, file, chunk_index, byte_offset, bytes, row_count, "
+      "checksum, destination, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "cannot record a chunk");
   s.bind(1, c.job_id).bind(2, c.file).bind(3, c.chunk_index).bind(4, c.offset).bind(5, c.bytes);
   s.bind(6, c.rows).bind(7, c.checksum).bind(8, c.destination).bind(9, c.status);
   s.run();
@@ -311,7 +316,8 @@ std::optional<JobRecord> JobStore::job(std::int64_t id) const {
 
 std::vector<JobRecord> JobStore::recent_jobs(int limit) const {
   std::lock_guard lock(impl_->mutex);
-  Statement s(impl_->db, fmt::format("SELECT {} FROM jobs ORDER BY id DESC LIMIT ?", kJobColumns).c_str(),
+  Statement s(impl_->db,
+              fmt::format("SELECT {} FROM jobs ORDER BY id DESC LIMIT ?", kJobColumns).c_str(),
               "cannot list jobs");
   s.bind(1, static_cast<std::int64_t>(limit));
   std::vector<JobRecord> out;
@@ -321,10 +327,11 @@ std::vector<JobRecord> JobStore::recent_jobs(int limit) const {
 
 std::vector<ChunkRecord> JobStore::chunks(std::int64_t job_id) const {
   std::lock_guard lock(impl_->mutex);
-  Statement s(impl_->db,
-              "SELECT job_id, file, chunk_index, byte_offset, bytes, row_count, checksum, destination, "
-              "status FROM chunks WHERE job_id = ? ORDER BY file, chunk_index",
-              "cannot list the chunks of a job");
+  Statement s(
+      impl_->db,
+      "SELECT job_id, file, chunk_index, byte_offset, bytes, row_count, checksum, destination, "
+      "status FROM chunks WHERE job_id = ? ORDER BY file, chunk_index",
+      "cannot list the chunks of a job");
   s.bind(1, job_id);
   std::vector<ChunkRecord> out;
   while (s.step()) {
@@ -350,7 +357,8 @@ int JobStore::reap_dead_jobs() {
   Transaction tx(db, "cannot check for abandoned jobs");
   std::vector<std::int64_t> dead;
   {
-    Statement s(db, "SELECT id, pid FROM jobs WHERE status = 'running'", "cannot check for abandoned jobs");
+    Statement s(db, "SELECT id, pid FROM jobs WHERE status = 'running'",
+                "cannot check for abandoned jobs");
     while (s.step())
       if (!process_exists(static_cast<int>(s.int64(1)))) dead.push_back(s.int64(0));
   }

@@ -25,7 +25,8 @@ struct JobRecord {
   std::string args_json;
   JobStatus status = JobStatus::running;
   int pid = 0;
-  std::string started_at, finished_at;  // ISO-8601 UTC ("2024-05-01T12:34:56Z"); finished_at "" while running
+  std::string started_at,
+      finished_at;  // ISO-8601 UTC ("2024-05-01T12:34:56Z"); finished_at "" while running
   std::string error;
   std::string summary_json;
 };
@@ -43,7 +44,8 @@ struct ChunkRecord {
 class JobStore {
  public:
   // Opens or creates the file (its directory must exist) and brings the schema to the current
-  // version. Throws a runtime error naming the path when the file is unusable or from a newer sluice.
+  // version. Throws a runtime error naming the path when the file is unusable or from a newer
+  // sluice.
   explicit JobStore(const std::filesystem::path& db_path);
   ~JobStore();
   JobStore(const JobStore&) = delete;
@@ -52,13 +54,15 @@ class JobStore {
   const std::filesystem::path& path() const;
 
   // A new job with status running and this process's pid; returns its id.
-  std::int64_t begin_job(const std::string& kind, const std::string& description, const std::string& args_json);
-  void finish_job(std::int64_t id, JobStatus status, const std::string& summary_json, const std::string& error);
+  std::int64_t begin_job(const std::string& kind, const std::string& description,
+                         const std::string& args_json);
+  void finish_job(std::int64_t id, JobStatus status, const std::string& summary_json,
+                  const std::string& error);
   // Insert or replace by (job_id, file, chunk_index). The job must exist.
   void record_chunk(const ChunkRecord& c);
 
   std::optional<JobRecord> job(std::int64_t id) const;
-  std::vector<JobRecord> recent_jobs(int limit) const;    // newest first
+  std::vector<JobRecord> recent_jobs(int limit) const;         // newest first
   std::vector<ChunkRecord> chunks(std::int64_t job_id) const;  // by file, then chunk_index
 
   // Jobs marked running whose pid is gone are marked failed with error "process ended

@@ -21,13 +21,17 @@
 
 // Determinism: every value comes from integer PRNGs and IEEE basic arithmetic (+ - * / floor
 // ldexp), never from libm transcendental functions, whose last bits differ between libc versions.
-// The build uses -std=c++20 (not gnu++20), so GCC does not contract a*b+c into FMA either.
+// Fused multiply-add would change rounding too: GCC does not contract in ISO mode (-std=c++20),
+// clang needs telling.
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#endif
 
 namespace sluice {
 namespace {
 
-using std::uint64_t;
 using std::int64_t;
+using std::uint64_t;
 
 constexpr uint64_t mix64(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -219,10 +223,10 @@ struct Currency {
   double per_eur;  // a plausible reference rate; the daily rate wanders around it
 };
 constexpr Currency kCurrencies[] = {
-    {"EUR", 1.0},    {"GBP", 0.856},  {"USD", 1.087},  {"CHF", 0.951},  {"SEK", 11.28},
-    {"PLN", 4.331},  {"CAD", 1.472},  {"JPY", 161.2},  {"AUD", 1.651},  {"NOK", 11.53},
-    {"DKK", 7.458},  {"SGD", 1.457},  {"HKD", 8.471},  {"CZK", 25.12},  {"BRL", 5.402},
-    {"MXN", 18.51},  {"HUF", 390.2},  {"ZAR", 20.14},  {"INR", 90.08},
+    {"EUR", 1.0},   {"GBP", 0.856}, {"USD", 1.087}, {"CHF", 0.951}, {"SEK", 11.28},
+    {"PLN", 4.331}, {"CAD", 1.472}, {"JPY", 161.2}, {"AUD", 1.651}, {"NOK", 11.53},
+    {"DKK", 7.458}, {"SGD", 1.457}, {"HKD", 8.471}, {"CZK", 25.12}, {"BRL", 5.402},
+    {"MXN", 18.51}, {"HUF", 390.2}, {"ZAR", 20.14}, {"INR", 90.08},
 };
 constexpr std::size_t kCurrencyCount = std::size(kCurrencies);
 
@@ -331,9 +335,9 @@ ColumnType type_of(ColumnKind kind, int length = 0, int precision = 0, int scale
 constexpr std::size_t kMaxRowBytes = 2048;
 constexpr std::size_t kBufferBytes = 4 << 20;
 
-// Values at or below these stay inside their declared numeric(p,s) / smallint ranges.
+// Values at or below these fit their declared numeric(p,s).
 constexpr uint64_t kMaxCents = 900'000'000'000'000'000ULL;  // numeric(20,2): 18 integer digits
-constexpr uint64_t kMaxLtvUnits = 9'999'999;                  // numeric(7,4)
+constexpr uint64_t kMaxLtvUnits = 9'999'999;                // numeric(7,4)
 
 // A bijection on [0, 2^bits): scatters sequential numbers without collisions.
 uint64_t scramble(uint64_t x, int bits, uint64_t key) {
@@ -373,9 +377,15 @@ class DaySelection {
 class RowWriter {
  public:
   RowWriter(const SampleDataOptions& o, uint64_t universe)
-      : t_(tables()), delim_(o.delimiter), year_(o.year), month_(o.month),
-        rng_(o.seed), universe_(universe), customer_bits_(std::max(8, static_cast<int>(std::bit_width(universe)))),
-        asset_salt_(mix64(o.seed ^ 0xa55e7a55e7ULL)), day_salt_(mix64(o.seed ^ 0xda7eda7eULL)) {
+      : t_(tables()),
+        delim_(o.delimiter),
+        year_(o.year),
+        month_(o.month),
+        rng_(o.seed),
+        universe_(universe),
+        customer_bits_(std::max(8, static_cast<int>(std::bit_width(universe)))),
+        asset_salt_(mix64(o.seed ^ 0xa55e7a55e7ULL)),
+        day_salt_(mix64(o.seed ^ 0xda7eda7eULL)) {
     month_start_ = days_from_civil(year_, month_, 1);
     char* p = bad_date_;
     p = put2(p, static_cast<unsigned>(year_ / 100));
@@ -386,7 +396,8 @@ class RowWriter {
   }
 
   DaySelection select(int day, uint64_t count) const {
-    return DaySelection(universe_, count, mix64(day_salt_ ^ (0x5e1ULL << 40) ^ static_cast<uint64_t>(day)));
+    return DaySelection(universe_, count,
+                        mix64(day_salt_ ^ (0x5e1ULL << 40) ^ static_cast<uint64_t>(day)));
   }
 
   void start_day(int day) {
@@ -398,7 +409,8 @@ class RowWriter {
     std::memcpy(date_id_ + 4, date_ + 5, 2);
     std::memcpy(date_id_ + 6, date_ + 8, 2);
     batch_len_ = static_cast<std::size_t>(
-        put_uint(batch_, static_cast<uint64_t>(year_ * 10'000'000 + month_ * 100'000 + day * 1000) +
+        put_uint(batch_, static_cast<uint64_t>(year_) * 10'000'000 +
+                             static_cast<uint64_t>(month_ * 100'000 + day * 1000) +
                              day_salt_ % 1000) -
         batch_);
     SplitMix r{mix64(day_salt_ ^ static_cast<uint64_t>(today_))};
@@ -445,7 +457,8 @@ class RowWriter {
     p = put_uint(p, 3'000'000'000ULL + idx * 13 + a.below(13));
     *p++ = d;
     // About half the customers hold two loans; customer numbers are unrelated to loan order.
-    const uint64_t customer = a.below(2) ? idx >> 1 : (idx >> 1) + (uint64_t{1} << (customer_bits_ - 1));
+    const uint64_t customer =
+        a.below(2) ? idx >> 1 : (idx >> 1) + (uint64_t{1} << (customer_bits_ - 1));
     p = put_uint(p, 40'000'000ULL + scramble(customer, customer_bits_, asset_salt_) * 7 +
                         mix64(customer ^ asset_salt_) % 7);
     *p++ = d;
@@ -479,7 +492,8 @@ class RowWriter {
     *p++ = d;
 
     // Amounts in local currency: log-normal around the product's median; most are round sums.
-    double loan = product.median_eur * kCurrencies[cur].per_eur * det_exp(product.sigma * a.normal());
+    double loan =
+        product.median_eur * kCurrencies[cur].per_eur * det_exp(product.sigma * a.normal());
     uint64_t loan_cents = static_cast<uint64_t>(loan * 100.0);
     if (a.below(10) < 8) {
       const uint64_t unit = product.long_term ? 100000 : 10000;
@@ -498,8 +512,10 @@ class RowWriter {
     rate = std::clamp(rate, 0.1, 35.0);
     uint64_t rate_micro = static_cast<uint64_t>(rate * 1e6);
     const uint64_t quote = a.below(10);
-    if (quote < 7) rate_micro = rate_micro / 10000 * 10000;
-    else if (quote < 9) rate_micro = rate_micro / 125000 * 125000 + 125000;
+    if (quote < 7)
+      rate_micro = rate_micro / 10000 * 10000;
+    else if (quote < 9)
+      rate_micro = rate_micro / 125000 * 125000 + 125000;
 
     const unsigned term = product.long_term ? kLongTerms[t_.long_term(a.next())]
                                             : kShortTerms[t_.short_term(a.next())];
@@ -533,8 +549,9 @@ class RowWriter {
     *p++ = d;
     uint64_t ltv = 0;  // percent, to two decimals, in the column's 10^-4 units
     if (collateral_cents != 0)
-      ltv = std::min<uint64_t>(kMaxLtvUnits,
-                               static_cast<uint64_t>(balance * 1e4 / static_cast<double>(collateral_cents)) * 100);
+      ltv = std::min<uint64_t>(
+          kMaxLtvUnits,
+          static_cast<uint64_t>(balance * 1e4 / static_cast<double>(collateral_cents)) * 100);
     p = put_fixed(p, ltv, 4);
     *p++ = d;
     p = put_uint(p, term);
@@ -544,8 +561,10 @@ class RowWriter {
     // few days late by accident.
     unsigned dpd = 0;
     const uint64_t arrears_base = a.below(120);
-    if (a.below(100) < 7) dpd = static_cast<unsigned>(arrears_base) + static_cast<unsigned>(day_) - 1;
-    else if (rng_.below(200) == 0) dpd = 1 + static_cast<unsigned>(rng_.below(29));
+    if (a.below(100) < 7)
+      dpd = static_cast<unsigned>(arrears_base) + static_cast<unsigned>(day_) - 1;
+    else if (rng_.below(200) == 0)
+      dpd = 1 + static_cast<unsigned>(rng_.below(29));
     p = put_uint(p, dpd);
     *p++ = d;
     *p++ = dpd < 30 ? '1' : dpd < 90 ? '2' : '3';  // IFRS 9 stage
@@ -562,8 +581,8 @@ class RowWriter {
     const int payment_day = kPaymentDays[t_.payment_day(a.next())];
     const int64_t due_by = today_ - dpd;
     const CivilDate c = civil_from_days(static_cast<DayNumber>(due_by));
-    const int64_t paid = c.day >= payment_day ? due_by - (c.day - payment_day)
-                                            : previous_month_day(c, payment_day);
+    const int64_t paid =
+        c.day >= payment_day ? due_by - (c.day - payment_day) : previous_month_day(c, payment_day);
     const unsigned since_payment = static_cast<unsigned>(today_ - paid);
     if (!is_null(0))
       p = put_fixed(p, static_cast<uint64_t>(balance * rate / 36500.0 * since_payment), 2);
@@ -691,27 +710,29 @@ void validate(const SampleDataOptions& o) {
   const int days = days_in_month(o.year, o.month);
   for (int day : o.skip_days)
     if (day < 1 || day > days)
-      throw usage_error(fmt::format("cannot skip day {}: {:04}-{:02} has days 1-{}", day, o.year,
-                                    o.month, days));
+      throw usage_error(
+          fmt::format("cannot skip day {}: {:04}-{:02} has days 1-{}", day, o.year, o.month, days));
   std::vector<int> skipped = o.skip_days;
   std::sort(skipped.begin(), skipped.end());
   if (std::unique(skipped.begin(), skipped.end()) - skipped.begin() == days)
     throw usage_error("every day of the month is skipped; the file would have no rows");
   if (!usable_delimiter(o.delimiter))
-    throw usage_error(fmt::format("'{}' cannot delimit sample data: the values contain it",
-                                  o.delimiter),
-                      {}, "Use a tab, ',', '|' or ';'.");
+    throw usage_error(
+        fmt::format("'{}' cannot delimit sample data: the values contain it", o.delimiter), {},
+        "Use a tab, ',', '|' or ';'.");
 }
 
 // Owns the output descriptor and buffer; removes a half-written regular file on failure.
 class Output {
  public:
   Output(std::filesystem::path path, ProgressSink& progress, std::uint64_t total)
-      : path_(std::move(path)), progress_(progress), total_(total),
+      : path_(std::move(path)),
+        progress_(progress),
+        total_(total),
         buffer_(std::make_unique<char[]>(kBufferBytes)) {
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd_ < 0) fail("could not create sample data file", errno);
-    struct stat st{};
+    struct stat st {};
     regular_ = ::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode);
   }
   ~Output() {
@@ -727,7 +748,9 @@ class Output {
     if (static_cast<std::size_t>(buffer_.get() + kBufferBytes - p) < kMaxRowBytes) flush();
     return pos_;
   }
-  std::uint64_t bytes(const char* p) const { return flushed_ + static_cast<uint64_t>(p - buffer_.get()); }
+  std::uint64_t bytes(const char* p) const {
+    return flushed_ + static_cast<uint64_t>(p - buffer_.get());
+  }
   void set_rows(std::uint64_t rows) { rows_ = rows; }
 
   void flush() {
@@ -789,13 +812,16 @@ std::vector<uint64_t> split_rows(uint64_t rows, const std::vector<double>& w) {
   }
   std::stable_sort(remainders.begin(), remainders.end(),
                    [](const auto& x, const auto& y) { return x.first > y.first; });
-  for (std::size_t i = 0; assigned < rows; ++i, ++assigned) ++counts[remainders[i % remainders.size()].second];
+  for (std::size_t i = 0; assigned < rows; ++i, ++assigned)
+    ++counts[remainders[i % remainders.size()].second];
   return counts;
 }
 
 std::string human_bytes(uint64_t b) {
-  if (b >= (uint64_t{1} << 30)) return fmt::format("{:.1f} GiB", static_cast<double>(b) / (1 << 30));
-  if (b >= (uint64_t{1} << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(b) / (1 << 20));
+  if (b >= (uint64_t{1} << 30))
+    return fmt::format("{:.1f} GiB", static_cast<double>(b) / (1 << 30));
+  if (b >= (uint64_t{1} << 20))
+    return fmt::format("{:.1f} MiB", static_cast<double>(b) / (1 << 20));
   return fmt::format("{} bytes", b);
 }
 
@@ -848,7 +874,8 @@ const std::vector<ColumnSpec>& sample_columns() {
   return columns;
 }
 
-TableSpec sample_table_spec(const std::string& table_name, const std::string& file_pattern, bool header) {
+TableSpec sample_table_spec(const std::string& table_name, const std::string& file_pattern,
+                            bool header) {
   TableSpec t;
   t.table = table_name.empty() ? "FACT_LENDING_SAMPLE" : table_name;
   t.file_pattern = file_pattern;
@@ -861,8 +888,8 @@ TableSpec sample_table_spec(const std::string& table_name, const std::string& fi
   return t;
 }
 
-SampleDataResult generate_sample_data(const std::filesystem::path& out, const SampleDataOptions& options,
-                                      ProgressSink& progress) {
+SampleDataResult generate_sample_data(const std::filesystem::path& out,
+                                      const SampleDataOptions& options, ProgressSink& progress) {
   validate(options);
   const int days = days_in_month(options.year, options.month);
   const std::vector<double> weights = RowWriter(options, 1).day_weights(options, days);
@@ -894,7 +921,8 @@ SampleDataResult generate_sample_data(const std::filesystem::path& out, const Sa
   }
   // Room for the busiest day plus some, so each day leaves a few assets out.
   const uint64_t universe =
-      static_cast<uint64_t>(static_cast<double>(expected_rows) * max_weight / weight_left * 1.125) + 16;
+      static_cast<uint64_t>(static_cast<double>(expected_rows) * max_weight / weight_left * 1.125) +
+      16;
   RowWriter writer(options, universe);
 
   progress.begin("generate", out.native(), options.target_bytes);
@@ -917,9 +945,11 @@ SampleDataResult generate_sample_data(const std::filesystem::path& out, const Sa
         planned = counts[static_cast<std::size_t>(day)];
       } else {
         const uint64_t written = output.bytes(p);
-        if (rows > 0) average_row = static_cast<double>(written - header_bytes) / static_cast<double>(rows);
-        const double bytes_left =
-            options.target_bytes > written ? static_cast<double>(options.target_bytes - written) : 0.0;
+        if (rows > 0)
+          average_row = static_cast<double>(written - header_bytes) / static_cast<double>(rows);
+        const double bytes_left = options.target_bytes > written
+                                      ? static_cast<double>(options.target_bytes - written)
+                                      : 0.0;
         planned = static_cast<uint64_t>(bytes_left / average_row * weight / weight_left + 0.5);
       }
       weight_left -= weight;
@@ -935,7 +965,8 @@ SampleDataResult generate_sample_data(const std::filesystem::path& out, const Sa
           row_day = previous_day;
         }
         writer.start_day(row_day);
-        p = writer.write_row(p, asset, k, line == options.bad_date_line, line == options.ragged_line);
+        p = writer.write_row(p, asset, k, line == options.bad_date_line,
+                             line == options.ragged_line);
         writer.start_day(day);
         output.set_rows(++rows);
         previous_asset = asset;

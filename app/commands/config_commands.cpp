@@ -29,15 +29,17 @@ std::string embedded_config_yaml(const TableSpec& t) {
                   "connections:\n"
                   "  local: { type: postgres, embedded: true }\n"
                   "tables:\n";
-  y += fmt::format("  - table: {}\n    file_pattern: \"{}\"\n    format: {}\n    header: {}\n", t.table, t.file_pattern,
-                   t.format == FileFormat::csv ? "csv" : "tsv", t.header ? "true" : "false");
-  if (!t.date_column.empty()) y += fmt::format("    date_column: {}\n", t.date_column);
+  const char* format = t.format == FileFormat::csv ? "csv" : t.format == FileFormat::tsv ? "tsv" : "auto";
+  y += fmt::format("  - table: \"{}\"\n    file_pattern: \"{}\"\n    format: {}\n    header: {}\n", t.table, t.file_pattern,
+                   format, t.header ? "true" : "false");
+  if (!t.date_column.empty()) y += fmt::format("    date_column: \"{}\"\n", t.date_column);
+  if (!t.date_format.empty()) y += fmt::format("    date_format: \"{}\"\n", t.date_format);
   y += "    columns:\n";
   for (const auto& c : t.columns)
-    y += fmt::format("      - {{ name: {}, type: \"{}\"{} }}\n", c.name, to_string(c.type), c.required ? ", required: true" : "");
+    y += fmt::format("      - {{ name: \"{}\", type: \"{}\"{} }}\n", c.name, to_string(c.type), c.required ? ", required: true" : "");
   if (!t.duplicate_key.empty()) {
     y += "    duplicate_key: [";
-    for (std::size_t i = 0; i < t.duplicate_key.size(); ++i) y += (i ? ", " : "") + t.duplicate_key[i];
+    for (std::size_t i = 0; i < t.duplicate_key.size(); ++i) y += (i ? ", \"" : "\"") + t.duplicate_key[i] + "\"";
     y += "]\n";
   }
   return y;

@@ -65,7 +65,8 @@ TEST(JobStore, RecentJobsAreNewestFirstUpToTheLimit) {
   test::TempDir dir;
   JobStore store(dir / "jobs.sqlite");
   std::vector<std::int64_t> ids;
-  for (int i = 0; i < 5; ++i) ids.push_back(store.begin_job("qc", "job " + std::to_string(i), "{}"));
+  for (int i = 0; i < 5; ++i)
+    ids.push_back(store.begin_job("qc", "job " + std::to_string(i), "{}"));
   store.finish_job(ids[1], JobStatus::cancelled, "{}", "");
   const auto recent = store.recent_jobs(3);
   ASSERT_EQ(recent.size(), 3u);
@@ -103,6 +104,8 @@ TEST(JobStore, ChunksAreInsertedAndReplacedByJobFileAndIndex) {
 
   c.job_id = job;
   c.chunk_index = 0;
+  c.offset = 0;
+  c.checksum = std::numeric_limits<std::uint64_t>::max() - 7;
   c.status = "committed";
   c.rows = 199999;
   store.record_chunk(c);  // replaces chunk 0
@@ -153,8 +156,9 @@ TEST(JobStore, ReapMarksJobsOfEndedProcessesFailed) {
   if (child == 0) ::_exit(0);
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
-  run_sql(path, ("UPDATE jobs SET pid = " + std::to_string(child) + " WHERE id = " +
-                std::to_string(abandoned)).c_str());
+  run_sql(path, ("UPDATE jobs SET pid = " + std::to_string(child) +
+                 " WHERE id = " + std::to_string(abandoned))
+                    .c_str());
   ASSERT_EQ(store.job(abandoned)->pid, child);
   ASSERT_EQ(store.job(abandoned)->status, JobStatus::running);
 

@@ -89,7 +89,8 @@ TEST(SampleData, RowsOptionGivesExactlyThatManyFullRows) {
   EXPECT_EQ(r.bytes, std::filesystem::file_size(dir / "f.tsv"));
   const auto rows = rows_of(dir / "f.tsv");
   ASSERT_EQ(rows.size(), 12345u);
-  for (std::size_t i = 0; i < rows.size(); ++i) ASSERT_EQ(rows[i].size(), kColumns) << "line " << i + 1;
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    ASSERT_EQ(rows[i].size(), kColumns) << "line " << i + 1;
   EXPECT_GE(kColumns, 32u);
   EXPECT_LE(kColumns, 40u);
 }
@@ -242,7 +243,11 @@ long utf8_length(const std::string& s) {
   long n = 0;
   for (std::size_t i = 0; i < s.size(); ++n) {
     const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    const std::size_t len = c < 0x80         ? 1
+                            : (c >> 5) == 6  ? 2
+                            : (c >> 4) == 14 ? 3
+                            : (c >> 3) == 30 ? 4
+                                             : 0;
     if (len == 0 || i + len > s.size()) return -1;
     for (std::size_t k = 1; k < len; ++k)
       if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return -1;
@@ -254,7 +259,9 @@ long utf8_length(const std::string& s) {
 ::testing::AssertionResult fits(const std::string& v, const ColumnType& t) {
   static const std::regex kTimestamp(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)");
   static const std::regex kDecimal(R"((\d+)\.(\d+))");
-  auto fail = [&] { return ::testing::AssertionFailure() << "'" << v << "' is not a " << to_string(t); };
+  auto fail = [&] {
+    return ::testing::AssertionFailure() << "'" << v << "' is not a " << to_string(t);
+  };
   if (v.find_first_of("\t\n\r\\") != std::string::npos || utf8_length(v) < 0) return fail();
   DateParser dates;
   DayNumber day;
@@ -262,9 +269,12 @@ long utf8_length(const std::string& s) {
     case ColumnKind::smallint:
     case ColumnKind::integer:
     case ColumnKind::bigint: {
-      if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos) return fail();
+      if (v.empty() || v.size() > 19 || v.find_first_not_of("0123456789") != std::string::npos)
+        return fail();
       const long long n = std::stoll(v);
-      const long long max = t.kind == ColumnKind::smallint ? 32767 : t.kind == ColumnKind::integer ? 2147483647 : LLONG_MAX;
+      const long long max = t.kind == ColumnKind::smallint  ? 32767
+                            : t.kind == ColumnKind::integer ? 2147483647
+                                                            : LLONG_MAX;
       return n <= max ? ::testing::AssertionSuccess() : fail();
     }
     case ColumnKind::numeric: {
@@ -276,15 +286,15 @@ long utf8_length(const std::string& s) {
     case ColumnKind::date:
       return v.size() == 10 && dates.parse(v, day) ? ::testing::AssertionSuccess() : fail();
     case ColumnKind::timestamp:
-      return std::regex_match(v, kTimestamp) && dates.parse(v, day) ? ::testing::AssertionSuccess() : fail();
+      return std::regex_match(v, kTimestamp) && dates.parse(v, day) ? ::testing::AssertionSuccess()
+                                                                    : fail();
     case ColumnKind::boolean:
       return v == "true" || v == "false" ? ::testing::AssertionSuccess() : fail();
     case ColumnKind::character:
       return utf8_length(v) == t.length ? ::testing::AssertionSuccess() : fail();
     case ColumnKind::varchar:
       return utf8_length(v) <= t.length ? ::testing::AssertionSuccess() : fail();
-    default:
-      return ::testing::AssertionSuccess();
+    default: return ::testing::AssertionSuccess();
   }
 }
 
@@ -403,14 +413,15 @@ TEST(SampleData, WriteFailuresAreRuntimeErrorsNamingThePath) {
     EXPECT_NE(e.detail().find("/dev/full"), std::string::npos) << e.report();
     EXPECT_NE(e.hint().find("space"), std::string::npos) << e.report();
   }
-  EXPECT_TRUE(std::filesystem::exists("/dev/full")) << "only a regular file may be removed on failure";
+  EXPECT_TRUE(std::filesystem::exists("/dev/full"))
+      << "only a regular file may be removed on failure";
 }
 
 TEST(SampleData, HalfWrittenFileIsRemovedOnFailure) {
   test::TempDir dir;
   NullProgress progress;
   // A file size limit makes write(2) fail with EFBIG part way, like a disk filling up.
-  struct rlimit saved{};
+  struct rlimit saved {};
   ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &saved), 0);
   const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
   struct rlimit limited = saved;
