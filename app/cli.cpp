@@ -76,6 +76,7 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::IsMember({"file", "none"}));
   load_cmd->add_flag("--replace", load.request.replace, "Replace the rows of the file's date range (atomically)");
   load_cmd->add_flag("--create", load.request.create, "Create a missing table from the config's columns");
+  load_cmd->add_flag("--dry-run", load.request.dry_run, "Scan and check the files only; touch no table");
   std::size_t chunk_mb = 16;
   load_cmd->add_option("--chunk-mb", chunk_mb, "Chunk size in MiB (default 16)")->check(CLI::Range(1, 1024));
   load_cmd->add_option("--workers", load.request.pipeline.workers, "Scan threads (default: one per core)")->check(CLI::Range(0, 256));

@@ -1,5 +1,7 @@
 #include "app/load_report.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -50,7 +52,13 @@ std::string render_load_text(const LoadSummary& s) {
     bytes += f.scan.file_bytes;
   }
   std::string out;
-  if (s.committed)
+  const bool all_checked = !s.files.empty() && std::all_of(s.files.begin(), s.files.end(), [](const FileOutcome& f) {
+    return f.status == FileStatus::checked;
+  });
+  if (all_checked)
+    out += fmt::format("Checked {} file{} (dry run): QC passed, nothing was loaded (job {}).\n", s.files.size(),
+                       s.files.size() == 1 ? "" : "s", s.job_id);
+  else if (s.committed)
     out += fmt::format("Loaded {} file{}, {} rows, in {} (job {}).\n", s.files.size(), s.files.size() == 1 ? "" : "s",
                        grouped(rows), human_duration(s.seconds), s.job_id);
   else
@@ -96,7 +104,7 @@ std::string render_load_text(const LoadSummary& s) {
     out += "\nNot found (not part of this load):\n";
     for (const auto& n : s.not_found) out += "  " + n + "\n";
   }
-  if (!s.committed) out += "\nFix what is listed above and run the same command again.\n";
+  if (!s.committed && !all_checked) out += "\nFix what is listed above and run the same command again.\n";
   return out;
 }
 

@@ -1,5 +1,6 @@
 #include "operations/load_operation.h"
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <regex>
@@ -23,12 +24,15 @@ const char* to_string(FileStatus s) {
     case FileStatus::refused: return "refused";
     case FileStatus::failed: return "failed";
     case FileStatus::rolled_back: return "not loaded";
+    case FileStatus::checked: return "checked (dry run)";
   }
   return "?";
 }
 
 ExitCode LoadSummary::exit_code() const {
   if (committed) return ExitCode::ok;
+  if (std::all_of(files.begin(), files.end(), [](const FileOutcome& f) { return f.status == FileStatus::checked; }))
+    return ExitCode::ok;
   bool qc = false, usage = false;
   for (const auto& f : files) {
     if (f.status == FileStatus::qc_failed) qc = true;
@@ -148,6 +152,36 @@ struct Group {
 
 }  // namespace
 
+LoadSummary LoadOperation::check_only(const std::vector<SelectedFile>& files, LoadSummary summary, const LoadRequest& req,
+                                      std::chrono::steady_clock::time_point started) {
+  summary.job_id = jobs_.begin_job("check", fmt::format("{} file(s), dry run", files.size()), "{}");
+  bool failed = false;
+  for (const auto& file : files) {
+    FileOutcome& o = summary.files.emplace_back();
+    o.file = file;
+    o.target = file.table->table;
+    const auto t0 = std::chrono::steady_clock::now();
+    PipelineOptions popts = req.pipeline;
+    popts.encode_copy = false;
+    popts.phase = "check";
+    try {
+      o.scan = run_pipeline(file.path, FileSyntax::for_table(*file.table, file.path.filename().string()),
+                            qc_settings_for(*file.table, file, req.qc), popts, nullptr, progress_, cancel_);
+      o.scanned = true;
+      o.status = o.scan.qc.passed() ? FileStatus::checked : FileStatus::qc_failed;
+    } catch (const Error& e) {
+      if (cancel_.cancelled()) throw;
+      o.status = FileStatus::failed;
+      o.error = e;
+    }
+    failed = failed || o.status != FileStatus::checked;
+    o.seconds = since(t0);
+  }
+  summary.seconds = since(started);
+  jobs_.finish_job(summary.job_id, failed ? "failed" : "succeeded", "{}", failed ? "QC failed" : "");
+  return summary;
+}
+
 LoadSummary LoadOperation::run(const LoadRequest& req) {
   const auto started = std::chrono::steady_clock::now();
   LoadSummary summary;
@@ -193,6 +227,7 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
     if (g == groups.size()) groups.push_back(Group{&c, nullptr, nullptr, false});
     group_of[i] = g;
   }
+  if (req.dry_run) return check_only(files, std::move(summary), req, started);
   for (const auto& g : groups)
     if (g.connection->type != ConnectionType::postgres)
       throw usage_error(fmt::format("connection \"{}\" is a Snowflake connection", g.connection->name),

@@ -4,6 +4,7 @@
 // says exactly why, file by file.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -32,6 +33,7 @@ struct LoadRequest {
   QcMode qc = QcMode::file;
   bool replace = false;
   bool create = false;
+  bool dry_run = false;                 // scan and QC only; the warehouse is not touched
   PipelineOptions pipeline;
 };
 
@@ -41,6 +43,7 @@ enum class FileStatus {
   refused,       // already loaded and --replace not given
   failed,        // the server or the file failed
   rolled_back,   // fine itself, but another file of the load failed
+  checked,       // --dry-run: QC passed, nothing was meant to be loaded
 };
 const char* to_string(FileStatus status);
 
@@ -78,6 +81,8 @@ class LoadOperation {
   LoadSummary run(const LoadRequest& request);
 
  private:
+  LoadSummary check_only(const std::vector<SelectedFile>& files, LoadSummary summary, const LoadRequest& req,
+                         std::chrono::steady_clock::time_point started);
   const Config& config_;
   ConninfoResolver conninfo_;
   JobLog& jobs_;

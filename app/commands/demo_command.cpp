@@ -44,7 +44,8 @@ void print_table_report(ApplicationContext& ctx, const Config& config, const Tab
   auto r = conn.query(fmt::format("SELECT count(*), min({d}), max({d}), count(DISTINCT {d}), "
                                   "pg_size_pretty(pg_total_relation_size('{t}')) FROM {t}",
                                   fmt::arg("d", d), fmt::arg("t", t)));
-  std::printf("\nTable %s now holds %s rows, dated %s..%s (%s distinct days), %s on disk.\n", t.c_str(),
+  std::printf("\nTable %s.%s now holds %s rows, dated %s..%s (%s distinct days), %s on disk.\n",
+              pg::normalize_identifier(schema).c_str(), pg::normalize_identifier(table.table).c_str(),
               std::string(r.get(0, 0)).c_str(), std::string(r.get(0, 1)).c_str(), std::string(r.get(0, 2)).c_str(),
               std::string(r.get(0, 3)).c_str(), std::string(r.get(0, 4)).c_str());
   auto h = conn.query(fmt::format("SELECT id, file_name, rows_loaded, coalesce(date_from::text, ''), coalesce(date_to::text, ''), "
@@ -104,7 +105,7 @@ int run_demo_command(ApplicationContext& ctx, const DemoOptions& options) {
   if (summary.committed) {
     print_table_report(ctx, config, spec);
     std::printf("\nThe config used is %s. Try next:\n"
-                "  psql \"$(sluice db url)\" -c 'SELECT \"recorddate\", count(*) FROM fact_lending_sample GROUP BY 1 ORDER BY 1'\n"
+                "  psql \"$(sluice db url)\" -c 'SELECT recorddate, count(*) FROM fact_lending_sample GROUP BY 1 ORDER BY 1'\n"
                 "  sluice --config %s load --month %s --base-path %s --replace\n"
                 "  sluice db stop\n",
                 config_path.c_str(), config_path.c_str(), options.month.c_str(), dir.c_str());
@@ -129,7 +130,13 @@ int run_generate_command(ApplicationContext& ctx, const GenerateOptions& o) {
   gen.duplicate_line = o.duplicate_line;
   const auto r = generate_sample_data(o.out, gen, ctx.progress());
   if (!o.config_out.empty()) {
-    const TableSpec spec = sample_table_spec(o.table, o.out.filename().string(), o.header);
+    // The pattern keeps the month as a placeholder when the name has it, so --month and --replace work.
+    std::string pattern = o.out.filename().string();
+    const DateRange range = DateRange::month(ym->first, ym->second);
+    const std::string compact = format_compact(range.first) + "-" + format_compact(range.last);
+    if (auto pos = pattern.find(compact); pos != std::string::npos) pattern.replace(pos, compact.size(), "{date_range}");
+    else if (auto pos2 = pattern.find(o.month); pos2 != std::string::npos) pattern.replace(pos2, o.month.size(), "{month}");
+    const TableSpec spec = sample_table_spec(o.table, pattern, o.header);
     std::ofstream(o.config_out) << embedded_config_yaml(spec);
   }
   std::printf("%s: %llu rows, %llu bytes\n", o.out.c_str(), static_cast<unsigned long long>(r.rows),
