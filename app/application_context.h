@@ -25,7 +25,7 @@ struct GlobalOptions {
   bool batch = false;
   std::string config_path;            // --config; empty = search (see resolve_config_path)
   ProgressMode progress = ProgressMode::auto_detect;
-  std::string log_level = "info";     // for stderr; the log file always gets debug
+  std::string log_level = "warn";     // for stderr; the log file always gets debug
   bool quiet = false;
 };
 

@@ -119,6 +119,9 @@ nlohmann::json render_load_json(const LoadSummary& s) {
                       {"checksum", fmt::format("xxh3:{:016x}", f.scan.file_checksum)}, {"seconds", f.seconds}};
     if (f.scan.qc.expected_range) fj["expected_range"] = f.scan.qc.expected_range->str();
     if (f.scan.qc.found_range) fj["found_range"] = f.scan.qc.found_range->str();
+    nlohmann::json per_day = nlohmann::json::object();
+    for (const auto& [day, n] : f.scan.qc.rows_per_day) per_day[format_iso(day)] = n;
+    fj["rows_per_day"] = per_day;
     nlohmann::json findings = nlohmann::json::array();
     for (const auto& fd : f.scan.qc.findings) {
       nlohmann::json ex = nlohmann::json::array();

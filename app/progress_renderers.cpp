@@ -85,22 +85,26 @@ void TerminalProgress::draw(bool final_line, std::string_view tail) {
   last_draw_ = Clock::now();
   const double secs = std::max(seconds_since(started_), 1e-3);
   const int width = terminal_width(out_);
-  std::string label = fmt::format("{:<6} {}", phase_, subject_);
-  if (label.size() > 40) label = label.substr(0, 37) + "...";
+  std::string subject = subject_;
+  if (subject.size() > 26) subject = subject.substr(0, 11) + "..." + subject.substr(subject.size() - 12);
+  const std::string label = fmt::format("{:<6} {}", phase_, subject);
   std::string stats;
   if (final_line) {
     stats = std::string(tail);
   } else {
     const double rate = done_ / secs;
-    stats = fmt::format("{}", human_bytes(done_));
-    if (total_) stats += fmt::format("/{}", human_bytes(total_));
+    stats = human_bytes(done_);
+    if (total_) stats += "/" + human_bytes(total_);
     stats += fmt::format("  {}/s", human_bytes(rate));
     if (rows_) stats += fmt::format("  {} rows/s", human_count(rows_ / secs));
+    if (width < 110 && total_) stats.erase(0, stats.find("  ") + 2);  // narrow: the bar's percent stands for the bytes
     if (total_ && done_ > 0 && done_ < total_) stats += "  ETA " + human_duration((total_ - done_) / rate);
   }
+  // The bar takes what the text leaves, and disappears on a narrow terminal.
   std::string bar;
-  const int bar_width = std::max(10, std::min(30, width - static_cast<int>(label.size() + stats.size()) - 10));
-  if (total_) {
+  const int room = width - static_cast<int>(label.size() + stats.size()) - 13;
+  if (total_ && room >= 10) {
+    const int bar_width = std::min(30, room);
     const double frac = std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_));
     const int filled = static_cast<int>(frac * bar_width);
     bar = "[" + std::string(static_cast<std::size_t>(filled), '#') +

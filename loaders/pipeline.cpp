@@ -177,7 +177,11 @@ class Engine {
       r.chunks += 1;
       r.stream_bytes += c.stream_bytes;
       next_line += c.lines;
-      progress.update({"", "", file_bytes_read_.load(std::memory_order_relaxed), source_.file_size(), r.rows});
+      // Plain files: bytes the sink has taken (exact). Compressed: compressed bytes read so far.
+      const std::uint64_t done = source_.compression() == Compression::none
+                                     ? r.stream_bytes
+                                     : file_bytes_read_.load(std::memory_order_relaxed);
+      progress.update({"", "", done, source_.file_size(), r.rows});
       std::lock_guard lock(m_);
       free_.push_back(s);
       cv_.notify_all();

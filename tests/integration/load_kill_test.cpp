@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "tests/support/load_fixture.h"
@@ -15,34 +17,49 @@
 namespace sluice::test {
 namespace {
 
-class LoadKill : public LoadFixture {};
+class LoadKill : public LoadFixture {
+ protected:
+  // Loads a small January, writes a 150 MB February and starts loading it in the background.
+  pid_t start_big_load() {
+    write_sample_config();
+    SampleDataOptions jan;
+    jan.rows = 5000;
+    generate(jan, "factLending_20240101-20240131.tsv");
+    EXPECT_EQ(run({"--batch", "load", "--month", "2024-01", "--base-path", dir_.path().string(), "--create"}).exit_code, 0);
+    before_ = digest("fact_lending");
+    SampleDataOptions feb;
+    feb.month = 2;
+    feb.target_bytes = 150'000'000;
+    generate(feb, "factLending_20240201-20240229.tsv");
+    RunOptions env;
+    env.env = {{"XDG_STATE_HOME", (dir_ / "state").string()}, {"XDG_DATA_HOME", (dir_ / "data").string()}};
+    return spawn_sluice({"--config", config_.string(), "--batch", "load", "--month", "2024-02", "--base-path",
+                         dir_.path().string()},
+                        env, dir_.path());
+  }
+  // True once the server has taken some of the COPY's rows.
+  bool wait_for_copy() {
+    auto conn = test_connection();
+    for (int i = 0; i < 600; ++i) {
+      auto r = conn.query("SELECT coalesce(max(tuples_processed), 0) FROM pg_stat_progress_copy");
+      if (r.get_int(0, 0) > 1000) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  void expect_unchanged_and_retry_works() {
+    EXPECT_EQ(digest("fact_lending"), before_);
+    EXPECT_EQ(count("fact_lending", "\"recorddate\" >= '2024-02-01'"), 0);
+    EXPECT_EQ(scalar("SELECT count(*) FROM " + schema_ + ".sluice_load_history"), "1");
+    const auto again = run({"--batch", "load", "--month", "2024-02", "--base-path", dir_.path().string()});
+    EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+  }
+  std::string before_;
+};
 
 TEST_F(LoadKill, SigkillMidCopyLeavesTheTableUnchanged) {
-  write_sample_config();
-  SampleDataOptions jan;
-  jan.rows = 5000;
-  generate(jan, "factLending_20240101-20240131.tsv");
-  ASSERT_EQ(run({"--batch", "load", "--month", "2024-01", "--base-path", dir_.path().string(), "--create"}).exit_code, 0);
-  const std::string before = digest("fact_lending");
-
-  SampleDataOptions feb;
-  feb.month = 2;
-  feb.target_bytes = 150'000'000;
-  generate(feb, "factLending_20240201-20240229.tsv");
-  RunOptions env;
-  env.env = {{"XDG_STATE_HOME", (dir_ / "state").string()}, {"XDG_DATA_HOME", (dir_ / "data").string()}};
-  const pid_t pid = spawn_sluice({"--config", config_.string(), "--batch", "load", "--month", "2024-02", "--base-path",
-                                  dir_.path().string()},
-                                 env, dir_.path());
-
-  // Wait until the server has taken some of the COPY's rows, then kill the client outright.
-  auto conn = test_connection();
-  bool copying = false;
-  for (int i = 0; i < 600 && !copying; ++i) {
-    auto r = conn.query("SELECT coalesce(max(tuples_processed), 0) FROM pg_stat_progress_copy");
-    copying = r.get_int(0, 0) > 1000;
-    if (!copying) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  const pid_t pid = start_big_load();
+  const bool copying = wait_for_copy();
   ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -50,18 +67,32 @@ TEST_F(LoadKill, SigkillMidCopyLeavesTheTableUnchanged) {
   ASSERT_TRUE(WIFSIGNALED(status));
 
   // The server notices the dead client and rolls back; wait for the backend to go.
+  auto conn = test_connection();
   for (int i = 0; i < 200; ++i) {
     auto r = conn.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'sluice load'");
     if (r.get_int(0, 0) == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  EXPECT_EQ(digest("fact_lending"), before);
-  EXPECT_EQ(count("fact_lending", "\"recorddate\" >= '2024-02-01'"), 0);
-  EXPECT_EQ(scalar("SELECT count(*) FROM " + schema_ + ".sluice_load_history"), "1");
+  expect_unchanged_and_retry_works();
+}
 
-  // Nothing half-done blocks the retry.
-  const auto again = run({"--batch", "load", "--month", "2024-02", "--base-path", dir_.path().string()});
-  EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+
+TEST_F(LoadKill, ServerRestartMidCopyFailsCleanlyAndChangesNothing) {
+  const pid_t pid = start_big_load();
+  const bool copying = wait_for_copy();
+  EmbeddedPostgres server(TestPostgres::cluster_dir());
+  server.stop();
+  server.start();
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(copying) << "the load never reached its COPY";
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  std::ifstream out(dir_ / "stdout.txt");
+  const std::string text((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("Nothing was loaded"), std::string::npos) << text;
+  EXPECT_NE(text.find("closed the connection"), std::string::npos) << text;
+  expect_unchanged_and_retry_works();
 }
 
 }  // namespace

@@ -1,0 +1,135 @@
+// The merge of chunk partials into a verdict: line offsets, day ranges, and each kind of finding.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "validators/file_qc/file_qc.h"
+
+namespace sluice {
+namespace {
+
+QcSettings jan() {
+  QcSettings s;
+  s.column_names = {"DAY", "ID"};
+  s.required = {false, false};
+  s.date_field = 0;
+  s.expected_range = DateRange::month(2024, 1);
+  return s;
+}
+
+void all_days_but(ChunkQc& c, std::initializer_list<int> skip) {
+  for (int d = 1; d <= 31; ++d)
+    if (std::find(skip.begin(), skip.end(), d) == skip.end()) c.days.add(days_from_civil(2024, 1, d));
+}
+
+const Finding* find(const QcReport& r, const std::string& check) {
+  for (const auto& f : r.findings)
+    if (f.check == check) return &f;
+  return nullptr;
+}
+
+TEST(FileQc, CleanMonthPasses) {
+  FileQc qc(jan());
+  ChunkQc c;
+  all_days_but(c, {});
+  qc.merge(std::move(c), 1);
+  const QcReport r = qc.finish(31);
+  EXPECT_TRUE(r.passed());
+  EXPECT_EQ(r.rows_per_day.size(), 31u);
+  EXPECT_EQ(r.found_range->str(), "2024-01-01..2024-01-31");
+}
+
+TEST(FileQc, ExamplesFromLaterChunksGetAbsoluteLines) {
+  FileQc qc(jan());
+  ChunkQc a, b;
+  all_days_but(a, {});
+  a.wrong_field_count.add({4, 0, 0, "x", "1 field, expected 2"});
+  b.wrong_field_count.add({0, 0, 0, "y", "3 fields, expected 2"});
+  qc.merge(std::move(a), 1);      // chunk a starts at line 1
+  qc.merge(std::move(b), 1001);   // chunk b starts at line 1001
+  const QcReport r = qc.finish(2000);
+  const Finding* f = find(r, "column_count");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->count, 2u);
+  EXPECT_EQ(f->examples[0].line, 5u);
+  EXPECT_EQ(f->examples[1].line, 1001u);
+  EXPECT_FALSE(r.passed());
+}
+
+TEST(FileQc, MissingDaysAreGroupedIntoRangesIncludingLeadingAndTrailingDays) {
+  FileQc qc(jan());
+  ChunkQc c;
+  all_days_but(c, {1, 2, 15, 30, 31});
+  qc.merge(std::move(c), 1);
+  const QcReport r = qc.finish(26);
+  const Finding* f = find(r, "missing_days");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->count, 5u);
+  EXPECT_EQ(f->message, "5 days of 2024-01-01..2024-01-31 have no rows");
+  ASSERT_EQ(f->details.size(), 3u);
+  EXPECT_EQ(f->details[0], "2024-01-01..2024-01-02 (2 days)");
+  EXPECT_EQ(f->details[1], "2024-01-15");
+  EXPECT_EQ(f->details[2], "2024-01-30..2024-01-31 (2 days)");
+}
+
+TEST(FileQc, NoRowsInTheRangeIsAWhollyMissingMonth) {
+  FileQc qc(jan());
+  ChunkQc c;
+  c.days.add(days_from_civil(2024, 2, 1));
+  c.out_of_range.add({1, 1, 1, "2024-02-01", ""});
+  qc.merge(std::move(c), 1);
+  const QcReport r = qc.finish(1);
+  const Finding* f = find(r, "missing_days");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->count, 31u);
+  EXPECT_NE(f->message.find("no rows at all"), std::string::npos);
+  ASSERT_TRUE(find(r, "date_out_of_range"));
+}
+
+TEST(FileQc, WithoutAnExpectedRangeGapsBetweenFirstAndLastDayCount) {
+  QcSettings s = jan();
+  s.expected_range.reset();
+  FileQc qc(s);
+  ChunkQc c;
+  c.days.add(days_from_civil(2024, 1, 5));
+  c.days.add(days_from_civil(2024, 1, 8));
+  qc.merge(std::move(c), 1);
+  const QcReport r = qc.finish(2);
+  const Finding* f = find(r, "missing_days");
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->details.front(), "2024-01-06..2024-01-07 (2 days)");
+}
+
+TEST(FileQc, DateChecksOffWithQcNone) {
+  QcSettings s = jan();
+  s.check_dates = false;
+  FileQc qc(s);
+  ChunkQc c;
+  c.days.add(days_from_civil(2024, 1, 5));
+  qc.merge(std::move(c), 1);
+  EXPECT_TRUE(qc.finish(1).passed());
+}
+
+TEST(FileQc, ExampleListKeepsTheFirstTenAndCountsAll) {
+  ExampleList l;
+  for (int i = 0; i < 25; ++i) l.add({static_cast<std::uint64_t>(i), 0, 0, "", ""});
+  EXPECT_EQ(l.count(), 25u);
+  ASSERT_EQ(l.examples().size(), ExampleList::kMaxExamples);
+  EXPECT_EQ(l.examples().back().line, 9u);
+}
+
+TEST(FileQc, DayCountsMergeAcrossChunks) {
+  DayCounts a, b;
+  const DayNumber d = days_from_civil(2024, 1, 3);
+  a.add(d);
+  a.add(d);
+  b.add(d);
+  b.add(d + 1);
+  a.merge(std::move(b));
+  auto m = a.sorted();
+  EXPECT_EQ(m[d], 3u);
+  EXPECT_EQ(m[d + 1], 1u);
+}
+
+}  // namespace
+}  // namespace sluice
