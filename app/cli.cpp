@@ -101,6 +101,13 @@ int run_cli(int argc, char** argv) {
       ->check(CLI::IsMember({"start", "stop", "status", "url"}));
   db_cmd->add_flag("--json", db_json, "Print status as JSON");
 
+  // jobs
+  int jobs_limit = 20;
+  bool jobs_json = false;
+  auto* jobs_cmd = app.add_subcommand("jobs", "List recent jobs (loads, checks) from the job store");
+  jobs_cmd->add_option("--limit", jobs_limit, "How many (default 20)")->check(CLI::Range(1, 100000));
+  jobs_cmd->add_flag("--json", jobs_json, "Print as JSON");
+
   // demo
   DemoOptions demo;
   auto* demo_cmd = app.add_subcommand("demo", "Generate a realistic sample month, load it with file QC into the embedded PostgreSQL, show the result");
@@ -162,6 +169,8 @@ int run_cli(int argc, char** argv) {
       rc = run_load_command(ctx, load);
     } else if (*demo_cmd) {
       rc = run_demo_command(ctx, demo);
+    } else if (*jobs_cmd) {
+      rc = run_jobs_command(ctx, jobs_limit, jobs_json);
     } else if (*gen_cmd) {
       rc = run_generate_command(ctx, gen);
     }

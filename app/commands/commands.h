@@ -38,6 +38,9 @@ struct GenerateOptions {
 };
 int run_generate_command(ApplicationContext& ctx, const GenerateOptions& options);
 
+// Recent jobs from the job store, newest first.
+int run_jobs_command(ApplicationContext& ctx, int limit, bool json);
+
 int run_config_validate(const std::filesystem::path& file);
 int run_config_init(const std::filesystem::path& file, bool force);
 

@@ -97,3 +97,26 @@ TEST_F(LoadKill, ServerRestartMidCopyFailsCleanlyAndChangesNothing) {
 
 }  // namespace
 }  // namespace sluice::test
+
+namespace sluice::test {
+namespace {
+
+TEST_F(LoadKill, SigtermCancelsCleanlyWithAMessageAndTheJobMarkedCancelled) {
+  const pid_t pid = start_big_load();
+  const bool copying = wait_for_copy();
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(copying) << "the load never reached its COPY";
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  std::ifstream err(dir_ / "stderr.txt");
+  const std::string text((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("error: cancelled"), std::string::npos) << text;
+  const auto jobs = run({"jobs", "--limit", "1"});
+  EXPECT_NE(jobs.out.find("cancelled"), std::string::npos) << jobs.out;
+  expect_unchanged_and_retry_works();
+}
+
+}  // namespace
+}  // namespace sluice::test

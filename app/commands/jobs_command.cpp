@@ -1,0 +1,41 @@
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/commands/commands.h"
+#include "app/job_store.h"
+
+namespace sluice {
+
+int run_jobs_command(ApplicationContext& ctx, int limit, bool json) {
+  JobStore& store = ctx.jobs();
+  const auto jobs = store.recent_jobs(limit);
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& j : jobs) {
+      const auto chunks = store.chunks(j.id);
+      out.push_back({{"id", j.id}, {"kind", j.kind}, {"description", j.description}, {"status", std::string(to_string(j.status))},
+                     {"pid", j.pid}, {"started_at", j.started_at}, {"finished_at", j.finished_at}, {"error", j.error},
+                     {"summary", nlohmann::json::parse(j.summary_json.empty() ? "{}" : j.summary_json, nullptr, false)},
+                     {"chunks", chunks.size()}});
+    }
+    std::printf("%s\n", out.dump(2).c_str());
+    return 0;
+  }
+  if (jobs.empty()) {
+    std::printf("No jobs yet (job store: %s).\n", store.path().c_str());
+    return 0;
+  }
+  std::printf("%-5s %-6s %-10s %-20s %-20s %-7s %s\n", "id", "kind", "status", "started (UTC)", "finished (UTC)", "chunks", "what");
+  for (const auto& j : jobs) {
+    std::string what = j.description;
+    if (!j.error.empty()) what += " — " + j.error;
+    std::printf("%-5lld %-6s %-10s %-20s %-20s %-7zu %s\n", static_cast<long long>(j.id), j.kind.c_str(),
+                std::string(to_string(j.status)).c_str(), j.started_at.c_str(), j.finished_at.c_str(),
+                store.chunks(j.id).size(), what.c_str());
+  }
+  return 0;
+}
+
+}  // namespace sluice
