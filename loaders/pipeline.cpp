@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "loaders/chunk/splitter.h"
+#include "loaders/encode/zstd_frame.h"
 #include "loaders/scan/chunk_scanner.h"
 
 namespace sluice {
@@ -27,6 +28,10 @@ struct Slot {
   std::size_t skip = 0;  // bytes at the start that are not data (the header row)
   std::uint64_t skip_lines = 0;
   ChunkScanResult result;
+  std::unique_ptr<FieldObserver> observer;
+  std::unique_ptr<ZstdFrameCompressor> compressor;
+  std::vector<char> compressed;
+  std::size_t compressed_size = 0;
   bool done = false;
 };
 
@@ -42,6 +47,11 @@ class Engine {
     slots_.resize(static_cast<std::size_t>(workers_) + 2);
     for (auto& s : slots_) {
       s = std::make_unique<Slot>();
+      if (options.make_observer) {
+        s->observer = options.make_observer();
+        s->result.observer = s->observer.get();
+      }
+      if (options.zstd_level > 0) s->compressor = std::make_unique<ZstdFrameCompressor>(options.zstd_level);
       free_.push_back(s.get());
     }
   }
@@ -133,7 +143,17 @@ class Engine {
         s = work_.front();
         work_.pop_front();
       }
-      scan_chunk(s->chunk.data.data() + s->skip, s->chunk.size - s->skip, config_, s->result);
+      try {
+        const char* data = s->chunk.data.data() + s->skip;
+        const std::size_t size = s->chunk.size - s->skip;
+        scan_chunk(data, size, config_, s->result);
+        if (s->compressor) s->compressed_size = s->compressor->compress(data, size, s->compressed);
+      } catch (...) {
+        std::lock_guard lock(m_);
+        if (!error_) error_ = std::current_exception();
+        cv_.notify_all();
+        return;
+      }
       std::lock_guard lock(m_);
       s->done = true;
       cv_.notify_all();
@@ -171,6 +191,13 @@ class Engine {
       c.stream_bytes = s->chunk.size;
       c.copy_data = s->result.copy.data();
       c.copy_size = s->result.copy_size;
+      c.raw_data = s->chunk.data.data() + s->skip;
+      c.raw_size = s->chunk.size - s->skip;
+      if (s->compressor) {
+        c.compressed_data = s->compressed.data();
+        c.compressed_size = s->compressed_size;
+      }
+      c.observer = s->observer.get();
       if (sink) sink->consume(c);
       qc_.merge(std::move(s->result.qc), next_line);
       r.rows += c.rows;

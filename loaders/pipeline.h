@@ -7,10 +7,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <memory>
 
 #include "core/cancellation.h"
 #include "core/progress.h"
 #include "loaders/input/byte_source.h"
+#include "loaders/scan/chunk_scanner.h"
 #include "loaders/scan/file_syntax.h"
 #include "validators/file_qc/file_qc.h"
 
@@ -21,6 +24,9 @@ struct PipelineOptions {
   int workers = 0;            // 0 = one per core
   bool encode_copy = false;   // produce PostgreSQL COPY text for the sink
   std::string phase = "scan"; // progress phase name
+  int zstd_level = 0;         // > 0: workers also compress each chunk's bytes into one zstd frame
+  // Optional: one FieldObserver per chunk slot (analysis); the sink reads it after each chunk.
+  std::function<std::unique_ptr<FieldObserver>()> make_observer;
 };
 
 // A scanned chunk, handed to the sink in file order.
@@ -35,6 +41,11 @@ struct ScannedChunk {
   std::uint64_t stream_offset = 0, stream_bytes = 0;  // position in the uncompressed stream
   const char* copy_data = nullptr;
   std::size_t copy_size = 0;
+  const char* raw_data = nullptr;         // the chunk's rows as read (header excluded)
+  std::size_t raw_size = 0;
+  const char* compressed_data = nullptr;  // one zstd frame of raw_data (zstd_level > 0)
+  std::size_t compressed_size = 0;
+  FieldObserver* observer = nullptr;      // this chunk's observations (make_observer given)
 };
 
 class ChunkSink {

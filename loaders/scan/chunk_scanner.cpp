@@ -70,6 +70,7 @@ class RowChecker {
     const bool is_null = !quoted && (n == 0 || (!cfg_.syntax.null_marker.empty() &&
                                                 n == cfg_.syntax.null_marker.size() &&
                                                 std::memcmp(p, cfg_.syntax.null_marker.data(), n) == 0));
+    if (res_.observer) res_.observer->field(i, p, n, is_null, line_);
     if (cfg_.encode_copy) {
       if (i > 0) out_.put('\t');
       if (is_null) out_.put("\\N", 2);
@@ -90,9 +91,11 @@ class RowChecker {
                                                          : fmt::format("{} field{}, expected {}", field_,
                                                                        field_ == 1 ? "" : "s", expected_)});
       out_.truncate(row_out_start_);  // a malformed row is never sent
+      if (res_.observer) res_.observer->row_end(false);
       return;
     }
     if (cfg_.encode_copy) out_.put('\n');
+    if (res_.observer) res_.observer->row_end(true);
   }
 
   OutBuffer& out() { return out_; }

@@ -13,6 +13,18 @@
 
 namespace sluice {
 
+// Sees every field of every row, inside the scan worker (for profiling: analyze).
+// One observer per chunk slot; the pipeline's sink reads and resets it after each chunk, in order.
+class FieldObserver {
+ public:
+  virtual ~FieldObserver() = default;
+  // `field` is 0-based; `line` is chunk-relative (0-based); the value is unquoted.
+  virtual void field(int field, const char* data, std::size_t size, bool is_null, std::uint64_t line) = 0;
+  // After the row's fields; `well_formed` is false for a row with the wrong number of fields
+  // (whose fields were seen only up to the expected count).
+  virtual void row_end(bool well_formed) = 0;
+};
+
 struct ScanConfig {
   FileSyntax syntax;
   const QcSettings* qc = nullptr;  // required
@@ -27,6 +39,7 @@ struct ChunkScanResult {
   std::vector<char> copy;           // COPY text; valid up to copy_size
   std::size_t copy_size = 0;
   std::string scratch;              // CSV unquoting
+  FieldObserver* observer = nullptr; // optional; owned by the pipeline's slot
 
   void reset() {
     rows = lines = 0;
