@@ -71,6 +71,7 @@ std::string render_load_text(const LoadSummary& s) {
     if (f.scanned) {
       out += fmt::format("  rows     {} in the file, {} loaded", grouped(f.scan.rows), grouped(f.rows_loaded));
       if (f.rows_deleted) out += fmt::format(", {} replaced", grouped(f.rows_deleted));
+      if (f.rows_rejected) out += fmt::format(", {} set aside", grouped(f.rows_rejected));
       out += "\n";
       const auto& qc = f.scan.qc;
       if (qc.expected_range || qc.found_range) {
@@ -100,6 +101,12 @@ std::string render_load_text(const LoadSummary& s) {
     if (f.status == FileStatus::rolled_back && !f.error && !s.committed)
       out += "  (this file passed, but the load is all or nothing and another file failed)\n";
   }
+  if (!s.reject_file.empty()) {
+    std::uint64_t set_aside = 0;
+    for (const auto& f : s.files) set_aside += f.rows_rejected;
+    out += fmt::format("\n{} bad row{} set aside in {} (file, line, reason, row).\n", grouped(set_aside),
+                       set_aside == 1 ? " was" : "s were", s.reject_file.string());
+  }
   if (!s.not_found.empty()) {
     out += "\nNot found (not part of this load):\n";
     for (const auto& n : s.not_found) out += "  " + n + "\n";
@@ -110,11 +117,12 @@ std::string render_load_text(const LoadSummary& s) {
 
 nlohmann::json render_load_json(const LoadSummary& s) {
   nlohmann::json j{{"job_id", s.job_id}, {"committed", s.committed}, {"seconds", s.seconds},
-                   {"exit_code", static_cast<int>(s.exit_code())}, {"not_found", s.not_found}};
+                   {"exit_code", static_cast<int>(s.exit_code())}, {"not_found", s.not_found},
+                   {"reject_file", s.reject_file.string()}};
   j["files"] = nlohmann::json::array();
   for (const auto& f : s.files) {
     nlohmann::json fj{{"file", f.file.path.string()}, {"table", f.target}, {"status", to_string(f.status)},
-                      {"rows_in_file", f.scan.rows}, {"rows_loaded", f.rows_loaded}, {"rows_deleted", f.rows_deleted},
+                      {"rows_in_file", f.scan.rows}, {"rows_loaded", f.rows_loaded}, {"rows_deleted", f.rows_deleted}, {"rows_rejected", f.rows_rejected},
                       {"table_created", f.table_created}, {"file_bytes", f.scan.file_bytes},
                       {"checksum", fmt::format("xxh3:{:016x}", f.scan.file_checksum)}, {"seconds", f.seconds}};
     if (f.scan.qc.expected_range) fj["expected_range"] = f.scan.qc.expected_range->str();

@@ -44,6 +44,8 @@ class Engine {
     config_.syntax = syntax;
     config_.qc = &qc.settings();
     config_.encode_copy = options.encode_copy;
+    config_.skip_bad_rows = options.skip_bad_rows;
+    config_.max_rejects_kept = options.max_rejects_kept;
     slots_.resize(static_cast<std::size_t>(workers_) + 2);
     for (auto& s : slots_) {
       s = std::make_unique<Slot>();
@@ -187,6 +189,8 @@ class Engine {
       c.lines = s->result.lines;
       c.rows_span_lines = s->result.rows_span_lines;
       c.qc_errors = s->result.qc.error_count();
+      c.rejected_rows = s->result.rejected_rows;
+      c.rejects = &s->result.rejects;
       c.stream_offset = s->chunk.stream_offset;
       c.stream_bytes = s->chunk.size;
       c.copy_data = s->result.copy.data();
@@ -201,6 +205,7 @@ class Engine {
       if (sink) sink->consume(c);
       qc_.merge(std::move(s->result.qc), next_line);
       r.rows += c.rows;
+      r.rejected_rows += c.rejected_rows;
       r.chunks += 1;
       r.stream_bytes += c.stream_bytes;
       next_line += c.lines;

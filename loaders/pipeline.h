@@ -25,6 +25,8 @@ struct PipelineOptions {
   bool encode_copy = false;   // produce PostgreSQL COPY text for the sink
   std::string phase = "scan"; // progress phase name
   int zstd_level = 0;         // > 0: workers also compress each chunk's bytes into one zstd frame
+  bool skip_bad_rows = false; // keep bad rows for a reject file (ScannedChunk::rejects)
+  std::size_t max_rejects_kept = 0;
   // Optional: one FieldObserver per chunk slot (analysis); the sink reads it after each chunk.
   std::function<std::unique_ptr<FieldObserver>()> make_observer;
 };
@@ -38,6 +40,8 @@ struct ScannedChunk {
   std::uint64_t lines = 0;
   bool rows_span_lines = false;
   std::uint64_t qc_errors = 0;   // QC errors found in this chunk
+  std::uint64_t rejected_rows = 0;  // rows with errors (not in copy_data)
+  const std::vector<RejectedRow>* rejects = nullptr;  // with skip_bad_rows; lines chunk-relative
   std::uint64_t stream_offset = 0, stream_bytes = 0;  // position in the uncompressed stream
   const char* copy_data = nullptr;
   std::size_t copy_size = 0;
@@ -55,7 +59,8 @@ class ChunkSink {
 };
 
 struct PipelineResult {
-  std::uint64_t rows = 0;
+  std::uint64_t rows = 0;          // data rows in the file, bad ones included
+  std::uint64_t rejected_rows = 0; // rows with a row-level QC error
   std::uint64_t header_lines = 0;
   std::uint64_t stream_bytes = 0;   // uncompressed
   std::uint64_t file_bytes = 0;     // as stored

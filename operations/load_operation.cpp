@@ -10,6 +10,7 @@
 #include "loaders/postgres/postgres_target.h"
 #include "loaders/scan/file_syntax.h"
 #include "loaders/scan/row_locator.h"
+#include "operations/reject_file.h"
 #include "warehouse/postgres/connection.h"
 #include "warehouse/postgres/dialect.h"
 
@@ -73,35 +74,52 @@ QcSettings qc_settings_for(const TableSpec& table, const SelectedFile& file, QcM
   return s;
 }
 
-// Remembers where each chunk's rows are (to turn the server's row number into a file line) and
-// records each chunk in the job log as it is sent.
+// Remembers where each chunk's rows are (to turn the server's row number into a file line),
+// records each chunk in the job log as it is sent, and writes set-aside rows to the reject file.
 class RecordingSink final : public ChunkSink {
  public:
-  RecordingSink(ChunkSink& inner, JobLog& jobs, std::int64_t job_id, std::string file, std::string destination)
-      : inner_(inner), jobs_(jobs), job_id_(job_id), file_(std::move(file)), destination_(std::move(destination)) {}
+  RecordingSink(ChunkSink& inner, JobLog& jobs, std::int64_t job_id, std::string file, std::string destination,
+                RejectFile* rejects)
+      : inner_(inner), jobs_(jobs), job_id_(job_id), file_(std::move(file)), destination_(std::move(destination)),
+        rejects_(rejects) {}
 
   void consume(const ScannedChunk& c) override {
     inner_.consume(c);
-    spans_.push_back({c.first_row, c.rows, c.first_line, c.rows_span_lines});
+    Span span{c.first_row, c.rows, c.first_line, c.rows_span_lines, {}};
+    if (c.rejects) {
+      for (const auto& r : *c.rejects) {
+        span.rejected_rows.push_back(r.row);
+        if (rejects_) rejects_->write(file_, r, c.first_line);
+      }
+    }
+    spans_.push_back(std::move(span));
     ChunkProgress p;
     p.job_id = job_id_;
     p.file = file_;
     p.chunk_index = c.index;
     p.offset = c.stream_offset;
     p.bytes = c.stream_bytes;
-    p.rows = c.rows;
+    p.rows = c.rows - c.rejected_rows;
     p.destination = destination_;
-    p.status = c.qc_errors ? "qc_failed" : "sent";
+    p.status = c.qc_errors ? (c.rejects ? "sent, rows set aside" : "qc_failed") : "sent";
     jobs_.record_chunk(p);
   }
 
-  // File line of 1-based data row `row`, or 0 when unknown.
-  std::uint64_t line_of(std::uint64_t row, const std::filesystem::path& path, const FileSyntax& syntax) const {
+  // File line of the server's 1-based row `sent_row` (rows set aside were never sent), or 0.
+  std::uint64_t line_of(std::uint64_t sent_row, const std::filesystem::path& path, const FileSyntax& syntax) const {
+    std::uint64_t sent_before = 0;
     for (const auto& s : spans_) {
-      if (row > s.first_row && row <= s.first_row + s.rows) {
-        if (!s.spans_lines) return s.first_line + (row - 1 - s.first_row);
-        return line_of_row(path, syntax, row);
+      const std::uint64_t sent_here = s.rows - s.rejected_rows.size();
+      if (sent_row > sent_before + sent_here) {
+        sent_before += sent_here;
+        continue;
       }
+      // The k-th sent row of this chunk is its k-th row not set aside.
+      std::uint64_t row = sent_row - sent_before - 1;
+      for (std::uint64_t skipped : s.rejected_rows)
+        if (skipped <= row) ++row;
+      if (!s.spans_lines) return s.first_line + row;
+      return line_of_row(path, syntax, s.first_row + row + 1);
     }
     return 0;
   }
@@ -110,11 +128,13 @@ class RecordingSink final : public ChunkSink {
   struct Span {
     std::uint64_t first_row, rows, first_line;
     bool spans_lines;
+    std::vector<std::uint64_t> rejected_rows;  // ascending, chunk-relative
   };
   ChunkSink& inner_;
   JobLog& jobs_;
   std::int64_t job_id_;
   std::string file_, destination_;
+  RejectFile* rejects_;
   std::vector<Span> spans_;
 };
 
@@ -143,6 +163,23 @@ Error copy_error(const pg::ServerError& e, const SelectedFile& file, const FileS
                "Fix the value in the file, or the column's type in the config. Nothing was loaded.");
 }
 
+// --on-error skip: within the limit, row-level findings are warnings (those rows are in the reject
+// file); beyond it, the file fails and says why.
+void apply_error_policy(const LoadRequest& req, FileOutcome& o) {
+  if (req.on_error != OnError::skip || o.scan.rejected_rows == 0) return;
+  if (o.scan.rejected_rows <= req.max_errors) {
+    set_aside_row_findings(o.scan.qc);
+    o.rows_rejected = o.scan.rejected_rows;
+    return;
+  }
+  Finding f;
+  f.check = "max_errors";
+  f.count = o.scan.rejected_rows;
+  f.message = fmt::format("{} bad rows, more than --max-errors {}: nothing of this file is loaded",
+                          o.scan.rejected_rows, req.max_errors);
+  o.scan.qc.findings.insert(o.scan.qc.findings.begin(), std::move(f));
+}
+
 struct Group {
   const ConnectionSpec* connection = nullptr;
   std::unique_ptr<pg::Connection> conn;
@@ -168,6 +205,7 @@ LoadSummary LoadOperation::check_only(const std::vector<SelectedFile>& files, Lo
       o.scan = run_pipeline(file.path, FileSyntax::for_table(*file.table, file.path.filename().string()),
                             qc_settings_for(*file.table, file, req.qc), popts, nullptr, progress_, cancel_);
       o.scanned = true;
+      apply_error_policy(req, o);
       o.status = o.scan.qc.passed() ? FileStatus::checked : FileStatus::qc_failed;
     } catch (const Error& e) {
       if (cancel_.cancelled()) throw;
@@ -207,6 +245,9 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
     throw usage_error(fmt::format("no files to load for {} in {}", req.month, req.base_path.string()), detail,
                       "Check --base-path and each table's file_pattern (sluice config validate).");
   }
+  if (req.on_error == OnError::skip && req.reject_file.empty() && !req.dry_run)
+    throw usage_error("--on-error skip needs --reject-file PATH", "rows set aside must go somewhere a person can see them",
+                      "Add --reject-file rejects.tsv (each bad row with its file, line and reason).");
   for (const auto& f : files) {
     if (req.replace && !f.expected_range)
       throw usage_error(fmt::format("--replace needs the date range of {}", f.path.filename().string()),
@@ -244,6 +285,9 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
     for (auto& g : groups)
       if (g.target) g.target->rollback();
   };
+
+  std::optional<RejectFile> rejects;
+  if (req.on_error == OnError::skip) rejects.emplace(req.reject_file);
 
   bool any_failed = false;
   try {
@@ -297,7 +341,8 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
             if (o.rows_deleted)
               progress_.note(fmt::format("{}: {} rows of {} to be replaced", o.target, o.rows_deleted, file.expected_range->str()));
           }
-          if (load) target.begin_copy(table);
+          if (load)
+            target.begin_copy(table, req.on_error == OnError::skip ? std::optional<std::uint64_t>(req.max_errors) : std::nullopt);
         } catch (const Error& e) {
           fail(FileStatus::failed, e, true);
           load = false;
@@ -307,10 +352,14 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
       PipelineOptions popts = req.pipeline;
       popts.encode_copy = load;
       popts.phase = load ? "load" : "check";
-      RecordingSink rec(target.sink(), jobs_, summary.job_id, file.path.string(), "postgres:" + o.target);
+      popts.skip_bad_rows = req.on_error == OnError::skip;
+      popts.max_rejects_kept = static_cast<std::size_t>(req.max_errors) + 1;
+      RecordingSink rec(target.sink(), jobs_, summary.job_id, file.path.string(), "postgres:" + o.target,
+                        rejects ? &*rejects : nullptr);
       try {
         o.scan = run_pipeline(file.path, syntax, qc, popts, load ? &rec : nullptr, progress_, cancel_);
         o.scanned = true;
+        apply_error_policy(req, o);
       } catch (const Error& e) {
         if (cancel_.cancelled()) throw;
         fail(FileStatus::failed, e, load);
@@ -332,8 +381,9 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
       }
       try {
         const std::uint64_t copied = target.end_copy();
-        if (copied != o.scan.rows)
-          throw runtime_error(fmt::format("{}: the server copied {} rows but the file has {}", name, copied, o.scan.rows),
+        const std::uint64_t expected_rows = o.scan.rows - o.rows_rejected;
+        if (copied != expected_rows)
+          throw runtime_error(fmt::format("{}: the server copied {} rows but {} were sent", name, copied, expected_rows),
                               o.target, "This should not happen: keep the file and report it. Nothing was loaded.");
         if (!req.replace) {
           if (auto prev = target.find_by_checksum(table, o.scan.file_checksum)) {
@@ -356,6 +406,7 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
         h.file_checksum = o.scan.file_checksum;
         h.rows_loaded = copied;
         h.rows_deleted = o.rows_deleted;
+        h.rows_rejected = o.rows_rejected;
         h.range = file.expected_range ? file.expected_range : o.scan.qc.found_range;
         h.job_id = summary.job_id;
         h.replace = req.replace;
@@ -370,6 +421,10 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
       o.seconds = since(t0);
     }
 
+    if (rejects) {
+      rejects->close();
+      if (rejects->rows()) summary.reject_file = rejects->path();
+    }
     if (!any_failed) {
       progress_.begin("commit", "", 0);
       for (auto& g : groups) g.target->commit();

@@ -23,6 +23,7 @@
 namespace sluice {
 
 enum class QcMode { file, none };
+enum class OnError { abort, skip };
 const char* to_string(QcMode mode);
 
 struct LoadRequest {
@@ -34,6 +35,9 @@ struct LoadRequest {
   bool replace = false;
   bool create = false;
   bool dry_run = false;                 // scan and QC only; the warehouse is not touched
+  OnError on_error = OnError::abort;    // skip: bad rows go to reject_file, the rest loads
+  std::uint64_t max_errors = 1000;      // with skip: more bad rows than this (per file) aborts
+  std::filesystem::path reject_file;    // required with skip
   PipelineOptions pipeline;
 };
 
@@ -55,6 +59,7 @@ struct FileOutcome {
   bool scanned = false;
   std::uint64_t rows_loaded = 0;
   std::uint64_t rows_deleted = 0;
+  std::uint64_t rows_rejected = 0;    // set aside in the reject file (--on-error skip)
   bool table_created = false;
   std::optional<Error> error;         // for refused and failed
   double seconds = 0;
@@ -64,6 +69,7 @@ struct LoadSummary {
   std::int64_t job_id = 0;
   std::vector<FileOutcome> files;
   std::vector<std::string> not_found;
+  std::filesystem::path reject_file;  // when rows were set aside
   bool committed = false;
   double seconds = 0;
   ExitCode exit_code() const;

@@ -34,6 +34,7 @@ void PostgresTarget::ensure_history_table() {
         " compression text NOT NULL,"
         " rows_loaded bigint NOT NULL,"
         " rows_deleted bigint NOT NULL DEFAULT 0,"
+        " rows_rejected bigint NOT NULL DEFAULT 0,"
         " date_from date,"
         " date_to date,"
         " qc_mode text NOT NULL,"
@@ -41,7 +42,9 @@ void PostgresTarget::ensure_history_table() {
         " loaded_by text NOT NULL DEFAULT current_user,"
         " loaded_at timestamptz NOT NULL DEFAULT now(),"
         " replaced_by bigint REFERENCES {h}(id));"
-        "CREATE INDEX IF NOT EXISTS {idx} ON {h} (table_name, file_name)",
+        "CREATE INDEX IF NOT EXISTS {idx} ON {h} (table_name, file_name);"
+        // Histories made before rows_rejected existed.
+        "ALTER TABLE {h} ADD COLUMN IF NOT EXISTS rows_rejected bigint NOT NULL DEFAULT 0",
         fmt::arg("schema", pg::identifier(schema_)), fmt::arg("h", history_table()),
         fmt::arg("idx", pg::quote_identifier("sluice_load_history_table_file"))));
   } catch (...) {
@@ -199,18 +202,22 @@ std::uint64_t PostgresTarget::delete_range(const TableSpec& table, const DateRan
   return conn_.query(fmt::format("DELETE FROM {} WHERE {} = ANY($1::text[])", target, c), {days}).affected_rows();
 }
 
-void PostgresTarget::begin_copy(const TableSpec& table) {
+void PostgresTarget::begin_copy(const TableSpec& table, std::optional<std::uint64_t> skip_limit) {
   std::string cols;
   for (const auto& c : table.columns) cols += (cols.empty() ? "" : ", ") + pg::identifier(c.name);
   conn_.copy_begin(fmt::format("COPY {} ({}) FROM STDIN", qualified_table(table), cols));
   sink_.active = true;
   sink_.doomed = false;
   sink_.rows_sent = 0;
+  sink_.skip_limit = skip_limit;
+  sink_.rows_set_aside = 0;
 }
 
 void PostgresTarget::CopySink::consume(const ScannedChunk& chunk) {
   if (doomed) return;
-  if (chunk.qc_errors > 0) {
+  rows_set_aside += chunk.rejected_rows;
+  const bool over = skip_limit ? rows_set_aside > *skip_limit : chunk.qc_errors > 0;
+  if (over) {
     // QC failed: nothing of this file will be published, so stop feeding the server now.
     doomed = true;
     active = false;
@@ -218,7 +225,7 @@ void PostgresTarget::CopySink::consume(const ScannedChunk& chunk) {
     return;
   }
   conn.copy_put(chunk.copy_data, chunk.copy_size);
-  rows_sent += chunk.rows;
+  rows_sent += chunk.rows - chunk.rejected_rows;
 }
 
 std::uint64_t PostgresTarget::end_copy() {
@@ -235,12 +242,12 @@ std::int64_t PostgresTarget::record_history(const HistoryRecord& r) {
   }
   auto res = conn_.query(
       fmt::format("INSERT INTO {} (table_name, file_name, file_path, file_size, file_checksum, compression, "
-                  "rows_loaded, rows_deleted, date_from, date_to, qc_mode, job_id) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                  "rows_loaded, rows_deleted, date_from, date_to, qc_mode, job_id, rows_rejected) "
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
                   history_table()),
       {pg::normalize_identifier(r.table), r.file_name, r.file_path, std::to_string(r.file_size),
        checksum_text(r.file_checksum), r.compression, std::to_string(r.rows_loaded), std::to_string(r.rows_deleted),
-       from, to, r.qc_mode, std::to_string(r.job_id)});
+       from, to, r.qc_mode, std::to_string(r.job_id), std::to_string(r.rows_rejected)});
   const std::int64_t id = res.get_int(0, 0);
   if (r.replace) {
     // Earlier loads of the same file, or of the range now replaced, are superseded by this one.

@@ -27,7 +27,7 @@ struct HistoryEntry {
 
 struct HistoryRecord {
   std::string table, file_name, file_path, compression, qc_mode;
-  std::uint64_t file_size = 0, file_checksum = 0, rows_loaded = 0, rows_deleted = 0;
+  std::uint64_t file_size = 0, file_checksum = 0, rows_loaded = 0, rows_deleted = 0, rows_rejected = 0;
   std::optional<DateRange> range;
   std::int64_t job_id = 0;
   bool replace = false;
@@ -60,7 +60,9 @@ class PostgresTarget {
 
   // COPY: begin, then hand `sink()` to the pipeline, then finish. A chunk with QC errors makes
   // the sink abort the COPY (the load is doomed) while the scan goes on to report everything.
-  void begin_copy(const TableSpec& table);
+  // With `skip_limit`, chunks with bad rows are still sent (the scanner left those rows out)
+  // until more than *skip_limit rows were set aside.
+  void begin_copy(const TableSpec& table, std::optional<std::uint64_t> skip_limit = std::nullopt);
   ChunkSink& sink() { return sink_; }
   bool copy_doomed() const { return sink_.doomed; }
   // Ends the COPY and returns the server's row count. Throws ServerError on a rejected value.
@@ -80,6 +82,8 @@ class PostgresTarget {
     bool active = false;
     bool doomed = false;
     std::uint64_t rows_sent = 0;
+    std::optional<std::uint64_t> skip_limit;
+    std::uint64_t rows_set_aside = 0;
   };
 
   pg::Connection& conn_;

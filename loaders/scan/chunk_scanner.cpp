@@ -61,6 +61,8 @@ class RowChecker {
     line_ = line;
     field_ = 0;
     row_out_start_ = out_.size();
+    row_error_ = nullptr;
+    has_day_ = false;
   }
 
   // One field's value (unquoted); `quoted` values are never NULL.
@@ -78,22 +80,33 @@ class RowChecker {
       else out_.put(p, n);
     }
     if (is_null && qc_.required[static_cast<std::size_t>(i)])
-      res_.qc.missing_required.add({line_, column_of(raw_start), i + 1, "",
-                                    qc_.column_names[static_cast<std::size_t>(i)] + " is empty"});
+      flag(res_.qc.missing_required, {line_, column_of(raw_start), i + 1, "",
+                                      qc_.column_names[static_cast<std::size_t>(i)] + " is empty"});
     if (i == qc_.date_field) check_date(p, n, is_null, raw_start);
   }
 
+  void unterminated_quote(const char* field_start, const char* end) {
+    flag(res_.qc.unterminated_quote, {line_, column_of(field_start), field_,
+                                      display_value(field_start, static_cast<std::size_t>(end - field_start)), ""});
+  }
+
   void end_row(std::size_t raw_row_length) {
-    ++res_.rows;
+    const std::uint64_t row_index = res_.rows++;
     if (field_ != expected_) {
-      res_.qc.wrong_field_count.add({line_, 0, 0, display_value(row_start_, raw_row_length),
-                                     raw_row_length == 0 ? "blank line"
-                                                         : fmt::format("{} field{}, expected {}", field_,
-                                                                       field_ == 1 ? "" : "s", expected_)});
-      out_.truncate(row_out_start_);  // a malformed row is never sent
+      flag(res_.qc.wrong_field_count, {line_, 0, 0, display_value(row_start_, raw_row_length),
+                                       raw_row_length == 0 ? "blank line"
+                                                           : fmt::format("{} field{}, expected {}", field_,
+                                                                         field_ == 1 ? "" : "s", expected_)});
+    }
+    if (row_error_) {
+      out_.truncate(row_out_start_);  // a bad row is never sent
       if (res_.observer) res_.observer->row_end(false);
+      ++res_.rejected_rows;
+      if (cfg_.skip_bad_rows && res_.rejects.size() < cfg_.max_rejects_kept)
+        res_.rejects.push_back({line_, row_index, row_error_reason(), std::string(row_start_, raw_row_length)});
       return;
     }
+    if (has_day_) res_.qc.days.add(day_);
     if (cfg_.encode_copy) out_.put('\n');
     if (res_.observer) res_.observer->row_end(true);
   }
@@ -103,19 +116,43 @@ class RowChecker {
  private:
   std::uint32_t column_of(const char* p) const { return static_cast<std::uint32_t>(p - row_start_ + 1); }
 
+  // Records a problem of this row; the first one becomes the row's reason in the reject file.
+  void flag(ExampleList& list, Example e) {
+    if (!row_error_) {
+      row_error_ = &list;
+      row_error_example_ = e;
+    }
+    list.add(std::move(e));
+  }
+
+  std::string row_error_reason() const {
+    const ChunkQc& q = res_.qc;
+    const Example& e = row_error_example_;
+    const std::string field = e.field > 0 ? qc_.column_names[static_cast<std::size_t>(e.field - 1)] : "";
+    if (row_error_ == &q.wrong_field_count) return "wrong number of fields: " + e.note;
+    if (row_error_ == &q.missing_required) return "required value missing: " + e.note;
+    if (row_error_ == &q.empty_date) return "no date in " + field;
+    if (row_error_ == &q.bad_date) return "not a valid date in " + field + ": " + e.value;
+    if (row_error_ == &q.out_of_range) return "date outside the expected range in " + field + ": " + e.value;
+    if (row_error_ == &q.unterminated_quote) return "quoted field never closed";
+    return "rejected";
+  }
+
   void check_date(const char* p, std::size_t n, bool is_null, const char* raw_start) {
     if (is_null) {
-      if (qc_.check_dates) res_.qc.empty_date.add({line_, column_of(raw_start), field_, "", "empty"});
+      if (qc_.check_dates) flag(res_.qc.empty_date, {line_, column_of(raw_start), field_, "", "empty"});
       return;
     }
     DayNumber day;
     if (!qc_.date_parser.parse({p, n}, day)) {
-      if (qc_.check_dates) res_.qc.bad_date.add({line_, column_of(raw_start), field_, display_value(p, n), ""});
+      if (qc_.check_dates) flag(res_.qc.bad_date, {line_, column_of(raw_start), field_, display_value(p, n), ""});
       return;
     }
-    res_.qc.days.add(day);
+    // Counted in end_row, so a rejected row adds no day.
+    day_ = day;
+    has_day_ = true;
     if (qc_.check_dates && qc_.expected_range && !qc_.expected_range->contains(day))
-      res_.qc.out_of_range.add({line_, column_of(raw_start), field_, display_value(p, n), ""});
+      flag(res_.qc.out_of_range, {line_, column_of(raw_start), field_, display_value(p, n), ""});
   }
 
   const ScanConfig& cfg_;
@@ -127,6 +164,10 @@ class RowChecker {
   std::uint64_t line_ = 0;
   int field_ = 0;
   std::size_t row_out_start_ = 0;
+  const ExampleList* row_error_ = nullptr;
+  Example row_error_example_;
+  DayNumber day_ = 0;
+  bool has_day_ = false;
 };
 
 // TSV-style rows: a field never contains the delimiter or a newline, so memchr finds both.
@@ -197,10 +238,7 @@ void scan_quoted(const char* data, std::size_t size, const ScanConfig& cfg, Chun
           closed = true;
           break;
         }
-        if (!closed) {
-          res.qc.unterminated_quote.add({row_line, static_cast<std::uint32_t>(field_start - row_start + 1), 0,
-                                         display_value(field_start, static_cast<std::size_t>(end - field_start)), ""});
-        }
+        if (!closed) rc.unterminated_quote(field_start, end);
         // Text after the closing quote up to the delimiter is kept, as PostgreSQL's CSV reader does.
         while (p < end && *p != delim && *p != '\n' && *p != '\r') scratch.push_back(*p++);
         rc.field(scratch.data(), scratch.size(), true, field_start, true);

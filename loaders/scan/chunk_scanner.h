@@ -29,10 +29,22 @@ struct ScanConfig {
   FileSyntax syntax;
   const QcSettings* qc = nullptr;  // required
   bool encode_copy = false;        // produce PostgreSQL COPY text (tab, \N, backslash escapes)
+  bool skip_bad_rows = false;      // --on-error skip: keep bad rows (up to max_rejects_kept) for the reject file
+  std::size_t max_rejects_kept = 0;
+};
+
+// A row set aside by --on-error skip: where, why, and its bytes as read.
+struct RejectedRow {
+  std::uint64_t line = 0;  // chunk-relative until the sink adds the chunk's first line
+  std::uint64_t row = 0;   // chunk-relative 0-based row number
+  std::string reason;
+  std::string text;
 };
 
 struct ChunkScanResult {
-  std::uint64_t rows = 0;
+  std::uint64_t rows = 0;           // rows seen, bad ones included
+  std::uint64_t rejected_rows = 0;  // rows with a row-level QC error (never in `copy`)
+  std::vector<RejectedRow> rejects; // with skip_bad_rows
   std::uint64_t lines = 0;          // physical lines consumed (a quoted newline adds one)
   bool rows_span_lines = false;     // some row spans lines: row number != line number
   ChunkQc qc;
@@ -42,7 +54,8 @@ struct ChunkScanResult {
   FieldObserver* observer = nullptr; // optional; owned by the pipeline's slot
 
   void reset() {
-    rows = lines = 0;
+    rows = lines = rejected_rows = 0;
+    rejects.clear();
     rows_span_lines = false;
     qc = ChunkQc{};
     copy_size = 0;

@@ -8,7 +8,7 @@
 namespace sluice {
 namespace {
 
-QcSettings jan() {
+QcSettings jan_settings() {
   QcSettings s;
   s.column_names = {"DAY", "ID"};
   s.required = {false, false};
@@ -29,7 +29,7 @@ const Finding* find(const QcReport& r, const std::string& check) {
 }
 
 TEST(FileQc, CleanMonthPasses) {
-  FileQc qc(jan());
+  FileQc qc(jan_settings());
   ChunkQc c;
   all_days_but(c, {});
   qc.merge(std::move(c), 1);
@@ -40,7 +40,7 @@ TEST(FileQc, CleanMonthPasses) {
 }
 
 TEST(FileQc, ExamplesFromLaterChunksGetAbsoluteLines) {
-  FileQc qc(jan());
+  FileQc qc(jan_settings());
   ChunkQc a, b;
   all_days_but(a, {});
   a.wrong_field_count.add({4, 0, 0, "x", "1 field, expected 2"});
@@ -57,7 +57,7 @@ TEST(FileQc, ExamplesFromLaterChunksGetAbsoluteLines) {
 }
 
 TEST(FileQc, MissingDaysAreGroupedIntoRangesIncludingLeadingAndTrailingDays) {
-  FileQc qc(jan());
+  FileQc qc(jan_settings());
   ChunkQc c;
   all_days_but(c, {1, 2, 15, 30, 31});
   qc.merge(std::move(c), 1);
@@ -73,7 +73,7 @@ TEST(FileQc, MissingDaysAreGroupedIntoRangesIncludingLeadingAndTrailingDays) {
 }
 
 TEST(FileQc, NoRowsInTheRangeIsAWhollyMissingMonth) {
-  FileQc qc(jan());
+  FileQc qc(jan_settings());
   ChunkQc c;
   c.days.add(days_from_civil(2024, 2, 1));
   c.out_of_range.add({1, 1, 1, "2024-02-01", ""});
@@ -87,7 +87,7 @@ TEST(FileQc, NoRowsInTheRangeIsAWhollyMissingMonth) {
 }
 
 TEST(FileQc, WithoutAnExpectedRangeGapsBetweenFirstAndLastDayCount) {
-  QcSettings s = jan();
+  QcSettings s = jan_settings();
   s.expected_range.reset();
   FileQc qc(s);
   ChunkQc c;
@@ -101,7 +101,7 @@ TEST(FileQc, WithoutAnExpectedRangeGapsBetweenFirstAndLastDayCount) {
 }
 
 TEST(FileQc, DateChecksOffWithQcNone) {
-  QcSettings s = jan();
+  QcSettings s = jan_settings();
   s.check_dates = false;
   FileQc qc(s);
   ChunkQc c;
@@ -129,6 +129,45 @@ TEST(FileQc, DayCountsMergeAcrossChunks) {
   auto m = a.sorted();
   EXPECT_EQ(m[d], 3u);
   EXPECT_EQ(m[d + 1], 1u);
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST(FileQcAnomalies, AVeryLowDayIsAWarningNotAFailure) {
+  std::map<DayNumber, std::uint64_t> days;
+  const DateRange jan = DateRange::month(2024, 1);
+  for (DayNumber d = jan.first; d <= jan.last; ++d) days[d] = 1000 + static_cast<std::uint64_t>(d % 7) * 20;
+  days[days_from_civil(2024, 1, 9)] = 50;
+  auto f = low_day_anomalies(days, jan);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->severity, Severity::warning);
+  EXPECT_EQ(f->count, 1u);
+  EXPECT_NE(f->details[0].find("2024-01-09: 50 rows"), std::string::npos) << f->details[0];
+  EXPECT_NE(f->details[0].find("severely low"), std::string::npos);
+
+  FileQc qc(jan_settings());
+  ChunkQc c;
+  for (const auto& [d, n] : days)
+    for (std::uint64_t i = 0; i < n; ++i) c.days.add(d);
+  qc.merge(std::move(c), 1);
+  const QcReport r = qc.finish(31000);
+  EXPECT_TRUE(r.passed());
+  ASSERT_EQ(r.findings.size(), 1u);
+  EXPECT_EQ(r.findings[0].check, "low_days");
+}
+
+TEST(FileQcAnomalies, EvenDaysAndWeekendDipsAreNotAnomalies) {
+  std::map<DayNumber, std::uint64_t> days;
+  const DateRange jan = DateRange::month(2024, 1);
+  for (DayNumber d = jan.first; d <= jan.last; ++d) {
+    const int weekday = (d + 4) % 7;  // 1970-01-01 was a Thursday
+    days[d] = weekday >= 5 ? 700 : 1000;
+  }
+  EXPECT_FALSE(low_day_anomalies(days, jan));
 }
 
 }  // namespace

@@ -69,7 +69,64 @@ std::vector<std::string> day_ranges(const std::vector<DayNumber>& days) {
   return out;
 }
 
+double quantile(const std::vector<double>& sorted, double q) {
+  const double pos = q * static_cast<double>(sorted.size() - 1);
+  const auto lo = static_cast<std::size_t>(pos);
+  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - static_cast<double>(lo));
+}
+
 }  // namespace
+
+void set_aside_row_findings(QcReport& report) {
+  static const char* const kRowLevel[] = {"column_count", "unterminated_quote", "required_empty",
+                                          "date_empty", "date_unparseable", "date_out_of_range"};
+  for (auto& f : report.findings) {
+    if (f.severity != Severity::error) continue;
+    for (const char* check : kRowLevel) {
+      if (f.check == check) {
+        f.severity = Severity::warning;
+        f.message += " (set aside in the reject file)";
+        break;
+      }
+    }
+  }
+}
+
+std::optional<Finding> low_day_anomalies(const std::map<DayNumber, std::uint64_t>& rows_per_day, const DateRange& span) {
+  // Days present in the range only: missing days are their own finding.
+  std::vector<std::pair<DayNumber, double>> days;
+  for (const auto& [d, n] : rows_per_day)
+    if (span.contains(d)) days.emplace_back(d, static_cast<double>(n));
+  if (days.size() < 7) return std::nullopt;  // too few days for a meaningful spread
+  std::vector<double> counts;
+  double sum = 0;
+  for (const auto& [d, n] : days) {
+    counts.push_back(n);
+    sum += n;
+  }
+  std::sort(counts.begin(), counts.end());
+  const double mean = sum / static_cast<double>(counts.size());
+  const double q1 = quantile(counts, 0.25), q3 = quantile(counts, 0.75);
+  const double low_fence = q1 - 1.5 * (q3 - q1);
+  Finding f;
+  f.check = "low_days";
+  f.severity = Severity::warning;
+  for (const auto& [d, n] : days) {
+    const char* kind = n < 0.1 * mean ? "severely low (under 10% of the mean)"
+                       : n < low_fence ? "outlier low (below Q1 - 1.5 IQR)"
+                       : n < 0.5 * mean ? "low (under 50% of the mean)"
+                                        : nullptr;
+    if (!kind) continue;
+    ++f.count;
+    f.details.push_back(fmt::format("{}: {} rows, {:.0f}% of the mean {:.0f}: {}", format_iso(d), static_cast<std::uint64_t>(n),
+                                    100.0 * n / mean, mean, kind));
+  }
+  if (f.count == 0) return std::nullopt;
+  f.message = fmt::format("{} day{} with unusually few rows (mean {:.0f} rows/day, IQR {:.0f}..{:.0f})", f.count,
+                          f.count == 1 ? "" : "s", mean, q1, q3);
+  return f;
+}
 
 QcReport FileQc::finish(std::uint64_t rows) {
   QcReport r;
@@ -136,6 +193,7 @@ QcReport FileQc::finish(std::uint64_t rows) {
         f.details = day_ranges(missing);
         r.findings.push_back(std::move(f));
       }
+      if (auto f = low_day_anomalies(r.rows_per_day, *span)) r.findings.push_back(std::move(*f));
     }
   }
   return r;

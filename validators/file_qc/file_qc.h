@@ -80,6 +80,15 @@ struct QcReport {
   std::uint64_t error_findings() const;
 };
 
+// Days of `span` whose row count is far below the others (a warning: a holiday can be legitimate).
+// Classes, as analysts know them from the original tool: under 10% of the mean, below the
+// interquartile fence Q1 - 1.5 IQR, under 50% of the mean.
+std::optional<Finding> low_day_anomalies(const std::map<DayNumber, std::uint64_t>& rows_per_day, const DateRange& span);
+
+// --on-error skip within its limit: the row-level findings (field count, required, dates, quotes)
+// become warnings, since those rows went to the reject file instead of the table.
+void set_aside_row_findings(QcReport& report);
+
 class FileQc {
  public:
   explicit FileQc(QcSettings settings) : settings_(std::move(settings)) {}

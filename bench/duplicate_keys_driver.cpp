@@ -1,0 +1,183 @@
+// Driver for bench/duplicate_keys_bench.sh: the duplicate-key check over one file as a load runs it
+// (pipeline workers hash each row's key, the sink feeds DuplicateKeyIndex, then candidates() and the
+// confirmation pass), with each stage timed. Peak RSS is measured outside, by /usr/bin/time -v.
+//
+//   duplicate_keys_driver scan FILE [--key 1,2] [--budget-mib 512] [--csv] [--header] [--spill DIR]
+//                              [--baseline]      (the same pipeline without the key hashing)
+//   duplicate_keys_driver narrow OUT --rows N [--dup-every K]
+//       writes a 4-column TSV of ~95-byte rows with N distinct keys, plus one repeat of an earlier
+//       key every K rows, and prints the exact answer the scan must give.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/cancellation.h"
+#include "core/error.h"
+#include "core/progress.h"
+#include "loaders/pipeline.h"
+#include "loaders/scan/duplicate_confirm.h"
+
+namespace {
+
+using namespace sluice;
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+class IndexSink final : public ChunkSink {
+ public:
+  explicit IndexSink(DuplicateKeyIndex* index) : index_(index) {}
+  void consume(const ScannedChunk& c) override {
+    if (!index_) return;
+    auto* o = static_cast<DuplicateKeyObserver*>(c.observer);
+    const auto t = Clock::now();
+    index_->add(o->entries().data(), o->entries().size(), c.first_line);
+    add_seconds += since(t);
+    o->clear();
+  }
+  double add_seconds = 0;
+
+ private:
+  DuplicateKeyIndex* index_;
+};
+
+int count_fields(const std::filesystem::path& file, const FileSyntax& syntax) {
+  std::ifstream in(file);
+  std::string first;
+  std::getline(in, first);
+  return static_cast<int>(split_row(first.data(), first.size(), syntax).size());
+}
+
+int scan(int argc, char** argv) {
+  const std::filesystem::path file = argv[2];
+  std::vector<int> key{1, 2};
+  std::size_t budget = DuplicateKeyIndex::kDefaultBudget;
+  std::filesystem::path spill = std::filesystem::temp_directory_path();
+  FileSyntax syntax;
+  bool baseline = false;
+  for (int i = 3; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--key" && i + 1 < argc) {
+      key.clear();
+      for (const char* p = argv[++i]; *p;) {
+        key.push_back(std::atoi(p) - 1);  // 1-based on the command line, like cut -f
+        while (*p && *p != ',') ++p;
+        if (*p) ++p;
+      }
+    } else if (a == "--budget-mib" && i + 1 < argc) {
+      budget = std::stoull(argv[++i]) << 20;
+    } else if (a == "--spill" && i + 1 < argc) {
+      spill = argv[++i];
+    } else if (a == "--csv") {
+      syntax.quoted = true;
+      syntax.delimiter = ',';
+    } else if (a == "--header") {
+      syntax.header = true;
+    } else if (a == "--baseline") {
+      baseline = true;
+    } else {
+      std::fprintf(stderr, "unknown argument %s\n", a.c_str());
+      return 2;
+    }
+  }
+  QcSettings qc;
+  const int columns = count_fields(file, syntax);
+  for (int i = 0; i < columns; ++i) qc.column_names.push_back(fmt::format("C{}", i));
+  qc.required.assign(static_cast<std::size_t>(columns), false);
+  PipelineOptions po;
+  if (!baseline) po.make_observer = [&] { return std::make_unique<DuplicateKeyObserver>(key); };
+  std::optional<DuplicateKeyIndex> index;
+  if (!baseline) index.emplace(spill, budget);
+  IndexSink sink(index ? &*index : nullptr);
+  NullProgress progress;
+  Cancellation cancel;
+
+  auto t = Clock::now();
+  const PipelineResult r = run_pipeline(file, syntax, qc, po, &sink, progress, cancel);
+  const double scan_s = since(t);
+  const double mb = static_cast<double>(r.stream_bytes) / 1e6;
+  fmt::print("rows {}  bytes {}  scan {:.2f} s ({:.0f} MB/s){}\n", r.rows, r.stream_bytes, scan_s, mb / scan_s,
+             baseline ? "  [baseline: no key hashing]" : "");
+  if (baseline) return 0;
+  fmt::print("add() {:.2f} s on the sink thread: {:.1f} M rows/s, {:.0f} MB/s of file\n", sink.add_seconds,
+             static_cast<double>(r.rows) / sink.add_seconds / 1e6, mb / sink.add_seconds);
+
+  t = Clock::now();
+  CandidateSet candidates = index->candidates();
+  const double cand_s = since(t);
+  fmt::print("candidates() {:.2f} s: {} hash groups, {} rows; spilled {:.1f} MB\n", cand_s, candidates.groups(),
+             candidates.rows(), static_cast<double>(index->spilled_bytes()) / 1e6);
+  index.reset();
+
+  t = Clock::now();
+  ConfirmOptions co;
+  co.spill_dir = spill;
+  co.memory_budget = budget;
+  const DuplicateReport rep = confirm_duplicates(file, syntax, key, candidates, 3, co);
+  const double confirm_s = since(t);
+  fmt::print("confirm {:.2f} s{}: {} duplicate keys, {} excess rows, {} candidate rows\n", confirm_s,
+             candidates.empty() ? " (no second pass)" : "", rep.duplicate_keys, rep.excess_rows, rep.candidate_rows);
+  for (const auto& e : rep.top) {
+    std::string lines;
+    for (auto l : e.lines) lines += fmt::format(" {}", l);
+    fmt::print("  {} x{} lines{}\n", e.key, e.count, lines);
+  }
+  fmt::print("total {:.2f} s\n", scan_s + cand_s + confirm_s);
+  return 0;
+}
+
+int narrow(int argc, char** argv) {
+  const std::filesystem::path out = argv[2];
+  std::uint64_t rows = 0, dup_every = 0;
+  for (int i = 3; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--rows") rows = std::stoull(argv[i + 1]);
+    else if (a == "--dup-every") dup_every = std::stoull(argv[i + 1]);
+  }
+  std::FILE* f = std::fopen(out.c_str(), "w");
+  if (!f) return 1;
+  std::vector<char> buf(8u << 20);
+  std::setvbuf(f, buf.data(), _IOFBF, buf.size());
+  const char* pad = "facility=term;segment=sme;region=emea-w;source=acbs;flag=ok";
+  std::uint64_t distinct = 0, dups = 0;
+  char line[256];
+  for (std::uint64_t i = 0; i < rows; ++i) {
+    // Every dup_every-th row repeats the key of a row 1000 back, itself never repeated before.
+    const bool dup = dup_every && i % dup_every == dup_every - 1 && i >= 1000;
+    const std::uint64_t k = dup ? i - 1000 : i;
+    dup ? ++dups : ++distinct;
+    const int n = std::snprintf(line, sizeof line, "%llu\t202401%02llu\t%llu\t%s\n", static_cast<unsigned long long>(i),
+                                static_cast<unsigned long long>(1 + k % 31),
+                                static_cast<unsigned long long>(100000000000ull + k), pad);
+    std::fwrite(line, 1, static_cast<std::size_t>(n), f);
+  }
+  if (std::fclose(f) != 0) return 1;
+  fmt::print("wrote {} rows: {} distinct keys, {} duplicate keys, {} excess rows\n", rows, distinct, dups, dups);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: %s scan FILE [options] | narrow OUT --rows N [--dup-every K]\n", argv[0]);
+    return 2;
+  }
+  try {
+    const std::string mode = argv[1];
+    if (mode == "scan") return scan(argc, argv);
+    if (mode == "narrow") return narrow(argc, argv);
+    std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
+    return 2;
+  } catch (const sluice::Error& e) {
+    std::fprintf(stderr, "%s\n", e.report().c_str());
+    return 1;
+  }
+}

@@ -1,0 +1,755 @@
+#include "validators/file_qc/duplicate_keys.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <optional>
+#include <queue>
+
+#include <fmt/format.h>
+
+// Header-only XXH3: the hash is called once per row from the scan loop, and inlining it there is
+// worth more than sharing the library's copy (this library does not link libxxhash either).
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "core/error.h"
+#include "validators/file_qc/findings.h"
+
+namespace sluice {
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------------------------------------
+// Key encoding and hashing
+
+namespace {
+
+constexpr char kNullTag = 0, kValueTag = 1, kAbsentTag = 2;
+
+std::atomic<std::uint64_t> g_hash_mask{~std::uint64_t{0}};
+
+inline std::uint64_t finish_hash(const char* data, std::size_t size) {
+  return XXH3_64bits(data, size) & g_hash_mask.load(std::memory_order_relaxed);
+}
+
+inline char* put_field(char* o, const char* data, std::size_t size, bool is_null) {
+  if (is_null) {
+    *o++ = kNullTag;
+    return o;
+  }
+  *o++ = kValueTag;
+  const auto len = static_cast<std::uint32_t>(size);
+  std::memcpy(o, &len, 4);  // host order: the encoding never leaves the process
+  o += 4;
+  if (size) std::memcpy(o, data, size);
+  return o + size;
+}
+
+inline std::size_t field_bytes(std::size_t size, bool is_null) { return is_null ? 1 : 5 + size; }
+
+}  // namespace
+
+void append_key_field(std::string& out, const char* data, std::size_t size, bool is_null) {
+  const std::size_t at = out.size();
+  out.resize(at + field_bytes(size, is_null));
+  put_field(out.data() + at, data, size, is_null);
+}
+
+void append_absent_key_field(std::string& out) { out.push_back(kAbsentTag); }
+
+std::string key_display_text(std::string_view encoded) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < encoded.size()) {
+    if (!out.empty()) out += ", ";
+    const char tag = encoded[i++];
+    if (tag == kNullTag) {
+      out += "NULL";
+    } else if (tag == kAbsentTag) {
+      out += "(missing)";
+    } else {
+      std::uint32_t len = 0;
+      std::memcpy(&len, encoded.data() + i, 4);
+      i += 4;
+      out += len == 0 ? std::string("\"\"") : display_value(encoded.data() + i, len);
+      i += len;
+    }
+  }
+  return out;
+}
+
+std::uint64_t hash_key(const char* const* fields, const std::size_t* sizes, const bool* nulls, std::size_t n) {
+  std::size_t need = 0;
+  for (std::size_t i = 0; i < n; ++i) need += field_bytes(sizes[i], nulls[i]);
+  char stack[512];
+  if (need <= sizeof stack) {
+    char* o = stack;
+    for (std::size_t i = 0; i < n; ++i) o = put_field(o, fields[i], sizes[i], nulls[i]);
+    return finish_hash(stack, need);
+  }
+  std::string big;
+  big.reserve(need);
+  for (std::size_t i = 0; i < n; ++i) append_key_field(big, fields[i], sizes[i], nulls[i]);
+  return finish_hash(big.data(), big.size());
+}
+
+void set_hash_bits_for_testing(unsigned bits) {
+  g_hash_mask.store(bits >= 64 ? ~std::uint64_t{0} : bits == 0 ? 0 : ~std::uint64_t{0} << (64 - bits));
+}
+
+RowKeyHasher::RowKeyHasher(std::vector<int> key_fields) {
+  int max_field = -1;
+  for (int f : key_fields) max_field = std::max(max_field, f);
+  slot_of_.assign(static_cast<std::size_t>(max_field + 1), -1);
+  for (std::size_t s = 0; s < key_fields.size(); ++s)
+    if (key_fields[s] >= 0) slot_of_[static_cast<std::size_t>(key_fields[s])] = static_cast<int>(s);
+  encoded_.resize(key_fields.size());
+  seen_.assign(key_fields.size(), 0);
+}
+
+void RowKeyHasher::set(int slot, const char* data, std::size_t size, bool is_null) {
+  const auto s = static_cast<std::size_t>(slot);
+  std::string& e = encoded_[s];
+  e.clear();
+  append_key_field(e, data, size, is_null);
+  if (!seen_[s]) {
+    seen_[s] = 1;
+    ++seen_count_;
+  }
+}
+
+bool RowKeyHasher::finish(std::uint64_t& hash) {
+  const bool complete = seen_count_ == encoded_.size();
+  if (complete) {
+    row_.clear();
+    for (const auto& e : encoded_) row_ += e;
+    hash = finish_hash(row_.data(), row_.size());
+  }
+  std::fill(seen_.begin(), seen_.end(), 0);
+  seen_count_ = 0;
+  return complete;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Spill files
+
+SpillDir::~SpillDir() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+const fs::path& SpillDir::path() {
+  if (!path_.empty()) return path_;
+  std::error_code ec;
+  fs::create_directories(parent_, ec);
+  std::string tmpl = (parent_ / "sluice-dups-XXXXXX").string();
+  if (!::mkdtemp(tmpl.data()))
+    throw runtime_error(fmt::format("cannot create a spill directory in {}", parent_.string()), errno_text(errno),
+                        "The duplicate-key check spills to disk for large files; make that directory writable.");
+  path_ = tmpl;
+  return path_;
+}
+
+namespace {
+
+[[noreturn]] void io_failure(const char* what, const fs::path& p, int err) {
+  throw runtime_error(fmt::format("cannot {} duplicate-key spill file {}", what, p.string()),
+                      err ? errno_text(err) : std::string("unexpected end of file"),
+                      "The duplicate-key check needs free disk space of about 16 bytes per row for large "
+                      "files; free some or choose another spill directory.");
+}
+
+class SpillFile {
+ public:
+  SpillFile(fs::path path, int flags) : path_(std::move(path)) {
+    fd_ = ::open(path_.c_str(), flags | O_CLOEXEC, 0600);
+    if (fd_ < 0) io_failure("open", path_, errno);
+  }
+  ~SpillFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  SpillFile(const SpillFile&) = delete;
+  SpillFile& operator=(const SpillFile&) = delete;
+
+  void write_all(const void* data, std::size_t n) {
+    const char* p = static_cast<const char*>(data);
+    while (n > 0) {
+      const ssize_t w = ::write(fd_, p, n);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        io_failure("write", path_, errno);
+      }
+      p += w;
+      n -= static_cast<std::size_t>(w);
+    }
+  }
+  // Reads up to n bytes at `offset`; fewer only at the end of the file.
+  std::size_t pread_some(void* out, std::size_t n, std::uint64_t offset) const {
+    char* o = static_cast<char*>(out);
+    std::size_t got = 0;
+    while (got < n) {
+      const ssize_t r = ::pread(fd_, o + got, n - got, static_cast<off_t>(offset + got));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        io_failure("read", path_, errno);
+      }
+      if (r == 0) break;
+      got += static_cast<std::size_t>(r);
+    }
+    return got;
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+  int fd_ = -1;
+};
+
+// Sequential reads of the byte range [begin, end) of a spill file through a fixed buffer.
+class RangeReader {
+ public:
+  RangeReader(const SpillFile* file, std::uint64_t begin, std::uint64_t end, std::size_t buffer_bytes)
+      : file_(file), pos_(begin), end_(end), buf_(std::max<std::size_t>(buffer_bytes, 4096)) {}
+
+  // Exactly n bytes, or false if the range is exhausted before the first byte.
+  bool read(void* out, std::size_t n) {
+    char* o = static_cast<char*>(out);
+    std::size_t got = 0;
+    while (got < n) {
+      if (at_ == len_) {
+        if (pos_ >= end_) {
+          if (got == 0) return false;
+          io_failure("read", file_->path(), 0);
+        }
+        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buf_.size(), end_ - pos_));
+        len_ = file_->pread_some(buf_.data(), want, pos_);
+        if (len_ == 0) io_failure("read", file_->path(), 0);
+        pos_ += len_;
+        at_ = 0;
+      }
+      const std::size_t take = std::min(n - got, len_ - at_);
+      std::memcpy(o + got, buf_.data() + at_, take);
+      at_ += take;
+      got += take;
+    }
+    return true;
+  }
+
+ private:
+  const SpillFile* file_;
+  std::uint64_t pos_, end_;
+  std::vector<char> buf_;
+  std::size_t at_ = 0, len_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Sorting KeyHash arrays
+
+// Stable LSD radix sort on bits [lo_bit, 64) of key(e), 8 bits a pass. One read computes every
+// digit's histogram; a pass whose digit is the same for all entries (the partition's top byte, the
+// high bytes of line numbers, or every bit under the collision test hook) costs nothing.
+template <class KeyFn>
+void radix_sort(std::vector<KeyHash>& v, std::vector<KeyHash>& tmp, KeyFn key, int lo_bit) {
+  const std::size_t n = v.size();
+  if (n < 64) {
+    std::stable_sort(v.begin(), v.end(), [&](const KeyHash& a, const KeyHash& b) {
+      return (key(a) >> lo_bit) < (key(b) >> lo_bit);
+    });
+    return;
+  }
+  const int digits = (64 - lo_bit + 7) / 8;
+  std::vector<std::array<std::size_t, 256>> counts(static_cast<std::size_t>(digits));
+  for (auto& c : counts) c.fill(0);
+  for (const KeyHash& e : v) {
+    std::uint64_t k = key(e) >> lo_bit;
+    for (int d = 0; d < digits; ++d, k >>= 8) ++counts[static_cast<std::size_t>(d)][k & 255];
+  }
+  tmp.resize(n);
+  for (int d = 0; d < digits; ++d) {
+    auto& c = counts[static_cast<std::size_t>(d)];
+    if (std::find(c.begin(), c.end(), n) != c.end()) continue;
+    std::size_t sum = 0;
+    for (auto& x : c) {
+      const std::size_t here = x;
+      x = sum;
+      sum += here;
+    }
+    const int shift = lo_bit + 8 * d;
+    for (const KeyHash& e : v) tmp[c[(key(e) >> shift) & 255]++] = e;
+    v.swap(tmp);
+  }
+}
+
+// By hash (ties keep their order, which is line order for everything this file sorts). Radix on
+// the top 40 bits, then the rare runs that agree there are finished with a comparison sort: two
+// fewer passes than sorting all 64 bits.
+void sort_by_hash(std::vector<KeyHash>& v, std::vector<KeyHash>& tmp) {
+  constexpr int kLo = 24;
+  radix_sort(v, tmp, [](const KeyHash& e) { return e.hash; }, kLo);
+  for (std::size_t i = 0; i < v.size();) {
+    std::size_t j = i + 1;
+    while (j < v.size() && (v[j].hash >> kLo) == (v[i].hash >> kLo)) ++j;
+    if (j - i > 1)
+      std::stable_sort(v.begin() + static_cast<std::ptrdiff_t>(i), v.begin() + static_cast<std::ptrdiff_t>(j),
+                       [](const KeyHash& a, const KeyHash& b) { return a.hash < b.hash; });
+    i = j;
+  }
+}
+
+void sort_by_line(std::vector<KeyHash>& v, std::vector<KeyHash>& tmp) {
+  radix_sort(v, tmp, [](const KeyHash& e) { return e.line; }, 0);
+}
+
+enum class Order { by_hash, by_line };
+
+bool before(Order o, const KeyHash& a, const KeyHash& b) {
+  if (o == Order::by_line) return a.line < b.line;
+  return a.hash != b.hash ? a.hash < b.hash : a.line < b.line;
+}
+
+// An external sort of KeyHash: batches of up to half the budget are sorted in memory (the other
+// half is the radix scratch) and appended to one file as runs; the last batch stays in memory.
+class KeyHashRuns {
+ public:
+  KeyHashRuns(Order order, SpillDir& dir, std::string name, std::size_t budget_bytes)
+      : order_(order), dir_(dir), name_(std::move(name)),
+        batch_cap_(std::max<std::size_t>(budget_bytes / 2 / sizeof(KeyHash), 1024)) {}
+
+  void add(const KeyHash& e) {
+    if (batch_.size() == batch_.capacity()) {
+      if (batch_.size() >= batch_cap_) write_run();
+      else batch_.reserve(std::min(batch_cap_, std::max<std::size_t>(4096, batch_.capacity() * 2)));
+    }
+    batch_.push_back(e);
+  }
+
+  void finish() {
+    sort(batch_);
+    std::vector<KeyHash>().swap(tmp_);
+  }
+
+  std::uint64_t spilled_bytes() const { return file_bytes_; }
+  std::size_t run_count() const { return runs_.size() + (batch_.empty() ? 0 : 1); }
+
+  // Merges the runs in order; valid while this object lives and does not change.
+  class Reader {
+   public:
+    Reader(const KeyHashRuns& r, std::size_t buffer_bytes) : order_(r.order_), heap_(Cmp{this}) {
+      const std::size_t per_run = std::clamp<std::size_t>(buffer_bytes / std::max<std::size_t>(1, r.runs_.size()),
+                                                          64u << 10, 4u << 20);
+      for (const auto& run : r.runs_) {
+        auto& c = cursors_.emplace_back();
+        c.file.emplace(r.file_.get(), run.first, run.second, per_run);
+      }
+      if (!r.batch_.empty()) {
+        auto& c = cursors_.emplace_back();
+        c.mem = r.batch_.data();
+        c.mem_end = r.batch_.data() + r.batch_.size();
+      }
+      for (std::size_t i = 0; i < cursors_.size(); ++i)
+        if (advance(cursors_[i])) heap_.push(i);
+    }
+
+    bool next(KeyHash& out) {
+      if (heap_.empty()) return false;
+      const std::size_t i = heap_.top();
+      heap_.pop();
+      out = cursors_[i].cur;
+      if (advance(cursors_[i])) heap_.push(i);
+      return true;
+    }
+
+   private:
+    struct Cursor {
+      std::optional<RangeReader> file;
+      const KeyHash* mem = nullptr;
+      const KeyHash* mem_end = nullptr;
+      KeyHash cur{};
+    };
+    static bool advance(Cursor& c) {
+      if (c.file) return c.file->read(&c.cur, sizeof c.cur);
+      if (c.mem == c.mem_end) return false;
+      c.cur = *c.mem++;
+      return true;
+    }
+    struct Cmp {
+      const Reader* r;
+      bool operator()(std::size_t a, std::size_t b) const {
+        return before(r->order_, r->cursors_[b].cur, r->cursors_[a].cur);  // min-heap
+      }
+    };
+    Order order_;
+    std::deque<Cursor> cursors_;  // stable addresses while the heap refers to them by index
+    std::priority_queue<std::size_t, std::vector<std::size_t>, Cmp> heap_;
+  };
+
+ private:
+  void sort(std::vector<KeyHash>& v) {
+    if (order_ == Order::by_line) sort_by_line(v, tmp_);
+    else sort_by_hash(v, tmp_);
+  }
+  void write_run() {
+    sort(batch_);
+    if (!file_) file_ = std::make_unique<SpillFile>(dir_.path() / name_, O_RDWR | O_CREAT | O_TRUNC);
+    const std::size_t bytes = batch_.size() * sizeof(KeyHash);
+    file_->write_all(batch_.data(), bytes);
+    runs_.emplace_back(file_bytes_, file_bytes_ + bytes);
+    file_bytes_ += bytes;
+    batch_.clear();
+  }
+
+  Order order_;
+  SpillDir& dir_;
+  std::string name_;
+  std::size_t batch_cap_;
+  std::vector<KeyHash> batch_, tmp_;
+  std::unique_ptr<SpillFile> file_;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> runs_;  // byte ranges in file_
+  std::uint64_t file_bytes_ = 0;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// CandidateSet
+
+struct CandidateSet::Store {
+  Store(const fs::path& parent, std::size_t budget) : dir(parent), runs(Order::by_line, dir, "candidates", budget) {}
+  SpillDir dir;
+  KeyHashRuns runs;
+};
+
+struct CandidateSet::Reader::Impl {
+  Impl(const KeyHashRuns& r, std::size_t buffer_bytes) : reader(r, buffer_bytes) {}
+  KeyHashRuns::Reader reader;
+};
+
+CandidateSet::CandidateSet() = default;
+CandidateSet::CandidateSet(CandidateSet&&) noexcept = default;
+CandidateSet& CandidateSet::operator=(CandidateSet&&) noexcept = default;
+CandidateSet::~CandidateSet() = default;
+CandidateSet::Reader::Reader() = default;
+CandidateSet::Reader::Reader(Reader&&) noexcept = default;
+CandidateSet::Reader& CandidateSet::Reader::operator=(Reader&&) noexcept = default;
+CandidateSet::Reader::~Reader() = default;
+
+std::uint64_t CandidateSet::spilled_bytes() const { return store_ ? store_->runs.spilled_bytes() : 0; }
+
+CandidateSet::Reader CandidateSet::reader(std::size_t buffer_bytes) const {
+  Reader r;
+  if (store_) r.impl_ = std::make_unique<Reader::Impl>(store_->runs, buffer_bytes);
+  return r;
+}
+
+bool CandidateSet::Reader::next(KeyHash& out) { return impl_ && impl_->reader.next(out); }
+
+// ---------------------------------------------------------------------------------------------
+// DuplicateKeyIndex
+
+struct DuplicateKeyIndex::Partition {
+  std::vector<KeyHash> buf;
+  std::uint64_t on_disk = 0;  // entries already written to its file
+};
+
+namespace {
+constexpr std::size_t kPartitions = 256;
+fs::path partition_file(const fs::path& dir, std::size_t p) { return dir / fmt::format("p{:03}", p); }
+}  // namespace
+
+DuplicateKeyIndex::DuplicateKeyIndex(fs::path spill_dir, std::size_t memory_budget_bytes)
+    : dir_(std::move(spill_dir)), budget_(std::max<std::size_t>(memory_budget_bytes, 1u << 20)),
+      partition_cap_(std::max<std::size_t>(budget_ / 2 / kPartitions / sizeof(KeyHash), 64)),
+      parts_(kPartitions) {}
+
+DuplicateKeyIndex::~DuplicateKeyIndex() = default;
+
+void DuplicateKeyIndex::add(const KeyHash* entries, std::size_t n, std::uint64_t line_offset) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::size_t p = static_cast<std::size_t>(entries[i].hash >> 56);
+    auto& buf = parts_[p].buf;
+    if (buf.size() == buf.capacity()) {
+      // Geometric growth up to the cap, so a small file costs little; at the cap the partition
+      // goes to disk in one write and its buffer is reused.
+      if (buf.size() >= partition_cap_) spill(p);
+      else buf.reserve(std::min(partition_cap_, std::max<std::size_t>(256, buf.capacity() * 2)));
+    }
+    buf.push_back({entries[i].hash, entries[i].line + line_offset});
+  }
+  rows_ += n;
+}
+
+void DuplicateKeyIndex::spill(std::size_t p) {
+  auto& part = parts_[p];
+  if (part.buf.empty()) return;
+  SpillFile f(partition_file(dir_.path(), p), O_WRONLY | O_CREAT | O_APPEND);
+  const std::size_t bytes = part.buf.size() * sizeof(KeyHash);
+  f.write_all(part.buf.data(), bytes);
+  part.on_disk += part.buf.size();
+  spilled_bytes_ += bytes;
+  spilled_ = true;
+  part.buf.clear();
+}
+
+// Sorts one partition's entries and hands every row of a repeated hash to the candidate list.
+void DuplicateKeyIndex::emit_partition(std::vector<KeyHash>& entries, CandidateSet& out) {
+  std::vector<KeyHash> tmp;
+  sort_by_hash(entries, tmp);
+  std::vector<KeyHash>().swap(tmp);
+  for (std::size_t i = 0; i < entries.size();) {
+    std::size_t j = i + 1;
+    while (j < entries.size() && entries[j].hash == entries[i].hash) ++j;
+    if (j - i > 1) {
+      ++out.groups_;
+      out.rows_ += j - i;
+      for (std::size_t k = i; k < j; ++k) out.store_->runs.add(entries[k]);
+    }
+    i = j;
+  }
+}
+
+// A partition too big to sort in memory: in practice one key repeated tens of millions of times.
+// Sorted externally; groups are found on the merged stream holding one entry of lookahead, so even
+// a single group of a billion rows needs no memory beyond the sort's.
+void DuplicateKeyIndex::emit_partition_external(std::size_t p, CandidateSet& out) {
+  const fs::path file = partition_file(dir_.path(), p);
+  KeyHashRuns sorter(Order::by_hash, dir_, fmt::format("x{:03}", p), budget_ / 2);
+  {
+    SpillFile in(file, O_RDONLY);
+    RangeReader r(&in, 0, parts_[p].on_disk * sizeof(KeyHash), 4u << 20);
+    KeyHash e;
+    while (r.read(&e, sizeof e)) sorter.add(e);
+  }
+  sorter.finish();
+  spilled_bytes_ += sorter.spilled_bytes();
+  KeyHashRuns::Reader merged(sorter, budget_ / 16);
+  KeyHash prev{}, e;
+  bool have_prev = false, in_group = false;
+  while (merged.next(e)) {
+    if (have_prev && e.hash == prev.hash) {
+      if (!in_group) {
+        ++out.groups_;
+        ++out.rows_;
+        out.store_->runs.add(prev);
+        in_group = true;
+      }
+      ++out.rows_;
+      out.store_->runs.add(e);
+    } else {
+      in_group = false;
+    }
+    prev = e;
+    have_prev = true;
+  }
+}
+
+CandidateSet DuplicateKeyIndex::candidates() {
+  if (finished_) throw std::logic_error("DuplicateKeyIndex::candidates() called twice");
+  finished_ = true;
+  CandidateSet out;
+  out.store_ = std::make_unique<CandidateSet::Store>(dir_.parent(), budget_ / 4);
+  // Once anything is on disk, everything goes there, so the in-memory partitions do not sit on
+  // memory while the spilled ones are loaded and sorted.
+  if (spilled_)
+    for (std::size_t p = 0; p < kPartitions; ++p) spill(p);
+  for (std::size_t p = 0; p < kPartitions; ++p) {
+    auto& part = parts_[p];
+    std::vector<KeyHash> entries = std::move(part.buf);
+    std::vector<KeyHash>().swap(part.buf);
+    const std::uint64_t n = part.on_disk + entries.size();
+    if (n >= 2) {
+      if (part.on_disk == 0) {
+        emit_partition(entries, out);
+      } else if (n * sizeof(KeyHash) * 2 <= budget_ / 2) {
+        entries.resize(n);
+        SpillFile in(partition_file(dir_.path(), p), O_RDONLY);
+        if (in.pread_some(entries.data(), n * sizeof(KeyHash), 0) != n * sizeof(KeyHash))
+          io_failure("read", in.path(), 0);
+        emit_partition(entries, out);
+      } else {
+        std::vector<KeyHash>().swap(entries);
+        emit_partition_external(p, out);
+      }
+    }
+    if (part.on_disk) {
+      std::error_code ec;
+      fs::remove(partition_file(dir_.path(), p), ec);  // give the disk back as we go
+    }
+  }
+  out.store_->runs.finish();
+  spilled_bytes_ += out.store_->runs.spilled_bytes();
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// KeyGrouper
+
+struct KeyGrouper::Impl {
+  struct Ref {
+    std::uint64_t hash, line;
+    std::uint32_t offset, size;  // in arena
+  };
+  struct Record {
+    std::uint64_t hash = 0, line = 0;
+    std::string key;
+  };
+
+  Impl(fs::path parent, std::size_t budget) : dir(std::move(parent)), budget(std::max<std::size_t>(budget, 1u << 16)) {}
+
+  static bool less(std::uint64_t ha, std::string_view ka, std::uint64_t la, std::uint64_t hb, std::string_view kb,
+                   std::uint64_t lb) {
+    if (ha != hb) return ha < hb;
+    if (const int c = ka.compare(kb)) return c < 0;
+    return la < lb;
+  }
+  std::string_view key_of(const Ref& r) const { return {arena.data() + r.offset, r.size}; }
+
+  void add(std::uint64_t hash, std::uint64_t line, std::string_view key) {
+    const std::size_t used = arena.size() + refs.size() * sizeof(Ref);
+    if (!refs.empty() && (used + key.size() + sizeof(Ref) > budget || arena.size() + key.size() > UINT32_MAX))
+      write_run();
+    refs.push_back({hash, line, static_cast<std::uint32_t>(arena.size()), static_cast<std::uint32_t>(key.size())});
+    arena.append(key);
+  }
+
+  void sort_batch() {
+    std::sort(refs.begin(), refs.end(), [&](const Ref& a, const Ref& b) {
+      return less(a.hash, key_of(a), a.line, b.hash, key_of(b), b.line);
+    });
+  }
+
+  void write_run() {
+    sort_batch();
+    if (!file) file = std::make_unique<SpillFile>(dir.path() / "keys", O_RDWR | O_CREAT | O_TRUNC);
+    std::string out;
+    const std::uint64_t begin = file_bytes;
+    for (const Ref& r : refs) {
+      char head[20];
+      std::memcpy(head, &r.hash, 8);
+      std::memcpy(head + 8, &r.line, 8);
+      std::memcpy(head + 16, &r.size, 4);
+      out.append(head, sizeof head);
+      out.append(key_of(r));
+      if (out.size() >= (1u << 20)) {
+        file->write_all(out.data(), out.size());
+        file_bytes += out.size();
+        out.clear();
+      }
+    }
+    file->write_all(out.data(), out.size());
+    file_bytes += out.size();
+    runs.emplace_back(begin, file_bytes);
+    refs.clear();
+    arena.clear();
+  }
+
+  // Walks records in (hash, key, line) order and reports each key seen more than once.
+  template <class Next>
+  static void group(Next next, const GroupFn& fn) {
+    Record r;
+    std::string key;
+    std::uint64_t hash = 0, count = 0;
+    std::uint64_t lines[5];
+    auto flush = [&] {
+      if (count > 1) fn(key, count, lines, static_cast<std::size_t>(std::min<std::uint64_t>(count, 5)));
+    };
+    while (next(r)) {
+      if (count > 0 && r.hash == hash && r.key == key) {
+        if (count < 5) lines[count] = r.line;
+        ++count;
+        continue;
+      }
+      flush();
+      hash = r.hash;
+      key.swap(r.key);
+      lines[0] = r.line;
+      count = 1;
+    }
+    flush();
+  }
+
+  void finish(const GroupFn& fn) {
+    if (runs.empty()) {
+      sort_batch();
+      std::size_t i = 0;
+      group(
+          [&](Record& r) {
+            if (i == refs.size()) return false;
+            r.hash = refs[i].hash;
+            r.line = refs[i].line;
+            r.key.assign(key_of(refs[i]));
+            ++i;
+            return true;
+          },
+          fn);
+      return;
+    }
+    if (!refs.empty()) write_run();
+    std::string().swap(arena);
+    std::vector<Ref>().swap(refs);
+
+    struct Cursor {
+      RangeReader in;
+      Record cur;
+    };
+    const std::size_t per_run = std::clamp<std::size_t>(budget / 2 / runs.size(), 64u << 10, 4u << 20);
+    std::deque<Cursor> cursors;
+    auto advance = [](Cursor& c) {
+      char head[20];
+      if (!c.in.read(head, sizeof head)) return false;
+      std::uint32_t size;
+      std::memcpy(&c.cur.hash, head, 8);
+      std::memcpy(&c.cur.line, head + 8, 8);
+      std::memcpy(&size, head + 16, 4);
+      c.cur.key.resize(size);
+      if (size && !c.in.read(c.cur.key.data(), size)) io_failure("read", "keys", 0);
+      return true;
+    };
+    auto cmp = [&](std::size_t a, std::size_t b) {
+      const Record& x = cursors[a].cur;
+      const Record& y = cursors[b].cur;
+      return less(y.hash, y.key, y.line, x.hash, x.key, x.line);  // min-heap
+    };
+    std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(cmp)> heap(cmp);
+    for (const auto& run : runs) {
+      cursors.push_back({RangeReader(file.get(), run.first, run.second, per_run), {}});
+      if (advance(cursors.back())) heap.push(cursors.size() - 1);
+    }
+    group(
+        [&](Record& r) {
+          if (heap.empty()) return false;
+          const std::size_t i = heap.top();
+          heap.pop();
+          r.hash = cursors[i].cur.hash;
+          r.line = cursors[i].cur.line;
+          r.key.swap(cursors[i].cur.key);
+          if (advance(cursors[i])) heap.push(i);
+          return true;
+        },
+        fn);
+  }
+
+  SpillDir dir;
+  std::size_t budget;
+  std::string arena;
+  std::vector<Ref> refs;
+  std::unique_ptr<SpillFile> file;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> runs;
+  std::uint64_t file_bytes = 0;
+};
+
+KeyGrouper::KeyGrouper(fs::path spill_dir, std::size_t memory_budget_bytes)
+    : impl_(std::make_unique<Impl>(std::move(spill_dir), memory_budget_bytes)) {}
+KeyGrouper::~KeyGrouper() = default;
+void KeyGrouper::add(std::uint64_t hash, std::uint64_t line, std::string_view key) { impl_->add(hash, line, key); }
+void KeyGrouper::finish(const GroupFn& group) { impl_->finish(group); }
+std::uint64_t KeyGrouper::spilled_bytes() const { return impl_->file_bytes; }
+
+}  // namespace sluice

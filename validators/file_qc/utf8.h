@@ -1,0 +1,25 @@
+// UTF-8 checks for file QC and latin-1 input. The rules are PostgreSQL's for a UTF8 database
+// (pg_utf8_islegal): overlong forms, surrogates (U+D800..U+DFFF), code points above U+10FFFF and
+// truncated sequences are invalid, and so is the NUL byte, which COPY rejects. Noncharacters such
+// as U+FFFE are valid, as they are to PostgreSQL.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace sluice {
+
+// Offset of the first byte of the first ill-formed sequence (or NUL byte), or std::string_view::npos
+// when all of [data, data + size) is valid. Pure-ASCII stretches are checked 64 bytes at a time.
+std::size_t find_invalid_utf8(const char* data, std::size_t size);
+
+// Number of code points in valid UTF-8 (what varchar(n) counts). On invalid input: the number of
+// bytes that are not continuation bytes.
+std::size_t utf8_length(const char* data, std::size_t size);
+
+// Transcodes latin-1 (ISO-8859-1: byte b is code point U+00b, so 0x80..0x9F become the C1
+// controls, not the Windows-1252 punctuation) to UTF-8. `out` must have room for 2 * size bytes;
+// returns the bytes written. A NUL byte is copied as NUL; find_invalid_utf8 reports it afterwards.
+std::size_t latin1_to_utf8(const char* data, std::size_t size, char* out);
+
+}  // namespace sluice
