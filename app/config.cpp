@@ -560,7 +560,8 @@ TableSpec parse_table(const Reader& r, const YAML::Node& node,
            "e.g.  - { table: SALES, file_pattern: \"sales_{month}.tsv\", columns: [...] }");
   const Mapping m(r, node, "in table entry",
                   {"table", "connection", "file_pattern", "format", "header", "delimiter", "quote",
-                   "null_marker", "date_column", "date_format", "columns", "duplicate_key"});
+                   "null_marker", "encoding", "escapes", "date_column", "date_format", "columns",
+                   "duplicate_key"});
   TableSpec t;
   t.position = r.position(node);
   t.table = m.required_text("table", "table: NAME (the table to load into)");
@@ -593,6 +594,18 @@ TableSpec parse_table(const Reader& r, const YAML::Node& node,
       m.fail_value("quote", "quote and delimiter are the same character", "Use different characters.");
   }
   t.null_marker = m.text_or_empty("null_marker").value_or("");
+  if (auto encoding = m.text("encoding")) {
+    if (*encoding == "utf-8" || *encoding == "utf8") t.encoding = TextEncoding::utf8;
+    else if (*encoding == "latin-1" || *encoding == "latin1" || *encoding == "iso-8859-1") t.encoding = TextEncoding::latin1;
+    else m.fail_value("encoding", fmt::format("unknown encoding \"{}\"", *encoding), "Expected utf-8 or latin-1.");
+  }
+  t.backslash_escapes = m.flag("escapes").value_or(false);
+  if (t.backslash_escapes) {
+    if (t.format == FileFormat::csv)
+      m.fail_value("escapes", "escapes applies only to tsv files",
+                   "CSV escapes quotes by doubling them: remove escapes, or set format: tsv.");
+    if (t.null_marker.empty()) t.null_marker = "\\N";
+  }
 
   const YAML::Node* columns = m.list("columns");
   if (!columns) m.fail_missing("columns", "columns: a list of { name: ..., type: ... }");
@@ -792,6 +805,8 @@ tables:
     #delimiter: "\t"              # one character; default tab, or "," for csv
     # For csv files, quote: '"' sets the quote character (default ").
     null_marker: '\N'             # a field with exactly this text is NULL; an empty field always is
+    #encoding: latin-1            # utf-8 (default: invalid bytes are QC findings) or latin-1 (transcoded)
+    #escapes: true                # tsv written by PostgreSQL/MySQL: \t \n \\ escapes inside fields
     date_column: RECORDDATEID     # every value must be a valid date
     date_format: "%Y%m%d"         # %Y %m %d and literal characters; default: detect
     columns:

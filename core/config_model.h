@@ -20,6 +20,7 @@ struct SourcePosition {
 };
 
 enum class FileFormat { tsv, csv, auto_detect };
+enum class TextEncoding { utf8, latin1 };
 
 struct ColumnSpec {
   std::string name;
@@ -36,6 +37,8 @@ struct TableSpec {
   char delimiter = '\t';      // defaults: tab for tsv, ',' for csv
   char quote = '"';           // CSV only
   std::string null_marker;    // besides the empty field, e.g. "\\N" or "NULL"; empty = none
+  TextEncoding encoding = TextEncoding::utf8;  // latin1: transcoded to UTF-8 while scanning
+  bool backslash_escapes = false;  // TSV in PostgreSQL text form: \t \n \\ escapes, \N is NULL
   std::string date_column;    // empty = no date QC for this table
   std::string date_format;    // empty = auto (YYYY-MM-DD, YYYYMMDD, MM/DD/YYYY); else strftime-like
   std::vector<ColumnSpec> columns;

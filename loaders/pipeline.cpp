@@ -19,6 +19,7 @@
 #include "loaders/chunk/splitter.h"
 #include "loaders/encode/zstd_frame.h"
 #include "loaders/scan/chunk_scanner.h"
+#include "validators/file_qc/utf8.h"
 
 namespace sluice {
 namespace {
@@ -32,6 +33,9 @@ struct Slot {
   std::unique_ptr<ZstdFrameCompressor> compressor;
   std::vector<char> compressed;
   std::size_t compressed_size = 0;
+  std::vector<char> transcoded;  // latin-1 input as UTF-8
+  const char* data = nullptr;    // what was scanned: the chunk after skip, or its transcoding
+  std::size_t size = 0;
   bool done = false;
 };
 
@@ -42,6 +46,7 @@ class Engine {
     workers_ = options.workers > 0 ? options.workers
                                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     config_.syntax = syntax;
+    latin1_ = syntax.latin1;
     config_.qc = &qc.settings();
     config_.encode_copy = options.encode_copy;
     config_.skip_bad_rows = options.skip_bad_rows;
@@ -95,7 +100,12 @@ class Engine {
         s->skip = 0;
         s->skip_lines = 0;
         s->done = false;
-        if (got && s->chunk.index == 0 && syntax_.header) take_header(*s);
+        if (got && s->chunk.index == 0) {
+          // A UTF-8 byte order mark is not data (editors on Windows write one).
+          const char* d = s->chunk.data.data();
+          if (s->chunk.size >= 3 && d[0] == '\xEF' && d[1] == '\xBB' && d[2] == '\xBF') s->skip = 3;
+          if (syntax_.header) take_header(*s);
+        }
         file_bytes_read_.store(source_.file_bytes_read(), std::memory_order_relaxed);
         std::lock_guard lock(m_);
         if (!got) {
@@ -117,10 +127,12 @@ class Engine {
   }
 
   void take_header(Slot& s) {
-    const char* p = s.chunk.data.data();
-    const void* nl = std::memchr(p, '\n', s.chunk.size);
-    const std::size_t len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) : s.chunk.size;
-    s.skip = nl ? len + 1 : len;
+    const char* p = s.chunk.data.data() + s.skip;
+    const std::size_t avail = s.chunk.size - s.skip;
+    const void* nl = std::memchr(p, '\n', avail);
+    std::size_t len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) : avail;
+    s.skip += nl ? len + 1 : len;
+    if (len > 0 && p[len - 1] == '\r') --len;
     s.skip_lines = 1;
     header_lines_ = 1;
     const auto names = split_row(p, len, syntax_);
@@ -147,7 +159,14 @@ class Engine {
       }
       try {
         const char* data = s->chunk.data.data() + s->skip;
-        const std::size_t size = s->chunk.size - s->skip;
+        std::size_t size = s->chunk.size - s->skip;
+        if (latin1_) {
+          if (s->transcoded.size() < 2 * size) s->transcoded.resize(2 * size);
+          size = latin1_to_utf8(data, size, s->transcoded.data());
+          data = s->transcoded.data();
+        }
+        s->data = data;
+        s->size = size;
         scan_chunk(data, size, config_, s->result);
         if (s->compressor) s->compressed_size = s->compressor->compress(data, size, s->compressed);
       } catch (...) {
@@ -195,8 +214,8 @@ class Engine {
       c.stream_bytes = s->chunk.size;
       c.copy_data = s->result.copy.data();
       c.copy_size = s->result.copy_size;
-      c.raw_data = s->chunk.data.data() + s->skip;
-      c.raw_size = s->chunk.size - s->skip;
+      c.raw_data = s->data;
+      c.raw_size = s->size;
       if (s->compressor) {
         c.compressed_data = s->compressed.data();
         c.compressed_size = s->compressed_size;
@@ -228,6 +247,7 @@ class Engine {
   FileQc& qc_;
   ScanConfig config_;
   int workers_ = 1;
+  bool latin1_ = false;
   std::vector<std::unique_ptr<Slot>> slots_;
 
   std::mutex m_;

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "validators/file_qc/utf8.h"
+
 namespace sluice {
 namespace {
 
@@ -52,9 +54,9 @@ inline void put_escaped(OutBuffer& out, const char* p, std::size_t n) {
 // Per-row state shared by the TSV and CSV walkers.
 class RowChecker {
  public:
-  RowChecker(const ScanConfig& cfg, ChunkScanResult& res)
+  RowChecker(const ScanConfig& cfg, ChunkScanResult& res, const char* chunk)
       : cfg_(cfg), qc_(*cfg.qc), res_(res), out_(res.copy, res.copy_size),
-        expected_(qc_.expected_fields()) {}
+        expected_(qc_.expected_fields()), chunk_(chunk) {}
 
   void begin_row(const char* row_start, std::uint64_t line) {
     row_start_ = row_start;
@@ -92,6 +94,7 @@ class RowChecker {
 
   void end_row(std::size_t raw_row_length) {
     const std::uint64_t row_index = res_.rows++;
+    check_utf8(raw_row_length);
     if (field_ != expected_) {
       flag(res_.qc.wrong_field_count, {line_, 0, 0, display_value(row_start_, raw_row_length),
                                        raw_row_length == 0 ? "blank line"
@@ -116,6 +119,24 @@ class RowChecker {
  private:
   std::uint32_t column_of(const char* p) const { return static_cast<std::uint32_t>(p - row_start_ + 1); }
 
+  // Invalid bytes were located for the whole chunk up front (the common case finds none); this
+  // attributes those inside the row to it.
+  void check_utf8(std::size_t raw_row_length) {
+    const auto& bad = res_.invalid_utf8;
+    const std::size_t row_begin = static_cast<std::size_t>(row_start_ - chunk_);
+    const std::size_t row_end = row_begin + raw_row_length;
+    bool flagged = false;
+    while (utf8_cursor_ < bad.size() && bad[utf8_cursor_] < row_end) {
+      const std::size_t off = bad[utf8_cursor_++];
+      if (off < row_begin || flagged) continue;
+      flagged = true;
+      const char* p = chunk_ + off;
+      const std::size_t shown = std::min<std::size_t>(8, row_end - off);
+      flag(res_.qc.invalid_utf8, {line_, static_cast<std::uint32_t>(off - row_begin + 1), 0, display_value(p, shown),
+                                  fmt::format("byte 0x{:02x}", static_cast<unsigned char>(*p))});
+    }
+  }
+
   // Records a problem of this row; the first one becomes the row's reason in the reject file.
   void flag(ExampleList& list, Example e) {
     if (!row_error_) {
@@ -135,6 +156,7 @@ class RowChecker {
     if (row_error_ == &q.bad_date) return "not a valid date in " + field + ": " + e.value;
     if (row_error_ == &q.out_of_range) return "date outside the expected range in " + field + ": " + e.value;
     if (row_error_ == &q.unterminated_quote) return "quoted field never closed";
+    if (row_error_ == &q.invalid_utf8) return "not valid UTF-8 at column " + std::to_string(e.column) + " (" + e.note + ")";
     return "rejected";
   }
 
@@ -166,13 +188,15 @@ class RowChecker {
   std::size_t row_out_start_ = 0;
   const ExampleList* row_error_ = nullptr;
   Example row_error_example_;
+  const char* chunk_;
+  std::size_t utf8_cursor_ = 0;
   DayNumber day_ = 0;
   bool has_day_ = false;
 };
 
 // TSV-style rows: a field never contains the delimiter or a newline, so memchr finds both.
 void scan_unquoted(const char* data, std::size_t size, const ScanConfig& cfg, ChunkScanResult& res) {
-  RowChecker rc(cfg, res);
+  RowChecker rc(cfg, res, data);
   const char delim = cfg.syntax.delimiter;
   const char* p = data;
   const char* const end = data + size;
@@ -184,11 +208,12 @@ void scan_unquoted(const char* data, std::size_t size, const ScanConfig& cfg, Ch
     if (rend > p && rend[-1] == '\r') --rend;  // CRLF
     const std::size_t len = static_cast<std::size_t>(rend - p);
     // Values needing COPY escapes are rare; test the row once instead of every field.
-    const bool needs_escape = cfg.encode_copy &&
+    const bool needs_escape = cfg.encode_copy && !cfg.syntax.backslash_escapes &&
         (std::memchr(p, '\\', len) || std::memchr(p, '\r', len) || (delim != '\t' && std::memchr(p, '\t', len)));
     rc.begin_row(p, line);
-    const char* f = p;
-    for (;;) {
+    // A blank line has no fields to check (unless the table has a single column).
+    const char* f = len == 0 && cfg.qc->expected_fields() > 1 ? rend + 1 : p;
+    while (f <= rend) {
       const char* d = static_cast<const char*>(std::memchr(f, delim, static_cast<std::size_t>(rend - f)));
       const char* fe = d ? d : rend;
       rc.field(f, static_cast<std::size_t>(fe - f), false, f, needs_escape);
@@ -204,7 +229,7 @@ void scan_unquoted(const char* data, std::size_t size, const ScanConfig& cfg, Ch
 
 // CSV rows (RFC 4180): quoted fields may hold delimiters, doubled quotes and newlines.
 void scan_quoted(const char* data, std::size_t size, const ScanConfig& cfg, ChunkScanResult& res) {
-  RowChecker rc(cfg, res);
+  RowChecker rc(cfg, res, data);
   const char delim = cfg.syntax.delimiter;
   const char quote = cfg.syntax.quote;
   const char* p = data;
@@ -272,6 +297,13 @@ void scan_quoted(const char* data, std::size_t size, const ScanConfig& cfg, Chun
 
 void scan_chunk(const char* data, std::size_t size, const ScanConfig& config, ChunkScanResult& out) {
   out.reset();
+  out.invalid_utf8.clear();
+  for (std::size_t off = 0; off < size;) {
+    const std::size_t k = find_invalid_utf8(data + off, size - off);
+    if (k == static_cast<std::size_t>(-1)) break;
+    out.invalid_utf8.push_back(off + k);
+    off += k + 1;
+  }
   if (config.syntax.quoted) scan_quoted(data, size, config, out);
   else scan_unquoted(data, size, config, out);
 }

@@ -17,6 +17,8 @@ FileSyntax FileSyntax::for_table(const TableSpec& table, const std::string& file
   s.quote = table.quote;
   s.null_marker = table.null_marker;
   s.header = table.header;
+  s.latin1 = table.encoding == TextEncoding::latin1;
+  s.backslash_escapes = table.backslash_escapes && !s.quoted;
   return s;
 }
 

@@ -14,6 +14,8 @@ struct FileSyntax {
   char quote = '"';
   std::string null_marker;
   bool header = false;
+  bool latin1 = false;             // transcode to UTF-8 before scanning
+  bool backslash_escapes = false;  // fields already in COPY text form (\t, \n, \\; \N is NULL)
 
   // From the table's config; `auto` picks by the file name (.csv -> CSV, otherwise TSV).
   static FileSyntax for_table(const TableSpec& table, const std::string& file_name);

@@ -117,7 +117,9 @@ TEST(RollingZstWriter, PartsRollBeforeTheTargetAndHoldWholeRows) {
     EXPECT_EQ(fs::file_size(p.path), p.compressed_bytes);
     EXPECT_LE(p.compressed_bytes, wo.part_bytes);
     // A part is cut only when the next frame (at most ~64 KiB of these rows) does not fit.
-    if (i + 1 < parts.size()) EXPECT_GT(p.compressed_bytes, wo.part_bytes / 2);
+    if (i + 1 < parts.size()) {
+      EXPECT_GT(p.compressed_bytes, wo.part_bytes / 2);
+    }
     const std::string text = unzstd(read_all(p.path));
     EXPECT_EQ(text.size(), p.raw_bytes);
     ASSERT_FALSE(text.empty());

@@ -33,6 +33,7 @@ void FileQc::merge(ChunkQc&& c, std::uint64_t first_line) {
   total_.bad_date.merge(std::move(c.bad_date), first_line);
   total_.out_of_range.merge(std::move(c.out_of_range), first_line);
   total_.unterminated_quote.merge(std::move(c.unterminated_quote), first_line);
+  total_.invalid_utf8.merge(std::move(c.invalid_utf8), first_line);
   total_.days.merge(std::move(c.days));
 }
 
@@ -79,7 +80,7 @@ double quantile(const std::vector<double>& sorted, double q) {
 }  // namespace
 
 void set_aside_row_findings(QcReport& report) {
-  static const char* const kRowLevel[] = {"column_count", "unterminated_quote", "required_empty",
+  static const char* const kRowLevel[] = {"column_count", "unterminated_quote", "invalid_utf8", "required_empty",
                                           "date_empty", "date_unparseable", "date_out_of_range"};
   for (auto& f : report.findings) {
     if (f.severity != Severity::error) continue;
@@ -146,6 +147,14 @@ QcReport FileQc::finish(std::uint64_t rows) {
   if (!total_.unterminated_quote.empty())
     r.findings.push_back(from_list("unterminated_quote", "a quoted field is never closed",
                                    total_.unterminated_quote));
+  if (!total_.invalid_utf8.empty()) {
+    Finding f = from_list("invalid_utf8",
+                          fmt::format("{} row{} with bytes that are not valid UTF-8 (or a NUL byte)", total_.invalid_utf8.count(),
+                                      total_.invalid_utf8.count() == 1 ? "" : "s"),
+                          total_.invalid_utf8);
+    f.details.push_back("If the file is in latin-1 (ISO-8859-1), set encoding: latin-1 for the table.");
+    r.findings.push_back(std::move(f));
+  }
   if (!total_.missing_required.empty())
     r.findings.push_back(from_list("required_empty",
         fmt::format("{} empty value{} in required columns", total_.missing_required.count(),

@@ -61,11 +61,12 @@ struct ChunkQc {
   ExampleList bad_date;
   ExampleList out_of_range;
   ExampleList unterminated_quote;
+  ExampleList invalid_utf8;
   DayCounts days;
 
   std::uint64_t error_count() const {
     return wrong_field_count.count() + missing_required.count() + empty_date.count() +
-           bad_date.count() + out_of_range.count() + unterminated_quote.count();
+           bad_date.count() + out_of_range.count() + unterminated_quote.count() + invalid_utf8.count();
   }
 };
 

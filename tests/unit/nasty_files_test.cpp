@@ -1,0 +1,167 @@
+// One test per nasty file: each asserts the exact finding and line (and column) the engine reports.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "core/cancellation.h"
+#include "core/progress.h"
+#include "loaders/pipeline.h"
+#include "tests/support/temp_dir.h"
+
+namespace sluice {
+namespace {
+
+class CopyCollector final : public ChunkSink {
+ public:
+  void consume(const ScannedChunk& c) override { copy.append(c.copy_data, c.copy_size); }
+  std::string copy;
+};
+
+struct Scan {
+  PipelineResult result;
+  std::string copy;
+  // "check:count@line:column,line:column" for each finding, in report order.
+  std::string findings() const {
+    std::string out;
+    for (const auto& f : result.qc.findings) {
+      out += f.check + ":" + std::to_string(f.count);
+      for (std::size_t i = 0; i < f.examples.size(); ++i)
+        out += (i ? "," : "@") + std::to_string(f.examples[i].line) + ":" + std::to_string(f.examples[i].column);
+      out += ";";
+    }
+    return out;
+  }
+};
+
+Scan scan(const std::string& content, FileSyntax syntax = {}, std::size_t chunk = 1 << 20) {
+  test::TempDir dir;
+  const auto file = dir.write(syntax.quoted ? "f.csv" : "f.tsv", content);
+  QcSettings qc;
+  qc.column_names = {"DAY", "ID", "NOTE"};
+  qc.required = {false, true, false};
+  qc.date_field = 0;
+  PipelineOptions o;
+  o.chunk_bytes = chunk;
+  o.encode_copy = true;
+  CopyCollector sink;
+  NullProgress progress;
+  Cancellation cancel;
+  Scan s;
+  s.result = run_pipeline(file, syntax, qc, o, &sink, progress, cancel);
+  s.copy = sink.copy;
+  return s;
+}
+
+FileSyntax csv() {
+  FileSyntax s;
+  s.quoted = true;
+  s.delimiter = ',';
+  return s;
+}
+
+TEST(NastyFiles, RaggedRows) {
+  auto s = scan("2024-01-01\t1\ta\n2024-01-01\t2\n2024-01-01\t3\tc\td\n");
+  EXPECT_EQ(s.findings(), "column_count:2@2:0,3:0;");
+}
+
+TEST(NastyFiles, BlankLineInTheMiddle) {
+  auto s = scan("2024-01-01\t1\ta\n\n2024-01-01\t3\tc\n");
+  EXPECT_EQ(s.findings(), "column_count:1@2:0;");
+  EXPECT_EQ(s.result.qc.findings[0].examples[0].note, "blank line");
+}
+
+TEST(NastyFiles, NoFinalNewline) {
+  auto s = scan("2024-01-01\t1\ta\n2024-01-01\t2\tb");
+  EXPECT_EQ(s.findings(), "");
+  EXPECT_EQ(s.result.rows, 2u);
+  EXPECT_EQ(s.copy, "2024-01-01\t1\ta\n2024-01-01\t2\tb\n");
+}
+
+TEST(NastyFiles, EmptyFile) {
+  auto s = scan("");
+  EXPECT_EQ(s.result.rows, 0u);
+  EXPECT_EQ(s.findings(), "");  // no range expected and no dates found: nothing to be missing
+}
+
+TEST(NastyFiles, HeaderOnly) {
+  FileSyntax syntax;
+  syntax.header = true;
+  auto s = scan("DAY\tID\tNOTE\n", syntax);
+  EXPECT_EQ(s.result.rows, 0u);
+  EXPECT_EQ(s.result.header_lines, 1u);
+  EXPECT_EQ(s.findings(), "");
+}
+
+TEST(NastyFiles, CrlfLineEnds) {
+  auto s = scan("2024-01-01\t1\ta\r\n2024-01-02\t2\tb\r\n");
+  EXPECT_EQ(s.findings(), "");
+  EXPECT_EQ(s.copy, "2024-01-01\t1\ta\n2024-01-02\t2\tb\n");
+}
+
+TEST(NastyFiles, Utf8ByteOrderMarkIsNotData) {
+  FileSyntax syntax;
+  syntax.header = true;
+  auto s = scan("\xEF\xBB\xBF" "DAY\tID\tNOTE\r\n2024-01-01\t1\ta\r\n", syntax);
+  EXPECT_EQ(s.findings(), "");
+  EXPECT_EQ(s.result.rows, 1u);
+  EXPECT_EQ(s.copy, "2024-01-01\t1\ta\n");
+}
+
+TEST(NastyFiles, NulByteIsReportedAtItsLineAndColumn) {
+  auto s = scan(std::string("2024-01-01\t1\ta\n2024-01-01\t2\tb\0c\n", 32));
+  EXPECT_EQ(s.findings(), "invalid_utf8:1@2:15;");
+}
+
+TEST(NastyFiles, InvalidUtf8IsReportedAtItsLineAndColumn) {
+  auto s = scan("2024-01-01\t1\tok\n2024-01-01\t2\tcaf\xE9\n2024-01-01\t3\t\xC3\xA9t\xC3\xA9\n");
+  EXPECT_EQ(s.findings(), "invalid_utf8:1@2:17;");
+  EXPECT_EQ(s.result.qc.findings[0].examples[0].note, "byte 0xe9");
+}
+
+TEST(NastyFiles, Latin1IsTranscoded) {
+  FileSyntax syntax;
+  syntax.latin1 = true;
+  auto s = scan("2024-01-01\t1\tcaf\xE9\n", syntax);
+  EXPECT_EQ(s.findings(), "");
+  EXPECT_EQ(s.copy, "2024-01-01\t1\tcaf\xC3\xA9\n");
+}
+
+TEST(NastyFiles, February30th) {
+  auto s = scan("2024-02-28\t1\ta\n2024-02-30\t2\tb\n2024-02-29\t3\tc\n");
+  EXPECT_EQ(s.findings(), "date_unparseable:1@2:1;");
+}
+
+TEST(NastyFiles, CsvQuotesAndQuotedNewlines) {
+  auto s = scan("2024-01-01,1,\"a,\"\"b\"\"\nc\"\n2024-01-01,,x\n", csv());
+  EXPECT_EQ(s.findings(), "required_empty:1@3:12;");
+  EXPECT_EQ(s.result.rows, 2u);
+}
+
+TEST(NastyFiles, CsvUnterminatedQuoteAtTheEnd) {
+  auto s = scan("2024-01-01,1,a\n2024-01-01,2,\"open\n", csv());
+  EXPECT_EQ(s.findings(), "unterminated_quote:1@2:14;");
+}
+
+TEST(NastyFiles, RowsSpanningChunkBoundariesAreWhole) {
+  std::string content;
+  for (int i = 0; i < 2000; ++i) content += "2024-01-01\t" + std::to_string(i) + "\tsome text that makes rows longer\n";
+  content += "2024-01-01\t2000\n";  // ragged, last line
+  const auto whole = scan(content);
+  const auto cut = scan(content, {}, 4096);
+  EXPECT_EQ(whole.findings(), "column_count:1@2001:0;");
+  EXPECT_EQ(cut.findings(), whole.findings());
+  EXPECT_EQ(cut.copy, whole.copy);
+  EXPECT_GT(cut.result.chunks, 10u);
+}
+
+TEST(NastyFiles, EscapedTsvPassesThroughAndBackslashNIsNull) {
+  FileSyntax syntax;
+  syntax.backslash_escapes = true;
+  syntax.null_marker = "\\N";
+  auto s = scan("2024-01-01\t1\ttab\\there\n2024-01-01\t2\t\\N\n", syntax);
+  EXPECT_EQ(s.findings(), "");
+  EXPECT_EQ(s.copy, "2024-01-01\t1\ttab\\there\n2024-01-01\t2\t\\N\n");
+}
+
+}  // namespace
+}  // namespace sluice
