@@ -4,15 +4,20 @@
 //
 //   duplicate_keys_driver scan FILE [--key 1,2] [--budget-mib 512] [--csv] [--header] [--spill DIR]
 //                              [--baseline]      (the same pipeline without the key hashing)
+//   duplicate_keys_driver synth --rows N [--budget-mib 512] [--dup-every K] [--spill DIR]
+//       no file: hash_key + add() + candidates() alone on N generated keys (CPU time, this thread)
 //   duplicate_keys_driver narrow OUT --rows N [--dup-every K]
 //       writes a 4-column TSV of ~95-byte rows with N distinct keys, plus one repeat of an earlier
 //       key every K rows, and prints the exact answer the scan must give.
+#include <time.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,15 +36,23 @@ using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
+// CPU time of the calling thread: the machine is shared, and wall time around add() would count the
+// time the sink thread spent preempted by the scan workers.
+double thread_cpu() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
 class IndexSink final : public ChunkSink {
  public:
   explicit IndexSink(DuplicateKeyIndex* index) : index_(index) {}
   void consume(const ScannedChunk& c) override {
     if (!index_) return;
     auto* o = static_cast<DuplicateKeyObserver*>(c.observer);
-    const auto t = Clock::now();
+    const double t = thread_cpu();
     index_->add(o->entries().data(), o->entries().size(), c.first_line);
-    add_seconds += since(t);
+    add_seconds += thread_cpu() - t;
     o->clear();
   }
   double add_seconds = 0;
@@ -106,7 +119,7 @@ int scan(int argc, char** argv) {
   fmt::print("rows {}  bytes {}  scan {:.2f} s ({:.0f} MB/s){}\n", r.rows, r.stream_bytes, scan_s, mb / scan_s,
              baseline ? "  [baseline: no key hashing]" : "");
   if (baseline) return 0;
-  fmt::print("add() {:.2f} s on the sink thread: {:.1f} M rows/s, {:.0f} MB/s of file\n", sink.add_seconds,
+  fmt::print("add() {:.2f} s CPU on the sink thread: {:.1f} M rows/s, {:.0f} MB/s of file\n", sink.add_seconds,
              static_cast<double>(r.rows) / sink.add_seconds / 1e6, mb / sink.add_seconds);
 
   t = Clock::now();
@@ -133,6 +146,58 @@ int scan(int argc, char** argv) {
   return 0;
 }
 
+// The key of row i in the generated files: a day of January 2024 and a 12-digit asset id.
+int format_key(std::uint64_t k, char* day, char* asset) {
+  std::snprintf(day, 16, "202401%02llu", static_cast<unsigned long long>(1 + k % 31));
+  return std::snprintf(asset, 32, "%llu", static_cast<unsigned long long>(100000000000ull + k));
+}
+
+int synth(int argc, char** argv) {
+  std::uint64_t rows = 0, dup_every = 0;
+  std::size_t budget = DuplicateKeyIndex::kDefaultBudget;
+  std::filesystem::path spill = std::filesystem::temp_directory_path();
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--rows") rows = std::stoull(argv[i + 1]);
+    else if (a == "--dup-every") dup_every = std::stoull(argv[i + 1]);
+    else if (a == "--budget-mib") budget = std::stoull(argv[i + 1]) << 20;
+    else if (a == "--spill") spill = argv[i + 1];
+  }
+  DuplicateKeyIndex index(spill, budget);
+  std::vector<KeyHash> chunk;
+  double hash_s = 0, add_s = 0;
+  char day[16], asset[32];
+  const char* fields[2] = {day, asset};
+  std::size_t sizes[2] = {8, 0};
+  const bool nulls[2] = {false, false};
+  const std::uint64_t chunk_rows = 50000;  // about one 16 MiB chunk of the real files
+  for (std::uint64_t first = 0; first < rows; first += chunk_rows) {
+    const std::uint64_t n = std::min(chunk_rows, rows - first);
+    chunk.clear();
+    double t = thread_cpu();
+    for (std::uint64_t r = 0; r < n; ++r) {
+      const std::uint64_t i = first + r;
+      const bool dup = dup_every && i % dup_every == dup_every - 1 && i >= 1000;
+      sizes[1] = static_cast<std::size_t>(format_key(dup ? i - 1000 : i, day, asset));
+      chunk.push_back({hash_key(fields, sizes, nulls, 2), r});
+    }
+    hash_s += thread_cpu() - t;
+    t = thread_cpu();
+    index.add(chunk.data(), chunk.size(), first + 1);
+    add_s += thread_cpu() - t;
+  }
+  const double t = thread_cpu();
+  const auto w = Clock::now();
+  CandidateSet c = index.candidates();
+  const double cand_cpu = thread_cpu() - t, cand_wall = since(w);
+  fmt::print("synth rows {}  format+hash_key {:.2f} s CPU ({:.0f} ns/row)  add() {:.2f} s CPU ({:.1f} ns/row, {:.0f} M rows/s)\n",
+             rows, hash_s, hash_s / static_cast<double>(rows) * 1e9, add_s, add_s / static_cast<double>(rows) * 1e9,
+             static_cast<double>(rows) / add_s / 1e6);
+  fmt::print("candidates() {:.2f} s CPU, {:.2f} s wall: {} hash groups, {} rows; spilled {:.1f} MB\n", cand_cpu,
+             cand_wall, c.groups(), c.rows(), static_cast<double>(index.spilled_bytes()) / 1e6);
+  return 0;
+}
+
 int narrow(int argc, char** argv) {
   const std::filesystem::path out = argv[2];
   std::uint64_t rows = 0, dup_every = 0;
@@ -147,15 +212,14 @@ int narrow(int argc, char** argv) {
   std::setvbuf(f, buf.data(), _IOFBF, buf.size());
   const char* pad = "facility=term;segment=sme;region=emea-w;source=acbs;flag=ok";
   std::uint64_t distinct = 0, dups = 0;
-  char line[256];
+  char line[256], day[16], asset[32];
   for (std::uint64_t i = 0; i < rows; ++i) {
     // Every dup_every-th row repeats the key of a row 1000 back, itself never repeated before.
     const bool dup = dup_every && i % dup_every == dup_every - 1 && i >= 1000;
-    const std::uint64_t k = dup ? i - 1000 : i;
     dup ? ++dups : ++distinct;
-    const int n = std::snprintf(line, sizeof line, "%llu\t202401%02llu\t%llu\t%s\n", static_cast<unsigned long long>(i),
-                                static_cast<unsigned long long>(1 + k % 31),
-                                static_cast<unsigned long long>(100000000000ull + k), pad);
+    format_key(dup ? i - 1000 : i, day, asset);
+    const int n = std::snprintf(line, sizeof line, "%llu\t%s\t%s\t%s\n", static_cast<unsigned long long>(i), day,
+                                asset, pad);
     std::fwrite(line, 1, static_cast<std::size_t>(n), f);
   }
   if (std::fclose(f) != 0) return 1;
@@ -167,13 +231,14 @@ int narrow(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s scan FILE [options] | narrow OUT --rows N [--dup-every K]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s scan FILE [options] | synth --rows N [options] | narrow OUT --rows N [--dup-every K]\n", argv[0]);
     return 2;
   }
   try {
     const std::string mode = argv[1];
     if (mode == "scan") return scan(argc, argv);
     if (mode == "narrow") return narrow(argc, argv);
+    if (mode == "synth") return synth(argc, argv);
     std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
     return 2;
   } catch (const sluice::Error& e) {

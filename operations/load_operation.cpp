@@ -70,6 +70,13 @@ QcSettings qc_settings_for(const TableSpec& table, const SelectedFile& file, QcM
     s.date_parser = *parser;
   }
   s.check_dates = mode == QcMode::file;
+  if (mode == QcMode::file) {
+    for (const auto& c : table.columns) {
+      const bool unbounded_text = c.type.kind == ColumnKind::text || (c.type.is_textual() && c.type.length == 0);
+      if (unbounded_text) s.value_checks.emplace_back();
+      else s.value_checks.emplace_back(ValueChecker(c.type));
+    }
+  }
   s.expected_range = file.expected_range;
   return s;
 }

@@ -27,7 +27,7 @@ std::string structure_summary(const CompressResult& r) {
   for (const auto& f : r.scan.qc.findings) {
     std::string where;
     if (!f.examples.empty()) where = fmt::format(", first at {}:{}", file, f.examples.front().line);
-    out += fmt::format("{}: note: {} (the first row has {}){}\n", file, f.message, r.fields, where);
+    out += fmt::format("{}: note: {} (the first row's count){}\n", file, f.message, where);
   }
   out += fmt::format("{}: {} rows; compressed as it is (pass --table for full file QC)\n", file, grouped(r.scan.rows));
   return out;

@@ -85,6 +85,7 @@ class RowChecker {
       flag(res_.qc.missing_required, {line_, column_of(raw_start), i + 1, "",
                                       qc_.column_names[static_cast<std::size_t>(i)] + " is empty"});
     if (i == qc_.date_field) check_date(p, n, is_null, raw_start);
+    else if (!is_null && !qc_.value_checks.empty()) check_value(i, p, n, raw_start);
   }
 
   void unterminated_quote(const char* field_start, const char* end) {
@@ -101,6 +102,9 @@ class RowChecker {
                                                            : fmt::format("{} field{}, expected {}", field_,
                                                                          field_ == 1 ? "" : "s", expected_)});
     }
+    // With --on-error skip a set-aside row does not count for its day (it will not be loaded);
+    // otherwise the day is in the file whatever else is wrong with the row.
+    if (has_day_ && (!row_error_ || !cfg_.skip_bad_rows)) res_.qc.days.add(day_);
     if (row_error_) {
       out_.truncate(row_out_start_);  // a bad row is never sent
       if (res_.observer) res_.observer->row_end(false);
@@ -109,7 +113,6 @@ class RowChecker {
         res_.rejects.push_back({line_, row_index, row_error_reason(), std::string(row_start_, raw_row_length)});
       return;
     }
-    if (has_day_) res_.qc.days.add(day_);
     if (cfg_.encode_copy) out_.put('\n');
     if (res_.observer) res_.observer->row_end(true);
   }
@@ -156,8 +159,18 @@ class RowChecker {
     if (row_error_ == &q.bad_date) return "not a valid date in " + field + ": " + e.value;
     if (row_error_ == &q.out_of_range) return "date outside the expected range in " + field + ": " + e.value;
     if (row_error_ == &q.unterminated_quote) return "quoted field never closed";
+    if (row_error_ == &q.bad_value) return e.note + ": " + e.value;
     if (row_error_ == &q.invalid_utf8) return "not valid UTF-8 at column " + std::to_string(e.column) + " (" + e.note + ")";
     return "rejected";
+  }
+
+  void check_value(int i, const char* p, std::size_t n, const char* raw_start) {
+    const auto& checker = qc_.value_checks[static_cast<std::size_t>(i)];
+    if (!checker) return;
+    const ValueError e = checker->check(p, n);
+    if (e == ValueError::none) return;
+    flag(res_.qc.bad_value, {line_, column_of(raw_start), i + 1, display_value(p, n),
+                             qc_.column_names[static_cast<std::size_t>(i)] + ": " + checker->describe(e)});
   }
 
   void check_date(const char* p, std::size_t n, bool is_null, const char* raw_start) {
@@ -170,7 +183,7 @@ class RowChecker {
       if (qc_.check_dates) flag(res_.qc.bad_date, {line_, column_of(raw_start), field_, display_value(p, n), ""});
       return;
     }
-    // Counted in end_row, so a rejected row adds no day.
+    // Counted in end_row, once the row's fate is known.
     day_ = day;
     has_day_ = true;
     if (qc_.check_dates && qc_.expected_range && !qc_.expected_range->contains(day))

@@ -62,11 +62,23 @@ TEST_F(LoadCsv, HeaderThatDoesNotMatchFailsQc) {
   EXPECT_FALSE(table_exists("people"));
 }
 
-TEST_F(LoadCsv, ServerRejectedValueIsReportedAtFileLineAndColumn) {
+TEST_F(LoadCsv, FileQcCatchesAValueTheColumnTypeRejects) {
   // After the header (line 1) and a row with a quoted newline (lines 2-3), day N is on line N + 3.
   std::string csv = "day,id,note,amount\n2024-01-01,100,\"x\ny\",1\n" + month_rows(0, "2024-01-20");
   dir_.write("people_2024-01.csv", csv);
   const auto r = run({"--batch", "load", "--month", "2024-01", "--base-path", dir_.path().string(), "--create"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("type: 1 value that the column's type does not accept"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("missing_days"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("people_2024-01.csv:23:21 (field 4): AMOUNT: not a number  |  \"12.5x\""), std::string::npos) << r.out;
+  EXPECT_FALSE(table_exists("people"));
+}
+
+TEST_F(LoadCsv, ServerRejectedValueIsReportedAtFileLineAndColumn) {
+  // With --qc none the server is the one to refuse the value; the report still names file:line.
+  std::string csv = "day,id,note,amount\n2024-01-01,100,\"x\ny\",1\n" + month_rows(0, "2024-01-20");
+  dir_.write("people_2024-01.csv", csv);
+  const auto r = run({"--batch", "load", "--month", "2024-01", "--base-path", dir_.path().string(), "--create", "--qc", "none"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("people_2024-01.csv:23: the server rejected a value"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("PEOPLE.AMOUNT (field 4)"), std::string::npos) << r.out;

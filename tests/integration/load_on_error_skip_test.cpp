@@ -50,7 +50,7 @@ TEST_F(LoadOnErrorSkip, BadRowsGoToTheRejectFileAndTheRestLoads) {
   std::getline(lines, second);
   EXPECT_EQ(header, "file\tline\treason\trow");
   EXPECT_EQ(first.rfind((dir_ / "factLending_20240101-20240131.tsv").string() + "\t4000\twrong number of fields: ", 0), 0u) << first;
-  EXPECT_NE(second.find("\t7000\tnot a valid date in RECORDDATEID: 20240230\t"), std::string::npos) << second;
+  EXPECT_NE(second.find("\t7000\tRECORDDATE: not a valid date (YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY): 2024-02-30\t"), std::string::npos) << second;
   EXPECT_FALSE(std::getline(lines, extra));
 
   EXPECT_EQ(scalar("SELECT rows_loaded || '/' || rows_rejected FROM " + schema_ + ".sluice_load_history"), "9998/2");

@@ -122,6 +122,25 @@ TEST(ColumnProfile, HyperLogLogWithinItsErrorBound) {
   EXPECT_EQ(HyperLogLog().estimate(), 0.0);
 }
 
+TEST(ColumnProfile, HyperLogLogSmallCountsAreExact) {
+  HyperLogLog a, b;
+  for (int i = 0; i < 256; ++i) {
+    const std::string v = "code" + std::to_string(i);
+    a.add(v.data(), v.size());
+    a.add(v.data(), v.size());
+  }
+  EXPECT_EQ(a.estimate(), 256.0);
+  for (int i = 200; i < 300; ++i) {
+    const std::string v = "code" + std::to_string(i);
+    b.add(v.data(), v.size());
+  }
+  EXPECT_EQ(b.estimate(), 100.0);
+  a.merge(b);  // 300 distinct: past the exact set, into the registers
+  EXPECT_NEAR(a.estimate(), 300.0, 0.035 * 300);
+  a.clear();
+  EXPECT_EQ(a.estimate(), 0.0);
+}
+
 TEST(ColumnProfile, HyperLogLogMergeIsTheUnion) {
   HyperLogLog a, b;
   for (int i = 0; i < 60000; ++i) {

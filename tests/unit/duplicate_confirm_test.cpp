@@ -207,28 +207,28 @@ TEST(DuplicateConfirm, TinyBudgetSpillsAndGivesTheSameAnswer) {
 
 TEST(DuplicateConfirm, HashCollisionsAreNotDuplicates) {
   test::TempDir dir;
-  // 16 possible hashes for 3000 distinct keys: every row is a candidate, none is a duplicate,
+  // 16 possible hashes for 20000 distinct keys: every row is a candidate, none is a duplicate,
   // until two real repeats are added.
-  std::string body = unique_rows(3000);
+  std::string body = unique_rows(20000);
   const auto file = dir.write("f.tsv", body);
   HashBits four(4);
   Options opt;
-  opt.budget = 1u << 20;  // and spill: the grouper sorts the collisions externally
+  opt.budget = 1u << 20;  // 20000 keys overflow the grouper's 512 KiB: it sorts them externally
   const Outcome o = find_duplicates(file, tsv(), 4, {1, 2}, opt);
-  EXPECT_EQ(o.report.candidate_rows, 3000u);
+  EXPECT_EQ(o.report.candidate_rows, 20000u);
   EXPECT_EQ(o.report.duplicate_keys, 0u);
   EXPECT_EQ(o.report.excess_rows, 0u);
-  body += row(3000, "2024-01-10", "A0") + row(3001, "2024-01-10", "A0") + row(3002, "2024-01-11", "A1");
+  body += row(20000, "2024-01-10", "A0") + row(20001, "2024-01-10", "A0") + row(20002, "2024-01-11", "A1");
   const auto file2 = dir.write("g.tsv", body);
   const Outcome o2 = find_duplicates(file2, tsv(), 4, {1, 2}, opt);
-  EXPECT_EQ(o2.report.candidate_rows, 3003u);
+  EXPECT_EQ(o2.report.candidate_rows, 20003u);
   EXPECT_EQ(o2.report.duplicate_keys, 2u);
   EXPECT_EQ(o2.report.excess_rows, 3u);
   ASSERT_EQ(o2.report.top.size(), 2u);
   EXPECT_EQ(o2.report.top[0].key, "2024-01-10, A0");
-  EXPECT_EQ(o2.report.top[0].lines, (std::vector<std::uint64_t>{1, 3001, 3002}));
+  EXPECT_EQ(o2.report.top[0].lines, (std::vector<std::uint64_t>{1, 20001, 20002}));
   EXPECT_EQ(o2.report.top[1].key, "2024-01-11, A1");
-  EXPECT_EQ(o2.report.top[1].lines, (std::vector<std::uint64_t>{2, 3003}));
+  EXPECT_EQ(o2.report.top[1].lines, (std::vector<std::uint64_t>{2, 20003}));
 }
 
 TEST(DuplicateConfirm, NullIsNotTheEmptyString) {

@@ -41,7 +41,7 @@ std::string unzstd(const std::string& in) {
   ZSTD_inBuffer ib{in.data(), in.size(), 0};
   std::vector<char> buf(1 << 16);
   std::size_t last = 0;
-  while (ib.pos < ib.size) {
+  for (;;) {
     ZSTD_outBuffer ob{buf.data(), buf.size(), 0};
     last = ZSTD_decompressStream(d, &ob, &ib);
     if (ZSTD_isError(last)) {
@@ -49,12 +49,7 @@ std::string unzstd(const std::string& in) {
       throw std::runtime_error(ZSTD_getErrorName(last));
     }
     out.append(buf.data(), ob.pos);
-  }
-  for (;;) {  // flush what the last frame still holds
-    ZSTD_outBuffer ob{buf.data(), buf.size(), 0};
-    last = ZSTD_decompressStream(d, &ob, &ib);
-    out.append(buf.data(), ob.pos);
-    if (ob.pos == 0) break;
+    if (ib.pos == ib.size && ob.pos < ob.size) break;  // all read, nothing held back
   }
   ZSTD_freeDCtx(d);
   if (last != 0) throw std::runtime_error("truncated .zst");

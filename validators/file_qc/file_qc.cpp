@@ -34,6 +34,7 @@ void FileQc::merge(ChunkQc&& c, std::uint64_t first_line) {
   total_.out_of_range.merge(std::move(c.out_of_range), first_line);
   total_.unterminated_quote.merge(std::move(c.unterminated_quote), first_line);
   total_.invalid_utf8.merge(std::move(c.invalid_utf8), first_line);
+  total_.bad_value.merge(std::move(c.bad_value), first_line);
   total_.days.merge(std::move(c.days));
 }
 
@@ -80,7 +81,7 @@ double quantile(const std::vector<double>& sorted, double q) {
 }  // namespace
 
 void set_aside_row_findings(QcReport& report) {
-  static const char* const kRowLevel[] = {"column_count", "unterminated_quote", "invalid_utf8", "required_empty",
+  static const char* const kRowLevel[] = {"column_count", "unterminated_quote", "invalid_utf8", "type", "required_empty",
                                           "date_empty", "date_unparseable", "date_out_of_range"};
   for (auto& f : report.findings) {
     if (f.severity != Severity::error) continue;
@@ -155,6 +156,11 @@ QcReport FileQc::finish(std::uint64_t rows) {
     f.details.push_back("If the file is in latin-1 (ISO-8859-1), set encoding: latin-1 for the table.");
     r.findings.push_back(std::move(f));
   }
+  if (!total_.bad_value.empty())
+    r.findings.push_back(from_list("type",
+        fmt::format("{} value{} that the column's type does not accept", total_.bad_value.count(),
+                    total_.bad_value.count() == 1 ? "" : "s"),
+        total_.bad_value));
   if (!total_.missing_required.empty())
     r.findings.push_back(from_list("required_empty",
         fmt::format("{} empty value{} in required columns", total_.missing_required.count(),

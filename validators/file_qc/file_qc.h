@@ -14,12 +14,16 @@
 
 #include "core/dates.h"
 #include "validators/file_qc/findings.h"
+#include "validators/file_qc/value_checks.h"
 
 namespace sluice {
 
 struct QcSettings {
   std::vector<std::string> column_names;   // in file order
   std::vector<bool> required;              // per column: empty value is a finding
+  // Per column: the declared type's check (with the target's acceptance rules), or none for
+  // unbounded text and with --qc none.
+  std::vector<std::optional<ValueChecker>> value_checks;
   int date_field = -1;                     // 0-based index of the date column, -1 = none
   DateParser date_parser;
   bool check_dates = true;                 // false with --qc none (structure is always checked)
@@ -62,11 +66,13 @@ struct ChunkQc {
   ExampleList out_of_range;
   ExampleList unterminated_quote;
   ExampleList invalid_utf8;
+  ExampleList bad_value;
   DayCounts days;
 
   std::uint64_t error_count() const {
     return wrong_field_count.count() + missing_required.count() + empty_date.count() +
-           bad_date.count() + out_of_range.count() + unterminated_quote.count() + invalid_utf8.count();
+           bad_date.count() + out_of_range.count() + unterminated_quote.count() + invalid_utf8.count() +
+           bad_value.count();
   }
 };
 

@@ -18,15 +18,46 @@ namespace sluice {
 
 void HyperLogLog::add(const char* data, std::size_t size) { add_hash(XXH3_64bits(data, size)); }
 
-void HyperLogLog::add_hash(std::uint64_t hash) {
+void HyperLogLog::add_register(std::uint64_t hash) {
   const std::size_t index = static_cast<std::size_t>(hash >> (64 - kPrecision));
   const std::uint64_t rest = hash << kPrecision;  // the low kPrecision bits are now zero
   const int rank = rest == 0 ? 64 - kPrecision + 1 : std::countl_zero(rest) + 1;
   if (rank > registers_[index]) registers_[index] = static_cast<std::uint8_t>(rank);
 }
 
+void HyperLogLog::add_exact(std::uint64_t hash) {
+  if (hash == 0) hash = 1;  // 0 marks an empty slot; one value in 2^64 is shifted, harmlessly
+  std::size_t i = static_cast<std::size_t>(hash) & (kExactSlots - 1);
+  while (exact_[i] != 0) {
+    if (exact_[i] == hash) return;
+    i = (i + 1) & (kExactSlots - 1);
+  }
+  exact_[i] = hash;
+  if (++exact_count_ > kExactMax) to_dense();
+}
+
+void HyperLogLog::to_dense() {
+  dense_ = true;
+  for (const std::uint64_t h : exact_)
+    if (h) add_register(h);
+}
+
 void HyperLogLog::merge(const HyperLogLog& other) {
+  if (!other.dense_) {
+    for (const std::uint64_t h : other.exact_)
+      if (h) add_hash(h);
+    return;
+  }
+  if (!dense_) to_dense();
   for (std::size_t i = 0; i < kRegisters; ++i) registers_[i] = std::max(registers_[i], other.registers_[i]);
+}
+
+void HyperLogLog::clear() {
+  // Only what was used: a column of few values never touches its 8 KiB of registers.
+  if (dense_) registers_.fill(0);
+  if (exact_count_) exact_.fill(0);
+  exact_count_ = 0;
+  dense_ = false;
 }
 
 namespace {
@@ -58,6 +89,7 @@ double hll_tau(double x) {
 }  // namespace
 
 double HyperLogLog::estimate() const {
+  if (!dense_) return exact_count_;
   constexpr int q = 64 - kPrecision;
   std::array<std::uint32_t, q + 2> histogram{};
   for (const std::uint8_t r : registers_) ++histogram[r];
@@ -164,6 +196,8 @@ inline std::uint32_t utf8_chars(const char* p, std::size_t n) {
 
 // Compares a value, cut to CappedText::kBytes, with a kept one.
 inline int compare_capped(const char* p, std::size_t n, const CappedText& t) {
+  // Most values differ from the kept min or max in their first byte; skip the call then.
+  if (n && t.size && p[0] != t.bytes[0]) return static_cast<unsigned char>(p[0]) < static_cast<unsigned char>(t.bytes[0]) ? -1 : 1;
   const std::size_t a = std::min(n, CappedText::kBytes);
   const int c = std::memcmp(p, t.bytes.data(), std::min<std::size_t>(a, t.size));
   if (c) return c;
@@ -212,6 +246,41 @@ inline bool to_int64(const char* p, std::size_t n, const NumberShape& s, std::in
     out = static_cast<std::int64_t>(v);
   }
   return true;
+}
+
+// Numeric order of two values parse_number_shape accepted, using their shapes so that most
+// comparisons end at the sign or the number of integer digits.
+int compare_shaped(std::string_view a, const NumberShape& sa, std::string_view b, const NumberShape& sb) {
+  auto zero = [](std::string_view v, const NumberShape& s) {
+    return s.int_digits == 0 && v.find_first_of("123456789") == std::string_view::npos;
+  };
+  const bool na = sa.negative && !zero(a, sa), nb = sb.negative && !zero(b, sb);
+  if (na != nb) return na ? -1 : 1;
+  int c = 0;
+  if (sa.int_digits != sb.int_digits) {
+    c = sa.int_digits < sb.int_digits ? -1 : 1;
+  } else {
+    // Integer digits: the same count, no leading zeros; they end where the fraction (and point) begin.
+    const auto int_end = [](std::string_view v, const NumberShape& s) {
+      return v.size() - static_cast<std::size_t>(s.frac_digits) - (s.frac_digits ? 1 : 0);
+    };
+    const std::size_t ia = int_end(a, sa) - static_cast<std::size_t>(sa.int_digits);
+    const std::size_t ib = int_end(b, sb) - static_cast<std::size_t>(sb.int_digits);
+    c = std::memcmp(a.data() + ia, b.data() + ib, static_cast<std::size_t>(sa.int_digits));
+    if (c == 0) {
+      const std::string_view fa = a.substr(a.size() - static_cast<std::size_t>(sa.frac_digits));
+      const std::string_view fb = b.substr(b.size() - static_cast<std::size_t>(sb.frac_digits));
+      const std::size_t common = std::min(fa.size(), fb.size());
+      c = std::memcmp(fa.data(), fb.data(), common);
+      if (c == 0) {
+        // The longer fraction is larger only if its extra digits are not all zero.
+        if (fa.size() > common && fa.substr(common).find_first_not_of('0') != std::string_view::npos) c = 1;
+        else if (fb.size() > common && fb.substr(common).find_first_not_of('0') != std::string_view::npos) c = -1;
+      }
+    }
+    c = c < 0 ? -1 : c > 0 ? 1 : 0;
+  }
+  return na ? -c : c;
 }
 
 std::string int_text(std::int64_t v) {
@@ -307,6 +376,8 @@ void ColumnStats::decimal_from_integers() {
   const std::string lo = int_text(int_min), hi = int_text(int_max);
   num_min.assign(lo.data(), lo.size());
   num_max.assign(hi.data(), hi.size());
+  parse_number_shape(lo.data(), lo.size(), num_min_shape);
+  parse_number_shape(hi.data(), hi.size(), num_max_shape);
 }
 
 bool ColumnStats::add(const char* p, std::size_t n, const DateParser& dates, DayNumber& day) {
@@ -346,8 +417,14 @@ bool ColumnStats::add(const char* p, std::size_t n, const DateParser& dates, Day
           decimal_minmax_valid = false;
         } else {
           const std::string_view value(p, n);
-          if (!num_min.set || compare_numbers(value, num_min.view()) < 0) num_min.assign(p, n);
-          if (!num_max.set || compare_numbers(value, num_max.view()) > 0) num_max.assign(p, n);
+          if (!num_min.set || compare_shaped(value, s, num_min.view(), num_min_shape) < 0) {
+            num_min.assign(p, n);
+            num_min_shape = s;
+          }
+          if (!num_max.set || compare_shaped(value, s, num_max.view(), num_max_shape) > 0) {
+            num_max.assign(p, n);
+            num_max_shape = s;
+          }
         }
       }
     }
@@ -390,8 +467,14 @@ void ColumnStats::merge(ColumnStats& o) {
   int_max = std::max(int_max, o.int_max);
   int_digits = std::max(int_digits, o.int_digits);
   frac_digits = std::max(frac_digits, o.frac_digits);
-  if (o.num_min.set && (!num_min.set || compare_numbers(o.num_min.view(), num_min.view()) < 0)) num_min = o.num_min;
-  if (o.num_max.set && (!num_max.set || compare_numbers(o.num_max.view(), num_max.view()) > 0)) num_max = o.num_max;
+  if (o.num_min.set && (!num_min.set || compare_numbers(o.num_min.view(), num_min.view()) < 0)) {
+    num_min = o.num_min;
+    num_min_shape = o.num_min_shape;
+  }
+  if (o.num_max.set && (!num_max.set || compare_numbers(o.num_max.view(), num_max.view()) > 0)) {
+    num_max = o.num_max;
+    num_max_shape = o.num_max_shape;
+  }
   if (o.day_min < day_min) {
     day_min = o.day_min;
     day_min_text = o.day_min_text;
@@ -416,6 +499,7 @@ void ColumnStats::clear() {
   int_max = INT64_MIN;
   int_digits = frac_digits = 0;
   num_min = num_max = day_min_text = day_max_text = text_min = text_max = CappedText{};
+  num_min_shape = num_max_shape = NumberShape{};
   day_min = INT32_MAX;
   day_max = INT32_MIN;
   max_chars = 0;
@@ -507,7 +591,15 @@ void ColumnProfiler::field(int field, const char* data, std::size_t size, bool i
   const int tally = tally_of_[f];
   if (is_null) {
     ++c.nulls;
-    if (tally >= 0) ++tallies_[static_cast<std::size_t>(tally)].empty;
+    if (tally >= 0) {
+      DayTally& t = tallies_[static_cast<std::size_t>(tally)];
+      ++t.empty;
+      // An inferred date column has a date in every row: this one is out.
+      if (settings_.date_columns_auto && t.active) {
+        t.active = false;
+        t.days.clear();
+      }
+    }
     return;
   }
   DayNumber day;
@@ -517,9 +609,9 @@ void ColumnProfiler::field(int field, const char* data, std::size_t size, bool i
   if (!t.active) return;
   if (settings_.date_columns_auto) {
     // The column's own date test decides; its parse is reused.
-    if (is_date) {
-      t.days.add(day);
-    } else {
+    if (is_date) t.days.add(day);
+    // Past kAutoMaxDays days it cannot be chosen either; stop paying for its map.
+    if (!is_date || t.days.overflowed()) {
       t.active = false;
       t.days.clear();
     }

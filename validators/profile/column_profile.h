@@ -27,18 +27,32 @@ namespace sluice {
 // 1.15%. Merging is a register-wise max, so partial sketches combine exactly. The estimate is
 // Ertl's improved raw estimator ("New cardinality estimation algorithms for HyperLogLog
 // sketches", 2017), which needs no empirical bias tables and is accurate from 0 to 2^50.
+// Up to kExactMax distinct values the 64-bit hashes themselves are kept (a small open-addressing
+// set), so the codes and flags columns are usually made of count exactly.
 class HyperLogLog {
  public:
   static constexpr int kPrecision = 13;
   static constexpr std::size_t kRegisters = std::size_t{1} << kPrecision;
+  static constexpr std::size_t kExactSlots = 512;
+  static constexpr std::size_t kExactMax = 256;
 
   void add(const char* data, std::size_t size);
-  void add_hash(std::uint64_t hash);
+  void add_hash(std::uint64_t hash) {
+    if (dense_) add_register(hash);
+    else add_exact(hash);
+  }
   void merge(const HyperLogLog& other);
   double estimate() const;
-  void clear() { registers_.fill(0); }
+  void clear();
 
  private:
+  void add_register(std::uint64_t hash);
+  void add_exact(std::uint64_t hash);
+  void to_dense();
+
+  bool dense_ = false;
+  std::uint32_t exact_count_ = 0;
+  std::array<std::uint64_t, kExactSlots> exact_{};  // 0 = empty slot
   std::array<std::uint8_t, kRegisters> registers_{};
 };
 
@@ -78,6 +92,7 @@ class DayHistogram {
   void clear();
   std::map<DayNumber, std::uint64_t> sorted() const;
   std::uint64_t dropped() const;    // rows on days past max_days
+  bool overflowed() const { return dropped_ != 0; }  // cheap: seen once the next day starts
 
  private:
   void flush();
@@ -86,6 +101,13 @@ class DayHistogram {
   std::uint64_t cached_count_ = 0;
   std::uint64_t dropped_ = 0;
   std::unordered_map<DayNumber, std::uint64_t> counts_;
+};
+
+// A number's sign and digit counts (see parse_number_shape).
+struct NumberShape {
+  bool negative = false;
+  int int_digits = 0;   // significant digits before the point ("0" has none)
+  int frac_digits = 0;  // digits after it
 };
 
 // What one column's values have been so far.
@@ -101,6 +123,7 @@ struct ColumnStats {
   std::int64_t int_min = INT64_MAX, int_max = INT64_MIN;  // while kInteger
   int int_digits = 0, frac_digits = 0;                     // while kDecimal
   CappedText num_min, num_max;      // kDecimal without kInteger: compared as numbers
+  NumberShape num_min_shape, num_max_shape;
   DayNumber day_min = INT32_MAX, day_max = INT32_MIN;      // while kDate
   CappedText day_min_text, day_max_text;                   // as written in the file
   CappedText text_min, text_max;    // byte order (UTF-8 sorts by code point)
@@ -187,11 +210,6 @@ class ColumnProfiler {
 };
 
 // Value shapes shared with the sniffer, which classifies the first row against the rest.
-struct NumberShape {
-  bool negative = false;
-  int int_digits = 0;   // digits before the point
-  int frac_digits = 0;  // digits after it
-};
 // [+-]digits[.digits] (or [+-].digits). A multi-digit integer part with a leading zero ("007",
 // "00.5") is not a number: such values are codes whose zeros a numeric column would drop.
 bool parse_number_shape(const char* data, std::size_t size, NumberShape& shape);
