@@ -106,15 +106,12 @@ AnalyzeResult analyze_file(const AnalyzeRequest& req, ProgressSink& progress, co
       names.push_back(named ? s.header[static_cast<std::size_t>(i)] : fmt::format("col{}", i + 1));
     }
     qc.column_names = names;
-    // The pipeline compares the header row as read, byte order mark included.
-    if (s.bom && s.syntax.header && !qc.column_names.empty()) qc.column_names[0] = "\xEF\xBB\xBF" + qc.column_names[0];
     qc.required.assign(names.size(), false);
     r.sniff = std::move(s);
   }
 
   ProfileSettings ps;
   ps.columns = static_cast<int>(names.size());
-  ps.strip_bom = r.sniff && r.sniff->bom && !r.syntax.header;
   int date_index = -1;
   if (!req.date_column.empty()) {
     date_index = find_column(names, req.date_column);
@@ -172,7 +169,7 @@ AnalyzeResult analyze_file(const AnalyzeRequest& req, ProgressSink& progress, co
       const ColumnSummary& c = r.columns[static_cast<std::size_t>(i)];
       if (!c.all_dates) continue;
       if (c.nulls > 0) {
-        skipped.push_back(fmt::format("{} has {} empty values", c.name, c.nulls));
+        skipped.push_back(fmt::format("{} has {} empty value{}", c.name, c.nulls, c.nulls == 1 ? "" : "s"));
         continue;
       }
       if (!total.histogram(i)) {
@@ -190,7 +187,7 @@ AnalyzeResult analyze_file(const AnalyzeRequest& req, ProgressSink& progress, co
     } else {
       r.date_note = "none: no column has a date in every row";
     }
-    if (!skipped.empty()) r.date_note += fmt::format(" (not {})", fmt::join(skipped, "; "));
+    if (best < 0 && !skipped.empty()) r.date_note += fmt::format(" ({})", fmt::join(skipped, "; "));
   }
   if (date_index >= 0) {
     r.date_column = names[static_cast<std::size_t>(date_index)];
@@ -360,8 +357,6 @@ GeneratedTable table_spec_from_analysis(const AnalyzeResult& a, const std::strin
       t.date_column = t.columns[static_cast<std::size_t>(it->index - 1)].name;
   }
   if (t.date_column.empty()) g.notes.push_back("no date_column: no column has a valid date in every row");
-  if (a.sniff && a.sniff->bom && t.header)
-    g.notes.push_back("the file starts with a UTF-8 byte order mark, which a load reads as part of the first header name");
   return g;
 }
 

@@ -1,8 +1,10 @@
 // Compress: one pass over a TSV/CSV file (plain, .gz or .zst) that writes it as .zst, byte for byte,
 // with the workers of the load pipeline compressing chunks in parallel. The same pass checks the
-// file: with a table from the config, full file QC, and the output is kept only when it passes;
-// without one, every row's field count against the first row's, reported but never blocking,
-// since compressing does not need a config.
+// file as far as asked: with a table from the config, full file QC, and the output is kept only
+// when it passes. Without one (compressing needs no config) rows are counted, and for CSV, or on
+// request for TSV, every row's field count is compared with the first row's; that is reported
+// but never blocks, because the output is the input either way. Plain TSV skips the field walk by
+// default so that compressing keeps pace with `zstd -T`.
 //
 // Split output (parts of at most N bytes, for a Snowflake stage) holds data rows only: with a
 // header the config declares, the header is left out so every part is alike.
@@ -32,6 +34,7 @@ struct CompressRequest {
   std::uint64_t split_bytes = 0;     // 0: one file; else parts <output without .zst>_NNN.zst of at most this
   bool force = false;                // replace an existing output
   std::string table;                 // config table: full file QC in the same pass (needs a config)
+  bool check_fields = false;         // without a table: every row's field count against the first row's
 };
 
 struct CompressResult {
@@ -39,7 +42,7 @@ struct CompressResult {
   std::vector<ZstPart> parts;        // empty when QC failed (nothing was written)
   PipelineResult scan;
   std::string table;                 // the table whose QC ran, or empty
-  int fields = 0;                    // without a table: the first row's field count
+  int fields = 0;                    // the first row's field count, when it was checked (else 0)
   bool header_written = false;       // the header row is in the output
   bool qc_passed = true;             // always true without a table
   std::uint64_t output_bytes = 0;

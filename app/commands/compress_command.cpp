@@ -21,7 +21,8 @@ std::string structure_summary(const CompressResult& r) {
   std::string out;
   const std::string file = r.input.string();
   if (r.scan.qc.findings.empty()) {
-    out += fmt::format("{}: {} rows, {} field{} each\n", file, grouped(r.scan.rows), r.fields, r.fields == 1 ? "" : "s");
+    if (r.fields == 0) out += fmt::format("{}: {} rows\n", file, grouped(r.scan.rows));
+    else out += fmt::format("{}: {} rows, {} field{} each\n", file, grouped(r.scan.rows), r.fields, r.fields == 1 ? "" : "s");
     return out;
   }
   for (const auto& f : r.scan.qc.findings) {

@@ -378,9 +378,9 @@ SniffResult sniff_text(std::string_view t, bool whole, const std::string& file_n
     r.syntax.delimiter = best.delimiter;
     r.syntax.quoted = best.quoted;
     delimiter_confidence = best.consistency;
-    std::string why = fmt::format("delimiter {}: {:.0f}% of {} rows have {} fields", delimiter_name(best.delimiter),
-                                  100 * best.consistency, best.rows, best.fields);
-    if (best.quoted) why += fmt::format(", with {} quoted fields", best.quoted_fields);
+    std::string why = fmt::format("delimiter {}: {:.0f}% of {} row{} have {} fields", delimiter_name(best.delimiter),
+                                  100 * best.consistency, best.rows, best.rows == 1 ? "" : "s", best.fields);
+    if (best.quoted) why += fmt::format(", with {} quoted field{}", best.quoted_fields, best.quoted_fields == 1 ? "" : "s");
     reasons.push_back(why);
     for (const auto& v : votes) {
       if (v.delimiter == best.delimiter || score(v) < 0.9) continue;

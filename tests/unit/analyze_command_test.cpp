@@ -218,7 +218,7 @@ TEST_F(AnalyzeTest, TextOutputOfASmallCsv) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string& out = r.out;
   EXPECT_NE(out.find("  read as  csv, delimiter ,, header yes, quote \"\n"), std::string::npos) << out;
-  EXPECT_NE(out.find("  sniffed  confidence 80%: delimiter ,: 100% of 4 rows have 4 fields, with 2 quoted fields"), std::string::npos) << out;
+  EXPECT_NE(out.find("  sniffed  confidence 80%: delimiter ,: 100% of 4 rows have 4 fields, with 2 quoted fields;"), std::string::npos) << out;
   EXPECT_NE(out.find("  rows     3\n"), std::string::npos) << out;
   EXPECT_NE(out.find("  columns  4\n"), std::string::npos) << out;
   EXPECT_EQ(cells(line_starting(out, "  #")), (std::vector<std::string>{"#", "column", "type", "nulls", "min", "max", "~distinct"}));
@@ -247,6 +247,26 @@ TEST_F(AnalyzeTest, StructureFindingsAreShownButDoNotFail) {
   EXPECT_EQ(j.at("qc").at("findings")[0].at("check"), "column_count");
   EXPECT_EQ(j.at("qc").at("findings")[0].at("examples")[0].at("line"), 3);
   EXPECT_EQ(j.at("columns")[1].at("values"), 2);  // the short row has no B
+}
+
+TEST_F(AnalyzeTest, ByteOrderMarkIsNotData) {
+  const auto with_header = dir_.write("bom.csv", "\xEF\xBB\xBFID;NAME;DAY\r\n1;\"a;b\";2024-01-01\r\n2;c;2024-01-02\r\n");
+  auto r = run({"analyze", with_header.string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j.at("syntax").at("bom"), true);
+  EXPECT_EQ(j.at("syntax").at("crlf"), true);
+  EXPECT_EQ(j.at("syntax").at("delimiter"), ";");
+  EXPECT_EQ(j.at("columns")[0].at("name"), "ID");
+  EXPECT_EQ(j.at("columns")[1].at("max"), "c");
+  EXPECT_EQ(j.at("qc").at("findings").size(), 0u) << r.out;  // no header mismatch
+
+  const auto headerless = dir_.write("bom.txt", "\xEF\xBB\xBF" "5|x\n6|y\n7|z\n");
+  r = run({"analyze", headerless.string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = json::parse(r.out);
+  EXPECT_EQ(j.at("columns")[0].at("type"), "smallint");
+  EXPECT_EQ(j.at("columns")[0].at("min"), "5");
 }
 
 TEST_F(AnalyzeTest, DateColumnOptionAndGzip) {

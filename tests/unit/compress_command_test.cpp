@@ -79,8 +79,8 @@ TEST_F(CompressCommand, OutputIsTheInputByteForByte) {
   const auto r = sluice({"compress", f.string(), "--level", "1", "--workers", "2", "--chunk-mb", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(zstd_d(dir_ / "plain.tsv.zst"), read_all(f));
-  // The structure check ran in the same pass, and the last line gives sizes, ratio and speed.
-  EXPECT_NE(r.out.find("30,000 rows, 40 fields each"), std::string::npos) << r.out;
+  // Rows were counted in the same pass, and the last line gives sizes, ratio and speed.
+  EXPECT_NE(r.out.find("plain.tsv: 30,000 rows\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("MB/s"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists(dir_ / "plain.tsv.zst.partial"));
 }
@@ -100,11 +100,23 @@ TEST_F(CompressCommand, AwkwardInputsRoundTrip) {
 TEST_F(CompressCommand, RaggedRowsAreReportedButTheOutputIsStillTheInput) {
   const std::string text = "a\tb\tc\n1\t2\t3\n4\t5\n7\t8\t9\n";
   const fs::path f = dir_.write("ragged.tsv", text);
-  const auto r = sluice({"compress", f.string()});
+  auto r = sluice({"compress", f.string(), "--check-fields"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("1 row with a number of fields other than 3"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find(f.string() + ":3"), std::string::npos) << r.out;
   EXPECT_EQ(zstd_d(f.string() + ".zst"), text);
+
+  // TSV without --check-fields only counts rows.
+  r = sluice({"compress", f.string(), "--force"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("ragged.tsv: 4 rows\n"), std::string::npos) << r.out;
+
+  // CSV rows are found by walking the fields, so CSV is always checked.
+  const fs::path csv = dir_.write("ragged.csv", "a,b\n1,\"x,y\"\n2\n");
+  r = sluice({"compress", csv.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("1 row with a number of fields other than 2"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(csv.string() + ":3"), std::string::npos) << r.out;
 }
 
 TEST_F(CompressCommand, GzipInputIsRecompressedAsZstd) {

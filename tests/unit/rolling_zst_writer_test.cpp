@@ -149,6 +149,17 @@ TEST(RollingZstWriter, SingleFileIsByteIdenticalEvenWithoutAFinalNewlineOrWithCr
   }
 }
 
+TEST(RollingZstWriter, WithoutFramesFromThePipelineItCompressesTheRowsItself) {
+  test::TempDir dir("sluice-zst");
+  const std::string input = make_rows(3000);
+  const fs::path file = dir.write("in.tsv", input);
+  RollingZstWriter writer(dir / "in.tsv.zst", {ZstLayout::single_file});
+  pump(file, writer, 32 << 10, /*level=*/0);
+  const auto parts = writer.finish();
+  ASSERT_EQ(parts.size(), 1u);
+  EXPECT_EQ(unzstd(read_all(parts[0].path)), input);
+}
+
 TEST(RollingZstWriter, EmptyInputStillGivesAValidZst) {
   test::TempDir dir("sluice-zst");
   const fs::path file = dir.write("empty.tsv", "");

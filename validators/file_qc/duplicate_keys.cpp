@@ -7,11 +7,14 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <mutex>
 #include <optional>
 #include <queue>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -289,10 +292,11 @@ void radix_sort(std::vector<KeyHash>& v, std::vector<KeyHash>& tmp, KeyFn key, i
 }
 
 // By hash (ties keep their order, which is line order for everything this file sorts). Radix on
-// the top 40 bits, then the rare runs that agree there are finished with a comparison sort: two
-// fewer passes than sorting all 64 bits.
+// the top 32 bits, whose top byte is the partition's and costs nothing, then the rare runs that
+// agree on all 32 (about 1 in 2^24 pairs per partition) are finished with a comparison sort: three
+// passes instead of seven.
 void sort_by_hash(std::vector<KeyHash>& v, std::vector<KeyHash>& tmp) {
-  constexpr int kLo = 24;
+  constexpr int kLo = 32;
   radix_sort(v, tmp, [](const KeyHash& e) { return e.hash; }, kLo);
   for (std::size_t i = 0; i < v.size();) {
     std::size_t j = i + 1;
@@ -454,78 +458,163 @@ bool CandidateSet::Reader::next(KeyHash& out) { return impl_ && impl_->reader.ne
 // ---------------------------------------------------------------------------------------------
 // DuplicateKeyIndex
 
+// Partitions hold their pairs encoded: the partition index is the hash's top byte, so 7 bytes of
+// hash remain, and a partition's lines ascend, so a zigzag varint of the line delta (about 256 rows
+// apart at 256 partitions: 1-2 bytes) replaces 8 bytes of line. About 9 bytes a row instead of 16
+// doubles what fits in memory and halves the spill I/O, which is what limits add() once it spills.
+// A block is what one spill writes: a header {entries, payload bytes}, then the payload.
 struct DuplicateKeyIndex::Partition {
-  std::vector<KeyHash> buf;
-  std::uint64_t on_disk = 0;  // entries already written to its file
+  std::unique_ptr<unsigned char[]> data;  // the current block's payload
+  std::size_t used = 0, capacity = 0;
+  std::uint32_t count = 0;                // entries in the current block
+  std::uint64_t prev_line = 0;            // delta base; 0 at each block start
+  std::uint64_t on_disk = 0;              // entries already in the partition's file
+  std::uint64_t disk_bytes = 0;
 };
 
 namespace {
+static_assert(std::endian::native == std::endian::little, "the spill encoding writes 7 of 8 hash bytes");
 constexpr std::size_t kPartitions = 256;
+constexpr std::size_t kMaxRecord = 8 + 10;  // 8-byte store for the 7 hash bytes, 10-byte varint
 fs::path partition_file(const fs::path& dir, std::size_t p) { return dir / fmt::format("p{:03}", p); }
+
+struct BlockHeader {
+  std::uint32_t count, bytes;
+};
+
+// Appends one block's entries, restoring each hash's top byte from the partition index.
+void decode_block(const unsigned char* in, std::uint32_t count, std::size_t partition, std::vector<KeyHash>& out) {
+  const std::uint64_t top = static_cast<std::uint64_t>(partition) << 56;
+  std::uint64_t line = 0;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    std::uint64_t h;
+    std::memcpy(&h, in, 8);  // the 8th byte is the varint's first: masked off
+    in += 7;
+    std::uint64_t z = 0;
+    for (int shift = 0;; shift += 7) {
+      const unsigned char b = *in++;
+      z |= static_cast<std::uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) break;
+    }
+    line += (z >> 1) ^ (~(z & 1) + 1);
+    out.push_back({top | (h & 0x00ffffffffffffffull), line});
+  }
+}
+
+// Reads a partition file block by block.
+class PartitionReader {
+ public:
+  PartitionReader(const fs::path& file, std::uint64_t bytes)
+      : in_(file, O_RDONLY), range_(&in_, 0, bytes, 4u << 20) {}
+  bool next(std::size_t partition, std::vector<KeyHash>& out) {
+    BlockHeader h;
+    if (!range_.read(&h, sizeof h)) return false;
+    payload_.resize(h.bytes);
+    if (h.bytes && !range_.read(payload_.data(), h.bytes)) io_failure("read", in_.path(), 0);
+    decode_block(payload_.data(), h.count, partition, out);
+    return true;
+  }
+
+ private:
+  SpillFile in_;
+  RangeReader range_;
+  std::vector<unsigned char> payload_;
+};
 }  // namespace
 
 DuplicateKeyIndex::DuplicateKeyIndex(fs::path spill_dir, std::size_t memory_budget_bytes)
-    : dir_(std::move(spill_dir)), budget_(std::max<std::size_t>(memory_budget_bytes, 1u << 20)),
-      partition_cap_(std::max<std::size_t>(budget_ / 2 / kPartitions / sizeof(KeyHash), 64)),
-      parts_(kPartitions) {}
+    : dir_(std::move(spill_dir)), budget_(std::max<std::size_t>(memory_budget_bytes, 256u << 10)),
+      partition_cap_(budget_ / 2 / kPartitions), parts_(kPartitions) {}
 
 DuplicateKeyIndex::~DuplicateKeyIndex() = default;
 
 void DuplicateKeyIndex::add(const KeyHash* entries, std::size_t n, std::uint64_t line_offset) {
   for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t p = static_cast<std::size_t>(entries[i].hash >> 56);
-    auto& buf = parts_[p].buf;
-    if (buf.size() == buf.capacity()) {
-      // Geometric growth up to the cap, so a small file costs little; at the cap the partition
-      // goes to disk in one write and its buffer is reused.
-      if (buf.size() >= partition_cap_) spill(p);
-      else buf.reserve(std::min(partition_cap_, std::max<std::size_t>(256, buf.capacity() * 2)));
+    const std::uint64_t hash = entries[i].hash;
+    const std::size_t p = static_cast<std::size_t>(hash >> 56);
+    Partition& part = parts_[p];
+    if (part.used + kMaxRecord > part.capacity) {
+      // Geometric growth up to the cap, so a small file costs little; at the cap the block goes
+      // to disk in one write and the buffer is reused.
+      if (part.capacity >= partition_cap_) {
+        spill(p);
+      } else {
+        const std::size_t cap = std::min(partition_cap_, std::max<std::size_t>(4096, part.capacity * 2));
+        auto grown = std::make_unique_for_overwrite<unsigned char[]>(cap);
+        if (part.used) std::memcpy(grown.get(), part.data.get(), part.used);
+        part.data = std::move(grown);
+        part.capacity = cap;
+      }
     }
-    buf.push_back({entries[i].hash, entries[i].line + line_offset});
+    unsigned char* o = part.data.get() + part.used;
+    std::memcpy(o, &hash, 8);
+    o += 7;
+    const std::uint64_t line = entries[i].line + line_offset;
+    const auto delta = static_cast<std::int64_t>(line - part.prev_line);
+    std::uint64_t z = (static_cast<std::uint64_t>(delta) << 1) ^ static_cast<std::uint64_t>(delta >> 63);
+    while (z >= 0x80) {
+      *o++ = static_cast<unsigned char>(z | 0x80);
+      z >>= 7;
+    }
+    *o++ = static_cast<unsigned char>(z);
+    part.prev_line = line;
+    part.used = static_cast<std::size_t>(o - part.data.get());
+    ++part.count;
   }
   rows_ += n;
 }
 
 void DuplicateKeyIndex::spill(std::size_t p) {
-  auto& part = parts_[p];
-  if (part.buf.empty()) return;
+  Partition& part = parts_[p];
+  if (part.count == 0) return;
   SpillFile f(partition_file(dir_.path(), p), O_WRONLY | O_CREAT | O_APPEND);
-  const std::size_t bytes = part.buf.size() * sizeof(KeyHash);
-  f.write_all(part.buf.data(), bytes);
-  part.on_disk += part.buf.size();
-  spilled_bytes_ += bytes;
+  const BlockHeader h{part.count, static_cast<std::uint32_t>(part.used)};
+  f.write_all(&h, sizeof h);
+  f.write_all(part.data.get(), part.used);
+  part.on_disk += part.count;
+  part.disk_bytes += sizeof h + part.used;
+  spilled_bytes_ += sizeof h + part.used;
   spilled_ = true;
-  part.buf.clear();
+  part.used = 0;
+  part.count = 0;
+  part.prev_line = 0;
 }
 
-// Sorts one partition's entries and hands every row of a repeated hash to the candidate list.
-void DuplicateKeyIndex::emit_partition(std::vector<KeyHash>& entries, CandidateSet& out) {
-  std::vector<KeyHash> tmp;
+namespace {
+// Sorts one partition's entries and keeps only the rows whose hash repeats, in place (so a partition
+// that is all candidates needs no second buffer). Returns the number of groups.
+std::uint64_t keep_repeated(std::vector<KeyHash>& entries, std::vector<KeyHash>& tmp) {
   sort_by_hash(entries, tmp);
-  std::vector<KeyHash>().swap(tmp);
+  std::uint64_t groups = 0;
+  std::size_t kept = 0;
   for (std::size_t i = 0; i < entries.size();) {
     std::size_t j = i + 1;
     while (j < entries.size() && entries[j].hash == entries[i].hash) ++j;
     if (j - i > 1) {
-      ++out.groups_;
-      out.rows_ += j - i;
-      for (std::size_t k = i; k < j; ++k) out.store_->runs.add(entries[k]);
+      ++groups;
+      for (std::size_t k = i; k < j; ++k) entries[kept++] = entries[k];
     }
     i = j;
   }
+  entries.resize(kept);
+  return groups;
 }
+}  // namespace
 
 // A partition too big to sort in memory: in practice one key repeated tens of millions of times.
 // Sorted externally; groups are found on the merged stream holding one entry of lookahead, so even
 // a single group of a billion rows needs no memory beyond the sort's.
 void DuplicateKeyIndex::emit_partition_external(std::size_t p, CandidateSet& out) {
-  const fs::path file = partition_file(dir_.path(), p);
   KeyHashRuns sorter(Order::by_hash, dir_, fmt::format("x{:03}", p), budget_ / 2);
   {
-    SpillFile in(file, O_RDONLY);
-    RangeReader r(&in, 0, parts_[p].on_disk * sizeof(KeyHash), 4u << 20);
-    KeyHash e;
-    while (r.read(&e, sizeof e)) sorter.add(e);
+    PartitionReader in(partition_file(dir_.path(), p), parts_[p].disk_bytes);
+    std::vector<KeyHash> block;
+    while (in.next(p, block)) {
+      for (const KeyHash& e : block) sorter.add(e);
+      block.clear();
+    }
+    decode_block(parts_[p].data.get(), parts_[p].count, p, block);  // empty after the final spill
+    for (const KeyHash& e : block) sorter.add(e);
   }
   sorter.finish();
   spilled_bytes_ += sorter.spilled_bytes();
@@ -559,29 +648,66 @@ CandidateSet DuplicateKeyIndex::candidates() {
   // memory while the spilled ones are loaded and sorted.
   if (spilled_)
     for (std::size_t p = 0; p < kPartitions; ++p) spill(p);
-  for (std::size_t p = 0; p < kPartitions; ++p) {
-    auto& part = parts_[p];
-    std::vector<KeyHash> entries = std::move(part.buf);
-    std::vector<KeyHash>().swap(part.buf);
-    const std::uint64_t n = part.on_disk + entries.size();
-    if (n >= 2) {
-      if (part.on_disk == 0) {
-        emit_partition(entries, out);
-      } else if (n * sizeof(KeyHash) * 2 <= budget_ / 2) {
-        entries.resize(n);
-        SpillFile in(partition_file(dir_.path(), p), O_RDONLY);
-        if (in.pread_some(entries.data(), n * sizeof(KeyHash), 0) != n * sizeof(KeyHash))
-          io_failure("read", in.path(), 0);
-        emit_partition(entries, out);
-      } else {
-        std::vector<KeyHash>().swap(entries);
-        emit_partition_external(p, out);
+
+  // The scan is over and its workers idle, so partitions are sorted on every core; each thread gets
+  // an equal share of half the budget for the partition it holds (entries plus radix scratch).
+  const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 16);
+  const std::size_t per_thread = budget_ / 2 / threads;
+  std::atomic<std::size_t> next{0};
+  std::mutex m;
+  std::exception_ptr error;
+  std::vector<std::size_t> external;
+  auto work = [&] {
+    std::vector<KeyHash> entries, tmp;
+    try {
+      for (std::size_t p; (p = next.fetch_add(1)) < kPartitions;) {
+        Partition& part = parts_[p];
+        const std::uint64_t n = part.on_disk + part.count;
+        if (n >= 2 && n * 2 * sizeof(KeyHash) > per_thread) {  // in memory it would be under the cap
+          std::lock_guard lock(m);
+          external.push_back(p);
+          continue;
+        }
+        entries.clear();
+        if (n >= 2) {
+          if (part.on_disk) {
+            PartitionReader in(partition_file(dir_.path(), p), part.disk_bytes);
+            while (in.next(p, entries)) {
+            }
+          }
+          decode_block(part.data.get(), part.count, p, entries);
+        }
+        if (part.on_disk) {
+          std::error_code ec;
+          fs::remove(partition_file(dir_.path(), p), ec);  // give the disk back as we go
+        }
+        part = Partition{};
+        if (entries.size() < 2) continue;
+        const std::uint64_t groups = keep_repeated(entries, tmp);
+        std::lock_guard lock(m);
+        out.groups_ += groups;
+        out.rows_ += entries.size();
+        for (const KeyHash& e : entries) out.store_->runs.add(e);
       }
+    } catch (...) {
+      std::lock_guard lock(m);
+      if (!error) error = std::current_exception();
+      next = kPartitions;
     }
-    if (part.on_disk) {
-      std::error_code ec;
-      fs::remove(partition_file(dir_.path(), p), ec);  // give the disk back as we go
-    }
+  };
+  {
+    std::vector<std::jthread> pool;
+    for (std::size_t t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+  }
+  if (error) std::rethrow_exception(error);
+
+  std::sort(external.begin(), external.end());
+  for (std::size_t p : external) {
+    emit_partition_external(p, out);
+    std::error_code ec;
+    fs::remove(partition_file(dir_.path(), p), ec);
+    parts_[p] = Partition{};
   }
   out.store_->runs.finish();
   spilled_bytes_ += out.store_->runs.spilled_bytes();

@@ -7,10 +7,12 @@
 // hashes are only candidates: the confirmation pass (loaders/scan/duplicate_confirm.h) re-reads those
 // rows' key bytes and groups them exactly with KeyGrouper, so a 64-bit collision is never reported.
 //
-// Memory (B = budget): add() <= B/2; candidates() <= B/2 for the partition being sorted plus B/4 for
-// the candidate list, the rest of which goes to disk. A partition too big for B/4 (one key repeated
-// a hundred million times, say all-NULL keys) is sorted externally instead. Disk: 16 bytes per row
-// once the rows exceed B/32 (16M rows at 512 MiB), plus 16 bytes per candidate row.
+// Memory (B = budget): add() <= B/2, at about 9 bytes a row (7 hash bytes and a line delta), so
+// about 30M rows stay in memory at 512 MiB; beyond that each partition is written out whenever its
+// B/512 buffer fills. candidates() <= B/2 for the one partition being sorted (decoded, 32 bytes a
+// row with scratch) plus B/4 for the candidate list, the rest of which goes to disk. A partition too
+// big for that (one key on a hundred million rows, say all-NULL keys) is sorted externally instead.
+// Disk, only past the memory share: ~9 bytes per row, plus 16 bytes per candidate row.
 #pragma once
 
 #include <cstddef>
@@ -143,12 +145,11 @@ class DuplicateKeyIndex {
  private:
   struct Partition;
   void spill(std::size_t p);
-  void emit_partition(std::vector<KeyHash>& entries, CandidateSet& out);
   void emit_partition_external(std::size_t p, CandidateSet& out);
 
   SpillDir dir_;
   std::size_t budget_;
-  std::size_t partition_cap_;  // entries kept in memory per partition before it is written out
+  std::size_t partition_cap_;  // encoded bytes kept in memory per partition before it is written out
   std::vector<Partition> parts_;
   std::uint64_t rows_ = 0;
   std::uint64_t spilled_bytes_ = 0;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 #include <system_error>
 
@@ -24,8 +25,58 @@ inline bool is_digit(char c) { return digit_value(c) <= 9u; }
 inline char fold(char c) { return static_cast<char>(c | 0x20); }
 
 inline void trim(const char*& p, const char*& end) {
+  if (p < end && !is_space(*p) && !is_space(end[-1])) return;  // the usual case: no blanks
   while (p < end && is_space(*p)) ++p;
   while (end > p && is_space(end[-1])) --end;
+}
+
+inline std::uint64_t load8(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+inline std::uint32_t load4(const char* p) {
+  std::uint32_t w;
+  std::memcpy(&w, p, 4);
+  return w;
+}
+// Every byte is '0'..'9': the high nibble is 3 and adding 6 does not carry out of the low nibble.
+// A carry between bytes needs a byte >= 0xFA, which already fails the high-nibble test.
+inline bool digits8(std::uint64_t w) {
+  return ((w & 0xF0F0F0F0F0F0F0F0ull) | (((w + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) ==
+         0x3333333333333333ull;
+}
+inline bool digits4(std::uint32_t w) {
+  return ((w & 0xF0F0F0F0u) | (((w + 0x06060606u) & 0xF0F0F0F0u) >> 4)) == 0x33333333u;
+}
+
+// [p, end) is all ASCII digits. Overlapping word loads instead of a byte loop: nothing is read
+// outside the range, and there is no branch per byte.
+inline bool all_digits(const char* p, const char* end) {
+  const auto n = end - p;
+  if (n >= 8) {
+    for (; end - p > 8; p += 8)
+      if (!digits8(load8(p))) return false;
+    return digits8(load8(end - 8));
+  }
+  if (n >= 4) return digits4(load4(p)) && digits4(load4(end - 4));
+  for (; p < end; ++p)
+    if (!is_digit(*p)) return false;
+  return true;
+}
+
+// A byte of the result is nonzero exactly where w has a non-digit; no carries cross bytes.
+inline std::uint64_t non_digits8(std::uint64_t w) {
+  return ((w & 0xF0F0F0F0F0F0F0F0ull) ^ 0x3030303030303030ull) |
+         (((w & 0x0F0F0F0F0F0F0F0Full) + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull);
+}
+
+// The first position in [p, end) that is not a digit, eight bytes at a time (little-endian).
+inline const char* skip_digits(const char* p, const char* end) {
+  for (; end - p >= 8; p += 8)
+    if (const std::uint64_t m = non_digits8(load8(p))) return p + __builtin_ctzll(m) / 8;
+  while (p < end && is_digit(*p)) ++p;
+  return p;
 }
 
 // [p, end) equals `word` (lower case), ignoring ASCII case.
@@ -120,14 +171,34 @@ bool parse_time(const char* p, const char* end) {
 // still rejects a malformed or impossible time ("2024-01-31 25:00").
 bool parse_datetime(const DateParser& dates, const char* p, const char* end) {
   trim(p, end);
-  const char* d = p;
-  while (d < end && !is_space(*d) && fold(*d) != 't') ++d;
-  DayNumber day;
-  if (!dates.parse(std::string_view(p, static_cast<std::size_t>(d - p)), day)) return false;
+  const char* d;
+  if (end - p >= 10 && p[4] == '-') {
+    // YYYY-MM-DD, by far the most common form, checked here with DateParser's rules (exactly
+    // two-digit month and day, is_valid_date) without computing the day number it would return.
+    d = p + 10;
+    // "YYYY-MM-" as one word: the dashes in bytes 4 and 7, then digits everywhere once the dashes
+    // are turned into '0' (0x2D ^ 0x1D).
+    const std::uint64_t w = load8(p);
+    if ((w & 0xFF0000FF00000000ull) != 0x2D00002D00000000ull || !digits8(w ^ 0x1D00001D00000000ull) ||
+        !is_digit(p[8]) || !is_digit(p[9]))
+      return false;
+    const int y = static_cast<int>(digit_value(p[0]) * 1000 + digit_value(p[1]) * 100 + digit_value(p[2]) * 10 +
+                                   digit_value(p[3]));
+    const int m = static_cast<int>(digit_value(p[5]) * 10 + digit_value(p[6]));
+    const int day = static_cast<int>(digit_value(p[8]) * 10 + digit_value(p[9]));
+    // Days 1..28 of months 1..12 of years 1.. exist in every calendar; the rest asks is_valid_date.
+    if (!(y >= 1 && m >= 1 && m <= 12 && day >= 1 && day <= 28) && !is_valid_date(y, m, day)) return false;
+  } else {
+    for (d = p; d < end && !is_space(*d) && fold(*d) != 't';) ++d;
+    DayNumber day;
+    if (!dates.parse(std::string_view(p, static_cast<std::size_t>(d - p)), day)) return false;
+  }
   if (d == end) return true;
   if (fold(*d) == 't') ++d;
-  else
+  else if (is_space(*d))
     while (d < end && is_space(*d)) ++d;
+  else
+    return false;  // "2024-01-3112:00"
   return parse_time(d, end);
 }
 
@@ -166,12 +237,12 @@ struct Mantissa {
 // The exponent saturates far beyond any limit so that 1e99999999999999999999 cannot wrap around.
 bool parse_decimal(const char* p, const char* end, Mantissa& m) {
   m.int_digits = p;
-  while (p < end && is_digit(*p)) ++p;
+  p = skip_digits(p, end);
   m.n_int = p - m.int_digits;
   m.frac_digits = p;
   if (p < end && *p == '.') {
     m.frac_digits = ++p;
-    while (p < end && is_digit(*p)) ++p;
+    p = skip_digits(p, end);
     m.n_frac = p - m.frac_digits;
   }
   if (m.n_int + m.n_frac == 0) return false;
@@ -208,9 +279,9 @@ std::string_view value_error_id(ValueError e) {
 
 ValueChecker::ValueChecker(const ColumnType& type) : type_(type) {
   switch (type.kind) {
-    case ColumnKind::smallint: int_max_ = 32767; break;
-    case ColumnKind::integer: int_max_ = 2147483647; break;
-    case ColumnKind::bigint: int_max_ = 9223372036854775807ull; break;
+    case ColumnKind::smallint: int_limit_ = "32767"; break;
+    case ColumnKind::integer: int_limit_ = "2147483647"; break;
+    case ColumnKind::bigint: int_limit_ = "9223372036854775807"; break;
     case ColumnKind::varchar: max_chars_ = type.length; break;
     // A bare "char" is char(1) in PostgreSQL, and that is what the dialect creates.
     case ColumnKind::character: max_chars_ = type.length > 0 ? type.length : 1; break;
@@ -241,26 +312,41 @@ ValueError ValueChecker::check(const char* data, std::size_t size) const {
 }
 
 // pg_strtoint16/32/64: blanks, sign, one or more decimal digits, blanks. No underscores, no hex,
-// no fraction (those came in PostgreSQL 16 or never).
+// no fraction (those came in PostgreSQL 16 or never). The range follows from the number of
+// significant digits and, at the limit's length, a comparison with the limit's text; that avoids
+// the multiply chain of accumulating the value, which is most of the cost of a naive parse.
 ValueError ValueChecker::check_integer(const char* p, const char* end) const {
+  if (p < end) {  // fast path: [-]digits, fewer of them than the limit has
+    const char* q = p + (*p == '-');
+    if (q < end && static_cast<std::size_t>(end - q) < int_limit_.size() && all_digits(q, end))
+      return ValueError::none;
+  }
   trim(p, end);
   bool negative = false;
   if (p < end && (*p == '+' || *p == '-')) negative = *p++ == '-';
-  if (p == end) return ValueError::not_integer;
-  std::uint64_t v = 0;
-  bool overflow = false;
-  for (; p < end; ++p) {
-    const unsigned d = digit_value(*p);
-    if (d > 9) return ValueError::not_integer;
-    // Saturates instead of wrapping; leading zeros keep v at 0, so any number of them is fine.
-    if (v > (UINT64_MAX - d) / 10) overflow = true;
-    else v = v * 10 + d;
-  }
-  if (overflow || v > int_max_ + (negative ? 1 : 0)) return ValueError::out_of_range;
-  return ValueError::none;
+  if (p == end || !all_digits(p, end)) return ValueError::not_integer;
+  while (end - p > 1 && *p == '0') ++p;
+  const auto n = static_cast<std::size_t>(end - p);
+  if (n != int_limit_.size()) return n < int_limit_.size() ? ValueError::none : ValueError::out_of_range;
+  // The negative limit is one more than the positive one, and never ends in 9, so a last-digit
+  // bump of the limit text is exact.
+  int cmp = std::memcmp(p, int_limit_.data(), n - 1);
+  if (cmp == 0) cmp = static_cast<int>(p[n - 1]) - (int_limit_[n - 1] + (negative ? 1 : 0));
+  return cmp > 0 ? ValueError::out_of_range : ValueError::none;
 }
 
 ValueError ValueChecker::check_numeric(const char* p, const char* end) const {
+  // Fast path for the common shape, [-]digits[.digits] well inside numeric(p,s): no rounding can
+  // reach the limit when there are fewer integer digits than p-s (leading zeros included, which
+  // only errs towards the general path). Everything else (blanks, '+', exponents, NaN, values
+  // near the limit, unconstrained numeric) takes the general path below.
+  if (type_.precision != 0 && p < end) {
+    const char* q = p + (*p == '-');
+    const char* point = skip_digits(q, end);
+    if (point != q && point - q < type_.precision - type_.scale &&  // leading zeros count: safe
+        (point == end || (*point == '.' && skip_digits(point + 1, end) == end)))
+      return ValueError::none;
+  }
   trim(p, end);
   const char* q = p;
   const bool signed_ = q < end && (*q == '+' || *q == '-');
@@ -291,7 +377,7 @@ ValueError ValueChecker::check_numeric(const char* p, const char* end) const {
   }
   if (first == n) return ValueError::none;  // zero fits any numeric(p,s)
 
-  // Position (power of ten) of the first significant digit, and of digit i in general.
+  // The power of ten of the first significant digit.
   const std::int64_t top = m.n_int - 1 - first + m.exponent;
   const std::int64_t max_int_digits = type_.precision - type_.scale;
   if (top + 1 < max_int_digits) return ValueError::none;

@@ -59,7 +59,7 @@ class ValueChecker {
   ValueError check_length(const char* p, std::size_t size) const;
 
   ColumnType type_;
-  std::uint64_t int_max_ = 0;  // integer kinds: largest magnitude of a positive value
+  std::string_view int_limit_;  // integer kinds: the largest value, as text
   int max_chars_ = 0;          // varchar/char: 0 = unbounded
   DateParser dates_;           // auto mode: YYYY-MM-DD, YYYYMMDD, MM/DD/YYYY
 };

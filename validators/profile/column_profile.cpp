@@ -16,7 +16,7 @@ namespace sluice {
 
 // ---- HyperLogLog ----
 
-void HyperLogLog::add(const char* data, std::size_t size) { add_hash(XXH3_64bits(data, size)); }
+std::uint64_t HyperLogLog::hash(const char* data, std::size_t size) { return XXH3_64bits(data, size); }
 
 void HyperLogLog::add_register(std::uint64_t hash) {
   const std::size_t index = static_cast<std::size_t>(hash >> (64 - kPrecision));
@@ -382,11 +382,32 @@ void ColumnStats::decimal_from_integers() {
 
 bool ColumnStats::add(const char* p, std::size_t n, const DateParser& dates, DayNumber& day) {
   ++values;
-  distinct.add(p, n);
+  if (n == last_size_ && (n == 0 || p[0] == last_[0]) && std::memcmp(p, last_.data(), n) == 0) {
+    day = last_day_;
+    return last_is_date_ && (candidates & kDate);
+  }
+  const bool is_date = add_new(p, n, dates, day);
+  if (n <= kLastBytes) {
+    std::memcpy(last_.data(), p, n);
+    last_size_ = static_cast<std::uint8_t>(n);
+    last_is_date_ = is_date;
+    last_day_ = day;
+  } else {
+    last_size_ = 0xFF;
+  }
+  return is_date;
+}
+
+bool ColumnStats::add_new(const char* p, std::size_t n, const DateParser& dates, DayNumber& day) {
+  const std::uint64_t hash = HyperLogLog::hash(p, n);
+  distinct.prefetch(hash);
   if (n > max_chars) max_chars = std::max(max_chars, utf8_chars(p, n));  // bytes >= characters
   if (!text_min.set || compare_capped(p, n, text_min) < 0) text_min.assign(p, n);
   if (!text_max.set || compare_capped(p, n, text_max) > 0) text_max.assign(p, n);
-  if (!candidates) return false;
+  if (!candidates) {
+    distinct.add_hash(hash);
+    return false;
+  }
 
   if ((candidates & kBoolean) && !is_boolean_text(p, n)) candidates &= ~kBoolean;
 
@@ -448,6 +469,7 @@ bool ColumnStats::add(const char* p, std::size_t n, const DateParser& dates, Day
   }
 
   if ((candidates & kTimestamp) && !is_timestamp_text(p, n, timezone)) candidates &= ~kTimestamp;
+  distinct.add_hash(hash);
   return is_date;
 }
 
@@ -500,6 +522,7 @@ void ColumnStats::clear() {
   int_digits = frac_digits = 0;
   num_min = num_max = day_min_text = day_max_text = text_min = text_max = CappedText{};
   num_min_shape = num_max_shape = NumberShape{};
+  last_size_ = 0xFF;
   day_min = INT32_MAX;
   day_max = INT32_MIN;
   max_chars = 0;
@@ -580,12 +603,7 @@ ColumnProfiler::ColumnProfiler(ProfileSettings settings)
   }
 }
 
-void ColumnProfiler::field(int field, const char* data, std::size_t size, bool is_null, std::uint64_t line) {
-  if (settings_.strip_bom && field == 0 && line == 0 && size >= 3 && std::memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-    data += 3;
-    size -= 3;
-    is_null = size == 0;
-  }
+void ColumnProfiler::field(int field, const char* data, std::size_t size, bool is_null, std::uint64_t /*line*/) {
   const auto f = static_cast<std::size_t>(field);
   ColumnStats& c = columns_[f];
   const int tally = tally_of_[f];

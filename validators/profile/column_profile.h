@@ -28,15 +28,22 @@ namespace sluice {
 // Ertl's improved raw estimator ("New cardinality estimation algorithms for HyperLogLog
 // sketches", 2017), which needs no empirical bias tables and is accurate from 0 to 2^50.
 // Up to kExactMax distinct values the 64-bit hashes themselves are kept (a small open-addressing
-// set), so the codes and flags columns are usually made of count exactly.
+// set), so columns of codes and flags get exact counts.
 class HyperLogLog {
  public:
   static constexpr int kPrecision = 13;
   static constexpr std::size_t kRegisters = std::size_t{1} << kPrecision;
-  static constexpr std::size_t kExactSlots = 512;
-  static constexpr std::size_t kExactMax = 256;
+  static constexpr std::size_t kExactSlots = 256;
+  static constexpr std::size_t kExactMax = 128;
 
-  void add(const char* data, std::size_t size);
+  static std::uint64_t hash(const char* data, std::size_t size);
+  void add(const char* data, std::size_t size) { add_hash(hash(data, size)); }
+  // Starts loading the memory add_hash(hash) will touch; it is usually not in cache (8 KiB of
+  // registers per column), so callers do other work in between.
+  void prefetch(std::uint64_t hash) const {
+    if (dense_) __builtin_prefetch(&registers_[hash >> (64 - kPrecision)]);
+    else __builtin_prefetch(&exact_[(hash ? hash : 1) & (kExactSlots - 1)]);
+  }
   void add_hash(std::uint64_t hash) {
     if (dense_) add_register(hash);
     else add_exact(hash);
@@ -149,7 +156,16 @@ struct ColumnStats {
   std::uint64_t distinct_estimate() const;
 
  private:
+  bool add_new(const char* data, std::size_t size, const DateParser& dates, DayNumber& day);
   void decimal_from_integers();
+
+  // The previous value, when short: a repeat (a sorted date, a code, a flag) changes nothing but
+  // the count, so it skips the hash, the compares and the type checks.
+  static constexpr std::size_t kLastBytes = 24;
+  std::array<char, kLastBytes> last_{};
+  std::uint8_t last_size_ = 0xFF;  // none
+  bool last_is_date_ = false;
+  DayNumber last_day_ = 0;
 };
 
 struct ProfileSettings {
@@ -160,9 +176,6 @@ struct ProfileSettings {
   // and span at most kAutoMaxDays days, so the date column can be chosen after the pass.
   bool date_columns_auto = false;
   static constexpr std::size_t kAutoMaxDays = 1000;
-  // The file starts with a UTF-8 byte order mark and has no header: the first field of line 0 of
-  // the first chunk carries it. (Other chunks' line 0 would need a BOM inside the data to match.)
-  bool strip_bom = false;
 };
 
 // The profile of one chunk or of a whole file. Not thread-safe: one per chunk slot.
