@@ -54,9 +54,9 @@ inline void put_escaped(OutBuffer& out, const char* p, std::size_t n) {
 // Per-row state shared by the TSV and CSV walkers.
 class RowChecker {
  public:
-  RowChecker(const ScanConfig& cfg, ChunkScanResult& res, const char* chunk)
+  RowChecker(const ScanConfig& cfg, ChunkScanResult& res)
       : cfg_(cfg), qc_(*cfg.qc), res_(res), out_(res.copy, res.copy_size),
-        expected_(qc_.expected_fields()), chunk_(chunk) {}
+        expected_(qc_.expected_fields()) {}
 
   void begin_row(const char* row_start, std::uint64_t line) {
     row_start_ = row_start;
@@ -84,8 +84,13 @@ class RowChecker {
     if (is_null && qc_.required[static_cast<std::size_t>(i)])
       flag(res_.qc.missing_required, {line_, column_of(raw_start), i + 1, "",
                                       qc_.column_names[static_cast<std::size_t>(i)] + " is empty"});
-    if (i == qc_.date_field) check_date(p, n, is_null, raw_start);
-    else if (!is_null && !qc_.value_checks.empty()) check_value(i, p, n, raw_start);
+    // The date column's value must also be one the column's type accepts ("2024-01-31 junk"
+    // parses as a day but is no date to PostgreSQL).
+    if (i == qc_.date_field) {
+      if (check_date(p, n, is_null, raw_start) && !qc_.value_checks.empty()) check_value(i, p, n, raw_start);
+    } else if (!is_null && !qc_.value_checks.empty()) {
+      check_value(i, p, n, raw_start);
+    }
   }
 
   void unterminated_quote(const char* field_start, const char* end) {
@@ -122,22 +127,16 @@ class RowChecker {
  private:
   std::uint32_t column_of(const char* p) const { return static_cast<std::uint32_t>(p - row_start_ + 1); }
 
-  // Invalid bytes were located for the whole chunk up front (the common case finds none); this
-  // attributes those inside the row to it.
+  // The whole chunk was validated up front (the common case finds nothing); only a chunk with
+  // bad bytes is checked again row by row, which keeps memory bounded even for binary garbage.
   void check_utf8(std::size_t raw_row_length) {
-    const auto& bad = res_.invalid_utf8;
-    const std::size_t row_begin = static_cast<std::size_t>(row_start_ - chunk_);
-    const std::size_t row_end = row_begin + raw_row_length;
-    bool flagged = false;
-    while (utf8_cursor_ < bad.size() && bad[utf8_cursor_] < row_end) {
-      const std::size_t off = bad[utf8_cursor_++];
-      if (off < row_begin || flagged) continue;
-      flagged = true;
-      const char* p = chunk_ + off;
-      const std::size_t shown = std::min<std::size_t>(8, row_end - off);
-      flag(res_.qc.invalid_utf8, {line_, static_cast<std::uint32_t>(off - row_begin + 1), 0, display_value(p, shown),
-                                  fmt::format("byte 0x{:02x}", static_cast<unsigned char>(*p))});
-    }
+    if (!res_.utf8_suspect) return;
+    const std::size_t k = find_invalid_utf8(row_start_, raw_row_length);
+    if (k == static_cast<std::size_t>(-1)) return;
+    const char* p = row_start_ + k;
+    flag(res_.qc.invalid_utf8, {line_, static_cast<std::uint32_t>(k + 1), 0,
+                                display_value(p, std::min<std::size_t>(8, raw_row_length - k)),
+                                fmt::format("byte 0x{:02x}", static_cast<unsigned char>(*p))});
   }
 
   // Records a problem of this row; the first one becomes the row's reason in the reject file.
@@ -173,21 +172,23 @@ class RowChecker {
                              qc_.column_names[static_cast<std::size_t>(i)] + ": " + checker->describe(e)});
   }
 
-  void check_date(const char* p, std::size_t n, bool is_null, const char* raw_start) {
+  // True when the value is a valid date.
+  bool check_date(const char* p, std::size_t n, bool is_null, const char* raw_start) {
     if (is_null) {
       if (qc_.check_dates) flag(res_.qc.empty_date, {line_, column_of(raw_start), field_, "", "empty"});
-      return;
+      return false;
     }
     DayNumber day;
     if (!qc_.date_parser.parse({p, n}, day)) {
       if (qc_.check_dates) flag(res_.qc.bad_date, {line_, column_of(raw_start), field_, display_value(p, n), ""});
-      return;
+      return false;
     }
     // Counted in end_row, once the row's fate is known.
     day_ = day;
     has_day_ = true;
     if (qc_.check_dates && qc_.expected_range && !qc_.expected_range->contains(day))
       flag(res_.qc.out_of_range, {line_, column_of(raw_start), field_, display_value(p, n), ""});
+    return true;
   }
 
   const ScanConfig& cfg_;
@@ -201,15 +202,13 @@ class RowChecker {
   std::size_t row_out_start_ = 0;
   const ExampleList* row_error_ = nullptr;
   Example row_error_example_;
-  const char* chunk_;
-  std::size_t utf8_cursor_ = 0;
   DayNumber day_ = 0;
   bool has_day_ = false;
 };
 
 // TSV-style rows: a field never contains the delimiter or a newline, so memchr finds both.
 void scan_unquoted(const char* data, std::size_t size, const ScanConfig& cfg, ChunkScanResult& res) {
-  RowChecker rc(cfg, res, data);
+  RowChecker rc(cfg, res);
   const char delim = cfg.syntax.delimiter;
   const char* p = data;
   const char* const end = data + size;
@@ -242,7 +241,7 @@ void scan_unquoted(const char* data, std::size_t size, const ScanConfig& cfg, Ch
 
 // CSV rows (RFC 4180): quoted fields may hold delimiters, doubled quotes and newlines.
 void scan_quoted(const char* data, std::size_t size, const ScanConfig& cfg, ChunkScanResult& res) {
-  RowChecker rc(cfg, res, data);
+  RowChecker rc(cfg, res);
   const char delim = cfg.syntax.delimiter;
   const char quote = cfg.syntax.quote;
   const char* p = data;
@@ -310,13 +309,7 @@ void scan_quoted(const char* data, std::size_t size, const ScanConfig& cfg, Chun
 
 void scan_chunk(const char* data, std::size_t size, const ScanConfig& config, ChunkScanResult& out) {
   out.reset();
-  out.invalid_utf8.clear();
-  for (std::size_t off = 0; off < size;) {
-    const std::size_t k = find_invalid_utf8(data + off, size - off);
-    if (k == static_cast<std::size_t>(-1)) break;
-    out.invalid_utf8.push_back(off + k);
-    off += k + 1;
-  }
+  out.utf8_suspect = find_invalid_utf8(data, size) != static_cast<std::size_t>(-1);
   if (config.syntax.quoted) scan_quoted(data, size, config, out);
   else scan_unquoted(data, size, config, out);
 }

@@ -51,7 +51,7 @@ struct ChunkScanResult {
   std::vector<char> copy;           // COPY text; valid up to copy_size
   std::size_t copy_size = 0;
   std::string scratch;              // CSV unquoting
-  std::vector<std::size_t> invalid_utf8;  // offsets of bytes that are not valid UTF-8
+  bool utf8_suspect = false;        // the chunk has bytes that are not valid UTF-8
   FieldObserver* observer = nullptr; // optional; owned by the pipeline's slot
 
   void reset() {
