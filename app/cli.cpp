@@ -98,6 +98,48 @@ int run_cli(int argc, char** argv) {
   auto* init_cmd = config_cmd->add_subcommand("init", "Write a commented example config (default etc/sluice.yaml)");
   init_cmd->add_option("file", init_file, "Where to write it");
   init_cmd->add_flag("--force", init_force, "Overwrite an existing file");
+  ConfigGenerateOptions config_gen;
+  auto* config_gen_cmd = config_cmd->add_subcommand(
+      "generate", "Suggest a table entry per data file from one pass over it (format, columns, types, date column)");
+  config_gen_cmd->add_option("files", config_gen.files, "Data files (plain, .gz or .zst)")->required();
+  config_gen_cmd->add_option("--table", config_gen.table, "Table name (one file only; default: from the file name)");
+  config_gen_cmd->add_option("-o,--out", config_gen.out, "Write a whole config (embedded target + the tables) here");
+  config_gen_cmd->add_flag("--force", config_gen.force, "Overwrite --out if it exists");
+
+  // analyze
+  AnalyzeCommandOptions analyze;
+  auto* analyze_cmd = app.add_subcommand(
+      "analyze", "Profile a file in one pass: format, per-column type, nulls, min/max, ~distinct, rows per day");
+  analyze_cmd->add_option("file", analyze.file, "The file (plain, .gz or .zst)")->required();
+  analyze_cmd->add_option("--table", analyze.table, "Read it as this config table and run its full file QC in the same pass");
+  analyze_cmd->add_option("--date-column", analyze.date_column,
+                          "Count rows per day of this column (name or number; default: the table's, else inferred)");
+  analyze_cmd->add_flag("--json", analyze.json, "Print the profile as JSON");
+  analyze_cmd->add_option("--workers", analyze.workers, "Scan threads (default: one per core)")->check(CLI::Range(0, 256));
+
+  // compress
+  CompressRequest compress;
+  std::uint64_t split_mb = 0;
+  auto* compress_cmd = app.add_subcommand(
+      "compress", "Write a file as .zst in one pass (byte-identical to the input; .gz input is recompressed), "
+                  "checking it on the way");
+  compress_cmd->add_option("file", compress.input, "The file (plain, .gz or .zst)")->required();
+  compress_cmd->add_option("-o,--out", compress.output, "Output (default: FILE.zst, FILE without .gz for a .gz input)");
+  compress_cmd->add_option("--level", compress.level, "zstd level (default 3)")->check(CLI::Range(1, 19));
+  compress_cmd->add_option("--workers", compress.workers, "Compression threads (default: one per core)")
+      ->check(CLI::Range(0, 256));
+  compress_cmd->add_option("--split-mb", split_mb, "Write parts OUT_000.zst, OUT_001.zst, ... of at most N MB each "
+                                                   "(a Snowflake stage wants 100-250); with --table, the header row is left out")
+      ->check(CLI::Range(1, 1000000));
+  compress_cmd->add_option("--table", compress.table, "Run this config table's full file QC in the same pass; "
+                                                      "the output is kept only when it passes");
+  std::size_t compress_chunk_mb = 16;
+  compress_cmd->add_option("--chunk-mb", compress_chunk_mb, "Chunk (and zstd frame) size in MiB (default 16)")
+      ->check(CLI::Range(1, 1024));
+  compress_cmd->add_flag("--check-fields", compress.check_fields,
+                         "Without --table: check every row's field count against the first row's "
+                         "(always done for CSV; costs TSV about a fifth more CPU)");
+  compress_cmd->add_flag("--force", compress.force, "Replace an existing output");
 
   // db
   std::string db_action;
@@ -157,7 +199,7 @@ int run_cli(int argc, char** argv) {
 
   g.progress = progress_mode(progress);
   try {
-    if (*config_cmd) {
+    if (*config_cmd && !*config_gen_cmd) {
       if (*validate_cmd) return run_config_validate(validate_file);
       return run_config_init(init_file, init_force);
     }
@@ -180,6 +222,17 @@ int run_cli(int argc, char** argv) {
       rc = run_jobs_command(ctx, jobs_limit, jobs_json);
     } else if (*gen_cmd) {
       rc = run_generate_command(ctx, gen);
+    } else if (*compress_cmd) {
+      // Past the file size limit (ulimit -f) a write should fail with EFBIG, which is reported and
+      // cleaned up, instead of SIGXFSZ killing the process and leaving the temporary file.
+      std::signal(SIGXFSZ, SIG_IGN);
+      compress.split_bytes = split_mb * 1000 * 1000;
+      compress.chunk_bytes = compress_chunk_mb << 20;
+      rc = run_compress_command(ctx, compress);
+    } else if (*analyze_cmd) {
+      rc = run_analyze_command(ctx, analyze);
+    } else if (*config_gen_cmd) {
+      rc = run_config_generate_command(ctx, config_gen);
     }
     g_cancellation = nullptr;
     return rc;

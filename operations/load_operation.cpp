@@ -11,6 +11,7 @@
 #include "loaders/scan/file_syntax.h"
 #include "loaders/scan/row_locator.h"
 #include "operations/reject_file.h"
+#include "operations/table_qc.h"
 #include "warehouse/postgres/connection.h"
 #include "warehouse/postgres/dialect.h"
 
@@ -53,32 +54,6 @@ namespace {
 
 double since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-QcSettings qc_settings_for(const TableSpec& table, const SelectedFile& file, QcMode mode) {
-  QcSettings s;
-  for (const auto& c : table.columns) {
-    s.column_names.push_back(c.name);
-    s.required.push_back(c.required);
-  }
-  s.date_field = table.date_column_index();
-  if (!table.date_format.empty()) {
-    auto parser = DateParser::with_format(table.date_format);
-    if (!parser)
-      throw usage_error(fmt::format("table {} has an invalid date_format \"{}\"", table.table, table.date_format),
-                        table.position.str(), "Use %Y, %m and %d with literal characters, e.g. \"%d.%m.%Y\".");
-    s.date_parser = *parser;
-  }
-  s.check_dates = mode == QcMode::file;
-  if (mode == QcMode::file) {
-    for (const auto& c : table.columns) {
-      const bool unbounded_text = c.type.kind == ColumnKind::text || (c.type.is_textual() && c.type.length == 0);
-      if (unbounded_text) s.value_checks.emplace_back();
-      else s.value_checks.emplace_back(ValueChecker(c.type));
-    }
-  }
-  s.expected_range = file.expected_range;
-  return s;
 }
 
 // Remembers where each chunk's rows are (to turn the server's row number into a file line),
@@ -210,7 +185,7 @@ LoadSummary LoadOperation::check_only(const std::vector<SelectedFile>& files, Lo
     popts.phase = "check";
     try {
       o.scan = run_pipeline(file.path, FileSyntax::for_table(*file.table, file.path.filename().string()),
-                            qc_settings_for(*file.table, file, req.qc), popts, nullptr, progress_, cancel_);
+                            table_qc_settings(*file.table, file.expected_range, req.qc == QcMode::file), popts, nullptr, progress_, cancel_);
       o.scanned = true;
       apply_error_policy(req, o);
       o.status = o.scan.qc.passed() ? FileStatus::checked : FileStatus::qc_failed;
@@ -316,7 +291,7 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
       const auto t0 = std::chrono::steady_clock::now();
       const std::string name = file.path.filename().string();
       const FileSyntax syntax = FileSyntax::for_table(table, name);
-      const QcSettings qc = qc_settings_for(table, file, req.qc);
+      const QcSettings qc = table_qc_settings(table, file.expected_range, req.qc == QcMode::file);
 
       bool load = !any_failed && !g.broken;
       auto fail = [&](FileStatus status, Error e, bool breaks_transaction) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/application_context.h"
+#include "operations/compress_operation.h"
 #include "operations/load_operation.h"
 
 namespace sluice {
@@ -41,6 +42,27 @@ int run_generate_command(ApplicationContext& ctx, const GenerateOptions& options
 // Recent jobs from the job store, newest first.
 int run_jobs_command(ApplicationContext& ctx, int limit, bool json);
 
+// Profiles one file (sniffed, or read as a config table with its file QC in the same pass).
+struct AnalyzeCommandOptions {
+  std::filesystem::path file;
+  std::string table;        // read as this config table and run its file QC too
+  std::string date_column;  // rows per day of this column (default: the table's, else inferred)
+  bool json = false;
+  int workers = 0;
+};
+int run_analyze_command(ApplicationContext& ctx, const AnalyzeCommandOptions& options);
+
+// A table entry per file (sniff + profile), printed, or written as a whole config to `out`.
+struct ConfigGenerateOptions {
+  std::vector<std::filesystem::path> files;
+  std::string table;           // the table name (one file only); default from the file name
+  std::filesystem::path out;   // a whole config with the embedded target; refused if it exists
+  bool force = false;
+};
+int run_config_generate_command(ApplicationContext& ctx, const ConfigGenerateOptions& options);
+
+// Writes a file as .zst (byte-identical, optionally in parts), checking it in the same pass.
+int run_compress_command(ApplicationContext& ctx, const CompressRequest& request);
 
 int run_config_validate(const std::filesystem::path& file);
 int run_config_init(const std::filesystem::path& file, bool force);

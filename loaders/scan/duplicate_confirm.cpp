@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "loaders/chunk/splitter.h"
 #include "loaders/input/byte_source.h"
+#include "validators/file_qc/utf8.h"
 
 namespace sluice {
 namespace {
@@ -35,8 +36,9 @@ struct KeyFields {
   void reset() {
     for (auto& v : values) v.present = false;
   }
-  // The same NULL rule as the scanner: an unquoted empty field or the table's null marker.
-  void encode(const FileSyntax& syntax, std::string& out) const {
+  // The same NULL rule as the scanner: an unquoted empty field or the table's null marker. Latin-1
+  // values are transcoded as the pipeline does before scanning, so the bytes are those hashed.
+  void encode(const FileSyntax& syntax, std::string& out) {
     out.clear();
     for (const Value& v : values) {
       if (!v.present) {
@@ -46,13 +48,20 @@ struct KeyFields {
       const bool is_null = !v.quoted && (v.size == 0 || (!syntax.null_marker.empty() &&
                                                          v.size == syntax.null_marker.size() &&
                                                          std::memcmp(v.data, syntax.null_marker.data(), v.size) == 0));
-      append_key_field(out, v.data, v.size, is_null);
+      if (syntax.latin1 && !is_null) {
+        utf8.resize(2 * v.size);
+        utf8.resize(latin1_to_utf8(v.data, v.size, utf8.data()));
+        append_key_field(out, utf8.data(), utf8.size(), false);
+      } else {
+        append_key_field(out, v.data, v.size, is_null);
+      }
     }
   }
 
   std::vector<int> keys;
   std::vector<int> slot_of;
   std::vector<Value> values;
+  std::string utf8;
 };
 
 // TSV: one row per line; returns the position after the row. Mirrors scan_unquoted.
@@ -196,7 +205,7 @@ DuplicateReport confirm_duplicates(const std::filesystem::path& file, const File
 
   // Budget: the candidate set's own memory run is already counted by the index (B/4); its merge
   // buffers get B/16, the grouper B/2, the splitter one chunk.
-  const std::size_t budget = std::max<std::size_t>(options.memory_budget, 1u << 20);
+  const std::size_t budget = std::max<std::size_t>(options.memory_budget, 256u << 10);
   CandidateSet::Reader next_candidate = candidates.reader(budget / 16);
   KeyGrouper grouper(options.spill_dir, budget / 2);
   KeyHash target{};
@@ -216,10 +225,13 @@ DuplicateReport confirm_duplicates(const std::filesystem::path& file, const File
                           "Nothing was published; run the command again.");
     const char* p = chunk.data.data();
     const char* const end = p + chunk.size;
-    if (chunk.index == 0 && syntax.header) {  // as the pipeline skips it: up to the first newline
-      const void* nl = std::memchr(p, '\n', chunk.size);
-      p = nl ? static_cast<const char*>(nl) + 1 : end;
-      line = 2;
+    if (chunk.index == 0) {  // as the pipeline does: a UTF-8 byte order mark, then the header line
+      if (chunk.size >= 3 && p[0] == '\xEF' && p[1] == '\xBB' && p[2] == '\xBF') p += 3;
+      if (syntax.header) {
+        const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+        p = nl ? static_cast<const char*>(nl) + 1 : end;
+        line = 2;
+      }
     }
     if (!syntax.quoted) {
       while (p < end && have) {

@@ -4,9 +4,11 @@
 //
 // Bounded memory even when every row is a duplicate (a file loaded twice, concatenated): the
 // candidates stream from the set in line order (merged runs), and the (hash, key, line) records go
-// through KeyGrouper, an external sort that spills runs once it holds half the budget. Worst case is
-// then disk and time, not memory: about (24 + key bytes) per candidate row written and read once,
-// plus an O(n log n) sort of them. Exact totals never depend on a sample.
+// through KeyGrouper, an external sort that spills runs once it holds half the budget. Every
+// candidate is confirmed, so the totals are exact; only the top_n examples are kept. The worst case
+// costs disk and time, not memory: 16 bytes a candidate row in the set plus 20 + encoded key bytes
+// (about 50 for a date and an id) in the grouper's runs, each written and read once, and an
+// O(n log n) sort of them. The file is read a second time only up to the last candidate row.
 #pragma once
 
 #include <cstddef>

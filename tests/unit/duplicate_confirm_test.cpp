@@ -292,6 +292,26 @@ TEST(DuplicateConfirm, CsvQuotedKeysWithDelimitersAndNewlines) {
   }
 }
 
+TEST(DuplicateConfirm, ByteOrderMarkAndLatin1AsThePipelineReadsThem) {
+  test::TempDir dir;
+  // The key starts at field 1, right after the BOM: row 1's key is "k1", not BOM + "k1".
+  const auto file = dir.write("f.tsv", "\xEF\xBB\xBFk1\tcaf\xE9\n"
+                                       "k2\tcaf\xE9\n"
+                                       "k1\tcaf\xE9\n"
+                                       "k2\tcafe\n");
+  FileSyntax s = tsv();
+  s.latin1 = true;
+  for (unsigned bits : {64u, 0u}) {
+    HashBits hook(bits);
+    const Outcome o = find_duplicates(file, s, 2, {0, 1}, {});
+    EXPECT_EQ(o.report.duplicate_keys, 1u) << bits;
+    EXPECT_EQ(o.report.excess_rows, 1u) << bits;
+    ASSERT_EQ(o.report.top.size(), 1u);
+    EXPECT_EQ(o.report.top[0].key, "k1, caf\xC3\xA9");  // shown as UTF-8, like the loaded value
+    EXPECT_EQ(o.report.top[0].lines, (std::vector<std::uint64_t>{1, 3}));
+  }
+}
+
 TEST(DuplicateConfirm, FileChangedBetweenPassesIsAnError) {
   test::TempDir dir;
   const auto file = dir.write("f.tsv", unique_rows(100) + row(100, "2024-01-10", "A0"));

@@ -58,6 +58,17 @@ TEST(DuplicateKeysHash, RowHasherTakesFieldsInFileOrderAndHashesInKeyOrder) {
   EXPECT_EQ(got, hash_of({{"", true}, {"B", false}}));
   h.set(h.slot(1), "B", 1, false);  // a short row: column 3 never came
   EXPECT_FALSE(h.finish(got));
+  RowKeyHasher ordered({1, 3});  // key columns in file order take the encode-in-place path
+  ordered.set(ordered.slot(1), "B", 1, false);
+  ordered.set(ordered.slot(3), "", 0, true);
+  ASSERT_TRUE(ordered.finish(got));
+  EXPECT_EQ(got, hash_of({{"B", false}, {"", true}}));
+  ordered.set(ordered.slot(1), "B", 1, false);
+  EXPECT_FALSE(ordered.finish(got));
+  ordered.set(ordered.slot(1), "B", 1, false);  // the short row left nothing behind
+  ordered.set(ordered.slot(3), "", 0, true);
+  ASSERT_TRUE(ordered.finish(got));
+  EXPECT_EQ(got, hash_of({{"B", false}, {"", true}}));
   EXPECT_EQ(key_display_text([] {
               std::string e;
               append_key_field(e, "2024-01-01", 10, false);

@@ -113,12 +113,24 @@ RowKeyHasher::RowKeyHasher(std::vector<int> key_fields) {
   slot_of_.assign(static_cast<std::size_t>(max_field + 1), -1);
   for (std::size_t s = 0; s < key_fields.size(); ++s)
     if (key_fields[s] >= 0) slot_of_[static_cast<std::size_t>(key_fields[s])] = static_cast<int>(s);
+  in_file_order_ = std::is_sorted(key_fields.begin(), key_fields.end()) &&
+                   std::adjacent_find(key_fields.begin(), key_fields.end()) == key_fields.end();
   encoded_.resize(key_fields.size());
   seen_.assign(key_fields.size(), 0);
 }
 
 void RowKeyHasher::set(int slot, const char* data, std::size_t size, bool is_null) {
   const auto s = static_cast<std::size_t>(slot);
+  if (in_file_order_) {
+    // The scanner meets fields in file order, so the slots come 0, 1, 2...: encode in place, into
+    // a raw buffer (std::string::resize would zero what put_field then overwrites).
+    if (s != seen_count_) return;  // not the next slot: the row is malformed, finish() says so
+    const std::size_t need = row_size_ + field_bytes(size, is_null);
+    if (need > row_buf_.size()) row_buf_.resize(std::max(need, 2 * row_buf_.size()));
+    row_size_ = static_cast<std::size_t>(put_field(row_buf_.data() + row_size_, data, size, is_null) - row_buf_.data());
+    ++seen_count_;
+    return;
+  }
   std::string& e = encoded_[s];
   e.clear();
   append_key_field(e, data, size, is_null);
@@ -130,6 +142,12 @@ void RowKeyHasher::set(int slot, const char* data, std::size_t size, bool is_nul
 
 bool RowKeyHasher::finish(std::uint64_t& hash) {
   const bool complete = seen_count_ == encoded_.size();
+  if (in_file_order_) {
+    if (complete) hash = finish_hash(row_buf_.data(), row_size_);
+    row_size_ = 0;
+    seen_count_ = 0;
+    return complete;
+  }
   if (complete) {
     row_.clear();
     for (const auto& e : encoded_) row_ += e;
@@ -166,8 +184,9 @@ namespace {
 [[noreturn]] void io_failure(const char* what, const fs::path& p, int err) {
   throw runtime_error(fmt::format("cannot {} duplicate-key spill file {}", what, p.string()),
                       err ? errno_text(err) : std::string("unexpected end of file"),
-                      "The duplicate-key check needs free disk space of about 16 bytes per row for large "
-                      "files; free some or choose another spill directory.");
+                      "Past its memory budget the duplicate-key check needs free disk of about 9 bytes a "
+                      "row, plus about 60 for each row whose key repeats; free some or choose another "
+                      "spill directory.");
 }
 
 class SpillFile {
@@ -341,7 +360,6 @@ class KeyHashRuns {
   }
 
   std::uint64_t spilled_bytes() const { return file_bytes_; }
-  std::size_t run_count() const { return runs_.size() + (batch_.empty() ? 0 : 1); }
 
   // Merges the runs in order; valid while this object lives and does not change.
   class Reader {
@@ -361,6 +379,8 @@ class KeyHashRuns {
       for (std::size_t i = 0; i < cursors_.size(); ++i)
         if (advance(cursors_[i])) heap_.push(i);
     }
+    Reader(const Reader&) = delete;  // the heap's comparator points back here
+    Reader& operator=(const Reader&) = delete;
 
     bool next(KeyHash& out) {
       if (heap_.empty()) return false;
@@ -727,7 +747,8 @@ struct KeyGrouper::Impl {
     std::string key;
   };
 
-  Impl(fs::path parent, std::size_t budget) : dir(std::move(parent)), budget(std::max<std::size_t>(budget, 1u << 16)) {}
+  Impl(fs::path parent, std::size_t budget_bytes)
+      : dir(std::move(parent)), budget(std::max<std::size_t>(budget_bytes, 1u << 16)) {}
 
   static bool less(std::uint64_t ha, std::string_view ka, std::uint64_t la, std::uint64_t hb, std::string_view kb,
                    std::uint64_t lb) {
@@ -738,11 +759,17 @@ struct KeyGrouper::Impl {
   std::string_view key_of(const Ref& r) const { return {arena.data() + r.offset, r.size}; }
 
   void add(std::uint64_t hash, std::uint64_t line, std::string_view key) {
-    const std::size_t used = arena.size() + refs.size() * sizeof(Ref);
-    if (!refs.empty() && (used + key.size() + sizeof(Ref) > budget || arena.size() + key.size() > UINT32_MAX))
-      write_run();
+    // Fixed capacities, reserved once, so the batch never exceeds the budget by a doubling; pages
+    // not written are not resident, so a handful of candidates costs no more than before.
+    const std::size_t ref_cap = std::max<std::size_t>(budget / 2 / sizeof(Ref), 1);
+    const std::size_t arena_cap = std::min<std::size_t>(budget / 2, UINT32_MAX);
+    if (refs.capacity() < ref_cap) {
+      refs.reserve(ref_cap);
+      arena.reserve(arena_cap);
+    }
+    if (!refs.empty() && (refs.size() == ref_cap || arena.size() + key.size() > arena_cap)) write_run();
     refs.push_back({hash, line, static_cast<std::uint32_t>(arena.size()), static_cast<std::uint32_t>(key.size())});
-    arena.append(key);
+    arena.append(key);  // a single key longer than the arena (a 100 MB field) overshoots once
   }
 
   void sort_batch() {

@@ -1,16 +1,18 @@
 // Exact duplicate-key detection over a whole file in bounded memory, part 1: hashing and the index.
 //
-// Workers hash each row's key to 64 bits and emit (hash, chunk-relative line) pairs; the sink feeds
-// them in file order to DuplicateKeyIndex, which keeps them in 256 radix partitions (top hash byte)
-// and spills the partitions to disk when they outgrow half the budget. candidates() then sorts one
-// partition at a time and returns every row whose hash occurs more than once, in line order. Equal
-// hashes are only candidates: the confirmation pass (loaders/scan/duplicate_confirm.h) re-reads those
-// rows' key bytes and groups them exactly with KeyGrouper, so a 64-bit collision is never reported.
+// Workers hash each row's key to 64 bits (RowKeyHasher: slot()/set() per field, finish() at a
+// well-formed row's end) and emit (hash, chunk-relative line) pairs; the sink feeds them in file
+// order to DuplicateKeyIndex, which keeps them in 256 radix partitions (top hash byte) and writes a
+// partition's buffer to disk whenever it fills its share of half the budget. candidates() sorts the
+// partitions (one per core at a time) and returns every row whose hash occurs more than once, in
+// line order. Equal hashes are only candidates: the confirmation pass (loaders/scan/
+// duplicate_confirm.h) re-reads those rows' key bytes and groups them exactly with KeyGrouper, so a
+// 64-bit collision is never reported and the counts never depend on a sample.
 //
 // Memory (B = budget): add() <= B/2, at about 9 bytes a row (7 hash bytes and a line delta), so
 // about 30M rows stay in memory at 512 MiB; beyond that each partition is written out whenever its
-// B/512 buffer fills. candidates() <= B/2 for the one partition being sorted (decoded, 32 bytes a
-// row with scratch) plus B/4 for the candidate list, the rest of which goes to disk. A partition too
+// B/512 buffer fills. candidates() <= B/2 for the partitions being sorted (decoded, 32 bytes a row
+// with scratch) plus B/4 for the candidate list, the rest of which goes to disk. A partition too
 // big for that (one key on a hundred million rows, say all-NULL keys) is sorted externally instead.
 // Disk, only past the memory share: ~9 bytes per row, plus 16 bytes per candidate row.
 #pragma once
@@ -53,7 +55,7 @@ void set_hash_bits_for_testing(unsigned bits);
 // buffer that the next field overwrites) and hashes them in key order. One per worker.
 class RowKeyHasher {
  public:
-  explicit RowKeyHasher(std::vector<int> key_fields);  // 0-based column indexes, in key order
+  explicit RowKeyHasher(std::vector<int> key_fields);  // distinct 0-based columns, in key order
   // The field's position in the key, or -1 if it is not a key field.
   int slot(int field) const {
     return field >= 0 && static_cast<std::size_t>(field) < slot_of_.size() ? slot_of_[static_cast<std::size_t>(field)] : -1;
@@ -65,10 +67,13 @@ class RowKeyHasher {
 
  private:
   std::vector<int> slot_of_;
-  std::vector<std::string> encoded_;  // per slot, canonical encoding; capacity reused across rows
+  bool in_file_order_ = false;        // key columns ascending: fields arrive in key order
+  std::vector<std::string> encoded_;  // otherwise per slot; capacity reused across rows
   std::vector<char> seen_;
   std::size_t seen_count_ = 0;
-  std::string row_;
+  std::string row_;                   // the row's key, encoded (out-of-order keys)
+  std::vector<char> row_buf_;         // the same, in place, for keys in file order
+  std::size_t row_size_ = 0;
 };
 
 // A temporary directory under a parent, created on first use and removed with its contents when the

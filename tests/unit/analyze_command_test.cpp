@@ -1,0 +1,473 @@
+// sluice analyze and sluice config generate, driven through the real binary (and, for the names
+// and the round trip, the functions behind them). Expected values are computed from the file
+// independently of the profiler.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app/commands/commands.h"
+#include "app/config.h"
+#include "core/progress.h"
+#include "operations/analyze_operation.h"
+#include "operations/file_selection.h"
+#include "operations/sample_data.h"
+#include "tests/support/run_sluice.h"
+#include "tests/support/temp_dir.h"
+
+namespace sluice {
+namespace {
+
+using nlohmann::json;
+using Row = std::vector<std::string>;
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+Row split(const std::string& line, char d = '\t') {
+  Row out;
+  std::size_t start = 0;
+  for (std::size_t i; (i = line.find(d, start)) != std::string::npos; start = i + 1) out.push_back(line.substr(start, i - start));
+  out.push_back(line.substr(start));
+  return out;
+}
+
+std::vector<Row> read_rows(const std::filesystem::path& p, bool header) {
+  std::vector<Row> rows;
+  std::istringstream in(slurp(p));
+  std::string line;
+  bool first = true;
+  while (std::getline(in, line)) {
+    if (first && header) {
+      first = false;
+      continue;
+    }
+    first = false;
+    rows.push_back(split(line));
+  }
+  return rows;
+}
+
+// Tokens of a table line: cells are separated by two or more spaces.
+std::vector<std::string> cells(const std::string& line) {
+  static const std::regex gap(R"(\s{2,})");
+  std::vector<std::string> out;
+  for (std::sregex_token_iterator it(line.begin(), line.end(), gap, -1), end; it != end; ++it)
+    if (!it->str().empty()) out.push_back(*it);
+  return out;
+}
+
+std::string line_starting(const std::string& text, const std::string& prefix) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(prefix, 0) == 0) return line;
+  return "";
+}
+
+// Whether an inferred type holds every value the declared one is meant for (no wider).
+bool fits(const ColumnType& inferred, const ColumnType& declared) {
+  using K = ColumnKind;
+  auto rank = [](K k) { return k == K::smallint ? 1 : k == K::integer ? 2 : k == K::bigint ? 3 : 0; };
+  if (inferred.is_integer() && declared.is_integer()) return rank(inferred.kind) <= rank(declared.kind);
+  if (inferred.kind == K::numeric && declared.kind == K::numeric)
+    return inferred.scale <= declared.scale && inferred.precision - inferred.scale <= declared.precision - declared.scale;
+  if (inferred.kind == K::varchar && declared.is_textual())
+    return declared.kind == K::text || inferred.length <= declared.length;
+  return inferred.kind == declared.kind;
+}
+
+class AnalyzeTest : public ::testing::Test {
+ protected:
+  test::RunResult run(std::vector<std::string> args) {
+    test::RunOptions o;
+    o.env = {{"XDG_STATE_HOME", (dir_ / "state").string()},
+             {"XDG_DATA_HOME", (dir_ / "data").string()},
+             {"XDG_CONFIG_HOME", (dir_ / "config").string()}};
+    o.cwd = dir_.path();
+    args.insert(args.begin(), {"--progress", "none"});
+    return test::run_sluice(args, o);
+  }
+
+  std::filesystem::path sample(const std::string& name, std::uint64_t rows, bool header, std::uint64_t bad_date_line = 0) {
+    SampleDataOptions o;
+    o.rows = rows;
+    o.header = header;
+    o.bad_date_line = bad_date_line;
+    NullProgress progress;
+    generate_sample_data(dir_ / name, o, progress);
+    return dir_ / name;
+  }
+
+  test::TempDir dir_{"sluice-analyze"};
+};
+
+TEST_F(AnalyzeTest, SampleFileJsonMatchesTheFile) {
+  const auto file = sample("factLending_20240101-20240131.tsv", 20000, true);
+  const auto r = run({"analyze", file.string(), "--json", "--workers", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  const auto rows = read_rows(file, true);
+  const auto& spec = sample_columns();
+
+  EXPECT_EQ(j.at("rows").get<std::uint64_t>(), 20000u);
+  EXPECT_EQ(j.at("column_count").get<std::size_t>(), spec.size());
+  EXPECT_EQ(j.at("syntax").at("format"), "tsv");
+  EXPECT_EQ(j.at("syntax").at("delimiter"), "\t");
+  EXPECT_EQ(j.at("syntax").at("header"), true);
+  EXPECT_GE(j.at("sniff").at("confidence").get<double>(), 0.9);
+  EXPECT_EQ(j.at("malformed_rows"), 0);
+  EXPECT_EQ(j.at("qc").at("findings").size(), 0u);
+
+  const auto& cols = j.at("columns");
+  ASSERT_EQ(cols.size(), spec.size());
+  for (std::size_t c = 0; c < spec.size(); ++c) {
+    const auto& col = cols[c];
+    EXPECT_EQ(col.at("name"), spec[c].name);
+    std::uint64_t nulls = 0;
+    std::set<std::string> distinct;
+    for (const auto& row : rows) {
+      nulls += row[c].empty();
+      if (!row[c].empty()) distinct.insert(row[c]);
+    }
+    EXPECT_EQ(col.at("nulls").get<std::uint64_t>(), nulls) << spec[c].name;
+    EXPECT_EQ(col.at("values").get<std::uint64_t>(), rows.size() - nulls) << spec[c].name;
+    EXPECT_NEAR(col.at("distinct").get<double>(), static_cast<double>(distinct.size()),
+                std::max(0.035 * static_cast<double>(distinct.size()), 0.5))
+        << spec[c].name;
+    const auto inferred = parse_column_type(col.at("type").get<std::string>());
+    ASSERT_TRUE(inferred) << col.at("type");
+    if (nulls < rows.size()) {
+      EXPECT_TRUE(fits(*inferred, spec[c].type)) << spec[c].name << ": " << col.at("type") << " vs " << to_string(spec[c].type);
+    }
+  }
+  auto col = [&](const std::string& name) {
+    for (const auto& c : cols)
+      if (c.at("name") == name) return c;
+    return json();
+  };
+  EXPECT_EQ(col("RECORDDATE").at("type"), "date");
+  EXPECT_EQ(col("RECORDDATE").at("min"), "2024-01-01");
+  EXPECT_EQ(col("RECORDDATE").at("max"), "2024-01-31");
+  EXPECT_EQ(col("RECORDDATE").at("distinct"), 31);
+  EXPECT_EQ(col("RECORDDATEID").at("type"), "integer");
+  EXPECT_EQ(col("RECORDDATEID").at("min"), "20240101");
+  EXPECT_EQ(col("RECORDDATEID").at("all_dates"), true);
+  EXPECT_EQ(col("ISACTIVE").at("type"), "boolean");
+  EXPECT_EQ(col("UPDATEDAT").at("type"), "timestamp");
+  EXPECT_EQ(col("LEGACYREF").at("type"), "text");  // always empty
+  EXPECT_EQ(col("LEGACYREF").at("nulls"), 20000);
+
+  // Min/max computed here: integers and cents numerically, names by bytes.
+  auto column_of = [&](const std::string& name) {
+    for (std::size_t i = 0; i < spec.size(); ++i)
+      if (spec[i].name == name) return i;
+    return spec.size();
+  };
+  const std::size_t term = column_of("TERMMONTHS"), loan = column_of("LOANVALUE"), branch = column_of("BRANCHNAME");
+  long long term_min = 1 << 30, term_max = -1, cents_max = -1;
+  std::string loan_max, branch_min, branch_max;
+  for (const auto& row : rows) {
+    term_min = std::min(term_min, std::stoll(row[term]));
+    term_max = std::max(term_max, std::stoll(row[term]));
+    std::string digits = row[loan];
+    digits.erase(std::remove(digits.begin(), digits.end(), '.'), digits.end());
+    if (std::stoll(digits) > cents_max) {
+      cents_max = std::stoll(digits);
+      loan_max = row[loan];
+    }
+    if (branch_min.empty() || row[branch] < branch_min) branch_min = row[branch];
+    branch_max = std::max(branch_max, row[branch]);
+  }
+  EXPECT_EQ(col("TERMMONTHS").at("min"), std::to_string(term_min));
+  EXPECT_EQ(col("TERMMONTHS").at("max"), std::to_string(term_max));
+  EXPECT_EQ(col("LOANVALUE").at("max"), loan_max);
+  EXPECT_EQ(col("BRANCHNAME").at("min"), branch_min);
+  EXPECT_EQ(col("BRANCHNAME").at("max"), branch_max);
+
+  // The date column is inferred, and its rows per day are exact.
+  const auto& date = j.at("date_column");
+  EXPECT_EQ(date.at("name"), "RECORDDATE");
+  EXPECT_EQ(date.at("inferred"), true);
+  std::map<std::string, std::uint64_t> per_day;
+  for (const auto& row : rows) ++per_day[row[0]];
+  ASSERT_EQ(date.at("rows_per_day").size(), 31u);
+  for (const auto& [day, n] : per_day) EXPECT_EQ(date.at("rows_per_day").at(day).get<std::uint64_t>(), n) << day;
+  EXPECT_EQ(date.at("rows_without_date"), 0);
+}
+
+TEST_F(AnalyzeTest, TextOutputOfASmallCsv) {
+  const auto file = dir_.write("people.csv",
+                               "id,name,amount,day\n"
+                               "1,\"Smith, John\",12.50,2024-01-01\n"
+                               "2,,7.25,2024-01-01\n"
+                               "3,\"Doe, Jane\",,2024-01-03\n");
+  const auto r = run({"analyze", file.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string& out = r.out;
+  EXPECT_NE(out.find("  read as  csv, delimiter ,, header yes, quote \"\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("  sniffed  confidence 80%: delimiter ,: 100% of 4 rows have 4 fields, with 2 quoted fields;"), std::string::npos) << out;
+  EXPECT_NE(out.find("  rows     3\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("  columns  4\n"), std::string::npos) << out;
+  EXPECT_EQ(cells(line_starting(out, "  #")), (std::vector<std::string>{"#", "column", "type", "nulls", "min", "max", "~distinct"}));
+  EXPECT_EQ(cells(line_starting(out, "  1  ")), (std::vector<std::string>{"1", "id", "smallint", "0 (0.0%)", "1", "3", "3"}));
+  EXPECT_EQ(cells(line_starting(out, "  2  ")),
+            (std::vector<std::string>{"2", "name", "varchar(11)", "1 (33.3%)", "Doe, Jane", "Smith, John", "2"}));
+  EXPECT_EQ(cells(line_starting(out, "  3  ")),
+            (std::vector<std::string>{"3", "amount", "numeric(4,2)", "1 (33.3%)", "7.25", "12.50", "2"}));
+  EXPECT_EQ(cells(line_starting(out, "  4  ")),
+            (std::vector<std::string>{"4", "day", "date", "0 (0.0%)", "2024-01-01", "2024-01-03", "2"}));
+  EXPECT_NE(out.find("  rows per day of day (inferred: the first column with a date in every row):\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("    2024-01-01             2  " + std::string(40, '#') + "\n"), std::string::npos) << out;
+  EXPECT_NE(out.find("    2024-01-02             0  \n"), std::string::npos) << out;
+  EXPECT_NE(out.find("    2024-01-03             1  " + std::string(20, '#') + "\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("findings"), std::string::npos) << out;
+}
+
+TEST_F(AnalyzeTest, StructureFindingsAreShownButDoNotFail) {
+  const auto file = dir_.write("ragged.tsv", "A\tB\n1\t2\n3\n4\t5\n");
+  const auto r = run({"analyze", file.string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j.at("rows"), 3);
+  EXPECT_EQ(j.at("malformed_rows"), 1);
+  ASSERT_EQ(j.at("qc").at("findings").size(), 1u);
+  EXPECT_EQ(j.at("qc").at("findings")[0].at("check"), "column_count");
+  EXPECT_EQ(j.at("qc").at("findings")[0].at("examples")[0].at("line"), 3);
+  EXPECT_EQ(j.at("columns")[1].at("values"), 2);  // the short row has no B
+}
+
+TEST_F(AnalyzeTest, ByteOrderMarkIsNotData) {
+  const auto with_header = dir_.write("bom.csv", "\xEF\xBB\xBFID;NAME;DAY\r\n1;\"a;b\";2024-01-01\r\n2;c;2024-01-02\r\n");
+  auto r = run({"analyze", with_header.string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j.at("syntax").at("bom"), true);
+  EXPECT_EQ(j.at("syntax").at("crlf"), true);
+  EXPECT_EQ(j.at("syntax").at("delimiter"), ";");
+  EXPECT_EQ(j.at("columns")[0].at("name"), "ID");
+  EXPECT_EQ(j.at("columns")[1].at("max"), "c");
+  EXPECT_EQ(j.at("qc").at("findings").size(), 0u) << r.out;  // no header mismatch
+
+  const auto headerless = dir_.write("bom.txt", "\xEF\xBB\xBF" "5|x\n6|y\n7|z\n");
+  r = run({"analyze", headerless.string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  j = json::parse(r.out);
+  EXPECT_EQ(j.at("columns")[0].at("type"), "smallint");
+  EXPECT_EQ(j.at("columns")[0].at("min"), "5");
+}
+
+TEST_F(AnalyzeTest, DateColumnOptionAndGzip) {
+  const auto plain = sample("loans.tsv", 3000, false);
+  const std::string text = slurp(plain);
+  const auto gz = dir_ / "loans.tsv.gz";
+  gzFile f = gzopen(gz.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(gzwrite(f, text.data(), static_cast<unsigned>(text.size())), static_cast<int>(text.size()));
+  gzclose(f);
+
+  const auto r = run({"analyze", gz.string(), "--json", "--date-column", "21"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j.at("compression"), "gzip");
+  EXPECT_EQ(j.at("rows"), 3000);
+  EXPECT_EQ(j.at("syntax").at("header"), false);
+  EXPECT_EQ(j.at("columns")[0].at("name"), "col1");
+  const auto& date = j.at("date_column");
+  EXPECT_EQ(date.at("name"), "col21");  // ORIGINATIONDATE
+  EXPECT_EQ(date.at("inferred"), false);
+  std::map<std::string, std::uint64_t> per_day;
+  for (const auto& row : read_rows(plain, false)) ++per_day[row[20]];
+  ASSERT_EQ(date.at("rows_per_day").size(), per_day.size());
+  for (const auto& [day, n] : per_day) EXPECT_EQ(date.at("rows_per_day").at(day).get<std::uint64_t>(), n) << day;
+}
+
+TEST_F(AnalyzeTest, WithTableRunsItsFileQcInTheSamePass) {
+  const auto config = dir_.write("sluice.yaml", embedded_config_yaml(sample_table_spec("FACT_LENDING", "fact_{date_range}.tsv", false)));
+  const auto good = sample("fact_20240101-20240131.tsv", 4000, false);
+  auto r = run({"--config", config.string(), "analyze", good.string(), "--table", "FACT_LENDING"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("  read as  table FACT_LENDING: tsv, delimiter tab, header no\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  rows per day of RECORDDATEID (the date_column of table FACT_LENDING):\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("  QC       passed (table FACT_LENDING)\n"), std::string::npos) << r.out;
+  EXPECT_EQ(cells(line_starting(r.out, "   1  "))[1], "RECORDDATE");
+
+  const auto bad = sample("fact_20240201-20240229.tsv", 4000, false, 7);
+  r = run({"--config", config.string(), "analyze", bad.string(), "--table", "FACT_LENDING"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("  QC findings (table FACT_LENDING):\n"), std::string::npos) << r.out;
+  // The file is February's but generated for January: every row is out of range, and line 7 is no date at all.
+  EXPECT_NE(r.out.find("    ERROR date_unparseable: 1 row with a value in RECORDDATEID that is not a valid date"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(bad.string() + ":7:"), std::string::npos) << r.out;
+
+  r = run({"--config", config.string(), "analyze", bad.string(), "--table", "FACT_LENDING", "--json"});
+  EXPECT_EQ(r.exit_code, 3);
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j.at("exit_code"), 3);
+  EXPECT_EQ(j.at("qc").at("table_checks"), true);
+  EXPECT_EQ(j.at("qc").at("passed"), false);
+  EXPECT_EQ(j.at("table"), "FACT_LENDING");
+  EXPECT_EQ(j.at("malformed_rows"), 0);  // a bad date is not a wrong number of fields
+  EXPECT_EQ(j.at("date_column").at("rows_without_date"), 1);
+}
+
+TEST_F(AnalyzeTest, WithTableChecksValuesAgainstTheDeclaredTypes) {
+  const auto config = dir_.write("types.yaml",
+                                 "target: local\n"
+                                 "connections:\n  local: { type: postgres, embedded: true }\n"
+                                 "tables:\n"
+                                 "  - table: CODES\n    file_pattern: \"codes.tsv\"\n"
+                                 "    columns:\n      - { name: ID, type: smallint }\n      - { name: CODE, type: \"varchar(2)\" }\n");
+  const auto file = dir_.write("codes.tsv", "1\tab\n2\tabc\n");
+  const auto r = run({"--config", config.string(), "analyze", file.string(), "--table", "CODES", "--json"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j.at("qc").at("findings").size(), 1u) << r.out;
+  EXPECT_EQ(j.at("qc").at("findings")[0].at("check"), "type");
+  EXPECT_EQ(j.at("qc").at("findings")[0].at("examples")[0].at("line"), 2);
+  EXPECT_EQ(j.at("columns")[1].at("type"), "varchar(3)");  // what the file needs
+}
+
+TEST_F(AnalyzeTest, UsageErrors) {
+  const auto file = dir_.write("x.tsv", "A\tB\n1\t2\n");
+  auto r = run({"analyze", file.string(), "--date-column", "NOPE"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("error: --date-column NOPE is not a column of x.tsv"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the columns are: A, B"), std::string::npos) << r.err;
+
+  r = run({"analyze", (dir_ / "missing.tsv").string()});
+  EXPECT_EQ(r.exit_code, 2);
+
+  const auto binary = dir_.write("x.bin", std::string("\x01\x02\0\0abc", 7));
+  r = run({"analyze", binary.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("does not look like delimited text"), std::string::npos) << r.err;
+}
+
+// ---- config generate ----
+
+TEST(ConfigGenerate, TableNamesAndPatternsFromFileNames) {
+  EXPECT_EQ(table_name_for_file("factLending_20240101-20240131.tsv"), "FACT_LENDING");
+  EXPECT_EQ(table_name_for_file("factLending_2024-01.csv.gz"), "FACT_LENDING");
+  EXPECT_EQ(table_name_for_file("XMLData_20240115.tsv"), "XML_DATA");
+  EXPECT_EQ(table_name_for_file("dim customer (v2).txt.zst"), "DIM_CUSTOMER_V2");
+  EXPECT_EQ(table_name_for_file("2024-01.tsv"), "TABLE");
+  EXPECT_EQ(table_name_for_file("202401_sales.tsv"), "SALES");
+
+  auto p = file_pattern_for_file("factLending_20240101-20240131.tsv.gz");
+  EXPECT_EQ(p.pattern, "factLending_{date_range}.tsv");
+  EXPECT_TRUE(p.has_placeholder);
+  p = file_pattern_for_file("sales_2024-01.csv");
+  EXPECT_EQ(p.pattern, "sales_{month}.csv");
+  p = file_pattern_for_file("sales_20240131.csv");
+  EXPECT_EQ(p.pattern, "sales_20240131.csv");
+  EXPECT_FALSE(p.has_placeholder);
+  EXPECT_NE(p.note.find("the date \"20240131\" in the file name has no file_pattern placeholder"), std::string::npos);
+}
+
+class ConfigGenerateTest : public AnalyzeTest {};
+
+TEST_F(ConfigGenerateTest, EntryParsesAndRoundTripsToTheSamplesTypes) {
+  const auto file = sample("factLending_20240101-20240131.tsv", 5000, true);
+  const auto r = run({"config", "generate", file.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string yaml = "target: local\nconnections:\n  local: { type: postgres, embedded: true }\ntables:\n" + r.out;
+  const Config config = parse_config(yaml, "generated.yaml");
+  ASSERT_EQ(config.tables.size(), 1u);
+  const TableSpec& t = config.tables[0];
+  EXPECT_EQ(t.table, "FACT_LENDING");
+  EXPECT_EQ(t.file_pattern, "factLending_{date_range}.tsv");
+  EXPECT_EQ(t.format, FileFormat::tsv);
+  EXPECT_EQ(t.delimiter, '\t');
+  EXPECT_TRUE(t.header);
+  EXPECT_EQ(t.date_column, "RECORDDATE");
+  EXPECT_TRUE(t.duplicate_key.empty());
+  const auto& spec = sample_columns();
+  ASSERT_EQ(t.columns.size(), spec.size());
+  for (std::size_t i = 0; i < spec.size(); ++i) {
+    EXPECT_EQ(t.columns[i].name, spec[i].name);
+    if (spec[i].name == "LEGACYREF") {
+      EXPECT_EQ(to_string(t.columns[i].type), "text");  // always empty
+    } else {
+      EXPECT_TRUE(fits(t.columns[i].type, spec[i].type)) << spec[i].name << ": " << to_string(t.columns[i].type);
+    }
+  }
+  EXPECT_NE(r.out.find("# CHECK: column LEGACYREF is always empty: typed text."), std::string::npos) << r.out;
+
+  // The file is selected for the table by its pattern, with the range from its name.
+  const auto selected = select_files(config, {file.string()}, "");
+  ASSERT_EQ(selected.size(), 1u);
+  EXPECT_EQ(selected[0].table, &config.tables[0]);
+  ASSERT_TRUE(selected[0].expected_range);
+  EXPECT_EQ(selected[0].expected_range->str(), "2024-01-01..2024-01-31");
+}
+
+TEST_F(ConfigGenerateTest, WholeConfigValidatesAndItsFileQcPasses) {
+  const auto file = sample("factLending_20240101-20240131.tsv", 3000, true);
+  const auto out = dir_ / "etc" / "generated.yaml";
+  auto r = run({"config", "generate", file.string(), "-o", out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote " + out.string() + " (1 table)"), std::string::npos);
+  r = run({"config", "generate", file.string(), "-o", out.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("already exists"), std::string::npos) << r.err;
+  r = run({"config", "generate", file.string(), "-o", out.string(), "--force"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+
+  r = run({"config", "validate", out.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const Config config = load_config(out);
+  EXPECT_EQ(config.target, "local");
+  // Scan + file QC with the generated entry (no server: --dry-run).
+  r = run({"--config", out.string(), "load", "--files", file.string(), "--dry-run"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("QC passed"), std::string::npos) << r.out;
+}
+
+TEST_F(ConfigGenerateTest, HeaderlessPipeFileWithNullMarker) {
+  std::string text;
+  for (int d = 1; d <= 9; ++d)
+    text += "2024-03-0" + std::to_string(d) + "|" + std::to_string(100 + d) + "|" + (d % 3 ? std::to_string(d) + ".5" : "\\N") + "|shop " + std::to_string(d) + "\n";
+  const auto file = dir_.write("store_sales_2024-03.psv", text);
+  const auto r = run({"config", "generate", file.string(), "--table", "STORE_SALES"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("    delimiter: \"|\"\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("    null_marker: \"\\\\N\"\n"), std::string::npos) << r.out;
+  const Config config = parse_config("target: local\nconnections:\n  local: { type: postgres, embedded: true }\ntables:\n" + r.out, "g.yaml");
+  const TableSpec& t = config.tables.at(0);
+  EXPECT_EQ(t.table, "STORE_SALES");
+  EXPECT_EQ(t.file_pattern, "store_sales_{month}.psv");
+  EXPECT_EQ(t.format, FileFormat::tsv);
+  EXPECT_EQ(t.delimiter, '|');
+  EXPECT_EQ(t.null_marker, "\\N");
+  EXPECT_FALSE(t.header);
+  EXPECT_EQ(t.date_column, "COL1");
+  ASSERT_EQ(t.columns.size(), 4u);
+  EXPECT_EQ(to_string(t.columns[0].type), "date");
+  EXPECT_EQ(to_string(t.columns[1].type), "smallint");
+  EXPECT_EQ(to_string(t.columns[2].type), "numeric(2,1)");
+  EXPECT_EQ(to_string(t.columns[3].type), "varchar(6)");
+}
+
+TEST_F(ConfigGenerateTest, SameTableFromTwoFilesIsRefused) {
+  const auto a = dir_.write("sales_2024-01.tsv", "DAY\tN\n2024-01-01\t1\n");
+  const auto b = dir_.write("sales_2024-02.tsv", "DAY\tN\n2024-02-01\t1\n");
+  const auto r = run({"config", "generate", a.string(), b.string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("would both become table SALES"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace sluice

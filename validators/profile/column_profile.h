@@ -1,0 +1,238 @@
+// Column profiling for `sluice analyze` and `sluice config generate`: per column, the null count,
+// the narrowest type every value fits, min/max, an approximate distinct count and (for a chosen
+// date column) rows per day. It runs inside the scan workers on every field of every row, so the
+// state per column is fixed-size (about 11 KiB, whatever the file size) and one field costs a hash,
+// two short compares and a type check that stops testing a type once one value ruled it out.
+//
+// Partial profiles (one per chunk slot) are merged in file order by the pipeline's sink; every
+// statistic here is order-independent, so the merge is exact except for the HyperLogLog estimate.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/column_type.h"
+#include "core/dates.h"
+
+namespace sluice {
+
+// Approximate distinct count: 2^13 one-byte registers (8 KiB), standard error 1.04/sqrt(8192) =
+// 1.15%. Merging is a register-wise max, so partial sketches combine exactly. The estimate is
+// Ertl's improved raw estimator ("New cardinality estimation algorithms for HyperLogLog
+// sketches", 2017), which needs no empirical bias tables and is accurate from 0 to 2^50.
+// Up to kExactMax distinct values the 64-bit hashes themselves are kept (a small open-addressing
+// set), so columns of codes and flags get exact counts.
+class HyperLogLog {
+ public:
+  static constexpr int kPrecision = 13;
+  static constexpr std::size_t kRegisters = std::size_t{1} << kPrecision;
+  static constexpr std::size_t kExactSlots = 256;
+  static constexpr std::size_t kExactMax = 128;
+
+  static std::uint64_t hash(const char* data, std::size_t size);
+  void add(const char* data, std::size_t size) { add_hash(hash(data, size)); }
+  // Starts loading the memory add_hash(hash) will touch; it is usually not in cache (8 KiB of
+  // registers per column), so callers do other work in between.
+  void prefetch(std::uint64_t hash) const {
+    if (dense_) __builtin_prefetch(&registers_[hash >> (64 - kPrecision)]);
+    else __builtin_prefetch(&exact_[(hash ? hash : 1) & (kExactSlots - 1)]);
+  }
+  void add_hash(std::uint64_t hash) {
+    if (dense_) add_register(hash);
+    else add_exact(hash);
+  }
+  void merge(const HyperLogLog& other);
+  double estimate() const;
+  void clear();
+
+ private:
+  void add_register(std::uint64_t hash);
+  void add_exact(std::uint64_t hash);
+  void to_dense();
+
+  bool dense_ = false;
+  std::uint32_t exact_count_ = 0;
+  std::array<std::uint64_t, kExactSlots> exact_{};  // 0 = empty slot
+  std::array<std::uint8_t, kRegisters> registers_{};
+};
+
+// A value kept for min/max: at most kBytes bytes. Truncating to a prefix preserves lexical order,
+// so the min/max of truncated values is the truncation of the true min/max.
+struct CappedText {
+  static constexpr std::size_t kBytes = 64;
+  std::array<char, kBytes> bytes{};
+  std::uint8_t size = 0;
+  bool truncated = false;
+  bool set = false;
+
+  void assign(const char* data, std::size_t n);
+  std::string_view view() const { return {bytes.data(), size}; }
+  // Display form: cut on a UTF-8 boundary, "..." when the value was longer.
+  std::string str() const;
+};
+
+// Rows per day of a date column. Files are usually sorted by date: a one-entry cache in front of
+// the map makes the common case a compare and an increment. Past `max_days` distinct days (a
+// column of birth dates, say) rows on further new days are only counted, to keep memory bounded.
+class DayHistogram {
+ public:
+  static constexpr std::size_t kMaxDays = 50000;  // 137 years of days
+
+  explicit DayHistogram(std::size_t max_days = kMaxDays) : max_days_(max_days) {}
+  void add(DayNumber day) {
+    if (day == cached_day_) {
+      ++cached_count_;
+      return;
+    }
+    flush();
+    cached_day_ = day;
+    cached_count_ = 1;
+  }
+  void merge(DayHistogram& other);  // adds other's counts and clears it
+  void clear();
+  std::map<DayNumber, std::uint64_t> sorted() const;
+  std::uint64_t dropped() const;    // rows on days past max_days
+  bool overflowed() const { return dropped_ != 0; }  // cheap: seen once the next day starts
+
+ private:
+  void flush();
+  std::size_t max_days_;
+  DayNumber cached_day_ = INT32_MIN;
+  std::uint64_t cached_count_ = 0;
+  std::uint64_t dropped_ = 0;
+  std::unordered_map<DayNumber, std::uint64_t> counts_;
+};
+
+// A number's sign and digit counts (see parse_number_shape).
+struct NumberShape {
+  bool negative = false;
+  int int_digits = 0;   // significant digits before the point ("0" has none)
+  int frac_digits = 0;  // digits after it
+};
+
+// What one column's values have been so far.
+struct ColumnStats {
+  // Types still possible: each bit is cleared by the first value that does not fit.
+  enum : std::uint8_t { kBoolean = 1, kInteger = 2, kDecimal = 4, kDate = 8, kTimestamp = 16, kAll = 31 };
+
+  std::uint64_t values = 0;  // non-null
+  std::uint64_t nulls = 0;
+  std::uint8_t candidates = kAll;
+  bool timezone = false;            // some timestamp carried an offset or Z
+  bool decimal_minmax_valid = true; // false after a number too long to keep
+  std::int64_t int_min = INT64_MAX, int_max = INT64_MIN;  // while kInteger
+  int int_digits = 0, frac_digits = 0;                     // while kDecimal
+  CappedText num_min, num_max;      // kDecimal without kInteger: compared as numbers
+  NumberShape num_min_shape, num_max_shape;
+  DayNumber day_min = INT32_MAX, day_max = INT32_MIN;      // while kDate
+  CappedText day_min_text, day_max_text;                   // as written in the file
+  CappedText text_min, text_max;    // byte order (UTF-8 sorts by code point)
+  std::uint32_t max_chars = 0;      // longest value in characters (UTF-8)
+  HyperLogLog distinct;
+
+  // One non-null value. Returns true and sets `day` when the column may still be a date column and
+  // the value is a date (parsed with `dates`).
+  bool add(const char* data, std::size_t size, const DateParser& dates, DayNumber& day);
+  void merge(ColumnStats& other);
+  void clear();
+
+  // The narrowest type every non-null value fits: boolean, smallint/integer/bigint, numeric(p,s),
+  // date, timestamp(tz), else varchar(longest). A column with no values is text.
+  ColumnType inferred_type() const;
+  // Every non-null value is a date (YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY); with nulls == 0 the column
+  // can be a date_column.
+  bool all_dates() const { return values > 0 && (candidates & kDate); }
+  // Smallest / largest value in the order of the inferred type (numbers numerically, dates by day,
+  // text by bytes), as written in the file and capped at CappedText::kBytes; "" when no values.
+  std::string min() const;
+  std::string max() const;
+  std::uint64_t distinct_estimate() const;
+
+ private:
+  bool add_new(const char* data, std::size_t size, const DateParser& dates, DayNumber& day);
+  void decimal_from_integers();
+
+  // The previous value, when short: a repeat (a sorted date, a code, a flag) changes nothing but
+  // the count, so it skips the hash, the compares and the type checks.
+  static constexpr std::size_t kLastBytes = 24;
+  std::array<char, kLastBytes> last_{};
+  std::uint8_t last_size_ = 0xFF;  // none
+  bool last_is_date_ = false;
+  DayNumber last_day_ = 0;
+};
+
+struct ProfileSettings {
+  int columns = 0;
+  std::vector<int> date_columns;  // 0-based columns to count rows per day for
+  DateParser date_parser;         // how those columns' dates are written (auto by default)
+  // Count rows per day for every column while all its values are dates (in the standard forms)
+  // and span at most kAutoMaxDays days, so the date column can be chosen after the pass.
+  bool date_columns_auto = false;
+  static constexpr std::size_t kAutoMaxDays = 1000;
+};
+
+// The profile of one chunk or of a whole file. Not thread-safe: one per chunk slot.
+class ColumnProfiler {
+ public:
+  explicit ColumnProfiler(ProfileSettings settings);
+
+  // The FieldObserver protocol (see loaders/scan/chunk_scanner.h): every field of every row, then
+  // row_end. Fields past the column count are never passed.
+  void field(int field, const char* data, std::size_t size, bool is_null, std::uint64_t line);
+  void row_end(bool well_formed);
+
+  // Adds `other`'s observations (same settings) to this profile and clears `other`.
+  void merge(ColumnProfiler& other);
+  void clear();
+
+  const ProfileSettings& settings() const { return settings_; }
+  std::uint64_t rows() const { return rows_; }
+  std::uint64_t flagged_rows() const { return flagged_rows_; }  // row_end(false): rows the scanner found bad
+  const std::vector<ColumnStats>& columns() const { return columns_; }
+
+  struct DateHistogram {
+    int column = -1;
+    std::map<DayNumber, std::uint64_t> rows_per_day;
+    std::uint64_t empty = 0;        // rows whose value was null
+    std::uint64_t not_a_date = 0;   // rows whose value did not parse
+    std::uint64_t dropped = 0;      // rows on days past DayHistogram::kMaxDays
+  };
+  // Rows per day for one of settings().date_columns (or, in auto mode, any column still all
+  // dates); nullopt for another column.
+  std::optional<DateHistogram> histogram(int column) const;
+
+ private:
+  struct DayTally {
+    explicit DayTally(std::size_t max_days) : days(max_days) {}
+    DayHistogram days;
+    std::uint64_t empty = 0, not_a_date = 0;
+    bool active = true;  // auto mode: false once a value was not a date
+  };
+  ProfileSettings settings_;
+  std::vector<ColumnStats> columns_;
+  std::vector<int> tally_of_;       // per column: index into tallies_, or -1
+  std::vector<DayTally> tallies_;
+  std::uint64_t rows_ = 0, flagged_rows_ = 0;
+};
+
+// Value shapes shared with the sniffer, which classifies the first row against the rest.
+// [+-]digits[.digits] (or [+-].digits). A multi-digit integer part with a leading zero ("007",
+// "00.5") is not a number: such values are codes whose zeros a numeric column would drop.
+bool parse_number_shape(const char* data, std::size_t size, NumberShape& shape);
+// true, false, t, f, yes, no, y, n in any case.
+bool is_boolean_text(const char* data, std::size_t size);
+// YYYY-MM-DD, optionally followed by [ T]HH:MM[:SS[.fraction]] and Z or +-HH[:MM]; `timezone` is
+// set when an offset or Z is present.
+bool is_timestamp_text(const char* data, std::size_t size, bool& timezone);
+
+// Orders two values that parse_number_shape accepted, numerically: <0, 0, >0.
+int compare_numbers(std::string_view a, std::string_view b);
+
+}  // namespace sluice
