@@ -18,6 +18,7 @@
 #include "core/error.h"
 #include "loaders/chunk/splitter.h"
 #include "loaders/encode/zstd_frame.h"
+#include "loaders/scan/duplicate_confirm.h"
 #include "loaders/scan/chunk_scanner.h"
 #include "validators/file_qc/utf8.h"
 
@@ -30,6 +31,7 @@ struct Slot {
   std::uint64_t skip_lines = 0;
   ChunkScanResult result;
   std::unique_ptr<FieldObserver> observer;
+  std::unique_ptr<RowKeyHasher> key_hasher;
   std::unique_ptr<ZstdFrameCompressor> compressor;
   std::vector<char> compressed;
   std::size_t compressed_size = 0;
@@ -41,8 +43,9 @@ struct Slot {
 
 class Engine {
  public:
-  Engine(ByteSource& source, const FileSyntax& syntax, FileQc& qc, const PipelineOptions& options)
-      : source_(source), splitter_(source, syntax, options.chunk_bytes), syntax_(syntax), qc_(qc) {
+  Engine(ByteSource& source, const FileSyntax& syntax, FileQc& qc, const PipelineOptions& options,
+         DuplicateKeyIndex* keys)
+      : source_(source), splitter_(source, syntax, options.chunk_bytes), syntax_(syntax), qc_(qc), keys_(keys) {
     workers_ = options.workers > 0 ? options.workers
                                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     config_.syntax = syntax;
@@ -57,6 +60,10 @@ class Engine {
       if (options.make_observer) {
         s->observer = options.make_observer();
         s->result.observer = s->observer.get();
+      }
+      if (keys_) {
+        s->key_hasher = std::make_unique<RowKeyHasher>(qc.settings().key_fields);
+        s->result.key_hasher = s->key_hasher.get();
       }
       if (options.zstd_level > 0) s->compressor = std::make_unique<ZstdFrameCompressor>(options.zstd_level);
       free_.push_back(s.get());
@@ -222,6 +229,7 @@ class Engine {
       }
       c.observer = s->observer.get();
       if (sink) sink->consume(c);
+      if (keys_) keys_->add(s->result.key_hashes.data(), s->result.key_hashes.size(), next_line);
       qc_.merge(std::move(s->result.qc), next_line);
       r.rows += c.rows;
       r.rejected_rows += c.rejected_rows;
@@ -245,6 +253,7 @@ class Engine {
   Splitter splitter_;
   FileSyntax syntax_;
   FileQc& qc_;
+  DuplicateKeyIndex* keys_;  // null without key columns
   ScanConfig config_;
   int workers_ = 1;
   bool latin1_ = false;
@@ -269,10 +278,13 @@ PipelineResult run_pipeline(const std::filesystem::path& file, const FileSyntax&
   const auto start = std::chrono::steady_clock::now();
   auto source = open_byte_source(file);
   FileQc qc(std::move(qc_settings));
+  const std::vector<int>& key_fields = qc.settings().key_fields;
+  std::optional<DuplicateKeyIndex> keys;
+  if (!key_fields.empty()) keys.emplace(options.spill_dir, options.duplicate_memory_budget);
   PipelineResult result;
   progress.begin(options.phase, file.filename().string(), source->file_size());
   try {
-    Engine engine(*source, syntax, qc, options);
+    Engine engine(*source, syntax, qc, options, keys ? &*keys : nullptr);
     engine.run(sink, progress, cancel, result);
   } catch (...) {
     progress.end(false, "failed");
@@ -281,9 +293,26 @@ PipelineResult run_pipeline(const std::filesystem::path& file, const FileSyntax&
   result.file_bytes = source->file_bytes_read();
   result.file_checksum = source->file_checksum();
   result.compression = source->compression();
+  progress.end(true, fmt::format("{} rows", result.rows));
+  if (keys) {
+    // Equal hashes are only candidates: their rows are re-read and grouped by the true key bytes.
+    const CandidateSet candidates = keys->candidates();
+    ConfirmOptions confirm;
+    confirm.spill_dir = options.spill_dir;
+    confirm.memory_budget = options.duplicate_memory_budget;
+    confirm.chunk_bytes = options.chunk_bytes;
+    confirm.cancel = &cancel;
+    confirm.progress = &progress;
+    const DuplicateReport dups =
+        confirm_duplicates(file, syntax, key_fields, candidates, options.duplicate_examples, confirm);
+    if (dups.duplicate_keys > 0) {
+      std::vector<std::string> names;
+      for (int f : key_fields) names.push_back(qc.settings().column_names[static_cast<std::size_t>(f)]);
+      qc.add_finding(duplicate_key_finding(dups, names));
+    }
+  }
   result.qc = qc.finish(result.rows);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  progress.end(true, fmt::format("{} rows", result.rows));
   return result;
 }
 

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "core/cancellation.h"
 #include "core/progress.h"
@@ -29,6 +30,11 @@ struct PipelineOptions {
   std::size_t max_rejects_kept = 0;
   // Optional: one FieldObserver per chunk slot (analysis); the sink reads it after each chunk.
   std::function<std::unique_ptr<FieldObserver>()> make_observer;
+  // Duplicate keys (QcSettings::key_fields): key hashes beyond half this budget go to disk under
+  // spill_dir, and only rows whose hash repeats are re-read to confirm (duplicate_confirm.h).
+  std::filesystem::path spill_dir = std::filesystem::temp_directory_path();
+  std::size_t duplicate_memory_budget = DuplicateKeyIndex::kDefaultBudget;
+  std::size_t duplicate_examples = 10;  // top keys kept for the report
 };
 
 // A scanned chunk, handed to the sink in file order.

@@ -31,6 +31,12 @@ QcSettings table_qc_settings(const TableSpec& table, const std::optional<DateRan
       else s.value_checks.emplace_back(ValueChecker(c.type));
     }
   }
+  if (full_checks) {
+    for (const auto& name : table.duplicate_key) {
+      for (std::size_t i = 0; i < table.columns.size(); ++i)
+        if (table.columns[i].name == name) s.key_fields.push_back(static_cast<int>(i));
+    }
+  }
   s.expected_range = expected_range;
   return s;
 }

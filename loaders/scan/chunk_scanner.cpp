@@ -75,6 +75,9 @@ class RowChecker {
                                                 n == cfg_.syntax.null_marker.size() &&
                                                 std::memcmp(p, cfg_.syntax.null_marker.data(), n) == 0));
     if (res_.observer) res_.observer->field(i, p, n, is_null, line_);
+    if (res_.key_hasher) {
+      if (const int slot = res_.key_hasher->slot(i); slot >= 0) res_.key_hasher->set(slot, p, n, is_null);
+    }
     if (cfg_.encode_copy) {
       if (i > 0) out_.put('\t');
       if (is_null) out_.put("\\N", 2);
@@ -110,6 +113,10 @@ class RowChecker {
     // With --on-error skip a set-aside row does not count for its day (it will not be loaded);
     // otherwise the day is in the file whatever else is wrong with the row.
     if (has_day_ && (!row_error_ || !cfg_.skip_bad_rows)) res_.qc.days.add(day_);
+    if (res_.key_hasher) {
+      std::uint64_t hash;  // finish() also resets the hasher, so it runs for every row
+      if (res_.key_hasher->finish(hash) && !row_error_) res_.key_hashes.push_back({hash, line_});
+    }
     if (row_error_) {
       out_.truncate(row_out_start_);  // a bad row is never sent
       if (res_.observer) res_.observer->row_end(false);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "loaders/scan/file_syntax.h"
+#include "validators/file_qc/duplicate_keys.h"
 #include "validators/file_qc/file_qc.h"
 
 namespace sluice {
@@ -20,8 +21,8 @@ class FieldObserver {
   virtual ~FieldObserver() = default;
   // `field` is 0-based; `line` is chunk-relative (0-based); the value is unquoted.
   virtual void field(int field, const char* data, std::size_t size, bool is_null, std::uint64_t line) = 0;
-  // After the row's fields; `well_formed` is false for a row with the wrong number of fields
-  // (whose fields were seen only up to the expected count).
+  // After the row's fields; `well_formed` is false for a row with any row-level QC error (a wrong
+  // number of fields, whose fields were seen only up to the expected count, a bad value, ...).
   virtual void row_end(bool well_formed) = 0;
 };
 
@@ -53,6 +54,10 @@ struct ChunkScanResult {
   std::string scratch;              // CSV unquoting
   bool utf8_suspect = false;        // the chunk has bytes that are not valid UTF-8
   FieldObserver* observer = nullptr; // optional; owned by the pipeline's slot
+  // With QcSettings::key_fields: the slot's hasher, and one (hash, chunk-relative line) per row
+  // that passed its row checks (a set-aside or failing row is not a duplicate of anything loaded).
+  RowKeyHasher* key_hasher = nullptr;
+  std::vector<KeyHash> key_hashes;
 
   void reset() {
     rows = lines = rejected_rows = 0;
@@ -60,6 +65,7 @@ struct ChunkScanResult {
     rows_span_lines = false;
     qc = ChunkQc{};
     copy_size = 0;
+    key_hashes.clear();
   }
 };
 

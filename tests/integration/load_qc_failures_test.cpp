@@ -56,6 +56,20 @@ TEST_F(LoadQcFailure, BadDateIsReportedWithLineColumnAndValue) {
   EXPECT_EQ(digest("fact_lending"), before_);
 }
 
+TEST_F(LoadQcFailure, DuplicateKeyIsReportedWithBothLines) {
+  preload();
+  SampleDataOptions o;
+  o.rows = 20000;
+  o.duplicate_line = 4321;  // repeats line 4320's (RECORDDATEID, ASSETID)
+  const auto r = load_february(o);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.out.find("duplicate_key: 1 key (RECORDDATEID, ASSETID) occurs on more than one row: 1 extra row"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("2 rows, lines 4320, 4321"), std::string::npos) << r.out;
+  EXPECT_EQ(digest("fact_lending"), before_);
+  EXPECT_EQ(count("fact_lending", "\"recorddate\" >= '2024-02-01'"), 0);
+}
+
 TEST_F(LoadQcFailure, MissingDaysIncludingTheLastAreListed) {
   preload();
   SampleDataOptions o;

@@ -28,6 +28,9 @@ struct QcSettings {
   DateParser date_parser;
   bool check_dates = true;                 // false with --qc none (structure is always checked)
   std::optional<DateRange> expected_range; // from --month or the file name; none = min..max found
+  // The table's duplicate_key columns (0-based, in key order); empty = no duplicate-key check.
+  // Checked over the whole file, exactly, in bounded memory (duplicate_keys.h).
+  std::vector<int> key_fields;
   int expected_fields() const { return static_cast<int>(column_names.size()); }
 };
 
@@ -105,6 +108,8 @@ class FileQc {
   void merge(ChunkQc&& chunk, std::uint64_t first_line);
   // A header row whose names differ from the config's columns.
   void header_mismatch(std::uint64_t line, const std::string& found, const std::string& expected);
+  // A file-level finding made outside the chunks (the duplicate-key confirmation pass).
+  void add_finding(Finding f) { extra_.push_back(std::move(f)); }
   // The verdict over everything merged.
   QcReport finish(std::uint64_t rows);
 
