@@ -2,6 +2,10 @@
 
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <fmt/format.h>
 
 #include "validators/file_qc/utf8.h"
@@ -51,12 +55,33 @@ inline void put_escaped(OutBuffer& out, const char* p, std::size_t n) {
   out.commit(static_cast<std::size_t>(o - start));
 }
 
+// What to do with each column's values, flattened from QcSettings once per chunk so the per-field
+// path reads one small struct instead of four containers.
+struct ColumnPlan {
+  const ValueChecker* checker = nullptr;  // none for unbounded text and --qc none
+  int key_slot = -1;                      // position in the duplicate key, or -1
+  bool required = false;
+  bool is_date = false;
+};
+
 // Per-row state shared by the TSV and CSV walkers.
 class RowChecker {
  public:
   RowChecker(const ScanConfig& cfg, ChunkScanResult& res)
       : cfg_(cfg), qc_(*cfg.qc), res_(res), out_(res.copy, res.copy_size),
-        expected_(qc_.expected_fields()) {}
+        expected_(qc_.expected_fields()), observer_(res.observer), encode_copy_(cfg.encode_copy),
+        null_data_(cfg.syntax.null_marker.data()),
+        null_size_(cfg.syntax.null_marker.empty() ? SIZE_MAX : cfg.syntax.null_marker.size()) {
+    plan_.resize(static_cast<std::size_t>(expected_));
+    for (int i = 0; i < expected_; ++i) {
+      ColumnPlan& c = plan_[static_cast<std::size_t>(i)];
+      const auto u = static_cast<std::size_t>(i);
+      if (u < qc_.value_checks.size() && qc_.value_checks[u]) c.checker = &*qc_.value_checks[u];
+      c.key_slot = res.key_hasher ? res.key_hasher->slot(i) : -1;
+      c.required = qc_.required[u];
+      c.is_date = i == qc_.date_field;
+    }
+  }
 
   void begin_row(const char* row_start, std::uint64_t line) {
     row_start_ = row_start;
@@ -67,32 +92,23 @@ class RowChecker {
     has_day_ = false;
   }
 
-  // One field's value (unquoted); `quoted` values are never NULL.
-  void field(const char* p, std::size_t n, bool quoted, const char* raw_start, bool needs_escape) {
+  // One field's value (unquoted); `quoted` values are never NULL. The hot path of the scan.
+  [[gnu::always_inline]] void field(const char* p, std::size_t n, bool quoted, const char* raw_start,
+                                    bool needs_escape) {
     const int i = field_++;
     if (i >= expected_) return;  // the row is reported as ragged in end_row
-    const bool is_null = !quoted && (n == 0 || (!cfg_.syntax.null_marker.empty() &&
-                                                n == cfg_.syntax.null_marker.size() &&
-                                                std::memcmp(p, cfg_.syntax.null_marker.data(), n) == 0));
-    if (res_.observer) res_.observer->field(i, p, n, is_null, line_);
-    if (res_.key_hasher) {
-      if (const int slot = res_.key_hasher->slot(i); slot >= 0) res_.key_hasher->set(slot, p, n, is_null);
-    }
-    if (cfg_.encode_copy) {
-      if (i > 0) out_.put('\t');
-      if (is_null) out_.put("\\N", 2);
-      else if (needs_escape) put_escaped(out_, p, n);
-      else out_.put(p, n);
-    }
-    if (is_null && qc_.required[static_cast<std::size_t>(i)])
-      flag(res_.qc.missing_required, {line_, column_of(raw_start), i + 1, "",
-                                      qc_.column_names[static_cast<std::size_t>(i)] + " is empty"});
+    const ColumnPlan& c = plan_[static_cast<std::size_t>(i)];
+    const bool is_null = !quoted && (n == 0 || (n == null_size_ && std::memcmp(p, null_data_, n) == 0));
+    if (observer_) observer_->field(i, p, n, is_null, line_);
+    if (c.key_slot >= 0) res_.key_hasher->set(c.key_slot, p, n, is_null);
+    if (encode_copy_) encode(i, p, n, is_null, needs_escape);
+    if (is_null && c.required) missing_required(i, raw_start);
     // The date column's value must also be one the column's type accepts ("2024-01-31 junk"
     // parses as a day but is no date to PostgreSQL).
-    if (i == qc_.date_field) {
-      if (check_date(p, n, is_null, raw_start) && !qc_.value_checks.empty()) check_value(i, p, n, raw_start);
-    } else if (!is_null && !qc_.value_checks.empty()) {
-      check_value(i, p, n, raw_start);
+    if (c.is_date) {
+      if (check_date(p, n, is_null, raw_start) && c.checker) check_value(i, *c.checker, p, n, raw_start);
+    } else if (!is_null && c.checker) {
+      check_value(i, *c.checker, p, n, raw_start);
     }
   }
 
@@ -132,6 +148,18 @@ class RowChecker {
   OutBuffer& out() { return out_; }
 
  private:
+  void encode(int i, const char* p, std::size_t n, bool is_null, bool needs_escape) {
+    if (i > 0) out_.put('\t');
+    if (is_null) out_.put("\\N", 2);
+    else if (needs_escape) put_escaped(out_, p, n);
+    else out_.put(p, n);
+  }
+
+  [[gnu::noinline, gnu::cold]] void missing_required(int i, const char* raw_start) {
+    flag(res_.qc.missing_required, {line_, column_of(raw_start), i + 1, "",
+                                    qc_.column_names[static_cast<std::size_t>(i)] + " is empty"});
+  }
+
   std::uint32_t column_of(const char* p) const { return static_cast<std::uint32_t>(p - row_start_ + 1); }
 
   // The whole chunk was validated up front (the common case finds nothing); only a chunk with
@@ -170,32 +198,39 @@ class RowChecker {
     return "rejected";
   }
 
-  void check_value(int i, const char* p, std::size_t n, const char* raw_start) {
-    const auto& checker = qc_.value_checks[static_cast<std::size_t>(i)];
-    if (!checker) return;
-    const ValueError e = checker->check(p, n);
-    if (e == ValueError::none) return;
+  void check_value(int i, const ValueChecker& checker, const char* p, std::size_t n, const char* raw_start) {
+    const ValueError e = checker.check(p, n);
+    if (e != ValueError::none) bad_value(i, checker, e, p, n, raw_start);
+  }
+
+  [[gnu::noinline, gnu::cold]] void bad_value(int i, const ValueChecker& checker, ValueError e, const char* p,
+                                              std::size_t n, const char* raw_start) {
     flag(res_.qc.bad_value, {line_, column_of(raw_start), i + 1, display_value(p, n),
-                             qc_.column_names[static_cast<std::size_t>(i)] + ": " + checker->describe(e)});
+                             qc_.column_names[static_cast<std::size_t>(i)] + ": " + checker.describe(e)});
   }
 
   // True when the value is a valid date.
   bool check_date(const char* p, std::size_t n, bool is_null, const char* raw_start) {
     if (is_null) {
-      if (qc_.check_dates) flag(res_.qc.empty_date, {line_, column_of(raw_start), field_, "", "empty"});
+      if (qc_.check_dates) date_problem(res_.qc.empty_date, raw_start, nullptr, 0, "empty");
       return false;
     }
     DayNumber day;
     if (!qc_.date_parser.parse({p, n}, day)) {
-      if (qc_.check_dates) flag(res_.qc.bad_date, {line_, column_of(raw_start), field_, display_value(p, n), ""});
+      if (qc_.check_dates) date_problem(res_.qc.bad_date, raw_start, p, n, "");
       return false;
     }
     // Counted in end_row, once the row's fate is known.
     day_ = day;
     has_day_ = true;
     if (qc_.check_dates && qc_.expected_range && !qc_.expected_range->contains(day))
-      flag(res_.qc.out_of_range, {line_, column_of(raw_start), field_, display_value(p, n), ""});
+      date_problem(res_.qc.out_of_range, raw_start, p, n, "");
     return true;
+  }
+
+  [[gnu::noinline, gnu::cold]] void date_problem(ExampleList& list, const char* raw_start, const char* p,
+                                                 std::size_t n, const char* note) {
+    flag(list, {line_, column_of(raw_start), field_, p ? display_value(p, n) : std::string(), note});
   }
 
   const ScanConfig& cfg_;
@@ -203,6 +238,11 @@ class RowChecker {
   ChunkScanResult& res_;
   OutBuffer out_;
   const int expected_;
+  FieldObserver* const observer_;
+  const bool encode_copy_;
+  const char* const null_data_;
+  const std::size_t null_size_;  // SIZE_MAX: no marker (only the empty field is NULL)
+  std::vector<ColumnPlan> plan_;
   const char* row_start_ = nullptr;
   std::uint64_t line_ = 0;
   int field_ = 0;
@@ -213,36 +253,114 @@ class RowChecker {
   bool has_day_ = false;
 };
 
-// TSV-style rows: a field never contains the delimiter or a newline, so memchr finds both.
+// Bit i set where block[i] is one of the bytes. Bytes past `valid` are not looked at.
+struct BlockMasks {
+  std::uint64_t delimiter = 0, newline = 0, escape = 0;
+};
+
+#if defined(__SSE2__)
+inline std::uint64_t movemask16(__m128i v, __m128i c) {
+  return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, c))));
+}
+#endif
+
+// The delimiters, newlines and (when COPY output needs them) bytes that COPY text must escape, in 64
+// bytes at once: four 16-byte compares per class instead of a memchr call per field.
+inline BlockMasks classify_block(const char* block, std::size_t valid, char delim, bool want_escapes) {
+  alignas(16) char tail[64];
+  if (valid < 64) {  // the chunk's last bytes: never read past them
+    std::memset(tail, 0, sizeof tail);  // masked off below in any case
+    std::memcpy(tail, block, valid);
+    block = tail;
+  }
+  BlockMasks m;
+#if defined(__SSE2__)
+  const __m128i d = _mm_set1_epi8(delim), nl = _mm_set1_epi8('\n');
+  const __m128i bs = _mm_set1_epi8('\\'), cr = _mm_set1_epi8('\r'), tab = _mm_set1_epi8('\t');
+  for (int k = 0; k < 4; ++k) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * k));
+    m.delimiter |= movemask16(v, d) << (16 * k);
+    m.newline |= movemask16(v, nl) << (16 * k);
+    if (want_escapes) {
+      std::uint64_t e = movemask16(v, bs) | movemask16(v, cr);
+      if (delim != '\t') e |= movemask16(v, tab);
+      m.escape |= e << (16 * k);
+    }
+  }
+#else
+  for (int i = 0; i < 64; ++i) {
+    const char c = block[i];
+    const std::uint64_t bit = std::uint64_t{1} << i;
+    if (c == delim) m.delimiter |= bit;
+    else if (c == '\n') m.newline |= bit;
+    if (want_escapes && (c == '\\' || c == '\r' || (c == '\t' && delim != '\t'))) m.escape |= bit;
+  }
+#endif
+  if (valid < 64) {
+    const std::uint64_t keep = (std::uint64_t{1} << valid) - 1;
+    m.delimiter &= keep;
+    m.newline &= keep;
+    m.escape &= keep;
+  }
+  return m;
+}
+
+// TSV-style rows: a field never contains the delimiter or a newline, so every delimiter and newline
+// is a boundary. They are found 64 bytes at a time and visited in order with their bit positions.
 void scan_unquoted(const char* data, std::size_t size, const ScanConfig& cfg, ChunkScanResult& res) {
   RowChecker rc(cfg, res);
   const char delim = cfg.syntax.delimiter;
-  const char* p = data;
+  // Values needing COPY escapes are rare; only then is a field copied through put_escaped.
+  const bool want_escapes = cfg.encode_copy && !cfg.syntax.backslash_escapes;
+  // A blank line has no fields to check (unless the table has a single column).
+  const bool blank_has_field = cfg.qc->expected_fields() <= 1;
   const char* const end = data + size;
   std::uint64_t line = 0;
-  while (p < end) {
-    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
-    const char* row_end = nl ? nl : end;
-    const char* rend = row_end;
-    if (rend > p && rend[-1] == '\r') --rend;  // CRLF
-    const std::size_t len = static_cast<std::size_t>(rend - p);
-    // Values needing COPY escapes are rare; test the row once instead of every field.
-    const bool needs_escape = cfg.encode_copy && !cfg.syntax.backslash_escapes &&
-        (std::memchr(p, '\\', len) || std::memchr(p, '\r', len) || (delim != '\t' && std::memchr(p, '\t', len)));
-    rc.begin_row(p, line);
-    // A blank line has no fields to check (unless the table has a single column).
-    const char* f = len == 0 && cfg.qc->expected_fields() > 1 ? rend + 1 : p;
-    while (f <= rend) {
-      const char* d = static_cast<const char*>(std::memchr(f, delim, static_cast<std::size_t>(rend - f)));
-      const char* fe = d ? d : rend;
-      rc.field(f, static_cast<std::size_t>(fe - f), false, f, needs_escape);
-      if (!d) break;
-      f = d + 1;
+  const char* row = data;
+  const char* field = data;
+  bool field_escapes = false;
+  if (row < end) rc.begin_row(row, line);
+
+  auto finish_row = [&](const char* nl) {
+    const char* rend = nl;
+    if (rend > row && rend[-1] == '\r') --rend;  // CRLF
+    const std::size_t len = static_cast<std::size_t>(rend - row);
+    if (len > 0 || blank_has_field) {
+      const char* f = field <= rend ? field : rend;
+      rc.field(f, static_cast<std::size_t>(rend - f), false, f, field_escapes);
     }
     rc.end_row(len);
     ++line;
-    p = nl ? nl + 1 : end;
+    row = field = nl + 1;
+    field_escapes = false;
+    if (row < end) rc.begin_row(row, line);
+  };
+
+  for (const char* block = data; block < end; block += 64) {
+    const BlockMasks m = classify_block(block, std::min<std::size_t>(64, static_cast<std::size_t>(end - block)),
+                                        delim, want_escapes);
+    std::uint64_t boundaries = m.delimiter | m.newline;
+    std::uint64_t escapes = m.escape;
+    while (boundaries) {
+      const int bit = __builtin_ctzll(boundaries);
+      const std::uint64_t below = (std::uint64_t{1} << bit) - 1;
+      if (escapes & below) {  // an escape byte inside the current field
+        field_escapes = true;
+        escapes &= ~below;
+      }
+      const char* c = block + bit;
+      if ((m.newline >> bit) & 1) {
+        finish_row(c);
+      } else {
+        rc.field(field, static_cast<std::size_t>(c - field), false, field, field_escapes);
+        field = c + 1;
+        field_escapes = false;
+      }
+      boundaries &= boundaries - 1;
+    }
+    if (escapes) field_escapes = true;  // after the block's last boundary: the current field's
   }
+  if (row < end) finish_row(end);  // no final newline
   res.lines = line;
 }
 
