@@ -238,11 +238,11 @@ TEST(ColumnProfile, AutoDateColumnsSpanningTooManyDaysHaveNoHistogram) {
   EXPECT_FALSE(p.histogram(0));
 }
 
-TEST(ColumnProfile, DayHistogramMemoryIsBounded) {
-  DayHistogram h;
+TEST(ColumnProfile, DayCountsMemoryIsBounded) {
+  DayCounts h;
   for (DayNumber d = 0; d < 60000; ++d) h.add(d);
   h.add(7);
-  EXPECT_EQ(h.sorted().size(), DayHistogram::kMaxDays);
+  EXPECT_EQ(h.sorted().size(), DayCounts::kMaxDays);
   EXPECT_EQ(h.dropped(), 10000u);
   EXPECT_EQ(h.sorted().at(7), 2u);
 }

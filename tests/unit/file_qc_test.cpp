@@ -125,7 +125,7 @@ TEST(FileQc, DayCountsMergeAcrossChunks) {
   a.add(d);
   b.add(d);
   b.add(d + 1);
-  a.merge(std::move(b));
+  a.merge(b);
   auto m = a.sorted();
   EXPECT_EQ(m[d], 3u);
   EXPECT_EQ(m[d + 1], 1u);

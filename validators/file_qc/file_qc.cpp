@@ -6,18 +6,6 @@
 
 namespace sluice {
 
-void DayCounts::merge(DayCounts&& other) {
-  other.flush();
-  flush();
-  for (const auto& [day, n] : other.counts_) counts_[day] += n;
-  other.counts_.clear();
-}
-
-std::map<DayNumber, std::uint64_t> DayCounts::sorted() {
-  flush();
-  return {counts_.begin(), counts_.end()};
-}
-
 bool QcReport::passed() const { return error_findings() == 0; }
 
 std::uint64_t QcReport::error_findings() const {
@@ -35,7 +23,7 @@ void FileQc::merge(ChunkQc&& c, std::uint64_t first_line) {
   total_.unterminated_quote.merge(std::move(c.unterminated_quote), first_line);
   total_.invalid_utf8.merge(std::move(c.invalid_utf8), first_line);
   total_.bad_value.merge(std::move(c.bad_value), first_line);
-  total_.days.merge(std::move(c.days));
+  total_.days.merge(c.days);
 }
 
 void FileQc::header_mismatch(std::uint64_t line, const std::string& found, const std::string& expected) {

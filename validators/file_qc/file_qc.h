@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/dates.h"
+#include "validators/file_qc/day_counts.h"
 #include "validators/file_qc/findings.h"
 #include "validators/file_qc/value_checks.h"
 
@@ -32,32 +33,6 @@ struct QcSettings {
   // Checked over the whole file, exactly, in bounded memory (duplicate_keys.h).
   std::vector<int> key_fields;
   int expected_fields() const { return static_cast<int>(column_names.size()); }
-};
-
-// Rows per day. Files are usually sorted by date, so a one-entry cache in front of the hash map
-// makes the common case a compare and an increment.
-class DayCounts {
- public:
-  void add(DayNumber day) {
-    if (day == cached_day_) {
-      ++cached_count_;
-      return;
-    }
-    flush();
-    cached_day_ = day;
-    cached_count_ = 1;
-  }
-  void merge(DayCounts&& other);
-  std::map<DayNumber, std::uint64_t> sorted();
-
- private:
-  void flush() {
-    if (cached_count_) counts_[cached_day_] += cached_count_;
-    cached_count_ = 0;
-  }
-  DayNumber cached_day_ = INT32_MIN;
-  std::uint64_t cached_count_ = 0;
-  std::unordered_map<DayNumber, std::uint64_t> counts_;
 };
 
 // One chunk's findings; lines are chunk-relative (0-based) until merged.

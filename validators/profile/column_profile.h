@@ -20,6 +20,7 @@
 
 #include "core/column_type.h"
 #include "core/dates.h"
+#include "validators/file_qc/day_counts.h"
 
 namespace sluice {
 
@@ -76,38 +77,6 @@ struct CappedText {
   std::string_view view() const { return {bytes.data(), size}; }
   // Display form: cut on a UTF-8 boundary, "..." when the value was longer.
   std::string str() const;
-};
-
-// Rows per day of a date column. Files are usually sorted by date: a one-entry cache in front of
-// the map makes the common case a compare and an increment. Past `max_days` distinct days (a
-// column of birth dates, say) rows on further new days are only counted, to keep memory bounded.
-class DayHistogram {
- public:
-  static constexpr std::size_t kMaxDays = 50000;  // 137 years of days
-
-  explicit DayHistogram(std::size_t max_days = kMaxDays) : max_days_(max_days) {}
-  void add(DayNumber day) {
-    if (day == cached_day_) {
-      ++cached_count_;
-      return;
-    }
-    flush();
-    cached_day_ = day;
-    cached_count_ = 1;
-  }
-  void merge(DayHistogram& other);  // adds other's counts and clears it
-  void clear();
-  std::map<DayNumber, std::uint64_t> sorted() const;
-  std::uint64_t dropped() const;    // rows on days past max_days
-  bool overflowed() const { return dropped_ != 0; }  // cheap: seen once the next day starts
-
- private:
-  void flush();
-  std::size_t max_days_;
-  DayNumber cached_day_ = INT32_MIN;
-  std::uint64_t cached_count_ = 0;
-  std::uint64_t dropped_ = 0;
-  std::unordered_map<DayNumber, std::uint64_t> counts_;
 };
 
 // A number's sign and digit counts (see parse_number_shape).
@@ -202,7 +171,7 @@ class ColumnProfiler {
     std::map<DayNumber, std::uint64_t> rows_per_day;
     std::uint64_t empty = 0;        // rows whose value was null
     std::uint64_t not_a_date = 0;   // rows whose value did not parse
-    std::uint64_t dropped = 0;      // rows on days past DayHistogram::kMaxDays
+    std::uint64_t dropped = 0;      // rows on days past DayCounts::kMaxDays
   };
   // Rows per day for one of settings().date_columns (or, in auto mode, any column still all
   // dates); nullopt for another column.
@@ -211,7 +180,7 @@ class ColumnProfiler {
  private:
   struct DayTally {
     explicit DayTally(std::size_t max_days) : days(max_days) {}
-    DayHistogram days;
+    DayCounts days;
     std::uint64_t empty = 0, not_a_date = 0;
     bool active = true;  // auto mode: false once a value was not a date
   };
