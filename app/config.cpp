@@ -597,7 +597,9 @@ TableSpec parse_table(const Reader& r, const YAML::Node& node,
   if (auto encoding = m.text("encoding")) {
     if (*encoding == "utf-8" || *encoding == "utf8") t.encoding = TextEncoding::utf8;
     else if (*encoding == "latin-1" || *encoding == "latin1" || *encoding == "iso-8859-1") t.encoding = TextEncoding::latin1;
-    else m.fail_value("encoding", fmt::format("unknown encoding \"{}\"", *encoding), "Expected utf-8 or latin-1.");
+    else if (*encoding == "windows-1252" || *encoding == "cp1252") t.encoding = TextEncoding::windows1252;
+    else m.fail_value("encoding", fmt::format("unknown encoding \"{}\"", *encoding),
+                      "Expected utf-8, latin-1 or windows-1252 (what Excel and Windows tools call ANSI).");
   }
   t.backslash_escapes = m.flag("escapes").value_or(false);
   if (t.backslash_escapes) {
@@ -805,7 +807,7 @@ tables:
     #delimiter: "\t"              # one character; default tab, or "," for csv
     # For csv files, quote: '"' sets the quote character (default ").
     null_marker: '\N'             # a field with exactly this text is NULL; an empty field always is
-    #encoding: latin-1            # utf-8 (default: invalid bytes are QC findings) or latin-1 (transcoded)
+    #encoding: latin-1            # utf-8 (default: bad bytes are QC findings); latin-1, windows-1252: transcoded
     #escapes: true                # tsv written by PostgreSQL/MySQL: \t \n \\ escapes inside fields
     date_column: RECORDDATEID     # every value must be a valid date
     date_format: "%Y%m%d"         # %Y %m %d and literal characters; default: detect

@@ -20,7 +20,7 @@ struct SourcePosition {
 };
 
 enum class FileFormat { tsv, csv, auto_detect };
-enum class TextEncoding { utf8, latin1 };
+enum class TextEncoding { utf8, latin1, windows1252 };
 
 struct ColumnSpec {
   std::string name;

@@ -168,8 +168,7 @@ class Engine {
         const char* data = s->chunk.data.data() + s->skip;
         std::size_t size = s->chunk.size - s->skip;
         if (latin1_) {
-          if (s->transcoded.size() < 2 * size) s->transcoded.resize(2 * size);
-          size = latin1_to_utf8(data, size, s->transcoded.data());
+          size = syntax_.to_utf8(data, size, s->transcoded);
           data = s->transcoded.data();
         }
         s->data = data;

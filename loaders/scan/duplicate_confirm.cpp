@@ -49,9 +49,7 @@ struct KeyFields {
                                                          v.size == syntax.null_marker.size() &&
                                                          std::memcmp(v.data, syntax.null_marker.data(), v.size) == 0));
       if (syntax.latin1 && !is_null) {
-        utf8.resize(2 * v.size);
-        utf8.resize(latin1_to_utf8(v.data, v.size, utf8.data()));
-        append_key_field(out, utf8.data(), utf8.size(), false);
+        append_key_field(out, utf8.data(), syntax.to_utf8(v.data, v.size, utf8), false);
       } else {
         append_key_field(out, v.data, v.size, is_null);
       }
@@ -61,7 +59,7 @@ struct KeyFields {
   std::vector<int> keys;
   std::vector<int> slot_of;
   std::vector<Value> values;
-  std::string utf8;
+  std::vector<char> utf8;
 };
 
 // TSV: one row per line; returns the position after the row. Mirrors scan_unquoted.

@@ -1,5 +1,7 @@
 #include "loaders/scan/file_syntax.h"
 
+#include "validators/file_qc/utf8.h"
+
 namespace sluice {
 
 FileSyntax FileSyntax::for_table(const TableSpec& table, const std::string& file_name) {
@@ -17,9 +19,15 @@ FileSyntax FileSyntax::for_table(const TableSpec& table, const std::string& file
   s.quote = table.quote;
   s.null_marker = table.null_marker;
   s.header = table.header;
-  s.latin1 = table.encoding == TextEncoding::latin1;
+  s.latin1 = table.encoding == TextEncoding::latin1 || table.encoding == TextEncoding::windows1252;
+  s.windows1252 = table.encoding == TextEncoding::windows1252;
   s.backslash_escapes = table.backslash_escapes && !s.quoted;
   return s;
+}
+
+std::size_t FileSyntax::to_utf8(const char* data, std::size_t size, std::vector<char>& out) const {
+  if (out.size() < 3 * size) out.resize(3 * size);
+  return windows1252 ? windows1252_to_utf8(data, size, out.data()) : latin1_to_utf8(data, size, out.data());
 }
 
 }  // namespace sluice

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/config_model.h"
 
@@ -14,11 +15,16 @@ struct FileSyntax {
   char quote = '"';
   std::string null_marker;
   bool header = false;
-  bool latin1 = false;             // transcode to UTF-8 before scanning
+  bool latin1 = false;             // a single-byte file: transcode to UTF-8 before scanning
+  bool windows1252 = false;        // with latin1: 0x80..0x9F are Windows-1252's (euro, quotes, ...)
   bool backslash_escapes = false;  // fields already in COPY text form (\t, \n, \\; \N is NULL)
 
   // From the table's config; `auto` picks by the file name (.csv -> CSV, otherwise TSV).
   static FileSyntax for_table(const TableSpec& table, const std::string& file_name);
+
+  // Transcodes a single-byte file's bytes (latin1 set) to UTF-8 at the start of `out`, which only
+  // ever grows (3 bytes per input byte at most); returns the bytes written.
+  std::size_t to_utf8(const char* data, std::size_t size, std::vector<char>& out) const;
 };
 
 }  // namespace sluice

@@ -239,5 +239,17 @@ TEST(ConfigTables, UnquotedNullMarkerNullIsExplained) {
   EXPECT_EQ(parse_config(table("    null_marker: \"NULL\"\n"), "t.yaml").tables.at(0).null_marker, "NULL");
 }
 
+TEST(ConfigTables, EncodingsAndTheirSpellings) {
+  EXPECT_EQ(parse_config(table(""), "t.yaml").tables[0].encoding, TextEncoding::utf8);
+  EXPECT_EQ(parse_config(table("    encoding: latin-1\n"), "t.yaml").tables[0].encoding, TextEncoding::latin1);
+  EXPECT_EQ(parse_config(table("    encoding: windows-1252\n"), "t.yaml").tables[0].encoding,
+            TextEncoding::windows1252);
+  EXPECT_EQ(parse_config(table("    encoding: cp1252\n"), "t.yaml").tables[0].encoding, TextEncoding::windows1252);
+  const Error e = parse_error(table("    encoding: ebcdic\n"));
+  EXPECT_EQ(e.primary(), "unknown encoding \"ebcdic\"");
+  EXPECT_EQ(e.detail(), "t.yaml:5:15");
+  EXPECT_EQ(e.hint(), "Expected utf-8, latin-1 or windows-1252 (what Excel and Windows tools call ANSI).");
+}
+
 }  // namespace
 }  // namespace sluice

@@ -126,6 +126,15 @@ TEST(NastyFiles, Latin1IsTranscoded) {
   EXPECT_EQ(s.copy, "2024-01-01\t1\tcaf\xC3\xA9\n");
 }
 
+TEST(NastyFiles, Windows1252IsTranscodedWithItsEuroAndQuotes) {
+  FileSyntax syntax;
+  syntax.latin1 = true;
+  syntax.windows1252 = true;
+  auto s = scan("2024-01-01\t1\t\x93" "5 \x80\x94\n", syntax);
+  EXPECT_EQ(s.findings(), "");
+  EXPECT_EQ(s.copy, "2024-01-01\t1\t\xE2\x80\x9C" "5 \xE2\x82\xAC\xE2\x80\x9D\n");
+}
+
 TEST(NastyFiles, February30th) {
   auto s = scan("2024-02-28\t1\ta\n2024-02-30\t2\tb\n2024-02-29\t3\tc\n");
   EXPECT_EQ(s.findings(), "date_unparseable:1@2:1;");

@@ -1,11 +1,14 @@
 // UTF-8 validation with PostgreSQL's rules for a UTF8 database, code point counting for varchar(n),
 // and latin-1 transcoding. The byte sequences in Utf8.MatchesPostgres were checked against a
 // PostgreSQL 15.18 server with COPY FROM a file (server side, so psql could not cut at NUL).
+#include <iconv.h>
+
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "validators/file_qc/utf8.h"
 
@@ -167,6 +170,37 @@ TEST(Utf8, Latin1EveryByteRoundTripsThroughAllBlockOffsets) {
     }
     ASSERT_EQ(back, part);
   }
+}
+
+TEST(Utf8, Windows1252MatchesIconvForEveryDefinedByte) {
+  // glibc's iconv is an independent implementation of the same table; it refuses the five bytes
+  // Windows-1252 leaves undefined, which sluice passes through as C1 controls (as WHATWG does).
+  std::string in;
+  for (int i = 1; i < 256; ++i)
+    if (i != 0x81 && i != 0x8D && i != 0x8F && i != 0x90 && i != 0x9D) in += static_cast<char>(i);
+  for (std::size_t start = 0; start < 40; ++start) {  // every alignment of the 16-byte fast path
+    const std::string part = in.substr(start) + in.substr(0, start);
+    std::string expected(4 * part.size(), '\0');
+    iconv_t cd = iconv_open("UTF-8", "WINDOWS-1252");
+    ASSERT_NE(cd, reinterpret_cast<iconv_t>(-1));
+    char* src = const_cast<char*>(part.data());
+    char* dst = expected.data();
+    std::size_t src_left = part.size(), dst_left = expected.size();
+    ASSERT_NE(iconv(cd, &src, &src_left, &dst, &dst_left), static_cast<std::size_t>(-1));
+    iconv_close(cd);
+    expected.resize(expected.size() - dst_left);
+    std::vector<char> out(3 * part.size());
+    out.resize(windows1252_to_utf8(part.data(), part.size(), out.data()));
+    ASSERT_EQ(std::string(out.begin(), out.end()), expected) << "start " << start;
+  }
+}
+
+TEST(Utf8, Windows1252EuroQuotesAndUndefinedBytes) {
+  const std::string_view in = "\x80 \x93" "a\x94 caf\xE9 \x81"sv;
+  std::vector<char> out(3 * in.size());
+  out.resize(windows1252_to_utf8(in.data(), in.size(), out.data()));
+  EXPECT_EQ(std::string(out.begin(), out.end()),
+            "\xE2\x82\xAC \xE2\x80\x9C" "a\xE2\x80\x9D caf\xC3\xA9 \xC2\x81");
 }
 
 }  // namespace

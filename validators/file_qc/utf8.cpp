@@ -221,13 +221,35 @@ std::size_t utf8_length(const char* data, std::size_t size) {
   return size - continuation;
 }
 
-std::size_t latin1_to_utf8(const char* data, std::size_t size, char* out) {
+namespace {
+
+// Windows-1252's code points for 0x80..0x9F; the undefined five map to themselves (C1 controls).
+constexpr std::uint16_t kWindows1252High[32] = {
+    0x20AC, 0x0081, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
+    0x2039, 0x0152, 0x008D, 0x017D, 0x008F, 0x0090, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
+    0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x009D, 0x017E, 0x0178};
+
+// One byte of a single-byte encoding (>= 0x80) as UTF-8.
+inline u8* put_high_byte(u8 c, bool windows1252, u8* o) {
+  const std::uint32_t cp = windows1252 && c < 0xA0 ? kWindows1252High[c - 0x80] : c;
+  if (cp < 0x800) {
+    *o++ = static_cast<u8>(0xC0 | (cp >> 6));
+  } else {
+    *o++ = static_cast<u8>(0xE0 | (cp >> 12));
+    *o++ = static_cast<u8>(0x80 | ((cp >> 6) & 0x3F));
+  }
+  *o++ = static_cast<u8>(0x80 | (cp & 0x3F));
+  return o;
+}
+
+std::size_t single_byte_to_utf8(const char* data, std::size_t size, char* out, bool windows1252) {
   const u8* s = reinterpret_cast<const u8*>(data);
   u8* o = reinterpret_cast<u8*>(out);
   std::size_t i = 0;
 #if defined(__SSE2__)
   // Stores all 16 bytes and keeps only the ASCII prefix; the rest is overwritten next round. The
-  // store stays inside the 2 * size bytes the caller provides because o <= out + 2 * i.
+  // store stays inside the 2 * size (3 * size) bytes the caller provides because o <= out + 2 * i
+  // (3 * i).
   while (i + 16 <= size) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(o), v);
@@ -240,21 +262,25 @@ std::size_t latin1_to_utf8(const char* data, std::size_t size, char* out) {
     const unsigned ascii = static_cast<unsigned>(__builtin_ctz(mask));
     i += ascii;
     o += ascii;
-    const u8 c = s[i++];
-    *o++ = static_cast<u8>(0xC0 | (c >> 6));
-    *o++ = static_cast<u8>(0x80 | (c & 0x3F));
+    o = put_high_byte(s[i++], windows1252, o);
   }
 #endif
   for (; i < size; ++i) {
     const u8 c = s[i];
-    if (c < 0x80) {
-      *o++ = c;
-    } else {
-      *o++ = static_cast<u8>(0xC0 | (c >> 6));
-      *o++ = static_cast<u8>(0x80 | (c & 0x3F));
-    }
+    if (c < 0x80) *o++ = c;
+    else o = put_high_byte(c, windows1252, o);
   }
   return static_cast<std::size_t>(o - reinterpret_cast<u8*>(out));
+}
+
+}  // namespace
+
+std::size_t latin1_to_utf8(const char* data, std::size_t size, char* out) {
+  return single_byte_to_utf8(data, size, out, false);
+}
+
+std::size_t windows1252_to_utf8(const char* data, std::size_t size, char* out) {
+  return single_byte_to_utf8(data, size, out, true);
 }
 
 }  // namespace sluice

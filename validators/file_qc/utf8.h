@@ -18,8 +18,13 @@ std::size_t find_invalid_utf8(const char* data, std::size_t size);
 std::size_t utf8_length(const char* data, std::size_t size);
 
 // Transcodes latin-1 (ISO-8859-1: byte b is code point U+00b, so 0x80..0x9F become the C1
-// controls, not the Windows-1252 punctuation) to UTF-8. `out` must have room for 2 * size bytes;
-// returns the bytes written. A NUL byte is copied as NUL; find_invalid_utf8 reports it afterwards.
+// controls) to UTF-8. `out` must have room for 2 * size bytes; returns the bytes written. A NUL
+// byte is copied as NUL; find_invalid_utf8 reports it afterwards.
 std::size_t latin1_to_utf8(const char* data, std::size_t size, char* out);
+
+// The same for Windows-1252 ("ANSI" exports from Excel and most Windows tools), which differs from
+// latin-1 only in 0x80..0x9F: the euro sign, curly quotes, dashes, ... (the five bytes it leaves
+// undefined stay C1 controls, as WHATWG's decoder does). `out` needs 3 * size bytes.
+std::size_t windows1252_to_utf8(const char* data, std::size_t size, char* out);
 
 }  // namespace sluice
