@@ -1,5 +1,6 @@
 #include "loaders/chunk/splitter.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -17,14 +18,41 @@ std::size_t Splitter::complete_rows(const char* p, std::size_t n) const {
     const void* nl = ::memrchr(p, '\n', n);
     return nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) + 1 : 0;
   }
-  // Chunks start outside quotes; a quote toggles the state ("" toggles twice).
-  bool in_quotes = false;
-  std::size_t last = 0;
+  // Chunks start at a row. The walk reads fields the way scan_quoted does, so every cut is a row end
+  // the scanner agrees with: a quote opens a quoted field only as the field's first byte ("" inside
+  // is one quote); text after the closing quote runs to the delimiter or the line end, where a lone
+  // CR also ends the row. A quote anywhere else is text (27" monitor). Toggling on every quote, as
+  // this once did, let one such value hide the following newlines: the chunk was then cut inside the
+  // next quoted newline, or grew to max_row_bytes and the file was refused.
   const char q = syntax_.quote;
-  for (std::size_t i = 0; i < n; ++i) {
-    const char c = p[i];
-    if (c == q) in_quotes = !in_quotes;
-    else if (c == '\n' && !in_quotes) last = i + 1;
+  const char delim = syntax_.delimiter;
+  const char* const end = p + n;
+  const char* s = p;  // at the start of a field
+  std::size_t last = 0;
+  while (s < end) {
+    if (*s == q) {
+      for (++s;;) {
+        const void* close = std::memchr(s, q, static_cast<std::size_t>(end - s));
+        if (!close) return last;  // the quoted field goes on past the buffer
+        s = static_cast<const char*>(close) + 1;
+        if (s < end && *s == q) {
+          ++s;
+          continue;
+        }
+        break;
+      }
+      while (s < end && *s != delim && *s != '\n' && *s != '\r') ++s;
+      if (s < end && *s == '\r') {
+        const bool lone_cr = !(s + 1 < end && s[1] == '\n');
+        ++s;
+        if (lone_cr) continue;
+      }
+    } else {
+      while (s < end && *s != delim && *s != '\n') ++s;
+    }
+    if (s == end) break;
+    if (*s == '\n') last = static_cast<std::size_t>(s - p) + 1;
+    ++s;
   }
   return last;
 }
@@ -33,7 +61,8 @@ bool Splitter::next(Chunk& chunk) {
   if (eof_ && carry_.empty()) return false;
   std::size_t capacity = std::max(chunk_bytes_, carry_.size() + 1);
   if (chunk.data.size() < capacity) chunk.data.resize(capacity);
-  std::memcpy(chunk.data.data(), carry_.data(), carry_.size());
+  // Not memcpy: an empty carry's data() may be null, which memcpy may not be given even for 0 bytes.
+  std::copy(carry_.begin(), carry_.end(), chunk.data.begin());
   std::size_t filled = carry_.size();
   carry_.clear();
 

@@ -142,6 +142,18 @@ TEST(NastyFiles, CsvUnterminatedQuoteAtTheEnd) {
   EXPECT_EQ(s.findings(), "unterminated_quote:1@2:14;");
 }
 
+TEST(NastyFiles, CsvQuoteInsideAnUnquotedFieldIsTextAtEveryChunkSize) {
+  // 27" is text, so the next row's quoted newline stays inside its field. The Splitter used to
+  // toggle on that quote and cut row 2 after "two\n" when chunks were 45 bytes.
+  const std::string content = "2024-01-01,1,27\" monitor\n2024-01-02,2,\"two\nlines\"\n2024-01-03,3,ok\n";
+  for (std::size_t chunk : {std::size_t{45}, std::size_t{1} << 20}) {
+    auto s = scan(content, csv(), chunk);
+    EXPECT_EQ(s.findings(), "") << chunk;
+    EXPECT_EQ(s.result.rows, 3u) << chunk;
+    EXPECT_EQ(s.copy, "2024-01-01\t1\t27\" monitor\n2024-01-02\t2\ttwo\\nlines\n2024-01-03\t3\tok\n") << chunk;
+  }
+}
+
 TEST(NastyFiles, RowsSpanningChunkBoundariesAreWhole) {
   std::string content;
   for (int i = 0; i < 2000; ++i) content += "2024-01-01\t" + std::to_string(i) + "\tsome text that makes rows longer\n";
