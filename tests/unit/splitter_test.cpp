@@ -66,6 +66,26 @@ TEST(Splitter, CsvDoubledQuotesStayInsideTheField) {
   EXPECT_EQ(cut(row1 + row2, csv(), 24), (std::vector<std::string>{row1, row2}));
 }
 
+TEST(Splitter, ByteOrderMarkIsNotPartOfTheFirstField) {
+  // The engine drops the BOM, so the scanner reads "a\nbb..." as one quoted field. Read from the
+  // file's first byte, the field would start with the BOM and its quote be text: a cut after "a\n".
+  const std::string bom = "\xEF\xBB\xBF";
+  const std::string row1 = "\"a\n" + std::string(20, 'b') + "\",1\n";
+  EXPECT_EQ(cut(bom + row1 + "c,2\n", csv(), 16), (std::vector<std::string>{bom + row1, "c,2\n"}));
+}
+
+TEST(Splitter, RowLengthReadsRowsAsTheScannerDoes) {
+  std::uint64_t quoted_newlines = 99;
+  EXPECT_EQ(row_length("\"a\nb\",\"\n\"\r\nnext\n", 16, csv(), &quoted_newlines), 11u);
+  EXPECT_EQ(quoted_newlines, 2u);
+  EXPECT_EQ(row_length("\"a\"\rnext\n", 9, csv(), &quoted_newlines), 4u);  // a lone CR after a quote
+  EXPECT_EQ(quoted_newlines, 0u);
+  EXPECT_EQ(row_length("\"a\"\r", 4, csv()), 0u);      // the LF of a CR LF may be in the next read
+  EXPECT_EQ(row_length("\"open\n", 6, csv()), 0u);       // the quoted field goes on
+  EXPECT_EQ(row_length("27\" x\ny\"\n", 9, csv()), 6u);  // a quote inside a field is text
+  EXPECT_EQ(row_length("a\"b\tc\nd\n", 8, FileSyntax{}), 6u);  // TSV: the first newline
+}
+
 TEST(Splitter, ChunksConcatenateToTheFile) {
   std::string content;
   for (int i = 0; i < 300; ++i) content += std::to_string(i) + ",\"q\nq\"," + std::string(i % 13, 'x') + "\r\n";
