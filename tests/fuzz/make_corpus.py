@@ -61,6 +61,12 @@ def seeds():
     yield "tsv_bom_header_mismatch", config(header=True), b"\xef\xbb\xbfDAY\tID\n" + tsv_rows.encode()
     yield "csv_header_quoted_newline", config(csv=True, header=True), \
         b'"c\n1",c2,"c""3"\n' + csv_rows.encode()
+    # The header's quote closes on the next line, where reading from the first newline would open one.
+    yield "csv_header_quote_closes_on_line_2", config(csv=True, header=True, columns=2, date_field=None),\
+        b'"a\n",c\n' + b"1,2\n" * 50
+    # A BOM, then a quoted newline in the very first field.
+    yield "csv_bom_quoted_first_field", config(csv=True, columns=2, date_field=None), \
+        b'\xef\xbb\xbf"a\n' + b"b" * 70 + b'",c\n' + b"2,d\n" * 20
     # Ragged rows, blank lines and a last row without a newline.
     yield "tsv_ragged", config(chunk=80), (tsv_rows[:300] + "2024-01-02\t7\n\n\n2024-01-03\t8\ta\tb\n"
                                            + tsv_rows[300:] + "2024-01-04\t9").encode()
