@@ -1,12 +1,12 @@
 // Fuzzes the Splitter and scan_chunk together, single-threaded and in memory-backed files so it
 // runs thousands of inputs a second. The invariant is the one the engine's line numbers and COPY
 // stream rest on: a file scanned as one chunk and the same file cut by the Splitter into small
-// chunks, scanned in order the way the pipeline scans them (one reused result per slot, latin-1
-// transcoded per chunk, QC merged at each chunk's first line), agree on every row, every field,
+// chunks, scanned in order the way the pipeline scans them (a leading BOM dropped, one reused
+// result per slot, latin-1 transcoded per chunk, QC merged at each chunk's first line), agree on every row, every field,
 // every finding and every COPY byte. On top of that, the Splitter's chunks must be the input cut
 // after newlines, in order, without a byte lost or repeated.
 //
-// The pipeline's own steps (BOM, header row, threads) are fuzzed by fuzz_pipeline.
+// The engine's other steps (header row, threads, compressed input) are fuzzed by fuzz_pipeline.
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -88,7 +88,9 @@ void add_chunk(ChunkScanResult& result, RowLog& log, const FuzzCase& c, std::uin
 
 Outcome scan_whole(const FuzzCase& c) {
   std::vector<char> transcoded;
-  const std::string_view data = as_scanned(c.content.data(), c.content.size(), c.syntax.latin1, transcoded);
+  const std::size_t bom = utf8_bom_length(c.content.data(), c.content.size());
+  const std::string_view data =
+      as_scanned(c.content.data() + bom, c.content.size() - bom, c.syntax.latin1, transcoded);
   ChunkScanResult result;
   RowLog log;
   result.observer = &log;
@@ -128,7 +130,10 @@ Outcome scan_split(const FuzzCase& c, const std::string& path) {
     if (offset < c.content.size())
       require(chunk.data[chunk.size - 1] == '\n', "a chunk other than the last does not end with a newline", c);
 
-    const std::string_view data = as_scanned(chunk.data.data(), chunk.size, c.syntax.latin1, transcoded);
+    // As the engine does: a BOM is not data, and the Splitter reads the first row from after it.
+    const std::size_t bom = chunk.index == 0 ? utf8_bom_length(chunk.data.data(), chunk.size) : 0;
+    const std::string_view data =
+        as_scanned(chunk.data.data() + bom, chunk.size - bom, c.syntax.latin1, transcoded);
     scan_chunk(data.data(), data.size(), config, result);
     add_chunk(result, log, c, 1 + out.lines, out.rows, qc, out);
   }
