@@ -108,9 +108,7 @@ class Engine {
         s->skip_lines = 0;
         s->done = false;
         if (got && s->chunk.index == 0) {
-          // A UTF-8 byte order mark is not data (editors on Windows write one).
-          const char* d = s->chunk.data.data();
-          if (s->chunk.size >= 3 && d[0] == '\xEF' && d[1] == '\xBB' && d[2] == '\xBF') s->skip = 3;
+          s->skip = utf8_bom_length(s->chunk.data.data(), s->chunk.size);
           if (syntax_.header) take_header(*s);
         }
         file_bytes_read_.store(source_.file_bytes_read(), std::memory_order_relaxed);
@@ -136,12 +134,17 @@ class Engine {
   void take_header(Slot& s) {
     const char* p = s.chunk.data.data() + s.skip;
     const std::size_t avail = s.chunk.size - s.skip;
-    const void* nl = std::memchr(p, '\n', avail);
-    std::size_t len = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) : avail;
-    s.skip += nl ? len + 1 : len;
+    // The header row ends where the scanner would end a row, and where the Splitter's cuts assume
+    // the data starts: a quoted name may hold a newline. The first newline, used before, could
+    // leave the scanner to start inside a quoted field, and the chunks then disagreed with it.
+    std::uint64_t quoted_newlines = 0;
+    const std::size_t row = row_length(p, avail, syntax_, &quoted_newlines);
+    std::size_t len = row > 0 ? row : avail;  // a file that is only the header may lack a line end
+    s.skip += len;
+    if (len > 0 && p[len - 1] == '\n') --len;
     if (len > 0 && p[len - 1] == '\r') --len;
-    s.skip_lines = 1;
-    header_lines_ = 1;
+    s.skip_lines = 1 + quoted_newlines;
+    header_lines_ = s.skip_lines;
     const auto names = split_row(p, len, syntax_);
     const auto& expected = qc_.settings().column_names;
     bool same = names.size() == expected.size();

@@ -20,6 +20,17 @@ struct Chunk {
   bool last = false;
 };
 
+// A UTF-8 byte order mark at the start of a file is not data (editors on Windows write one): the
+// engine drops it before scanning, and the Splitter reads the first row from after it.
+std::size_t utf8_bom_length(const char* p, std::size_t n);
+
+// The length, line end included, of the row that starts at `p`, read the way the chunk scanner
+// reads rows: for CSV a quoted newline stays inside its field, and a lone CR after a closing quote
+// ends the row. 0 when the row does not end within the `n` bytes. With `quoted_newlines`, also
+// counts the newlines inside the row's quoted fields (the row spans that many lines more than one).
+std::size_t row_length(const char* p, std::size_t n, const FileSyntax& syntax,
+                       std::uint64_t* quoted_newlines = nullptr);
+
 class Splitter {
  public:
   // `chunk_bytes` is the target size; a single row longer than that grows the buffer up to

@@ -112,8 +112,9 @@ class RowChecker {
     }
   }
 
+  // Called before field() is given the value, so the field's 1-based number is field_ + 1.
   void unterminated_quote(const char* field_start, const char* end) {
-    flag(res_.qc.unterminated_quote, {line_, column_of(field_start), field_,
+    flag(res_.qc.unterminated_quote, {line_, column_of(field_start), field_ + 1,
                                       display_value(field_start, static_cast<std::size_t>(end - field_start)), ""});
   }
 
@@ -186,7 +187,9 @@ class RowChecker {
   std::string row_error_reason() const {
     const ChunkQc& q = res_.qc;
     const Example& e = row_error_example_;
-    const std::string field = e.field > 0 ? qc_.column_names[static_cast<std::size_t>(e.field - 1)] : "";
+    // A ragged row's unterminated quote can be in a field past the last column: no name then.
+    const std::string field = e.field > 0 && e.field <= expected_
+                                  ? qc_.column_names[static_cast<std::size_t>(e.field - 1)] : "";
     if (row_error_ == &q.wrong_field_count) return "wrong number of fields: " + e.note;
     if (row_error_ == &q.missing_required) return "required value missing: " + e.note;
     if (row_error_ == &q.empty_date) return "no date in " + field;

@@ -107,6 +107,46 @@ TEST(ChunkScanner, CsvUnterminatedQuote) {
   EXPECT_EQ(r.qc.unterminated_quote.count(), 1u);
 }
 
+TEST(ChunkScanner, CsvUnterminatedQuoteNamesItsOneBasedField) {
+  auto qc = three_columns();
+  auto r = scan("1,2024-01-01,\"never closed\n", qc, /*csv=*/true);
+  ASSERT_EQ(r.qc.unterminated_quote.count(), 1u);
+  const Example& e = r.qc.unterminated_quote.examples()[0];
+  EXPECT_EQ(e.line, 0u);
+  EXPECT_EQ(e.column, 14u);
+  EXPECT_EQ(e.field, 3);  // was 2: the count of fields before it
+}
+
+TEST(ChunkScanner, SkippedRowWithAnUnterminatedQuotePastTheLastColumn) {
+  // --on-error skip builds a reason for the reject file; it looked up the column name of the
+  // quote's field, which a ragged row can put past the last column (found by fuzzing: read out of
+  // bounds). One column here, the quote opens field 3.
+  QcSettings qc;
+  qc.column_names = {"NOTE"};
+  qc.required = {false};
+  ScanConfig cfg;
+  cfg.syntax.quoted = true;
+  cfg.syntax.delimiter = ',';
+  cfg.qc = &qc;
+  cfg.encode_copy = true;
+  cfg.skip_bad_rows = true;
+  cfg.max_rejects_kept = 5;
+  ChunkScanResult r;
+  const std::string text = "ok\na,b,\"open\nstill open";
+  scan_chunk(text.data(), text.size(), cfg, r);
+  EXPECT_EQ(r.rows, 2u);
+  EXPECT_EQ(r.rejected_rows, 1u);
+  ASSERT_EQ(r.qc.unterminated_quote.count(), 1u);
+  EXPECT_EQ(r.qc.unterminated_quote.examples()[0].field, 3);
+  EXPECT_EQ(r.qc.unterminated_quote.examples()[0].column, 5u);
+  ASSERT_EQ(r.rejects.size(), 1u);
+  EXPECT_EQ(r.rejects[0].line, 1u);
+  EXPECT_EQ(r.rejects[0].row, 1u);
+  EXPECT_EQ(r.rejects[0].reason, "quoted field never closed");
+  EXPECT_EQ(r.rejects[0].text, "a,b,\"open\nstill open");
+  EXPECT_EQ(copy_text(r), "ok\n");
+}
+
 TEST(ChunkScanner, SplitRowUnquotesCsv) {
   FileSyntax csv;
   csv.quoted = true;

@@ -151,6 +151,34 @@ TEST(NastyFiles, CsvUnterminatedQuoteAtTheEnd) {
   EXPECT_EQ(s.findings(), "unterminated_quote:1@2:14;");
 }
 
+TEST(NastyFiles, CsvQuoteInsideAnUnquotedFieldIsTextAtEveryChunkSize) {
+  // 27" is text, so the next row's quoted newline stays inside its field. The Splitter used to
+  // toggle on that quote and cut row 2 after "two\n" when chunks were 45 bytes.
+  const std::string content = "2024-01-01,1,27\" monitor\n2024-01-02,2,\"two\nlines\"\n2024-01-03,3,ok\n";
+  for (std::size_t chunk : {std::size_t{45}, std::size_t{1} << 20}) {
+    auto s = scan(content, csv(), chunk);
+    EXPECT_EQ(s.findings(), "") << chunk;
+    EXPECT_EQ(s.result.rows, 3u) << chunk;
+    EXPECT_EQ(s.copy, "2024-01-01\t1\t27\" monitor\n2024-01-02\t2\ttwo\\nlines\n2024-01-03\t3\tok\n") << chunk;
+  }
+}
+
+TEST(NastyFiles, CsvHeaderWithAQuotedNewlineAfterAByteOrderMark) {
+  // The header row ends where a CSV row ends, not at its first newline: the data starts on line 3.
+  // Skipping to the first newline made the scanner read '(date)",ID,NOTE' as a data row (a bad
+  // date on line 2), and with small chunks the Splitter's cuts then disagreed with the scanner.
+  FileSyntax syntax = csv();
+  syntax.header = true;
+  std::string content = "\xEF\xBB\xBF\"DAY\n(date)\",ID,NOTE\r\n2024-01-01,1,a\r\n2024-01-02,,b\r\n";
+  for (int i = 0; i < 8; ++i) content += "2024-01-02," + std::to_string(i + 3) + ",\"c\nd\"\r\n";
+  for (std::size_t chunk : {std::size_t{64}, std::size_t{1} << 20}) {
+    auto s = scan(content, syntax, chunk);
+    EXPECT_EQ(s.result.header_lines, 2u) << chunk;
+    EXPECT_EQ(s.result.rows, 10u) << chunk;
+    EXPECT_EQ(s.findings(), "header:1@1:0;required_empty:1@4:12;") << chunk;
+  }
+}
+
 TEST(NastyFiles, RowsSpanningChunkBoundariesAreWhole) {
   std::string content;
   for (int i = 0; i < 2000; ++i) content += "2024-01-01\t" + std::to_string(i) + "\tsome text that makes rows longer\n";

@@ -1,0 +1,168 @@
+// Fuzzes the Splitter and scan_chunk together, single-threaded and in memory-backed files so it
+// runs thousands of inputs a second. The invariant is the one the engine's line numbers and COPY
+// stream rest on: a file scanned as one chunk and the same file cut by the Splitter into small
+// chunks, scanned in order the way the pipeline scans them (a leading BOM dropped, one reused
+// result per slot, latin-1 transcoded per chunk, QC merged at each chunk's first line), agree on every row, every field,
+// every finding and every COPY byte. On top of that, the Splitter's chunks must be the input cut
+// after newlines, in order, without a byte lost or repeated.
+//
+// The engine's other steps (header row, threads, compressed input) are fuzzed by fuzz_pipeline.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "loaders/chunk/splitter.h"
+#include "loaders/input/byte_source.h"
+#include "loaders/scan/chunk_scanner.h"
+#include "tests/fuzz/fuzz_case.h"
+#include "validators/file_qc/utf8.h"
+
+namespace sluice::fuzz {
+namespace {
+
+// The plain-file reader, handing out at most `max_read` bytes a call: the gzip and zstd decoders
+// return short reads, and the Splitter must cut the same rows whatever the read sizes are.
+class ShortReadSource final : public ByteSource {
+ public:
+  ShortReadSource(const std::string& path, std::size_t max_read)
+      : ByteSource(path, Compression::none), max_read_(max_read) {}
+  std::size_t read(char* out, std::size_t size) override {
+    return read_file(out, max_read_ ? std::min(size, max_read_) : size);
+  }
+
+ private:
+  std::size_t max_read_;
+};
+
+// What a scan of the file says, as comparable text.
+struct Outcome {
+  std::uint64_t rows = 0;
+  std::uint64_t rejected_rows = 0;
+  std::uint64_t lines = 0;
+  bool rows_span_lines = false;
+  std::string copy;
+  std::string rejects;
+  std::size_t rejects_kept = 0;
+  std::string row_log;
+  std::string qc;
+};
+
+// Latin-1 files are transcoded chunk by chunk, as the pipeline's workers do.
+std::string_view as_scanned(const char* data, std::size_t size, bool latin1, std::vector<char>& transcoded) {
+  if (!latin1) return {data, size};
+  if (transcoded.size() < 2 * size) transcoded.resize(2 * size);
+  return {transcoded.data(), latin1_to_utf8(data, size, transcoded.data())};
+}
+
+ScanConfig scan_config(const FuzzCase& c) {
+  ScanConfig config;
+  config.syntax = c.syntax;
+  config.qc = &c.qc;
+  config.encode_copy = true;
+  config.skip_bad_rows = c.skip_bad_rows;
+  config.max_rejects_kept = c.max_rejects_kept;
+  return config;
+}
+
+// Adds one scanned chunk whose first line is `first_line` (1-based) and whose first row is
+// `first_row` (0-based) to `out`, merging its QC into `qc`.
+void add_chunk(ChunkScanResult& result, RowLog& log, const FuzzCase& c, std::uint64_t first_line,
+               std::uint64_t first_row, FileQc& qc, Outcome& out) {
+  out.copy.append(result.copy.data(), result.copy_size);
+  for (const auto& r : result.rejects) {
+    // Each chunk keeps its first max_rejects_kept; the file's first ones are the first of those.
+    if (out.rejects_kept == c.max_rejects_kept) break;
+    out.rejects += describe(r, first_line, first_row);
+    ++out.rejects_kept;
+  }
+  log.drain(first_line, out.row_log);
+  out.rows += result.rows;
+  out.rejected_rows += result.rejected_rows;
+  out.lines += result.lines;
+  out.rows_span_lines |= result.rows_span_lines;
+  qc.merge(std::move(result.qc), first_line);
+}
+
+Outcome scan_whole(const FuzzCase& c) {
+  std::vector<char> transcoded;
+  const std::size_t bom = utf8_bom_length(c.content.data(), c.content.size());
+  const std::string_view data =
+      as_scanned(c.content.data() + bom, c.content.size() - bom, c.syntax.latin1, transcoded);
+  ChunkScanResult result;
+  RowLog log;
+  result.observer = &log;
+  scan_chunk(data.data(), data.size(), scan_config(c), result);
+  FileQc qc(c.qc);
+  Outcome out;
+  add_chunk(result, log, c, 1, 0, qc, out);
+  out.qc = describe(qc.finish(out.rows));
+  return out;
+}
+
+Outcome scan_split(const FuzzCase& c, const std::string& path) {
+  ShortReadSource source(path, c.max_read);
+  Splitter splitter(source, c.syntax, c.chunk_bytes);
+  const ScanConfig config = scan_config(c);
+  Chunk chunk;
+  ChunkScanResult result;  // reused across chunks, as a pipeline slot's is
+  RowLog log;
+  result.observer = &log;
+  std::vector<char> transcoded;
+  FileQc qc(c.qc);
+  Outcome out;
+  std::uint64_t offset = 0;
+  std::uint64_t index = 0;
+  bool saw_last = false;
+  while (splitter.next(chunk)) {
+    require(!saw_last, "the Splitter returned a chunk after one marked last", c);
+    saw_last = chunk.last;
+    require_equal("chunk index", index++, chunk.index, c);
+    require_equal("chunk stream_offset", offset, chunk.stream_offset, c);
+    require(chunk.size > 0, "the Splitter returned an empty chunk", c);
+    require(chunk.size <= c.content.size() - offset, "the Splitter returned more bytes than the file has", c);
+    require(std::memcmp(chunk.data.data(), c.content.data() + offset, chunk.size) == 0,
+            "a chunk's bytes are not the file's bytes at its stream_offset", c);
+    offset += chunk.size;
+    // A cut anywhere but after a newline would leave half a row on each side.
+    if (offset < c.content.size())
+      require(chunk.data[chunk.size - 1] == '\n', "a chunk other than the last does not end with a newline", c);
+
+    // As the engine does: a BOM is not data, and the Splitter reads the first row from after it.
+    const std::size_t bom = chunk.index == 0 ? utf8_bom_length(chunk.data.data(), chunk.size) : 0;
+    const std::string_view data =
+        as_scanned(chunk.data.data() + bom, chunk.size - bom, c.syntax.latin1, transcoded);
+    scan_chunk(data.data(), data.size(), config, result);
+    add_chunk(result, log, c, 1 + out.lines, out.rows, qc, out);
+  }
+  require_equal("bytes the Splitter returned", c.content.size(), offset, c);
+  require_equal("Splitter::bytes_out", c.content.size(), splitter.bytes_out(), c);
+  out.qc = describe(qc.finish(out.rows));
+  return out;
+}
+
+void check(const FuzzCase& c, const std::string& path) {
+  const Outcome whole = scan_whole(c);
+  const Outcome split = scan_split(c, path);
+  require_equal("rows", whole.rows, split.rows, c);
+  require_equal("rejected rows", whole.rejected_rows, split.rejected_rows, c);
+  require_equal("lines", whole.lines, split.lines, c);
+  require_equal("rows_span_lines", whole.rows_span_lines, split.rows_span_lines, c);
+  require_equal("rows and fields seen (one chunk vs split)", whole.row_log, split.row_log, c);
+  require_equal("QC reports (one chunk vs split)", whole.qc, split.qc, c);
+  require_equal("COPY streams (one chunk vs split)", whole.copy, split.copy, c);
+  require_equal("rejected rows kept (one chunk vs split)", whole.rejects, split.rejects, c);
+}
+
+}  // namespace
+}  // namespace sluice::fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static sluice::fuzz::MemoryFile file;
+  const sluice::fuzz::FuzzCase c = sluice::fuzz::decode_case(data, size);
+  file.assign(c.content);
+  sluice::fuzz::check(c, file.path());
+  return 0;
+}
