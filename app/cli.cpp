@@ -24,6 +24,7 @@ constexpr const char* kExitCodes =
     "  1  runtime failure (I/O, server, network); nothing was published\n"
     "  2  usage or config error, or a file already loaded (use --replace)\n"
     "  3  QC failed: nothing was loaded; the findings say file:line:column\n"
+    "     (validate: a table failed; compare: the file and the table differ)\n"
     "\n"
     "Environment: SLUICE_CONFIG (config file), SLUICE_PG_DIR (embedded PostgreSQL cluster dir),\n"
     "XDG_CONFIG_HOME / XDG_DATA_HOME / XDG_STATE_HOME (where sluice keeps config, data, jobs and logs).";
@@ -34,6 +35,17 @@ std::atomic<Cancellation*> g_cancellation{nullptr};
 extern "C" void on_signal(int sig) {
   if (Cancellation* c = g_cancellation.load()) c->cancel();
   std::signal(sig, SIG_DFL);
+}
+
+void add_output_options(CLI::App* cmd, OutputOptions& out) {
+  cmd->add_option("--format", out.format, "text (default), json or csv")->check(CLI::IsMember({"text", "json", "csv"}));
+  cmd->add_option("--output", out.output, "Write the result to this file instead of stdout");
+}
+
+void add_scope_options(CLI::App* cmd, std::string& month, std::string& from, std::string& to) {
+  cmd->add_option("--month", month, "The month, YYYY-MM");
+  cmd->add_option("--from", from, "First day of a range, YYYY-MM-DD (with --to)");
+  cmd->add_option("--to", to, "Last day of a range, YYYY-MM-DD (with --from)");
 }
 
 ProgressMode progress_mode(const std::string& s) {
@@ -87,6 +99,16 @@ int run_cli(int argc, char** argv) {
   load_cmd->add_option("--chunk-mb", chunk_mb, "Chunk size in MiB (default 16)")->check(CLI::Range(1, 1024));
   load_cmd->add_option("--workers", load.request.pipeline.workers, "Scan threads (default: one per core)")->check(CLI::Range(0, 256));
   load_cmd->add_flag("--json", load.json, "Print the summary as JSON");
+
+  // validate
+  ValidateCommandOptions validate;
+  auto* validate_table_cmd = app.add_subcommand(
+      "validate", "Check what tables hold for a month, a range or all data: every day present, gaps, unusual days, "
+                  "duplicate keys, NULLs in required columns, rows against the load history. Exit 3 when any fails");
+  validate_table_cmd->add_option("--table", validate.tables, "Only these tables (default: every configured table)")->delimiter(',');
+  add_scope_options(validate_table_cmd, validate.month, validate.from, validate.to);
+  validate_table_cmd->add_flag("--no-record", validate.no_record, "Do not record the verdicts in sluice_validation_history");
+  add_output_options(validate_table_cmd, validate.out);
 
   // config
   auto* config_cmd = app.add_subcommand("config", "Check or create a config file");
@@ -231,6 +253,8 @@ int run_cli(int argc, char** argv) {
       rc = run_compress_command(ctx, compress);
     } else if (*analyze_cmd) {
       rc = run_analyze_command(ctx, analyze);
+    } else if (*validate_table_cmd) {
+      rc = run_validate_command(ctx, validate);
     } else if (*config_gen_cmd) {
       rc = run_config_generate_command(ctx, config_gen);
     }

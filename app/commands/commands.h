@@ -64,6 +64,20 @@ int run_config_generate_command(ApplicationContext& ctx, const ConfigGenerateOpt
 // Writes a file as .zst (byte-identical, optionally in parts), checking it in the same pass.
 int run_compress_command(ApplicationContext& ctx, const CompressRequest& request);
 
+// Warehouse operations. Each takes --format text|json|csv and --output PATH.
+struct OutputOptions {
+  std::string format = "text";
+  std::filesystem::path output;   // empty: stdout
+};
+
+struct ValidateCommandOptions {
+  std::vector<std::string> tables;
+  std::string month, from, to;
+  bool no_record = false;
+  OutputOptions out;
+};
+int run_validate_command(ApplicationContext& ctx, const ValidateCommandOptions& options);
+
 int run_config_validate(const std::filesystem::path& file);
 int run_config_init(const std::filesystem::path& file, bool force);
 

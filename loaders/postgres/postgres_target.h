@@ -14,6 +14,7 @@
 #include "core/dates.h"
 #include "loaders/pipeline.h"
 #include "warehouse/postgres/connection.h"
+#include "warehouse/warehouse.h"
 
 namespace sluice {
 
@@ -35,7 +36,7 @@ struct HistoryRecord {
 
 class PostgresTarget {
  public:
-  static constexpr const char* kHistoryTable = "sluice_load_history";
+  static constexpr const char* kHistoryTable = kLoadHistoryTable;
 
   PostgresTarget(pg::Connection& conn, std::string schema);
 
