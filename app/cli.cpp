@@ -110,6 +110,25 @@ int run_cli(int argc, char** argv) {
   validate_table_cmd->add_flag("--no-record", validate.no_record, "Do not record the verdicts in sluice_validation_history");
   add_output_options(validate_table_cmd, validate.out);
 
+  // delete, restore
+  DeleteCommandOptions del;
+  auto* delete_cmd = app.add_subcommand(
+      "delete", "Delete a month or a date range from one or all configured tables, atomically; the rows are kept so "
+                "`sluice restore JOB` can put them back. Shows a preview; on a terminal you type the table and range to "
+                "confirm; --batch needs --yes");
+  delete_cmd->add_option("--table", del.tables, "Only these tables (default: every configured table with a date_column)")->delimiter(',');
+  add_scope_options(delete_cmd, del.month, del.from, del.to);
+  delete_cmd->add_flag("--dry-run", del.dry_run, "Show the preview only; delete nothing");
+  delete_cmd->add_flag("-y,--yes", del.yes, "Do not ask (required with --batch or when input is not a terminal)");
+  delete_cmd->add_option("--format", del.out.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  delete_cmd->add_option("--output", del.out.output, "Write the result to this file instead of stdout");
+  RestoreCommandOptions restore;
+  auto* restore_cmd = app.add_subcommand("restore", "Put back the rows a `sluice delete` job removed (refused when the range holds rows again)");
+  restore_cmd->add_option("job", restore.job, "The delete's job id (printed by sluice delete; see sluice jobs)")->required();
+  restore_cmd->add_flag("--dry-run", restore.dry_run, "Say what would be restored; touch nothing");
+  restore_cmd->add_option("--format", restore.out.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  restore_cmd->add_option("--output", restore.out.output, "Write the result to this file instead of stdout");
+
   // config
   auto* config_cmd = app.add_subcommand("config", "Check or create a config file");
   config_cmd->require_subcommand(1);
@@ -253,6 +272,10 @@ int run_cli(int argc, char** argv) {
       rc = run_compress_command(ctx, compress);
     } else if (*analyze_cmd) {
       rc = run_analyze_command(ctx, analyze);
+    } else if (*delete_cmd) {
+      rc = run_delete_command(ctx, del);
+    } else if (*restore_cmd) {
+      rc = run_restore_command(ctx, restore);
     } else if (*validate_table_cmd) {
       rc = run_validate_command(ctx, validate);
     } else if (*config_gen_cmd) {

@@ -99,8 +99,8 @@ class Warehouse {
   virtual void rollback() noexcept = 0;
   virtual bool in_transaction() const = 0;
 
-  // Serialises writers of one table (loads, deletes, restores) until the transaction ends. Takes
-  // the same lock the PostgreSQL load takes.
+  // Serialises writers of one table (loads, deletes, restores, and any other writer) until the
+  // transaction ends; readers go on. Takes the lock the PostgreSQL load takes. The table must exist.
   virtual void lock_table(const std::string& schema, const std::string& table) = 0;
 
   // Creates the load history table (sluice_load_history in schema()) if missing, and brings an

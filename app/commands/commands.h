@@ -78,6 +78,22 @@ struct ValidateCommandOptions {
 };
 int run_validate_command(ApplicationContext& ctx, const ValidateCommandOptions& options);
 
+struct DeleteCommandOptions {
+  std::vector<std::string> tables;
+  std::string month, from, to;
+  bool dry_run = false;
+  bool yes = false;
+  OutputOptions out;   // text or json
+};
+int run_delete_command(ApplicationContext& ctx, const DeleteCommandOptions& options);
+
+struct RestoreCommandOptions {
+  std::int64_t job = 0;
+  bool dry_run = false;
+  OutputOptions out;   // text or json
+};
+int run_restore_command(ApplicationContext& ctx, const RestoreCommandOptions& options);
+
 int run_config_validate(const std::filesystem::path& file);
 int run_config_init(const std::filesystem::path& file, bool force);
 

@@ -76,7 +76,10 @@ void PostgresWarehouse::rollback() noexcept {
 }
 
 void PostgresWarehouse::lock_table(const std::string& schema, const std::string& table) {
+  // The load's lock first (sluice writers queue in the same order), then the table's own lock
+  // against every other writer; readers go on.
   conn_->query("SELECT pg_advisory_xact_lock(hashtext($1))", {pg::table_lock_key(schema, table)});
+  conn_->exec(fmt::format("LOCK TABLE {} IN SHARE ROW EXCLUSIVE MODE", pg::qualified(schema, table)));
 }
 
 void PostgresWarehouse::ensure_load_history() { pg::ensure_load_history(*conn_, schema_); }
