@@ -129,6 +129,15 @@ int run_cli(int argc, char** argv) {
   restore_cmd->add_option("--format", restore.out.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
   restore_cmd->add_option("--output", restore.out.output, "Write the result to this file instead of stdout");
 
+  // report
+  ReportCommandOptions report;
+  auto* report_cmd = app.add_subcommand(
+      "report", "What every configured table holds, across one or more configs: rows, columns, first and last day, "
+                "rows per month, last load, last validation; the largest, empty and missing tables");
+  report_cmd->add_option("configs", report.configs, "Config files (default: the current config)")->check(CLI::ExistingFile);
+  report_cmd->add_option("--table", report.tables, "Only these tables")->delimiter(',');
+  add_output_options(report_cmd, report.out);
+
   // config
   auto* config_cmd = app.add_subcommand("config", "Check or create a config file");
   config_cmd->require_subcommand(1);
@@ -276,6 +285,8 @@ int run_cli(int argc, char** argv) {
       rc = run_delete_command(ctx, del);
     } else if (*restore_cmd) {
       rc = run_restore_command(ctx, restore);
+    } else if (*report_cmd) {
+      rc = run_report_command(ctx, report);
     } else if (*validate_table_cmd) {
       rc = run_validate_command(ctx, validate);
     } else if (*config_gen_cmd) {

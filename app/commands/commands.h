@@ -94,6 +94,13 @@ struct RestoreCommandOptions {
 };
 int run_restore_command(ApplicationContext& ctx, const RestoreCommandOptions& options);
 
+struct ReportCommandOptions {
+  std::vector<std::filesystem::path> configs;   // empty: the current config
+  std::vector<std::string> tables;
+  OutputOptions out;
+};
+int run_report_command(ApplicationContext& ctx, const ReportCommandOptions& options);
+
 int run_config_validate(const std::filesystem::path& file);
 int run_config_init(const std::filesystem::path& file, bool force);
 
