@@ -138,6 +138,15 @@ int run_cli(int argc, char** argv) {
   report_cmd->add_option("--table", report.tables, "Only these tables")->delimiter(',');
   add_output_options(report_cmd, report.out);
 
+  // compare
+  CompareCommandOptions compare;
+  auto* compare_cmd = app.add_subcommand(
+      "compare", "Rows per day in a file against its table over the file's days, and the days that differ (exit 3 when they do)");
+  compare_cmd->add_option("file", compare.file, "The file (plain, .gz or .zst)")->required()->check(CLI::ExistingFile);
+  compare_cmd->add_option("--table", compare.table, "The table (default: the one whose file_pattern the name matches)");
+  compare_cmd->add_option("--workers", compare.workers, "Scan threads (default: one per core)")->check(CLI::Range(0, 256));
+  add_output_options(compare_cmd, compare.out);
+
   // config
   auto* config_cmd = app.add_subcommand("config", "Check or create a config file");
   config_cmd->require_subcommand(1);
@@ -287,6 +296,8 @@ int run_cli(int argc, char** argv) {
       rc = run_restore_command(ctx, restore);
     } else if (*report_cmd) {
       rc = run_report_command(ctx, report);
+    } else if (*compare_cmd) {
+      rc = run_compare_command(ctx, compare);
     } else if (*validate_table_cmd) {
       rc = run_validate_command(ctx, validate);
     } else if (*config_gen_cmd) {

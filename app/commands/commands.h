@@ -101,6 +101,14 @@ struct ReportCommandOptions {
 };
 int run_report_command(ApplicationContext& ctx, const ReportCommandOptions& options);
 
+struct CompareCommandOptions {
+  std::filesystem::path file;
+  std::string table;
+  int workers = 0;
+  OutputOptions out;
+};
+int run_compare_command(ApplicationContext& ctx, const CompareCommandOptions& options);
+
 int run_config_validate(const std::filesystem::path& file);
 int run_config_init(const std::filesystem::path& file, bool force);
 
