@@ -84,8 +84,9 @@ int run_cli(int argc, char** argv) {
   load_cmd->add_option("--base-path", load.request.base_path, "Directory with the month's files (default: .)");
   load_cmd->add_option("--files", load.request.files, "Comma-separated files to load, matched to tables by file_pattern")->delimiter(',');
   load_cmd->add_option("--table", load.request.tables, "Only these tables (month mode), or the table for --files")->delimiter(',');
-  load_cmd->add_option("--qc", qc, "file: full file QC gates the load (default); none: structure checks only")
-      ->check(CLI::IsMember({"file", "none"}));
+  load_cmd->add_option("--qc", qc, "file: full file QC gates the load (default); warehouse: the rows are staged and "
+                                    "checked with validate's checks before they are published; none: structure checks only")
+      ->check(CLI::IsMember({"file", "warehouse", "none"}));
   load_cmd->add_flag("--replace", load.request.replace, "Replace the rows of the file's date range (atomically)");
   load_cmd->add_flag("--create", load.request.create, "Create a missing table from the config's columns");
   load_cmd->add_flag("--dry-run", load.request.dry_run, "Scan and check the files only; touch no table");
@@ -271,7 +272,7 @@ int run_cli(int argc, char** argv) {
     ctx.log().debug("sluice {}", fmt::join(argv + 1, argv + argc, " "));
     int rc = 0;
     if (*load_cmd) {
-      load.request.qc = qc == "none" ? QcMode::none : QcMode::file;
+      load.request.qc = qc == "none" ? QcMode::none : qc == "warehouse" ? QcMode::warehouse : QcMode::file;
       load.request.on_error = on_error == "skip" ? OnError::skip : OnError::abort;
       load.request.pipeline.chunk_bytes = chunk_mb << 20;
       rc = run_load_command(ctx, load);

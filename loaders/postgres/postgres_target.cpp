@@ -176,10 +176,33 @@ std::uint64_t PostgresTarget::delete_range(const TableSpec& table, const DateRan
   return conn_.query(fmt::format("DELETE FROM {} WHERE {} = ANY($1::text[])", target, c), {days}).affected_rows();
 }
 
-void PostgresTarget::begin_copy(const TableSpec& table, std::optional<std::uint64_t> skip_limit) {
+namespace {
+
+std::string column_list(const TableSpec& table) {
   std::string cols;
   for (const auto& c : table.columns) cols += (cols.empty() ? "" : ", ") + pg::identifier(c.name);
-  conn_.copy_begin(fmt::format("COPY {} ({}) FROM STDIN", qualified_table(table), cols));
+  return cols;
+}
+
+}  // namespace
+
+std::string PostgresTarget::create_staging_table(const TableSpec& table, int n) {
+  const std::string name = "pg_temp." + pg::quote_identifier(fmt::format("sluice_stage_{}", n));
+  conn_.exec(fmt::format("CREATE TEMPORARY TABLE {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP", name, qualified_table(table)));
+  return name;
+}
+
+std::uint64_t PostgresTarget::publish_staged(const TableSpec& table, const std::string& staging) {
+  const std::string cols = column_list(table);
+  const std::uint64_t n =
+      conn_.query(fmt::format("INSERT INTO {} ({cols}) SELECT {cols} FROM {}", qualified_table(table), staging, fmt::arg("cols", cols)))
+          .affected_rows();
+  conn_.exec(fmt::format("DROP TABLE {}", staging));
+  return n;
+}
+
+void PostgresTarget::begin_copy(const TableSpec& table, std::optional<std::uint64_t> skip_limit, const std::string& relation) {
+  conn_.copy_begin(fmt::format("COPY {} ({}) FROM STDIN", relation.empty() ? qualified_table(table) : relation, column_list(table)));
   sink_.active = true;
   sink_.doomed = false;
   sink_.rows_sent = 0;
