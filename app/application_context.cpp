@@ -13,6 +13,7 @@
 #include "app/logging.h"
 #include "app/progress_renderers.h"
 #include "core/error.h"
+#include "warehouse/postgres/postgres_warehouse.h"
 
 namespace sluice {
 
@@ -79,6 +80,22 @@ std::string ApplicationContext::postgres_conninfo(const ConnectionSpec& connecti
     server.start();
   }
   return server.conninfo();
+}
+
+std::unique_ptr<Warehouse> ApplicationContext::open_warehouse(const ConnectionSpec& connection) {
+  if (connection.type == ConnectionType::snowflake)
+    throw usage_error(fmt::format("connection \"{}\" is a Snowflake connection", connection.name),
+                      "this build of sluice works with PostgreSQL connections only",
+                      "Point the table (or the config's target) at a postgres connection.");
+  return PostgresWarehouse::open(postgres_conninfo(connection), connection.postgres.schema, connection.name);
+}
+
+WarehouseOpener ApplicationContext::warehouse_opener() {
+  return [this](const ConnectionSpec& c) { return open_warehouse(c); };
+}
+
+bool ApplicationContext::interactive() const {
+  return !options_.batch && ::isatty(STDIN_FILENO) && ::isatty(STDERR_FILENO);
 }
 
 }  // namespace sluice

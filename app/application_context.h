@@ -11,6 +11,7 @@
 #include "core/cancellation.h"
 #include "core/config_model.h"
 #include "core/progress.h"
+#include "warehouse/warehouse.h"
 
 namespace spdlog { class logger; }
 
@@ -50,6 +51,13 @@ class ApplicationContext {
   // private server when it is not running.
   std::string postgres_conninfo(const ConnectionSpec& connection);
   EmbeddedPostgres& embedded_postgres();
+
+  // A Warehouse for a configured connection (PostgreSQL now; Snowflake is a usage error until its
+  // client lands), and the same as a function operations take.
+  std::unique_ptr<Warehouse> open_warehouse(const ConnectionSpec& connection);
+  WarehouseOpener warehouse_opener();
+  // Whether a person is at the keyboard: not --batch, stdin and stderr are terminals.
+  bool interactive() const;
 
  private:
   GlobalOptions options_;

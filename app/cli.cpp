@@ -24,6 +24,7 @@ constexpr const char* kExitCodes =
     "  1  runtime failure (I/O, server, network); nothing was published\n"
     "  2  usage or config error, or a file already loaded (use --replace)\n"
     "  3  QC failed: nothing was loaded; the findings say file:line:column\n"
+    "     (validate: a table failed; compare: the file and the table differ)\n"
     "\n"
     "Environment: SLUICE_CONFIG (config file), SLUICE_PG_DIR (embedded PostgreSQL cluster dir),\n"
     "XDG_CONFIG_HOME / XDG_DATA_HOME / XDG_STATE_HOME (where sluice keeps config, data, jobs and logs).";
@@ -34,6 +35,17 @@ std::atomic<Cancellation*> g_cancellation{nullptr};
 extern "C" void on_signal(int sig) {
   if (Cancellation* c = g_cancellation.load()) c->cancel();
   std::signal(sig, SIG_DFL);
+}
+
+void add_output_options(CLI::App* cmd, OutputOptions& out) {
+  cmd->add_option("--format", out.format, "text (default), json or csv")->check(CLI::IsMember({"text", "json", "csv"}));
+  cmd->add_option("--output", out.output, "Write the result to this file instead of stdout");
+}
+
+void add_scope_options(CLI::App* cmd, std::string& month, std::string& from, std::string& to) {
+  cmd->add_option("--month", month, "The month, YYYY-MM");
+  cmd->add_option("--from", from, "First day of a range, YYYY-MM-DD (with --to)");
+  cmd->add_option("--to", to, "Last day of a range, YYYY-MM-DD (with --from)");
 }
 
 ProgressMode progress_mode(const std::string& s) {
@@ -72,8 +84,9 @@ int run_cli(int argc, char** argv) {
   load_cmd->add_option("--base-path", load.request.base_path, "Directory with the month's files (default: .)");
   load_cmd->add_option("--files", load.request.files, "Comma-separated files to load, matched to tables by file_pattern")->delimiter(',');
   load_cmd->add_option("--table", load.request.tables, "Only these tables (month mode), or the table for --files")->delimiter(',');
-  load_cmd->add_option("--qc", qc, "file: full file QC gates the load (default); none: structure checks only")
-      ->check(CLI::IsMember({"file", "none"}));
+  load_cmd->add_option("--qc", qc, "file: full file QC gates the load (default); warehouse: the rows are staged and "
+                                    "checked with validate's checks before they are published; none: structure checks only")
+      ->check(CLI::IsMember({"file", "warehouse", "none"}));
   load_cmd->add_flag("--replace", load.request.replace, "Replace the rows of the file's date range (atomically)");
   load_cmd->add_flag("--create", load.request.create, "Create a missing table from the config's columns");
   load_cmd->add_flag("--dry-run", load.request.dry_run, "Scan and check the files only; touch no table");
@@ -87,6 +100,53 @@ int run_cli(int argc, char** argv) {
   load_cmd->add_option("--chunk-mb", chunk_mb, "Chunk size in MiB (default 16)")->check(CLI::Range(1, 1024));
   load_cmd->add_option("--workers", load.request.pipeline.workers, "Scan threads (default: one per core)")->check(CLI::Range(0, 256));
   load_cmd->add_flag("--json", load.json, "Print the summary as JSON");
+
+  // validate
+  ValidateCommandOptions validate;
+  auto* validate_table_cmd = app.add_subcommand(
+      "validate", "Check what tables hold for a month, a range or all data: every day present, gaps, unusual days, "
+                  "duplicate keys, NULLs in required columns, rows against the load history. Exit 3 when any fails");
+  validate_table_cmd->add_option("--table", validate.tables, "Only these tables (default: every configured table)")->delimiter(',');
+  add_scope_options(validate_table_cmd, validate.month, validate.from, validate.to);
+  validate_table_cmd->add_flag("--no-record", validate.no_record, "Do not record the verdicts in sluice_validation_history");
+  add_output_options(validate_table_cmd, validate.out);
+
+  // delete, restore
+  DeleteCommandOptions del;
+  auto* delete_cmd = app.add_subcommand(
+      "delete", "Delete a month or a date range from one or all configured tables, atomically; the rows are kept so "
+                "`sluice restore JOB` can put them back. Shows a preview; on a terminal you type the table and range to "
+                "confirm; --batch needs --yes");
+  delete_cmd->add_option("--table", del.tables, "Only these tables (default: every configured table with a date_column)")->delimiter(',');
+  add_scope_options(delete_cmd, del.month, del.from, del.to);
+  delete_cmd->add_flag("--dry-run", del.dry_run, "Show the preview only; delete nothing");
+  delete_cmd->add_flag("-y,--yes", del.yes, "Do not ask (required with --batch or when input is not a terminal)");
+  delete_cmd->add_option("--format", del.out.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  delete_cmd->add_option("--output", del.out.output, "Write the result to this file instead of stdout");
+  RestoreCommandOptions restore;
+  auto* restore_cmd = app.add_subcommand("restore", "Put back the rows a `sluice delete` job removed (refused when the range holds rows again)");
+  restore_cmd->add_option("job", restore.job, "The delete's job id (printed by sluice delete; see sluice jobs)")->required();
+  restore_cmd->add_flag("--dry-run", restore.dry_run, "Say what would be restored; touch nothing");
+  restore_cmd->add_option("--format", restore.out.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  restore_cmd->add_option("--output", restore.out.output, "Write the result to this file instead of stdout");
+
+  // report
+  ReportCommandOptions report;
+  auto* report_cmd = app.add_subcommand(
+      "report", "What every configured table holds, across one or more configs: rows, columns, first and last day, "
+                "rows per month, last load, last validation; the largest, empty and missing tables");
+  report_cmd->add_option("configs", report.configs, "Config files (default: the current config)")->check(CLI::ExistingFile);
+  report_cmd->add_option("--table", report.tables, "Only these tables")->delimiter(',');
+  add_output_options(report_cmd, report.out);
+
+  // compare
+  CompareCommandOptions compare;
+  auto* compare_cmd = app.add_subcommand(
+      "compare", "Rows per day in a file against its table over the file's days, and the days that differ (exit 3 when they do)");
+  compare_cmd->add_option("file", compare.file, "The file (plain, .gz or .zst)")->required()->check(CLI::ExistingFile);
+  compare_cmd->add_option("--table", compare.table, "The table (default: the one whose file_pattern the name matches)");
+  compare_cmd->add_option("--workers", compare.workers, "Scan threads (default: one per core)")->check(CLI::Range(0, 256));
+  add_output_options(compare_cmd, compare.out);
 
   // config
   auto* config_cmd = app.add_subcommand("config", "Check or create a config file");
@@ -212,7 +272,7 @@ int run_cli(int argc, char** argv) {
     ctx.log().debug("sluice {}", fmt::join(argv + 1, argv + argc, " "));
     int rc = 0;
     if (*load_cmd) {
-      load.request.qc = qc == "none" ? QcMode::none : QcMode::file;
+      load.request.qc = qc == "none" ? QcMode::none : qc == "warehouse" ? QcMode::warehouse : QcMode::file;
       load.request.on_error = on_error == "skip" ? OnError::skip : OnError::abort;
       load.request.pipeline.chunk_bytes = chunk_mb << 20;
       rc = run_load_command(ctx, load);
@@ -231,6 +291,16 @@ int run_cli(int argc, char** argv) {
       rc = run_compress_command(ctx, compress);
     } else if (*analyze_cmd) {
       rc = run_analyze_command(ctx, analyze);
+    } else if (*delete_cmd) {
+      rc = run_delete_command(ctx, del);
+    } else if (*restore_cmd) {
+      rc = run_restore_command(ctx, restore);
+    } else if (*report_cmd) {
+      rc = run_report_command(ctx, report);
+    } else if (*compare_cmd) {
+      rc = run_compare_command(ctx, compare);
+    } else if (*validate_table_cmd) {
+      rc = run_validate_command(ctx, validate);
     } else if (*config_gen_cmd) {
       rc = run_config_generate_command(ctx, config_gen);
     }

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/progress_renderers.h"
+#include "core/text_format.h"
 
 namespace sluice {
 namespace {
@@ -14,15 +15,6 @@ std::string where(const std::string& file, const Example& e) {
   std::string s = fmt::format("{}:{}", file, e.line);
   if (e.column) s += fmt::format(":{}", e.column);
   return s;
-}
-
-std::string grouped(std::uint64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
 }
 
 }  // namespace

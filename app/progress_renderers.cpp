@@ -91,6 +91,8 @@ void TerminalProgress::draw(bool final_line, std::string_view tail) {
   std::string stats;
   if (final_line) {
     stats = std::string(tail);
+  } else if (!total_ && !done_ && !rows_) {
+    stats = "working, " + human_duration(secs);  // a phase that counts no bytes (warehouse queries)
   } else {
     const double rate = done_ / secs;
     stats = human_bytes(done_);

@@ -12,12 +12,22 @@
 #include "loaders/scan/row_locator.h"
 #include "operations/reject_file.h"
 #include "operations/table_qc.h"
+#include "operations/table_sql.h"
+#include "operations/validate_operation.h"
 #include "warehouse/postgres/connection.h"
 #include "warehouse/postgres/dialect.h"
+#include "warehouse/postgres/postgres_warehouse.h"
 
 namespace sluice {
 
-const char* to_string(QcMode mode) { return mode == QcMode::file ? "file" : "none"; }
+const char* to_string(QcMode mode) {
+  switch (mode) {
+    case QcMode::file: return "file";
+    case QcMode::warehouse: return "warehouse";
+    case QcMode::none: break;
+  }
+  return "none";
+}
 
 const char* to_string(FileStatus s) {
   switch (s) {
@@ -250,6 +260,9 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
     if (g == groups.size()) groups.push_back(Group{&c, nullptr, nullptr, false});
     group_of[i] = g;
   }
+  if (req.dry_run && req.qc == QcMode::warehouse)
+    throw usage_error("--dry-run cannot use --qc warehouse", "warehouse QC checks the rows in a staging table, which takes a load",
+                      "Check the files with --dry-run --qc file, or load with --qc warehouse (nothing is published when it fails).");
   if (req.dry_run) return check_only(files, std::move(summary), req, started);
   for (const auto& g : groups)
     if (g.connection->type != ConnectionType::postgres)
@@ -294,6 +307,7 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
       const QcSettings qc = table_qc_settings(table, file.expected_range, req.qc == QcMode::file);
 
       bool load = !any_failed && !g.broken;
+      std::string staging;  // --qc warehouse: the temporary table the rows are checked in
       auto fail = [&](FileStatus status, Error e, bool breaks_transaction) {
         o.status = status;
         o.error = std::move(e);
@@ -323,8 +337,10 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
             if (o.rows_deleted)
               progress_.note(fmt::format("{}: {} rows of {} to be replaced", o.target, o.rows_deleted, file.expected_range->str()));
           }
+          if (load && req.qc == QcMode::warehouse) staging = target.create_staging_table(table, static_cast<int>(i));
           if (load)
-            target.begin_copy(table, req.on_error == OnError::skip ? std::optional<std::uint64_t>(req.max_errors) : std::nullopt);
+            target.begin_copy(table, req.on_error == OnError::skip ? std::optional<std::uint64_t>(req.max_errors) : std::nullopt,
+                              staging);
         } catch (const Error& e) {
           fail(FileStatus::failed, e, true);
           load = false;
@@ -367,6 +383,31 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
         if (copied != expected_rows)
           throw runtime_error(fmt::format("{}: the server copied {} rows but {} were sent", name, copied, expected_rows),
                               o.target, "This should not happen: keep the file and report it. Nothing was loaded.");
+        if (!staging.empty()) {
+          // The validate checks, on the staged rows, in the load's transaction.
+          progress_.begin("qc", o.target, 0);
+          PostgresWarehouse w(*g.conn, target.schema());
+          const TableSql staged(w.dialect(), table, target.schema(), staging);
+          TableValidation v;
+          try {
+            v = check_table(w, staged, file.expected_range);
+          } catch (const pg::ServerError& e) {
+            // A failed check query, not a rejected value: report it as itself.
+            throw runtime_error(fmt::format("{}: the warehouse QC of the staged rows failed", name), e.report(),
+                                "Nothing was loaded.");
+          }
+          progress_.end(v.passed(), v.passed() ? "passed" : "failed");
+          o.scan.qc.findings.insert(o.scan.qc.findings.end(), v.findings.begin(), v.findings.end());
+          if (!v.passed()) {
+            o.status = FileStatus::qc_failed;
+            any_failed = true;
+            o.seconds = since(t0);
+            continue;
+          }
+          if (target.publish_staged(table, staging) != copied)
+            throw runtime_error(fmt::format("{}: the staged rows did not all reach {}", name, o.target), "",
+                                "This should not happen: report it. Nothing was loaded.");
+        }
         if (!req.replace) {
           if (auto prev = target.find_by_checksum(table, o.scan.file_checksum)) {
             fail(FileStatus::refused,

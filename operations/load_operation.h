@@ -22,7 +22,9 @@
 
 namespace sluice {
 
-enum class QcMode { file, none };
+// file: file QC in the scan gates the load; warehouse: the rows go to a staging table in the load's
+// transaction and the validate checks run there before they are published; none: structure only.
+enum class QcMode { file, warehouse, none };
 enum class OnError { abort, skip };
 const char* to_string(QcMode mode);
 

@@ -8,21 +8,12 @@
 #include "app/commands/commands.h"
 #include "app/load_report.h"
 #include "app/progress_renderers.h"
+#include "core/text_format.h"
 #include "operations/analyze_operation.h"
 #include "operations/file_selection.h"
 
 namespace sluice {
 namespace {
-
-std::string grouped(std::uint64_t n) {
-  const std::string digits = std::to_string(n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 
 const char* format_name(FileFormat f) { return f == FileFormat::csv ? "csv" : "tsv"; }
 

@@ -64,6 +64,51 @@ int run_config_generate_command(ApplicationContext& ctx, const ConfigGenerateOpt
 // Writes a file as .zst (byte-identical, optionally in parts), checking it in the same pass.
 int run_compress_command(ApplicationContext& ctx, const CompressRequest& request);
 
+// Warehouse operations. Each takes --format text|json|csv and --output PATH.
+struct OutputOptions {
+  std::string format = "text";
+  std::filesystem::path output;   // empty: stdout
+};
+
+struct ValidateCommandOptions {
+  std::vector<std::string> tables;
+  std::string month, from, to;
+  bool no_record = false;
+  OutputOptions out;
+};
+int run_validate_command(ApplicationContext& ctx, const ValidateCommandOptions& options);
+
+struct DeleteCommandOptions {
+  std::vector<std::string> tables;
+  std::string month, from, to;
+  bool dry_run = false;
+  bool yes = false;
+  OutputOptions out;   // text or json
+};
+int run_delete_command(ApplicationContext& ctx, const DeleteCommandOptions& options);
+
+struct RestoreCommandOptions {
+  std::int64_t job = 0;
+  bool dry_run = false;
+  OutputOptions out;   // text or json
+};
+int run_restore_command(ApplicationContext& ctx, const RestoreCommandOptions& options);
+
+struct ReportCommandOptions {
+  std::vector<std::filesystem::path> configs;   // empty: the current config
+  std::vector<std::string> tables;
+  OutputOptions out;
+};
+int run_report_command(ApplicationContext& ctx, const ReportCommandOptions& options);
+
+struct CompareCommandOptions {
+  std::filesystem::path file;
+  std::string table;
+  int workers = 0;
+  OutputOptions out;
+};
+int run_compare_command(ApplicationContext& ctx, const CompareCommandOptions& options);
+
 int run_config_validate(const std::filesystem::path& file);
 int run_config_init(const std::filesystem::path& file, bool force);
 

@@ -6,15 +6,10 @@
 #include "app/commands/commands.h"
 #include "app/load_report.h"
 #include "app/progress_renderers.h"
+#include "core/text_format.h"
 
 namespace sluice {
 namespace {
-
-std::string grouped(std::uint64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
-  return s;
-}
 
 // Without a table the structure check informs but never fails: the output is the input either way.
 std::string structure_summary(const CompressResult& r) {

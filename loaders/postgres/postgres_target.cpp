@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "warehouse/postgres/dialect.h"
+#include "warehouse/postgres/postgres_warehouse.h"
 
 namespace sluice {
 
@@ -17,42 +18,7 @@ std::string PostgresTarget::qualified_table(const TableSpec& table) const {
 
 std::string PostgresTarget::history_table() const { return pg::qualified(schema_, kHistoryTable); }
 
-void PostgresTarget::ensure_history_table() {
-  // Two first loads at once would race on CREATE TABLE IF NOT EXISTS (a unique violation in
-  // pg_type), hence the advisory lock around it.
-  conn_.exec("SELECT pg_advisory_lock(hashtext('sluice:history'))");
-  try {
-    conn_.exec(fmt::format(
-        "CREATE SCHEMA IF NOT EXISTS {schema};"
-        "CREATE TABLE IF NOT EXISTS {h} ("
-        " id bigserial PRIMARY KEY,"
-        " table_name text NOT NULL,"
-        " file_name text NOT NULL,"
-        " file_path text NOT NULL,"
-        " file_size bigint NOT NULL,"
-        " file_checksum text NOT NULL,"
-        " compression text NOT NULL,"
-        " rows_loaded bigint NOT NULL,"
-        " rows_deleted bigint NOT NULL DEFAULT 0,"
-        " rows_rejected bigint NOT NULL DEFAULT 0,"
-        " date_from date,"
-        " date_to date,"
-        " qc_mode text NOT NULL,"
-        " job_id bigint,"
-        " loaded_by text NOT NULL DEFAULT current_user,"
-        " loaded_at timestamptz NOT NULL DEFAULT now(),"
-        " replaced_by bigint REFERENCES {h}(id));"
-        "CREATE INDEX IF NOT EXISTS {idx} ON {h} (table_name, file_name);"
-        // Histories made before rows_rejected existed.
-        "ALTER TABLE {h} ADD COLUMN IF NOT EXISTS rows_rejected bigint NOT NULL DEFAULT 0",
-        fmt::arg("schema", pg::identifier(schema_)), fmt::arg("h", history_table()),
-        fmt::arg("idx", pg::quote_identifier("sluice_load_history_table_file"))));
-  } catch (...) {
-    conn_.exec("SELECT pg_advisory_unlock(hashtext('sluice:history'))");
-    throw;
-  }
-  conn_.exec("SELECT pg_advisory_unlock(hashtext('sluice:history'))");
-}
+void PostgresTarget::ensure_history_table() { pg::ensure_load_history(conn_, schema_); }
 
 void PostgresTarget::begin() {
   conn_.exec("BEGIN");
@@ -81,7 +47,7 @@ void PostgresTarget::rollback() noexcept {
 }
 
 void PostgresTarget::lock_table(const TableSpec& table) {
-  conn_.query("SELECT pg_advisory_xact_lock(hashtext($1))", {"sluice:" + qualified_table(table)});
+  conn_.query("SELECT pg_advisory_xact_lock(hashtext($1))", {pg::table_lock_key(schema_, table.table)});
 }
 
 bool PostgresTarget::prepare_table(const TableSpec& table, bool create) {
@@ -153,23 +119,31 @@ std::optional<HistoryEntry> first_entry(pg::Result& res) {
 
 std::string checksum_text(std::uint64_t checksum) { return fmt::format("xxh3:{:016x}", checksum); }
 
+// A load whose whole range a later `sluice delete` removed (and no restore undid) is no longer in
+// the table: loading its file again is not a reload. `l` is the load's history row.
+std::string not_deleted_since(const std::string& history) {
+  return fmt::format("NOT EXISTS (SELECT 1 FROM {} d WHERE d.table_name = l.table_name AND d.operation = 'delete' "
+                     "AND d.replaced_by IS NULL AND d.id > l.id AND d.date_from <= l.date_from AND d.date_to >= l.date_to)",
+                     history);
+}
+
 }  // namespace
 
 std::optional<HistoryEntry> PostgresTarget::find_by_name(const TableSpec& table, const std::string& file_name,
                                                          std::uint64_t size) {
   auto res = conn_.query(fmt::format("SELECT id, file_name, to_char(loaded_at, 'YYYY-MM-DD HH24:MI:SS TZ'), rows_loaded, job_id "
-                                     "FROM {} WHERE table_name = $1 AND file_name = $2 AND file_size = $3 "
-                                     "AND replaced_by IS NULL ORDER BY id DESC LIMIT 1",
-                                     history_table()),
+                                     "FROM {h} l WHERE table_name = $1 AND file_name = $2 AND file_size = $3 "
+                                     "AND replaced_by IS NULL AND operation = 'load' AND {not_deleted} ORDER BY id DESC LIMIT 1",
+                                     fmt::arg("h", history_table()), fmt::arg("not_deleted", not_deleted_since(history_table()))),
                          {pg::normalize_identifier(table.table), file_name, std::to_string(size)});
   return first_entry(res);
 }
 
 std::optional<HistoryEntry> PostgresTarget::find_by_checksum(const TableSpec& table, std::uint64_t checksum) {
   auto res = conn_.query(fmt::format("SELECT id, file_name, to_char(loaded_at, 'YYYY-MM-DD HH24:MI:SS TZ'), rows_loaded, job_id "
-                                     "FROM {} WHERE table_name = $1 AND file_checksum = $2 "
-                                     "AND replaced_by IS NULL ORDER BY id DESC LIMIT 1",
-                                     history_table()),
+                                     "FROM {h} l WHERE table_name = $1 AND file_checksum = $2 "
+                                     "AND replaced_by IS NULL AND operation = 'load' AND {not_deleted} ORDER BY id DESC LIMIT 1",
+                                     fmt::arg("h", history_table()), fmt::arg("not_deleted", not_deleted_since(history_table()))),
                          {pg::normalize_identifier(table.table), checksum_text(checksum)});
   return first_entry(res);
 }
@@ -202,10 +176,33 @@ std::uint64_t PostgresTarget::delete_range(const TableSpec& table, const DateRan
   return conn_.query(fmt::format("DELETE FROM {} WHERE {} = ANY($1::text[])", target, c), {days}).affected_rows();
 }
 
-void PostgresTarget::begin_copy(const TableSpec& table, std::optional<std::uint64_t> skip_limit) {
+namespace {
+
+std::string column_list(const TableSpec& table) {
   std::string cols;
   for (const auto& c : table.columns) cols += (cols.empty() ? "" : ", ") + pg::identifier(c.name);
-  conn_.copy_begin(fmt::format("COPY {} ({}) FROM STDIN", qualified_table(table), cols));
+  return cols;
+}
+
+}  // namespace
+
+std::string PostgresTarget::create_staging_table(const TableSpec& table, int n) {
+  const std::string name = "pg_temp." + pg::quote_identifier(fmt::format("sluice_stage_{}", n));
+  conn_.exec(fmt::format("CREATE TEMPORARY TABLE {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP", name, qualified_table(table)));
+  return name;
+}
+
+std::uint64_t PostgresTarget::publish_staged(const TableSpec& table, const std::string& staging) {
+  const std::string cols = column_list(table);
+  const std::uint64_t n =
+      conn_.query(fmt::format("INSERT INTO {} ({cols}) SELECT {cols} FROM {}", qualified_table(table), staging, fmt::arg("cols", cols)))
+          .affected_rows();
+  conn_.exec(fmt::format("DROP TABLE {}", staging));
+  return n;
+}
+
+void PostgresTarget::begin_copy(const TableSpec& table, std::optional<std::uint64_t> skip_limit, const std::string& relation) {
+  conn_.copy_begin(fmt::format("COPY {} ({}) FROM STDIN", relation.empty() ? qualified_table(table) : relation, column_list(table)));
   sink_.active = true;
   sink_.doomed = false;
   sink_.rows_sent = 0;

@@ -14,6 +14,7 @@
 #include "core/dates.h"
 #include "loaders/pipeline.h"
 #include "warehouse/postgres/connection.h"
+#include "warehouse/warehouse.h"
 
 namespace sluice {
 
@@ -35,7 +36,7 @@ struct HistoryRecord {
 
 class PostgresTarget {
  public:
-  static constexpr const char* kHistoryTable = "sluice_load_history";
+  static constexpr const char* kHistoryTable = kLoadHistoryTable;
 
   PostgresTarget(pg::Connection& conn, std::string schema);
 
@@ -62,7 +63,15 @@ class PostgresTarget {
   // the sink abort the COPY (the load is doomed) while the scan goes on to report everything.
   // With `skip_limit`, chunks with bad rows are still sent (the scanner left those rows out)
   // until more than *skip_limit rows were set aside.
-  void begin_copy(const TableSpec& table, std::optional<std::uint64_t> skip_limit = std::nullopt);
+  // `relation` (quoted SQL name) copies into another table with the table's columns, e.g. a
+  // staging table; empty means the table itself.
+  void begin_copy(const TableSpec& table, std::optional<std::uint64_t> skip_limit = std::nullopt,
+                  const std::string& relation = {});
+  // A temporary table with the table's columns, dropped at the end of the transaction; returns its
+  // quoted name. For `--qc warehouse`: rows are checked there before they reach the table.
+  std::string create_staging_table(const TableSpec& table, int n);
+  // Moves the staged rows into the table (config columns); returns how many.
+  std::uint64_t publish_staged(const TableSpec& table, const std::string& staging);
   ChunkSink& sink() { return sink_; }
   bool copy_doomed() const { return sink_.doomed; }
   // Ends the COPY and returns the server's row count. Throws ServerError on a rejected value.

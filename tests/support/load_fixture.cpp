@@ -57,6 +57,17 @@ RunResult LoadFixture::run(std::vector<std::string> args) {
   return run_sluice(args, o);
 }
 
+RunResult LoadFixture::run_typed(std::vector<std::string> args, const std::string& input) {
+  if (!config_.empty()) args.insert(args.begin(), {"--config", config_.string()});
+  RunOptions o;
+  o.env = {{"XDG_STATE_HOME", (dir_ / "state").string()},
+           {"XDG_DATA_HOME", (dir_ / "data").string()},
+           {"XDG_CONFIG_HOME", (dir_ / "config").string()}};
+  o.terminal = true;
+  o.terminal_input = input;
+  return run_sluice(args, o);
+}
+
 std::string LoadFixture::scalar(const std::string& sql) {
   auto conn = test_connection();
   auto r = conn.query(sql);

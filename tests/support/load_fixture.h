@@ -32,6 +32,8 @@ class LoadFixture : public ::testing::Test {
   std::filesystem::path generate(SampleDataOptions options, const std::string& name);
 
   RunResult run(std::vector<std::string> args);
+  // The same on a terminal, typing `input` (for prompts); everything printed is in `out`.
+  RunResult run_typed(std::vector<std::string> args, const std::string& input);
 
   // Helpers on the test server.
   std::int64_t count(const std::string& table, const std::string& where = "");

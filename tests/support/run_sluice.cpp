@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,7 +28,42 @@ namespace {
 
 }  // namespace
 
+namespace {
+
+RunResult run_on_terminal(const std::vector<std::string>& args, const RunOptions& options) {
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) throw std::runtime_error("forkpty failed");
+  if (pid == 0) exec_child(args, options);
+  // Typed ahead: the terminal keeps the line until the program reads it.
+  for (std::size_t done = 0; done < options.terminal_input.size();) {
+    const ssize_t n = ::write(master, options.terminal_input.data() + done, options.terminal_input.size() - done);
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  RunResult r;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(master, buf, sizeof buf);
+    if (n > 0) {
+      r.out.append(buf, static_cast<std::size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    break;  // EIO: the program closed the terminal
+  }
+  ::close(master);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  return r;
+}
+
+}  // namespace
+
 RunResult run_sluice(const std::vector<std::string>& args, const RunOptions& options) {
+  if (options.terminal) return run_on_terminal(args, options);
   int out[2], err[2];
   if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   const pid_t pid = ::fork();

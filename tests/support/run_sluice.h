@@ -20,6 +20,10 @@ struct RunResult {
 struct RunOptions {
   std::map<std::string, std::string> env;   // added to (or overriding) the test's environment
   std::filesystem::path cwd;
+  // Run on a pseudo-terminal (stdin, stdout and stderr are the terminal; everything printed lands
+  // in `out`, with the terminal's \r\n), typing `terminal_input` into it. For prompts.
+  bool terminal = false;
+  std::string terminal_input;
 };
 
 RunResult run_sluice(const std::vector<std::string>& args, const RunOptions& options = {});

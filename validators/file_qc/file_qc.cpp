@@ -46,6 +46,15 @@ Finding from_list(const char* check, std::string message, const ExampleList& lis
   return f;
 }
 
+double quantile(const std::vector<double>& sorted, double q) {
+  const double pos = q * static_cast<double>(sorted.size() - 1);
+  const auto lo = static_cast<std::size_t>(pos);
+  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - static_cast<double>(lo));
+}
+
+}  // namespace
+
 // Collapses sorted days into "2024-01-05" and "2024-01-20..2024-01-22 (3 days)" lines.
 std::vector<std::string> day_ranges(const std::vector<DayNumber>& days) {
   std::vector<std::string> out;
@@ -58,15 +67,6 @@ std::vector<std::string> day_ranges(const std::vector<DayNumber>& days) {
   }
   return out;
 }
-
-double quantile(const std::vector<double>& sorted, double q) {
-  const double pos = q * static_cast<double>(sorted.size() - 1);
-  const auto lo = static_cast<std::size_t>(pos);
-  const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - static_cast<double>(lo));
-}
-
-}  // namespace
 
 void set_aside_row_findings(QcReport& report) {
   static const char* const kRowLevel[] = {"column_count", "unterminated_quote", "invalid_utf8", "type", "required_empty",
@@ -83,12 +83,31 @@ void set_aside_row_findings(QcReport& report) {
   }
 }
 
-std::optional<Finding> low_day_anomalies(const std::map<DayNumber, std::uint64_t>& rows_per_day, const DateRange& span) {
-  // Days present in the range only: missing days are their own finding.
+const char* to_string(DayAnomalyKind kind) {
+  switch (kind) {
+    case DayAnomalyKind::severely_low: return "severely_low";
+    case DayAnomalyKind::outlier_low: return "outlier_low";
+    case DayAnomalyKind::low: return "low";
+    case DayAnomalyKind::outlier_high: return "outlier_high";
+  }
+  return "?";
+}
+
+const char* describe(DayAnomalyKind kind) {
+  switch (kind) {
+    case DayAnomalyKind::severely_low: return "severely low (under 10% of the mean)";
+    case DayAnomalyKind::outlier_low: return "outlier low (below Q1 - 1.5 IQR)";
+    case DayAnomalyKind::low: return "low (under 50% of the mean)";
+    case DayAnomalyKind::outlier_high: return "outlier high (above Q3 + 1.5 IQR)";
+  }
+  return "?";
+}
+
+std::optional<DayStatistics> day_statistics(const std::map<DayNumber, std::uint64_t>& rows_per_day, const DateRange& span) {
   std::vector<std::pair<DayNumber, double>> days;
   for (const auto& [d, n] : rows_per_day)
     if (span.contains(d)) days.emplace_back(d, static_cast<double>(n));
-  if (days.size() < 7) return std::nullopt;  // too few days for a meaningful spread
+  if (days.size() < 7) return std::nullopt;
   std::vector<double> counts;
   double sum = 0;
   for (const auto& [d, n] : days) {
@@ -96,25 +115,40 @@ std::optional<Finding> low_day_anomalies(const std::map<DayNumber, std::uint64_t
     sum += n;
   }
   std::sort(counts.begin(), counts.end());
-  const double mean = sum / static_cast<double>(counts.size());
-  const double q1 = quantile(counts, 0.25), q3 = quantile(counts, 0.75);
-  const double low_fence = q1 - 1.5 * (q3 - q1);
+  DayStatistics s;
+  s.days = days.size();
+  s.mean = sum / static_cast<double>(counts.size());
+  s.q1 = quantile(counts, 0.25);
+  s.median = quantile(counts, 0.5);
+  s.q3 = quantile(counts, 0.75);
+  s.low_fence = s.q1 - 1.5 * (s.q3 - s.q1);
+  s.high_fence = s.q3 + 1.5 * (s.q3 - s.q1);
+  for (const auto& [d, n] : days) {
+    std::optional<DayAnomalyKind> kind;
+    if (n < 0.1 * s.mean) kind = DayAnomalyKind::severely_low;
+    else if (n < s.low_fence) kind = DayAnomalyKind::outlier_low;
+    else if (n < 0.5 * s.mean) kind = DayAnomalyKind::low;
+    else if (n > s.high_fence) kind = DayAnomalyKind::outlier_high;
+    if (kind) s.anomalies.push_back({d, static_cast<std::uint64_t>(n), *kind, s.mean > 0 ? 100.0 * n / s.mean : 0});
+  }
+  return s;
+}
+
+std::optional<Finding> low_day_anomalies(const std::map<DayNumber, std::uint64_t>& rows_per_day, const DateRange& span) {
+  const auto stats = day_statistics(rows_per_day, span);
+  if (!stats) return std::nullopt;
   Finding f;
   f.check = "low_days";
   f.severity = Severity::warning;
-  for (const auto& [d, n] : days) {
-    const char* kind = n < 0.1 * mean ? "severely low (under 10% of the mean)"
-                       : n < low_fence ? "outlier low (below Q1 - 1.5 IQR)"
-                       : n < 0.5 * mean ? "low (under 50% of the mean)"
-                                        : nullptr;
-    if (!kind) continue;
+  for (const auto& a : stats->anomalies) {
+    if (a.kind == DayAnomalyKind::outlier_high) continue;
     ++f.count;
-    f.details.push_back(fmt::format("{}: {} rows, {:.0f}% of the mean {:.0f}: {}", format_iso(d), static_cast<std::uint64_t>(n),
-                                    100.0 * n / mean, mean, kind));
+    f.details.push_back(fmt::format("{}: {} rows, {:.0f}% of the mean {:.0f}: {}", format_iso(a.day), a.rows,
+                                    a.percent_of_mean, stats->mean, describe(a.kind)));
   }
   if (f.count == 0) return std::nullopt;
   f.message = fmt::format("{} day{} with unusually few rows (mean {:.0f} rows/day, IQR {:.0f}..{:.0f})", f.count,
-                          f.count == 1 ? "" : "s", mean, q1, q3);
+                          f.count == 1 ? "" : "s", stats->mean, stats->q1, stats->q3);
   return f;
 }
 

@@ -65,9 +65,37 @@ struct QcReport {
   std::uint64_t error_findings() const;
 };
 
-// Days of `span` whose row count is far below the others (a warning: a holiday can be legitimate).
-// Classes, as analysts know them from the original tool: under 10% of the mean, below the
-// interquartile fence Q1 - 1.5 IQR, under 50% of the mean.
+// Sorted days as lines: "2024-01-05", "2024-01-20..2024-01-22 (3 days)".
+std::vector<std::string> day_ranges(const std::vector<DayNumber>& days);
+
+// Per-day row-count anomalies, classified as analysts know them from the original tool, checked in
+// this order: under 10% of the mean (severely low), below the interquartile fence Q1 - 1.5 IQR
+// (outlier low), under 50% of the mean (low), above Q3 + 1.5 IQR (outlier high).
+enum class DayAnomalyKind { severely_low, outlier_low, low, outlier_high };
+const char* to_string(DayAnomalyKind kind);   // "severely_low", ...
+const char* describe(DayAnomalyKind kind);    // "severely low (under 10% of the mean)", ...
+
+struct DayAnomaly {
+  DayNumber day = 0;
+  std::uint64_t rows = 0;
+  DayAnomalyKind kind = DayAnomalyKind::low;
+  double percent_of_mean = 0;
+};
+
+struct DayStatistics {
+  std::size_t days = 0;          // days with rows in the span
+  double mean = 0, q1 = 0, median = 0, q3 = 0;
+  double low_fence = 0, high_fence = 0;
+  std::vector<DayAnomaly> anomalies;  // by date
+};
+
+// The statistics over the days of `span` that have rows (missing days are their own finding), or
+// nullopt with fewer than 7 such days (too few for a meaningful spread). Shared by file QC and the
+// warehouse checks (validate, --qc warehouse).
+std::optional<DayStatistics> day_statistics(const std::map<DayNumber, std::uint64_t>& rows_per_day, const DateRange& span);
+
+// Days of `span` whose row count is far below the others (a warning: a holiday can be legitimate):
+// the low classes of day_statistics.
 std::optional<Finding> low_day_anomalies(const std::map<DayNumber, std::uint64_t>& rows_per_day, const DateRange& span);
 
 // --on-error skip within its limit: the row-level findings (field count, required, dates, quotes)

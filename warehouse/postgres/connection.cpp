@@ -129,6 +129,11 @@ Result& Result::operator=(Result&& other) noexcept {
 int Result::rows() const { return res_ ? PQntuples(res_) : 0; }
 int Result::columns() const { return res_ ? PQnfields(res_) : 0; }
 
+std::string Result::column_name(int col) const {
+  const char* name = res_ ? PQfname(res_, col) : nullptr;
+  return name ? name : "";
+}
+
 bool Result::is_null(int row, int col) const {
   if (row < 0 || row >= rows() || col < 0 || col >= columns())
     throw std::out_of_range(fmt::format("result has no row {} column {} ({} rows, {} columns)", row,

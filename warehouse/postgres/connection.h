@@ -42,6 +42,7 @@ class Result {
 
   int rows() const;
   int columns() const;
+  std::string column_name(int col) const;
   bool is_null(int row, int col) const;
   std::string_view get(int row, int col) const;        // "" when NULL
   std::optional<std::string> get_optional(int row, int col) const;

@@ -1,0 +1,172 @@
+#include "operations/load_history.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "operations/warehouse_session.h"
+
+namespace sluice {
+namespace {
+
+HistoryRow row_of(const SqlResult& r, std::size_t i) {
+  HistoryRow h;
+  h.id = r.integer(i, 0);
+  h.operation = r.text(i, 1);
+  h.file_name = r.text(i, 2);
+  h.rows_loaded = r.integer(i, 3);
+  h.rows_deleted = r.integer(i, 4);
+  const auto from = parse_iso_day(r.text(i, 5)), to = parse_iso_day(r.text(i, 6));
+  if (from && to) h.range = DateRange{*from, *to};
+  h.job_id = r.integer(i, 7);
+  h.at = r.text(i, 8);
+  return h;
+}
+
+constexpr const char* kColumns =
+    "id, operation, file_name, rows_loaded, rows_deleted, date_from, date_to, job_id, loaded_at";
+
+}  // namespace
+
+std::string LoadHistory::table_sql() const { return w_.dialect().qualified(w_.schema(), kLoadHistoryTable); }
+
+bool LoadHistory::exists() {
+  const auto cols = w_.columns(w_.schema(), kLoadHistoryTable);
+  // A history from before deletes were recorded has no operation column: it holds loads only, and
+  // the next load brings it up to date.
+  return std::find(cols.begin(), cols.end(), w_.dialect().fold("operation")) != cols.end();
+}
+
+std::vector<HistoryRow> LoadHistory::current(const std::string& table) {
+  SqlParams p(w_.dialect());
+  const SqlResult r = w_.query(fmt::format("SELECT {} FROM {} WHERE table_name = {} AND replaced_by IS NULL ORDER BY id",
+                                           kColumns, table_sql(), p.add(w_.dialect().fold(table))),
+                               p.list());
+  std::vector<HistoryRow> out;
+  for (std::size_t i = 0; i < r.size(); ++i) out.push_back(row_of(r, i));
+  return out;
+}
+
+std::optional<HistoryRow> LoadHistory::last_load(const std::string& table) {
+  SqlParams p(w_.dialect());
+  const SqlResult r = w_.query(fmt::format("SELECT {} FROM {} WHERE table_name = {} AND replaced_by IS NULL "
+                                           "AND operation = 'load' ORDER BY loaded_at DESC, id DESC LIMIT 1",
+                                           kColumns, table_sql(), p.add(w_.dialect().fold(table))),
+                               p.list());
+  if (r.size() == 0) return std::nullopt;
+  return row_of(r, 0);
+}
+
+std::int64_t LoadHistory::add(const std::string& table, const std::string& operation, std::int64_t rows_loaded,
+                              std::int64_t rows_deleted, const DateRange& range, std::int64_t job_id, const std::string& note) {
+  SqlParams p(w_.dialect());
+  const std::string sql = fmt::format(
+      "INSERT INTO {} (table_name, file_name, file_path, file_size, file_checksum, compression, rows_loaded, "
+      "rows_deleted, date_from, date_to, qc_mode, job_id, operation) "
+      "VALUES ({}, {}, '', 0, '', 'none', {}, {}, {}, {}, 'none', {}, {})",
+      table_sql(), p.add(w_.dialect().fold(table)), p.add(note), p.add(rows_loaded), p.add(rows_deleted),
+      p.add(format_iso(range.first), SqlType::date), p.add(format_iso(range.last), SqlType::date), p.add(job_id),
+      p.add(operation));
+  w_.query(sql, p.list());
+  // No RETURNING (Snowflake has none): the row just written is the newest of its job and kind.
+  SqlParams q(w_.dialect());
+  const std::string id_sql = fmt::format("SELECT max(id) FROM {} WHERE table_name = {} AND job_id = {} AND operation = {}",
+                                         table_sql(), q.add(w_.dialect().fold(table)), q.add(job_id), q.add(operation));
+  return w_.query(id_sql, q.list()).integer(0, 0);
+}
+
+void LoadHistory::supersede(std::int64_t id, std::int64_t by) {
+  SqlParams p(w_.dialect());
+  const std::string sql = fmt::format("UPDATE {} SET replaced_by = {} WHERE id = {}", table_sql(), p.add(by), p.add(id));
+  w_.query(sql, p.list());
+}
+
+std::optional<HistoryExpectation> expected_by_history(const std::vector<HistoryRow>& current,
+                                                      const std::optional<DateRange>& scope) {
+  std::vector<const HistoryRow*> used;
+  HistoryExpectation e;
+  const bool undated = std::any_of(current.begin(), current.end(), [](const HistoryRow& h) { return !h.range; });
+  if (!scope || undated) {
+    // The whole table: every entry counts.
+    for (const auto& h : current) used.push_back(&h);
+  } else {
+    DateRange r = *scope;
+    std::vector<bool> in(current.size(), false);
+    for (bool grew = true; grew;) {
+      grew = false;
+      for (std::size_t i = 0; i < current.size(); ++i) {
+        const auto& h = current[i];
+        if (in[i] || h.range->last < r.first || h.range->first > r.last) continue;
+        in[i] = true;
+        grew = true;
+        r.first = std::min(r.first, h.range->first);
+        r.last = std::max(r.last, h.range->last);
+      }
+    }
+    for (std::size_t i = 0; i < current.size(); ++i)
+      if (in[i]) used.push_back(&current[i]);
+    e.range = r;
+  }
+  for (const HistoryRow* h : used) {
+    if (h->operation == "load") {
+      e.expected_rows += h->rows_loaded;
+      ++e.loads;
+    } else if (h->operation == "delete") {
+      e.expected_rows -= h->rows_deleted;
+      ++e.deletes;
+    }
+  }
+  if (e.loads == 0 && e.deletes == 0) return std::nullopt;
+  return e;
+}
+
+void record_validation(Warehouse& w, const std::string& table, const ValidationRecord& v) {
+  const Dialect& d = w.dialect();
+  const std::string t = d.qualified(w.schema(), kValidationHistoryTable);
+  if (!w.table_exists(w.schema(), kValidationHistoryTable)) {
+    auto type = [&](ColumnKind k) { return d.type_name(ColumnType{k, 0, 0, 0}); };
+    const std::string ddl = fmt::format(
+        "CREATE TABLE IF NOT EXISTS {} (table_name {text} NOT NULL, date_from {date}, date_to {date}, "
+        "passed {boolean} NOT NULL, rows_checked {bigint} NOT NULL, reasons {text} NOT NULL, job_id {bigint}, "
+        "validated_at {ts} NOT NULL DEFAULT CURRENT_TIMESTAMP)",
+        t, fmt::arg("text", type(ColumnKind::text)), fmt::arg("date", type(ColumnKind::date)),
+        fmt::arg("boolean", type(ColumnKind::boolean)), fmt::arg("bigint", type(ColumnKind::bigint)),
+        fmt::arg("ts", type(ColumnKind::timestamptz)));
+    try {
+      w.query(ddl);
+    } catch (const Error&) {
+      // Two first validations at once race on the catalog; the other one created it.
+      if (!w.table_exists(w.schema(), kValidationHistoryTable)) throw;
+    }
+  }
+  SqlParams p(d);
+  const std::string sql = fmt::format(
+      "INSERT INTO {} (table_name, date_from, date_to, passed, rows_checked, reasons, job_id) VALUES ({}, {}, {}, {}, {}, {}, {})",
+      t, p.add(d.fold(table)), p.add(v.range ? SqlValue(format_iso(v.range->first)) : std::nullopt, SqlType::date),
+      p.add(v.range ? SqlValue(format_iso(v.range->last)) : std::nullopt, SqlType::date), v.passed ? "TRUE" : "FALSE",
+      p.add(v.rows), p.add(v.reasons), p.add(v.job_id));
+  w.query(sql, p.list());
+}
+
+std::optional<ValidationRecord> last_validation(Warehouse& w, const std::string& table) {
+  const Dialect& d = w.dialect();
+  if (!w.table_exists(w.schema(), kValidationHistoryTable)) return std::nullopt;
+  SqlParams p(d);
+  const SqlResult r = w.query(
+      fmt::format("SELECT CASE WHEN passed THEN 1 ELSE 0 END, date_from, date_to, rows_checked, reasons, job_id, validated_at "
+                  "FROM {} WHERE table_name = {} ORDER BY validated_at DESC LIMIT 1",
+                  d.qualified(w.schema(), kValidationHistoryTable), p.add(d.fold(table))),
+      p.list());
+  if (r.size() == 0) return std::nullopt;
+  ValidationRecord v;
+  v.passed = r.integer(0, 0) == 1;
+  const auto from = parse_iso_day(r.text(0, 1)), to = parse_iso_day(r.text(0, 2));
+  if (from && to) v.range = DateRange{*from, *to};
+  v.rows = r.integer(0, 3);
+  v.reasons = r.text(0, 4);
+  v.job_id = r.integer(0, 5);
+  v.at = r.text(0, 6);
+  return v;
+}
+
+}  // namespace sluice

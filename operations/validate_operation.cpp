@@ -1,0 +1,322 @@
+#include "operations/validate_operation.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "core/text_format.h"
+#include "operations/load_history.h"
+
+namespace sluice {
+namespace {
+
+const char* plural(std::uint64_t n, const char* one = "", const char* many = "s") { return n == 1 ? one : many; }
+
+Finding finding(const char* check, Severity severity, std::string message, std::uint64_t count = 0) {
+  Finding f;
+  f.check = check;
+  f.severity = severity;
+  f.message = std::move(message);
+  f.count = count;
+  return f;
+}
+
+std::string key_text(const DuplicateKeys& d, const DuplicateKeyExample& e) {
+  std::string out;
+  for (std::size_t i = 0; i < d.columns.size() && i < e.key.size(); ++i)
+    out += fmt::format("{}{}={}", i ? ", " : "", d.columns[i], e.key[i] ? *e.key[i] : "NULL");
+  return out;
+}
+
+// Completeness over `checked`: the missing days and the runs they form.
+void completeness(TableValidation& v, const TableSql& t) {
+  if (!v.checked) return;
+  const DateRange span = *v.checked;
+  for (DayNumber d = span.first; d <= span.last; ++d)
+    if (!v.rows.days.count(d)) v.missing_days.push_back(d);
+  for (std::size_t i = 0; i < v.missing_days.size();) {
+    std::size_t j = i;
+    while (j + 1 < v.missing_days.size() && v.missing_days[j + 1] == v.missing_days[j] + 1) ++j;
+    Gap g{{v.missing_days[i], v.missing_days[j]}, "interior"};
+    const bool first = g.days.first == span.first, last = g.days.last == span.last;
+    g.position = first && last ? "whole" : first ? "leading" : last ? "trailing" : "interior";
+    v.gaps.push_back(std::move(g));
+    i = j + 1;
+  }
+  if (v.missing_days.empty()) return;
+  const std::string col = t.display_column(t.date_column().name);
+  Finding f = finding("missing_days", Severity::error, "", v.missing_days.size());
+  if (static_cast<std::int64_t>(v.missing_days.size()) == span.days())
+    f.message = fmt::format("no rows at all in {} ({} day{}, by {})", span.str(), span.days(), plural(span.days()), col);
+  else
+    f.message = fmt::format("{} day{} of {} have no rows (by {}), in {} gap{}", v.missing_days.size(),
+                            plural(v.missing_days.size()), span.str(), col, v.gaps.size(), plural(v.gaps.size()));
+  for (const auto& g : v.gaps)
+    f.details.push_back(g.days.days() == 1 ? fmt::format("{} ({})", format_iso(g.days.first), g.position)
+                                           : fmt::format("{}..{} ({} days, {})", format_iso(g.days.first),
+                                                         format_iso(g.days.last), g.days.days(), g.position));
+  v.findings.push_back(std::move(f));
+}
+
+void anomalies(TableValidation& v) {
+  if (!v.checked) return;
+  v.day_stats = day_statistics(v.rows.days, *v.checked);
+  if (!v.day_stats) return;
+  const auto& s = *v.day_stats;
+  Finding bad = finding("day_anomalies", Severity::error, "");
+  Finding unusual = finding("unusual_days", Severity::warning, "");
+  for (const auto& a : s.anomalies) {
+    const bool fails = a.kind == DayAnomalyKind::severely_low || a.kind == DayAnomalyKind::outlier_low;
+    Finding& f = fails ? bad : unusual;
+    ++f.count;
+    f.details.push_back(fmt::format("{}: {} rows, {:.0f}% of the mean {:.0f}: {}", format_iso(a.day), grouped(a.rows),
+                                    a.percent_of_mean, s.mean, describe(a.kind)));
+  }
+  const std::string stats = fmt::format("mean {:.0f} rows/day, IQR {:.0f}..{:.0f}", s.mean, s.q1, s.q3);
+  if (bad.count) {
+    bad.message = fmt::format("{} day{} with far fewer rows than the others ({})", bad.count, plural(bad.count), stats);
+    v.findings.push_back(std::move(bad));
+  }
+  if (unusual.count) {
+    unusual.message = fmt::format("{} day{} with unusual row counts ({})", unusual.count, plural(unusual.count), stats);
+    v.findings.push_back(std::move(unusual));
+  }
+}
+
+void duplicate_keys(TableValidation& v, Warehouse& w, const TableSql& t, const std::optional<DateRange>& range,
+                    std::size_t examples) {
+  const auto& keys = t.spec().duplicate_key;
+  if (keys.empty()) return;
+  DuplicateKeys d;
+  std::string cols;
+  for (const auto& k : keys) {
+    d.columns.push_back(w.dialect().fold(k));
+    cols += (cols.empty() ? "" : ", ") + t.column(k);
+  }
+  SqlParams p(w.dialect());
+  const std::string where = range ? " WHERE " + t.in_range(*range, v.rows, p) : "";
+  const std::string groups =
+      fmt::format("SELECT {cols}, count(*) AS n FROM {rel}{where} GROUP BY {cols} HAVING count(*) > 1", fmt::arg("cols", cols),
+                  fmt::arg("rel", t.relation()), fmt::arg("where", where));
+  const SqlResult totals = w.query(fmt::format("SELECT count(*), sum(n), max(n) FROM ({}) dup", groups), p.list());
+  d.keys = static_cast<std::uint64_t>(totals.integer(0, 0));
+  d.excess_rows = static_cast<std::uint64_t>(totals.integer(0, 1)) - d.keys;
+  d.max_rows_per_key = static_cast<std::uint64_t>(totals.integer(0, 2));
+  if (d.keys && examples) {
+    const SqlResult top = w.query(fmt::format("{} ORDER BY n DESC, {} LIMIT {}", groups, cols, examples), p.list());
+    for (std::size_t i = 0; i < top.size(); ++i) {
+      DuplicateKeyExample e;
+      for (std::size_t c = 0; c < keys.size(); ++c) e.key.push_back(top.rows[i][c]);
+      e.rows = static_cast<std::uint64_t>(top.integer(i, keys.size()));
+      d.examples.push_back(std::move(e));
+    }
+  }
+  if (d.keys) {
+    Finding f = finding("duplicate_keys", Severity::error,
+                        fmt::format("{} key{} of ({}) occur more than once in {}: {} excess row{}, at most {} rows for one key",
+                                    grouped(d.keys), plural(d.keys), fmt::join(d.columns, ", "), t.display_name(),
+                                    grouped(d.excess_rows), plural(d.excess_rows), grouped(d.max_rows_per_key)),
+                        d.keys);
+    for (const auto& e : d.examples) f.details.push_back(fmt::format("{}: {} rows", key_text(d, e), grouped(e.rows)));
+    if (d.keys > d.examples.size()) f.details.push_back(fmt::format("... and {} more keys", grouped(d.keys - d.examples.size())));
+    v.findings.push_back(std::move(f));
+  }
+  v.duplicates = std::move(d);
+}
+
+void required_nulls(TableValidation& v, Warehouse& w, const TableSql& t, const std::optional<DateRange>& range) {
+  std::vector<const ColumnSpec*> required;
+  for (const auto& c : t.spec().columns)
+    if (c.required) required.push_back(&c);
+  if (required.empty()) return;
+  std::string exprs;
+  for (const auto* c : required) exprs += fmt::format("{}count(*) - count({})", exprs.empty() ? "" : ", ", t.column(c->name));
+  SqlParams p(w.dialect());
+  const std::string where = range ? " WHERE " + t.in_range(*range, v.rows, p) : "";
+  const SqlResult r = w.query(fmt::format("SELECT {} FROM {}{}", exprs, t.relation(), where), p.list());
+  Finding f = finding("required_nulls", Severity::error, "");
+  std::uint64_t columns_hit = 0;
+  for (std::size_t i = 0; i < required.size(); ++i) {
+    const auto n = static_cast<std::uint64_t>(r.integer(0, i));
+    v.nulls.push_back({w.dialect().fold(required[i]->name), n});
+    if (!n) continue;
+    f.count += n;
+    ++columns_hit;
+    f.details.push_back(fmt::format("{}: {} NULL{}", t.display_column(required[i]->name), grouped(n), plural(n)));
+  }
+  if (!f.count) return;
+  f.message = fmt::format("{} NULL{} in {} required column{}", grouped(f.count), plural(f.count), columns_hit, plural(columns_hit));
+  v.findings.push_back(std::move(f));
+}
+
+void date_values(TableValidation& v, const TableSql& t) {
+  if (!t.has_date()) return;
+  const std::string col = t.display_column(t.date_column().name);
+  if (v.rows.bad_dates) {
+    Finding f = finding("date_unparseable", Severity::error,
+                        fmt::format("{} row{} whose {} is not a valid date", grouped(v.rows.bad_dates),
+                                    plural(v.rows.bad_dates), col),
+                        v.rows.bad_dates);
+    for (const auto& e : v.rows.bad_examples) f.details.push_back(fmt::format("\"{}\"", e));
+    v.findings.push_back(std::move(f));
+  }
+  // A required date column's NULLs are the required-column check's; otherwise they only mean the
+  // rows are in no day.
+  if (v.rows.null_dates && !t.date_column().required)
+    v.findings.push_back(finding("date_null", Severity::warning,
+                                 fmt::format("{} row{} with no {} (in no day)", grouped(v.rows.null_dates),
+                                             plural(v.rows.null_dates), col),
+                                 v.rows.null_dates));
+}
+
+double since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+}  // namespace
+
+bool TableValidation::passed() const {
+  return std::none_of(findings.begin(), findings.end(), [](const Finding& f) { return f.severity == Severity::error; });
+}
+
+std::vector<std::string> TableValidation::reasons() const {
+  std::vector<std::string> out;
+  for (const auto& f : findings)
+    if (f.severity == Severity::error) out.push_back(f.message);
+  return out;
+}
+
+bool ValidateSummary::passed() const {
+  return std::all_of(tables.begin(), tables.end(), [](const TableValidation& t) { return t.passed(); });
+}
+
+TableValidation check_table(Warehouse& w, const TableSql& t, const std::optional<DateRange>& range,
+                            const WarehouseChecks& checks) {
+  TableValidation v;
+  v.table = t.spec().table;
+  v.target = t.display_name();
+  v.exists = true;
+  v.requested = range;
+  v.rows = t.rows_by_day(w, range);
+  if (t.has_date()) {
+    v.checked = range ? range : v.rows.found();
+    if (!v.checked) {
+      v.findings.push_back(finding("missing_days", Severity::error, fmt::format("{} has no dated rows at all", t.display_name())));
+    }
+    completeness(v, t);
+    anomalies(v);
+    date_values(v, t);
+  } else if (v.rows.rows == 0) {
+    v.findings.push_back(finding("empty", Severity::error, fmt::format("{} has no rows", t.display_name())));
+  }
+  if (checks.duplicates) duplicate_keys(v, w, t, range, checks.examples);
+  if (checks.nulls) required_nulls(v, w, t, range);
+  return v;
+}
+
+ValidateOperation::ValidateOperation(const Config& config, WarehouseOpener open, JobLog& jobs, ProgressSink& progress)
+    : config_(config), pool_(std::move(open)), jobs_(jobs), progress_(progress) {}
+
+ValidateSummary ValidateOperation::run(const ValidateRequest& req) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto tables = select_tables(config_, req.tables);
+  ValidateSummary summary;
+  summary.scope = req.scope;
+  summary.job_id = jobs_.begin_job("validate", fmt::format("{} table(s), {}", tables.size(), req.scope.label),
+                                   fmt::format(R"({{"scope":"{}","tables":{}}})", req.scope.label, tables.size()));
+  try {
+    for (const TableSpec* spec : tables) {
+      const ConnectionSpec& conn = config_.connection_for(*spec);
+      Warehouse& w = pool_.get(conn);
+      const TableSql t(w.dialect(), *spec, w.schema());
+      progress_.begin("validate", t.display_name(), 0);
+      TableValidation v;
+      const auto columns = w.columns(w.schema(), spec->table);
+      if (columns.empty()) {
+        v.table = spec->table;
+        v.target = t.display_name();
+        v.requested = req.scope.range;
+        v.findings.push_back(finding("table_missing", Severity::error, fmt::format("table {} does not exist", t.display_name())));
+        v.findings.back().details.push_back(fmt::format("the config entry at {} names it; load a month with --create first",
+                                                        spec->position.str()));
+      } else {
+        std::vector<std::string> missing;
+        for (const auto& c : spec->columns)
+          if (std::find(columns.begin(), columns.end(), w.dialect().fold(c.name)) == columns.end())
+            missing.push_back(t.display_column(c.name));
+        if (!missing.empty()) {
+          v.table = spec->table;
+          v.target = t.display_name();
+          v.exists = true;
+          v.requested = req.scope.range;
+          Finding f = finding("columns_missing", Severity::error,
+                              fmt::format("{} lacks {} configured column{}", t.display_name(), missing.size(), plural(missing.size())),
+                              missing.size());
+          for (const auto& m : missing) f.details.push_back(m + " is in the config (" + spec->position.str() + ") but not in the table");
+          v.findings.push_back(std::move(f));
+        } else {
+          v = check_table(w, t, req.scope.range, req.checks);
+          LoadHistory history(w);
+          if (history.exists()) {
+            if (const auto e = expected_by_history(history.current(spec->table), req.scope.range)) {
+              HistoryComparison h;
+              h.range = e->range;
+              h.expected_rows = e->expected_rows;
+              h.loads = e->loads;
+              h.deletes = e->deletes;
+              const bool same_days = (!e->range && !req.scope.range) || (e->range && req.scope.range &&
+                                                                        e->range->first == req.scope.range->first &&
+                                                                        e->range->last == req.scope.range->last);
+              h.actual_rows = static_cast<std::int64_t>(same_days ? v.rows.rows : t.rows_by_day(w, e->range).rows);
+              if (h.actual_rows != h.expected_rows) {
+                Finding f = finding("history_mismatch", Severity::error,
+                                    fmt::format("{} holds {} rows in {} but the load history says {}", t.display_name(),
+                                                grouped(static_cast<std::uint64_t>(std::max<std::int64_t>(h.actual_rows, 0))),
+                                                h.range ? h.range->str() : std::string("the whole table"),
+                                                h.expected_rows < 0 ? std::to_string(h.expected_rows)
+                                                                    : grouped(static_cast<std::uint64_t>(h.expected_rows))),
+                                    static_cast<std::uint64_t>(std::llabs(h.actual_rows - h.expected_rows)));
+                f.details.push_back(fmt::format("{} load{} and {} delete{} recorded over those days", h.loads, plural(h.loads),
+                                                h.deletes, plural(h.deletes)));
+                f.details.push_back("rows were added or removed outside sluice, or a load was cut short; "
+                                    "compare the month's file with `sluice compare FILE`");
+                v.findings.push_back(std::move(f));
+              }
+              v.history = h;
+            }
+          }
+        }
+      }
+      v.connection = conn.name;
+      if (req.record && v.exists) {
+        ValidationRecord rec;
+        rec.passed = v.passed();
+        rec.range = req.scope.range;
+        rec.rows = static_cast<std::int64_t>(v.rows.rows);
+        for (const auto& r : v.reasons()) rec.reasons += (rec.reasons.empty() ? "" : "; ") + r;
+        rec.job_id = summary.job_id;
+        try {
+          record_validation(w, spec->table, rec);
+        } catch (const Error& e) {
+          progress_.note(fmt::format("the verdict for {} was not recorded in {}: {}", t.display_name(),
+                                     kValidationHistoryTable, e.primary()));
+        }
+      }
+      progress_.end(v.passed(), v.passed() ? "PASS" : "FAIL");
+      summary.tables.push_back(std::move(v));
+    }
+  } catch (...) {
+    jobs_.finish_job(summary.job_id, "failed", "{}", "validate aborted");
+    throw;
+  }
+  summary.seconds = since(started);
+  std::size_t failed = 0;
+  for (const auto& t : summary.tables) failed += !t.passed();
+  jobs_.finish_job(summary.job_id, failed ? "failed" : "succeeded",
+                   fmt::format(R"({{"tables":{},"failed":{}}})", summary.tables.size(), failed),
+                   failed ? fmt::format("{} table(s) failed validation", failed) : "");
+  return summary;
+}
+
+}  // namespace sluice
