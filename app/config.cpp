@@ -15,6 +15,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/error.h"
+#include "warehouse/http/url.h"
 
 namespace sluice {
 namespace {
@@ -111,41 +112,6 @@ bool dsn_has_password(std::string_view dsn) {
     return at != std::string_view::npos && authority.substr(0, at).find(':') != std::string_view::npos;
   }
   return false;
-}
-
-bool is_loopback_ipv4(std::string_view host) {
-  int parts = 0;
-  while (!host.empty()) {
-    const size_t dot = host.find('.');
-    const std::string_view part = host.substr(0, dot);
-    if (part.empty() || part.size() > 3 ||
-        !std::all_of(part.begin(), part.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
-      return false;
-    const int value = std::stoi(std::string(part));
-    if (value > 255 || (parts == 0 && value != 127)) return false;
-    ++parts;
-    if (dot == std::string_view::npos) break;
-    host.remove_prefix(dot + 1);
-    if (host.empty()) return false;
-  }
-  return parts == 4;
-}
-
-// Plain http would send the key-pair JWT in clear text, so it is only for local test servers.
-bool is_allowed_endpoint(std::string_view url0) {
-  const std::string url = lower(url0);
-  if (url.starts_with("https://")) return url.size() > 8;
-  if (!url.starts_with("http://")) return false;
-  const std::string_view rest = std::string_view(url).substr(7);
-  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (authority.find('@') != std::string_view::npos) return false;  // user@ hides the real host
-  std::string_view host = authority;
-  if (authority.starts_with('[')) {
-    host = authority.substr(0, authority.find(']') + 1);
-  } else {
-    host = authority.substr(0, authority.find(':'));
-  }
-  return host == "localhost" || host == "[::1]" || is_loopback_ipv4(host);
 }
 
 std::string expand_home(const std::string& path) {
@@ -443,7 +409,7 @@ SnowflakeConnection parse_snowflake(const Reader& r, const std::string& name, co
   sf.role = m.text("role").value_or("");
   if (const YAML::Node* stage = m.mapping("stage")) sf.stage = parse_snowflake_stage(r, name, *stage);
   if (auto endpoint = m.text("endpoint")) {
-    if (!is_allowed_endpoint(*endpoint))
+    if (!http::is_allowed_endpoint(*endpoint))
       m.fail_value("endpoint", "endpoint must be an https:// URL (http:// only to a loopback host)",
                    "Write https://..., or http://localhost:PORT, http://127.0.0.1:PORT or "
                    "http://[::1]:PORT for a local test server.");

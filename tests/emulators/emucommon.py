@@ -40,6 +40,7 @@ import sys
 import threading
 import time
 import traceback
+import urllib.parse
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -166,12 +167,15 @@ class EmulatorHandler(http.server.BaseHTTPRequestHandler):
         self._dispatch()
 
     def _dispatch(self):
+        self._entry = None  # handle_api() sets it to its request log entry
         try:
             if self.path.startswith("/_emulator/"):
                 self._control()
             else:
                 self.handle_api()
         except DropConnection:
+            if self._entry is not None:
+                self._entry["dropped"] = True
             self.close_connection = True
             try:
                 self.wfile.flush()
@@ -188,6 +192,9 @@ class EmulatorHandler(http.server.BaseHTTPRequestHandler):
                                 json.dumps({"code": "emulator-bug", "message": "see stderr"}).encode())
             except OSError:
                 pass
+        finally:
+            if self._entry is not None:
+                self._entry["end"] = time.time()
 
     # --- helpers for subclasses -------------------------------------------------------------
 
@@ -262,9 +269,12 @@ class EmulatorHandler(http.server.BaseHTTPRequestHandler):
             em.log.clear()
             em.faults.clear()
             return self.send_json(200, {"ok": True})
-        answer = em.control(self.command, path, body)
+        query = dict(urllib.parse.parse_qsl(self.path.partition("?")[2], keep_blank_values=True))
+        answer = em.control(self.command, path, query, body)
         if answer is not None:
             status, obj = answer
+            if isinstance(obj, bytes):
+                return self.send_plain(status, "application/octet-stream", obj)
             return self.send_json(status, obj)
         self.send_json(404, {"error": f"no control endpoint {self.command} {path}"})
 
@@ -281,8 +291,8 @@ class Emulator:
             with open(args.faults) as f:
                 self.faults.add(json.load(f).get("rules", []))
 
-    def control(self, method: str, path: str, body: bytes):
-        """Emulator-specific control endpoints: (status, json) or None for 404."""
+    def control(self, method: str, path: str, query: dict, body: bytes):
+        """Emulator-specific control endpoints: (status, json or bytes) or None for 404."""
         return None
 
 

@@ -18,9 +18,10 @@ signed, a session token exactly when the credentials have one.
 Run: /usr/bin/python3 s3_emulator.py --root DIR --config CONFIG.json [--ready-file F] ...
 CONFIG.json: {"region": "us-east-1", "buckets": ["stage"],
               "credentials": [{"access_key": "...", "secret_key": "...", "session_token": "..."}],
-              "min_part_size": 5242880}
+              "min_part_size": 5242880, "list_page_size": 1000}
 Extra control endpoints: POST /_emulator/credentials {"access_key","secret_key","session_token"?},
-POST /_emulator/buckets {"name"}.
+POST /_emulator/buckets {"name"}, GET /_emulator/object?bucket=B&key=K (the stored bytes),
+GET /_emulator/uploads?bucket=B[&prefix=P] (unfinished multipart uploads).
 Fault ops are the operation names above (e.g. "UploadPart", "CompleteMultipartUpload").
 """
 
@@ -101,6 +102,8 @@ class S3Emulator(emucommon.Emulator):
                 cfg = json.load(f)
         self.region = cfg.get("region", args.region)
         self.store = Store(args.root, int(cfg.get("min_part_size", 5 * 1024 * 1024)))
+        # S3 answers at most 1000 keys a page; a smaller cap lets tests page through few objects.
+        self.list_page_size = int(cfg.get("list_page_size", 1000))
         self._lock = threading.Lock()
         self.credentials = {}
         for c in cfg.get("credentials", []):
@@ -113,7 +116,14 @@ class S3Emulator(emucommon.Emulator):
             self.credentials[c["access_key"]] = Credentials(c["access_key"], c["secret_key"],
                                                             c.get("session_token"))
 
-    def control(self, method, path, body):
+    def control(self, method, path, query, body):
+        if path == "/_emulator/object" and method == "GET":  # the stored bytes, for assertions
+            try:
+                return 200, self.store.get_object(query["bucket"], query["key"])[1]
+            except S3Error as e:
+                return e.status, {"code": e.code}
+        if path == "/_emulator/uploads" and method == "GET":  # unfinished multipart uploads
+            return 200, {"uploads": self.store.list_uploads(query["bucket"], query.get("prefix", ""))}
         if path == "/_emulator/credentials" and method == "POST":
             self.add_credentials(json.loads(body))
             return 200, {"ok": True}
@@ -301,7 +311,7 @@ class S3Handler(emucommon.EmulatorHandler):
             key = parts[1] if len(parts) > 1 and parts[1] else None
         op = classify(self.command, bucket, key, params)
         entry = em.log.new_entry(self.command, self.path)
-        entry.update(op=op, bucket=bucket, key=key, status=None, fault=None,
+        entry.update(op=op, bucket=bucket, key=key, status=None, fault=None, host=host,
                      user_agent=self.headers.get("User-Agent"))
         if "partNumber" in params:
             entry["part"] = params["partNumber"]
@@ -499,7 +509,7 @@ class S3Handler(emucommon.EmulatorHandler):
         prefix = params.get("prefix", "")
         delimiter = params.get("delimiter", "")
         try:
-            max_keys = min(int(params.get("max-keys", "1000")), 1000)
+            max_keys = min(int(params.get("max-keys", "1000")), self.emulator.list_page_size)
         except ValueError:
             raise S3Error(400, "InvalidArgument", "Provided max-keys not an integer or within "
                           "integer range", ArgumentName="max-keys")
