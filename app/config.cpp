@@ -381,7 +381,8 @@ SnowflakeAuth parse_snowflake_auth(const Reader& r, const std::string& name, con
 
 SnowflakeStage parse_snowflake_stage(const Reader& r, const std::string& name, const YAML::Node& node) {
   const Mapping m(r, node, fmt::format("in stage of snowflake connection \"{}\"", name),
-                  {"name", "url", "region"});
+                  {"name", "url", "region", "endpoint", "addressing", "access_key_id_env",
+                   "secret_access_key_env", "session_token_env"});
   SnowflakeStage stage;
   stage.name = m.text("name").value_or("");
   stage.url = m.required_text("url", "url: \"s3://bucket/prefix/\"");
@@ -389,6 +390,31 @@ SnowflakeStage parse_snowflake_stage(const Reader& r, const std::string& name, c
     m.fail_value("url", "stage url must start with s3://",
                  "Write the S3 location files are staged in, e.g. url: \"s3://my-bucket/sluice/\".");
   stage.region = m.text("region").value_or("");
+  if (auto endpoint = m.text("endpoint")) {
+    if (!http::is_allowed_endpoint(*endpoint))
+      m.fail_value("endpoint", "endpoint must be an https:// URL (http:// only to a loopback host)",
+                   "Write https://..., or http://localhost:PORT, http://127.0.0.1:PORT or "
+                   "http://[::1]:PORT for a local test server.");
+    stage.endpoint = *endpoint;
+  }
+  if (auto addressing = m.text("addressing")) {
+    if (*addressing != "auto" && *addressing != "path" && *addressing != "virtual")
+      m.fail_value("addressing", fmt::format("unknown addressing \"{}\"", *addressing),
+                   "Expected auto (virtual-hosted on AWS, path-style elsewhere), path or virtual.");
+    stage.addressing = *addressing;
+  }
+  for (auto [key, field] : {std::pair{"access_key_id_env", &stage.access_key_id_env},
+                            std::pair{"secret_access_key_env", &stage.secret_access_key_env},
+                            std::pair{"session_token_env", &stage.session_token_env}}) {
+    if (auto env = m.text(key)) {
+      // Not echoed: a secret written here by mistake must not reach the terminal or a log.
+      if (!is_env_name(*env))
+        m.fail_value(key, fmt::format("{} must be the name of an environment variable", key),
+                     "Write the variable's name and export the credential in it; credentials never "
+                     "go in the config file.");
+      *field = *env;
+    }
+  }
   return stage;
 }
 
@@ -755,10 +781,12 @@ connections:
   #  database: ANALYTICS
   #  schema: PUBLIC
   #  role: LOADER
-  #  stage:
-  #    name: SLUICE_STAGE
-  #    url: "s3://my-bucket/sluice/"
-  #    region: us-east-1
+  #  stage:                      # S3 credentials come from AWS_ACCESS_KEY_ID,
+  #    name: SLUICE_STAGE         # AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (or the variables
+  #    url: "s3://my-bucket/sluice/"   # named by access_key_id_env, secret_access_key_env,
+  #    region: us-east-1          # session_token_env)
+  #    #endpoint: https://s3.example.internal   # an S3-compatible endpoint instead of AWS
+  #    #addressing: auto          # auto | path | virtual
 
 tables:
   # One entry per warehouse table.

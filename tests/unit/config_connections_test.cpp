@@ -266,6 +266,34 @@ TEST(ConfigConnections, StageUrlMustBeS3) {
   EXPECT_NO_THROW(parse_config(snowflake("    stage: { url: \"s3://bucket/x/\" }\n"), "t.yaml"));
 }
 
+TEST(ConfigConnections, StageEndpointAddressingAndCredentialVariables) {
+  const Config c = parse_config(
+      snowflake("    stage: { url: \"s3://b/x/\", region: eu-west-1, endpoint: \"http://127.0.0.1:9000\", "
+                "addressing: path, access_key_id_env: K_ID, secret_access_key_env: K_SECRET, "
+                "session_token_env: K_TOKEN }\n"),
+      "t.yaml");
+  const SnowflakeStage& st = c.connections.at("snow").snowflake.stage;
+  EXPECT_EQ(st.endpoint, "http://127.0.0.1:9000");
+  EXPECT_EQ(st.addressing, "path");
+  EXPECT_EQ(st.access_key_id_env, "K_ID");
+  EXPECT_EQ(st.secret_access_key_env, "K_SECRET");
+  EXPECT_EQ(st.session_token_env, "K_TOKEN");
+  const SnowflakeStage defaults =
+      parse_config(snowflake("    stage: { url: \"s3://b/x/\" }\n"), "t.yaml").connections.at("snow").snowflake.stage;
+  EXPECT_EQ(defaults.addressing, "auto");
+  EXPECT_EQ(defaults.access_key_id_env, "AWS_ACCESS_KEY_ID");
+  EXPECT_EQ(defaults.secret_access_key_env, "AWS_SECRET_ACCESS_KEY");
+  EXPECT_EQ(defaults.session_token_env, "AWS_SESSION_TOKEN");
+
+  Error e = parse_error(snowflake("    stage: { url: \"s3://b/x/\", endpoint: \"http://minio.lan:9000\" }\n"));
+  EXPECT_EQ(e.primary(), "endpoint must be an https:// URL (http:// only to a loopback host)");
+  e = parse_error(snowflake("    stage: { url: \"s3://b/x/\", addressing: dns }\n"));
+  EXPECT_EQ(e.primary(), "unknown addressing \"dns\"");
+  e = parse_error(snowflake("    stage: { url: \"s3://b/x/\", secret_access_key_env: \"wJalr/XUtn+FEMI\" }\n"));
+  EXPECT_EQ(e.primary(), "secret_access_key_env must be the name of an environment variable");
+  EXPECT_EQ(e.report().find("wJalr"), std::string::npos) << e.report();
+}
+
 TEST(ConfigConnections, EndpointIsHttpsOrHttpToLoopback) {
   for (const char* ok : {"https://example.com", "http://localhost:8080/", "http://127.0.0.1:9000",
                          "http://127.1.2.3", "http://[::1]:8443/x", "HTTP://LOCALHOST"}) {
