@@ -390,8 +390,9 @@ class SnowflakeEmulator(emucommon.Emulator):
             else:
                 cur.execute(pg, params)
             if kind == "query" or cur.description is not None:
-                row_type = row_type_from_cursor(cur.description, self._attribute_info(cur))
-                return {"row_type": row_type, "rows": cur.fetchall(), "encode": True}
+                description, rows = cur.description, cur.fetchall()  # before other queries
+                row_type = row_type_from_cursor(description, self._attribute_info(cur))
+                return {"row_type": row_type, "rows": rows, "encode": True}
             if kind == "dml":
                 n = max(cur.rowcount, 0)
                 name = {"INSERT": "inserted", "UPDATE": "updated", "DELETE": "deleted"}.get(detail)

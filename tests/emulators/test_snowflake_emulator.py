@@ -145,7 +145,7 @@ class SnowflakeEmulatorTest(unittest.TestCase):
                        "null::text as z, true as b, date '1969-12-31' as d, "
                        "time '12:34:56.789' as tm, timestamp '2024-01-31 10:00:00.5' as ts, "
                        "timestamptz '2024-01-31 10:00:00+00' as tl, 'NaN'::float8 as f, "
-                       "'-Infinity'::float8 as fi, 1.25::float8 as fr, '\\xDEAD'::bytea as bin, "
+                       "'-Infinity'::float8 as fi, 1.25::float8 as fr, '\\\\xDEAD'::bytea as bin, "
                        "'{\"a\": [1, 2]}'::jsonb as v", request_id=rid)
         self.assertEqual(set(body), {"resultSetMetaData", "data", "code", "sqlState", "message",
                                      "statementHandle", "statementStatusUrl", "requestId",
@@ -253,6 +253,8 @@ class SnowflakeEmulatorTest(unittest.TestCase):
         status, _, body = self.submit("selec 1")
         self.assertEqual((status, body["code"]), (422, "001003"))
         status, _, body = self.submit("select pg_sleep(5)", timeout=1)
+        if status == 202:
+            status, _, body = self.wait(body["statementHandle"])
         self.assertEqual((status, body["code"], body["sqlState"]), (408, "000630", "57014"))
         self.assertEqual(body["message"], "Statement reached its statement or warehouse timeout of "
                                           "1 second(s) and was canceled.")
