@@ -354,27 +354,44 @@ PostgresConnection parse_postgres(const Reader& r, const std::string& name, cons
 
 SnowflakeAuth parse_snowflake_auth(const Reader& r, const std::string& name, const YAML::Node& node) {
   const Mapping m(r, node, fmt::format("in auth of snowflake connection \"{}\"", name),
-                  {"method", "private_key_file", "passphrase_env"});
+                  {"method", "private_key_file", "passphrase_env", "token_env", "token_file"});
   SnowflakeAuth auth;
   auth.method = m.required_text("method", "method: keypair");
-  if (auth.method != "keypair")
+  if (auth.method != "keypair" && auth.method != "oauth" && auth.method != "pat")
     m.fail_value("method", fmt::format("unsupported auth method \"{}\"", auth.method),
-                 "Only method: keypair is supported: a private key file, its passphrase (if any) "
-                 "in the environment variable named by passphrase_env.");
-  auth.private_key_file =
-      m.required_text("private_key_file", "private_key_file: ~/.snowflake/loader.p8");
-  if (std::string expanded = expand_home(auth.private_key_file); !expanded.empty())
-    auth.private_key_file = std::move(expanded);
-  else
-    m.fail_value("private_key_file", "cannot expand ~ in private_key_file: HOME is not set",
-                 "Set HOME, or write the full path.");
-  if (auto env = m.text("passphrase_env")) {
-    // Not echoed: a passphrase written here by mistake must not reach the terminal or a log.
+                 "Use method: keypair (a private key file, its passphrase in the environment "
+                 "variable named by passphrase_env), or oauth / pat with token_env or token_file.");
+  auto env_name = [&](const char* key, const char* example) -> std::string {
+    auto env = m.text(key);
+    if (!env) return {};
+    // Not echoed: a secret written here by mistake must not reach the terminal or a log.
     if (!is_env_name(*env))
-      m.fail_value("passphrase_env", "passphrase_env must be the name of an environment variable",
-                   "Write the variable's name, e.g. passphrase_env: SNOWFLAKE_KEY_PASSPHRASE, and "
-                   "export the passphrase in it.");
-    auth.passphrase_env = *env;
+      m.fail_value(key, fmt::format("{} must be the name of an environment variable", key),
+                   fmt::format("Write the variable's name, e.g. {}: {}, and export the secret in it.",
+                               key, example));
+    return *env;
+  };
+  auto path = [&](const char* key) -> std::string {
+    auto p = m.text(key);
+    if (!p) return {};
+    std::string expanded = expand_home(*p);
+    if (expanded.empty())
+      m.fail_value(key, fmt::format("cannot expand ~ in {}: HOME is not set", key),
+                   "Set HOME, or write the full path.");
+    return expanded;
+  };
+  if (auth.method == "keypair") {
+    m.required_text("private_key_file", "private_key_file: ~/.snowflake/loader.p8");
+    auth.private_key_file = path("private_key_file");
+    auth.passphrase_env = env_name("passphrase_env", "SNOWFLAKE_KEY_PASSPHRASE");
+  } else {
+    auth.token_env = env_name("token_env", auth.method == "oauth" ? "SNOWFLAKE_OAUTH_TOKEN"
+                                                                 : "SNOWFLAKE_PAT");
+    auth.token_file = path("token_file");
+    if (auth.token_env.empty() == auth.token_file.empty())
+      m.fail_missing("token_env", fmt::format("method: {} reads its token from token_env: NAME (an "
+                                              "environment variable) or token_file: PATH, one of them",
+                                              auth.method));
   }
   return auth;
 }
@@ -781,12 +798,14 @@ connections:
   #  database: ANALYTICS
   #  schema: PUBLIC
   #  role: LOADER
-  #  stage:                      # S3 credentials come from AWS_ACCESS_KEY_ID,
-  #    name: SLUICE_STAGE         # AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN (or the variables
-  #    url: "s3://my-bucket/sluice/"   # named by access_key_id_env, secret_access_key_env,
-  #    region: us-east-1          # session_token_env)
-  #    #endpoint: https://s3.example.internal   # an S3-compatible endpoint instead of AWS
-  #    #addressing: auto          # auto | path | virtual
+  #  stage:
+  #    name: SLUICE_STAGE
+  #    url: "s3://my-bucket/sluice/"
+  #    region: us-east-1
+  #    #endpoint: https://s3.example.internal   # an S3-compatible server instead of AWS
+  #    #addressing: auto                        # auto | path | virtual
+  #    # S3 credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (or the
+  #    # variables named by access_key_id_env, secret_access_key_env, session_token_env)
 
 tables:
   # One entry per warehouse table.

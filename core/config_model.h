@@ -59,9 +59,11 @@ struct PostgresConnection {
 };
 
 struct SnowflakeAuth {
-  std::string method;             // "keypair"
-  std::string private_key_file;   // path (~ expanded)
-  std::string passphrase_env;     // name of the environment variable holding the key passphrase
+  std::string method;             // "keypair" | "oauth" | "pat" (programmatic access token)
+  std::string private_key_file;   // keypair: path (~ expanded)
+  std::string passphrase_env;     // keypair: name of the variable holding the key passphrase
+  std::string token_env;          // oauth/pat: name of the variable holding the token, or
+  std::string token_file;         //   a file holding it (~ expanded; re-read when refused)
 };
 
 struct SnowflakeStage {

@@ -231,8 +231,8 @@ TEST(ConfigConnections, SnowflakeRequiredKeysAreNamedWhenMissing) {
 }
 
 TEST(ConfigConnections, SnowflakeAuthMustBeAKeyPairWithAKeyFile) {
-  Error e = parse_error(snowflake().replace(snowflake().find("keypair"), 7, "oauth"));
-  EXPECT_EQ(e.primary(), "unsupported auth method \"oauth\"");
+  Error e = parse_error(snowflake().replace(snowflake().find("keypair"), 7, "password"));
+  EXPECT_EQ(e.primary(), "unsupported auth method \"password\"");
   EXPECT_EQ(e.detail(), "t.yaml:6:21");
 
   e = parse_error(R"(connections:
@@ -246,6 +246,23 @@ TEST(ConfigConnections, SnowflakeAuthMustBeAKeyPairWithAKeyFile) {
 )");
   EXPECT_EQ(e.primary(), "missing key \"private_key_file\" in auth of snowflake connection \"snow\"");
   EXPECT_EQ(e.detail(), "t.yaml:6:11");
+}
+
+TEST(ConfigConnections, OAuthAndProgrammaticAccessTokensComeFromAVariableOrAFile) {
+  auto with_auth = [](const std::string& auth) {
+    return "connections:\n  snow:\n    type: snowflake\n    account: a\n    user: u\n    auth: " +
+           auth + "\n    warehouse: w\n    database: d\n";
+  };
+  Config c = parse_config(with_auth("{ method: oauth, token_env: SF_OAUTH }"), "t.yaml");
+  EXPECT_EQ(c.connections.at("snow").snowflake.auth.method, "oauth");
+  EXPECT_EQ(c.connections.at("snow").snowflake.auth.token_env, "SF_OAUTH");
+  c = parse_config(with_auth("{ method: pat, token_file: /run/secrets/sf_pat }"), "t.yaml");
+  EXPECT_EQ(c.connections.at("snow").snowflake.auth.token_file, "/run/secrets/sf_pat");
+  Error e = parse_error(with_auth("{ method: pat }"));
+  EXPECT_EQ(e.primary(), "missing key \"token_env\" in auth of snowflake connection \"snow\"");
+  e = parse_error(with_auth("{ method: oauth, token_env: \"ver:y/secret\" }"));
+  EXPECT_EQ(e.primary(), "token_env must be the name of an environment variable");
+  EXPECT_EQ(e.report().find("ver:y"), std::string::npos) << e.report();
 }
 
 TEST(ConfigConnections, PassphraseEnvMustBeAVariableNameAndIsNotEchoed) {
