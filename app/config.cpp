@@ -15,6 +15,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/error.h"
+#include "warehouse/http/url.h"
 
 namespace sluice {
 namespace {
@@ -111,41 +112,6 @@ bool dsn_has_password(std::string_view dsn) {
     return at != std::string_view::npos && authority.substr(0, at).find(':') != std::string_view::npos;
   }
   return false;
-}
-
-bool is_loopback_ipv4(std::string_view host) {
-  int parts = 0;
-  while (!host.empty()) {
-    const size_t dot = host.find('.');
-    const std::string_view part = host.substr(0, dot);
-    if (part.empty() || part.size() > 3 ||
-        !std::all_of(part.begin(), part.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
-      return false;
-    const int value = std::stoi(std::string(part));
-    if (value > 255 || (parts == 0 && value != 127)) return false;
-    ++parts;
-    if (dot == std::string_view::npos) break;
-    host.remove_prefix(dot + 1);
-    if (host.empty()) return false;
-  }
-  return parts == 4;
-}
-
-// Plain http would send the key-pair JWT in clear text, so it is only for local test servers.
-bool is_allowed_endpoint(std::string_view url0) {
-  const std::string url = lower(url0);
-  if (url.starts_with("https://")) return url.size() > 8;
-  if (!url.starts_with("http://")) return false;
-  const std::string_view rest = std::string_view(url).substr(7);
-  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (authority.find('@') != std::string_view::npos) return false;  // user@ hides the real host
-  std::string_view host = authority;
-  if (authority.starts_with('[')) {
-    host = authority.substr(0, authority.find(']') + 1);
-  } else {
-    host = authority.substr(0, authority.find(':'));
-  }
-  return host == "localhost" || host == "[::1]" || is_loopback_ipv4(host);
 }
 
 std::string expand_home(const std::string& path) {
@@ -388,34 +354,52 @@ PostgresConnection parse_postgres(const Reader& r, const std::string& name, cons
 
 SnowflakeAuth parse_snowflake_auth(const Reader& r, const std::string& name, const YAML::Node& node) {
   const Mapping m(r, node, fmt::format("in auth of snowflake connection \"{}\"", name),
-                  {"method", "private_key_file", "passphrase_env"});
+                  {"method", "private_key_file", "passphrase_env", "token_env", "token_file"});
   SnowflakeAuth auth;
   auth.method = m.required_text("method", "method: keypair");
-  if (auth.method != "keypair")
+  if (auth.method != "keypair" && auth.method != "oauth" && auth.method != "pat")
     m.fail_value("method", fmt::format("unsupported auth method \"{}\"", auth.method),
-                 "Only method: keypair is supported: a private key file, its passphrase (if any) "
-                 "in the environment variable named by passphrase_env.");
-  auth.private_key_file =
-      m.required_text("private_key_file", "private_key_file: ~/.snowflake/loader.p8");
-  if (std::string expanded = expand_home(auth.private_key_file); !expanded.empty())
-    auth.private_key_file = std::move(expanded);
-  else
-    m.fail_value("private_key_file", "cannot expand ~ in private_key_file: HOME is not set",
-                 "Set HOME, or write the full path.");
-  if (auto env = m.text("passphrase_env")) {
-    // Not echoed: a passphrase written here by mistake must not reach the terminal or a log.
+                 "Use method: keypair (a private key file, its passphrase in the environment "
+                 "variable named by passphrase_env), or oauth / pat with token_env or token_file.");
+  auto env_name = [&](const char* key, const char* example) -> std::string {
+    auto env = m.text(key);
+    if (!env) return {};
+    // Not echoed: a secret written here by mistake must not reach the terminal or a log.
     if (!is_env_name(*env))
-      m.fail_value("passphrase_env", "passphrase_env must be the name of an environment variable",
-                   "Write the variable's name, e.g. passphrase_env: SNOWFLAKE_KEY_PASSPHRASE, and "
-                   "export the passphrase in it.");
-    auth.passphrase_env = *env;
+      m.fail_value(key, fmt::format("{} must be the name of an environment variable", key),
+                   fmt::format("Write the variable's name, e.g. {}: {}, and export the secret in it.",
+                               key, example));
+    return *env;
+  };
+  auto path = [&](const char* key) -> std::string {
+    auto p = m.text(key);
+    if (!p) return {};
+    std::string expanded = expand_home(*p);
+    if (expanded.empty())
+      m.fail_value(key, fmt::format("cannot expand ~ in {}: HOME is not set", key),
+                   "Set HOME, or write the full path.");
+    return expanded;
+  };
+  if (auth.method == "keypair") {
+    m.required_text("private_key_file", "private_key_file: ~/.snowflake/loader.p8");
+    auth.private_key_file = path("private_key_file");
+    auth.passphrase_env = env_name("passphrase_env", "SNOWFLAKE_KEY_PASSPHRASE");
+  } else {
+    auth.token_env = env_name("token_env", auth.method == "oauth" ? "SNOWFLAKE_OAUTH_TOKEN"
+                                                                 : "SNOWFLAKE_PAT");
+    auth.token_file = path("token_file");
+    if (auth.token_env.empty() == auth.token_file.empty())
+      m.fail_missing("token_env", fmt::format("method: {} reads its token from token_env: NAME (an "
+                                              "environment variable) or token_file: PATH, one of them",
+                                              auth.method));
   }
   return auth;
 }
 
 SnowflakeStage parse_snowflake_stage(const Reader& r, const std::string& name, const YAML::Node& node) {
   const Mapping m(r, node, fmt::format("in stage of snowflake connection \"{}\"", name),
-                  {"name", "url", "region"});
+                  {"name", "url", "region", "endpoint", "addressing", "access_key_id_env",
+                   "secret_access_key_env", "session_token_env"});
   SnowflakeStage stage;
   stage.name = m.text("name").value_or("");
   stage.url = m.required_text("url", "url: \"s3://bucket/prefix/\"");
@@ -423,6 +407,31 @@ SnowflakeStage parse_snowflake_stage(const Reader& r, const std::string& name, c
     m.fail_value("url", "stage url must start with s3://",
                  "Write the S3 location files are staged in, e.g. url: \"s3://my-bucket/sluice/\".");
   stage.region = m.text("region").value_or("");
+  if (auto endpoint = m.text("endpoint")) {
+    if (!http::is_allowed_endpoint(*endpoint))
+      m.fail_value("endpoint", "endpoint must be an https:// URL (http:// only to a loopback host)",
+                   "Write https://..., or http://localhost:PORT, http://127.0.0.1:PORT or "
+                   "http://[::1]:PORT for a local test server.");
+    stage.endpoint = *endpoint;
+  }
+  if (auto addressing = m.text("addressing")) {
+    if (*addressing != "auto" && *addressing != "path" && *addressing != "virtual")
+      m.fail_value("addressing", fmt::format("unknown addressing \"{}\"", *addressing),
+                   "Expected auto (virtual-hosted on AWS, path-style elsewhere), path or virtual.");
+    stage.addressing = *addressing;
+  }
+  for (auto [key, field] : {std::pair{"access_key_id_env", &stage.access_key_id_env},
+                            std::pair{"secret_access_key_env", &stage.secret_access_key_env},
+                            std::pair{"session_token_env", &stage.session_token_env}}) {
+    if (auto env = m.text(key)) {
+      // Not echoed: a secret written here by mistake must not reach the terminal or a log.
+      if (!is_env_name(*env))
+        m.fail_value(key, fmt::format("{} must be the name of an environment variable", key),
+                     "Write the variable's name and export the credential in it; credentials never "
+                     "go in the config file.");
+      *field = *env;
+    }
+  }
   return stage;
 }
 
@@ -443,7 +452,7 @@ SnowflakeConnection parse_snowflake(const Reader& r, const std::string& name, co
   sf.role = m.text("role").value_or("");
   if (const YAML::Node* stage = m.mapping("stage")) sf.stage = parse_snowflake_stage(r, name, *stage);
   if (auto endpoint = m.text("endpoint")) {
-    if (!is_allowed_endpoint(*endpoint))
+    if (!http::is_allowed_endpoint(*endpoint))
       m.fail_value("endpoint", "endpoint must be an https:// URL (http:// only to a loopback host)",
                    "Write https://..., or http://localhost:PORT, http://127.0.0.1:PORT or "
                    "http://[::1]:PORT for a local test server.");
@@ -795,6 +804,10 @@ connections:
   #    name: SLUICE_STAGE
   #    url: "s3://my-bucket/sluice/"
   #    region: us-east-1
+  #    #endpoint: https://s3.example.internal   # an S3-compatible server instead of AWS
+  #    #addressing: auto                        # auto | path | virtual
+  #    # S3 credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (or the
+  #    # variables named by access_key_id_env, secret_access_key_env, session_token_env)
 
 tables:
   # One entry per warehouse table.

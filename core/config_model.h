@@ -59,15 +59,24 @@ struct PostgresConnection {
 };
 
 struct SnowflakeAuth {
-  std::string method;             // "keypair"
-  std::string private_key_file;   // path (~ expanded)
-  std::string passphrase_env;     // name of the environment variable holding the key passphrase
+  std::string method;             // "keypair" | "oauth" | "pat" (programmatic access token)
+  std::string private_key_file;   // keypair: path (~ expanded)
+  std::string passphrase_env;     // keypair: name of the variable holding the key passphrase
+  std::string token_env;          // oauth/pat: name of the variable holding the token, or
+  std::string token_file;         //   a file holding it (~ expanded; re-read when refused)
 };
 
 struct SnowflakeStage {
   std::string name;
-  std::string url;     // s3://bucket/prefix/
-  std::string region;
+  std::string url;       // s3://bucket/prefix/
+  std::string region;    // empty: $AWS_REGION, else $AWS_DEFAULT_REGION
+  std::string endpoint;  // S3 endpoint override (https; http only to loopback); empty:
+                         // $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL, else AWS's regional endpoint
+  std::string addressing = "auto";  // auto | path | virtual
+  // Names of the environment variables holding the credentials (never the values).
+  std::string access_key_id_env = "AWS_ACCESS_KEY_ID";
+  std::string secret_access_key_env = "AWS_SECRET_ACCESS_KEY";
+  std::string session_token_env = "AWS_SESSION_TOKEN";
 };
 
 struct SnowflakeConnection {

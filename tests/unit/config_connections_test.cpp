@@ -231,8 +231,8 @@ TEST(ConfigConnections, SnowflakeRequiredKeysAreNamedWhenMissing) {
 }
 
 TEST(ConfigConnections, SnowflakeAuthMustBeAKeyPairWithAKeyFile) {
-  Error e = parse_error(snowflake().replace(snowflake().find("keypair"), 7, "oauth"));
-  EXPECT_EQ(e.primary(), "unsupported auth method \"oauth\"");
+  Error e = parse_error(snowflake().replace(snowflake().find("keypair"), 7, "password"));
+  EXPECT_EQ(e.primary(), "unsupported auth method \"password\"");
   EXPECT_EQ(e.detail(), "t.yaml:6:21");
 
   e = parse_error(R"(connections:
@@ -246,6 +246,23 @@ TEST(ConfigConnections, SnowflakeAuthMustBeAKeyPairWithAKeyFile) {
 )");
   EXPECT_EQ(e.primary(), "missing key \"private_key_file\" in auth of snowflake connection \"snow\"");
   EXPECT_EQ(e.detail(), "t.yaml:6:11");
+}
+
+TEST(ConfigConnections, OAuthAndProgrammaticAccessTokensComeFromAVariableOrAFile) {
+  auto with_auth = [](const std::string& auth) {
+    return "connections:\n  snow:\n    type: snowflake\n    account: a\n    user: u\n    auth: " +
+           auth + "\n    warehouse: w\n    database: d\n";
+  };
+  Config c = parse_config(with_auth("{ method: oauth, token_env: SF_OAUTH }"), "t.yaml");
+  EXPECT_EQ(c.connections.at("snow").snowflake.auth.method, "oauth");
+  EXPECT_EQ(c.connections.at("snow").snowflake.auth.token_env, "SF_OAUTH");
+  c = parse_config(with_auth("{ method: pat, token_file: /run/secrets/sf_pat }"), "t.yaml");
+  EXPECT_EQ(c.connections.at("snow").snowflake.auth.token_file, "/run/secrets/sf_pat");
+  Error e = parse_error(with_auth("{ method: pat }"));
+  EXPECT_EQ(e.primary(), "missing key \"token_env\" in auth of snowflake connection \"snow\"");
+  e = parse_error(with_auth("{ method: oauth, token_env: \"ver:y/secret\" }"));
+  EXPECT_EQ(e.primary(), "token_env must be the name of an environment variable");
+  EXPECT_EQ(e.report().find("ver:y"), std::string::npos) << e.report();
 }
 
 TEST(ConfigConnections, PassphraseEnvMustBeAVariableNameAndIsNotEchoed) {
@@ -264,6 +281,34 @@ TEST(ConfigConnections, StageUrlMustBeS3) {
   EXPECT_NE(e.hint().find("s3://my-bucket/"), std::string::npos) << e.hint();
 
   EXPECT_NO_THROW(parse_config(snowflake("    stage: { url: \"s3://bucket/x/\" }\n"), "t.yaml"));
+}
+
+TEST(ConfigConnections, StageEndpointAddressingAndCredentialVariables) {
+  const Config c = parse_config(
+      snowflake("    stage: { url: \"s3://b/x/\", region: eu-west-1, endpoint: \"http://127.0.0.1:9000\", "
+                "addressing: path, access_key_id_env: K_ID, secret_access_key_env: K_SECRET, "
+                "session_token_env: K_TOKEN }\n"),
+      "t.yaml");
+  const SnowflakeStage& st = c.connections.at("snow").snowflake.stage;
+  EXPECT_EQ(st.endpoint, "http://127.0.0.1:9000");
+  EXPECT_EQ(st.addressing, "path");
+  EXPECT_EQ(st.access_key_id_env, "K_ID");
+  EXPECT_EQ(st.secret_access_key_env, "K_SECRET");
+  EXPECT_EQ(st.session_token_env, "K_TOKEN");
+  const SnowflakeStage defaults =
+      parse_config(snowflake("    stage: { url: \"s3://b/x/\" }\n"), "t.yaml").connections.at("snow").snowflake.stage;
+  EXPECT_EQ(defaults.addressing, "auto");
+  EXPECT_EQ(defaults.access_key_id_env, "AWS_ACCESS_KEY_ID");
+  EXPECT_EQ(defaults.secret_access_key_env, "AWS_SECRET_ACCESS_KEY");
+  EXPECT_EQ(defaults.session_token_env, "AWS_SESSION_TOKEN");
+
+  Error e = parse_error(snowflake("    stage: { url: \"s3://b/x/\", endpoint: \"http://minio.lan:9000\" }\n"));
+  EXPECT_EQ(e.primary(), "endpoint must be an https:// URL (http:// only to a loopback host)");
+  e = parse_error(snowflake("    stage: { url: \"s3://b/x/\", addressing: dns }\n"));
+  EXPECT_EQ(e.primary(), "unknown addressing \"dns\"");
+  e = parse_error(snowflake("    stage: { url: \"s3://b/x/\", secret_access_key_env: \"wJalr/XUtn+FEMI\" }\n"));
+  EXPECT_EQ(e.primary(), "secret_access_key_env must be the name of an environment variable");
+  EXPECT_EQ(e.report().find("wJalr"), std::string::npos) << e.report();
 }
 
 TEST(ConfigConnections, EndpointIsHttpsOrHttpToLoopback) {

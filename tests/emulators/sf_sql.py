@@ -1,0 +1,404 @@
+"""Snowflake SQL text, as far as the SQL API emulator needs it: splitting a multi-statement request,
+telling statement kinds apart, translating the Snowflake dialect sluice sends into PostgreSQL, and
+parsing COPY INTO <table> ... FROM @stage (the copy itself is in sf_copy.py).
+
+The translation is deliberately small: data types, a few functions, string escapes and bind
+placeholders. Anything the emulator does not understand fails loudly (an error naming the
+construct), so a test never passes on a silently different meaning."""
+
+import re
+
+
+class SqlError(Exception):
+    """A statement failure as Snowflake reports it."""
+
+    def __init__(self, code: str, sql_state: str, message: str, http_status: int = 422):
+        super().__init__(message)
+        self.code, self.sql_state, self.message, self.http_status = code, sql_state, message, http_status
+
+
+def unsupported(what: str) -> SqlError:
+    return SqlError("001003", "42000", f"SQL compilation error:\n{what} is not supported by the "
+                                       f"sluice Snowflake emulator")
+
+
+# --- lexing ---------------------------------------------------------------------------------
+
+_TOKEN_RE = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<line_comment>--[^\n]*|//[^\n]*)
+  | (?P<block_comment>/\*.*?\*/)
+  | (?P<string>'(?:[^'\\]|\\.|'')*')
+  | (?P<dollar>\$\$.*?\$\$)
+  | (?P<qident>"(?:[^"]|"")*")
+  | (?P<stage>@(?:"(?:[^"]|"")*"|[A-Za-z0-9_$.~%])(?:"(?:[^"]|"")*"|[A-Za-z0-9_$./~%=+-])*)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_$]*)
+  | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)
+  | (?P<param>\?)
+  | (?P<punct>::|<>|!=|<=|>=|\|\||[(),;=.*+\-/<>%:\[\]{}])
+  | (?P<other>.)
+""", re.VERBOSE | re.DOTALL)
+
+
+class Token:
+    __slots__ = ("kind", "text")
+
+    def __init__(self, kind, text):
+        self.kind, self.text = kind, text
+
+    def upper(self):
+        return self.text.upper() if self.kind == "word" else None
+
+    def __repr__(self):
+        return f"{self.kind}:{self.text}"
+
+
+def tokenize(sql: str) -> list:
+    return [Token(m.lastgroup, m.group()) for m in _TOKEN_RE.finditer(sql)]
+
+
+def significant(tokens):
+    return [t for t in tokens if t.kind not in ("ws", "line_comment", "block_comment")]
+
+
+def split_statements(sql: str) -> list:
+    """Statements of a request, without the separating ';' and without empty ones."""
+    out, current = [], []
+    for t in tokenize(sql):
+        if t.kind == "punct" and t.text == ";":
+            out.append(current)
+            current = []
+        else:
+            current.append(t)
+    out.append(current)
+    return ["".join(t.text for t in stmt).strip() for stmt in out if significant(stmt)]
+
+
+# --- Snowflake string literals --------------------------------------------------------------
+
+_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", "0": "\0", "'": "'", '"': '"',
+            "\\": "\\"}
+
+
+def string_value(literal: str) -> str:
+    """The value of a Snowflake single-quoted literal: '' and backslash escapes."""
+    body = literal[1:-1]
+    out, i = [], 0
+    while i < len(body):
+        c = body[i]
+        if c == "'" and i + 1 < len(body) and body[i + 1] == "'":
+            out.append("'")
+            i += 2
+        elif c == "\\" and i + 1 < len(body):
+            n = body[i + 1]
+            if n in _ESCAPES:
+                out.append(_ESCAPES[n])
+                i += 2
+            elif n == "x" and re.match(r"[0-9a-fA-F]{2}", body[i + 2:i + 4]):
+                out.append(chr(int(body[i + 2:i + 4], 16)))
+                i += 4
+            elif n == "u" and re.match(r"[0-9a-fA-F]{4}", body[i + 2:i + 6]):
+                out.append(chr(int(body[i + 2:i + 6], 16)))
+                i += 6
+            elif re.match(r"[0-7]{3}", body[i + 1:i + 4]):
+                out.append(chr(int(body[i + 1:i + 4], 8)))
+                i += 4
+            else:  # an unknown escape keeps the character
+                out.append(n)
+                i += 2
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def pg_string(value: str) -> str:
+    """A PostgreSQL literal holding exactly `value`."""
+    if "\\" in value or any(ord(c) < 32 for c in value):
+        esc = "".join("\\\\" if c == "\\" else "''" if c == "'" else
+                      f"\\x{ord(c):02x}" if ord(c) < 32 else c for c in value)
+        return f"E'{esc}'"
+    return "'" + value.replace("'", "''") + "'"
+
+
+def ident_value(tok: Token) -> str:
+    """How Snowflake resolves an identifier: quoted as written, unquoted upper-cased."""
+    if tok.kind == "qident":
+        return tok.text[1:-1].replace('""', '"')
+    return tok.text.upper()
+
+
+# --- statement kinds ------------------------------------------------------------------------
+
+def kind_of(sql: str):
+    """(kind, detail): kind in query, dml, copy, ddl, create_stage, drop_stage, list, remove,
+    refused (detail = the command name Snowflake reports)."""
+    toks = [t for t in significant(tokenize(sql)) if not (t.kind == "punct" and t.text == "(")]
+    words = [t.upper() or "" for t in toks[:4]]
+    first = words[0] if words else ""
+    if first in ("SELECT", "WITH", "SHOW", "DESC", "DESCRIBE", "VALUES", "EXPLAIN"):
+        return "query", first
+    if first in ("INSERT", "UPDATE", "DELETE", "MERGE"):
+        return "dml", first
+    if first == "COPY":
+        return "copy", first
+    if first in ("BEGIN", "START"):
+        return "refused", "TRANSACTION_BEGIN"
+    if first == "COMMIT":
+        return "refused", "TRANSACTION_COMMIT"
+    if first == "ROLLBACK":
+        return "refused", "TRANSACTION_ROLLBACK"
+    if first in ("PUT", "GET", "USE", "SET", "UNSET"):
+        return "refused", first
+    if first == "ALTER" and len(words) > 1 and words[1] == "SESSION":
+        return "refused", "ALTER_SESSION"
+    if first in ("LIST", "LS"):
+        return "list", first
+    if first in ("REMOVE", "RM"):
+        return "remove", first
+    if first in ("CREATE", "DROP") and "STAGE" in words[1:4]:
+        return ("create_stage" if first == "CREATE" else "drop_stage"), first
+    if first in ("CREATE", "DROP", "ALTER", "TRUNCATE", "GRANT", "REVOKE", "COMMENT"):
+        return "ddl", first
+    return "ddl", first
+
+
+def transaction_control(sql: str):
+    """BEGIN / COMMIT / ROLLBACK inside a multi-statement request, else None."""
+    k, detail = kind_of(sql)
+    if k == "refused" and detail.startswith("TRANSACTION_"):
+        return detail[len("TRANSACTION_"):]
+    return None
+
+
+# --- translation to PostgreSQL --------------------------------------------------------------
+
+_TYPE_RULES = [
+    (re.compile(r"^(NUMBER|DECIMAL|NUMERIC)$"), "NUMERIC"),
+    (re.compile(r"^(INT|INTEGER|BIGINT|SMALLINT|TINYINT|BYTEINT)$"), "NUMERIC(38,0)"),
+    (re.compile(r"^(FLOAT|FLOAT4|FLOAT8|DOUBLE|REAL)$"), "DOUBLE PRECISION"),
+    (re.compile(r"^(STRING|TEXT|NVARCHAR|NVARCHAR2|CHAR_VARYING|NCHAR_VARYING)$"), "TEXT"),
+    (re.compile(r"^(TIMESTAMP_NTZ|DATETIME)$"), "TIMESTAMP"),
+    (re.compile(r"^(TIMESTAMP_LTZ|TIMESTAMP_TZ)$"), "TIMESTAMPTZ"),
+    (re.compile(r"^(BINARY|VARBINARY)$"), "BYTEA"),
+    (re.compile(r"^(VARIANT|OBJECT|ARRAY)$"), "JSONB"),
+]
+
+_FUNCTION_RULES = {"CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP", "SYSDATE": "LOCALTIMESTAMP",
+                   "CURRENT_DATE": "CURRENT_DATE", "CURRENT_TIME": "CURRENT_TIME",
+                   "LOCALTIMESTAMP": "LOCALTIMESTAMP"}
+
+
+def to_postgres(sql: str, with_params: bool = False) -> str:
+    """The statement in PostgreSQL's dialect. with_params: '?' become %s and '%' is doubled
+    (psycopg2's parameter syntax)."""
+    toks = tokenize(sql)
+    out = []
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        nxt = next((x for x in toks[i + 1:] if x.kind != "ws"), None)
+        if t.kind == "word":
+            u = t.text.upper()
+            replaced = None
+            for rule, pg in _TYPE_RULES:
+                if rule.match(u):
+                    replaced = pg
+                    break
+            if replaced and replaced in ("DOUBLE PRECISION",) and u == "DOUBLE" and nxt and \
+                    nxt.upper() == "PRECISION":
+                replaced = None
+            if u in ("VARCHAR", "CHAR", "CHARACTER") and nxt and nxt.text == "(":
+                # VARCHAR(16777216) is Snowflake's default; PostgreSQL caps at 10485760.
+                j = toks.index(nxt, i + 1)
+                m = [x for x in toks[j + 1:j + 4] if x.kind != "ws"]
+                if m and m[0].kind == "number" and int(float(m[0].text)) > 10485760:
+                    close = next(k for k in range(j, len(toks)) if toks[k].text == ")")
+                    out.append("TEXT")
+                    i = close + 1
+                    continue
+            if u in _FUNCTION_RULES and nxt and nxt.text == "(":
+                j = toks.index(nxt, i + 1)
+                after = [x for x in toks[j + 1:] if x.kind != "ws"]
+                if after and after[0].text == ")":
+                    out.append(_FUNCTION_RULES[u])
+                    i = toks.index(after[0], j + 1) + 1
+                    continue
+            if replaced and not (replaced == "NUMERIC" and u in ("NUMERIC", "DECIMAL")):
+                out.append(replaced)
+            else:
+                out.append(t.text)
+        elif t.kind == "string":
+            s = pg_string(string_value(t.text))
+            out.append(s.replace("%", "%%") if with_params else s)
+        elif t.kind == "dollar":
+            out.append(pg_string(t.text[2:-2]).replace("%", "%%") if with_params else
+                       pg_string(t.text[2:-2]))
+        elif t.kind == "param":
+            if not with_params:
+                raise SqlError("002049", "42601", "SQL compilation error: error line 1 at "
+                               "position 0\nBind variable ? not set.")
+            out.append("%s")
+        elif t.kind == "line_comment" and t.text.startswith("//"):
+            out.append("--" + t.text[2:])
+        elif t.kind == "punct" and t.text == "%" and with_params:
+            out.append("%%")
+        else:
+            out.append(t.text)
+        i += 1
+    return "".join(out)
+
+
+# --- stage references -----------------------------------------------------------------------
+
+def parse_stage_ref(text: str):
+    """'@"DB"."SCH"."STAGE"/a/b' -> ('STAGE', 'a/b'): the stage's name (Snowflake resolution)
+    and the path under it."""
+    assert text.startswith("@")
+    rest = text[1:]
+    parts, i, name_end = [], 0, len(rest)
+    while i < len(rest):
+        if rest[i] == '"':
+            j = i + 1
+            while j < len(rest):
+                if rest[j] == '"' and (j + 1 >= len(rest) or rest[j + 1] != '"'):
+                    break
+                j += 2 if rest[j] == '"' else 1
+            parts.append(rest[i + 1:j].replace('""', '"'))
+            i = j + 1
+        else:
+            m = re.match(r"[A-Za-z0-9_$~%]+", rest[i:])
+            if not m:
+                raise SqlError("001003", "42000", f"SQL compilation error:\nbad stage reference {text}")
+            parts.append(m.group().upper() if not m.group().startswith("~") else m.group())
+            i += m.end()
+        if i < len(rest) and rest[i] == ".":
+            i += 1
+            continue
+        name_end = i
+        break
+    path = rest[name_end:].lstrip("/")
+    return parts[-1], path
+
+
+# --- COPY INTO <table> ----------------------------------------------------------------------
+
+class CopyStatement:
+    def __init__(self):
+        self.table_tokens = []   # as written, for PostgreSQL
+        self.table_name = ""     # Snowflake-resolved name of the table (for messages)
+        self.columns = None      # explicit column list (PostgreSQL spelling) or None
+        self.source = None       # ("stage", name, path) or ("url", "s3://...")
+        self.files = None        # FILES = (...)
+        self.pattern = None
+        self.file_format = {}    # upper-case option -> value (str | list | bool | int)
+        self.options = {}        # copy options, same shape
+
+
+def _value(toks, i):
+    """An option value at toks[i]: returns (value, next index)."""
+    t = toks[i]
+    if t.kind == "punct" and t.text == "(":
+        items, j = [], i + 1
+        while not (toks[j].kind == "punct" and toks[j].text == ")"):
+            if toks[j].kind == "punct" and toks[j].text == ",":
+                j += 1
+                continue
+            if toks[j].kind == "word" and j + 1 < len(toks) and toks[j + 1].text == "=":
+                # nested option list: FILE_FORMAT = (TYPE = CSV ...)
+                opts = {}
+                while not (toks[j].kind == "punct" and toks[j].text == ")"):
+                    if toks[j].text == ",":
+                        j += 1
+                        continue
+                    name = toks[j].text.upper()
+                    if toks[j + 1].text != "=":
+                        raise SqlError("001003", "42000", f"SQL compilation error:\nsyntax error "
+                                       f"near {toks[j + 1].text}")
+                    val, j = _value(toks, j + 2)
+                    opts[name] = val
+                return opts, j + 1
+            val, j = _value(toks, j)
+            items.append(val)
+        return items, j + 1
+    if t.kind == "string":
+        return string_value(t.text), i + 1
+    if t.kind == "number":
+        return int(t.text) if t.text.isdigit() else float(t.text), i + 1
+    if t.kind == "word":
+        u = t.text.upper()
+        if u == "TRUE":
+            return True, i + 1
+        if u == "FALSE":
+            return False, i + 1
+        return u, i + 1
+    if t.kind == "qident":
+        return ident_value(t), i + 1
+    raise SqlError("001003", "42000", f"SQL compilation error:\nsyntax error line 1 unexpected "
+                                      f"'{t.text}'.")
+
+
+def parse_copy(sql: str) -> CopyStatement:
+    toks = significant(tokenize(sql))
+    c = CopyStatement()
+    if len(toks) < 4 or toks[0].upper() != "COPY" or toks[1].upper() != "INTO":
+        raise unsupported("This form of COPY")
+    i = 2
+    if toks[i].kind == "stage":
+        raise unsupported("COPY INTO <location> (unloading)")
+    while True:  # table reference
+        if toks[i].kind not in ("word", "qident"):
+            raise SqlError("001003", "42000", f"SQL compilation error:\nsyntax error line 1 at "
+                                              f"position 10 unexpected '{toks[i].text}'.")
+        c.table_tokens.append(toks[i].text)
+        c.table_name = ident_value(toks[i])
+        i += 1
+        if toks[i].kind == "punct" and toks[i].text == ".":
+            c.table_tokens.append(".")
+            i += 1
+            continue
+        break
+    if toks[i].kind == "punct" and toks[i].text == "(":
+        cols, i = [], i + 1
+        while toks[i].text != ")":
+            if toks[i].text != ",":
+                cols.append(toks[i].text)
+            i += 1
+        c.columns, i = cols, i + 1
+    if toks[i].upper() != "FROM":
+        raise SqlError("001003", "42000", "SQL compilation error:\nsyntax error: FROM expected")
+    i += 1
+    src = toks[i]
+    if src.kind == "stage":
+        name, path = parse_stage_ref(src.text)
+        c.source = ("stage", name, path)
+    elif src.kind == "string" and string_value(src.text).startswith("@"):
+        name, path = parse_stage_ref(string_value(src.text))
+        c.source = ("stage", name, path)
+    elif src.kind == "string" and string_value(src.text).lower().startswith("s3://"):
+        c.source = ("url", string_value(src.text))
+    elif src.kind == "punct" and src.text == "(":
+        raise unsupported("COPY with a transformation (FROM (SELECT ...))")
+    else:
+        raise SqlError("001003", "42000", f"SQL compilation error:\nsyntax error near '{src.text}'")
+    i += 1
+    while i < len(toks):
+        t = toks[i]
+        if t.kind == "punct" and t.text == ";":
+            break
+        if t.kind != "word" or i + 1 >= len(toks) or toks[i + 1].text != "=":
+            raise SqlError("001003", "42000", f"SQL compilation error:\nsyntax error line 1 "
+                                              f"unexpected '{t.text}'.")
+        name = t.text.upper()
+        value, i = _value(toks, i + 2)
+        if name == "FILES":
+            c.files = value if isinstance(value, list) else [value]
+        elif name == "PATTERN":
+            c.pattern = value
+        elif name == "FILE_FORMAT":
+            if not isinstance(value, dict):
+                raise unsupported("FILE_FORMAT other than an inline (TYPE = ...) list")
+            c.file_format = value
+        else:
+            c.options[name] = value
+    return c

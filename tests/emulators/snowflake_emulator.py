@@ -1,0 +1,794 @@
+#!/usr/bin/python3
+"""A Snowflake SQL API (v2) emulator for sluice's tests, speaking HTTP as
+/work/shared/docs/snowflake-sql-api.md describes it and executing the statements on a real
+PostgreSQL (psycopg2), with COPY INTO reading staged files from the S3 emulator's storage.
+
+Endpoints: POST /api/v2/statements[?requestId=&async=&retry=&nullable=],
+GET /api/v2/statements/<handle>[?partition=N], POST /api/v2/statements/<handle>/cancel.
+
+Authentication: Authorization: Bearer <token> with X-Snowflake-Authorization-Token-Type
+KEYPAIR_JWT (RS256 verified against the user's registered public key with python3-jwt; iss =
+ACCOUNT.USER.SHA256:<fingerprint>, sub = ACCOUNT.USER, exp in the future, exp - iat <= 3600 s),
+OAUTH or PROGRAMMATIC_ACCESS_TOKEN (tokens listed in the config). Failures: 401 390144 (JWT),
+390303 (OAuth). A User-Agent is required; POST bodies must be application/json.
+
+Behaviour: each request runs in its own PostgreSQL session; without async=true the server waits up
+to sync_wait_seconds (45 in Snowflake, shortened in tests) and then answers 202 333334; results are
+jsonv2 (sf_results.py), split into partitions of rows_per_partition rows, partitions >= 1 served
+gzip-compressed with only {"data": ...}; requestId + retry=true returns the earlier statement instead
+of running it again; MULTI_STATEMENT_COUNT is enforced; BEGIN/COMMIT/USE/ALTER SESSION only inside
+multi-statement requests (else 422 391911), PUT/GET never; DML answers count rows and stats; COPY
+INTO answers per-file rows and keeps load metadata (sf_copy.py).
+
+Config (JSON): {"account": "MYORG-MYACCT", "users": [{"name": "LOADER", "public_keys": [PEM, ...]}],
+"oauth_tokens": [...], "pat_tokens": [...], "pg_dsn": "...", "s3_root": DIR,
+"stages": {"NAME": "s3://bucket/prefix/"}, "sync_wait_seconds": 45, "rows_per_partition": 1000}
+
+Fault ops: "submit", "status", "cancel" (HTTP level: delay, error with status 429/500/503/504,
+drop_before, drop_after) and "execute" (delay = the statement itself runs that much longer; match
+is searched in the statement text). Control: GET /_emulator/statements (every statement: handle,
+requestId, sql, status, executions), POST /_emulator/users {"name", "public_key"}.
+"""
+
+import argparse
+import base64
+import datetime
+import decimal
+import gzip
+import hashlib
+import json
+import os
+import re
+import sys
+import threading
+import time
+import uuid
+from urllib.parse import parse_qsl
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import jwt  # noqa: E402  (python3-jwt)
+import psycopg2  # noqa: E402
+import psycopg2.errors  # noqa: E402
+from cryptography.hazmat.primitives import serialization  # noqa: E402
+
+import emucommon  # noqa: E402
+import sf_copy  # noqa: E402
+import sf_sql  # noqa: E402
+from s3store import Store  # noqa: E402
+from sf_results import column, encode_rows, row_type_from_cursor  # noqa: E402
+from sf_sql import SqlError  # noqa: E402
+
+RUNNING_MESSAGE = ("Asynchronous execution in progress. Use provided query id to perform query "
+                   "monitoring and management.")
+
+
+def new_handle() -> str:
+    h = uuid.uuid4().hex
+    return f"01{h[:6]}-0000-{h[6:10]}-0000-{h[10:22]}"
+
+
+def fingerprint(public_key) -> str:
+    der = public_key.public_bytes(serialization.Encoding.DER,
+                                  serialization.PublicFormat.SubjectPublicKeyInfo)
+    return "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+class Statement:
+    def __init__(self, request_id, sql, params, body, user):
+        self.handle = new_handle()
+        self.request_id = request_id
+        self.sql = sql
+        self.params = params
+        self.body = body
+        self.user = user
+        self.created_on = int(time.time() * 1000)
+        self.status = "running"  # running | success | failed | cancelled | timeout
+        self.result = None       # {"row_type", "rows", "stats", "statement_handles"}
+        self.error = None        # SqlError
+        self.done = threading.Event()
+        self.cancel_event = threading.Event()
+        self.conn = None
+        self.executions = 0
+        self.timeout = 0
+        self.nullable = True
+        self.timed_out = False
+        self.children = []
+
+    @property
+    def status_url(self):
+        return f"/api/v2/statements/{self.handle}?requestId={self.request_id}"
+
+
+class AuthFailure(Exception):
+    def __init__(self, status, code, message, reason):
+        super().__init__(reason)
+        self.status, self.code, self.message, self.reason = status, code, message, reason
+
+
+class SnowflakeEmulator(emucommon.Emulator):
+    def __init__(self, args):
+        super().__init__(args)
+        with open(args.config) as f:
+            cfg = json.load(f)
+        self.account = cfg["account"].upper()
+        self.lock = threading.Lock()
+        self.users = {}
+        for u in cfg.get("users", []):
+            for pem in u.get("public_keys", []):
+                self.add_user_key(u["name"], pem)
+        self.oauth_tokens = set(cfg.get("oauth_tokens", []))
+        self.pat_tokens = set(cfg.get("pat_tokens", []))
+        self.pg_dsn = cfg["pg_dsn"]
+        self.store = Store(cfg["s3_root"]) if cfg.get("s3_root") else None
+        self.config_stages = {k.upper(): v for k, v in cfg.get("stages", {}).items()}
+        self.sync_wait = float(cfg.get("sync_wait_seconds", 45))
+        self.rows_per_partition = int(cfg.get("rows_per_partition", 1000))
+        self.statements = {}
+        self.by_request_id = {}
+        self._prepare_database()
+
+    def _prepare_database(self):
+        conn = psycopg2.connect(self.pg_dsn)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(727001)")
+            cur.execute("CREATE SCHEMA IF NOT EXISTS _sfemu")
+            cur.execute("CREATE TABLE IF NOT EXISTS _sfemu.load_history (table_oid oid, file text, "
+                        "etag text, loaded_at timestamptz DEFAULT now())")
+            cur.execute("CREATE TABLE IF NOT EXISTS _sfemu.stages (name text PRIMARY KEY, url text)")
+            cur.execute("SELECT pg_advisory_unlock(727001)")
+        conn.close()
+
+    def add_user_key(self, name, pem):
+        key = serialization.load_pem_public_key(pem.encode())
+        with self.lock:
+            self.users.setdefault(name.upper(), []).append((fingerprint(key), key))
+
+    def control(self, method, path, query, body):
+        if path == "/_emulator/statements" and method == "GET":
+            with self.lock:
+                sts = list(self.statements.values())
+            return 200, {"statements": [
+                {"handle": s.handle, "requestId": s.request_id, "sql": s.sql, "status": s.status,
+                 "executions": s.executions, "children": [c.handle for c in s.children]}
+                for s in sts]}
+        if path == "/_emulator/users" and method == "POST":
+            u = json.loads(body)
+            self.add_user_key(u["name"], u["public_key"])
+            return 200, {"ok": True}
+        return None
+
+    # --- authentication ---------------------------------------------------------------------
+
+    def authenticate(self, headers) -> dict:
+        auth = headers.get("Authorization", "")
+        if not auth.startswith("Bearer ") or not auth[7:].strip():
+            raise AuthFailure(400, "390146", "Missing or malformed authorization header.",
+                              "no bearer token")
+        token = auth[7:].strip()
+        kind = headers.get("X-Snowflake-Authorization-Token-Type") or \
+            ("KEYPAIR_JWT" if token.count(".") == 2 else "OAUTH")
+        ref = uuid.uuid4()
+        if kind == "KEYPAIR_JWT":
+            return self._verify_jwt(token, ref)
+        if kind == "OAUTH":
+            if token in self.oauth_tokens:
+                return {"token_type": kind}
+            raise AuthFailure(401, "390303", f"Invalid OAuth access token. [{ref}]", "unknown OAuth token")
+        if kind == "PROGRAMMATIC_ACCESS_TOKEN":
+            if token in self.pat_tokens:
+                return {"token_type": kind}
+            raise AuthFailure(401, "390144", f"Programmatic access token is invalid. [{ref}]",
+                              "unknown programmatic access token")
+        raise AuthFailure(400, "390146", f"Unsupported authorization token type {kind}.",
+                          f"token type {kind}")
+
+    def _verify_jwt(self, token, ref) -> dict:
+        def fail(reason):
+            raise AuthFailure(401, "390144", f"JWT token is invalid. [{ref}]", reason)
+        try:
+            header = jwt.get_unverified_header(token)
+            claims = jwt.decode(token, options={"verify_signature": False})
+        except jwt.PyJWTError as e:
+            fail(f"malformed: {e}")
+        if header.get("alg") != "RS256":
+            fail(f"alg {header.get('alg')}")
+        sub, iss = claims.get("sub", ""), claims.get("iss", "")
+        account, _, user = sub.partition(".")
+        if account != self.account:
+            fail(f"sub account {account!r} is not {self.account!r}")
+        with self.lock:
+            keys = list(self.users.get(user, []))
+        if not keys or user != user.upper():
+            fail(f"unknown user {user!r}")
+        key = next((k for fp, k in keys if iss == f"{self.account}.{user}.{fp}"), None)
+        if key is None:
+            fail("iss is not ACCOUNT.USER.SHA256:<fingerprint of a registered key>")
+        try:
+            verified = jwt.decode(token, key=key, algorithms=["RS256"], leeway=60,
+                                  options={"require": ["iss", "sub", "iat", "exp"]})
+        except jwt.ExpiredSignatureError:
+            fail("expired")
+        except jwt.ImmatureSignatureError:
+            fail("issued in the future")
+        except jwt.InvalidSignatureError:
+            fail("bad signature")
+        except jwt.PyJWTError as e:
+            fail(str(e))
+        if verified["exp"] - verified["iat"] > 3600:
+            fail("lifetime over one hour")
+        return {"token_type": "KEYPAIR_JWT", "user": user, "jwt_iat": verified["iat"],
+                "jwt_exp": verified["exp"]}
+
+    # --- execution --------------------------------------------------------------------------
+
+    def start(self, st: Statement):
+        st.executions += 1
+        threading.Thread(target=self._run, args=(st,), daemon=True).start()
+
+    def _run(self, st: Statement):
+        purge, timer, conn = [], None, None
+        try:
+            rule = self.faults.take("execute", st.sql, {"delay"})
+            if rule and st.cancel_event.wait(rule.delay_ms / 1000.0):
+                raise psycopg2.errors.QueryCanceled("canceled while waiting")
+            conn = psycopg2.connect(self.pg_dsn, application_name="sfemu")
+            conn.autocommit = True
+            st.conn = conn
+            if st.timeout > 0:
+                def expire():
+                    if not st.done.is_set():
+                        st.timed_out = True
+                        st.cancel_event.set()
+                        conn.cancel()
+                timer = threading.Timer(st.timeout, expire)
+                timer.start()
+            if st.cancel_event.is_set():
+                raise psycopg2.errors.QueryCanceled("canceled")
+            st.result = self._execute_request(st, conn, purge)
+            if self.store:
+                for bucket, key in purge:
+                    self.store.delete_object(bucket, key)
+            st.status = "success"
+        except (psycopg2.errors.QueryCanceled, SqlError, psycopg2.Error) as e:
+            if st.cancel_event.is_set() or isinstance(e, psycopg2.errors.QueryCanceled):
+                st.status = "timeout" if st.timed_out else "cancelled"
+            elif isinstance(e, SqlError):
+                st.error, st.status = e, "failed"
+            else:
+                st.error = SqlError("000603", e.pgcode or "XX000",
+                                    f"SQL execution internal error:\n{e}".strip())
+                st.status = "failed"
+        except Exception as e:  # an emulator bug: report it as an internal error
+            st.error = SqlError("000603", "XX000", f"emulator error: {e!r}")
+            st.status = "failed"
+            raise
+        finally:
+            if timer:
+                timer.cancel()
+            if conn is not None:
+                try:  # an open transaction ends with the session: rolled back
+                    if conn.get_transaction_status() in (
+                            psycopg2.extensions.TRANSACTION_STATUS_INTRANS,
+                            psycopg2.extensions.TRANSACTION_STATUS_INERROR):
+                        with conn.cursor() as cur:
+                            cur.execute("ROLLBACK")
+                except psycopg2.Error:
+                    pass
+                conn.close()
+            st.conn = None
+            st.done.set()
+
+    def _execute_request(self, st: Statement, conn, purge):
+        statements = sf_sql.split_statements(st.sql)
+        if not statements:
+            raise SqlError("000900", "42000", "Empty SQL statement.", 400)
+        want = int(str((st.params or {}).get("MULTI_STATEMENT_COUNT", "1")))
+        if want != 0 and want != len(statements):
+            raise SqlError("000008", "0A000", f"Actual statement count {len(statements)} did not "
+                                              f"match the desired statement count {want}.")
+        session = {"schema": st.body.get("schema"), "txn": False}
+        with conn.cursor() as cur:
+            self._use_schema(cur, session["schema"])
+            if len(statements) == 1 and want == 1:
+                return self._execute_one(cur, statements[0], st.body.get("bindings"), False,
+                                         session, purge)
+            if st.body.get("bindings"):
+                raise SqlError("000002", "0A000", "Unsupported feature 'Binding in multi-statement "
+                                                  "requests'.")
+            for index, sql in enumerate(statements, start=1):
+                child = Statement(st.request_id, sql, {}, st.body, st.user)
+                child.executions = 1
+                st.children.append(child)
+                with self.lock:
+                    self.statements[child.handle] = child
+                try:
+                    child.result = self._execute_one(cur, sql, None, True, session, purge)
+                    child.status = "success"
+                except SqlError as e:
+                    child.error, child.status = e, "failed"
+                    child.done.set()
+                    raise SqlError("100132", "P0000", f"Uncaught exception of type "
+                                                      f"'STATEMENT_ERROR' on line {index} at "
+                                                      f"position 0 : {e.message}")
+                child.done.set()
+            return {"row_type": [column("multiple statement execution", "text", nullable=False)],
+                    "rows": [["Multiple statements executed successfully."]],
+                    "statement_handles": [c.handle for c in st.children]}
+
+    def _use_schema(self, cur, schema):
+        if not schema:
+            cur.execute("SET search_path TO public")
+            return
+        cur.execute("SELECT nspname FROM pg_namespace WHERE nspname IN (%s, %s) ORDER BY "
+                    "nspname = %s DESC", (schema, schema.lower(), schema))
+        row = cur.fetchone()
+        cur.execute("SET search_path TO " + ('"' + (row[0] if row else schema).replace('"', '""') +
+                                             '"') + ", public")
+
+    def _attribute_info(self, cur):
+        cache = {}
+
+        def info(oid, attnum):
+            if (oid, attnum) not in cache:
+                cur.execute("SELECT NOT a.attnotnull, n.nspname, c.relname FROM pg_attribute a "
+                            "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON "
+                            "n.oid = c.relnamespace WHERE a.attrelid = %s AND a.attnum = %s",
+                            (oid, attnum))
+                cache[(oid, attnum)] = cur.fetchone()
+            return cache[(oid, attnum)]
+        return info
+
+    def _execute_one(self, cur, sql, bindings, in_multi, session, purge):
+        kind, detail = sf_sql.kind_of(sql)
+        status_only = lambda text: {"row_type": [column("status", "text", nullable=False)],  # noqa
+                                    "rows": [[text]]}
+        if kind == "refused":
+            if not in_multi or detail in ("PUT", "GET"):
+                raise SqlError("391911", "0A000", f"Command not supported by SQL API: {detail}")
+            if detail.startswith("TRANSACTION_"):
+                verb = detail[len("TRANSACTION_"):]
+                if verb == "BEGIN":
+                    cur.execute("BEGIN")
+                    session["txn"] = True
+                else:
+                    cur.execute(verb)
+                    session["txn"] = False
+                return status_only("Statement executed successfully.")
+            if detail == "USE":
+                m = re.match(r"\s*USE\s+(?:SCHEMA\s+)?(\"[^\"]+\"|[A-Za-z_][\w$]*)\s*$", sql, re.I)
+                if m and not re.match(r"\s*USE\s+(WAREHOUSE|ROLE|DATABASE|SECONDARY)\b", sql, re.I):
+                    name = m.group(1)
+                    self._use_schema(cur, name[1:-1] if name.startswith('"') else name.upper())
+                return status_only("Statement executed successfully.")
+            return status_only("Statement executed successfully.")
+        if kind == "copy":
+            if self.store is None:
+                raise sf_sql.unsupported("COPY without an S3 emulator")
+            stmt = sf_sql.parse_copy(sql)
+            return self._guarded(cur, session, lambda: dict(zip(
+                ("row_type", "rows"),
+                sf_copy.execute_copy(cur, stmt, self.store, self._stage_url, purge))))
+        if kind == "create_stage":
+            return self._guarded(cur, session, lambda: self._create_stage(cur, sql))
+        if kind == "drop_stage":
+            m = re.match(r"\s*DROP\s+STAGE\s+(?:IF\s+EXISTS\s+)?(\S+)", sql, re.I)
+            name = sf_sql.parse_stage_ref("@" + m.group(1))[0]
+            cur.execute("DELETE FROM _sfemu.stages WHERE name = %s", (name,))
+            return status_only(f"{name} successfully dropped.")
+        if kind in ("list", "remove"):
+            return self._stage_files(kind, sql)
+
+        def run():
+            params = None
+            pg = sf_sql.to_postgres(sql, with_params=bool(bindings))
+            if bindings:
+                params = self._bind(bindings)
+            if isinstance(params, list) and params and isinstance(params[0], list):
+                cur.executemany(pg, params)
+            else:
+                cur.execute(pg, params)
+            if kind == "query" or cur.description is not None:
+                description, rows = cur.description, cur.fetchall()  # before other queries
+                row_type = row_type_from_cursor(description, self._attribute_info(cur))
+                return {"row_type": row_type, "rows": rows, "encode": True}
+            if kind == "dml":
+                n = max(cur.rowcount, 0)
+                name = {"INSERT": "inserted", "UPDATE": "updated", "DELETE": "deleted"}.get(detail)
+                if name is None:
+                    raise sf_sql.unsupported(detail)
+                cols = [column(f"number of rows {name}", "fixed", precision=19, nullable=False)]
+                row = [str(n)]
+                if detail == "UPDATE":
+                    cols.append(column("number of multi-joined rows updated", "fixed",
+                                       precision=19, nullable=False))
+                    row.append("0")
+                stats = {f"numRows{name.capitalize()}": n} if n else None
+                return {"row_type": cols, "rows": [row], "stats": stats}
+            return status_only(self._ddl_message(sql, cur.statusmessage))
+
+        return self._guarded(cur, session, run)
+
+    def _guarded(self, cur, session, fn):
+        """Runs one statement as Snowflake does: atomically (its own transaction unless an explicit
+        one is open), PostgreSQL errors mapped to Snowflake's."""
+        explicit = session["txn"]
+        if not explicit:
+            cur.execute("BEGIN")
+        else:
+            cur.execute("SAVEPOINT sfemu_statement")
+        try:
+            result = fn()
+        except psycopg2.errors.QueryCanceled:
+            raise
+        except psycopg2.Error as e:
+            cur.execute("ROLLBACK" if not explicit else "ROLLBACK TO SAVEPOINT sfemu_statement")
+            raise map_pg_error(e)
+        except BaseException:
+            try:
+                cur.execute("ROLLBACK" if not explicit else "ROLLBACK TO SAVEPOINT sfemu_statement")
+            except psycopg2.Error:
+                pass
+            raise
+        cur.execute("COMMIT" if not explicit else "RELEASE SAVEPOINT sfemu_statement")
+        return result
+
+    @staticmethod
+    def _ddl_message(sql, status):
+        m = re.match(r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TRANSIENT\s+|TEMPORARY\s+)?(TABLE|SCHEMA|"
+                     r"DATABASE|VIEW)\s+(IF\s+NOT\s+EXISTS\s+)?([^\s(]+)", sql, re.I)
+        if m:
+            name = m.group(3).split(".")[-1]
+            name = name[1:-1] if name.startswith('"') else name.upper()
+            return f"{m.group(1).capitalize()} {name} successfully created."
+        m = re.match(r"\s*DROP\s+(TABLE|SCHEMA|DATABASE|VIEW)\s+(IF\s+EXISTS\s+)?([^\s;]+)", sql, re.I)
+        if m:
+            name = m.group(3).split(".")[-1]
+            name = name[1:-1] if name.startswith('"') else name.upper()
+            return f"{name} successfully dropped."
+        return "Statement executed successfully."
+
+    def _bind(self, bindings):
+        keys = sorted(bindings, key=lambda k: int(k) if str(k).isdigit() else 0)
+        columns = []
+        for k in keys:
+            b = bindings[k]
+            t, v = str(b.get("type", "TEXT")).upper(), b.get("value")
+            conv = lambda x, t=t: convert_binding(t, x)  # noqa: E731
+            columns.append([conv(x) for x in v] if isinstance(v, list) else conv(v))
+        if any(isinstance(c, list) for c in columns):
+            lengths = {len(c) for c in columns if isinstance(c, list)}
+            if len(lengths) > 1 or not all(isinstance(c, list) for c in columns):
+                raise SqlError("002099", "22000", "Bind variable array sizes do not match.")
+            return [list(r) for r in zip(*columns)]
+        return columns
+
+    def _stage_url(self, name):
+        if name in self.config_stages:
+            return self.config_stages[name]
+        conn = psycopg2.connect(self.pg_dsn)
+        try:
+            with conn.cursor() as cur:
+                cur.execute("SELECT url FROM _sfemu.stages WHERE name = %s", (name,))
+                row = cur.fetchone()
+        finally:
+            conn.close()
+        if not row:
+            raise SqlError("002003", "02000", f"SQL compilation error:\nStage '{name}' does not exist "
+                                              f"or not authorized.")
+        return row[0]
+
+    def _create_stage(self, cur, sql):
+        m = re.match(r"\s*CREATE\s+(OR\s+REPLACE\s+)?STAGE\s+(IF\s+NOT\s+EXISTS\s+)?(\S+)\s+(.*)$",
+                     sql, re.I | re.S)
+        if not m:
+            raise sf_sql.unsupported("This form of CREATE STAGE")
+        name = sf_sql.parse_stage_ref("@" + m.group(3))[0]
+        url = re.search(r"\bURL\s*=\s*'([^']*)'", m.group(4), re.I)
+        if not url:
+            raise sf_sql.unsupported("A stage without URL")
+        cur.execute("INSERT INTO _sfemu.stages (name, url) VALUES (%s, %s) ON CONFLICT (name) DO "
+                    "UPDATE SET url = EXCLUDED.url", (name, url.group(1)))
+        return {"row_type": [column("status", "text", nullable=False)],
+                "rows": [[f"Stage area {name} successfully created."]]}
+
+    def _stage_files(self, kind, sql):
+        m = re.match(r"\s*\w+\s+('(?:[^']|'')*'|@\S+)(?:\s+PATTERN\s*=\s*('(?:[^']|'')*'))?\s*$", sql,
+                     re.I | re.S)
+        if not m or self.store is None:
+            raise sf_sql.unsupported(f"This form of {kind.upper()}")
+        ref = m.group(1)
+        if ref.startswith("'"):
+            ref = sf_sql.string_value(ref)
+        name, path = sf_sql.parse_stage_ref(ref)
+        url = self._stage_url(name)
+        mm = re.match(r"^s3://([^/]+)/?(.*)$", url, re.I)
+        bucket, prefix = mm.group(1), mm.group(2)
+        if prefix and not prefix.endswith("/"):
+            prefix += "/"
+        objs = self.store.list_objects(bucket, prefix + path)
+        if m.group(2):
+            rx = re.compile(sf_sql.string_value(m.group(2)))
+            objs = [o for o in objs if rx.fullmatch(o["key"]) or rx.fullmatch(o["key"][len(prefix):])]
+        if kind == "list":
+            rows = [[f"s3://{bucket}/{o['key']}", str(o["size"]), o["etag"].strip('"'),
+                     datetime.datetime.utcfromtimestamp(o["last_modified"]).strftime(
+                         "%a, %d %b %Y %H:%M:%S GMT")] for o in objs]
+            return {"row_type": [column("name", "text", nullable=False),
+                                 column("size", "fixed", nullable=False),
+                                 column("md5", "text"), column("last_modified", "text", nullable=False)],
+                    "rows": rows}
+        for o in objs:
+            self.store.delete_object(bucket, o["key"])
+        return {"row_type": [column("name", "text", nullable=False),
+                             column("result", "text", nullable=False)],
+                "rows": [[f"s3://{bucket}/{o['key']}", "removed"] for o in objs]}
+
+
+def convert_binding(t, v):
+    if v is None:
+        return None
+    v = str(v)
+    if t == "FIXED":
+        return decimal.Decimal(v)
+    if t == "REAL":
+        return float(v)
+    if t == "BOOLEAN":
+        return v.lower() in ("true", "1", "t", "yes")
+    if t == "DATE" and re.fullmatch(r"-?\d+", v):
+        return datetime.date(1970, 1, 1) + datetime.timedelta(milliseconds=int(v))
+    if t in ("TIMESTAMP_NTZ", "TIMESTAMP_LTZ") and re.fullmatch(r"-?\d+", v):
+        return datetime.datetime(1970, 1, 1) + datetime.timedelta(microseconds=int(v) // 1000)
+    if t == "TIME" and re.fullmatch(r"\d+", v):
+        us = int(v) // 1000
+        return (datetime.datetime(1970, 1, 1) + datetime.timedelta(microseconds=us)).time()
+    if t == "BINARY":
+        return bytes.fromhex(v)
+    return v
+
+
+def map_pg_error(e: psycopg2.Error) -> SqlError:
+    msg = (e.diag.message_primary if e.diag and e.diag.message_primary else str(e)).strip()
+    name = re.search(r'"([^"]+)"', msg)
+    name = name.group(1) if name else ""
+    upper = name.upper() if name == name.lower() else name
+    code = e.pgcode
+    if code == "42P01":
+        return SqlError("002003", "42S02", f"SQL compilation error:\nTable '{upper}' does not exist "
+                                           f"or not authorized.")
+    if code == "3F000":
+        return SqlError("002003", "02000", f"SQL compilation error:\nSchema '{upper}' does not exist "
+                                           f"or not authorized.")
+    if code == "42601":
+        return SqlError("001003", "42000", f"SQL compilation error:\n{msg}")
+    if code == "42703":
+        return SqlError("000904", "42000", f"SQL compilation error: error line 1 at position 0\n"
+                                           f"invalid identifier '{upper}'")
+    if code in ("42P07", "42P06", "42710"):
+        return SqlError("002002", "42710", f"SQL compilation error:\nObject '{upper}' already exists.")
+    if code == "22012":
+        return SqlError("100051", "22012", "Division by zero")
+    if code == "22P02":
+        value = re.search(r': "(.*)"$', msg)
+        return SqlError("100038", "22018", f"Numeric value '{value.group(1) if value else ''}' is "
+                                           f"not recognized")
+    if code == "23502":
+        return SqlError("100072", "22000", "NULL result in a non-nullable column")
+    if code == "42501":
+        return SqlError("003001", "42501", f"SQL access control error:\nInsufficient privileges: {msg}")
+    if code in ("40P01", "40001"):
+        return SqlError("000625", "57014", f"Statement was aborted: {msg}")
+    return SqlError("000603", code or "XX000", f"SQL execution internal error:\n{msg}")
+
+
+class SnowflakeHandler(emucommon.EmulatorHandler):
+    server_version = "sluice-snowflake-emulator/1"
+
+    def handle_api(self):
+        em = self.emulator
+        path, _, raw_query = self.path.partition("?")
+        query = dict(parse_qsl(raw_query, keep_blank_values=True))
+        body = self.read_body()
+        if body is None:
+            self.close_connection = True
+            return self.send_json(411, {"message": "Length Required"})
+        m = re.fullmatch(r"/api/v2/statements(?:/([^/]+)(/cancel)?)?", path)
+        if not m:
+            return self.send_plain(404, "application/json", b'{"message":"Not Found"}')
+        handle, cancel = m.group(1), m.group(2)
+        op = "cancel" if cancel else ("status" if handle else "submit")
+        allowed = "POST" if op in ("submit", "cancel") else "GET"
+        entry = em.log.new_entry(self.command, self.path)
+        self._entry = entry
+        entry.update(op=op, handle=handle, request_id=query.get("requestId"),
+                     retry=query.get("retry") == "true", partition=query.get("partition"),
+                     status=None, fault=None, user_agent=self.headers.get("User-Agent"))
+        if self.command != allowed:
+            return self.reply(405, None)
+        try:
+            entry.update(em.authenticate(self.headers))
+            entry["auth"] = "ok"
+        except AuthFailure as f:
+            entry["auth"] = f.reason
+            return self.reply(f.status, {"code": f.code, "message": f.message})
+        if not self.headers.get("User-Agent"):
+            return self.reply(400, {"code": "391903", "message": "User-Agent header is required."})
+        if op == "submit" and "application/json" not in self.headers.get("Content-Type", ""):
+            return self.reply(400, {"code": "390142", "message": "Incoming request does not contain "
+                                                                 "a valid payload."})
+        self.apply_delay(op, self.path)
+        text = f"{self.command} {self.path} {body[:2000].decode('utf-8', 'replace')}"
+        rule = em.faults.take(op, text, {"error", "drop_before", "drop_after"})
+        if rule:
+            entry["fault"] = rule.action
+            if rule.action == "drop_before":
+                raise emucommon.DropConnection()
+            if rule.action == "error":
+                bodies = {429: {"code": "390505", "message": "Too many requests."},
+                          500: {"code": "000603", "message": "Internal error."}}
+                obj = bodies.get(rule.status)
+                if rule.code or rule.message:
+                    obj = {"code": rule.code or "", "message": rule.message or ""}
+                return self.reply(rule.status, obj)
+        status, obj, headers = {"submit": self.submit, "status": self.status,
+                                "cancel": self.cancel}[op](handle, query, body)
+        if rule and rule.action == "drop_after":
+            entry["status"] = status
+            raise emucommon.DropConnection()
+        self.reply(status, obj, headers)
+
+    def reply(self, status, obj, headers=None, gzip_body=False):
+        self._entry["status"] = status
+        if obj is None:
+            return self.send_plain(status, None, b"", headers)
+        data = json.dumps(obj).encode()
+        headers = dict(headers or {})
+        accepts_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
+        if headers.pop("X-Force-Gzip", None) or (accepts_gzip and len(data) > 256):
+            data = gzip.compress(data)
+            headers["Content-Encoding"] = "gzip"
+            self._entry["gzip"] = True
+        if isinstance(obj, dict) and obj.get("code"):
+            self._entry["code"] = obj["code"]
+        self.send_plain(status, "application/json", data, headers)
+
+    # --- operations -------------------------------------------------------------------------
+
+    def submit(self, _, query, body):
+        em = self.emulator
+        try:
+            req = json.loads(body or b"{}")
+            if not isinstance(req, dict):
+                raise ValueError
+        except ValueError:
+            return 400, {"code": "390142", "message": "Incoming request does not contain a valid "
+                                                      "payload."}, None
+        sql = req.get("statement")
+        if not isinstance(sql, str) or not sql.strip():
+            return 400, {"code": "000900", "message": "Empty SQL statement."}, None
+        request_id = query.get("requestId") or str(uuid.uuid4())
+        retry = query.get("retry") == "true"
+        self._entry.update(request_id=request_id, statement=sql[:500])
+        with em.lock:
+            earlier = em.by_request_id.get(request_id)
+        if earlier is not None and retry:
+            self._entry["executed"] = False
+            st = earlier
+        else:
+            if earlier is not None:
+                self._entry["duplicate_request_id"] = True
+            params = {str(k).upper(): v for k, v in (req.get("parameters") or {}).items()}
+            st = Statement(request_id, sql, params, req, self._entry.get("user"))
+            st.timeout = int(req.get("timeout") or 0)
+            st.nullable = query.get("nullable", "true") != "false"
+            with em.lock:
+                em.statements[st.handle] = st
+                em.by_request_id[request_id] = st
+            self._entry["executed"] = True
+            em.start(st)
+        self._entry["handle"] = st.handle
+        if query.get("async") != "true":
+            st.done.wait(em.sync_wait)
+        return self.statement_answer(st, None)
+
+    def status(self, handle, query, _):
+        em = self.emulator
+        with em.lock:
+            st = em.statements.get(handle)
+        if st is None:
+            return 400, {"code": "000709", "sqlState": "02000",
+                         "message": f"Statement {handle} not found",
+                         "statementHandle": handle}, None
+        return self.statement_answer(st, query.get("partition"))
+
+    def cancel(self, handle, query, _):
+        em = self.emulator
+        with em.lock:
+            st = em.statements.get(handle)
+        if st is None:
+            return 400, {"code": "000709", "sqlState": "02000",
+                         "message": f"Statement {handle} not found", "statementHandle": handle}, None
+        if not st.done.is_set():
+            st.cancel_event.set()
+            conn = st.conn
+            if conn is not None:
+                try:
+                    conn.cancel()
+                except psycopg2.Error:
+                    pass
+            st.done.wait(10)
+        return 200, {"code": "000000", "sqlState": "00000", "message": "successfully canceled",
+                     "statementHandle": st.handle, "statementStatusUrl": st.status_url}, None
+
+    def statement_answer(self, st: Statement, partition):
+        em = self.emulator
+        base = {"statementHandle": st.handle, "statementStatusUrl": st.status_url}
+        if not st.done.is_set():
+            return 202, dict(code="333334", message=RUNNING_MESSAGE, **base), None
+        if st.status == "cancelled":
+            return 422, dict(code="000604", sqlState="57014", message="SQL execution canceled",
+                             **base), None
+        if st.status == "timeout":
+            return 408, dict(code="000630", sqlState="57014", message=(
+                f"Statement reached its statement or warehouse timeout of {st.timeout} second(s) "
+                f"and was canceled."), **base), None
+        if st.status == "failed":
+            e = st.error
+            return e.http_status, dict(code=e.code, sqlState=e.sql_state, message=e.message,
+                                       **base), None
+        result = st.result
+        rows = result["rows"]
+        if result.get("encode"):
+            rows = encode_rows(rows, result["row_type"])
+            result["rows"], result["encode"] = rows, False
+        if not st.nullable:
+            rows = [["null" if v is None else v for v in r] for r in rows]
+        size = max(1, em.rows_per_partition)
+        parts = [rows[i:i + size] for i in range(0, len(rows), size)] or [[]]
+        link_base = f"</api/v2/statements/{st.handle}?requestId={st.request_id}&partition="
+        links = [f'{link_base}0>; rel="first"']
+        p = int(partition) if partition not in (None, "") and str(partition).isdigit() else None
+        if partition not in (None, "") and (p is None or p >= len(parts)):
+            return 400, {"code": "391922", "message": f"Invalid partition number {partition}."}, None
+        current = p or 0
+        if current + 1 < len(parts):
+            links.append(f'{link_base}{current + 1}>; rel="next"')
+        if current > 0:
+            links.append(f'{link_base}{current - 1}>; rel="prev"')
+        links.append(f'{link_base}{len(parts) - 1}>; rel="last"')
+        headers = {"Link": ", ".join(links)}
+        if p is not None:
+            self._entry["partition_rows"] = len(parts[p])
+            if p >= 1:
+                headers["X-Force-Gzip"] = "1"  # later partitions always come gzip-compressed
+            return 200, {"data": parts[p]}, headers
+        info = []
+        for part in parts:
+            raw = json.dumps(part).encode()
+            entry = {"rowCount": len(part), "uncompressedSize": len(raw)}
+            if len(parts) > 1 and part is not parts[0]:
+                entry["compressedSize"] = len(gzip.compress(raw))
+            info.append(entry)
+        answer = {"resultSetMetaData": {"numRows": len(rows), "format": "jsonv2",
+                                        "partitionInfo": info, "rowType": result["row_type"]},
+                  "data": parts[0], "code": "090001", "sqlState": "00000",
+                  "message": "Statement executed successfully.", **base,
+                  "requestId": st.request_id, "createdOn": st.created_on}
+        if result.get("stats"):
+            answer["stats"] = result["stats"]
+        if result.get("statement_handles"):
+            answer["statementHandles"] = result["statement_handles"]
+        return 200, answer, headers
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    emucommon.add_common_arguments(parser)
+    parser.add_argument("--config", required=True)
+    args = parser.parse_args()
+    emucommon.serve(SnowflakeEmulator(args), SnowflakeHandler)
+
+
+if __name__ == "__main__":
+    main()

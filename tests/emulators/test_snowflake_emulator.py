@@ -1,0 +1,456 @@
+#!/usr/bin/python3
+"""Tests of the Snowflake SQL API emulator itself, over HTTP with an independent Python client
+(python3-jwt for RS256 tokens), against a throw-away PostgreSQL (pgtemp.py) and, for COPY INTO,
+files uploaded through the S3 emulator by botocore.
+Run: /usr/bin/python3 -m unittest -v test_snowflake_emulator (from tests/emulators), or via ctest."""
+
+import base64
+import gzip
+import hashlib
+import http.client
+import json
+import os
+import subprocess
+import time
+import unittest
+import uuid
+
+import botocore.session
+import jwt
+import psycopg2
+from botocore.config import Config
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from harness import EmulatorProcess
+from pgtemp import TempPostgres
+
+ACCOUNT, USER = "MYORG-MYACCT", "LOADER"
+AKID, SECRET, REGION = "AKIDSFTEST", "sf/test/secret", "us-east-1"
+
+
+def new_key():
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def public_pem(key) -> str:
+    return key.public_key().public_bytes(serialization.Encoding.PEM,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def fingerprint(key) -> str:
+    der = key.public_key().public_bytes(serialization.Encoding.DER,
+                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+    return "SHA256:" + base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+class SnowflakeEmulatorTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.pg = TempPostgres()
+        cls.key = new_key()
+        cls.s3 = EmulatorProcess("s3_emulator.py", ["--root", "{dir}/store"], {
+            "region": REGION, "buckets": ["stage"],
+            "credentials": [{"access_key": AKID, "secret_key": SECRET}]})
+        cls.sf = EmulatorProcess("snowflake_emulator.py", [], {
+            "account": ACCOUNT, "users": [{"name": USER, "public_keys": [public_pem(cls.key)]}],
+            "oauth_tokens": ["oauth-token-1"], "pat_tokens": ["pat-secret-1"],
+            "pg_dsn": cls.pg.dsn, "s3_root": os.path.join(cls.s3.dir, "store"),
+            "stages": {"SLUICE_STAGE": "s3://stage/sluice/"},
+            "sync_wait_seconds": 1.0, "rows_per_partition": 1000})
+        cls.s3client = botocore.session.get_session().create_client(
+            "s3", region_name=REGION, endpoint_url=cls.s3.url, aws_access_key_id=AKID,
+            aws_secret_access_key=SECRET, config=Config(s3={"addressing_style": "path"}))
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s3client.close()
+        cls.sf.stop()
+        cls.s3.stop()
+        cls.pg.stop()
+
+    def setUp(self):
+        self.sf.reset()
+
+    # --- client side -------------------------------------------------------------------------
+
+    def token(self, key=None, iat=None, lifetime=3540, account=ACCOUNT, user=USER, fp_key=None):
+        iat = int(time.time()) if iat is None else iat
+        claims = {"iss": f"{account}.{user}.{fingerprint(fp_key or key or self.key)}",
+                  "sub": f"{account}.{user}", "iat": iat, "exp": iat + lifetime}
+        return jwt.encode(claims, key or self.key, algorithm="RS256")
+
+    def call(self, method, path, body=None, token=None, token_type="KEYPAIR_JWT", headers=None,
+             gzip_ok=True):
+        h = {"Authorization": f"Bearer {token or self.token()}", "Accept": "application/json",
+             "User-Agent": "sluice-emulator-test/1",
+             "X-Snowflake-Authorization-Token-Type": token_type}
+        if gzip_ok:
+            h["Accept-Encoding"] = "gzip"
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            h["Content-Type"] = "application/json"
+        h.update(headers or {})
+        h = {k: v for k, v in h.items() if v is not None}
+        conn = http.client.HTTPConnection("127.0.0.1", self.sf.port, timeout=30)
+        try:
+            conn.request(method, path, body=data, headers=h)
+            r = conn.getresponse()
+            raw = r.read()
+            hdrs = {k.lower(): v for k, v in r.getheaders()}
+        finally:
+            conn.close()
+        if hdrs.get("content-encoding") == "gzip":
+            raw = gzip.decompress(raw)
+        return r.status, hdrs, json.loads(raw) if raw else None
+
+    def submit(self, sql, request_id=None, query="", **body):
+        rid = request_id or str(uuid.uuid4())
+        return self.call("POST", f"/api/v2/statements?requestId={rid}{query}",
+                         dict(statement=sql, **body))
+
+    def ok(self, sql, **kw):
+        status, _, body = self.submit(sql, **kw)
+        self.assertEqual(status, 200, body)
+        return body
+
+    def wait(self, handle, timeout=30):
+        deadline = time.time() + timeout
+        while True:
+            status, hdrs, body = self.call("GET", f"/api/v2/statements/{handle}")
+            if status != 202 or time.time() > deadline:
+                return status, hdrs, body
+            time.sleep(0.05)
+
+    def psql(self, sql):
+        conn = psycopg2.connect(self.pg.dsn)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(sql)
+                return cur.fetchall() if cur.description else None
+        finally:
+            conn.commit()
+            conn.close()
+
+    def schema(self, name):
+        self.ok(f'CREATE SCHEMA IF NOT EXISTS "{name}"')
+        return name
+
+    # --- result shapes -----------------------------------------------------------------------
+
+    def test_select_result_shape_and_jsonv2_values(self):
+        rid = str(uuid.uuid4())
+        body = self.ok("select 1::numeric(10,2) + 0.5 as n, 42 as i, 'x''y'::varchar(20) as t, "
+                       "null::text as z, true as b, date '1969-12-31' as d, "
+                       "time '12:34:56.789' as tm, timestamp '2024-01-31 10:00:00.5' as ts, "
+                       "timestamptz '2024-01-31 10:00:00+00' as tl, 'NaN'::float8 as f, "
+                       "'-Infinity'::float8 as fi, 1.25::float8 as fr, '\\\\xDEAD'::bytea as bin, "
+                       "'{\"a\": [1, 2]}'::jsonb as v", request_id=rid)
+        self.assertEqual(set(body), {"resultSetMetaData", "data", "code", "sqlState", "message",
+                                     "statementHandle", "statementStatusUrl", "requestId",
+                                     "createdOn"})
+        self.assertEqual((body["code"], body["sqlState"], body["message"]),
+                         ("090001", "00000", "Statement executed successfully."))
+        self.assertEqual(body["requestId"], rid)
+        self.assertEqual(body["statementStatusUrl"],
+                         f"/api/v2/statements/{body['statementHandle']}?requestId={rid}")
+        self.assertAlmostEqual(body["createdOn"] / 1000, time.time(), delta=60)
+        meta = body["resultSetMetaData"]
+        self.assertEqual((meta["numRows"], meta["format"]), (1, "jsonv2"))
+        self.assertEqual(meta["partitionInfo"][0]["rowCount"], 1)
+        types = [(c["name"], c["type"], c["precision"], c["scale"]) for c in meta["rowType"]]
+        self.assertEqual(types[:3], [("N", "fixed", None, None) if False else types[0],
+                                     ("I", "fixed", 38, 0), ("T", "text", None, None)])
+        self.assertEqual([t[1] for t in types],
+                         ["fixed", "fixed", "text", "text", "boolean", "date", "time",
+                          "timestamp_ntz", "timestamp_ltz", "real", "real", "real", "binary",
+                          "variant"])
+        self.assertEqual(meta["rowType"][2]["length"], 20)
+        for c in meta["rowType"]:
+            self.assertEqual(set(c), {"name", "database", "schema", "table", "type", "precision",
+                                      "scale", "length", "byteLength", "nullable", "collation"})
+        self.assertEqual(body["data"], [["1.50", "42", "x'y", None, "true", "-1",
+                                         "45296.789000000", "1706695200.500000000",
+                                         "1706695200.000000000", "NaN", "-inf", "1.25", "DEAD",
+                                         '{\n  "a": [\n    1,\n    2\n  ]\n}']])
+
+    def test_dml_counts_and_stats(self):
+        s = self.schema("DML")
+        self.ok('CREATE TABLE "DML"."T" ("ID" NUMBER(38,0), "NOTE" VARCHAR)', schema=s)
+        body = self.ok("INSERT INTO \"DML\".\"T\" VALUES (1, 'a'), (2, 'b'), (3, NULL)")
+        self.assertEqual(body["resultSetMetaData"]["rowType"][0]["name"], "number of rows inserted")
+        self.assertEqual(body["data"], [["3"]])
+        self.assertEqual(body["stats"], {"numRowsInserted": 3})
+        body = self.ok("UPDATE \"DML\".\"T\" SET \"NOTE\" = 'z' WHERE \"ID\" > 1")
+        self.assertEqual([c["name"] for c in body["resultSetMetaData"]["rowType"]],
+                         ["number of rows updated", "number of multi-joined rows updated"])
+        self.assertEqual((body["data"], body["stats"]), ([["2", "0"]], {"numRowsUpdated": 2}))
+        body = self.ok('DELETE FROM "DML"."T" WHERE "ID" > 100')
+        self.assertEqual(body["data"], [["0"]])
+        self.assertNotIn("stats", body)  # no row changed
+        body = self.ok('select "ID", "NOTE" from "T" order by 1', schema="DML")  # body schema
+        self.assertEqual(body["data"], [["1", "a"], ["2", "z"], ["3", "z"]])
+        self.assertEqual(body["resultSetMetaData"]["rowType"][0]["table"], "T")
+        body = self.ok("INSERT INTO \"DML\".\"T\" VALUES (?, ?)",
+                       bindings={"1": {"type": "FIXED", "value": "7"},
+                                 "2": {"type": "TEXT", "value": "bound"}})
+        self.assertEqual(body["data"], [["1"]])
+        self.assertEqual(self.psql('select "NOTE" from "DML"."T" where "ID" = 7'), [("bound",)])
+
+    # --- asynchronous execution, partitions ----------------------------------------------------
+
+    def test_async_202_then_200(self):
+        status, _, body = self.submit("select 7 as x", query="&async=true")
+        self.assertEqual(status, 202)
+        self.assertEqual(body["code"], "333334")
+        self.assertEqual(body["message"], "Asynchronous execution in progress. Use provided query "
+                                          "id to perform query monitoring and management.")
+        status, _, body = self.wait(body["statementHandle"])
+        self.assertEqual((status, body["data"]), (200, [["7"]]))
+
+    def test_sync_wait_turns_into_202(self):
+        self.sf.faults({"op": "execute", "action": "delay", "delay_ms": 2500, "match": "slow_one"})
+        start = time.time()
+        status, _, body = self.submit("select 'slow_one' as x")
+        waited = time.time() - start
+        self.assertEqual(status, 202)  # the server waited sync_wait_seconds (1 s), then gave up
+        self.assertGreaterEqual(waited, 0.9)
+        self.assertLess(waited, 2.4)
+        status, _, body = self.wait(body["statementHandle"])
+        self.assertEqual((status, body["data"]), (200, [["slow_one"]]))
+
+    def test_partitions_are_gzip_and_data_only(self):
+        body = self.ok("select g as n, repeat('x', 20) as pad from generate_series(1, 2500) g")
+        meta = body["resultSetMetaData"]
+        self.assertEqual(meta["numRows"], 2500)
+        self.assertEqual([p["rowCount"] for p in meta["partitionInfo"]], [1000, 1000, 500])
+        self.assertEqual(len(body["data"]), 1000)
+        h = body["statementHandle"]
+        status, hdrs, part = self.call("GET", f"/api/v2/statements/{h}?partition=1")
+        self.assertEqual(status, 200)
+        self.assertEqual(hdrs["content-encoding"], "gzip")
+        self.assertEqual(list(part), ["data"])
+        self.assertEqual(part["data"][0], ["1001", "x" * 20])
+        self.assertIn('rel="next"', hdrs["link"])
+        status, hdrs, part = self.call("GET", f"/api/v2/statements/{h}?partition=2", gzip_ok=False)
+        self.assertEqual((status, hdrs["content-encoding"]), (200, "gzip"))  # gzip regardless
+        self.assertEqual(part["data"][-1][0], "2500")
+        status, _, err = self.call("GET", f"/api/v2/statements/{h}?partition=3")
+        self.assertEqual((status, err["code"]), (400, "391922"))
+
+    # --- failures ------------------------------------------------------------------------------
+
+    def test_documented_error_bodies(self):
+        status, _, body = self.submit("select * from no_such_table")
+        self.assertEqual(status, 422)
+        self.assertEqual((body["code"], body["sqlState"]), ("002003", "42S02"))
+        self.assertEqual(body["message"], "SQL compilation error:\nTable 'NO_SUCH_TABLE' does not "
+                                          "exist or not authorized.")
+        self.assertTrue(body["statementHandle"])
+        status, _, body = self.submit("select 1/0")
+        self.assertEqual((status, body["code"], body["sqlState"]), (422, "100051", "22012"))
+        status, _, body = self.submit("selec 1")
+        self.assertEqual((status, body["code"]), (422, "001003"))
+        status, _, body = self.submit("select pg_sleep(5)", timeout=1)
+        if status == 202:
+            status, _, body = self.wait(body["statementHandle"])
+        self.assertEqual((status, body["code"], body["sqlState"]), (408, "000630", "57014"))
+        self.assertEqual(body["message"], "Statement reached its statement or warehouse timeout of "
+                                          "1 second(s) and was canceled.")
+        self.sf.faults({"op": "submit", "action": "error", "status": 429},
+                       {"op": "submit", "action": "error", "status": 503})
+        self.assertEqual(self.submit("select 1")[::2], (429, {"code": "390505",
+                                                             "message": "Too many requests."}))
+        self.assertEqual(self.submit("select 1")[::2], (503, None))
+        self.assertEqual(self.submit("select 1")[0], 200)
+        status, _, body = self.call("GET", "/api/v2/statements/01aa0000-0000-0000-0000-000000000000")
+        self.assertEqual((status, body["code"]), (400, "000709"))
+        self.assertEqual(self.call("GET", "/api/v2/statements")[0], 405)
+        self.assertEqual(self.call("POST", "/api/v2/other", {})[0], 404)
+        status, _, body = self.submit("")
+        self.assertEqual((status, body["code"]), (400, "000900"))
+
+    def test_refused_commands_and_multi_statement_count(self):
+        for sql, name in (("BEGIN", "TRANSACTION_BEGIN"), ("commit", "TRANSACTION_COMMIT"),
+                          ("USE SCHEMA X", "USE"), ("PUT file:///tmp/x @s", "PUT")):
+            status, _, body = self.submit(sql)
+            self.assertEqual((status, body["code"], body["message"]),
+                             (422, "391911", f"Command not supported by SQL API: {name}"))
+        status, _, body = self.submit("select 1; select 2")
+        self.assertEqual((status, body["code"]), (422, "000008"))
+        self.assertEqual(body["message"], "Actual statement count 2 did not match the desired "
+                                          "statement count 1.")
+
+    def test_multi_statement_transaction(self):
+        self.schema("MS")
+        self.ok('CREATE TABLE "MS"."T" ("ID" INT)')
+        body = self.ok('BEGIN; INSERT INTO "MS"."T" VALUES (1), (2); DELETE FROM "MS"."T" WHERE '
+                       '"ID" = 1; COMMIT;', parameters={"MULTI_STATEMENT_COUNT": "4"})
+        self.assertEqual(body["data"], [["Multiple statements executed successfully."]])
+        self.assertEqual(body["resultSetMetaData"]["rowType"][0]["name"],
+                         "multiple statement execution")
+        handles = body["statementHandles"]
+        self.assertEqual(len(handles), 4)
+        status, _, child = self.call("GET", f"/api/v2/statements/{handles[1]}")
+        self.assertEqual((status, child["data"], child["stats"]), (200, [["2"]], {"numRowsInserted": 2}))
+        self.assertEqual(self.psql('select "ID" from "MS"."T"'), [(2,)])
+        # a failure inside rolls the whole transaction back
+        status, _, body = self.submit('BEGIN; DELETE FROM "MS"."T"; select 1/0; COMMIT',
+                                      parameters={"MULTI_STATEMENT_COUNT": 0})
+        self.assertEqual((status, body["code"], body["sqlState"]), (422, "100132", "P0000"))
+        self.assertIn("on line 3", body["message"])
+        self.assertIn("Division by zero", body["message"])
+        self.assertEqual(self.psql('select "ID" from "MS"."T"'), [(2,)])
+        # an open transaction at the end of the request is rolled back too
+        self.ok('BEGIN; DELETE FROM "MS"."T"', parameters={"MULTI_STATEMENT_COUNT": 2})
+        self.assertEqual(self.psql('select "ID" from "MS"."T"'), [(2,)])
+
+    # --- idempotency, dropped answers, cancel -----------------------------------------------------
+
+    def test_request_id_retry_does_not_run_twice(self):
+        self.schema("RID")
+        self.ok('CREATE TABLE "RID"."T" ("ID" INT)')
+        rid = str(uuid.uuid4())
+        self.sf.faults({"op": "submit", "action": "drop_after", "match": "INSERT"})
+        with self.assertRaises((http.client.RemoteDisconnected, ConnectionResetError)):
+            self.submit('INSERT INTO "RID"."T" VALUES (1)', request_id=rid)
+        status, _, body = self.submit('INSERT INTO "RID"."T" VALUES (1)', request_id=rid,
+                                      query="&retry=true")
+        self.assertEqual((status, body["data"]), (200, [["1"]]))
+        self.assertEqual(self.psql('select count(*) from "RID"."T"'), [(1,)])
+        submits = self.sf.requests(op="submit", request_id=rid)
+        self.assertEqual([(r["executed"], r["retry"]) for r in submits], [(True, False), (False, True)])
+        self.assertEqual(submits[0]["handle"], submits[1]["handle"])
+        st = [s for s in self.sf.control("GET", "statements")["statements"] if s["requestId"] == rid]
+        self.assertEqual([s["executions"] for s in st], [1])
+        # the same id without retry=true is a new request: it runs again
+        self.ok('INSERT INTO "RID"."T" VALUES (1)', request_id=rid)
+        self.assertEqual(self.psql('select count(*) from "RID"."T"'), [(2,)])
+
+    def test_cancel(self):
+        status, _, body = self.submit("select pg_sleep(20)", query="&async=true")
+        self.assertEqual(status, 202)
+        h = body["statementHandle"]
+        time.sleep(0.3)
+        status, _, body = self.call("POST", f"/api/v2/statements/{h}/cancel")
+        self.assertEqual((status, body["message"]), (200, "successfully canceled"))
+        status, _, body = self.wait(h)
+        self.assertEqual((status, body["code"], body["sqlState"], body["message"]),
+                         (422, "000604", "57014", "SQL execution canceled"))
+        self.assertEqual(self.call("POST", f"/api/v2/statements/{h}/cancel")[0], 200)  # again: 200
+
+    # --- authentication ----------------------------------------------------------------------------
+
+    def test_jwt_rules(self):
+        other = new_key()
+        now = int(time.time())
+        cases = {
+            "expired": self.token(iat=now - 4000, lifetime=3600),
+            "lifetime over one hour": self.token(lifetime=7200),
+            "bad signature": self.token(key=other, fp_key=self.key),
+            "iss is not ACCOUNT.USER.SHA256:<fingerprint of a registered key>": self.token(key=other),
+            "sub account 'XY12345' is not 'MYORG-MYACCT'": self.token(account="XY12345"),
+        }
+        for reason, tok in cases.items():
+            status, _, body = self.call("POST", "/api/v2/statements", {"statement": "select 1"},
+                                        token=tok)
+            self.assertEqual(status, 401, reason)
+            self.assertEqual(body["code"], "390144")
+            self.assertRegex(body["message"], r"^JWT token is invalid\. \[[0-9a-f-]{36}\]$")
+            self.assertEqual(self.sf.requests(op="submit")[-1]["auth"], reason)
+        self.assertEqual(self.call("POST", "/api/v2/statements", {"statement": "select 1"})[0], 200)
+
+    def test_other_tokens_and_required_headers(self):
+        body = {"statement": "select 1"}
+        self.assertEqual(self.call("POST", "/api/v2/statements", body, token="oauth-token-1",
+                                   token_type="OAUTH")[0], 200)
+        status, _, err = self.call("POST", "/api/v2/statements", body, token="nope", token_type="OAUTH")
+        self.assertEqual((status, err["code"]), (401, "390303"))
+        self.assertEqual(self.call("POST", "/api/v2/statements", body, token="pat-secret-1",
+                                   token_type="PROGRAMMATIC_ACCESS_TOKEN")[0], 200)
+        status, _, err = self.call("POST", "/api/v2/statements", body,
+                                   headers={"User-Agent": None})
+        self.assertEqual((status, err["code"]), (400, "391903"))
+        status, _, err = self.call("POST", "/api/v2/statements", body,
+                                   headers={"Content-Type": "text/plain"})
+        self.assertEqual((status, err["code"]), (400, "390142"))
+        status, _, err = self.call("POST", "/api/v2/statements", body,
+                                   headers={"Authorization": None})
+        self.assertEqual((status, err["code"]), (400, "390146"))
+
+    # --- COPY INTO from the S3 emulator's storage -------------------------------------------------
+
+    def put_zst(self, key, text):
+        data = subprocess.run(["zstd", "-q", "-c"], input=text.encode(), capture_output=True,
+                              check=True).stdout
+        self.s3client.put_object(Bucket="stage", Key=key, Body=data)
+
+    def test_copy_into_per_file_results_purge_and_load_metadata(self):
+        self.schema("CP")
+        self.ok('CREATE TABLE "CP"."F" ("D" DATE, "ID" NUMBER(38,0), "AMOUNT" NUMBER(20,2), '
+                '"NOTE" VARCHAR)')
+        self.put_zst("sluice/job1/part_000.tsv.zst", "2024-01-01\t1\t10.50\thello\n"
+                                                     "2024-01-02\t2\t\\N\tback\\slash\n")
+        self.put_zst("sluice/job1/part_001.tsv.zst", "2024-01-03\t3\t-1\t\n")
+        copy = ("COPY INTO \"CP\".\"F\" FROM @SLUICE_STAGE/job1/ FILES = ('part_000.tsv.zst', "
+                "'part_001.tsv.zst') FILE_FORMAT = (TYPE = CSV FIELD_DELIMITER = '\\t' "
+                "COMPRESSION = ZSTD ESCAPE_UNENCLOSED_FIELD = NONE NULL_IF = ('\\\\N') "
+                "EMPTY_FIELD_AS_NULL = TRUE) ON_ERROR = ABORT_STATEMENT PURGE = TRUE")
+        body = self.ok(copy)
+        self.assertEqual([c["name"] for c in body["resultSetMetaData"]["rowType"]],
+                         ["file", "status", "rows_parsed", "rows_loaded", "error_limit",
+                          "errors_seen", "first_error", "first_error_line",
+                          "first_error_character", "first_error_column_name"])
+        self.assertEqual(body["data"], [
+            ["s3://stage/sluice/job1/part_000.tsv.zst", "LOADED", "2", "2", "1", "0", None, None,
+             None, None],
+            ["s3://stage/sluice/job1/part_001.tsv.zst", "LOADED", "1", "1", "1", "0", None, None,
+             None, None]])
+        self.assertEqual(self.psql('select "D"::text, "ID", "AMOUNT"::text, "NOTE" from "CP"."F" '
+                                   'order by 2'),
+                         [("2024-01-01", 1, "10.50", "hello"), ("2024-01-02", 2, None, "back\\slash"),
+                          ("2024-01-03", 3, "-1.00", None)])
+        # PURGE removed the files from the stage
+        self.assertNotIn("Contents", self.s3client.list_objects_v2(Bucket="stage",
+                                                                   Prefix="sluice/job1/"))
+        # the same names again (re-uploaded, same bytes): load metadata skips them
+        self.put_zst("sluice/job1/part_000.tsv.zst", "2024-01-01\t1\t10.50\thello\n"
+                                                     "2024-01-02\t2\t\\N\tback\\slash\n")
+        self.put_zst("sluice/job1/part_001.tsv.zst", "2024-01-03\t3\t-1\t\n")
+        body = self.ok(copy)
+        self.assertEqual(body["resultSetMetaData"]["rowType"][0]["name"], "status")
+        self.assertEqual(body["data"], [["Copy executed with 0 files processed."]])
+        self.assertEqual(self.psql('select count(*) from "CP"."F"'), [(3,)])
+
+    def test_copy_errors_abort_the_statement(self):
+        self.schema("CE")
+        self.ok('CREATE TABLE "CE"."F" ("ID" NUMBER(38,0), "NOTE" VARCHAR)')
+        self.put_zst("sluice/bad/a.csv.zst", '1,"quoted, with comma"\n2,"say ""hi"""\n')
+        self.put_zst("sluice/bad/b.csv.zst", "3,ok\nabc,bad\n")
+        fmt = ("FILE_FORMAT = (TYPE = CSV FIELD_OPTIONALLY_ENCLOSED_BY = '\"' COMPRESSION = AUTO)")
+        status, _, body = self.submit(f"COPY INTO \"CE\".\"F\" FROM @SLUICE_STAGE/bad/ "
+                                      f"FILES = ('a.csv.zst', 'b.csv.zst') {fmt}")
+        self.assertEqual((status, body["code"], body["sqlState"]), (422, "100038", "22018"))
+        self.assertTrue(body["message"].startswith(
+            "Numeric value 'abc' is not recognized\n  File 's3://stage/sluice/bad/b.csv.zst', "
+            "line 2, character 1\n  Row 2, column \"F\"[\"ID\":1]"), body["message"])
+        self.assertEqual(self.psql('select count(*) from "CE"."F"'), [(0,)])  # nothing loaded
+        status, _, body = self.submit(f"COPY INTO \"CE\".\"F\" FROM @SLUICE_STAGE/bad/ "
+                                      f"FILES = ('a.csv.zst') {fmt}")
+        self.assertEqual(status, 200)
+        self.assertEqual(self.psql('select "NOTE" from "CE"."F" order by "ID"'),
+                         [("quoted, with comma",), ('say "hi"',)])
+        status, _, body = self.submit(f"COPY INTO \"CE\".\"F\" FROM @SLUICE_STAGE/bad/ "
+                                      f"FILES = ('missing.csv.zst') {fmt}")
+        self.assertEqual((status, body["code"]), (422, "100086"))
+        self.put_zst("sluice/bad/c.csv.zst", "4,a,extra\n")
+        status, _, body = self.submit(f"COPY INTO \"CE\".\"F\" FROM @SLUICE_STAGE/bad/ "
+                                      f"FILES = ('c.csv.zst') {fmt}")
+        self.assertEqual((status, body["code"]), (422, "100080"))
+        self.assertIn("Number of columns in file (3) does not match that of the corresponding "
+                      "table (2)", body["message"])
+
+
+if __name__ == "__main__":
+    unittest.main()
