@@ -87,7 +87,7 @@ std::unique_ptr<Warehouse> ApplicationContext::open_warehouse(const ConnectionSp
     throw usage_error(fmt::format("connection \"{}\" is a Snowflake connection", connection.name),
                       "this build of sluice works with PostgreSQL connections only",
                       "Point the table (or the config's target) at a postgres connection.");
-  return PostgresWarehouse::open(postgres_conninfo(connection), connection.postgres.schema, connection.name);
+  return PostgresWarehouse::open(postgres_conninfo(connection), connection.postgres.schema);
 }
 
 WarehouseOpener ApplicationContext::warehouse_opener() {

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 
@@ -92,6 +93,11 @@ std::string aligned_table(const std::vector<std::vector<std::string>>& rows, con
     out += line + "\n";
   }
   return out;
+}
+
+nlohmann::json day_or_null(const std::optional<DateRange>& range, bool first) {
+  if (!range) return nullptr;
+  return format_iso(first ? range->first : range->last);
 }
 
 }  // namespace sluice

@@ -4,8 +4,13 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/dates.h"
 
 namespace sluice {
 
@@ -23,5 +28,8 @@ std::string csv_row(const std::vector<std::string>& fields);
 // The first row is the header. Every line ends in \n and starts with `indent`.
 std::string aligned_table(const std::vector<std::vector<std::string>>& rows, const std::vector<std::size_t>& right = {},
                           const std::string& indent = "");
+
+// The first (or last) day of a range as JSON, "2024-01-31", or null when there is no range.
+nlohmann::json day_or_null(const std::optional<DateRange>& range, bool first);
 
 }  // namespace sluice

@@ -9,11 +9,6 @@
 namespace sluice {
 namespace {
 
-nlohmann::json day_or_null(const std::optional<DateRange>& r, bool first) {
-  if (!r) return nullptr;
-  return format_iso(first ? r->first : r->last);
-}
-
 std::string verdict(const TableValidation& v) { return v.passed() ? "PASS" : "FAIL"; }
 
 std::uint64_t failing_anomalies(const TableValidation& v) {
@@ -72,7 +67,8 @@ std::string render_validate_text(const ValidateSummary& s) {
       out += "\n";
       if (t.history)
         out += fmt::format("  history  {} rows by the load history ({} load{}, {} delete{}) over {}\n",
-                           t.history->expected_rows, t.history->loads, t.history->loads == 1 ? "" : "s", t.history->deletes,
+                           t.history->expected_rows < 0 ? std::to_string(t.history->expected_rows)
+                                                        : grouped(static_cast<std::uint64_t>(t.history->expected_rows)), t.history->loads, t.history->loads == 1 ? "" : "s", t.history->deletes,
                            t.history->deletes == 1 ? "" : "s", t.history->range ? t.history->range->str() : "the whole table");
       if (t.duplicates && t.duplicates->keys == 0)
         out += fmt::format("  keys     ({}) unique\n", fmt::join(t.duplicates->columns, ", "));

@@ -89,8 +89,8 @@ void DeleteOperation::execute(DeleteSummary& plan) {
     for (auto& [w, tables] : groups) {
       const bool time_travel = w->dialect().supports_time_travel();
       ensure_trash(*w);
+      w->ensure_load_history();  // a history from before deletes were recorded gets its operation column
       LoadHistory history(*w);
-      const bool has_history = history.exists();
       if (!time_travel) w->begin();
       for (TableDelete* d : tables) {
         progress_.begin("delete", d->target, 0);
@@ -126,8 +126,7 @@ void DeleteOperation::execute(DeleteSummary& plan) {
         e.rows = static_cast<std::int64_t>(d->rows_deleted);
         d->backup = trash_display(e);
         record_trash(*w, e);
-        if (has_history)
-          history.add(d->spec->table, "delete", 0, e.rows, range, plan.job_id, fmt::format("sluice delete {}", plan.scope.label));
+        history.add(d->spec->table, "delete", 0, e.rows, range, plan.job_id, fmt::format("sluice delete {}", plan.scope.label));
         progress_.end(true, fmt::format("{} rows", grouped(d->rows_deleted)));
       }
     }

@@ -51,7 +51,8 @@ class LoadHistory {
 
 // What the table should hold by the history, over a range closed under the entries it touches:
 // starting from `scope` (or everything), every current entry overlapping the range widens it, until
-// nothing changes. Then expected = loads - deletes over those entries.
+// nothing changes. Then expected = loads - deletes over those entries. nullopt when no load is among
+// them (nothing to compare with).
 struct HistoryExpectation {
   std::optional<DateRange> range;  // nullopt: the whole table
   std::int64_t expected_rows = 0;

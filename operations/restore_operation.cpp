@@ -20,10 +20,6 @@ struct Item {
   TableRestore* out = nullptr;
 };
 
-std::string connection_schema(const ConnectionSpec& c) {
-  return c.type == ConnectionType::snowflake ? c.snowflake.schema : c.postgres.schema;
-}
-
 // Puts one table's rows back; inside the connection's transaction (or, with Time Travel, as one
 // statement).
 void restore_one(Item& it, std::int64_t restore_job) {
@@ -76,12 +72,10 @@ void restore_one(Item& it, std::int64_t restore_job) {
   }
   mark_restored(w, e, restore_job);
   LoadHistory history(w);
-  if (history.exists()) {
-    const std::int64_t id = history.add(it.spec->table, "restore", static_cast<std::int64_t>(restored), 0, e.range, restore_job,
-                                        fmt::format("sluice restore {}", e.job_id));
-    for (const auto& h : history.current(it.spec->table))
-      if (h.operation == "delete" && h.job_id == e.job_id) history.supersede(h.id, id);
-  }
+  const std::int64_t id = history.add(it.spec->table, "restore", static_cast<std::int64_t>(restored), 0, e.range, restore_job,
+                                      fmt::format("sluice restore {}", e.job_id));
+  for (const auto& h : history.current(it.spec->table))
+    if (h.operation == "delete" && h.job_id == e.job_id) history.supersede(h.id, id);
   it.out->rows_restored = restored;
 }
 
@@ -109,7 +103,7 @@ RestoreSummary RestoreOperation::run(const RestoreRequest& req) {
       const TableSpec* spec = nullptr;
       for (const auto& t : config_.tables)
         if (&config_.connection_for(t) == c && w.dialect().fold(t.table) == e.source_table &&
-            w.dialect().fold(connection_schema(*c)) == e.source_schema)
+            w.dialect().fold(w.schema()) == e.source_schema)
           spec = &t;
       if (spec && !e.restored_at.empty()) {
         already.push_back(std::move(e));
@@ -158,6 +152,7 @@ RestoreSummary RestoreOperation::run(const RestoreRequest& req) {
                              nlohmann::json{{"delete_job", req.delete_job}}.dump());
   std::vector<Warehouse*> open;
   try {
+    for (auto& it : items) it.w->ensure_load_history();  // outside the transaction: DDL under its own lock
     for (auto& it : items) {
       if (!it.entry.backup_table.empty() && !it.w->in_transaction()) {
         it.w->begin();

@@ -110,6 +110,12 @@ std::string TableSql::in_range(const DateRange& range, const RowsByDay& found, S
                          p.add(std::stoll(format_compact(range.last))));
     case DateKind::text: {
       if (found.text_values.empty()) return "1 = 0";
+      // PostgreSQL binds at most 65535 values in one statement.
+      if (found.text_values.size() > 30000)
+        throw usage_error(fmt::format("{} has {} distinct text values in {}: too many to select by value",
+                                      display_column(date_column().name), found.text_values.size(), range.str()),
+                          "a text date column is selected by its exact values in the range",
+                          "Use a shorter range, or make the column a date (or YYYYMMDD integer) column.");
       std::string list;
       for (const auto& v : found.text_values) list += (list.empty() ? "" : ", ") + p.add(v);
       return fmt::format("{} IN ({})", c, list);

@@ -87,8 +87,6 @@ class Warehouse {
   virtual const Dialect& dialect() const = 0;
   // The schema the connection's tables live in (from the config), as written there.
   virtual const std::string& schema() const = 0;
-  // For messages: "postgres connection \"main\" (host=... dbname=...)"; never a password.
-  virtual std::string describe() const = 0;
 
   // One statement with its parameters bound; throws sluice::Error (runtime, with the server's
   // message, detail and hint) when the warehouse refuses it.

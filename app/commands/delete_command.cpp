@@ -18,8 +18,7 @@ namespace sluice {
 namespace {
 
 nlohmann::json scope_json(const DateScope& s) {
-  return {{"label", s.label}, {"from", s.range ? nlohmann::json(format_iso(s.range->first)) : nlohmann::json(nullptr)},
-          {"to", s.range ? nlohmann::json(format_iso(s.range->last)) : nlohmann::json(nullptr)}};
+  return {{"label", s.label}, {"from", day_or_null(s.range, true)}, {"to", day_or_null(s.range, false)}};
 }
 
 // Rows per day, one line a day; by month when the range is long.
@@ -117,7 +116,8 @@ int run_delete_command(ApplicationContext& ctx, const DeleteCommandOptions& opti
   DeleteOperation op(ctx.config(), ctx.warehouse_opener(), jobs, ctx.progress());
   DeleteSummary plan = op.preview(req);
   const bool text = format == OutputFormat::text;
-  std::string out = text ? preview_text(plan) : "";
+  const std::string preview = preview_text(plan);
+  std::string out = text ? preview : "";
   auto finish = [&](const std::string& closing) {
     if (text) emit(out + (out.empty() ? "" : "\n") + closing + "\n", options.out.output);
     else emit(delete_json(plan, options.dry_run).dump(2) + "\n", options.out.output);
@@ -129,7 +129,7 @@ int run_delete_command(ApplicationContext& ctx, const DeleteCommandOptions& opti
     if (!ctx.interactive())
       throw usage_error("delete needs --yes when it cannot ask (--batch, or input is not a terminal)", "nothing was deleted",
                         "Check the preview with --dry-run, then run again with --yes.");
-    std::fputs(out.c_str(), stderr);
+    std::fputs(preview.c_str(), stderr);
     confirm(plan);
     if (options.out.output.empty()) out.clear();  // the preview is on the screen already
   }

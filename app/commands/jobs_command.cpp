@@ -27,11 +27,11 @@ int run_jobs_command(ApplicationContext& ctx, int limit, bool json) {
     std::printf("No jobs yet (job store: %s).\n", store.path().c_str());
     return 0;
   }
-  std::printf("%-5s %-6s %-10s %-20s %-20s %-7s %s\n", "id", "kind", "status", "started (UTC)", "finished (UTC)", "chunks", "what");
+  std::printf("%-5s %-8s %-10s %-20s %-20s %-7s %s\n", "id", "kind", "status", "started (UTC)", "finished (UTC)", "chunks", "what");
   for (const auto& j : jobs) {
     std::string what = j.description;
     if (!j.error.empty()) what += " — " + j.error;
-    std::printf("%-5lld %-6s %-10s %-20s %-20s %-7zu %s\n", static_cast<long long>(j.id), j.kind.c_str(),
+    std::printf("%-5lld %-8s %-10s %-20s %-20s %-7zu %s\n", static_cast<long long>(j.id), j.kind.c_str(),
                 std::string(to_string(j.status)).c_str(), j.started_at.c_str(), j.finished_at.c_str(),
                 store.chunks(j.id).size(), what.c_str());
   }

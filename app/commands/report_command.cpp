@@ -13,11 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-json day_or_null(const std::optional<DateRange>& r, bool first) {
-  if (!r) return nullptr;
-  return format_iso(first ? r->first : r->last);
-}
-
 std::string validation_text(const TableReport& t) {
   if (!t.validation) return "never";
   return fmt::format("{} {}", t.validation->passed ? "PASS" : "FAIL", t.validation->range ? t.validation->range->str() : "all data");

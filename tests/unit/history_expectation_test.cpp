@@ -61,6 +61,8 @@ TEST(HistoryExpectation, NothingRecordedForTheRange) {
   const std::vector<HistoryRow> h{entry(1, "load", 3100, 0, "2024-01-01", "2024-01-31")};
   EXPECT_FALSE(expected_by_history(h, range("2024-03-01", "2024-03-31")));
   EXPECT_FALSE(expected_by_history({}, std::nullopt));
+  // A delete from a table sluice never loaded: no baseline.
+  EXPECT_FALSE(expected_by_history({entry(2, "delete", 0, 100, "2024-01-01", "2024-01-31")}, std::nullopt));
 }
 
 }  // namespace

@@ -20,22 +20,17 @@ std::string PostgresDialect::placeholder(int n, SqlType type) const {
 std::string PostgresDialect::type_name(const ColumnType& type) const { return pg::type_name(type); }
 
 std::unique_ptr<PostgresWarehouse> PostgresWarehouse::open(const std::string& conninfo, std::string schema,
-                                                           std::string label, const std::string& application_name) {
+                                                           const std::string& application_name) {
   auto conn = std::make_unique<pg::Connection>(pg::Connection::open(conninfo, application_name));
   // Dates come back as YYYY-MM-DD, and MM/DD/YYYY text means month first, whatever the server's default.
   conn->exec("SET datestyle = 'ISO, MDY'");
-  return std::unique_ptr<PostgresWarehouse>(new PostgresWarehouse(std::move(conn), std::move(schema), std::move(label)));
+  return std::unique_ptr<PostgresWarehouse>(new PostgresWarehouse(std::move(conn), std::move(schema)));
 }
 
-PostgresWarehouse::PostgresWarehouse(std::unique_ptr<pg::Connection> owned, std::string schema, std::string label)
-    : owned_(std::move(owned)), conn_(owned_.get()), schema_(std::move(schema)), label_(std::move(label)) {}
+PostgresWarehouse::PostgresWarehouse(std::unique_ptr<pg::Connection> owned, std::string schema)
+    : owned_(std::move(owned)), conn_(owned_.get()), schema_(std::move(schema)) {}
 
-PostgresWarehouse::PostgresWarehouse(pg::Connection& conn, std::string schema, std::string label)
-    : conn_(&conn), schema_(std::move(schema)), label_(std::move(label)) {}
-
-std::string PostgresWarehouse::describe() const {
-  return fmt::format("postgres connection{} ({})", label_.empty() ? "" : " \"" + label_ + "\"", conn_->describe());
-}
+PostgresWarehouse::PostgresWarehouse(pg::Connection& conn, std::string schema) : conn_(&conn), schema_(std::move(schema)) {}
 
 SqlResult PostgresWarehouse::query(const std::string& sql, const std::vector<SqlParam>& params) {
   std::vector<pg::Param> values;

@@ -20,16 +20,14 @@ class PostgresDialect final : public Dialect {
 
 class PostgresWarehouse final : public Warehouse {
  public:
-  // Owns a connection opened from `conninfo`; `label` names it in messages (the config's
-  // connection name).
-  static std::unique_ptr<PostgresWarehouse> open(const std::string& conninfo, std::string schema, std::string label,
+  // Owns a connection opened from `conninfo`.
+  static std::unique_ptr<PostgresWarehouse> open(const std::string& conninfo, std::string schema,
                                                  const std::string& application_name = "sluice");
   // Borrows a connection someone else manages (the load's, inside its transaction).
-  PostgresWarehouse(pg::Connection& conn, std::string schema, std::string label = {});
+  PostgresWarehouse(pg::Connection& conn, std::string schema);
 
   const Dialect& dialect() const override { return dialect_; }
   const std::string& schema() const override { return schema_; }
-  std::string describe() const override;
   SqlResult query(const std::string& sql, const std::vector<SqlParam>& params = {}) override;
   void begin() override;
   void commit() override;
@@ -41,10 +39,10 @@ class PostgresWarehouse final : public Warehouse {
   pg::Connection& connection() { return *conn_; }
 
  private:
-  PostgresWarehouse(std::unique_ptr<pg::Connection> owned, std::string schema, std::string label);
+  PostgresWarehouse(std::unique_ptr<pg::Connection> owned, std::string schema);
   std::unique_ptr<pg::Connection> owned_;
   pg::Connection* conn_;
-  std::string schema_, label_;
+  std::string schema_;
   PostgresDialect dialect_;
   bool in_transaction_ = false;
 };
