@@ -26,11 +26,11 @@ def config(csv=False, delimiter=None, escapes=False, header=False, latin1=False,
         | (NULL_MARKERS[null] << 6)
     b1 = (columns - 1) | ((date_field if date_field is not None else 7) << 3) | (january_2024 << 6) \
         | (dotted_dates << 7)
-    assert 64 <= chunk <= 4096
-    chunk_code = chunk - 64
-    b2 = chunk_code & 0xFF
+    # chunk = min(4096, 64 + b2 * scale), scale = (1, 2, 4, 16)[b3 & 3]
+    scale_code, b2 = next((code, (chunk - 64) // scale) for code, scale in enumerate((1, 2, 4, 16))
+                          if (chunk - 64) % scale == 0 and (chunk - 64) // scale <= 255)
     max_read_shift = max_read.bit_length() - 1 if max_read else 0
-    b3 = (chunk_code >> 8) | (max_read_shift << 4)
+    b3 = scale_code | (max_read_shift << 4)
     type_bits = 0
     for i, t in enumerate(types):
         type_bits |= TYPES[t] << (3 * i)
