@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -16,6 +17,7 @@
 #include "operations/load_operation.h"
 #include "operations/reject_file.h"
 #include "operations/table_qc.h"
+#include "warehouse/crypto/digest.h"
 #include "warehouse/s3/stage_settings.h"
 #include "warehouse/snowflake/dialect.h"
 #include "warehouse/snowflake/sql_api_client.h"
@@ -78,13 +80,41 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
   s3::S3Client s3(stage.settings);
   SnowflakeTarget target(sql, sfc.schema, sfc.stage.name);
 
+  // Resume: the same files (path, size, time), target and staging settings as a load whose
+  // process died give the same staged parts; that job's parts are checked, not uploaded again.
+  std::string key_material = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", connection.name, sfc.stage.url, sfc.schema,
+                                         to_string(req.qc), req.on_error == OnError::skip, req.max_errors,
+                                         req.pipeline.chunk_bytes, req.staging.part_bytes);
+  for (const auto& f : files) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(f.path, ec);
+    const auto mtime = std::filesystem::last_write_time(f.path, ec).time_since_epoch().count();
+    key_material += fmt::format("|{}:{}:{}:{}", std::filesystem::absolute(f.path).string(), size, mtime,
+                                f.table->table);
+  }
+  const std::string resume_key = crypto::sha256_hex(key_material).substr(0, 32);
+  const std::int64_t resumed = jobs_.find_interrupted("load", resume_key);
+  std::map<std::string, std::string> recorded;
+  if (resumed) {
+    const std::string bucket_url = "s3://" + stage.settings.bucket + "/";
+    for (const auto& c : jobs_.chunks_of(resumed))
+      if (c.status == "staged" && c.destination.starts_with(bucket_url))
+        recorded[c.destination.substr(bucket_url.size())] = c.etag;
+  }
+
   const std::string description = req.month.empty() ? fmt::format("{} file(s)", files.size())
                                                     : fmt::format("{} ({} file(s))", req.month, files.size());
   summary.job_id = jobs_.begin_job(
       "load", description,
-      fmt::format(R"({{"month":"{}","files":{},"qc":"{}","replace":{},"create":{},"target":"snowflake"}})",
-                  req.month, files.size(), to_string(req.qc), req.replace, req.create));
-  const std::string job_dir = fmt::format("{}/", summary.job_id);  // under the stage
+      fmt::format(R"({{"month":"{}","files":{},"qc":"{}","replace":{},"create":{},"target":"snowflake",)"
+                  R"("resume_key":"{}","resumed_from":{}}})",
+                  req.month, files.size(), to_string(req.qc), req.replace, req.create, resume_key, resumed));
+  if (resumed)
+    progress_.note(fmt::format("resuming job {}: {} staged file(s) recorded; they are checked on the stage, "
+                               "not uploaded again",
+                               resumed, recorded.size()));
+  // Under the stage: the interrupted job's directory when resuming, else this job's.
+  const std::string job_dir = fmt::format("{}/", resumed ? resumed : summary.job_id);
   const std::string job_prefix = stage.location.prefix + job_dir;  // the objects' keys
   std::mutex jobs_mu;                                              // uploads record from their threads
 
@@ -139,6 +169,8 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
       if (load) {
         StageSinkOptions so = req.staging;
         if (req.on_error == OnError::skip) so.skip_limit = req.max_errors;
+        so.reuse_staged = resumed != 0;
+        so.recorded_etags = recorded;
         sink.emplace(s3, job_prefix + table_dir, safe_name(file.path), so,
                      [&, path = file.path.string()](const StagedPart& p) {
                        ChunkProgress c;
@@ -148,7 +180,8 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
                        c.bytes = p.bytes;
                        c.rows = p.rows;
                        c.destination = s3::S3Url{stage.settings.bucket, ""}.url_of(p.key);
-                       c.status = "staged";
+                       c.status = "staged";  // kept from an interrupted job, or uploaded now
+                       c.etag = p.etag;
                        std::lock_guard lock(jobs_mu);
                        jobs_.record_chunk(c);
                      });

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "warehouse/crypto/digest.h"
 
 namespace sluice {
 
@@ -74,6 +75,22 @@ void StageSink::upload_loop() {
       cv_.notify_all();
     }
     try {
+      if (options_.reuse_staged) {
+        const std::string md5 = "\"" + crypto::md5_hex(job.second) + "\"";
+        const auto recorded = options_.recorded_etags.find(job.first.key);
+        const auto head = s3_.head_object(job.first.key);
+        if (head && head->size == job.second.size() && head->etag == md5 &&
+            (recorded == options_.recorded_etags.end() || recorded->second == md5)) {
+          job.first.etag = head->etag;
+          job.first.reused = true;
+          if (on_staged_) on_staged_(job.first);
+          std::lock_guard lock(mu_);
+          done_.push_back(job.first);
+          --busy_;
+          cv_.notify_all();
+          continue;
+        }
+      }
       const http::Body body = http::Body::memory(std::move(job.second));
       const s3::ObjectInfo info = s3_.put_object(job.first.key, body, "application/zstd");
       job.first.etag = info.etag;

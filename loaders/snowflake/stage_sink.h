@@ -14,6 +14,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -32,6 +33,7 @@ struct StagedPart {
   std::uint64_t bytes = 0;       // compressed, as stored
   std::uint64_t first_chunk = 0, chunks = 0;
   std::string etag;
+  bool reused = false;  // already on the stage (resume): not uploaded again
 };
 
 struct StageSinkOptions {
@@ -40,6 +42,11 @@ struct StageSinkOptions {
   // --on-error skip: chunks with rows set aside still go (those rows are not in the COPY text)
   // until more than this many rows were set aside. Without it, any QC error dooms the file.
   std::optional<std::uint64_t> skip_limit;
+  // Resuming an interrupted job: before uploading a part, HEAD its key; an object of the same
+  // size whose ETag is the part's MD5 (and, when the job log recorded it, the recorded ETag) is
+  // kept, not uploaded again.
+  bool reuse_staged = false;
+  std::map<std::string, std::string> recorded_etags;  // key -> ETag the interrupted job recorded
 };
 
 class StageSink final : public ChunkSink {

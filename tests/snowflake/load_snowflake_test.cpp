@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "app/job_store.h"
 #include "core/progress.h"
 #include "operations/sample_data.h"
 #include "tests/support/emulator_process.h"
@@ -287,6 +288,58 @@ TEST_F(LoadSnowflakeTest, SigtermDuringUploadsRemovesWhatWasStaged) {
                 ? 0
                 : count("FACT_LENDING"),
             0);
+}
+
+TEST_F(LoadSnowflakeTest, KillDashNineDuringUploadsThenResumeUploadsNoPartTwice) {
+  SampleDataOptions o;
+  o.rows = 60000;
+  const auto file = generate(o, "factLending_20240101-20240131.tsv");
+  const std::vector<std::string> args = {"--config", config_.string(), "--progress", "none", "--batch", "load",
+                                         "--files", file.string(), "--create", "--chunk-mb", "1",
+                                         "--stage-part-mb", "0.1", "--stage-uploads", "2"};
+  s3_->faults(json::array({{{"op", "PutObject"}, {"action", "delay"}, {"delay_ms", 300}, {"count", -1}}}));
+  const pid_t pid = spawn_sluice(args, env(), dir_.path());
+  auto stored_puts = [&] {
+    std::set<std::string> keys;
+    for (const auto& r : s3_->requests("op", "PutObject"))
+      if (r["status"] == 200) keys.insert(r["key"].get<std::string>());
+    return keys;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (stored_puts().size() < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // uploads the server was still taking
+  const std::set<std::string> first = stored_puts();
+  ASSERT_GE(first.size(), 3u);
+  EXPECT_TRUE(submitted("COPY INTO").empty());
+
+  s3_->reset();
+  std::vector<std::string> again(args.begin() + 4, args.end());  // run() adds config and progress
+  const RunResult r = run(again);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  {
+    JobStore jobs(dir_.path() / "state" / "sluice" / "jobs.sqlite");
+    const auto recent = jobs.recent_jobs(2);
+    ASSERT_EQ(recent.size(), 2u);
+    EXPECT_EQ(recent[1].error, "process ended unexpectedly");
+    EXPECT_NE(recent[0].args_json.find(fmt::format("\"resumed_from\":{}", recent[1].id)), std::string::npos)
+        << recent[0].args_json;
+  }
+  EXPECT_EQ(count("FACT_LENDING"), 60000);
+  EXPECT_EQ(digest("FACT_LENDING"), reference_digest(file));
+  std::set<std::string> second;
+  for (const auto& p : s3_->requests("op", "PutObject")) second.insert(p["key"].get<std::string>());
+  for (const auto& k : first) EXPECT_EQ(second.count(k), 0u) << k << " was uploaded twice";
+  std::set<std::string> checked;
+  for (const auto& h : s3_->requests("op", "HeadObject")) checked.insert(h["key"].get<std::string>());
+  for (const auto& k : first) EXPECT_EQ(checked.count(k), 1u) << k << " was not verified on the stage";
+  const std::string dir_of_first = first.begin()->substr(0, first.begin()->rfind('/'));
+  for (const auto& k : second) EXPECT_TRUE(k.starts_with(dir_of_first)) << k;  // the same job's directory
+  EXPECT_TRUE(staged_keys().empty());
 }
 
 }  // namespace
