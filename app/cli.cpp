@@ -99,6 +99,14 @@ int run_cli(int argc, char** argv) {
   std::size_t chunk_mb = 16;
   load_cmd->add_option("--chunk-mb", chunk_mb, "Chunk size in MiB (default 16)")->check(CLI::Range(1, 1024));
   load_cmd->add_option("--workers", load.request.pipeline.workers, "Scan threads (default: one per core)")->check(CLI::Range(0, 256));
+  double stage_part_mb = 128;
+  load_cmd->add_option("--stage-part-mb", stage_part_mb,
+                       "Snowflake: compressed MiB per staged file (default 128; Snowflake suggests 100-250)")
+      ->check(CLI::Range(0.01, 5120.0));
+  load_cmd->add_option("--stage-uploads", load.request.staging.uploads_in_flight,
+                       "Snowflake: staged files uploading at once (default 2); memory is about "
+                       "(uploads + 1) x --stage-part-mb")
+      ->check(CLI::Range(1, 64));
   load_cmd->add_flag("--json", load.json, "Print the summary as JSON");
 
   // validate
@@ -275,6 +283,7 @@ int run_cli(int argc, char** argv) {
       load.request.qc = qc == "none" ? QcMode::none : qc == "warehouse" ? QcMode::warehouse : QcMode::file;
       load.request.on_error = on_error == "skip" ? OnError::skip : OnError::abort;
       load.request.pipeline.chunk_bytes = chunk_mb << 20;
+      load.request.staging.part_bytes = static_cast<std::uint64_t>(stage_part_mb * (1 << 20));
       rc = run_load_command(ctx, load);
     } else if (*demo_cmd) {
       rc = run_demo_command(ctx, demo);

@@ -30,7 +30,29 @@ class JobStoreLog final : public JobLog {
     r.checksum = c.checksum;
     r.destination = c.destination;
     r.status = c.status;
+    r.etag = c.etag;
     store_.record_chunk(r);
+  }
+  std::int64_t find_interrupted(const std::string& kind, const std::string& key) override {
+    return store_.find_interrupted(kind, key);
+  }
+  std::vector<ChunkProgress> chunks_of(std::int64_t job_id) override {
+    std::vector<ChunkProgress> out;
+    for (const ChunkRecord& r : store_.chunks(job_id)) {
+      ChunkProgress c;
+      c.job_id = r.job_id;
+      c.file = r.file;
+      c.chunk_index = static_cast<std::uint64_t>(r.chunk_index);
+      c.offset = r.offset;
+      c.bytes = r.bytes;
+      c.rows = r.rows;
+      c.checksum = r.checksum;
+      c.destination = r.destination;
+      c.status = r.status;
+      c.etag = r.etag;
+      out.push_back(std::move(c));
+    }
+    return out;
   }
 
  private:

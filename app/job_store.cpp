@@ -16,7 +16,7 @@
 namespace sluice {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // Version 1. Checksums are 64-bit hashes: SQLite integers are signed, so they are stored as their
 // two's-complement bit pattern and converted back on read.
@@ -261,6 +261,11 @@ JobStore::JobStore(const std::filesystem::path& db_path) : impl_(std::make_uniqu
     db.exec("PRAGMA user_version = 1", "cannot create the job store schema");
   }
   // Later versions migrate here, one step at a time, inside the same transaction.
+  if (found < 2) {
+    // Version 2: the ETag of a staged object (Snowflake loads), to verify it on resume.
+    db.exec("ALTER TABLE chunks ADD COLUMN etag TEXT NOT NULL DEFAULT ''", "cannot upgrade the job store schema");
+    db.exec("PRAGMA user_version = 2", "cannot upgrade the job store schema");
+  }
   tx.commit();
 }
 
@@ -298,10 +303,10 @@ void JobStore::record_chunk(const ChunkRecord& c) {
   Statement s(
       impl_->db,
       "INSERT OR REPLACE INTO chunks (job_id, file, chunk_index, byte_offset, bytes, row_count, "
-      "checksum, destination, status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "checksum, destination, status, etag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       "cannot record a chunk");
   s.bind(1, c.job_id).bind(2, c.file).bind(3, c.chunk_index).bind(4, c.offset).bind(5, c.bytes);
-  s.bind(6, c.rows).bind(7, c.checksum).bind(8, c.destination).bind(9, c.status);
+  s.bind(6, c.rows).bind(7, c.checksum).bind(8, c.destination).bind(9, c.status).bind(10, c.etag);
   s.run();
 }
 
@@ -330,7 +335,7 @@ std::vector<ChunkRecord> JobStore::chunks(std::int64_t job_id) const {
   Statement s(
       impl_->db,
       "SELECT job_id, file, chunk_index, byte_offset, bytes, row_count, checksum, destination, "
-      "status FROM chunks WHERE job_id = ? ORDER BY file, chunk_index",
+      "status, etag FROM chunks WHERE job_id = ? ORDER BY file, chunk_index",
       "cannot list the chunks of a job");
   s.bind(1, job_id);
   std::vector<ChunkRecord> out;
@@ -345,9 +350,23 @@ std::vector<ChunkRecord> JobStore::chunks(std::int64_t job_id) const {
     c.checksum = static_cast<std::uint64_t>(s.int64(6));
     c.destination = s.text(7);
     c.status = s.text(8);
+    c.etag = s.text(9);
     out.push_back(std::move(c));
   }
   return out;
+}
+
+std::int64_t JobStore::find_interrupted(const std::string& kind, const std::string& resume_key) const {
+  std::lock_guard lock(impl_->mutex);
+  // The newest job of this kind and key; it is the one to resume only if its process died.
+  Statement s(impl_->db,
+              "SELECT id, status, error FROM jobs WHERE kind = ? AND instr(args_json, ?) > 0 "
+              "ORDER BY id DESC LIMIT 1",
+              "cannot look for an interrupted job");
+  s.bind(1, kind).bind(2, "\"resume_key\":\"" + resume_key + "\"");
+  if (!s.step()) return 0;
+  if (s.text(1) == "failed" && s.text(2) == "process ended unexpectedly") return s.int64(0);
+  return 0;
 }
 
 int JobStore::reap_dead_jobs() {

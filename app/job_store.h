@@ -39,6 +39,7 @@ struct ChunkRecord {
   std::uint64_t checksum = 0;
   std::string destination;
   std::string status;
+  std::string etag;  // a staged object's ETag (Snowflake loads); "" otherwise
 };
 
 class JobStore {
@@ -69,6 +70,11 @@ class JobStore {
   // unexpectedly"; returns how many. Only pids on this machine can be checked, and a pid the
   // system has since reused for another process still counts as alive.
   int reap_dead_jobs();
+
+  // The newest job of `kind` whose args_json holds "resume_key":"<resume_key>", if its process
+  // died (reap_dead_jobs marked it); else 0. A later job with the same key (finished or failed
+  // cleanly) means there is nothing to resume.
+  std::int64_t find_interrupted(const std::string& kind, const std::string& resume_key) const;
 
  private:
   struct Impl;

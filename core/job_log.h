@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace sluice {
 
@@ -12,8 +13,9 @@ struct ChunkProgress {
   std::string file;
   std::uint64_t chunk_index = 0, offset = 0, bytes = 0, rows = 0;
   std::uint64_t checksum = 0;
-  std::string destination;  // e.g. "postgres:public.fact_lending"
+  std::string destination;  // e.g. "postgres:public.fact_lending", "s3://bucket/key"
   std::string status;       // "sent", "staged", ...
+  std::string etag;         // a staged object's ETag
 };
 
 class JobLog {
@@ -25,6 +27,10 @@ class JobLog {
   virtual void finish_job(std::int64_t id, const std::string& status, const std::string& summary_json,
                           const std::string& error) = 0;
   virtual void record_chunk(const ChunkProgress& chunk) = 0;
+  // Resume support: the newest job of `kind` with this resume key whose process died before it
+  // finished (0: none), and the chunks it recorded.
+  virtual std::int64_t find_interrupted(const std::string& /*kind*/, const std::string& /*key*/) { return 0; }
+  virtual std::vector<ChunkProgress> chunks_of(std::int64_t /*job_id*/) { return {}; }
 };
 
 class NullJobLog final : public JobLog {

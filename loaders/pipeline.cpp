@@ -50,6 +50,7 @@ class Engine {
                                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     config_.syntax = syntax;
     latin1_ = syntax.latin1;
+    zstd_copy_text_ = options.zstd_copy_text && options.encode_copy;
     config_.qc = &qc.settings();
     config_.encode_copy = options.encode_copy;
     config_.skip_bad_rows = options.skip_bad_rows;
@@ -177,7 +178,10 @@ class Engine {
         s->data = data;
         s->size = size;
         scan_chunk(data, size, config_, s->result);
-        if (s->compressor) s->compressed_size = s->compressor->compress(data, size, s->compressed);
+        if (s->compressor)
+          s->compressed_size = zstd_copy_text_
+                                   ? s->compressor->compress(s->result.copy.data(), s->result.copy_size, s->compressed)
+                                   : s->compressor->compress(data, size, s->compressed);
       } catch (...) {
         std::lock_guard lock(m_);
         if (!error_) error_ = std::current_exception();
@@ -259,6 +263,7 @@ class Engine {
   ScanConfig config_;
   int workers_ = 1;
   bool latin1_ = false;
+  bool zstd_copy_text_ = false;
   std::vector<std::unique_ptr<Slot>> slots_;
 
   std::mutex m_;

@@ -26,6 +26,7 @@ struct PipelineOptions {
   bool encode_copy = false;   // produce PostgreSQL COPY text for the sink
   std::string phase = "scan"; // progress phase name
   int zstd_level = 0;         // > 0: workers also compress each chunk's bytes into one zstd frame
+  bool zstd_copy_text = false; // compress the COPY text (encode_copy) instead of the raw rows
   bool skip_bad_rows = false; // keep bad rows for a reject file (ScannedChunk::rejects)
   std::size_t max_rejects_kept = 0;
   // Optional: one FieldObserver per chunk slot (analysis); the sink reads it after each chunk.
@@ -53,7 +54,8 @@ struct ScannedChunk {
   std::size_t copy_size = 0;
   const char* raw_data = nullptr;         // the chunk's rows as read (header excluded)
   std::size_t raw_size = 0;
-  const char* compressed_data = nullptr;  // one zstd frame of raw_data (zstd_level > 0)
+  const char* compressed_data = nullptr;  // one zstd frame of raw_data, or of copy_data with
+                                          // zstd_copy_text (zstd_level > 0)
   std::size_t compressed_size = 0;
   FieldObserver* observer = nullptr;      // this chunk's observations (make_observer given)
 };

@@ -60,11 +60,13 @@ LoadOperation::LoadOperation(const Config& config, ConninfoResolver conninfo, Jo
                              const Cancellation& cancel)
     : config_(config), conninfo_(std::move(conninfo)), jobs_(jobs), progress_(progress), cancel_(cancel) {}
 
-namespace {
-
-double since(std::chrono::steady_clock::time_point t) {
+double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
+
+namespace {
+
+double since(std::chrono::steady_clock::time_point t) { return seconds_since(t); }
 
 // Remembers where each chunk's rows are (to turn the server's row number into a file line),
 // records each chunk in the job log as it is sent, and writes set-aside rows to the reject file.
@@ -155,6 +157,8 @@ Error copy_error(const pg::ServerError& e, const SelectedFile& file, const FileS
                "Fix the value in the file, or the column's type in the config. Nothing was loaded.");
 }
 
+}  // namespace
+
 // --on-error skip: within the limit, row-level findings are warnings (those rows are in the reject
 // file); beyond it, the file fails and says why.
 void apply_error_policy(const LoadRequest& req, FileOutcome& o) {
@@ -171,6 +175,8 @@ void apply_error_policy(const LoadRequest& req, FileOutcome& o) {
                           o.scan.rejected_rows, req.max_errors);
   o.scan.qc.findings.insert(o.scan.qc.findings.begin(), std::move(f));
 }
+
+namespace {
 
 struct Group {
   const ConnectionSpec* connection = nullptr;
@@ -264,11 +270,15 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
     throw usage_error("--dry-run cannot use --qc warehouse", "warehouse QC checks the rows in a staging table, which takes a load",
                       "Check the files with --dry-run --qc file, or load with --qc warehouse (nothing is published when it fails).");
   if (req.dry_run) return check_only(files, std::move(summary), req, started);
-  for (const auto& g : groups)
-    if (g.connection->type != ConnectionType::postgres)
-      throw usage_error(fmt::format("connection \"{}\" is a Snowflake connection", g.connection->name),
-                        "this build of sluice loads into PostgreSQL connections only",
-                        "Set target: (or the table's connection:) to a postgres connection.");
+  for (const auto& g : groups) {
+    if (g.connection->type != ConnectionType::snowflake) continue;
+    if (groups.size() != 1)
+      throw usage_error(fmt::format("this load goes to the Snowflake connection \"{}\" and to other connections",
+                                    g.connection->name),
+                        "a load is one transaction, and no transaction spans two warehouses",
+                        "Load the tables of each connection separately (--table).");
+    return run_snowflake(*g.connection, files, req, std::move(summary), started);
+  }
 
   std::string description = req.month.empty() ? fmt::format("{} file(s)", files.size())
                                               : fmt::format("{} ({} file(s))", req.month, files.size());

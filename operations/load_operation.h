@@ -18,6 +18,7 @@
 #include "core/job_log.h"
 #include "core/progress.h"
 #include "loaders/pipeline.h"
+#include "loaders/snowflake/stage_sink.h"
 #include "operations/file_selection.h"
 
 namespace sluice {
@@ -41,6 +42,7 @@ struct LoadRequest {
   std::uint64_t max_errors = 1000;      // with skip: more bad rows than this (per file) aborts
   std::filesystem::path reject_file;    // required with skip
   PipelineOptions pipeline;
+  StageSinkOptions staging;             // Snowflake: staged file size, uploads in flight
 };
 
 enum class FileStatus {
@@ -77,6 +79,10 @@ struct LoadSummary {
   ExitCode exit_code() const;
 };
 
+// Shared by the load paths.
+void apply_error_policy(const LoadRequest& req, FileOutcome& outcome);
+double seconds_since(std::chrono::steady_clock::time_point t);
+
 class LoadOperation {
  public:
   // Gives the libpq connection string for a postgres connection (starting the embedded server
@@ -91,6 +97,11 @@ class LoadOperation {
  private:
   LoadSummary check_only(const std::vector<SelectedFile>& files, LoadSummary summary, const LoadRequest& req,
                          std::chrono::steady_clock::time_point started);
+  // Snowflake (operations/snowflake_load.cpp): chunks staged in S3 as they are scanned, then one
+  // transaction of COPY INTO ... FILES = (...) once every file passed QC.
+  LoadSummary run_snowflake(const ConnectionSpec& connection, const std::vector<SelectedFile>& files,
+                            const LoadRequest& req, LoadSummary summary,
+                            std::chrono::steady_clock::time_point started);
   const Config& config_;
   ConninfoResolver conninfo_;
   JobLog& jobs_;

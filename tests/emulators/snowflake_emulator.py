@@ -669,7 +669,7 @@ class SnowflakeHandler(emucommon.EmulatorHandler):
             return 400, {"code": "000900", "message": "Empty SQL statement."}, None
         request_id = query.get("requestId") or str(uuid.uuid4())
         retry = query.get("retry") == "true"
-        self._entry.update(request_id=request_id, statement=sql[:500])
+        self._entry.update(request_id=request_id, statement=sql[:100000])
         with em.lock:
             earlier = em.by_request_id.get(request_id)
         if earlier is not None and retry:

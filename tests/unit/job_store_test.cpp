@@ -7,6 +7,8 @@
 #include <string>
 
 #include <gtest/gtest.h>
+
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include "app/job_store.h"
@@ -198,11 +200,50 @@ TEST(JobStore, SchemaIsVersionedAndKeptAcrossReopen) {
     JobStore store(path);
     id = store.begin_job("load", "kept", "{}");
   }
-  EXPECT_EQ(run_sql(path, "PRAGMA user_version"), "1");
+  EXPECT_EQ(run_sql(path, "PRAGMA user_version"), "2");
   EXPECT_EQ(run_sql(path, "PRAGMA journal_mode"), "wal");
   JobStore again(path);
   ASSERT_TRUE(again.job(id).has_value());
   EXPECT_EQ(again.job(id)->description, "kept");
+}
+
+TEST(JobStore, AVersion1StoreGetsTheEtagColumn) {
+  test::TempDir dir;
+  const auto path = dir / "jobs.sqlite";
+  std::int64_t id;
+  {
+    JobStore store(path);
+    id = store.begin_job("load", "old", "{}");
+  }
+  run_sql(path, "ALTER TABLE chunks DROP COLUMN etag");
+  run_sql(path, "PRAGMA user_version = 1");
+  JobStore store(path);
+  EXPECT_EQ(run_sql(path, "PRAGMA user_version"), "2");
+  ChunkRecord c;
+  c.job_id = id;
+  c.file = "a.tsv";
+  c.destination = "s3://b/k";
+  c.status = "staged";
+  c.etag = "\"abc\"";
+  store.record_chunk(c);
+  ASSERT_EQ(store.chunks(id).size(), 1u);
+  EXPECT_EQ(store.chunks(id)[0].etag, "\"abc\"");
+}
+
+TEST(JobStore, OnlyAJobWhoseProcessDiedIsResumed) {
+  test::TempDir dir;
+  JobStore store(dir / "jobs.sqlite");
+  const std::string args = R"({"resume_key":"k1"})";
+  const std::int64_t a = store.begin_job("load", "a", args);
+  EXPECT_EQ(store.find_interrupted("load", "k1"), 0);  // still running (this process)
+  run_sql(dir / "jobs.sqlite", fmt::format("UPDATE jobs SET pid = 999999999 WHERE id = {}", a).c_str());
+  EXPECT_EQ(store.reap_dead_jobs(), 1);
+  EXPECT_EQ(store.find_interrupted("load", "k1"), a);
+  EXPECT_EQ(store.find_interrupted("load", "k2"), 0);
+  EXPECT_EQ(store.find_interrupted("analyze", "k1"), 0);
+  const std::int64_t b = store.begin_job("load", "b", args);  // the resume itself
+  store.finish_job(b, JobStatus::succeeded, "{}", "");
+  EXPECT_EQ(store.find_interrupted("load", "k1"), 0);  // done: nothing left to resume
 }
 
 TEST(JobStore, StoreFromANewerSluiceIsRefused) {

@@ -1,0 +1,278 @@
+#include "loaders/snowflake/snowflake_target.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "warehouse/snowflake/dialect.h"
+
+namespace sluice {
+namespace {
+
+namespace sf = snowflake;
+
+constexpr std::size_t kMaxFilesPerCopy = 1000;
+
+std::string upper(std::string_view s) { return sf::normalize_identifier(s); }
+
+std::string lit(std::string_view v) { return sf::string_literal(v); }
+
+std::string checksum_text(std::uint64_t c) { return fmt::format("{:016x}", c); }
+
+struct Statement {
+  enum Kind { other, remove_range, copy } kind = other;
+  std::size_t file = 0;
+  std::uint64_t expected_rows = 0;
+  std::string sql;
+};
+
+std::string range_condition(const TableSpec& table, const DateRange& range) {
+  const int idx = table.date_column_index();
+  const ColumnSpec& col = table.columns.at(static_cast<std::size_t>(idx));
+  const std::string c = sf::identifier(col.name);
+  if (col.type.is_temporal())
+    return fmt::format("{} >= {} AND {} < {}", c, lit(format_iso(range.first)), c,
+                       lit(format_iso(range.last + 1)));
+  if (col.type.is_integer() || col.type.kind == ColumnKind::numeric)
+    return fmt::format("{} BETWEEN {} AND {}", c, format_compact(range.first), format_compact(range.last));
+  // A text date column: every spelling the file QC accepts for each day of the range.
+  std::string days;
+  for (DayNumber d = range.first; d <= range.last; ++d) {
+    const CivilDate cd = civil_from_days(d);
+    for (const std::string& s : {format_iso(d), format_compact(d),
+                                 fmt::format("{:02}/{:02}/{:04}", cd.month, cd.day, cd.year),
+                                 fmt::format("{}/{}/{:04}", cd.month, cd.day, cd.year)})
+      days += (days.empty() ? "" : ", ") + lit(s);
+  }
+  return fmt::format("{} IN ({})", c, days);
+}
+
+std::vector<Statement> build(const std::vector<SnowflakeFileLoad>& files, std::int64_t job_id,
+                             const std::string& schema, const std::string& stage,
+                             const std::string& history) {
+  std::vector<Statement> out;
+  out.push_back({Statement::other, 0, 0, "BEGIN"});
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const SnowflakeFileLoad& f = files[i];
+    const TableSpec& t = *f.table;
+    const std::string table = sf::qualified(schema, t.table);
+    const HistoryRecord& h = f.history;
+    const auto opt_date = [](const std::optional<DateRange>& r, bool first) {
+      // CAST: in INSERT ... SELECT a bare literal would be text to PostgreSQL (the emulator).
+      return fmt::format("CAST({} AS DATE)", r ? lit(format_iso(first ? r->first : r->last)) : "NULL");
+    };
+    // The history row first: with --replace it counts the rows about to be deleted.
+    const std::string deleted =
+        f.replace ? fmt::format("(SELECT COUNT(*) FROM {} WHERE {})", table, range_condition(t, *f.replace))
+                  : std::string("0");
+    if (f.replace)
+      out.push_back({Statement::other, i, 0,
+                     fmt::format("UPDATE {} SET \"REPLACED_BY_JOB\" = {} WHERE \"TABLE_NAME\" = {} AND "
+                                 "\"REPLACED_BY_JOB\" IS NULL AND \"JOB_ID\" <> {} AND \"RANGE_FIRST\" <= {} "
+                                 "AND \"RANGE_LAST\" >= {}",
+                                 history, job_id, lit(upper(t.table)), job_id, lit(format_iso(f.replace->last)),
+                                 lit(format_iso(f.replace->first)))});
+    out.push_back({Statement::other, i, 0,
+                   fmt::format("INSERT INTO {} (\"TABLE_NAME\", \"FILE_NAME\", \"FILE_PATH\", \"FILE_SIZE\", "
+                               "\"FILE_CHECKSUM\", \"COMPRESSION\", \"QC_MODE\", \"ROWS_LOADED\", "
+                               "\"ROWS_DELETED\", \"ROWS_REJECTED\", \"RANGE_FIRST\", \"RANGE_LAST\", "
+                               "\"JOB_ID\", \"STAGED_FILES\") SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, "
+                               "{}, {}, {}, {}, {}",
+                               history, lit(upper(t.table)), lit(h.file_name), lit(h.file_path), h.file_size,
+                               lit(checksum_text(h.file_checksum)), lit(h.compression), lit(h.qc_mode),
+                               h.rows_loaded, deleted, h.rows_rejected, opt_date(h.range, true),
+                               opt_date(h.range, false), job_id, f.parts.size())});
+    if (f.replace)
+      out.push_back({Statement::remove_range, i, 0,
+                     fmt::format("DELETE FROM {} WHERE {}", table, range_condition(t, *f.replace))});
+    std::string columns;
+    for (const auto& c : t.columns) columns += (columns.empty() ? "" : ", ") + sf::identifier(c.name);
+    for (std::size_t from = 0; from < f.parts.size(); from += kMaxFilesPerCopy) {
+      const std::size_t to = std::min(f.parts.size(), from + kMaxFilesPerCopy);
+      std::string names;
+      std::uint64_t rows = 0;
+      for (std::size_t p = from; p < to; ++p) {
+        names += (names.empty() ? "" : ", ") + lit(f.parts[p].name);
+        rows += f.parts[p].rows;
+      }
+      out.push_back({Statement::copy, i, rows,
+                     fmt::format("COPY INTO {} ({}) FROM @{}/{} FILES = ({}) FILE_FORMAT = {} "
+                                 "ON_ERROR = ABORT_STATEMENT PURGE = TRUE",
+                                 table, columns, sf::identifier(stage), f.stage_dir, names,
+                                 SnowflakeTarget::file_format())});
+    }
+  }
+  out.push_back({Statement::other, 0, 0, "COMMIT"});
+  return out;
+}
+
+}  // namespace
+
+SnowflakeTarget::SnowflakeTarget(snowflake::SqlApiClient& sql, std::string schema, std::string stage_name)
+    : sql_(sql), schema_(std::move(schema)), stage_(std::move(stage_name)) {
+  if (stage_.empty())
+    throw usage_error("the Snowflake connection's stage has no name",
+                      "COPY INTO reads the staged files through a named external stage.",
+                      "Add name: to the stage entry (the stage created with CREATE STAGE ... URL = "
+                      "the stage url).");
+}
+
+std::string SnowflakeTarget::qualified_table(const TableSpec& t) const { return sf::qualified(schema_, t.table); }
+
+std::string SnowflakeTarget::history_table() const { return sf::qualified(schema_, kHistoryTable); }
+
+std::string SnowflakeTarget::file_format() {
+  // The staged files hold PostgreSQL COPY text (what the scan already produces): tab-separated,
+  // \N for NULL, backslash escapes; one row per line; never quoted.
+  return "(TYPE = CSV FIELD_DELIMITER = '\\t' RECORD_DELIMITER = '\\n' COMPRESSION = ZSTD "
+         "ESCAPE_UNENCLOSED_FIELD = '\\\\' FIELD_OPTIONALLY_ENCLOSED_BY = NONE NULL_IF = ('\\\\N') "
+         "EMPTY_FIELD_AS_NULL = FALSE ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE ENCODING = 'UTF8')";
+}
+
+void SnowflakeTarget::ensure_history_table() {
+  sql_.execute(fmt::format(
+      "CREATE TABLE IF NOT EXISTS {} (\"TABLE_NAME\" VARCHAR, \"FILE_NAME\" VARCHAR, \"FILE_PATH\" VARCHAR, "
+      "\"FILE_SIZE\" NUMBER(38,0), \"FILE_CHECKSUM\" VARCHAR, \"COMPRESSION\" VARCHAR, \"QC_MODE\" VARCHAR, "
+      "\"ROWS_LOADED\" NUMBER(38,0), \"ROWS_DELETED\" NUMBER(38,0), \"ROWS_REJECTED\" NUMBER(38,0), "
+      "\"RANGE_FIRST\" DATE, \"RANGE_LAST\" DATE, \"JOB_ID\" NUMBER(38,0), \"STAGED_FILES\" NUMBER(38,0), "
+      "\"LOADED_AT\" TIMESTAMP_NTZ DEFAULT CURRENT_TIMESTAMP(), \"REPLACED_BY_JOB\" NUMBER(38,0))",
+      history_table()));
+}
+
+bool SnowflakeTarget::prepare_table(const TableSpec& table, bool create) {
+  snowflake::StatementOptions o;
+  o.bindings = {{"TEXT", upper(schema_)}, {"TEXT", upper(table.table)}};
+  const auto rs = sql_.execute(
+      "SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? "
+      "ORDER BY ORDINAL_POSITION",
+      o);
+  if (rs.rows.empty()) {
+    if (!create)
+      throw usage_error(fmt::format("table {} does not exist", qualified_table(table)),
+                        table.position.str(), "Create it, or pass --create to create it from the config.");
+    std::string cols;
+    for (const auto& c : table.columns)
+      cols += (cols.empty() ? "" : ", ") + sf::identifier(c.name) + " " + sf::type_name(c.type);
+    sql_.execute(fmt::format("CREATE TABLE IF NOT EXISTS {} ({})", qualified_table(table), cols));
+    return true;
+  }
+  std::vector<std::string> have;
+  for (const auto& r : rs.rows) have.push_back(upper(r.at(0).value_or("")));
+  std::string problems;
+  for (std::size_t i = 0; i < table.columns.size(); ++i) {
+    const std::string want = upper(table.columns[i].name);
+    if (i >= have.size()) problems += fmt::format("\n{}.{}: missing in the table", table.table, want);
+    else if (have[i] != want)
+      problems += fmt::format("\n{}.{}: column {} of the table is {}", table.table, want, i + 1, have[i]);
+  }
+  for (std::size_t i = table.columns.size(); i < have.size(); ++i)
+    problems += fmt::format("\n{}.{}: in the table but not in the config", table.table, have[i]);
+  if (!problems.empty())
+    throw usage_error(fmt::format("table {} does not match the config", qualified_table(table)),
+                      table.position.str() + problems,
+                      "Make the config's columns (in order) match the table, or alter the table.");
+  return false;
+}
+
+std::optional<HistoryEntry> SnowflakeTarget::find_by_name(const TableSpec& table, const std::string& file_name,
+                                                          std::uint64_t size) {
+  snowflake::StatementOptions o;
+  o.bindings = {{"TEXT", upper(table.table)}, {"TEXT", file_name}, {"FIXED", std::to_string(size)}};
+  const auto rs = sql_.execute(
+      fmt::format("SELECT \"JOB_ID\", \"LOADED_AT\", \"ROWS_LOADED\", \"FILE_NAME\" FROM {} WHERE "
+                  "\"TABLE_NAME\" = ? AND \"FILE_NAME\" = ? AND \"FILE_SIZE\" = ? AND \"REPLACED_BY_JOB\" IS "
+                  "NULL ORDER BY \"LOADED_AT\" DESC",
+                  history_table()),
+      o);
+  if (rs.rows.empty()) return std::nullopt;
+  const auto& r = rs.rows[0];
+  HistoryEntry e;
+  e.job_id = r[0] ? snowflake::jsonv2::to_int64(*r[0]) : 0;
+  e.id = e.job_id;
+  e.loaded_at = r[1] ? snowflake::jsonv2::to_iso(*r[1], snowflake::jsonv2::Type::timestamp_ntz) : "";
+  e.rows = r[2] ? snowflake::jsonv2::to_int64(*r[2]) : 0;
+  e.file_name = r[3].value_or("");
+  return e;
+}
+
+std::optional<HistoryEntry> SnowflakeTarget::find_by_checksum(const TableSpec& table, std::uint64_t checksum) {
+  snowflake::StatementOptions o;
+  o.bindings = {{"TEXT", upper(table.table)}, {"TEXT", checksum_text(checksum)}};
+  const auto rs = sql_.execute(
+      fmt::format("SELECT \"JOB_ID\", \"LOADED_AT\", \"ROWS_LOADED\", \"FILE_NAME\" FROM {} WHERE "
+                  "\"TABLE_NAME\" = ? AND \"FILE_CHECKSUM\" = ? AND \"REPLACED_BY_JOB\" IS NULL ORDER BY "
+                  "\"LOADED_AT\" DESC",
+                  history_table()),
+      o);
+  if (rs.rows.empty()) return std::nullopt;
+  const auto& r = rs.rows[0];
+  HistoryEntry e;
+  e.job_id = r[0] ? snowflake::jsonv2::to_int64(*r[0]) : 0;
+  e.id = e.job_id;
+  e.loaded_at = r[1] ? snowflake::jsonv2::to_iso(*r[1], snowflake::jsonv2::Type::timestamp_ntz) : "";
+  e.rows = r[2] ? snowflake::jsonv2::to_int64(*r[2]) : 0;
+  e.file_name = r[3].value_or("");
+  return e;
+}
+
+std::string SnowflakeTarget::publish_sql(const std::vector<SnowflakeFileLoad>& files, std::int64_t job_id) const {
+  std::string out;
+  for (const auto& s : build(files, job_id, schema_, stage_, history_table())) out += s.sql + ";\n";
+  return out;
+}
+
+std::vector<SnowflakeFileResult> SnowflakeTarget::publish(const std::vector<SnowflakeFileLoad>& files,
+                                                          std::int64_t job_id) {
+  const std::vector<Statement> statements = build(files, job_id, schema_, stage_, history_table());
+  std::string text;
+  for (const auto& s : statements) text += s.sql + ";\n";
+  snowflake::StatementOptions o;
+  o.multi_statement_count = static_cast<int>(statements.size());
+  o.query_tag = fmt::format("sluice:job-{}", job_id);
+  const snowflake::ResultSet parent = sql_.execute(text, o);
+  if (parent.statement_handles.size() != statements.size())
+    throw runtime_error("Snowflake answered the load's transaction without every statement's handle",
+                        fmt::format("{} handles for {} statements", parent.statement_handles.size(),
+                                    statements.size()));
+
+  // Committed. Read what each COPY did and reconcile it with what was staged.
+  std::vector<SnowflakeFileResult> results(files.size());
+  std::string mismatches;
+  for (std::size_t k = 0; k < statements.size(); ++k) {
+    const Statement& s = statements[k];
+    if (s.kind == Statement::other) continue;
+    const snowflake::ResultSet rs = sql_.fetch(parent.statement_handles[k]);
+    SnowflakeFileResult& r = results[s.file];
+    if (s.kind == Statement::remove_range) {
+      r.rows_deleted += static_cast<std::uint64_t>(rs.rows_affected());
+      continue;
+    }
+    std::uint64_t loaded = 0;
+    const int status = rs.column("status"), rows_loaded = rs.column("rows_loaded"), file = rs.column("file");
+    if (rows_loaded >= 0) {
+      for (const auto& row : rs.rows) {
+        if (status >= 0 && row[static_cast<std::size_t>(status)].value_or("") != "LOADED")
+          mismatches += fmt::format("\n{}: {}", file >= 0 ? row[static_cast<std::size_t>(file)].value_or("?") : "?",
+                                    row[static_cast<std::size_t>(status)].value_or("?"));
+        loaded += static_cast<std::uint64_t>(
+            snowflake::jsonv2::to_int64(row[static_cast<std::size_t>(rows_loaded)].value_or("0")));
+        ++r.files_loaded;
+      }
+    }
+    r.rows_loaded += loaded;
+    if (loaded != s.expected_rows)
+      mismatches += fmt::format("\n{}: COPY loaded {} rows of {} staged (statement {})",
+                                files[s.file].history.file_name, loaded, s.expected_rows,
+                                parent.statement_handles[k]);
+  }
+  if (!mismatches.empty())
+    throw runtime_error("the rows Snowflake loaded do not match the rows staged",
+                        "The transaction was committed." + mismatches,
+                        "Keep the files and the job id, and report it; Time Travel can restore the "
+                        "table as it was before the load's statements.");
+  return results;
+}
+
+}  // namespace sluice

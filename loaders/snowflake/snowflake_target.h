@@ -1,0 +1,66 @@
+// The Snowflake load path's warehouse side, over the SQL API: the load history table, the target
+// table checked (or created), reload checks, and the publish. The publish is one multi-statement
+// request, so it is one transaction: for every file, the replaced range deleted (--replace), then
+// COPY INTO the table FROM the stage with FILES = (the file's staged parts, at most 1000 per
+// statement), FILE_FORMAT = the staged COPY text, ON_ERROR = ABORT_STATEMENT, PURGE = TRUE, and a
+// history row; then COMMIT. Any failure rolls everything back. The per-file COPY results are read
+// afterwards and reconciled against the rows staged.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config_model.h"
+#include "core/dates.h"
+#include "loaders/postgres/postgres_target.h"  // HistoryEntry, HistoryRecord
+#include "loaders/snowflake/stage_sink.h"
+#include "warehouse/snowflake/sql_api_client.h"
+
+namespace sluice {
+
+struct SnowflakeFileLoad {
+  const TableSpec* table = nullptr;
+  std::string stage_dir;             // under the stage: "<job>/<TABLE>/"
+  std::vector<StagedPart> parts;
+  std::optional<DateRange> replace;  // --replace: the range deleted first
+  HistoryRecord history;             // rows_loaded = rows staged
+};
+
+struct SnowflakeFileResult {
+  std::uint64_t rows_loaded = 0;   // the sum of COPY's rows_loaded
+  std::uint64_t rows_deleted = 0;
+  std::uint64_t files_loaded = 0;  // staged files COPY reported LOADED
+};
+
+class SnowflakeTarget {
+ public:
+  static constexpr const char* kHistoryTable = "SLUICE_LOAD_HISTORY";
+
+  SnowflakeTarget(snowflake::SqlApiClient& sql, std::string schema, std::string stage_name);
+
+  void ensure_history_table();
+  // Checks the table's columns against the config (or creates it when `create`); true if created.
+  bool prepare_table(const TableSpec& table, bool create);
+  std::optional<HistoryEntry> find_by_name(const TableSpec& table, const std::string& file_name,
+                                           std::uint64_t size);
+  std::optional<HistoryEntry> find_by_checksum(const TableSpec& table, std::uint64_t checksum);
+
+  // One transaction; throws SqlApiError when Snowflake refuses (nothing is then loaded), and a
+  // runtime Error when the committed rows do not match the rows staged.
+  std::vector<SnowflakeFileResult> publish(const std::vector<SnowflakeFileLoad>& files, std::int64_t job_id);
+
+  std::string qualified_table(const TableSpec& table) const;
+  std::string history_table() const;
+  // The FILE_FORMAT clause for the staged files: PostgreSQL COPY text, zstd-compressed.
+  static std::string file_format();
+  // The statements publish() sends (for logs and tests).
+  std::string publish_sql(const std::vector<SnowflakeFileLoad>& files, std::int64_t job_id) const;
+
+ private:
+  snowflake::SqlApiClient& sql_;
+  std::string schema_, stage_;
+};
+
+}  // namespace sluice

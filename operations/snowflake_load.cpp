@@ -1,0 +1,333 @@
+// The Snowflake load: every file scanned once (QC + COPY text + zstd in the workers), its chunks
+// staged in S3 as they are produced (StageSink: bounded parallelism and memory), then, when every
+// file passed, one transaction of COPY INTO ... FROM @stage FILES = (...) with PURGE = TRUE and the
+// history rows (SnowflakeTarget::publish). On a QC failure, an error or Ctrl-C, the job's staged
+// files (and any unfinished multipart upload under its prefix) are removed, and nothing is loaded.
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "loaders/snowflake/snowflake_target.h"
+#include "loaders/snowflake/stage_sink.h"
+#include "operations/load_operation.h"
+#include "operations/reject_file.h"
+#include "operations/table_qc.h"
+#include "warehouse/crypto/digest.h"
+#include "warehouse/s3/stage_settings.h"
+#include "warehouse/snowflake/dialect.h"
+#include "warehouse/snowflake/sql_api_client.h"
+
+namespace sluice {
+namespace {
+
+// A file name fit for an object key and a FILES = ('...') entry.
+std::string safe_name(const std::filesystem::path& file) {
+  std::string name = file.filename().string();
+  for (const char* ext : {".zst", ".gz", ".tsv", ".csv", ".txt"})
+    if (name.size() > std::strlen(ext) && name.ends_with(ext)) name.resize(name.size() - std::strlen(ext));
+  for (char& c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) c = '_';
+  return name.empty() ? "file" : name;
+}
+
+// Deletes what the job staged: its objects and unfinished multipart uploads under its prefix.
+// Uses its own client without the cancellation (Ctrl-C must not stop the clean-up). Never throws.
+void remove_staged(const s3::S3Settings& settings, const std::string& prefix, ProgressSink& progress) {
+  try {
+    s3::S3Settings quiet = settings;
+    quiet.http.cancel = nullptr;
+    s3::S3Client s3(quiet);
+    int removed = 0;
+    for (const auto& o : s3.list_objects(prefix)) {
+      s3.delete_object(o.key);
+      ++removed;
+    }
+    s3.abort_multipart_uploads(prefix);
+    if (removed) progress.note(fmt::format("removed {} staged file(s)", removed));
+  } catch (const Error& e) {
+    progress.note(fmt::format("could not remove the staged files under {}: {}", prefix, e.primary()));
+  }
+}
+
+}  // namespace
+
+LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const std::vector<SelectedFile>& files,
+                                         const LoadRequest& req, LoadSummary summary,
+                                         std::chrono::steady_clock::time_point started) {
+  const SnowflakeConnection& sfc = connection.snowflake;
+  if (req.on_error == OnError::skip && req.reject_file.empty())
+    throw usage_error("--on-error skip needs --reject-file PATH");
+
+  // The clients: SQL API (token from the connection's auth) and the S3 stage.
+  snowflake::SqlApiSettings sql_settings;
+  sql_settings.base_url = snowflake::base_url_for(sfc);
+  sql_settings.database = sfc.database;
+  sql_settings.schema = snowflake::normalize_identifier(sfc.schema);
+  sql_settings.warehouse = sfc.warehouse;
+  sql_settings.role = sfc.role;
+  sql_settings.user_agent = "sluice/0.1";
+  sql_settings.cancel = &cancel_;
+  snowflake::SqlApiClient sql(sql_settings, std::shared_ptr<snowflake::TokenSource>(
+                                                snowflake::make_token_source(sfc)));
+  s3::StageTarget stage = s3::stage_target(sfc.stage);
+  stage.settings.http.cancel = &cancel_;
+  stage.settings.http.user_agent = "sluice/0.1";
+  s3::S3Client s3(stage.settings);
+  SnowflakeTarget target(sql, sfc.schema, sfc.stage.name);
+
+  // Resume: the same files (path, size, time), target and staging settings as a load whose
+  // process died give the same staged parts; that job's parts are checked, not uploaded again.
+  std::string key_material = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", connection.name, sfc.stage.url, sfc.schema,
+                                         to_string(req.qc), req.on_error == OnError::skip, req.max_errors,
+                                         req.pipeline.chunk_bytes, req.staging.part_bytes);
+  for (const auto& f : files) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(f.path, ec);
+    const auto mtime = std::filesystem::last_write_time(f.path, ec).time_since_epoch().count();
+    key_material += fmt::format("|{}:{}:{}:{}", std::filesystem::absolute(f.path).string(), size, mtime,
+                                f.table->table);
+  }
+  const std::string resume_key = crypto::sha256_hex(key_material).substr(0, 32);
+  const std::int64_t resumed = jobs_.find_interrupted("load", resume_key);
+  std::map<std::string, std::string> recorded;
+  if (resumed) {
+    const std::string bucket_url = "s3://" + stage.settings.bucket + "/";
+    for (const auto& c : jobs_.chunks_of(resumed))
+      if (c.status == "staged" && c.destination.starts_with(bucket_url))
+        recorded[c.destination.substr(bucket_url.size())] = c.etag;
+  }
+
+  const std::string description = req.month.empty() ? fmt::format("{} file(s)", files.size())
+                                                    : fmt::format("{} ({} file(s))", req.month, files.size());
+  summary.job_id = jobs_.begin_job(
+      "load", description,
+      fmt::format(R"({{"month":"{}","files":{},"qc":"{}","replace":{},"create":{},"target":"snowflake",)"
+                  R"("resume_key":"{}","resumed_from":{}}})",
+                  req.month, files.size(), to_string(req.qc), req.replace, req.create, resume_key, resumed));
+  if (resumed)
+    progress_.note(fmt::format("resuming job {}: {} staged file(s) recorded; they are checked on the stage, "
+                               "not uploaded again",
+                               resumed, recorded.size()));
+  // Under the stage: the interrupted job's directory when resuming, else this job's.
+  const std::string job_dir = fmt::format("{}/", resumed ? resumed : summary.job_id);
+  const std::string job_prefix = stage.location.prefix + job_dir;  // the objects' keys
+  std::mutex jobs_mu;                                              // uploads record from their threads
+
+  std::optional<RejectFile> rejects;
+  if (req.on_error == OnError::skip) rejects.emplace(req.reject_file);
+
+  try {
+    target.ensure_history_table();
+    std::vector<SnowflakeFileLoad> loads;
+    std::vector<std::size_t> load_of_file(files.size(), static_cast<std::size_t>(-1));
+    bool any_failed = false;
+
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      const SelectedFile& file = files[i];
+      const TableSpec& table = *file.table;
+      FileOutcome& o = summary.files.emplace_back();
+      o.file = file;
+      o.target = snowflake::normalize_identifier(sfc.schema) + "." + snowflake::normalize_identifier(table.table);
+      const auto t0 = std::chrono::steady_clock::now();
+      const std::string name = file.path.filename().string();
+      auto fail = [&](FileStatus status, Error e) {
+        o.status = status;
+        o.error = std::move(e);
+        any_failed = true;
+      };
+
+      bool load = !any_failed;
+      if (load) {
+        try {
+          o.table_created = target.prepare_table(table, req.create);
+          if (o.table_created) progress_.note(fmt::format("created table {}", o.target));
+          std::error_code ec;
+          const auto size = std::filesystem::file_size(file.path, ec);
+          if (!req.replace) {
+            if (auto prev = target.find_by_name(table, name, size)) {
+              fail(FileStatus::refused,
+                   usage_error(fmt::format("{} is already loaded into {}", name, o.target),
+                               fmt::format("job {} at {}, {} rows", prev->job_id, prev->loaded_at, prev->rows),
+                               "Pass --replace to replace its date range with this file, or delete the month first."));
+              load = false;
+            }
+          }
+        } catch (const Error& e) {
+          if (cancel_.cancelled()) throw;
+          fail(FileStatus::failed, e);
+          load = false;
+        }
+      }
+
+      const std::string table_dir = snowflake::normalize_identifier(table.table) + "/";
+      std::optional<StageSink> sink;
+      if (load) {
+        StageSinkOptions so = req.staging;
+        if (req.on_error == OnError::skip) so.skip_limit = req.max_errors;
+        so.reuse_staged = resumed != 0;
+        so.recorded_etags = recorded;
+        sink.emplace(s3, job_prefix + table_dir, safe_name(file.path), so,
+                     [&, path = file.path.string()](const StagedPart& p) {
+                       ChunkProgress c;
+                       c.job_id = summary.job_id;
+                       c.file = path;
+                       c.chunk_index = p.first_chunk;
+                       c.bytes = p.bytes;
+                       c.rows = p.rows;
+                       c.destination = s3::S3Url{stage.settings.bucket, ""}.url_of(p.key);
+                       c.status = "staged";  // kept from an interrupted job, or uploaded now
+                       c.etag = p.etag;
+                       std::lock_guard lock(jobs_mu);
+                       jobs_.record_chunk(c);
+                     });
+      }
+      PipelineOptions popts = req.pipeline;
+      popts.encode_copy = load;
+      popts.zstd_level = load ? std::max(1, popts.zstd_level) : 0;
+      popts.zstd_copy_text = load;
+      popts.phase = load ? "scan+stage" : "check";
+      popts.skip_bad_rows = req.on_error == OnError::skip;
+      popts.max_rejects_kept = static_cast<std::size_t>(req.max_errors) + 1;
+
+      // Rows set aside go to the reject file, in file order, as the chunks pass.
+      struct Tee final : ChunkSink {
+        ChunkSink* inner;
+        RejectFile* rejects;
+        std::string file;
+        void consume(const ScannedChunk& c) override {
+          if (rejects && c.rejects)
+            for (const auto& r : *c.rejects) rejects->write(file, r, c.first_line);
+          if (inner) inner->consume(c);
+        }
+      } tee;
+      tee.inner = sink ? &*sink : nullptr;
+      tee.rejects = rejects ? &*rejects : nullptr;
+      tee.file = file.path.string();
+
+      try {
+        o.scan = run_pipeline(file.path, FileSyntax::for_table(table, name),
+                              table_qc_settings(table, file.expected_range, req.qc == QcMode::file), popts,
+                              (load || rejects) ? &tee : nullptr, progress_, cancel_);
+        o.scanned = true;
+        apply_error_policy(req, o);
+      } catch (const Error& e) {
+        if (sink) sink->abandon();
+        if (cancel_.cancelled()) throw;
+        fail(FileStatus::failed, e);
+        o.seconds = seconds_since(t0);
+        continue;
+      }
+      if (!o.scan.qc.passed()) {
+        if (sink) sink->abandon();
+        o.status = FileStatus::qc_failed;
+        any_failed = true;
+        o.seconds = seconds_since(t0);
+        continue;
+      }
+      if (!load) {
+        if (!o.error) o.status = FileStatus::rolled_back;
+        o.seconds = seconds_since(t0);
+        continue;
+      }
+      try {
+        std::vector<StagedPart> parts = sink->finish();
+        std::uint64_t staged_rows = 0;
+        for (const auto& p : parts) staged_rows += p.rows;
+        const std::uint64_t expected = o.scan.rows - o.rows_rejected;
+        if (staged_rows != expected)
+          throw runtime_error(fmt::format("{}: {} rows staged but {} scanned", name, staged_rows, expected),
+                              o.target, "This should not happen: keep the file and report it. Nothing was loaded.");
+        if (!req.replace) {
+          if (auto prev = target.find_by_checksum(table, o.scan.file_checksum)) {
+            fail(FileStatus::refused,
+                 usage_error(fmt::format("the contents of {} are already loaded into {}", name, o.target),
+                             fmt::format("{} (job {}, {}) has the same checksum", prev->file_name, prev->job_id,
+                                         prev->loaded_at),
+                             "Pass --replace to load it again in place of that month."));
+            o.seconds = seconds_since(t0);
+            continue;
+          }
+        }
+        SnowflakeFileLoad l;
+        l.table = &table;
+        l.stage_dir = job_dir + table_dir;
+        l.parts = std::move(parts);
+        if (req.replace) l.replace = file.expected_range;
+        HistoryRecord& h = l.history;
+        h.table = table.table;
+        h.file_name = name;
+        h.file_path = std::filesystem::absolute(file.path).string();
+        h.compression = to_string(o.scan.compression);
+        h.qc_mode = to_string(req.qc);
+        h.file_size = o.scan.file_bytes;
+        h.file_checksum = o.scan.file_checksum;
+        h.rows_loaded = expected;
+        h.rows_rejected = o.rows_rejected;
+        h.range = file.expected_range ? file.expected_range : o.scan.qc.found_range;
+        h.job_id = summary.job_id;
+        h.replace = req.replace;
+        load_of_file[i] = loads.size();
+        loads.push_back(std::move(l));
+        o.status = FileStatus::loaded;  // provisional: published below
+      } catch (const Error& e) {
+        if (cancel_.cancelled()) throw;
+        fail(FileStatus::failed, e);
+      }
+      o.seconds = seconds_since(t0);
+    }
+
+    if (rejects) {
+      rejects->close();
+      if (rejects->rows()) summary.reject_file = rejects->path();
+    }
+    if (!any_failed) {
+      progress_.begin("copy into", sfc.database + "." + snowflake::normalize_identifier(sfc.schema), 0);
+      try {
+        const std::vector<SnowflakeFileResult> results = target.publish(loads, summary.job_id);
+        for (std::size_t i = 0; i < files.size(); ++i) {
+          if (load_of_file[i] == static_cast<std::size_t>(-1)) continue;
+          summary.files[i].rows_loaded = results[load_of_file[i]].rows_loaded;
+          summary.files[i].rows_deleted = results[load_of_file[i]].rows_deleted;
+        }
+        summary.committed = true;
+        progress_.end(true, "committed");
+      } catch (const Error& e) {
+        progress_.end(false, "failed");
+        if (cancel_.cancelled()) throw;
+        for (auto& f : summary.files)
+          if (f.status == FileStatus::loaded) {
+            f.status = FileStatus::failed;
+            f.error = e;
+          }
+      }
+    }
+    if (!summary.committed) {
+      for (auto& f : summary.files) {
+        if (f.status == FileStatus::loaded) f.status = FileStatus::rolled_back;
+        f.rows_loaded = 0;
+        f.rows_deleted = 0;
+      }
+    }
+    // PURGE removed what COPY loaded; anything else the job staged goes now.
+    remove_staged(stage.settings, job_prefix, progress_);
+  } catch (...) {
+    remove_staged(stage.settings, job_prefix, progress_);
+    jobs_.finish_job(summary.job_id, cancel_.cancelled() ? "cancelled" : "failed", "{}", "load aborted");
+    throw;
+  }
+  summary.seconds = seconds_since(started);
+  std::uint64_t rows = 0;
+  for (const auto& f : summary.files) rows += f.rows_loaded;
+  jobs_.finish_job(summary.job_id, summary.committed ? "succeeded" : "failed",
+                   fmt::format(R"({{"files":{},"rows_loaded":{},"seconds":{:.1f}}})", summary.files.size(), rows,
+                               summary.seconds),
+                   summary.committed ? "" : "nothing loaded: see the file statuses");
+  return summary;
+}
+
+}  // namespace sluice

@@ -1,0 +1,346 @@
+// `sluice load` into Snowflake, end to end: the real binary, the SQL API emulator (executing on the
+// test PostgreSQL) and the S3 emulator. Files are scanned once, staged as zstd parts while they are
+// scanned, then loaded by one COPY INTO transaction; the tests check the rows against psql's own
+// \copy of the same file, the stage (purged, or cleaned after a failure) and the emulators' logs.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "app/job_store.h"
+#include "core/progress.h"
+#include "operations/sample_data.h"
+#include "tests/support/emulator_process.h"
+#include "tests/support/run_sluice.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_keys.h"
+#include "tests/support/test_postgres.h"
+#include "warehouse/postgres/connection.h"
+
+namespace sluice::test {
+namespace {
+
+using nlohmann::json;
+constexpr const char* kAkid = "AKIDLOADTEST";
+constexpr const char* kSecret = "load/test/secret";
+
+class LoadSnowflakeTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    keys_ = new TempDir("sluice-keys");
+    key_ = new TestKeyPair(write_rsa_key(keys_->path() / "rsa_key.p8"));
+    s3_ = new EmulatorProcess({"s3_emulator.py", {"--root", "{dir}/store"},
+                               json{{"region", "eu-west-1"},
+                                    {"buckets", {"stage"}},
+                                    {"credentials", {{{"access_key", kAkid}, {"secret_key", kSecret}}}}}});
+    sf_ = new EmulatorProcess({"snowflake_emulator.py", {},
+                               json{{"account", "MYORG-MYACCT"},
+                                    {"users", {{{"name", "LOADER"}, {"public_keys", {key_->public_key_pem}}}}},
+                                    {"pg_dsn", TestPostgres::conninfo()},
+                                    {"s3_root", (s3_->dir() / "store").string()},
+                                    {"stages", {{"SLUICE_STAGE", "s3://stage/sluice/"}}},
+                                    {"sync_wait_seconds", 1.0},
+                                    {"rows_per_partition", 1000}}});
+  }
+  static void TearDownTestSuite() {
+    delete sf_;
+    delete s3_;
+    delete key_;
+    delete keys_;
+  }
+
+  void SetUp() override {
+    s3_->reset();
+    sf_->reset();
+    schema_ = unique_schema_or_table_name("SF");
+    for (auto& c : schema_) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    test_connection().exec(fmt::format("CREATE SCHEMA \"{}\"", schema_));
+    const TableSpec spec = sample_table_spec("FACT_LENDING", "factLending_{date_range}.tsv", false);
+    std::string tables = embedded_tables_yaml(spec);
+    config_ = dir_.path() / "sluice.yaml";
+    std::ofstream(config_) << fmt::format(
+        "target: snow\n"
+        "connections:\n"
+        "  snow:\n"
+        "    type: snowflake\n"
+        "    account: myorg-myacct\n"
+        "    user: loader\n"
+        "    auth: {{ method: keypair, private_key_file: \"{}\" }}\n"
+        "    warehouse: LOAD_WH\n"
+        "    database: SLUICE\n"
+        "    schema: {}\n"
+        "    endpoint: \"{}\"\n"
+        "    stage: {{ name: SLUICE_STAGE, url: \"s3://stage/sluice/\", region: eu-west-1, endpoint: \"{}\", "
+        "addressing: path }}\n"
+        "tables:\n{}",
+        key_->private_key_file.string(), schema_, sf_->url(), s3_->url(), tables);
+  }
+  void TearDown() override {
+    try {
+      test_connection().exec(fmt::format("DROP SCHEMA IF EXISTS \"{}\" CASCADE", schema_));
+    } catch (...) {
+    }
+  }
+
+  static std::string embedded_tables_yaml(const TableSpec& spec);
+
+  std::filesystem::path generate(SampleDataOptions o, const std::string& name) {
+    NullProgress progress;
+    const auto path = dir_.path() / name;
+    generate_sample_data(path, o, progress);
+    return path;
+  }
+  RunOptions env() const {
+    RunOptions o;
+    o.env = {{"XDG_STATE_HOME", (dir_.path() / "state").string()},
+             {"XDG_DATA_HOME", (dir_.path() / "data").string()},
+             {"XDG_CONFIG_HOME", (dir_.path() / "config").string()},
+             {"AWS_ACCESS_KEY_ID", kAkid},
+             {"AWS_SECRET_ACCESS_KEY", kSecret}};
+    return o;
+  }
+  RunResult run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--config", config_.string(), "--progress", "none"});
+    return run_sluice(args, env());
+  }
+  std::string scalar(const std::string& sql) {
+    auto r = test_connection().query(sql);
+    return r.rows() ? std::string(r.get(0, 0)) : "";
+  }
+  std::int64_t count(const std::string& table) {
+    return std::stoll(scalar(fmt::format("SELECT count(*) FROM \"{}\".\"{}\"", schema_, table)));
+  }
+  std::string digest(const std::string& table) {
+    return scalar(fmt::format("SELECT md5(string_agg(t::text, E'\\n' ORDER BY t::text)) FROM \"{}\".\"{}\" t",
+                              schema_, table));
+  }
+  // The reference: psql's own \copy of the file into a table of the same column types.
+  std::string reference_digest(const std::filesystem::path& file) {
+    test_connection().exec(fmt::format("CREATE TABLE \"{0}\".\"REF\" (LIKE \"{0}\".\"FACT_LENDING\")", schema_));
+    const std::string cmd = fmt::format(
+        "psql -X -q -v ON_ERROR_STOP=1 \"{}\" -c \"\\copy \\\"{}\\\".\\\"REF\\\" FROM '{}' WITH (FORMAT csv, "
+        "DELIMITER E'\\t', NULL '')\"",
+        TestPostgres::conninfo(), schema_, file.string());
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    return digest("REF");
+  }
+  std::vector<std::string> staged_keys() {
+    std::vector<std::string> out;
+    const json log = s3_->control("GET", "uploads?bucket=stage");
+    for (const auto& u : log["uploads"]) out.push_back("upload:" + u["key"].get<std::string>());
+    // Objects: ask through a ListObjectsV2-equivalent of the store (the control endpoint lists
+    // objects by trying each key the log saw being put).
+    for (const auto& r : s3_->requests("op", "PutObject")) {
+      long status = 0;
+      s3_->control_bytes("object?bucket=stage&key=" + url_param(r["key"]), &status);
+      if (status == 200) out.push_back(r["key"]);
+    }
+    return out;
+  }
+  std::vector<std::string> submitted(const std::string& needle) {
+    std::vector<std::string> out;
+    for (const auto& r : sf_->requests("op", "submit"))
+      if (r.contains("statement") && r["statement"].get<std::string>().find(needle) != std::string::npos)
+        out.push_back(r["statement"]);
+    return out;
+  }
+
+  static inline TempDir* keys_ = nullptr;
+  static inline TestKeyPair* key_ = nullptr;
+  static inline EmulatorProcess* s3_ = nullptr;
+  static inline EmulatorProcess* sf_ = nullptr;
+  TempDir dir_{"sluice-sfload"};
+  std::string schema_;
+  std::filesystem::path config_;
+};
+
+std::string LoadSnowflakeTest::embedded_tables_yaml(const TableSpec& spec) {
+  std::string yaml = fmt::format("  - table: {}\n    file_pattern: \"{}\"\n    format: tsv\n    date_column: {}\n"
+                                 "    columns:\n",
+                                 spec.table, spec.file_pattern, spec.date_column);
+  for (const auto& c : spec.columns)
+    yaml += fmt::format("      - {{ name: {}, type: \"{}\"{} }}\n", c.name, to_string(c.type),
+                        c.required ? ", required: true" : "");
+  return yaml;
+}
+
+TEST_F(LoadSnowflakeTest, StagesWhileScanningThenCopiesIntoOneTransaction) {
+  SampleDataOptions o;
+  o.rows = 30000;
+  const auto file = generate(o, "factLending_20240101-20240131.tsv");
+  const RunResult r = run({"--batch", "load", "--files", file.string(), "--create", "--chunk-mb", "1",
+                           "--stage-part-mb", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << sf_->stderr_text();
+  EXPECT_EQ(count("FACT_LENDING"), 30000);
+  EXPECT_EQ(digest("FACT_LENDING"), reference_digest(file));
+
+  // Staged as several parts while scanning, all under the job's prefix, then purged by COPY.
+  const auto puts = s3_->requests("op", "PutObject");
+  ASSERT_GE(puts.size(), 2u);
+  for (const auto& p : puts) {
+    EXPECT_EQ(p["auth"], "ok");
+    EXPECT_TRUE(p["key"].get<std::string>().starts_with("sluice/")) << p["key"];
+    EXPECT_TRUE(p["key"].get<std::string>().ends_with(".tsv.zst")) << p["key"];
+  }
+  EXPECT_TRUE(staged_keys().empty());
+  // One transaction: BEGIN ... COPY INTO ... FILES = (...) ... COMMIT.
+  const auto copies = submitted("COPY INTO");
+  ASSERT_EQ(copies.size(), 1u);
+  EXPECT_TRUE(copies[0].starts_with("BEGIN;")) << copies[0];
+  EXPECT_NE(copies[0].find("FILES = ('factLending_20240101-20240131_00000.tsv.zst'"), std::string::npos);
+  EXPECT_NE(copies[0].find("ON_ERROR = ABORT_STATEMENT PURGE = TRUE"), std::string::npos);
+  EXPECT_EQ(scalar(fmt::format("SELECT \"ROWS_LOADED\" FROM \"{}\".\"SLUICE_LOAD_HISTORY\"", schema_)), "30000");
+  EXPECT_NE(r.out.find("loaded"), std::string::npos) << r.out;
+}
+
+TEST_F(LoadSnowflakeTest, AQcFailureLoadsNothingAndLeavesNothingStaged) {
+  SampleDataOptions o;
+  o.rows = 20000;
+  o.bad_date_line = 15000;
+  const auto file = generate(o, "factLending_20240101-20240131.tsv");
+  const RunResult r = run({"--batch", "load", "--files", file.string(), "--create", "--chunk-mb", "1",
+                           "--stage-part-mb", "1"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find(":15000"), std::string::npos) << r.out << r.err;
+  EXPECT_EQ(count("FACT_LENDING"), 0);
+  EXPECT_TRUE(submitted("COPY INTO").empty());
+  EXPECT_TRUE(staged_keys().empty());  // parts staged before the bad chunk were removed
+}
+
+TEST_F(LoadSnowflakeTest, AReloadIsRefusedAndReplaceSwapsTheMonth) {
+  SampleDataOptions o;
+  o.rows = 5000;
+  const auto file = generate(o, "factLending_20240101-20240131.tsv");
+  ASSERT_EQ(run({"--batch", "load", "--files", file.string(), "--create"}).exit_code, 0);
+  const RunResult again = run({"--batch", "load", "--files", file.string()});
+  EXPECT_EQ(again.exit_code, 2) << again.out << again.err;
+  EXPECT_NE((again.out + again.err).find("already loaded"), std::string::npos) << again.out << again.err;
+  EXPECT_EQ(count("FACT_LENDING"), 5000);
+
+  o.seed = 7;
+  o.rows = 4000;
+  generate(o, "factLending_20240101-20240131.tsv");
+  const RunResult rep = run({"--batch", "load", "--files", file.string(), "--replace"});
+  ASSERT_EQ(rep.exit_code, 0) << rep.out << rep.err;
+  EXPECT_EQ(count("FACT_LENDING"), 4000);
+  EXPECT_EQ(scalar(fmt::format("SELECT count(*) FROM \"{}\".\"SLUICE_LOAD_HISTORY\" WHERE \"REPLACED_BY_JOB\" IS "
+                               "NOT NULL",
+                               schema_)),
+            "1");
+  EXPECT_EQ(scalar(fmt::format("SELECT \"ROWS_DELETED\" FROM \"{}\".\"SLUICE_LOAD_HISTORY\" WHERE "
+                               "\"REPLACED_BY_JOB\" IS NULL",
+                               schema_)),
+            "5000");
+}
+
+TEST_F(LoadSnowflakeTest, ALostCopyAnswerIsRetriedWithoutLoadingTwice) {
+  SampleDataOptions o;
+  o.rows = 3000;
+  const auto file = generate(o, "factLending_20240101-20240131.tsv");
+  sf_->faults(json::array({{{"op", "submit"}, {"action", "drop_after"}, {"match", "COPY INTO"}},
+                           {{"op", "status"}, {"action", "error"}, {"status", 503}, {"count", 2}}}));
+  const RunResult r = run({"--batch", "load", "--files", file.string(), "--create"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(count("FACT_LENDING"), 3000);
+  const auto copies = submitted("COPY INTO");
+  EXPECT_EQ(copies.size(), 2u);  // sent again after the lost answer, with retry=true
+  std::set<std::string> ids;
+  for (const auto& r : sf_->requests("op", "submit"))
+    if (r["statement"].get<std::string>().find("COPY INTO") != std::string::npos) ids.insert(r["request_id"]);
+  ASSERT_EQ(ids.size(), 1u);  // the same request both times
+  int runs = 0;
+  const json all = sf_->control("GET", "statements");  // not in the for: it would dangle
+  for (const auto& s : all["statements"])
+    if (ids.count(s["requestId"].get<std::string>()) && !s["children"].empty())  // the request, not its parts
+      runs += s["executions"].get<int>();
+  EXPECT_EQ(runs, 1);
+}
+
+TEST_F(LoadSnowflakeTest, SigtermDuringUploadsRemovesWhatWasStaged) {
+  SampleDataOptions o;
+  o.rows = 60000;
+  const auto file = generate(o, "factLending_20240101-20240131.tsv");
+  s3_->faults(json::array({{{"op", "PutObject"}, {"action", "delay"}, {"delay_ms", 400}, {"count", -1}}}));
+  RunOptions opts = env();
+  const pid_t pid = spawn_sluice({"--config", config_.string(), "--progress", "none", "--batch", "load", "--files", file.string(),
+                                  "--create", "--chunk-mb", "1", "--stage-part-mb", "1"},
+                                 opts, dir_.path());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (s3_->requests("op", "PutObject").size() < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_TRUE(submitted("COPY INTO").empty());
+  EXPECT_TRUE(staged_keys().empty());
+  EXPECT_EQ(scalar(fmt::format("SELECT count(*) FROM information_schema.tables WHERE table_schema = '{}' AND "
+                               "table_name = 'FACT_LENDING'",
+                               schema_)) == "0"
+                ? 0
+                : count("FACT_LENDING"),
+            0);
+}
+
+TEST_F(LoadSnowflakeTest, KillDashNineDuringUploadsThenResumeUploadsNoPartTwice) {
+  SampleDataOptions o;
+  o.rows = 60000;
+  const auto file = generate(o, "factLending_20240101-20240131.tsv");
+  const std::vector<std::string> args = {"--config", config_.string(), "--progress", "none", "--batch", "load",
+                                         "--files", file.string(), "--create", "--chunk-mb", "1",
+                                         "--stage-part-mb", "0.1", "--stage-uploads", "2"};
+  s3_->faults(json::array({{{"op", "PutObject"}, {"action", "delay"}, {"delay_ms", 300}, {"count", -1}}}));
+  const pid_t pid = spawn_sluice(args, env(), dir_.path());
+  auto stored_puts = [&] {
+    std::set<std::string> keys;
+    for (const auto& r : s3_->requests("op", "PutObject"))
+      if (r["status"] == 200) keys.insert(r["key"].get<std::string>());
+    return keys;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (stored_puts().size() < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // uploads the server was still taking
+  const std::set<std::string> first = stored_puts();
+  ASSERT_GE(first.size(), 3u);
+  EXPECT_TRUE(submitted("COPY INTO").empty());
+
+  s3_->reset();
+  std::vector<std::string> again(args.begin() + 4, args.end());  // run() adds config and progress
+  const RunResult r = run(again);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  {
+    JobStore jobs(dir_.path() / "state" / "sluice" / "jobs.sqlite");
+    const auto recent = jobs.recent_jobs(2);
+    ASSERT_EQ(recent.size(), 2u);
+    EXPECT_EQ(recent[1].error, "process ended unexpectedly");
+    EXPECT_NE(recent[0].args_json.find(fmt::format("\"resumed_from\":{}", recent[1].id)), std::string::npos)
+        << recent[0].args_json;
+  }
+  EXPECT_EQ(count("FACT_LENDING"), 60000);
+  EXPECT_EQ(digest("FACT_LENDING"), reference_digest(file));
+  std::set<std::string> second;
+  for (const auto& p : s3_->requests("op", "PutObject")) second.insert(p["key"].get<std::string>());
+  for (const auto& k : first) EXPECT_EQ(second.count(k), 0u) << k << " was uploaded twice";
+  std::set<std::string> checked;
+  for (const auto& h : s3_->requests("op", "HeadObject")) checked.insert(h["key"].get<std::string>());
+  for (const auto& k : first) EXPECT_EQ(checked.count(k), 1u) << k << " was not verified on the stage";
+  const std::string dir_of_first = first.begin()->substr(0, first.begin()->rfind('/'));
+  for (const auto& k : second) EXPECT_TRUE(k.starts_with(dir_of_first)) << k;  // the same job's directory
+  EXPECT_TRUE(staged_keys().empty());
+}
+
+}  // namespace
+}  // namespace sluice::test
