@@ -63,21 +63,6 @@ nlohmann::json delete_json(const DeleteSummary& s, bool dry_run) {
   return j;
 }
 
-std::string normalized(const std::string& s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
-}
-
 // The typed confirmation: "TABLE RANGE" for every table with rows to delete. Anything else, or
 // the end of input, deletes nothing.
 void confirm(const DeleteSummary& s) {
@@ -89,7 +74,7 @@ void confirm(const DeleteSummary& s) {
     std::fflush(stderr);
     std::string line;
     if (!std::getline(std::cin, line)) line.clear();
-    const std::string typed = normalized(line);
+    const std::string typed = collapse_whitespace(line);
     // The table name in any case, then the range exactly as given on the command line.
     const auto space = typed.find(' ');
     auto same_name = [&](const std::string& name) {

@@ -7,16 +7,10 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/text_format.h"
 
 namespace sluice::http {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 bool is_loopback_ipv4(std::string_view host) {
   int parts = 0;
@@ -51,7 +45,7 @@ Url parse_url(std::string_view text) {
   if (colon == std::string_view::npos)
     throw usage_error(fmt::format("\"{}\" is not an absolute URL", text),
                       "Expected scheme://host[:port][/path].");
-  url.scheme = lower(text.substr(0, colon));
+  url.scheme = ascii_lower(text.substr(0, colon));
   if (url.scheme != "http" && url.scheme != "https")
     throw usage_error(fmt::format("unsupported URL scheme \"{}\"", url.scheme),
                       "Only https:// (and http:// to a loopback host) is supported.");
@@ -81,7 +75,7 @@ Url parse_url(std::string_view text) {
       throw usage_error(fmt::format("bad port \"{}\" in a URL", digits));
   }
   if (url.host.empty()) throw usage_error("a URL without a host");
-  url.host = lower(url.host);
+  url.host = ascii_lower(url.host);
   if (const size_t hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
   const size_t q = rest.find('?');
   url.path = std::string(rest.substr(0, q));
@@ -91,7 +85,7 @@ Url parse_url(std::string_view text) {
 }
 
 bool is_loopback_host(std::string_view host0) {
-  const std::string host = lower(host0);
+  const std::string host = ascii_lower(host0);
   return host == "localhost" || host.ends_with(".localhost") || host == "[::1]" ||
          is_loopback_ipv4(host);
 }

@@ -7,17 +7,11 @@
 
 #include <fmt/format.h>
 
+#include "core/text_format.h"
 #include "warehouse/crypto/digest.h"
 
 namespace sluice::aws {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 // Trim, and collapse runs of spaces into one (SigV4's Trimall).
 std::string trim_all(std::string_view v) {
@@ -83,7 +77,7 @@ SigV4Signature sign_v4(const SigV4Request& request, const SigV4Credentials& cred
   // Canonical headers: lower-case names, sorted, repeated names joined with ','.
   std::map<std::string, std::string> headers;
   for (const auto& [name, value] : request.headers) {
-    std::string& slot = headers[lower(name)];
+    std::string& slot = headers[ascii_lower(name)];
     if (!slot.empty()) slot += ',';
     slot += trim_all(value);
   }

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "core/text_format.h"
 #include "warehouse/http/url.h"
 
 namespace sluice::snowflake {
@@ -37,17 +38,7 @@ std::string text_of(const json& j, const char* key) {
 }
 
 std::string abbreviate(std::string_view sql, size_t max = 300) {
-  std::string out;
-  bool space = false;
-  for (char c : sql) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
+  std::string out = collapse_whitespace(sql);
   if (out.size() > max) out = out.substr(0, max) + "...";
   return out;
 }
