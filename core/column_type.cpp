@@ -53,6 +53,9 @@ std::optional<ColumnType> parse_column_type(std::string_view spelling) {
 
   if (args.empty()) {
     if (s.find('(') != std::string::npos) return std::nullopt;  // "varchar()"
+    // A bare char is one character in PostgreSQL and Snowflake; spelling it char(1) everywhere
+    // (QC messages, CREATE TABLE, the config generator) shows the user what they asked for.
+    if (t.kind == ColumnKind::character) t.length = 1;
     return t;
   }
   if (t.kind == ColumnKind::varchar || t.kind == ColumnKind::character) {

@@ -1,28 +1,34 @@
 #include "loaders/scan/row_locator.h"
 
-#include <vector>
+#include <algorithm>
 
+#include "loaders/chunk/splitter.h"
 #include "loaders/input/byte_source.h"
 
 namespace sluice {
 
 std::uint64_t line_of_row(const std::filesystem::path& file, const FileSyntax& syntax, std::uint64_t row) {
+  // Rows are read with the Splitter and row_length, the rules the scan numbered them by (a BOM is
+  // skipped, a quote opens a field only as its first byte, a quoted newline stays in its row), so
+  // the line named here is the line the scan would have named.
   auto source = open_byte_source(file);
-  std::vector<char> buf(1 << 20);
+  Splitter splitter(*source, syntax, 1u << 20);
+  Chunk chunk;
+  const std::uint64_t target = row + (syntax.header ? 1 : 0);  // 1-based among all rows
+  std::uint64_t rows_before = 0;
   std::uint64_t line = 1;
-  std::uint64_t rows_done = 0;          // complete rows seen, header included
-  const std::uint64_t target = row + (syntax.header ? 1 : 0);
-  bool in_quotes = false;
-  if (target == 1) return 1;
-  while (const std::size_t n = source->read(buf.data(), buf.size())) {
-    for (std::size_t i = 0; i < n; ++i) {
-      const char c = buf[i];
-      if (syntax.quoted && c == syntax.quote) {
-        in_quotes = !in_quotes;
-      } else if (c == '\n') {
-        ++line;
-        if (!in_quotes && ++rows_done == target - 1) return line;
-      }
+  bool first_chunk = true;
+  while (splitter.next(chunk)) {
+    const char* p = chunk.data.data();
+    const char* const end = p + chunk.size;
+    if (first_chunk) p += utf8_bom_length(p, chunk.size);
+    first_chunk = false;
+    while (p < end) {
+      std::size_t length = row_length(p, static_cast<std::size_t>(end - p), syntax);
+      if (length == 0) length = static_cast<std::size_t>(end - p);  // the last row, without a line end
+      if (++rows_before == target) return line;
+      line += static_cast<std::uint64_t>(std::count(p, p + length, '\n'));
+      p += length;
     }
   }
   return 0;

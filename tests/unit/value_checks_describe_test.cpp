@@ -38,7 +38,7 @@ TEST(ValueChecksDescribe, NumericMessagesNameTheDeclaredType) {
 TEST(ValueChecksDescribe, TextLengthCountsCharacters) {
   EXPECT_EQ(describe("varchar(40)", ValueError::too_long), "longer than 40 characters for varchar(40)");
   EXPECT_EQ(describe("char(5)", ValueError::too_long), "longer than 5 characters for char(5)");
-  EXPECT_EQ(describe("char", ValueError::too_long), "longer than 1 character for char");
+  EXPECT_EQ(describe("char", ValueError::too_long), "longer than 1 character for char(1)");  // a bare char is char(1)
 }
 
 TEST(ValueChecksDescribe, OtherKinds) {
