@@ -9,6 +9,7 @@
 
 #include "app/config.h"
 #include "app/embedded_postgres.h"
+#include "app/job_progress_recorder.h"
 #include "app/job_store.h"
 #include "app/logging.h"
 #include "app/progress_renderers.h"
@@ -22,11 +23,14 @@ ApplicationContext::ApplicationContext(GlobalOptions options)
   logger_ = make_logger(paths_.state_dir, options_.quiet ? "error" : options_.log_level);
   ProgressMode mode = options_.progress;
   if (mode == ProgressMode::auto_detect) mode = (!options_.quiet && ::isatty(STDERR_FILENO)) ? ProgressMode::bar : ProgressMode::none;
+  std::unique_ptr<ProgressSink> shown;
   switch (mode) {
-    case ProgressMode::bar: progress_ = std::make_unique<TerminalProgress>(stderr); break;
-    case ProgressMode::json: progress_ = std::make_unique<JsonProgress>(stderr); break;
-    default: progress_ = std::make_unique<NullProgress>(); break;
+    case ProgressMode::bar: shown = std::make_unique<TerminalProgress>(stderr); break;
+    case ProgressMode::json: shown = std::make_unique<JsonProgress>(stderr); break;
+    default: shown = std::make_unique<NullProgress>(); break;
   }
+  // Every job's progress also goes to the job store, where the menu's Jobs screen reads it.
+  progress_ = std::make_unique<JobProgressRecorder>(std::move(shown), [this] { return jobs_.get(); });
 }
 
 ApplicationContext::~ApplicationContext() = default;
@@ -47,15 +51,19 @@ const Config& ApplicationContext::config() {
     std::error_code ec;
     if (!std::filesystem::exists(p, ec)) return false;
     config_ = load_config(p);
+    config_path_ = std::filesystem::absolute(p, ec);
     log().debug("config {}", p.string());
     return true;
   };
+  std::error_code ec;
   if (!options_.config_path.empty()) {
     config_ = load_config(options_.config_path);
+    config_path_ = std::filesystem::absolute(options_.config_path, ec);
     return *config_;
   }
   if (const char* env = std::getenv("SLUICE_CONFIG"); env && *env) {
     config_ = load_config(env);
+    config_path_ = std::filesystem::absolute(env, ec);
     return *config_;
   }
   if (use("sluice.yaml") || use("etc/sluice.yaml") || use(paths_.config_dir / "config.yaml")) return *config_;

@@ -46,6 +46,8 @@ class ApplicationContext {
   // Throws a usage error naming every place looked at when none exists.
   const Config& config();
   void set_config(Config config);   // for commands that build their own (demo)
+  // The file config() read, absolute ("" before config() or for a config set by set_config).
+  const std::filesystem::path& config_path() const { return config_path_; }
 
   // libpq connection string for a postgres connection; for an embedded one this starts the
   // private server when it is not running.
@@ -67,6 +69,7 @@ class ApplicationContext {
   Cancellation cancellation_;
   std::unique_ptr<JobStore> jobs_;
   std::optional<Config> config_;
+  std::filesystem::path config_path_;
   std::unique_ptr<EmbeddedPostgres> embedded_;
 };
 

@@ -13,6 +13,9 @@
 #include "app/application_context.h"
 #include "app/commands/commands.h"
 #include "app/commands/db_commands.h"
+#include "app/job_store.h"
+#include "app/paths.h"
+#include "tui/menu.h"
 #include "core/error.h"
 
 namespace sluice {
@@ -57,7 +60,7 @@ ProgressMode progress_mode(const std::string& s) {
 
 }  // namespace
 
-int run_cli(int argc, char** argv) {
+static int run_command_line(int argc, char** argv) {
   CLI::App app{"sluice: load, check and manage large monthly TSV/CSV files in PostgreSQL and Snowflake.\n"
                "Run `sluice demo` for a first look; `sluice <command> --help` for each command.",
                "sluice"};
@@ -247,6 +250,8 @@ int run_cli(int argc, char** argv) {
   gen_cmd->add_option("--config-out", gen.config_out, "Also write a config describing the file");
   gen_cmd->add_option("--table", gen.table, "Table name for --config-out");
 
+  auto* menu_cmd = app.add_subcommand("menu", "The interactive menu (what `sluice` alone opens on a terminal)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -260,7 +265,8 @@ int run_cli(int argc, char** argv) {
     return static_cast<int>(ExitCode::usage);
   }
 
-  if (app.get_subcommands().empty()) {
+  const bool on_terminal = ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
+  if (app.get_subcommands().empty() && (g.batch || !on_terminal)) {
     std::cout << app.help();
     return 0;
   }
@@ -279,7 +285,12 @@ int run_cli(int argc, char** argv) {
     std::signal(SIGTERM, on_signal);
     ctx.log().debug("sluice {}", fmt::join(argv + 1, argv + argc, " "));
     int rc = 0;
-    if (*load_cmd) {
+    if (app.get_subcommands().empty() || *menu_cmd) {
+      if (g.batch || !on_terminal)
+        throw usage_error("the menu needs a terminal", "stdin or stdout is not a terminal, or --batch was given",
+                          "Run sluice in a terminal, or use the commands (`sluice --help`) in scripts.");
+      rc = tui::run_menu(ctx);
+    } else if (*load_cmd) {
       load.request.qc = qc == "none" ? QcMode::none : qc == "warehouse" ? QcMode::warehouse : QcMode::file;
       load.request.on_error = on_error == "skip" ? OnError::skip : OnError::abort;
       load.request.pipeline.chunk_bytes = chunk_mb << 20;
@@ -324,6 +335,21 @@ int run_cli(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\nHINT: This is a bug in sluice; the log in the state dir has details.\n", e.what());
     return static_cast<int>(ExitCode::runtime);
   }
+}
+
+// A job the menu started records how its process ended, so the Jobs screen can tell a failure
+// from a crash.
+int run_cli(int argc, char** argv) {
+  const int rc = run_command_line(argc, argv);
+  if (const std::int64_t launch = current_launch_id()) {
+    try {
+      const auto state = Paths::from_environment().state_dir;
+      JobStore(Paths::ensure(state) / "jobs.sqlite").finish_launch(launch, rc);
+    } catch (const std::exception&) {
+      // The menu shows the job as crashed; its log says what happened.
+    }
+  }
+  return rc;
 }
 
 }  // namespace sluice

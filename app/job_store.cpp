@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <chrono>
 #include <ctime>
 #include <mutex>
@@ -16,7 +17,7 @@
 namespace sluice {
 namespace {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 // Version 1. Checksums are 64-bit hashes: SQLite integers are signed, so they are stored as their
 // two's-complement bit pattern and converted back on read.
@@ -45,6 +46,42 @@ CREATE TABLE chunks (
   destination TEXT NOT NULL,
   status      TEXT NOT NULL,
   PRIMARY KEY (job_id, file, chunk_index)
+) WITHOUT ROWID;
+)sql";
+
+// Version 3: what the menu shows and remembers. A job's phases with their counters (written by the
+// job's own process a few times a second), the background processes the menu started (their
+// command, log file and exit code; a job names the launch it runs in), and preferences.
+constexpr const char* kSchemaV3 = R"sql(
+ALTER TABLE jobs ADD COLUMN launch_id INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE job_progress (
+  job_id      INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+  seq         INTEGER NOT NULL,
+  phase       TEXT NOT NULL,
+  subject     TEXT NOT NULL,
+  done_bytes  INTEGER NOT NULL DEFAULT 0,
+  total_bytes INTEGER NOT NULL DEFAULT 0,
+  row_count   INTEGER NOT NULL DEFAULT 0,
+  state       TEXT NOT NULL CHECK (state IN ('running', 'ok', 'failed')),
+  summary     TEXT NOT NULL DEFAULT '',
+  started_at  REAL NOT NULL,
+  updated_at  REAL NOT NULL,
+  PRIMARY KEY (job_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE launches (
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
+  title       TEXT NOT NULL,
+  command     TEXT NOT NULL,
+  log_path    TEXT NOT NULL,
+  result_path TEXT NOT NULL DEFAULT '',
+  pid         INTEGER NOT NULL DEFAULT 0,
+  started_at  TEXT NOT NULL,
+  finished_at TEXT NOT NULL DEFAULT '',
+  exit_code   INTEGER
+);
+CREATE TABLE preferences (
+  name  TEXT PRIMARY KEY,
+  value TEXT NOT NULL
 ) WITHOUT ROWID;
 )sql";
 
@@ -125,6 +162,10 @@ class Statement {
   Statement& bind(int index, std::uint64_t value) {
     return bind(index, static_cast<std::int64_t>(value));
   }
+  Statement& bind_real(int index, double value) {
+    check(sqlite3_bind_double(stmt_, index, value));
+    return *this;
+  }
   Statement& bind(int index, const std::string& value) {
     check(sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
                             SQLITE_TRANSIENT));
@@ -144,6 +185,8 @@ class Statement {
   }
 
   std::int64_t int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+  double real(int column) const { return sqlite3_column_double(stmt_, column); }
+  sqlite3_stmt* raw() const { return stmt_; }
   std::string text(int column) const {
     const auto* p = sqlite3_column_text(stmt_, column);
     return p ? std::string(reinterpret_cast<const char*>(p),
@@ -197,6 +240,10 @@ JobStatus parse_status(const std::string& s) {
   return JobStatus::running;
 }
 
+double unix_now() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 bool process_exists(int pid) {
   if (pid <= 0) return false;
   // EPERM: it exists but belongs to someone else.
@@ -204,7 +251,7 @@ bool process_exists(int pid) {
 }
 
 constexpr const char* kJobColumns =
-    "id, kind, description, args_json, status, pid, started_at, finished_at, error, summary_json";
+    "id, kind, description, args_json, status, pid, started_at, finished_at, error, summary_json, launch_id";
 
 JobRecord read_job(const Statement& s) {
   JobRecord j;
@@ -218,10 +265,19 @@ JobRecord read_job(const Statement& s) {
   j.finished_at = s.text(7);
   j.error = s.text(8);
   j.summary_json = s.text(9);
+  j.launch_id = s.int64(10);
   return j;
 }
 
 }  // namespace
+
+std::int64_t current_launch_id() {
+  const char* env = std::getenv("SLUICE_LAUNCH_ID");
+  if (!env || !*env) return 0;
+  char* end = nullptr;
+  const long long id = std::strtoll(env, &end, 10);
+  return end && *end == '\0' && id > 0 ? id : 0;
+}
 
 std::string_view to_string(JobStatus status) {
   switch (status) {
@@ -239,6 +295,8 @@ struct JobStore::Impl {
   Db db;
   // One connection serves every thread; statements are per call, so a mutex is all it needs.
   mutable std::mutex mutex;
+  std::int64_t active_job = 0;    // the job this process began and has not finished
+  std::int64_t progress_seq = 0;  // its phases so far
 };
 
 JobStore::JobStore(const std::filesystem::path& db_path) : impl_(std::make_unique<Impl>(db_path)) {
@@ -266,6 +324,10 @@ JobStore::JobStore(const std::filesystem::path& db_path) : impl_(std::make_uniqu
     db.exec("ALTER TABLE chunks ADD COLUMN etag TEXT NOT NULL DEFAULT ''", "cannot upgrade the job store schema");
     db.exec("PRAGMA user_version = 2", "cannot upgrade the job store schema");
   }
+  if (found < 3) {
+    db.exec(kSchemaV3, "cannot upgrade the job store schema");
+    db.exec("PRAGMA user_version = 3", "cannot upgrade the job store schema");
+  }
   tx.commit();
 }
 
@@ -277,13 +339,15 @@ std::int64_t JobStore::begin_job(const std::string& kind, const std::string& des
                                  const std::string& args_json) {
   std::lock_guard lock(impl_->mutex);
   Statement s(impl_->db,
-              "INSERT INTO jobs (kind, description, args_json, status, pid, started_at) "
-              "VALUES (?, ?, ?, 'running', ?, ?)",
+              "INSERT INTO jobs (kind, description, args_json, status, pid, started_at, launch_id) "
+              "VALUES (?, ?, ?, 'running', ?, ?, ?)",
               "cannot record the start of a job");
   s.bind(1, kind).bind(2, description).bind(3, args_json);
-  s.bind(4, static_cast<std::int64_t>(::getpid())).bind(5, utc_now());
+  s.bind(4, static_cast<std::int64_t>(::getpid())).bind(5, utc_now()).bind(6, current_launch_id());
   s.run();
-  return sqlite3_last_insert_rowid(impl_->db.get());
+  impl_->active_job = sqlite3_last_insert_rowid(impl_->db.get());
+  impl_->progress_seq = 0;
+  return impl_->active_job;
 }
 
 void JobStore::finish_job(std::int64_t id, JobStatus status, const std::string& summary_json,
@@ -296,6 +360,7 @@ void JobStore::finish_job(std::int64_t id, JobStatus status, const std::string& 
   s.bind(1, std::string(to_string(status))).bind(2, utc_now()).bind(3, summary_json).bind(4, error);
   s.bind(5, id);
   s.run();
+  if (impl_->active_job == id) impl_->active_job = 0;
 }
 
 void JobStore::record_chunk(const ChunkRecord& c) {
@@ -394,6 +459,168 @@ int JobStore::reap_dead_jobs() {
   }
   tx.commit();
   return reaped;
+}
+
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+constexpr const char* kLaunchColumns = "id, title, command, log_path, result_path, pid, started_at, finished_at, exit_code";
+
+LaunchRecord read_launch(sqlite3_stmt* raw, const Statement& s) {
+  LaunchRecord l;
+  l.id = s.int64(0);
+  l.title = s.text(1);
+  l.command = s.text(2);
+  l.log_path = s.text(3);
+  l.result_path = s.text(4);
+  l.pid = static_cast<int>(s.int64(5));
+  l.started_at = s.text(6);
+  l.finished_at = s.text(7);
+  if (sqlite3_column_type(raw, 8) != SQLITE_NULL) l.exit_code = static_cast<int>(s.int64(8));
+  return l;
+}
+
+}  // namespace
+
+void JobStore::begin_phase(const std::string& phase, const std::string& subject, std::uint64_t total_bytes) {
+  std::lock_guard lock(impl_->mutex);
+  if (!impl_->active_job) return;
+  const double now = unix_now();
+  Statement s(impl_->db,
+              "INSERT OR REPLACE INTO job_progress (job_id, seq, phase, subject, total_bytes, state, started_at, updated_at) "
+              "VALUES (?, ?, ?, ?, ?, 'running', ?, ?)",
+              "cannot record a job's progress");
+  s.bind(1, impl_->active_job).bind(2, ++impl_->progress_seq).bind(3, phase).bind(4, subject).bind(5, total_bytes);
+  s.bind_real(6, now).bind_real(7, now);
+  s.run();
+}
+
+void JobStore::update_phase(std::uint64_t done_bytes, std::uint64_t total_bytes, std::uint64_t rows) {
+  std::lock_guard lock(impl_->mutex);
+  if (!impl_->active_job || !impl_->progress_seq) return;
+  Statement s(impl_->db,
+              "UPDATE job_progress SET done_bytes = ?, total_bytes = ?, row_count = ?, updated_at = ? "
+              "WHERE job_id = ? AND seq = ?",
+              "cannot record a job's progress");
+  s.bind(1, done_bytes).bind(2, total_bytes).bind(3, rows).bind_real(4, unix_now());
+  s.bind(5, impl_->active_job).bind(6, impl_->progress_seq);
+  s.run();
+}
+
+void JobStore::end_phase(bool ok, const std::string& summary) {
+  std::lock_guard lock(impl_->mutex);
+  if (!impl_->active_job || !impl_->progress_seq) return;
+  Statement s(impl_->db,
+              "UPDATE job_progress SET state = ?, summary = ?, updated_at = ? WHERE job_id = ? AND seq = ?",
+              "cannot record a job's progress");
+  s.bind(1, std::string(ok ? "ok" : "failed")).bind(2, summary).bind_real(3, unix_now());
+  s.bind(4, impl_->active_job).bind(5, impl_->progress_seq);
+  s.run();
+}
+
+std::vector<PhaseRecord> JobStore::phases(std::int64_t job_id) const {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db,
+              "SELECT job_id, seq, phase, subject, done_bytes, total_bytes, row_count, state, summary, started_at, "
+              "updated_at FROM job_progress WHERE job_id = ? ORDER BY seq",
+              "cannot read a job's progress");
+  s.bind(1, job_id);
+  std::vector<PhaseRecord> out;
+  while (s.step()) {
+    PhaseRecord p;
+    p.job_id = s.int64(0);
+    p.seq = s.int64(1);
+    p.phase = s.text(2);
+    p.subject = s.text(3);
+    p.done_bytes = static_cast<std::uint64_t>(s.int64(4));
+    p.total_bytes = static_cast<std::uint64_t>(s.int64(5));
+    p.rows = static_cast<std::uint64_t>(s.int64(6));
+    p.state = s.text(7);
+    p.summary = s.text(8);
+    p.started_at = s.real(9);
+    p.updated_at = s.real(10);
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+std::int64_t JobStore::add_launch(const std::string& title, const std::string& command, const std::string& log_path,
+                                  const std::string& result_path) {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db,
+              "INSERT INTO launches (title, command, log_path, result_path, started_at) VALUES (?, ?, ?, ?, ?)",
+              "cannot record a background job");
+  s.bind(1, title).bind(2, command).bind(3, log_path).bind(4, result_path).bind(5, utc_now());
+  s.run();
+  return sqlite3_last_insert_rowid(impl_->db.get());
+}
+
+void JobStore::set_launch_pid(std::int64_t id, int pid) {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db, "UPDATE launches SET pid = ? WHERE id = ?", "cannot record a background job");
+  s.bind(1, static_cast<std::int64_t>(pid)).bind(2, id);
+  s.run();
+}
+
+void JobStore::set_launch_files(std::int64_t id, const std::string& log_path, const std::string& result_path) {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db, "UPDATE launches SET log_path = ?, result_path = ? WHERE id = ?", "cannot record a background job");
+  s.bind(1, log_path).bind(2, result_path).bind(3, id);
+  s.run();
+}
+
+void JobStore::finish_launch(std::int64_t id, int exit_code) {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db, "UPDATE launches SET finished_at = ?, exit_code = ? WHERE id = ?",
+              "cannot record the end of a background job");
+  s.bind(1, utc_now()).bind(2, static_cast<std::int64_t>(exit_code)).bind(3, id);
+  s.run();
+}
+
+std::optional<LaunchRecord> JobStore::launch(std::int64_t id) const {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db, fmt::format("SELECT {} FROM launches WHERE id = ?", kLaunchColumns).c_str(),
+              "cannot read a background job");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_launch(s.raw(), s);
+}
+
+std::vector<LaunchRecord> JobStore::recent_launches(int limit) const {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db, fmt::format("SELECT {} FROM launches ORDER BY id DESC LIMIT ?", kLaunchColumns).c_str(),
+              "cannot list background jobs");
+  s.bind(1, static_cast<std::int64_t>(limit));
+  std::vector<LaunchRecord> out;
+  while (s.step()) out.push_back(read_launch(s.raw(), s));
+  return out;
+}
+
+std::vector<JobRecord> JobStore::jobs_of_launch(std::int64_t launch_id) const {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db, fmt::format("SELECT {} FROM jobs WHERE launch_id = ? ORDER BY id", kJobColumns).c_str(),
+              "cannot list the jobs of a background job");
+  s.bind(1, launch_id);
+  std::vector<JobRecord> out;
+  while (s.step()) out.push_back(read_job(s));
+  return out;
+}
+
+std::optional<std::string> JobStore::preference(const std::string& name) const {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db, "SELECT value FROM preferences WHERE name = ?", "cannot read a preference");
+  s.bind(1, name);
+  if (!s.step()) return std::nullopt;
+  return s.text(0);
+}
+
+void JobStore::set_preference(const std::string& name, const std::string& value) {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db, "INSERT OR REPLACE INTO preferences (name, value) VALUES (?, ?)", "cannot save a preference");
+  s.bind(1, name).bind(2, value);
+  s.run();
 }
 
 }  // namespace sluice

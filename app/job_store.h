@@ -18,6 +18,10 @@ enum class JobStatus { running, succeeded, failed, cancelled };
 
 std::string_view to_string(JobStatus status);  // "running", "succeeded", ...
 
+// The launch this process runs in: $SLUICE_LAUNCH_ID, set by the menu for its background jobs; 0
+// when not launched by the menu.
+std::int64_t current_launch_id();
+
 struct JobRecord {
   std::int64_t id = 0;
   std::string kind;
@@ -29,6 +33,27 @@ struct JobRecord {
       finished_at;  // ISO-8601 UTC ("2024-05-01T12:34:56Z"); finished_at "" while running
   std::string error;
   std::string summary_json;
+  std::int64_t launch_id = 0;  // the menu's launch this job ran in (0: started elsewhere)
+};
+
+// One phase of a job ("scan+copy" of a file, "commit", ...) with its counters.
+struct PhaseRecord {
+  std::int64_t job_id = 0;
+  std::int64_t seq = 0;  // 1, 2, ... in the order the phases began
+  std::string phase, subject;
+  std::uint64_t done_bytes = 0, total_bytes = 0, rows = 0;
+  std::string state;     // "running", "ok", "failed"
+  std::string summary;
+  double started_at = 0, updated_at = 0;  // Unix seconds
+};
+
+// A background process the menu started: `command` is the equivalent `sluice --batch ...` line.
+struct LaunchRecord {
+  std::int64_t id = 0;
+  std::string title, command, log_path, result_path;
+  int pid = 0;
+  std::string started_at, finished_at;
+  std::optional<int> exit_code;  // nullopt while running, or when the process died without saying
 };
 
 struct ChunkRecord {
@@ -70,6 +95,26 @@ class JobStore {
   // unexpectedly"; returns how many. Only pids on this machine can be checked, and a pid the
   // system has since reused for another process still counts as alive.
   int reap_dead_jobs();
+
+  // The phases of the job this process began and has not finished (the menu reads them from other
+  // processes). Without such a job these do nothing.
+  void begin_phase(const std::string& phase, const std::string& subject, std::uint64_t total_bytes);
+  void update_phase(std::uint64_t done_bytes, std::uint64_t total_bytes, std::uint64_t rows);
+  void end_phase(bool ok, const std::string& summary);
+  std::vector<PhaseRecord> phases(std::int64_t job_id) const;  // in seq order
+
+  // Launches: recorded by the menu before it starts the process, finished by the process itself.
+  std::int64_t add_launch(const std::string& title, const std::string& command, const std::string& log_path,
+                          const std::string& result_path);
+  void set_launch_pid(std::int64_t id, int pid);
+  void set_launch_files(std::int64_t id, const std::string& log_path, const std::string& result_path);
+  void finish_launch(std::int64_t id, int exit_code);
+  std::optional<LaunchRecord> launch(std::int64_t id) const;
+  std::vector<LaunchRecord> recent_launches(int limit) const;  // newest first
+  std::vector<JobRecord> jobs_of_launch(std::int64_t launch_id) const;
+
+  std::optional<std::string> preference(const std::string& name) const;
+  void set_preference(const std::string& name, const std::string& value);
 
   // The newest job of `kind` whose args_json holds "resume_key":"<resume_key>", if its process
   // died (reap_dead_jobs marked it); else 0. A later job with the same key (finished or failed

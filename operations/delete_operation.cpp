@@ -1,6 +1,7 @@
 #include "operations/delete_operation.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -147,6 +148,22 @@ void DeleteOperation::execute(DeleteSummary& plan) {
     done.push_back({{"table", t.table}, {"target", t.target}, {"connection", t.connection}, {"rows_deleted", t.rows_deleted},
                     {"backup", t.backup}});
   jobs_.finish_job(plan.job_id, "succeeded", nlohmann::json{{"scope", plan.scope.label}, {"tables", done}}.dump(), "");
+}
+
+std::string delete_confirmation_text(const std::string& table, const std::string& scope_label) {
+  return table + " " + scope_label;
+}
+
+bool delete_confirmation_matches(const std::string& typed_line, const std::string& table, const std::string& scope_label) {
+  const std::string typed = collapse_whitespace(typed_line);
+  const auto space = typed.find(' ');
+  if (space == std::string::npos) return false;
+  const std::string name = typed.substr(0, space);
+  const bool same_name = name.size() == table.size() &&
+                         std::equal(name.begin(), name.end(), table.begin(), [](char a, char b) {
+                           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+                         });
+  return same_name && typed.substr(space + 1) == scope_label;
 }
 
 }  // namespace sluice

@@ -68,21 +68,14 @@ nlohmann::json delete_json(const DeleteSummary& s, bool dry_run) {
 void confirm(const DeleteSummary& s) {
   for (const auto& t : s.tables) {
     if (!t.range_rows) continue;
-    const std::string expected = t.table + " " + s.scope.label;
+    const std::string expected = delete_confirmation_text(t.table, s.scope.label);
     std::fprintf(stderr, "\nThis deletes %s rows (%.1f%% of the table) from %s.\nType \"%s\" to confirm: ", grouped(t.range_rows).c_str(),
                  t.share(), t.target.c_str(), expected.c_str());
     std::fflush(stderr);
     std::string line;
     if (!std::getline(std::cin, line)) line.clear();
     const std::string typed = collapse_whitespace(line);
-    // The table name in any case, then the range exactly as given on the command line.
-    const auto space = typed.find(' ');
-    auto same_name = [&](const std::string& name) {
-      return name.size() == t.table.size() && std::equal(name.begin(), name.end(), t.table.begin(), [](char a, char b) {
-               return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-             });
-    };
-    const bool ok = space != std::string::npos && same_name(typed.substr(0, space)) && typed.substr(space + 1) == s.scope.label;
+    const bool ok = delete_confirmation_matches(typed, t.table, s.scope.label);
     if (!ok)
       throw usage_error("the confirmation did not match: nothing was deleted",
                         fmt::format("typed \"{}\", expected \"{}\"", typed, expected), "Run the command again and type the table and the range.");

@@ -1,0 +1,213 @@
+#include "tui/menu.h"
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "app/application_context.h"
+#include "app/config.h"
+#include "app/job_store.h"
+#include "app/launcher.h"
+#include "app/session_log.h"
+#include "core/error.h"
+#include "tui/screen.h"
+
+namespace sluice::tui {
+namespace {
+
+std::string session_name() {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "session-%Y%m%d-%H%M%S.sh", &tm);
+  return buf;
+}
+
+class MenuApp final : public Menu {
+ public:
+  MenuApp(ApplicationContext& ctx, Terminal& term, Backend& backend, Launcher& launcher, MenuSettings settings)
+      : ctx_(ctx), term_(term), backend_(backend), launcher_(launcher), settings_(std::move(settings)) {}
+
+  void push(std::unique_ptr<Screen> screen) override { pending_.push_back(std::move(screen)); }
+  void pop() override { ++pops_; }
+  void quit() override { quit_ = true; }
+  void status(std::string message, bool bad) override {
+    status_ = std::move(message);
+    status_bad_ = bad;
+  }
+  Backend& backend() override { return backend_; }
+  MenuSettings& settings() override { return settings_; }
+  const Snapshot& snapshot() const override { return snapshot_; }
+  bool ascii() const override { return term_.ascii(); }
+
+  std::future<std::int64_t> start(BatchCommand command) override {
+    auto f = backend_.submit([command = std::move(command)](Services& s) { return s.launcher.launch(command); });
+    backend_.refresh_soon();
+    return f;
+  }
+
+  void open_job(std::int64_t launch_id, std::int64_t job_id) override { push(make_job_screen(*this, launch_id, job_id)); }
+
+  int run() {
+    stack_.push_back(make_main_screen(*this));
+    bool help = false;
+    while (!quit_ && !stack_.empty()) {
+      snapshot_ = backend_.snapshot();
+      for (auto& s : stack_) s->tick();
+      apply_navigation();
+      if (stack_.empty()) break;
+      draw(help);
+      const Key k = term_.read_key(100);
+      if (k.kind == Key::none) continue;
+      if (k.kind == Key::resize) continue;  // the next draw uses the new size
+      if (help) {
+        help = false;  // any key closes the help
+        continue;
+      }
+      status_.clear();
+      Screen& top = *stack_.back();
+      const int page = std::max(1, term_.rows() - 6);
+      if (!top.typing() && k.is('?')) {
+        help = true;
+        continue;
+      }
+      if (top.key(k, page)) {
+        apply_navigation();
+        continue;
+      }
+      if (k.kind == Key::escape || k.kind == Key::left || k.is('h')) {
+        if (stack_.size() > 1) stack_.pop_back();
+      } else if (k.is('q') && !top.typing()) {
+        quit_ = true;
+      }
+      apply_navigation();
+    }
+    return 0;
+  }
+
+ private:
+  void apply_navigation() {
+    for (; pops_ > 0 && stack_.size() > 1; --pops_) stack_.pop_back();
+    pops_ = 0;
+    for (auto& s : pending_) stack_.push_back(std::move(s));
+    pending_.clear();
+  }
+
+  void draw(bool help) {
+    term_.erase();
+    const int rows = term_.rows(), cols = term_.cols();
+    Screen& top = *stack_.back();
+    std::string crumbs = "sluice";
+    for (std::size_t i = 1; i < stack_.size(); ++i) crumbs += (term_.ascii() ? " > " : " \u203a ") + stack_[i]->title();
+    term_.fill(0, 0, cols, Style::selected);
+    term_.text(0, 1, crumbs, cols - 2, Style::selected);
+    int running = 0;
+    for (const auto& j : snapshot_.jobs) running += !j.finished();
+    const std::string right = fmt::format("{} running  ?:help", running);
+    term_.text(0, std::max(0, cols - static_cast<int>(right.size()) - 1), right, static_cast<int>(right.size()), Style::selected);
+    if (rows < 6 || cols < 30) {
+      term_.text(1, 0, "The terminal is too small; make it at least 30x6.", cols, Style::bad);
+      term_.present();
+      return;
+    }
+    top.draw(term_, 1, rows - 2);
+    const std::string hints = top.typing() ? "Enter: next  Esc: back  Tab: next field"
+                                           : "Enter: open  Esc: back  /: filter  ?: help  q: quit";
+    if (!status_.empty()) term_.text(rows - 1, 0, status_, cols, status_bad_ ? Style::bad : Style::warn, true);
+    else term_.text(rows - 1, 0, hints, cols, Style::dim, true);
+    if (help) draw_help(top.help(), rows, cols, top.title());
+    term_.present();
+  }
+
+  void draw_help(const HelpLines& own, int rows, int cols, const std::string& title) {
+    HelpLines lines = own;
+    lines.push_back({"", ""});
+    lines.push_back({"Up/Down j/k", "move"});
+    lines.push_back({"PgUp/PgDn Home/End", "move by a page, to the first or last"});
+    lines.push_back({"/", "filter the list (Esc clears)"});
+    lines.push_back({"Esc", "back"});
+    lines.push_back({"q", "quit the menu (background jobs go on)"});
+    lines.push_back({"?", "this help"});
+    const int width = std::min(cols - 4, 76);
+    const int height = std::min(rows - 2, static_cast<int>(lines.size()) + 4);
+    const int y = std::max(1, (rows - height) / 2), x = std::max(0, (cols - width) / 2);
+    for (int r = 0; r < height; ++r) term_.fill(y + r, x, width, Style::normal);
+    term_.box(y, x, height, width, "Help: " + title);
+    for (int i = 0; i < static_cast<int>(lines.size()) && i < height - 4; ++i) {
+      term_.text(y + 1 + i, x + 2, lines[static_cast<std::size_t>(i)].first, 20, Style::key);
+      term_.text(y + 1 + i, x + 23, lines[static_cast<std::size_t>(i)].second, width - 25);
+    }
+    term_.text(y + height - 2, x + 2, "Press any key to close.", width - 4, Style::dim);
+  }
+
+  ApplicationContext& ctx_;
+  Terminal& term_;
+  Backend& backend_;
+  Launcher& launcher_;
+  MenuSettings settings_;
+  Snapshot snapshot_;
+  std::vector<std::unique_ptr<Screen>> stack_;
+  std::vector<std::unique_ptr<Screen>> pending_;
+  int pops_ = 0;
+  bool quit_ = false;
+  std::string status_;
+  bool status_bad_ = false;
+};
+
+MenuSettings initial_settings(ApplicationContext& ctx) {
+  MenuSettings s;
+  JobStore& store = ctx.jobs();
+  // A config chosen in Settings is used when none was named for this run (--config, SLUICE_CONFIG).
+  const char* env = std::getenv("SLUICE_CONFIG");
+  if (ctx.options().config_path.empty() && !(env && *env)) {
+    std::error_code ec;
+    if (auto remembered = store.preference("config_path"); remembered && std::filesystem::exists(*remembered, ec)) {
+      try {
+        ctx.set_config(load_config(*remembered));
+        s.config_path = *remembered;
+      } catch (const Error&) {
+      }
+    }
+  }
+  try {
+    const Config& config = ctx.config();
+    if (s.config_path.empty()) s.config_path = ctx.config_path().string();
+    for (const auto& t : config.tables) {
+      s.tables.push_back(t.table);
+      if (!t.date_column.empty()) s.dated_tables.push_back(t.table);
+    }
+  } catch (const Error& e) {
+    s.config_error = e.primary();
+  }
+  s.base_path = store.preference("base_path").value_or(
+      s.config_path.empty() ? std::filesystem::current_path().string()
+                            : std::filesystem::path(s.config_path).parent_path().string());
+  s.default_qc = store.preference("default_qc").value_or("file");
+  return s;
+}
+
+}  // namespace
+
+int run_menu(ApplicationContext& ctx) {
+  MenuSettings settings = initial_settings(ctx);
+  JobStore& store = ctx.jobs();
+  const auto work_dir = Paths::ensure(ctx.paths().state_dir) / "menu";
+  SessionLog session(work_dir / "sessions" / session_name());
+  std::vector<std::string> global;
+  if (!settings.config_path.empty()) global = {"--config", settings.config_path};
+  char self[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
+  const std::string exe = n > 0 ? std::string(self, static_cast<std::size_t>(n)) : "sluice";
+  Launcher launcher(store, exe, global, work_dir / "jobs", &session);
+  Backend backend(store, launcher, session);
+  Terminal term;
+  MenuApp app(ctx, term, backend, launcher, std::move(settings));
+  return app.run();
+}
+
+}  // namespace sluice::tui

@@ -1,0 +1,289 @@
+// Delete: a month from one table or all; the preview (rows, share of the table, rows per day) from
+// a dry run; then, per table, the table and range typed to confirm, as on the command line. A
+// wrong confirmation deletes nothing. Restore: the deletes that can be put back.
+#include <regex>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/text_format.h"
+#include "operations/delete_operation.h"
+#include "tui/screen.h"
+#include "tui/widgets.h"
+
+namespace sluice::tui {
+namespace {
+
+using nlohmann::json;
+
+struct PreviewTable {
+  std::string table, target;
+  std::uint64_t rows = 0;
+  double share = 0;
+  std::vector<std::string> days;  // "2024-01-01  102,824"
+};
+
+class DeleteScreen final : public Screen {
+ public:
+  explicit DeleteScreen(Menu& menu) : Screen(menu) {
+    month_ = form_.add({Field::text, "Month", "", {}, {"YYYY-MM: the month to delete"}});
+    std::vector<std::string> tables{"all tables"};
+    tables.insert(tables.end(), menu.settings().dated_tables.begin(), menu.settings().dated_tables.end());
+    table_ = form_.add({Field::choice, "Table", "", tables, {}});
+    preview_ = form_.add({Field::button, "Preview", "", {}, {"Counts what would be deleted; deletes nothing"}});
+  }
+  std::string title() const override { return "Delete"; }
+
+  void tick() override {
+    if (const std::int64_t id = preview_launch_.poll(menu_)) preview_id_ = id;
+    if (const std::int64_t id = delete_launch_.poll(menu_)) {
+      menu_.pop();
+      menu_.open_job(id);
+      return;
+    }
+    if (preview_id_ && stage_ == Stage::previewing) {
+      for (const auto& j : menu_.snapshot().jobs) {
+        if (j.launch_id != preview_id_ || !j.finished()) continue;
+        if (j.status != "succeeded") {
+          menu_.status(fmt::format("The preview failed ({}): Jobs has its log.", j.error.empty() ? j.status : j.error), true);
+          stage_ = Stage::form;
+          preview_id_ = 0;
+          return;
+        }
+        const std::string path = j.result_path;
+        result_ = menu_.backend().submit([path](Services&) { return read_tail(path, 16 * 1024 * 1024); });
+        stage_ = Stage::reading;
+      }
+    }
+    if (stage_ == Stage::reading && ready(result_)) read_preview(result_.get());
+  }
+
+  void draw(Terminal& t, int top, int height) override {
+    if (stage_ == Stage::form || stage_ == Stage::previewing || stage_ == Stage::reading) {
+      form_.draw(t, top + 1, 2, t.cols() - 4);
+      if (stage_ != Stage::form) t.text(top + 6, 2, "counting the rows to delete...", t.cols() - 4, Style::dim);
+      return;
+    }
+    int row = top;
+    t.text(row++, 1, fmt::format("Delete {} from {} table(s)", label_, tables_.size()), t.cols() - 2, Style::title);
+    for (std::size_t i = 0; i < tables_.size(); ++i) {
+      const auto& p = tables_[i];
+      const Style s = i == confirming_ ? Style::bad : i < confirming_ ? Style::dim : Style::normal;
+      t.text(row++, 2, fmt::format("{} ({}): {} rows, {:.1f}% of the table{}", p.table, p.target, grouped(p.rows), p.share,
+                                   i < confirming_ ? "  - confirmed" : ""), t.cols() - 4, s);
+    }
+    if (confirming_ < tables_.size()) {
+      const auto& p = tables_[confirming_];
+      row++;
+      const std::string expected = delete_confirmation_text(p.table, label_);
+      t.text(row++, 2, fmt::format("This deletes {} rows from {}. The rows are kept so Restore can put them back.", grouped(p.rows), p.target),
+             t.cols() - 4, Style::warn);
+      t.text(row++, 2, fmt::format("Type \"{}\" to confirm, Esc to back out:", expected), t.cols() - 4);
+      t.text(row++, 4, typed_ + "_", t.cols() - 6, Style::selected, true);
+      row++;
+      t.text(row++, 2, "Rows per day:", t.cols() - 4, Style::dim);
+      days_.set_lines(p.days);
+      days_.draw(t, row, 4, std::max(1, top + height - row), t.cols() - 6);
+    }
+  }
+
+  bool key(const Key& k, int page) override {
+    if (stage_ == Stage::confirm) {
+      if (k.kind == Key::escape) {
+        menu_.status("Nothing was deleted.");
+        stage_ = Stage::form;
+        typed_.clear();
+        return true;
+      }
+      if (k.kind == Key::backspace) {
+        pop_utf8(typed_);
+        return true;
+      }
+      if (k.kind == Key::page_up || k.kind == Key::page_down || k.kind == Key::up || k.kind == Key::down)
+        return days_.key(k, page);
+      if (k.kind == Key::enter) {
+        const auto& p = tables_[confirming_];
+        if (!delete_confirmation_matches(typed_, p.table, label_)) {
+          menu_.status(fmt::format("The confirmation did not match: nothing was deleted. Type \"{}\".",
+                                   delete_confirmation_text(p.table, label_)), true);
+          typed_.clear();
+          return true;
+        }
+        typed_.clear();
+        if (++confirming_ == tables_.size()) start_delete();
+        return true;
+      }
+      if (k.kind == Key::character && k.ch >= 0x20) {
+        push_utf8(typed_, k.ch);
+        return true;
+      }
+      return true;  // nothing else may slip through to the menu while confirming
+    }
+    if (stage_ != Stage::form) return k.kind != Key::escape;
+    int pressed = -1;
+    if (k.kind == Key::escape || !form_.key(k, pressed)) return false;
+    if (pressed == preview_) start_preview();
+    return true;
+  }
+  bool typing() const override { return stage_ == Stage::confirm || form_.editing_text(); }
+
+  HelpLines help() const override {
+    return {{"Preview", "counts the rows of the month per table (a dry run)"},
+            {"typing", "the table and the month, exactly as shown, then Enter"},
+            {"Esc", "back out: nothing is deleted"},
+            {"", "Deleted rows are kept (schema sluice_trash); Restore puts them back."}};
+  }
+
+ private:
+  enum class Stage { form, previewing, reading, confirm, deleting };
+
+  std::vector<std::string> scope_args() const {
+    std::vector<std::string> a{"--month", form_.field(month_).value};
+    const Field& t = form_.field(table_);
+    if (t.chosen > 0) a.insert(a.end(), {"--table", t.chosen_text()});
+    return a;
+  }
+
+  void start_preview() {
+    static const std::regex re("^[0-9]{4}-(0[1-9]|1[0-2])$");
+    if (!std::regex_match(form_.field(month_).value, re)) {
+      menu_.status(fmt::format("\"{}\" is not a month: write YYYY-MM", form_.field(month_).value), true);
+      form_.set_focus(month_);
+      return;
+    }
+    BatchCommand c;
+    c.args = {"delete"};
+    for (auto& a : scope_args()) c.args.push_back(a);
+    c.args.push_back("--dry-run");
+    c.result_args = {"--format", "json"};
+    c.title = fmt::format("Delete preview {}", form_.field(month_).value);
+    preview_launch_.set(menu_.start(std::move(c)));
+    stage_ = Stage::previewing;
+  }
+
+  void read_preview(const std::string& text) {
+    tables_.clear();
+    confirming_ = 0;
+    try {
+      const json j = json::parse(text);
+      label_ = j.at("scope").at("label").get<std::string>();
+      for (const auto& t : j.at("tables")) {
+        PreviewTable p;
+        p.table = t.at("table").get<std::string>();
+        p.target = t.value("target", p.table);
+        p.rows = t.value("range_rows", std::uint64_t{0});
+        p.share = t.value("share_percent", 0.0);
+        if (t.contains("rows_per_day"))
+          for (const auto& [day, n] : t["rows_per_day"].items()) p.days.push_back(fmt::format("{}  {:>12}", day, grouped(n.get<std::uint64_t>())));
+        if (p.rows) tables_.push_back(std::move(p));
+      }
+    } catch (const json::exception& e) {
+      menu_.status(std::string("The preview could not be read: ") + e.what(), true);
+      stage_ = Stage::form;
+      return;
+    }
+    if (tables_.empty()) {
+      menu_.status(fmt::format("{} has no rows in the chosen table(s): nothing to delete.", label_));
+      stage_ = Stage::form;
+      return;
+    }
+    stage_ = Stage::confirm;
+  }
+
+  void start_delete() {
+    BatchCommand c;
+    c.args = {"delete"};
+    for (auto& a : scope_args()) c.args.push_back(a);
+    c.args.push_back("--yes");
+    c.result_args = {"--format", "json"};
+    c.title = fmt::format("Delete {} ({})", label_, form_.field(table_).chosen_text());
+    delete_launch_.set(menu_.start(std::move(c)));
+    stage_ = Stage::deleting;
+  }
+
+  Form form_;
+  int month_, table_, preview_;
+  Stage stage_ = Stage::form;
+  PendingLaunch preview_launch_, delete_launch_;
+  std::int64_t preview_id_ = 0;
+  std::future<std::string> result_;
+  std::string label_;
+  std::vector<PreviewTable> tables_;
+  std::size_t confirming_ = 0;
+  std::string typed_;
+  TextView days_;
+};
+
+// The deletes recorded in the job store, newest first; Enter asks to restore one.
+class RestoreScreen final : public Screen {
+ public:
+  explicit RestoreScreen(Menu& menu) : Screen(menu) {}
+  std::string title() const override { return "Restore"; }
+
+  void tick() override {
+    if (const std::int64_t id = launch_.poll(menu_)) {
+      menu_.pop();
+      menu_.open_job(id);
+      return;
+    }
+    const Snapshot& s = menu_.snapshot();
+    if (s.generation == generation_) return;
+    generation_ = s.generation;
+    jobs_.clear();
+    std::vector<std::string> rows;
+    for (const auto& j : s.jobs) {
+      if (j.kind != "delete" || j.status != "succeeded" || !j.job_id) continue;
+      if (j.command.find("--dry-run") != std::string::npos) continue;
+      jobs_.push_back(j.job_id);
+      rows.push_back(fmt::format("job {:<6} {}  {}", j.job_id, j.finished_at, j.title));
+    }
+    list_.set_rows(rows);
+  }
+
+  void draw(Terminal& t, int top, int height) override {
+    t.text(top, 1, "Deletes that finished (Enter: restore; the job says if the rows are back already)", t.cols() - 2, Style::title);
+    list_.draw(t, top + 1, 1, height - 3, t.cols() - 2);
+    if (confirm_job_) t.text(top + height - 1, 1, fmt::format("Restore the rows of delete job {}? y: yes, any other key: no", confirm_job_),
+                             t.cols() - 2, Style::warn);
+  }
+
+  bool key(const Key& k, int page) override {
+    if (confirm_job_) {
+      if (k.is('y') || k.is('Y')) {
+        BatchCommand c;
+        c.args = {"restore", std::to_string(confirm_job_)};
+        c.result_args = {"--format", "json"};
+        c.title = fmt::format("Restore delete job {}", confirm_job_);
+        launch_.set(menu_.start(std::move(c)));
+      } else {
+        menu_.status("Nothing was restored.");
+      }
+      confirm_job_ = 0;
+      return true;
+    }
+    if (k.kind == Key::enter && list_.selected() >= 0) {
+      confirm_job_ = jobs_[static_cast<std::size_t>(list_.selected())];
+      return true;
+    }
+    return list_.key(k, page);
+  }
+  bool typing() const override { return list_.filtering(); }
+  HelpLines help() const override {
+    return {{"Enter", "restore the selected delete (asks y/n)"},
+            {"", "A restore is refused when the range holds rows again (load it with replace instead)."}};
+  }
+
+ private:
+  ListView list_;
+  std::vector<std::int64_t> jobs_;
+  std::uint64_t generation_ = 0;
+  std::int64_t confirm_job_ = 0;
+  PendingLaunch launch_;
+};
+
+}  // namespace
+
+std::unique_ptr<Screen> make_delete_screen(Menu& menu) { return std::make_unique<DeleteScreen>(menu); }
+std::unique_ptr<Screen> make_restore_screen(Menu& menu) { return std::make_unique<RestoreScreen>(menu); }
+
+}  // namespace sluice::tui
