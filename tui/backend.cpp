@@ -140,11 +140,13 @@ void Backend::refresh() {
       e.finished_at = j.finished_at;
       e.error = j.error;
       e.pid = j.pid;
-      if (e.status == "running") e.phases = store.phases(j.id);
       entries.push_back(std::move(e));
     }
     std::stable_sort(entries.begin(), entries.end(),
                      [](const JobEntry& a, const JobEntry& b) { return a.started_at > b.started_at; });
+    // Phases of jobs started elsewhere, for the newest (what the Jobs screen can show at once).
+    for (std::size_t i = 0; i < entries.size() && i < 40; ++i)
+      if (!entries[i].launch_id && entries[i].job_id) entries[i].phases = store.phases(entries[i].job_id);
     next.jobs = std::move(entries);
   } catch (const Error& e) {
     next.error = e.primary();

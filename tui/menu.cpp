@@ -72,7 +72,7 @@ class MenuApp final : public Menu {
       status_.clear();
       Screen& top = *stack_.back();
       const int page = std::max(1, term_.rows() - 6);
-      if (!top.typing() && k.is('?')) {
+      if (k.kind == Key::help || (!top.typing() && k.is('?'))) {
         help = true;
         continue;
       }
@@ -132,7 +132,7 @@ class MenuApp final : public Menu {
     lines.push_back({"/", "filter the list (Esc clears)"});
     lines.push_back({"Esc", "back"});
     lines.push_back({"q", "quit the menu (background jobs go on)"});
-    lines.push_back({"?", "this help"});
+    lines.push_back({"? or F1", "this help (F1 also while typing in a field)"});
     const int width = std::min(cols - 4, 76);
     const int height = std::min(rows - 2, static_cast<int>(lines.size()) + 4);
     const int y = std::max(1, (rows - height) / 2), x = std::max(0, (cols - width) / 2);

@@ -164,6 +164,7 @@ Key Terminal::read_key(int timeout_ms) {
       case KEY_BTAB: k.kind = Key::back_tab; break;
       case KEY_DC: k.kind = Key::del; break;
       case KEY_RESIZE: k.kind = Key::resize; break;
+      case KEY_F(1): k.kind = Key::help; break;
       default: break;
     }
     return k;

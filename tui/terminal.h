@@ -13,7 +13,7 @@ namespace sluice::tui {
 
 struct Key {
   enum Kind { none, character, up, down, left, right, enter, escape, backspace, page_up, page_down, home, end, tab,
-              back_tab, del, resize };
+              back_tab, del, resize, help };
   Kind kind = none;
   char32_t ch = 0;  // for `character`
 

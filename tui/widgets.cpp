@@ -76,6 +76,21 @@ int ListView::selected() const {
   return v[static_cast<std::size_t>(std::clamp(cursor_, 0, static_cast<int>(v.size()) - 1))];
 }
 
+void ListView::select_best_match() {
+  // A row that starts with the filter beats one that only contains it ("Restore" opens Restore,
+  // not the Delete row whose description mentions restore).
+  const auto v = visible();
+  cursor_ = 0;
+  for (int i = 0; i < static_cast<int>(v.size()); ++i) {
+    const std::string& row = rows_[static_cast<std::size_t>(v[static_cast<std::size_t>(i)])];
+    const auto first = row.find_first_not_of(' ');
+    if (first != std::string::npos && contains_folded(row.substr(first, filter_.size()), filter_)) {
+      cursor_ = i;
+      return;
+    }
+  }
+}
+
 void ListView::select(int row) {
   const auto v = visible();
   for (int i = 0; i < static_cast<int>(v.size()); ++i)
@@ -91,9 +106,10 @@ bool ListView::key(const Key& k, int page) {
       filter_.clear();
     } else if (k.kind == Key::backspace) {
       pop_utf8(filter_);
+      select_best_match();
     } else if (k.kind == Key::character && k.ch >= 0x20) {
       push_utf8(filter_, k.ch);
-      cursor_ = 0;
+      select_best_match();
     } else if (k.kind == Key::up || k.kind == Key::down) {
       filtering_ = false;
       return key(k, page);

@@ -23,12 +23,17 @@ class ListView {
   bool key(const Key& k, int page);  // true when handled
   bool filtering() const { return filtering_; }
   const std::string& filter() const { return filter_; }
+  void clear_filter() {
+    filter_.clear();
+    filtering_ = false;
+  }
   // Draws rows [top, top+height) of the visible ones; styles per row come from `style`.
   void draw(Terminal& t, int y, int x, int height, int width,
             const std::function<Style(int row)>& style = nullptr);
 
  private:
   std::vector<int> visible() const;
+  void select_best_match();
   std::vector<std::string> rows_;
   int cursor_ = 0;  // among visible rows
   int top_ = 0;

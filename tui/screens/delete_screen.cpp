@@ -261,6 +261,7 @@ class RestoreScreen final : public Screen {
       confirm_job_ = 0;
       return true;
     }
+    if (list_.filtering()) return list_.key(k, page);
     if (k.kind == Key::enter && list_.selected() >= 0) {
       confirm_job_ = jobs_[static_cast<std::size_t>(list_.selected())];
       return true;

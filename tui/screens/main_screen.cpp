@@ -46,9 +46,12 @@ class MainScreen final : public Screen {
   }
 
   bool key(const Key& k, int page) override {
+    if (list_.filtering()) return list_.key(k, page);  // Enter ends the filter; the next one opens
     if (k.kind == Key::enter || k.kind == Key::right || k.is('l')) {
       const int i = list_.selected();
       if (i >= 0) menu_.push(kItems[i].make(menu_));
+      list_.clear_filter();  // back here, the whole menu shows again
+      list_.select(i);
       return true;
     }
     if (k.kind == Key::escape && list_.filter().empty()) return false;

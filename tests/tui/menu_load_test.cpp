@@ -1,0 +1,66 @@
+// A month loaded through the menu runs as a background job, finishes in Jobs, and shows in Report.
+#include <gtest/gtest.h>
+
+#include "tests/tui/menu_fixture.h"
+#include "tests/tui/menu_steps.h"
+
+namespace sluice::test {
+namespace {
+
+class MenuLoad : public MenuFixture {};
+
+TEST_F(MenuLoad, AMonthLoadedThroughTheMenuFinishesInJobsAndAppearsInReport) {
+  write_sample_config();
+  SampleDataOptions o;
+  o.rows = 5000;
+  generate(o, "factLending_20240101-20240131.tsv");
+  auto& m = start_menu();
+  expect_screen("Session log");
+  open_screen(m, "Load");
+  expect_screen("Start the load");
+  load_month(m, "2024-01", true);
+  expect_screen("succeeded");
+  expect_screen("Loaded and committed.");
+  EXPECT_EQ(count("fact_lending"), 5000);
+
+  m.keys({"Escape"});
+  open_screen(m, "Jobs");
+  expect_screen("Load 2024-01 (all tables)");
+  const std::string jobs = m.screen();
+  EXPECT_NE(jobs.find("succeeded"), std::string::npos) << jobs;
+
+  m.keys({"Escape"});
+  open_screen(m, "Report");
+  expect_screen("5,000");
+  const std::string report = m.screen();
+  EXPECT_NE(report.find("FACT_LENDING"), std::string::npos) << report;
+  EXPECT_NE(report.find("2024-01-01"), std::string::npos) << report;
+  EXPECT_NE(report.find("2024-01-31"), std::string::npos) << report;
+}
+
+TEST_F(MenuLoad, AKeyIsAnsweredPromptlyWhileALoadRuns) {
+  write_sample_config();
+  SampleDataOptions o;
+  o.target_bytes = 150u << 20;
+  generate(o, "factLending_20240101-20240131.tsv");
+  auto& m = start_menu();
+  expect_screen("Session log");
+  open_screen(m, "Load");
+  load_month(m, "2024-01", true);
+  expect_screen("running");
+  // The help opens while the load scans and copies on both cores.
+  const auto t0 = std::chrono::steady_clock::now();
+  m.keys({"?"});
+  ASSERT_TRUE(m.wait_for("Press any key to close", std::chrono::seconds(5)));
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  RecordProperty("help_latency_ms", static_cast<int>(ms));
+  std::printf("key answered in %lld ms while the load ran (tmux round trip included)\n", static_cast<long long>(ms));
+  const std::string screen = m.screen();
+  EXPECT_LT(ms, 400) << "the menu took " << ms << " ms to answer a key during a load";
+  EXPECT_NE(screen.find("running"), std::string::npos) << "the load had already ended; the measurement says nothing:\n" << screen;
+  m.keys({"Escape"});
+  expect_screen("succeeded", std::chrono::seconds(300));
+}
+
+}  // namespace
+}  // namespace sluice::test
