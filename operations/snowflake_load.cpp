@@ -72,6 +72,7 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
   sql_settings.role = sfc.role;
   sql_settings.user_agent = "sluice/0.1";
   sql_settings.cancel = &cancel_;
+  sql_settings.http.ca_file = sfc.ca_file;
   snowflake::SqlApiClient sql(sql_settings, std::shared_ptr<snowflake::TokenSource>(
                                                 snowflake::make_token_source(sfc)));
   s3::StageTarget stage = s3::stage_target(sfc.stage);
