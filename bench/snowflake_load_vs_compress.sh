@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The Snowflake load path end to end against the emulators, compared with `sluice compress` of the
+# same file with the same QC (the scan + zstd step alone). Target: the end-to-end load within 1.3x
+# of scan+compress, because the parts are uploaded while the scan goes on.
+#
+# Starts its own stack (tests/emulators/run_stack.py: a throw-away PostgreSQL, the S3 emulator and
+# the SQL API emulator on it) and stops it on exit, whatever happens. Prints:
+#   - scan+compress: `sluice compress F --table FACT` (full file QC, level 1, 2 workers)
+#   - load: `sluice --batch load --files F --create` into the emulated Snowflake, split into the
+#     time until the COPY INTO was submitted (scan, QC, staging: what sluice does) and the COPY's
+#     execution in the emulator (Python parsing the staged files + PostgreSQL's single COPY
+#     backend; a real warehouse loads the files in parallel)
+#   - the ratios: honest total / compress, and up-to-COPY / compress
+# Wall and CPU (user + sys of sluice; the emulators' CPU separately), /usr/bin/time -v.
+#
+#   bench/snowflake_load_vs_compress.sh [size_mb=1000] [runs=1]
+#   SLUICE=build-rel/sluice bench/snowflake_load_vs_compress.sh 1000 2
+set -euo pipefail
+
+SIZE_MB=${1:-1000}
+RUNS=${2:-1}
+SLUICE=$(realpath "${SLUICE:-build/sluice}")
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+PY=/usr/bin/python3
+
+WORK=$(mktemp -d /tmp/sluice-bench-sf.XXXXXX)
+STACK_PID=
+cleanup() {
+  if [[ -n $STACK_PID ]]; then
+    exec 9>&- 2>/dev/null || true             # closing its stdin stops the stack
+    kill -TERM "$STACK_PID" 2>/dev/null || true
+    wait "$STACK_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+export XDG_STATE_HOME="$WORK/state" XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/config"
+
+F="$WORK/fact_2024-01.tsv"
+echo "generating $SIZE_MB MB ..."
+"$SLUICE" --progress none generate --size-mb "$SIZE_MB" --out "$F" --config-out "$WORK/gen.yaml" --table FACT >/dev/null
+BYTES=$(stat -c %s "$F")
+
+echo "starting PostgreSQL and the emulators ..."
+mkfifo "$WORK/stack.in"
+"$PY" "$HERE/tests/emulators/run_stack.py" "$WORK/stack" <"$WORK/stack.in" >"$WORK/stack.out" 2>"$WORK/stack.err" &
+STACK_PID=$!
+exec 9>"$WORK/stack.in"
+for _ in $(seq 600); do
+  grep -q ready "$WORK/stack.out" 2>/dev/null && break
+  kill -0 "$STACK_PID" 2>/dev/null || { cat "$WORK/stack.err"; exit 1; }
+  sleep 0.1
+done
+grep -q ready "$WORK/stack.out" || { echo "the stack did not start"; cat "$WORK/stack.err"; exit 1; }
+# shellcheck disable=SC1091
+source "$WORK/stack/env"
+SQL_URL=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["sql"])' "$WORK/stack/stack.json")
+PG_DSN=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["pg_dsn"])' "$WORK/stack/stack.json")
+# The generated table, loaded through the emulated Snowflake connection.
+{ cat "$WORK/stack/connection.yaml"; sed -n '/^tables:/,$p' "$WORK/gen.yaml"; } >"$WORK/sluice.yaml"
+# The emulators are the stack's child processes: their CPU is read from /proc.
+emu_cpu() {  # seconds of user + sys of the stack's emulator processes so far
+  local total=0 p
+  for p in $(pgrep -P "$STACK_PID" 2>/dev/null || true); do
+    [[ -r /proc/$p/stat ]] || continue
+    total=$(awk -v t="$total" -v hz="$(getconf CLK_TCK)" '{print t + ($14 + $15) / hz}' "/proc/$p/stat")
+  done
+  echo "$total"
+}
+
+cat "$F" >/dev/null  # page cache
+timed() {  # label cmd...: "wall cpu maxrss_kb" of the command
+  /usr/bin/time -v -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err" || { cat "$WORK/out" "$WORK/err"; exit 1; }
+  awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, a, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + a[i]}
+              /User time/ {u = $2} /System time/ {s = $2} /Maximum resident/ {m = $2}
+              END {printf "%.2f %.2f %d\n", w, u + s, m}' "$WORK/time"
+}
+
+best_c= best_l= best_split=
+for run in $(seq "$RUNS"); do
+  c=$(timed "$SLUICE" --progress none --config "$WORK/sluice.yaml" compress "$F" --table FACT --level 1 --workers 2 \
+        -o "$WORK/out.zst" --force)
+  rm -f "$WORK/out.zst"
+  psql -X -q "$PG_DSN" -c 'DROP TABLE IF EXISTS "BENCH"."FACT", "BENCH"."SLUICE_LOAD_HISTORY"' >/dev/null
+  curl -sf -X POST "$SQL_URL/_emulator/reset" >/dev/null
+  e0=$(emu_cpu)
+  start=$(date +%s.%N)
+  l=$(timed "$SLUICE" --progress none --config "$WORK/sluice.yaml" --batch load --files "$F" --create)
+  e1=$(emu_cpu)
+  rows=$(psql -X -At "$PG_DSN" -c 'SELECT count(*) FROM "BENCH"."FACT"')
+  # From the SQL API emulator's log: when the COPY INTO request arrived, and when a status poll
+  # first found it done (sluice polls at most 2 s apart, so this is up to 2 s late).
+  split=$(curl -sf "$SQL_URL/_emulator/requests" | "$PY" -c '
+import json, sys
+start, log = float(sys.argv[1]), json.load(sys.stdin)["requests"]
+copy = next(r for r in log if r.get("op") == "submit" and "COPY INTO" in (r.get("statement") or ""))
+done = min((r["end"] for r in log if r.get("handle") == copy.get("handle") and r.get("op") == "status"
+            and r.get("status") == 200), default=copy["end"])
+print("%.2f %.2f" % (copy["time"] - start, done - copy["time"]))
+' "$start")
+  echo "run $run: compress ${c% *} s wall; load ${l% *} s wall, $rows rows, COPY submitted at ${split% *} s"
+  emu=$(echo "$e1 - $e0" | bc -l)
+  if [[ -z $best_l ]] || (( $(echo "${l%% *} < ${best_l%% *}" | bc -l) )); then best_l=$l; best_split=$split; best_emu=$emu; fi
+  if [[ -z $best_c ]] || (( $(echo "${c%% *} < ${best_c%% *}" | bc -l) )); then best_c=$c; fi
+done
+[[ $rows -gt 0 ]] || { echo "the load loaded nothing"; exit 1; }
+
+read -r cw cc cm <<<"$best_c"
+read -r lw lc lm <<<"$best_l"
+read -r submitted copy_wait <<<"$best_split"
+mbps() { echo "scale=1; $BYTES / 1000000 / $1" | bc -l; }
+echo
+echo "$(echo "scale=1; $BYTES / 1000000" | bc -l) MB, $rows rows, best of $RUNS; load average now $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| step | wall | throughput | CPU (sluice) | peak RSS |"
+echo "| --- | --- | --- | --- | --- |"
+printf "| sluice compress --table (scan + QC + zstd) | %.2f s | %s MB/s | %.2f s | %d MB |\n" "$cw" "$(mbps "$cw")" "$cc" $((cm / 1024))
+printf "| sluice load, end to end | %.2f s | %s MB/s | %.2f s | %d MB |\n" "$lw" "$(mbps "$lw")" "$lc" $((lm / 1024))
+printf "| - until COPY INTO submitted (scan, QC, zstd, uploads) | %.2f s | %s MB/s | | |\n" "$submitted" "$(mbps "$submitted")"
+printf "| - COPY INTO in the emulator (Python + PostgreSQL COPY) | %.2f s | | | |\n" "$copy_wait"
+printf "| - after the COPY (reconcile, clean-up, exit) | %.2f s | | | |\n" "$(echo "$lw - $submitted - $copy_wait" | bc -l)"
+echo
+printf "emulators' CPU during the load: %.1f s (S3 signature checks, disk writes, COPY parsing)\n" "$best_emu"
+printf "ratio load/compress, honest total:         %.2f\n" "$(echo "$lw / $cw" | bc -l)"
+printf "ratio load/compress, scan+upload (to COPY): %.2f  (target <= 1.3)\n" "$(echo "$submitted / $cw" | bc -l)"
