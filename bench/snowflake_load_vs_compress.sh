@@ -69,6 +69,10 @@ emu_cpu() {  # seconds of user + sys of the stack's emulator processes so far
   echo "$total"
 }
 
+ctl() {  # METHOD PATH: an emulator control call (python, so curl is not needed)
+  "$PY" -c 'import sys, urllib.request as u
+print(u.urlopen(u.Request(sys.argv[2], method=sys.argv[1], data=b"{}" if sys.argv[1] == "POST" else None)).read().decode())' "$1" "$2"
+}
 cat "$F" >/dev/null  # page cache
 timed() {  # label cmd...: "wall cpu maxrss_kb" of the command
   /usr/bin/time -v -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err" || { cat "$WORK/out" "$WORK/err"; exit 1; }
@@ -83,7 +87,7 @@ for run in $(seq "$RUNS"); do
         -o "$WORK/out.zst" --force)
   rm -f "$WORK/out.zst"
   psql -X -q "$PG_DSN" -c 'DROP TABLE IF EXISTS "BENCH"."FACT", "BENCH"."SLUICE_LOAD_HISTORY"' >/dev/null
-  curl -sf -X POST "$SQL_URL/_emulator/reset" >/dev/null
+  ctl POST "$SQL_URL/_emulator/reset" >/dev/null
   e0=$(emu_cpu)
   start=$(date +%s.%N)
   l=$(timed "$SLUICE" --progress none --config "$WORK/sluice.yaml" --batch load --files "$F" --create)
@@ -91,7 +95,7 @@ for run in $(seq "$RUNS"); do
   rows=$(psql -X -At "$PG_DSN" -c 'SELECT count(*) FROM "BENCH"."FACT"')
   # From the SQL API emulator's log: when the COPY INTO request arrived, and when a status poll
   # first found it done (sluice polls at most 2 s apart, so this is up to 2 s late).
-  split=$(curl -sf "$SQL_URL/_emulator/requests" | "$PY" -c '
+  split=$(ctl GET "$SQL_URL/_emulator/requests" | "$PY" -c '
 import json, sys
 start, log = float(sys.argv[1]), json.load(sys.stdin)["requests"]
 copy = next(r for r in log if r.get("op") == "submit" and "COPY INTO" in (r.get("statement") or ""))

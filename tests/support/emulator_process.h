@@ -26,7 +26,7 @@ class EmulatorProcess {
     std::chrono::seconds startup_timeout{30};
     // Serve HTTPS only, with {tls_dir}/server.pem and server.key (make_tls_material()); the
     // control calls then trust {tls_dir}/ca.pem.
-    std::filesystem::path tls_dir;
+    std::filesystem::path tls_dir{};
   };
 
   explicit EmulatorProcess(Options options);  // throws std::runtime_error with its stderr
