@@ -159,7 +159,9 @@ class StageCleanTest : public ::testing::Test {
       for (const auto& r : s3_->requests("op", "PutObject"))
         if (r["status"] == 200) {
           const std::string key = r["key"];
-          const std::string dir = key.substr(0, key.find('/', std::string("sluice/").size()) + 1);
+          const auto slash = key.find('/', std::string("sluice/").size());
+          if (slash == std::string::npos) continue;  // not in a job directory
+          const std::string dir = key.substr(0, slash + 1);
           if (!other_dirs.count(dir)) ++stored[dir];
         }
       for (const auto& [dir, n] : stored)
@@ -212,7 +214,7 @@ TEST_F(StageCleanTest, AKilledLoadsLeftoversAreListedAndCleanedWhileARunningLoad
   // A load running now (another copy of the file: another job and directory).
   Child running;
   const std::string running_dir =
-      start_load(running, generate(dir_.path() / "b", 60000), dir_.path() / "log-b", 1, {killed_dir});
+      start_load(running, generate(dir_.path() / "b", 60000), dir_.path() / "log-b", 1, {killed_dir, "sluice/990001/"});
   ASSERT_FALSE(running_dir.empty());
   ASSERT_NE(running_dir, killed_dir);
   const std::set<std::string> killed_keys = keys_under(killed_dir);
