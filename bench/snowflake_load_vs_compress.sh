@@ -56,6 +56,7 @@ grep -q ready "$WORK/stack.out" || { echo "the stack did not start"; cat "$WORK/
 # shellcheck disable=SC1091
 source "$WORK/stack/env"
 SQL_URL=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["sql"])' "$WORK/stack/stack.json")
+S3_URL=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["s3"])' "$WORK/stack/stack.json")
 PG_DSN=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["pg_dsn"])' "$WORK/stack/stack.json")
 # The generated table, loaded through the emulated Snowflake connection.
 { cat "$WORK/stack/connection.yaml"; sed -n '/^tables:/,$p' "$WORK/gen.yaml"; } >"$WORK/sluice.yaml"
@@ -88,6 +89,7 @@ for run in $(seq "$RUNS"); do
   rm -f "$WORK/out.zst"
   psql -X -q "$PG_DSN" -c 'DROP TABLE IF EXISTS "BENCH"."FACT", "BENCH"."SLUICE_LOAD_HISTORY"' >/dev/null
   ctl POST "$SQL_URL/_emulator/reset" >/dev/null
+  ctl POST "$S3_URL/_emulator/reset" >/dev/null
   e0=$(emu_cpu)
   start=$(date +%s.%N)
   l=$(timed "$SLUICE" --progress none --config "$WORK/sluice.yaml" --batch load --files "$F" --create)
@@ -103,7 +105,20 @@ done = min((r["end"] for r in log if r.get("handle") == copy.get("handle") and r
             and r.get("status") == 200), default=copy["end"])
 print("%.2f %.2f" % (copy["time"] - start, done - copy["time"]))
 ' "$start")
-  echo "run $run: compress ${c% *} s wall; load ${l% *} s wall, $rows rows, COPY submitted at ${split% *} s"
+  echo "run $run: compress ${c%% *} s wall; load ${l%% *} s wall, $rows rows, COPY submitted at ${split% *} s"
+  if [[ -n ${TIMELINE:-} ]]; then  # every request to both emulators, seconds from the start
+    for url in "$SQL_URL" "$S3_URL"; do ctl GET "$url/_emulator/requests"; done | "$PY" -c '
+import json, sys
+start = float(sys.argv[1])
+rows = []
+for doc in sys.stdin.read().replace("}{", "}\n{").splitlines():
+    for r in json.loads(doc)["requests"]:
+        what = r.get("op", "") + " " + (r.get("key") or (r.get("statement") or "")[:60].replace("\n", " "))
+        rows.append((r["time"] - start, r.get("end", r["time"]) - start, r.get("bytes", ""), what))
+for t0, t1, b, what in sorted(rows):
+    print("  %7.2f .. %7.2f  %10s  %s" % (t0, t1, b, what))
+' "$start"
+  fi
   emu=$(echo "$e1 - $e0" | bc -l)
   if [[ -z $best_l ]] || (( $(echo "${l%% *} < ${best_l%% *}" | bc -l) )); then best_l=$l; best_split=$split; best_emu=$emu; fi
   if [[ -z $best_c ]] || (( $(echo "${c%% *} < ${best_c%% *}" | bc -l) )); then best_c=$c; fi
