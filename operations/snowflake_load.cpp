@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "loaders/input/byte_source.h"
 #include "loaders/snowflake/snowflake_target.h"
 #include "loaders/snowflake/stage_sink.h"
 #include "operations/load_operation.h"
@@ -171,6 +172,11 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
         StageSinkOptions so = req.staging;
         if (req.on_error == OnError::skip) so.skip_limit = req.max_errors;
         so.reuse_staged = resumed != 0;
+        // A plain file's size is its stream's: the sink can shrink the last parts (stage_sink.h).
+        if (open_byte_source(file.path)->compression() == Compression::none) {
+          std::error_code ec;
+          so.input_bytes = std::filesystem::file_size(file.path, ec);
+        }
         so.recorded_etags = recorded;
         sink.emplace(s3, job_prefix + table_dir, safe_name(file.path), so,
                      [&, path = file.path.string()](const StagedPart& p) {
