@@ -60,16 +60,17 @@ S3_URL=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["s3"])' "
 PG_DSN=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["pg_dsn"])' "$WORK/stack/stack.json")
 # The generated table, loaded through the emulated Snowflake connection.
 { cat "$WORK/stack/connection.yaml"; sed -n '/^tables:/,$p' "$WORK/gen.yaml"; } >"$WORK/sluice.yaml"
-# The emulators are the stack's child processes: their CPU is read from /proc.
-emu_cpu() {  # seconds of user + sys of the stack's emulator processes so far
+# The emulators are the stack's child processes: their CPU (user + sys, seconds) from /proc.
+# The S3 emulator works only while sluice stages (the SQL API emulator reads the staged files
+# from its directory), so its CPU is the staging's cost on the server side.
+emu_cpu() {  # s3_emulator | snowflake_emulator
   local total=0 p
-  for p in $(pgrep -P "$STACK_PID" 2>/dev/null || true); do
+  for p in $(pgrep -P "$STACK_PID" -f "$1" 2>/dev/null || true); do
     [[ -r /proc/$p/stat ]] || continue
     total=$(awk -v t="$total" -v hz="$(getconf CLK_TCK)" '{print t + ($14 + $15) / hz}' "/proc/$p/stat")
   done
   echo "$total"
 }
-
 ctl() {  # METHOD PATH: an emulator control call (python, so curl is not needed)
   "$PY" -c 'import sys, urllib.request as u
 print(u.urlopen(u.Request(sys.argv[2], method=sys.argv[1], data=b"{}" if sys.argv[1] == "POST" else None)).read().decode())' "$1" "$2"
@@ -90,10 +91,10 @@ for run in $(seq "$RUNS"); do
   psql -X -q "$PG_DSN" -c 'DROP TABLE IF EXISTS "BENCH"."FACT", "BENCH"."SLUICE_LOAD_HISTORY"' >/dev/null
   ctl POST "$SQL_URL/_emulator/reset" >/dev/null
   ctl POST "$S3_URL/_emulator/reset" >/dev/null
-  e0=$(emu_cpu)
+  s0=$(emu_cpu s3_emulator); q0=$(emu_cpu snowflake_emulator)
   start=$(date +%s.%N)
   l=$(timed "$SLUICE" --progress none --config "$WORK/sluice.yaml" --batch load --files "$F" --create)
-  e1=$(emu_cpu)
+  s1=$(emu_cpu s3_emulator); q1=$(emu_cpu snowflake_emulator)
   rows=$(psql -X -At "$PG_DSN" -c 'SELECT count(*) FROM "BENCH"."FACT"')
   # From the SQL API emulator's log: when the COPY INTO request arrived, and when a status poll
   # first found it done (sluice polls at most 2 s apart, so this is up to 2 s late).
@@ -119,8 +120,9 @@ for t0, t1, b, what in sorted(rows):
     print("  %7.2f .. %7.2f  %10s  %s" % (t0, t1, b, what))
 ' "$start"
   fi
-  emu=$(echo "$e1 - $e0" | bc -l)
-  if [[ -z $best_l ]] || (( $(echo "${l%% *} < ${best_l%% *}" | bc -l) )); then best_l=$l; best_split=$split; best_emu=$emu; fi
+  if [[ -z $best_l ]] || (( $(echo "${l%% *} < ${best_l%% *}" | bc -l) )); then
+    best_l=$l; best_split=$split; best_s3=$(echo "$s1 - $s0" | bc -l); best_sql=$(echo "$q1 - $q0" | bc -l)
+  fi
   if [[ -z $best_c ]] || (( $(echo "${c%% *} < ${best_c%% *}" | bc -l) )); then best_c=$c; fi
 done
 [[ $rows -gt 0 ]] || { echo "the load loaded nothing"; exit 1; }
@@ -139,6 +141,8 @@ printf "| - until COPY INTO submitted (scan, QC, zstd, uploads) | %.2f s | %s MB
 printf "| - COPY INTO in the emulator (Python + PostgreSQL COPY) | %.2f s | | | |\n" "$copy_wait"
 printf "| - after the COPY (reconcile, clean-up, exit) | %.2f s | | | |\n" "$(echo "$lw - $submitted - $copy_wait" | bc -l)"
 echo
-printf "emulators' CPU during the load: %.1f s (S3 signature checks, disk writes, COPY parsing)\n" "$best_emu"
+printf "CPU during the load: sluice %.1f s, S3 emulator %.1f s (SigV4 check, SHA-256 and MD5 of every body, disk),\n" "$lc" "$best_s3"
+printf "  SQL API emulator %.1f s (mostly COPY: parsing the staged files in Python), PostgreSQL not counted\n" "$best_sql"
+printf "CPU ratio sluice load/compress: %.2f\n" "$(echo "$lc / $cc" | bc -l)"
 printf "ratio load/compress, honest total:         %.2f\n" "$(echo "$lw / $cw" | bc -l)"
 printf "ratio load/compress, scan+upload (to COPY): %.2f  (target <= 1.3)\n" "$(echo "$submitted / $cw" | bc -l)"
