@@ -220,6 +220,26 @@ static int run_command_line(int argc, char** argv) {
       ->check(CLI::IsMember({"start", "stop", "status", "url"}));
   db_cmd->add_flag("--json", db_json, "Print status as JSON");
 
+  // stage list | clean
+  StageCommandOptions stage;
+  auto* stage_cmd = app.add_subcommand("stage", "The job directories on a Snowflake connection's S3 stage: list, clean");
+  stage_cmd->require_subcommand(1);
+  auto* stage_list_cmd = stage_cmd->add_subcommand(
+      "list", "Each job directory on the stage: objects, bytes, unfinished uploads, newest object, the job's state");
+  auto* stage_clean_cmd = stage_cmd->add_subcommand(
+      "clean", "Remove the staged files and unfinished uploads of jobs that are not running (killed loads never "
+               "resumed); shows a preview, then asks you to confirm; --batch needs --yes");
+  for (auto* c : {stage_list_cmd, stage_clean_cmd}) {
+    c->add_option("--connection", stage.connection, "The Snowflake connection (default: the target, else the only one)");
+    c->add_option("--older-than", stage.older_than_days, "Only directories whose newest object is older than DAYS")
+        ->check(CLI::Range(0.0, 100000.0));
+    c->add_option("--format", stage.out.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+    c->add_option("--output", stage.out.output, "Write the result to this file instead of stdout");
+  }
+  stage_clean_cmd->add_option("--job", stage.jobs, "Only these job directories (job ids)")->delimiter(',');
+  stage_clean_cmd->add_flag("--dry-run", stage.dry_run, "Show what would be removed; remove nothing");
+  stage_clean_cmd->add_flag("-y,--yes", stage.yes, "Do not ask (required with --batch or when input is not a terminal)");
+
   // jobs
   int jobs_limit = 20;
   bool jobs_json = false;
@@ -300,6 +320,9 @@ static int run_command_line(int argc, char** argv) {
       rc = run_demo_command(ctx, demo);
     } else if (*jobs_cmd) {
       rc = run_jobs_command(ctx, jobs_limit, jobs_json);
+    } else if (*stage_cmd) {
+      stage.clean = static_cast<bool>(*stage_clean_cmd);
+      rc = run_stage_command(ctx, stage);
     } else if (*gen_cmd) {
       rc = run_generate_command(ctx, gen);
     } else if (*compress_cmd) {

@@ -396,10 +396,21 @@ SnowflakeAuth parse_snowflake_auth(const Reader& r, const std::string& name, con
   return auth;
 }
 
+// ca_file: a path (~ expanded). Whether it is readable is checked when it is used (the config
+// may be checked on another machine).
+std::string ca_file_setting(const Mapping& m) {
+  auto p = m.text("ca_file");
+  if (!p) return {};
+  std::string expanded = expand_home(*p);
+  if (expanded.empty())
+    m.fail_value("ca_file", "cannot expand ~ in ca_file: HOME is not set", "Set HOME, or write the full path.");
+  return expanded;
+}
+
 SnowflakeStage parse_snowflake_stage(const Reader& r, const std::string& name, const YAML::Node& node) {
   const Mapping m(r, node, fmt::format("in stage of snowflake connection \"{}\"", name),
                   {"name", "url", "region", "endpoint", "addressing", "access_key_id_env",
-                   "secret_access_key_env", "session_token_env"});
+                   "secret_access_key_env", "session_token_env", "ca_file"});
   SnowflakeStage stage;
   stage.name = m.text("name").value_or("");
   stage.url = m.required_text("url", "url: \"s3://bucket/prefix/\"");
@@ -432,13 +443,14 @@ SnowflakeStage parse_snowflake_stage(const Reader& r, const std::string& name, c
       *field = *env;
     }
   }
+  stage.ca_file = ca_file_setting(m);
   return stage;
 }
 
 SnowflakeConnection parse_snowflake(const Reader& r, const std::string& name, const YAML::Node& node) {
   const Mapping m(r, node, fmt::format("in snowflake connection \"{}\"", name),
                   {"type", "account", "user", "auth", "warehouse", "database", "schema", "role",
-                   "stage", "endpoint"});
+                   "stage", "endpoint", "ca_file"});
   SnowflakeConnection sf;
   sf.account = m.required_text("account", "account: myorg-myaccount (your account identifier)");
   sf.user = m.required_text("user", "user: LOADER");
@@ -458,6 +470,9 @@ SnowflakeConnection parse_snowflake(const Reader& r, const std::string& name, co
                    "http://[::1]:PORT for a local test server.");
     sf.endpoint = *endpoint;
   }
+  sf.ca_file = ca_file_setting(m);
+  // A TLS-inspecting proxy's CA is needed for both endpoints: the stage takes the connection's.
+  if (sf.stage.ca_file.empty()) sf.stage.ca_file = sf.ca_file;
   return sf;
 }
 
@@ -800,12 +815,16 @@ connections:
   #  database: ANALYTICS
   #  schema: PUBLIC
   #  role: LOADER
+  #  #ca_file: /etc/ssl/proxy-ca.pem   # CA certificates (PEM) that sign the servers' TLS certificates,
+  #                                    # for a private CA or a TLS-inspecting proxy (default: the system's)
   #  stage:
   #    name: SLUICE_STAGE
   #    url: "s3://my-bucket/sluice/"
   #    region: us-east-1
   #    #endpoint: https://s3.example.internal   # an S3-compatible server instead of AWS
   #    #addressing: auto                        # auto | path | virtual
+  #    #ca_file: /etc/ssl/private-ca.pem        # CA for the S3 endpoint's TLS (default: the
+  #                                             # connection's ca_file, else $AWS_CA_BUNDLE)
   #    # S3 credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (or the
   #    # variables named by access_key_id_env, secret_access_key_env, session_token_env)
 

@@ -77,6 +77,9 @@ struct SnowflakeStage {
   std::string access_key_id_env = "AWS_ACCESS_KEY_ID";
   std::string secret_access_key_env = "AWS_SECRET_ACCESS_KEY";
   std::string session_token_env = "AWS_SESSION_TOKEN";
+  // CA certificates (PEM) for the S3 endpoint's TLS, instead of the system's; empty: the
+  // connection's ca_file, else $AWS_CA_BUNDLE, else the system's.
+  std::string ca_file;
 };
 
 struct SnowflakeConnection {
@@ -84,6 +87,7 @@ struct SnowflakeConnection {
   SnowflakeAuth auth;
   SnowflakeStage stage;
   std::string endpoint;  // optional base URL override (tests, private link); https unless loopback
+  std::string ca_file;   // CA certificates (PEM) for the SQL API's TLS (and the stage's by default)
 };
 
 struct ConnectionSpec {

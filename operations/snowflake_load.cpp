@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "loaders/input/byte_source.h"
 #include "loaders/snowflake/snowflake_target.h"
 #include "loaders/snowflake/stage_sink.h"
 #include "operations/load_operation.h"
@@ -72,6 +73,7 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
   sql_settings.role = sfc.role;
   sql_settings.user_agent = "sluice/0.1";
   sql_settings.cancel = &cancel_;
+  sql_settings.http.ca_file = sfc.ca_file;
   snowflake::SqlApiClient sql(sql_settings, std::shared_ptr<snowflake::TokenSource>(
                                                 snowflake::make_token_source(sfc)));
   s3::StageTarget stage = s3::stage_target(sfc.stage);
@@ -170,6 +172,11 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
         StageSinkOptions so = req.staging;
         if (req.on_error == OnError::skip) so.skip_limit = req.max_errors;
         so.reuse_staged = resumed != 0;
+        // A plain file's size is its stream's: the sink can shrink the last parts (stage_sink.h).
+        if (open_byte_source(file.path)->compression() == Compression::none) {
+          std::error_code ec;
+          so.input_bytes = std::filesystem::file_size(file.path, ec);
+        }
         so.recorded_etags = recorded;
         sink.emplace(s3, job_prefix + table_dir, safe_name(file.path), so,
                      [&, path = file.path.string()](const StagedPart& p) {

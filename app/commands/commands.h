@@ -109,6 +109,18 @@ struct CompareCommandOptions {
 };
 int run_compare_command(ApplicationContext& ctx, const CompareCommandOptions& options);
 
+// sluice stage list | clean: a Snowflake connection's staged job directories.
+struct StageCommandOptions {
+  bool clean = false;           // clean (else list)
+  std::string connection;       // default: the target, else the only Snowflake connection
+  double older_than_days = -1;  // < 0: no age limit
+  std::vector<std::int64_t> jobs;
+  bool dry_run = false;
+  bool yes = false;
+  OutputOptions out;            // text or json
+};
+int run_stage_command(ApplicationContext& ctx, const StageCommandOptions& options);
+
 int run_config_validate(const std::filesystem::path& file);
 int run_config_init(const std::filesystem::path& file, bool force);
 

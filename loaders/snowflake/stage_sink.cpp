@@ -36,6 +36,8 @@ void StageSink::consume(const ScannedChunk& c) {
     buffer_.clear();
     return;
   }
+  stream_done_ = std::max(stream_done_, c.stream_offset + c.stream_bytes);
+  compressed_done_ += c.compressed_size;
   if (c.rows == c.rejected_rows) return;  // nothing to load in this chunk
   if (c.compressed_size == 0 || !c.compressed_data)
     throw runtime_error("internal: the Snowflake stage sink needs compressed chunks");
@@ -43,7 +45,18 @@ void StageSink::consume(const ScannedChunk& c) {
   buffer_.append(c.compressed_data, c.compressed_size);
   current_.rows += c.rows - c.rejected_rows;
   current_.chunks += 1;
-  if (buffer_.size() >= options_.part_bytes) enqueue_current();
+  if (buffer_.size() >= options_.part_bytes || (options_.input_bytes && buffer_.size() >= tail_cut())) enqueue_current();
+}
+
+// With the input size known: the compressed bytes still to come, estimated from the ratio so
+// far; the current part is cut once it holds at least that much (parts halve toward the end),
+// never below tail_part_bytes. Past the estimate's end (the input was bigger than said) no early
+// cut: part_bytes alone.
+std::uint64_t StageSink::tail_cut() const {
+  if (stream_done_ == 0 || stream_done_ >= options_.input_bytes) return options_.part_bytes;
+  const double ratio = static_cast<double>(compressed_done_) / static_cast<double>(stream_done_);
+  const auto left = static_cast<std::uint64_t>(static_cast<double>(options_.input_bytes - stream_done_) * ratio);
+  return std::max({left, std::min(options_.tail_part_bytes, options_.part_bytes / 4), std::uint64_t{1}});
 }
 
 void StageSink::enqueue_current() {

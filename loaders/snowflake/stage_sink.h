@@ -2,7 +2,8 @@
 // options encode_copy + zstd_copy_text), appends it to the current part, and when a part reaches
 // part_bytes hands it to background uploads (PutObject, retried by the S3 client) while the scan
 // goes on. Memory stays bounded: at most uploads_in_flight parts are uploading and one is being
-// filled; consume() waits when all upload slots are busy.
+// filled; consume() waits when all upload slots are busy. Near the end of a file whose size is
+// known, parts get smaller (input_bytes), so the upload left after the scan is short.
 //
 // Each part is a standard .zst of whole rows, named <base>_<NNNNN>.tsv.zst under key_prefix.
 // A chunk with QC errors (not set aside) dooms the file: nothing more is uploaded, the scan goes
@@ -47,6 +48,13 @@ struct StageSinkOptions {
   // kept, not uploaded again.
   bool reuse_staged = false;
   std::map<std::string, std::string> recorded_etags;  // key -> ETag the interrupted job recorded
+  // The size of the uncompressed input (0: unknown, e.g. a .gz file). Known, the sink estimates
+  // what is still to come (the input left times the compression ratio so far) and cuts a part as
+  // soon as it holds at least that much (but not below tail_part_bytes): toward the end of the
+  // file parts halve, so what is uploaded after the scan ends is one small part instead of up to
+  // a whole part_bytes (floor: the smaller of tail_part_bytes and part_bytes / 4). Deterministic for the same file and chunking (resume relies on that).
+  std::uint64_t input_bytes = 0;
+  std::uint64_t tail_part_bytes = 8ull << 20;
 };
 
 class StageSink final : public ChunkSink {
@@ -69,6 +77,7 @@ class StageSink final : public ChunkSink {
 
  private:
   void enqueue_current();
+  std::uint64_t tail_cut() const;
   void upload_loop();
   void rethrow_error();
 
@@ -82,6 +91,7 @@ class StageSink final : public ChunkSink {
   std::uint64_t next_part_ = 0;
   bool doomed_ = false;
   std::uint64_t rows_set_aside_ = 0;
+  std::uint64_t stream_done_ = 0, compressed_done_ = 0;  // input consumed, frames produced
 
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -8,7 +8,11 @@ Start-up contract with the test harness (tests/support/emulator_process.h):
   * it exits on SIGTERM/SIGINT, and with --exit-on-stdin-eof when its stdin reaches end of file,
     i.e. when the harness (which holds the pipe's other end) exits or is killed, even by SIGKILL;
   * --remove-on-exit DIR: a directory it deletes when it exits (its storage), so nothing is left
-    behind whatever happened to the harness.
+    behind whatever happened to the harness;
+  * --tls-cert PEM --tls-key PEM: serve HTTPS only (control endpoints included) with that
+    certificate (the tests make a throw-away CA with make_test_ca.py); the ready line then says
+    https://. Each connection's handshake runs in its handler thread, so a client that refuses
+    the certificate cannot stall the accept loop.
 
 Fault knobs are rules, set at start-up (--faults JSON file) or at run time (POST /_emulator/faults):
   {"op": "UploadPart" | "*", "action": ..., "count": N (default 1, -1 = forever),
@@ -36,6 +40,7 @@ import shutil
 import signal
 import socket
 import socketserver
+import ssl
 import sys
 import threading
 import time
@@ -53,6 +58,8 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
                         help="a directory removed when the emulator exits")
     parser.add_argument("--faults", help="JSON file with {\"rules\": [...]} active from the start")
     parser.add_argument("--verbose", action="store_true", help="log every request on stderr")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM, chain first)")
+    parser.add_argument("--tls-key", help="the certificate's private key (PEM)")
 
 
 class RequestLog:
@@ -146,6 +153,13 @@ class EmulatorHandler(http.server.BaseHTTPRequestHandler):
     server_version = "sluice-emulator/1"
     # Set by serve(): the emulator object (request log, faults, its own state).
     emulator = None
+
+    def setup(self):
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(30)  # a client that never finishes the handshake
+            self.request.do_handshake()  # raises on a refused certificate: the connection ends
+            self.request.settimeout(None)
+        super().setup()
 
     def log_message(self, fmt, *args):  # quiet unless --verbose
         if self.emulator.verbose:
@@ -300,6 +314,19 @@ class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+    tls = None  # an ssl.SSLContext when serving HTTPS
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        if self.tls is not None:  # handshake later, in the handler's thread (setup())
+            sock = self.tls.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, addr
+
+    def handle_error(self, request, client_address):
+        # A client that refused our certificate (the wrong-CA tests) or hung up: not a bug.
+        if isinstance(sys.exc_info()[1], (ssl.SSLError, ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 def serve(emulator: Emulator, handler_class) -> None:
@@ -307,6 +334,14 @@ def serve(emulator: Emulator, handler_class) -> None:
     handler = type(handler_class.__name__, (handler_class,), {"emulator": emulator})
     server = _Server((args.host, args.port), handler)
     port = server.server_address[1]
+    scheme = "http"
+    if args.tls_cert or args.tls_key:
+        if not (args.tls_cert and args.tls_key):
+            raise SystemExit("--tls-cert and --tls-key go together")
+        server.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server.tls.minimum_version = ssl.TLSVersion.TLSv1_2
+        server.tls.load_cert_chain(args.tls_cert, args.tls_key)
+        scheme = "https"
 
     done = threading.Event()
 
@@ -330,9 +365,9 @@ def serve(emulator: Emulator, handler_class) -> None:
     if args.ready_file:
         tmp = args.ready_file + ".tmp"
         with open(tmp, "w") as f:
-            json.dump({"port": port, "pid": os.getpid()}, f)
+            json.dump({"port": port, "pid": os.getpid(), "scheme": scheme}, f)
         os.rename(tmp, args.ready_file)
-    print(f"listening on http://{args.host}:{port}", flush=True)
+    print(f"listening on {scheme}://{args.host}:{port}", flush=True)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:

@@ -4,6 +4,7 @@ uses (tests/support/emulator_process.h): ready file, stdin pipe, storage removed
 import json
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -15,7 +16,10 @@ PYTHON = "/usr/bin/python3"  # Debian's, with python3-botocore & co. (not a pyen
 
 
 class EmulatorProcess:
-    def __init__(self, script: str, extra_args, config: dict = None, timeout: float = 20.0):
+    def __init__(self, script: str, extra_args, config: dict = None, timeout: float = 20.0,
+                 tls_dir: str = None):
+        """tls_dir: serve HTTPS with tls_dir/server.pem + server.key (make_test_ca.py); the control
+        calls then trust tls_dir/ca.pem."""
         self.dir = tempfile.mkdtemp(prefix="sluice-emu-")
         ready = os.path.join(self.dir, "ready.json")
         args = [PYTHON, os.path.join(HERE, script), "--ready-file", ready, "--exit-on-stdin-eof",
@@ -26,6 +30,11 @@ class EmulatorProcess:
                 json.dump(config, f)
             args += ["--config", path]
         args += [a.replace("{dir}", self.dir) for a in extra_args]
+        self._ssl = None
+        if tls_dir:
+            args += ["--tls-cert", os.path.join(tls_dir, "server.pem"),
+                     "--tls-key", os.path.join(tls_dir, "server.key")]
+            self._ssl = ssl.create_default_context(cafile=os.path.join(tls_dir, "ca.pem"))
         self.stderr = open(os.path.join(tempfile.gettempdir(), f"sluice-emu-{os.getpid()}-{script}.log"),
                            "w")
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
@@ -37,13 +46,14 @@ class EmulatorProcess:
                 raise RuntimeError(f"{script} did not start; see {self.stderr.name}")
             time.sleep(0.02)
         with open(ready) as f:
-            self.port = json.load(f)["port"]
-        self.url = f"http://127.0.0.1:{self.port}"
+            said = json.load(f)
+        self.port = said["port"]
+        self.url = f"{said.get('scheme', 'http')}://127.0.0.1:{self.port}"
 
     def control(self, method: str, path: str, body=None):
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(self.url + "/_emulator/" + path, data=data, method=method)
-        with urllib.request.urlopen(req, timeout=10) as r:
+        with urllib.request.urlopen(req, timeout=10, context=self._ssl) as r:
             return json.loads(r.read())
 
     def requests(self, **match):

@@ -6,6 +6,7 @@ import hashlib
 import http.client
 import os
 import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -17,7 +18,7 @@ from botocore.auth import S3SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, SSLError
 
 from harness import EmulatorProcess
 
@@ -418,6 +419,46 @@ class S3EmulatorTest(unittest.TestCase):
                                 "AWS_DEFAULT_REGION": REGION, "AWS_EC2_METADATA_DISABLED": "true"})
         self.assertNotEqual(r.returncode, 0)
         self.assertIn(b"SignatureDoesNotMatch", r.stderr)
+
+
+class S3EmulatorTlsTest(unittest.TestCase):
+    """--tls-cert/--tls-key: HTTPS only, with a throw-away CA made here (make_test_ca.py)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tls = tempfile.mkdtemp(prefix="sluice-tls-")
+        subprocess.run(["/usr/bin/python3", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                         "make_test_ca.py"), cls.tls], check=True)
+        cls.emu = EmulatorProcess("s3_emulator.py", ["--root", "{dir}/store"], {
+            "region": REGION, "buckets": ["stage"],
+            "credentials": [{"access_key": AKID, "secret_key": SECRET}]}, tls_dir=cls.tls)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.emu.stop()
+        shutil.rmtree(cls.tls, ignore_errors=True)
+
+    def client(self, ca):
+        return botocore.session.get_session().create_client(
+            "s3", region_name=REGION, endpoint_url=self.emu.url, aws_access_key_id=AKID,
+            aws_secret_access_key=SECRET, verify=os.path.join(self.tls, ca),
+            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 1}))
+
+    def test_https_with_the_ca_and_refused_with_another(self):
+        self.assertTrue(self.emu.url.startswith("https://127.0.0.1:"))
+        good = self.client("ca.pem")
+        good.put_object(Bucket="stage", Key="tls/a.txt", Body=b"over TLS")
+        self.assertEqual(good.get_object(Bucket="stage", Key="tls/a.txt")["Body"].read(), b"over TLS")
+        bad = self.client("other_ca.pem")
+        with self.assertRaises(SSLError):
+            bad.put_object(Bucket="stage", Key="tls/b.txt", Body=b"never")
+        self.assertEqual([r["key"] for r in self.emu.requests(op="PutObject")], ["tls/a.txt"])
+        # plain http to the TLS port gets no answer
+        conn = http.client.HTTPConnection("127.0.0.1", self.emu.port, timeout=10)
+        with self.assertRaises((ConnectionError, http.client.HTTPException, OSError)):
+            conn.request("GET", "/_emulator/health")
+            conn.getresponse()
+        conn.close()
 
 
 if __name__ == "__main__":

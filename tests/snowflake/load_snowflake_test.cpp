@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -198,6 +199,25 @@ TEST_F(LoadSnowflakeTest, StagesWhileScanningThenCopiesIntoOneTransaction) {
   EXPECT_NE(copies[0].find("ON_ERROR = ABORT_STATEMENT PURGE = TRUE"), std::string::npos);
   EXPECT_EQ(scalar(fmt::format("SELECT \"ROWS_LOADED\" FROM \"{}\".\"SLUICE_LOAD_HISTORY\"", schema_)), "30000");
   EXPECT_NE(r.out.find("loaded"), std::string::npos) << r.out;
+}
+
+TEST_F(LoadSnowflakeTest, TheLastPartsShrinkSoLittleIsLeftToUploadAfterTheScan) {
+  // The file's size is known (plain file): toward its end the parts halve (stage_sink.h), so the
+  // part uploaded after the scan ends is small, not up to a whole --stage-part-mb.
+  SampleDataOptions o;
+  o.rows = 30000;
+  const auto file = generate(o, "factLending_20240101-20240131.tsv");
+  const RunResult r = run({"--batch", "load", "--files", file.string(), "--create", "--chunk-mb", "1",
+                           "--stage-part-mb", "1"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(count("FACT_LENDING"), 30000);
+  std::map<std::string, std::uint64_t> sizes;  // by part name: in file order
+  for (const auto& p : s3_->requests("op", "PutObject")) sizes[p["key"]] = p["bytes"].get<std::uint64_t>();
+  ASSERT_GE(sizes.size(), 3u);
+  const std::uint64_t first = sizes.begin()->second, last = sizes.rbegin()->second;
+  EXPECT_GE(first, 1u << 20);      // whole parts while much is still to come
+  EXPECT_LT(last, first / 2);      // the tail is a fraction of a part
+  EXPECT_GE(last, 100u << 10);     // but not a sliver per chunk: at least a quarter part, or the rest
 }
 
 TEST_F(LoadSnowflakeTest, AQcFailureLoadsNothingAndLeavesNothingStaged) {

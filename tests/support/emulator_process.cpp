@@ -56,6 +56,11 @@ EmulatorProcess::EmulatorProcess(Options options) {
     argv.push_back((dir_ / "config.json").string());
   }
   for (const std::string& a : options.args) argv.push_back(replace_dir(a, dir_.string()));
+  if (!options.tls_dir.empty()) {
+    for (const char* a : {"--tls-cert", "server.pem", "--tls-key", "server.key"})
+      argv.push_back(a[0] == '-' ? std::string(a) : (options.tls_dir / a).string());
+    ca_file_ = (options.tls_dir / "ca.pem").string();
+  }
 
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
@@ -95,7 +100,15 @@ EmulatorProcess::EmulatorProcess(Options options) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  port_ = nlohmann::json::parse(read_file(ready)).at("port").get<int>();
+  const nlohmann::json said = nlohmann::json::parse(read_file(ready));
+  port_ = said.at("port").get<int>();
+  scheme_ = said.value("scheme", "http");
+}
+
+void make_tls_material(const fs::path& dir) {
+  const std::string cmd = fmt::format("{} {}/tests/emulators/make_test_ca.py '{}'", kPython, SLUICE_SOURCE_DIR,
+                                      dir.string());
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("failed: " + cmd);
 }
 
 EmulatorProcess::~EmulatorProcess() { stop(); }
@@ -121,12 +134,14 @@ void EmulatorProcess::stop() noexcept {
   fs::remove_all(dir_, ec);
 }
 
-std::string EmulatorProcess::url() const { return fmt::format("http://127.0.0.1:{}", port_); }
+std::string EmulatorProcess::url() const { return fmt::format("{}://127.0.0.1:{}", scheme_, port_); }
 
 std::string EmulatorProcess::stderr_text() const { return read_file(dir_ / "stderr.log"); }
 
 std::string EmulatorProcess::control_bytes(const std::string& path_and_query, long* status) const {
-  http::Client client;
+  http::ClientOptions o;
+  o.ca_file = ca_file_;
+  http::Client client(o);
   http::Request request;
   request.url = url() + "/_emulator/" + path_and_query;
   const http::Response r = client.perform(request);
@@ -136,7 +151,9 @@ std::string EmulatorProcess::control_bytes(const std::string& path_and_query, lo
 
 nlohmann::json EmulatorProcess::control(const std::string& method, const std::string& path,
                                         const nlohmann::json& body) const {
-  http::Client client;
+  http::ClientOptions o;
+  o.ca_file = ca_file_;
+  http::Client client(o);
   http::Request request;
   request.method = method;
   request.url = url() + "/_emulator/" + path;

@@ -24,6 +24,9 @@ class EmulatorProcess {
     std::vector<std::string> args;    // "{dir}" is replaced by the emulator's directory
     nlohmann::json config;            // written to {dir}/config.json and passed as --config
     std::chrono::seconds startup_timeout{30};
+    // Serve HTTPS only, with {tls_dir}/server.pem and server.key (make_tls_material()); the
+    // control calls then trust {tls_dir}/ca.pem.
+    std::filesystem::path tls_dir{};
   };
 
   explicit EmulatorProcess(Options options);  // throws std::runtime_error with its stderr
@@ -32,7 +35,7 @@ class EmulatorProcess {
   EmulatorProcess& operator=(const EmulatorProcess&) = delete;
 
   int port() const { return port_; }
-  std::string url() const;  // http://127.0.0.1:<port>
+  std::string url() const;  // http://127.0.0.1:<port> (https:// when serving TLS)
   const std::filesystem::path& dir() const { return dir_; }
   pid_t pid() const { return pid_; }
 
@@ -55,7 +58,13 @@ class EmulatorProcess {
   pid_t pid_ = -1;
   int stdin_fd_ = -1;
   int port_ = 0;
+  std::string scheme_ = "http";
+  std::string ca_file_;  // for the control calls over https
 };
+
+// Throw-away TLS material in `dir` (tests/emulators/make_test_ca.py): ca.pem, server.pem,
+// server.key (localhost, *.localhost, 127.0.0.1, ::1) and other_ca.pem, a CA that signed nothing.
+void make_tls_material(const std::filesystem::path& dir);
 
 // "%XX"-encodes a string for a query parameter.
 std::string url_param(const std::string& s);

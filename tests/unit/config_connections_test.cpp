@@ -349,5 +349,19 @@ tables:
   EXPECT_EQ(e.hint(), "Defined connections: local, prod_pg");
 }
 
+TEST(ConfigConnections, CaFileOnTheConnectionServesTheStageUnlessItHasItsOwn) {
+  ScopedEnv home("HOME", "/home/loader");
+  Config c = parse_config(snowflake("    ca_file: ~/proxy-ca.pem\n"
+                                    "    stage: { url: \"s3://b/x/\" }\n"),
+                          "t.yaml");
+  EXPECT_EQ(c.connections.at("snow").snowflake.ca_file, "/home/loader/proxy-ca.pem");
+  EXPECT_EQ(c.connections.at("snow").snowflake.stage.ca_file, "/home/loader/proxy-ca.pem");
+  c = parse_config(snowflake("    ca_file: /etc/a.pem\n"
+                             "    stage: { url: \"s3://b/x/\", ca_file: /etc/s3-ca.pem }\n"),
+                   "t.yaml");
+  EXPECT_EQ(c.connections.at("snow").snowflake.ca_file, "/etc/a.pem");
+  EXPECT_EQ(c.connections.at("snow").snowflake.stage.ca_file, "/etc/s3-ca.pem");
+}
+
 }  // namespace
 }  // namespace sluice

@@ -83,5 +83,18 @@ TEST(StageSettings, MissingPiecesAreUsageErrorsWithoutValues) {
   EXPECT_THROW(stage_target(stage(""), env_of({})), Error);
 }
 
+TEST(StageSettings, CaFileFromTheEntryElseAwsCaBundle) {
+  const auto env = env_of({{"AWS_ACCESS_KEY_ID", "K"}, {"AWS_SECRET_ACCESS_KEY", "S"}, {"AWS_REGION", "eu-west-1"},
+                           {"AWS_CA_BUNDLE", "/etc/ssl/aws-ca.pem"}});
+  EXPECT_EQ(stage_target(stage(), env).settings.http.ca_file, "/etc/ssl/aws-ca.pem");
+  SnowflakeStage s = stage();
+  s.ca_file = "/etc/ssl/stage-ca.pem";
+  EXPECT_EQ(stage_target(s, env).settings.http.ca_file, "/etc/ssl/stage-ca.pem");
+  EXPECT_EQ(stage_target(stage(), env_of({{"AWS_ACCESS_KEY_ID", "K"}, {"AWS_SECRET_ACCESS_KEY", "S"},
+                                          {"AWS_REGION", "eu-west-1"}}))
+                .settings.http.ca_file,
+            "");  // the system's bundle
+}
+
 }  // namespace
 }  // namespace sluice::s3

@@ -229,6 +229,12 @@ struct Client::Impl {
 
 Client::Client(ClientOptions options) : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
   global_init();
+  // Checked here, where the message can name the file; libcurl would only say "error setting
+  // certificate verify locations" at the first request.
+  if (!options_.ca_file.empty() && ::access(options_.ca_file.c_str(), R_OK) != 0)
+    throw usage_error(fmt::format("cannot read the CA file {}", options_.ca_file), errno_text(errno),
+                      "ca_file must name a readable PEM file with the CA certificate(s) that signed the "
+                      "server's certificate.");
   impl_->easy.reset(curl_easy_init());
   if (!impl_->easy) throw runtime_error("libcurl could not create a handle");
 }
@@ -326,6 +332,27 @@ Response Client::perform(const Request& request) {
   }
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &response.status);
   return response;
+}
+
+std::optional<Error> tls_error(const TransportError& e, std::string_view server, std::string_view what,
+                               const std::string& ca_file, std::string_view ca_setting) {
+  switch (static_cast<CURLcode>(e.curl_code())) {
+    case CURLE_PEER_FAILED_VERIFICATION:  // untrusted issuer, expired, or a name mismatch
+    case CURLE_SSL_CACERT_BADFILE:        // the CA file is not PEM certificates
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+      break;
+    default:
+      return std::nullopt;
+  }
+  return runtime_error(
+      fmt::format("could not verify the TLS certificate of {} ({})", server, what),
+      fmt::format("{} (curl error {}); CA certificates from {}. Nothing was sent.", e.what(), e.curl_code(),
+                  ca_file.empty() ? "the system's bundle" : ca_file),
+      fmt::format("If the server's certificate comes from a private CA or a TLS-inspecting proxy, set {} to "
+                  "that CA's certificate (PEM); otherwise check the host name and the server's certificate "
+                  "chain. Verification is never switched off.",
+                  ca_setting));
 }
 
 std::string curl_version() {

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "core/cancellation.h"
+#include "core/error.h"
 
 namespace sluice::http {
 
@@ -92,7 +94,9 @@ struct ClientOptions {
   std::chrono::seconds total_timeout{0};  // 0: none (large uploads take as long as they take)
   bool accept_compressed = true;          // Accept-Encoding: gzip/deflate, decoded transparently
   const Cancellation* cancel = nullptr;   // polled during transfers; aborts them
-  std::string ca_file;                    // extra CA bundle (tests with TLS); empty: the system's
+  // CA certificates (PEM) that verify the server instead of the system's bundle: a private CA or
+  // a TLS-inspecting proxy (CURLOPT_CAINFO). Empty: the system's (/etc/ssl/certs on Debian).
+  std::string ca_file;
 };
 
 class Client {
@@ -114,6 +118,14 @@ class Client {
   ClientOptions options_;
   std::unique_ptr<Impl> impl_;
 };
+
+// For a TLS verification failure (the server's certificate not trusted, its names not matching
+// the host, an unusable CA file): an Error whose primary line names the server and the failure,
+// whose hint names the CA setting. nullopt for any other transport error. `server` is
+// "https://host:port"; `what` says whose ("the S3 stage endpoint"); `ca_setting` is where the
+// user sets the CA ("ca_file in the stage entry").
+std::optional<Error> tls_error(const TransportError& e, std::string_view server, std::string_view what,
+                               const std::string& ca_file, std::string_view ca_setting);
 
 // The libcurl version string ("7.88.1"), for logs and diagnostics.
 std::string curl_version();

@@ -238,6 +238,11 @@ http::Response S3Client::call(const Call& call) {
     } catch (const http::TransportError& e) {
       release(std::move(client));
       if (e.cancelled()) throw cancelled();
+      http::Url server = endpoint_;
+      if (virtual_hosted_) server.host = settings_.bucket + "." + server.host;
+      if (auto tls = http::tls_error(e, server.origin(), "the S3 stage endpoint", settings_.http.ca_file,
+                                     "ca_file in the stage entry (or AWS_CA_BUNDLE)"))
+        throw *tls;
       if (!e.retryable() || attempt >= settings_.retry.max_attempts)
         throw runtime_error(
             fmt::format("S3 {} of {} failed: no answer from {}", call.operation,

@@ -52,6 +52,8 @@ StageTarget stage_target(const SnowflakeStage& stage, const EnvLookup& env) {
   s.credentials.access_key_id = *key_id;
   s.credentials.secret_access_key = *secret;
   s.credentials.session_token = env(stage.session_token_env).value_or("");
+  // The AWS CLI's and SDKs' variable for a private CA, so one setting serves both.
+  s.http.ca_file = !stage.ca_file.empty() ? stage.ca_file : env("AWS_CA_BUNDLE").value_or("");
   return t;
 }
 

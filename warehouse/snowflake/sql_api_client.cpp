@@ -186,6 +186,9 @@ http::Response SqlApiClient::send(Kind kind, const std::string& method, const st
     } catch (const http::TransportError& e) {
       if (cancellable) release(std::move(client));
       if (e.cancelled()) throw cancelled_error("");
+      if (auto tls = http::tls_error(e, settings_.base_url, "the Snowflake SQL API", settings_.http.ca_file,
+                                     "ca_file in the Snowflake connection"))
+        throw *tls;
       if (!e.retryable() || attempt >= settings_.retry.max_attempts)
         throw runtime_error(fmt::format("no answer from the Snowflake SQL API at {}", settings_.base_url),
                             fmt::format("{} (after {} attempt{})", e.what(), attempt,

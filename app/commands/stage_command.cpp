@@ -1,0 +1,181 @@
+// sluice stage list | clean: the job directories a Snowflake connection's S3 stage holds, and the
+// removal of those of jobs that are not running (operations/stage_cleanup.h).
+#include <cstdio>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/commands/commands.h"
+#include "app/job_log_adapter.h"
+#include "app/job_store.h"
+#include "app/output.h"
+#include "core/text_format.h"
+#include "operations/stage_cleanup.h"
+
+namespace sluice {
+namespace {
+
+std::string human_bytes(std::uint64_t n) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1000 && u < 4) {
+    v /= 1000;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", n) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+// --connection, else the target when it is a Snowflake connection, else the only one.
+const ConnectionSpec& snowflake_connection(const Config& config, const std::string& name) {
+  if (!name.empty()) {
+    const auto it = config.connections.find(name);
+    if (it == config.connections.end())
+      throw usage_error(fmt::format("no connection \"{}\" in {}", name, config.path));
+    return it->second;
+  }
+  const auto target = config.connections.find(config.target);
+  if (target != config.connections.end() && target->second.type == ConnectionType::snowflake) return target->second;
+  const ConnectionSpec* only = nullptr;
+  int n = 0;
+  for (const auto& [_, c] : config.connections)
+    if (c.type == ConnectionType::snowflake) {
+      only = &c;
+      ++n;
+    }
+  if (n == 1) return *only;
+  throw usage_error(n == 0 ? "the config has no Snowflake connection" : "which Snowflake connection's stage?",
+                    n == 0 ? "Only Snowflake loads stage files in S3." : "The config has several.",
+                    n == 0 ? "" : "Name one with --connection.");
+}
+
+// The job store's view of a job: marks dead processes first, so "running" means alive.
+JobLookup job_lookup(JobStore& store) {
+  return [&store](std::int64_t id) {
+    store.reap_dead_jobs();
+    JobFacts f;
+    if (auto j = store.job(id)) {
+      f.known = true;
+      f.kind = j->kind;
+      f.status = std::string(to_string(j->status));
+      f.error = j->error;
+      f.pid = j->pid;
+    }
+    const std::string resumes = fmt::format("\"resumed_from\":{}}}", id);
+    for (const JobRecord& r : store.recent_jobs(1000))
+      if (r.status == JobStatus::running && r.kind == "load" && r.args_json.find(resumes) != std::string::npos)
+        f.resumed_by = r.id;
+    return f;
+  };
+}
+
+nlohmann::json listing_json(const StageListing& l) {
+  nlohmann::json dirs = nlohmann::json::array();
+  for (const auto& d : l.dirs)
+    dirs.push_back({{"job_id", d.job_id}, {"dir", d.dir}, {"state", std::string(to_string(d.state))}, {"note", d.note},
+                    {"objects", d.objects}, {"bytes", d.bytes}, {"uploads", d.uploads}, {"newest", d.newest},
+                    {"age_days", d.age_days}, {"selected", d.selected},
+                    {"skip_reason", d.selected ? nlohmann::json(nullptr) : nlohmann::json(d.skip_reason)}});
+  return {{"connection", l.connection}, {"stage", l.stage_url}, {"dirs", dirs}, {"other_objects", l.other_objects}};
+}
+
+std::string listing_text(const StageListing& l, bool clean) {
+  std::string out = fmt::format("Stage {} (connection {}):\n\n", l.stage_url, l.connection);
+  if (l.dirs.empty()) {
+    out += "No job directories.\n";
+  } else {
+    std::vector<std::vector<std::string>> rows{
+        {"JOB", "STATE", "OBJECTS", "BYTES", "UPLOADS", "NEWEST (UTC)", clean ? "CLEAN" : "NOTE"}};
+    for (const auto& d : l.dirs)
+      rows.push_back({std::to_string(d.job_id), std::string(to_string(d.state)), grouped(d.objects), human_bytes(d.bytes),
+                      std::to_string(d.uploads), d.newest.substr(0, 19),
+                      clean ? (d.selected ? "yes" : "no: " + d.skip_reason) : d.note});
+    out += aligned_table(rows, {2, 3, 4});
+  }
+  if (l.other_objects)
+    out += fmt::format("\n{} object(s) under the prefix are not in a job directory; stage clean never touches them.\n",
+                       l.other_objects);
+  return out;
+}
+
+}  // namespace
+
+int run_stage_command(ApplicationContext& ctx, const StageCommandOptions& options) {
+  const OutputFormat format = parse_output_format(options.out.format);
+  if (format == OutputFormat::csv) throw usage_error("stage prints text or json", "", "Use --format text or --format json.");
+  const bool text = format == OutputFormat::text;
+  const ConnectionSpec& connection = snowflake_connection(ctx.config(), options.connection);
+  JobStoreLog log(ctx.jobs());
+  StageCleanup cleanup(connection, job_lookup(ctx.jobs()), log, ctx.cancellation());
+
+  StageCleanRequest req;
+  req.jobs = options.jobs;
+  if (options.older_than_days >= 0) req.older_than_days = options.older_than_days;
+  StageListing listing = cleanup.list(req);
+  if (!options.clean) {
+    emit(text ? listing_text(listing, false) : listing_json(listing).dump(2) + "\n", options.out.output);
+    return 0;
+  }
+
+  int dirs = 0;
+  std::uint64_t objects = 0, bytes = 0;
+  int uploads = 0;
+  for (const auto& d : listing.dirs)
+    if (d.selected) {
+      ++dirs;
+      objects += d.objects;
+      bytes += d.bytes;
+      uploads += d.uploads;
+    }
+  const std::string preview = listing_text(listing, true);
+  bool preview_shown = false;  // on the terminal already, before the confirmation
+  auto finish = [&](const std::string& closing, const StageCleanResult* r) {
+    if (text) {
+      emit((preview_shown && options.out.output.empty() ? "" : preview + "\n") + closing + "\n", options.out.output);
+    } else {
+      nlohmann::json j = listing_json(listing);
+      j["dry_run"] = options.dry_run;
+      j["executed"] = r != nullptr;
+      if (r)
+        j["result"] = {{"job_id", r->job_id}, {"dirs", r->dirs}, {"objects_deleted", r->objects_deleted},
+                       {"bytes_deleted", r->bytes_deleted}, {"uploads_aborted", r->uploads_aborted},
+                       {"skipped", r->skipped}};
+      emit(j.dump(2) + "\n", options.out.output);
+    }
+    return 0;
+  };
+  if (dirs == 0) return finish("Nothing to clean.", nullptr);
+  const std::string what = fmt::format("{} object(s) ({}) and {} unfinished upload(s) of {} job director{}", grouped(objects),
+                                       human_bytes(bytes), uploads, dirs, dirs == 1 ? "y" : "ies");
+  if (options.dry_run) return finish(fmt::format("Dry run: nothing was deleted. A clean would remove {}.", what), nullptr);
+  if (!options.yes) {
+    if (!ctx.interactive())
+      throw usage_error("stage clean needs --yes when it cannot ask (--batch, or input is not a terminal)",
+                        "nothing was deleted", "Check the preview with --dry-run, then run again with --yes.");
+    std::fputs(preview.c_str(), stderr);
+    const std::string expected = fmt::format("clean {}", dirs);
+    std::fprintf(stderr, "\nThis deletes %s from %s.\nType \"%s\" to confirm: ", what.c_str(), listing.stage_url.c_str(),
+                 expected.c_str());
+    std::fflush(stderr);
+    std::string line;
+    if (!std::getline(std::cin, line)) line.clear();
+    const std::string typed = collapse_whitespace(line);
+    if (typed != expected)
+      throw usage_error("the confirmation did not match: nothing was deleted",
+                        fmt::format("typed \"{}\", expected \"{}\"", typed, expected),
+                        "Run the command again and type the words shown.");
+    preview_shown = true;
+  }
+  const StageCleanResult r = cleanup.clean(listing);
+  ctx.log().info("stage clean job {}: {} objects, {} uploads from {}", r.job_id, r.objects_deleted, r.uploads_aborted,
+                 listing.stage_url);
+  std::string done = fmt::format("Removed {} object(s) ({}) and aborted {} upload(s) in {} job director{} (job {}).",
+                                 grouped(r.objects_deleted), human_bytes(r.bytes_deleted), r.uploads_aborted, r.dirs,
+                                 r.dirs == 1 ? "y" : "ies", r.job_id);
+  for (const auto& s : r.skipped) done += "\nskipped, running now: " + s;
+  return finish(done, &r);
+}
+
+}  // namespace sluice
