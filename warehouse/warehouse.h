@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,6 +64,8 @@ class Dialect {
   // "name" with embedded quotes doubled (both warehouses quote identifiers this way).
   virtual std::string quote(std::string_view folded_name) const;
   std::string identifier(std::string_view config_name) const { return quote(fold(config_name)); }
+  // identifier() of each name, comma-separated: a column list.
+  std::string identifiers(std::initializer_list<std::string_view> config_names) const;
   std::string qualified(std::string_view schema, std::string_view table) const {
     return identifier(schema) + "." + identifier(table);
   }

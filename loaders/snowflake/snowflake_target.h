@@ -25,6 +25,7 @@ struct SnowflakeFileLoad {
   std::string stage_dir;             // under the stage: "<job>/<TABLE>/"
   std::vector<StagedPart> parts;
   std::optional<DateRange> replace;  // --replace: the range deleted first
+  std::string staging_table;         // --qc warehouse: the checked rows are there, not on the stage
   HistoryRecord history;             // rows_loaded = rows staged
 };
 
@@ -36,11 +37,16 @@ struct SnowflakeFileResult {
 
 class SnowflakeTarget {
  public:
-  static constexpr const char* kHistoryTable = "SLUICE_LOAD_HISTORY";
-
   SnowflakeTarget(snowflake::SqlApiClient& sql, std::string schema, std::string stage_name);
 
+  // The load history (snowflake::load_history_ddl, shared with the warehouse operations).
   void ensure_history_table();
+  // --qc warehouse: a transient table "<TABLE>__SLUICE_STAGE_<job>" with the config's columns
+  // (replaced if a killed job left one), the file's staged parts copied into it (their rows
+  // checked against the staged count), and dropped at the end whatever happened.
+  std::string create_staging_table(const TableSpec& table, std::int64_t job_id);
+  std::uint64_t copy_to_staging(const SnowflakeFileLoad& file, const std::string& staging);
+  void drop_staging_table(const std::string& staging) noexcept;
   // Checks the table's columns against the config (or creates it when `create`); true if created.
   bool prepare_table(const TableSpec& table, bool create);
   std::optional<HistoryEntry> find_by_name(const TableSpec& table, const std::string& file_name,
