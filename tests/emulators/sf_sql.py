@@ -266,6 +266,15 @@ def to_postgres(sql: str, with_params: bool = False) -> str:
         elif t.kind == "dollar":
             out.append(pg_string(t.text[2:-2]).replace("%", "%%") if with_params else
                        pg_string(t.text[2:-2]))
+        elif t.kind == "punct" and t.text == ":" and i + 1 < len(toks) and \
+                toks[i + 1].kind == "number" and toks[i + 1].text.isdigit():
+            # a numbered placeholder :n (its value's position is in placeholder_order())
+            if not with_params:
+                raise SqlError("002049", "42601", "SQL compilation error: error line 1 at "
+                               f"position 0\nBind variable :{toks[i + 1].text} not set.")
+            out.append("%s")
+            i += 2
+            continue
         elif t.kind == "param":
             if not with_params:
                 raise SqlError("002049", "42601", "SQL compilation error: error line 1 at "
@@ -279,6 +288,25 @@ def to_postgres(sql: str, with_params: bool = False) -> str:
             out.append(t.text)
         i += 1
     return "".join(out)
+
+
+def placeholder_order(sql: str) -> list:
+    """The binding number each placeholder of the statement takes, in text order: `?` count 1, 2,
+    ... and `:n` takes binding n (which may repeat). Mixing the two styles fails."""
+    toks = tokenize(sql)
+    order, seq, styles = [], 0, set()
+    for i, t in enumerate(toks):
+        if t.kind == "param":
+            seq += 1
+            order.append(seq)
+            styles.add("?")
+        elif t.kind == "punct" and t.text == ":" and i + 1 < len(toks) and \
+                toks[i + 1].kind == "number" and toks[i + 1].text.isdigit():
+            order.append(int(toks[i + 1].text))
+            styles.add(":n")
+    if len(styles) > 1:
+        raise SqlError("001003", "42000", "SQL compilation error:\nbind variables ? and :n mixed")
+    return order
 
 
 # --- stage references -----------------------------------------------------------------------
@@ -485,51 +513,61 @@ def strip_or_replace(sql: str) -> str:
 def rewrite_time_travel(sql: str, bindings, resolve):
     """Replaces each `<table> BEFORE(STATEMENT => <id>)` (or AT) with what resolve(table_text,
     table_name, clause, statement_id) returns (a parenthesised relation with an alias). The id may
-    be a literal or a `?` placeholder, whose binding is removed (the rest are renumbered).
-    Returns (sql, bindings). Other Time Travel forms (TIMESTAMP, OFFSET) fail loudly."""
+    be a literal, a `:n` placeholder (its binding stays, unused) or a `?` placeholder (its binding
+    is removed and the later ones renumbered). Returns (sql, bindings). Other Time Travel forms
+    (TIMESTAMP, OFFSET) fail loudly."""
     toks = tokenize(sql)
     sig = [k for k, t in enumerate(toks) if t.kind not in ("ws", "line_comment", "block_comment")]
     bind = dict(bindings or {})
     out, last, placeholders_seen, removed = [], 0, 0, []
+
+    def token(n):
+        return toks[sig[n]] if n < len(sig) else Token("other", "")
+
+    def bound(key, shown):
+        if key not in bind or bind[key].get("value") is None:
+            raise SqlError("002049", "42601", f"SQL compilation error:\nBind variable {shown} not set.")
+        return str(bind[key]["value"])
+
     j = 0
     while j < len(sig):
-        t = toks[sig[j]]
+        t = token(j)
         if t.kind == "param":
             placeholders_seen += 1
         clause = t.upper()
-        if clause in ("BEFORE", "AT") and j + 1 < len(sig) and toks[sig[j + 1]].text == "(" and j > 0 and \
-                toks[sig[j - 1]].kind in ("word", "qident"):
-            what = toks[sig[j + 2]].upper() if j + 2 < len(sig) else ""
-            if what != "STATEMENT":
-                raise unsupported(f"Time Travel {clause}({what} => ...)")
-            if toks[sig[j + 3]].text != "=" or toks[sig[j + 4]].text != ">":
-                raise SqlError("001003", "42000", "SQL compilation error:\nsyntax error near STATEMENT")
-            value = toks[sig[j + 5]]
-            if value.kind == "param":
-                placeholders_seen += 1
-                key = str(placeholders_seen)
-                if key not in bind or bind[key].get("value") is None:
-                    raise SqlError("002049", "42601", "SQL compilation error:\nBind variable ? not set.")
-                statement_id = str(bind[key]["value"])
-                removed.append(placeholders_seen)
-            elif value.kind == "string":
-                statement_id = string_value(value.text)
-            else:
-                raise SqlError("001003", "42000", f"SQL compilation error:\nsyntax error near '{value.text}'")
-            if toks[sig[j + 6]].text != ")":
-                raise SqlError("001003", "42000", "SQL compilation error:\nsyntax error: ')' expected")
-            # the table name before the clause
-            k = j - 1
-            while k >= 2 and toks[sig[k - 1]].text == "." and toks[sig[k - 2]].kind in ("word", "qident"):
-                k -= 2
-            name_toks = [toks[sig[x]] for x in range(k, j)]
-            table_text = "".join(x.text for x in name_toks)
-            out.append("".join(x.text for x in toks[last:sig[k]]))
-            out.append(resolve(table_text, ident_value(name_toks[-1]), clause, statement_id))
-            last = sig[j + 6] + 1
-            j += 7
+        if not (clause in ("BEFORE", "AT") and token(j + 1).text == "(" and j > 0 and
+                token(j - 1).kind in ("word", "qident")):
+            j += 1
             continue
-        j += 1
+        what = token(j + 2).upper() or token(j + 2).text
+        if what != "STATEMENT":
+            raise unsupported(f"Time Travel {clause}({what} => ...)")
+        if token(j + 3).text != "=" or token(j + 4).text != ">":
+            raise SqlError("001003", "42000", "SQL compilation error:\nsyntax error near STATEMENT")
+        value, close = token(j + 5), j + 6
+        if value.kind == "punct" and value.text == ":" and token(j + 6).kind == "number":
+            statement_id = bound(token(j + 6).text, ":" + token(j + 6).text)
+            close = j + 7
+        elif value.kind == "param":
+            placeholders_seen += 1
+            statement_id = bound(str(placeholders_seen), "?")
+            removed.append(placeholders_seen)
+        elif value.kind == "string":
+            statement_id = string_value(value.text)
+        else:
+            raise SqlError("001003", "42000", f"SQL compilation error:\nsyntax error near '{value.text}'")
+        if token(close).text != ")":
+            raise SqlError("001003", "42000", "SQL compilation error:\nsyntax error: ')' expected")
+        # the (possibly qualified) table name before the clause
+        k = j - 1
+        while k >= 2 and token(k - 1).text == "." and token(k - 2).kind in ("word", "qident"):
+            k -= 2
+        name_toks = [token(x) for x in range(k, j)]
+        out.append("".join(x.text for x in toks[last:sig[k]]))
+        out.append(resolve("".join(x.text for x in name_toks), ident_value(name_toks[-1]), clause,
+                           statement_id))
+        last = sig[close] + 1
+        j = close + 1
     out.append("".join(x.text for x in toks[last:]))
     if removed:
         kept = [bind[str(n)] for n in range(1, len(bind) + 1) if n not in removed and str(n) in bind]

@@ -419,7 +419,7 @@ class SnowflakeEmulator(emucommon.Emulator):
                                                                                  clause, sid))
             pg = sf_sql.to_postgres(text, with_params=bool(binds))
             if binds:
-                params = self._bind(binds)
+                params = self._bind(binds, sf_sql.placeholder_order(text))
             replaced = sf_sql.create_or_replace_table(sql)
             if replaced:
                 cur.execute("DROP TABLE IF EXISTS " + sf_sql.to_postgres(replaced))
@@ -538,14 +538,20 @@ class SnowflakeEmulator(emucommon.Emulator):
             return f"{name} successfully dropped."
         return "Statement executed successfully."
 
-    def _bind(self, bindings):
-        keys = sorted(bindings, key=lambda k: int(k) if str(k).isdigit() else 0)
-        columns = []
-        for k in keys:
-            b = bindings[k]
+    def _bind(self, bindings, order):
+        """psycopg2 parameters for the placeholders in text order (`order`: the binding number of
+        each, see sf_sql.placeholder_order)."""
+        by_number = {}
+        for k, b in bindings.items():
             t, v = str(b.get("type", "TEXT")).upper(), b.get("value")
             conv = lambda x, t=t: convert_binding(t, x)  # noqa: E731
-            columns.append([conv(x) for x in v] if isinstance(v, list) else conv(v))
+            by_number[int(k) if str(k).isdigit() else 0] = [conv(x) for x in v] if isinstance(v, list) \
+                else conv(v)
+        missing = [n for n in order if n not in by_number]
+        if missing:
+            raise SqlError("002049", "42601", f"SQL compilation error: error line 1 at position 0\n"
+                                              f"Bind variable :{missing[0]} not set.")
+        columns = [by_number[n] for n in order]
         if any(isinstance(c, list) for c in columns):
             lengths = {len(c) for c in columns if isinstance(c, list)}
             if len(lengths) > 1 or not all(isinstance(c, list) for c in columns):
@@ -759,6 +765,8 @@ class SnowflakeHandler(emucommon.EmulatorHandler):
         request_id = query.get("requestId") or str(uuid.uuid4())
         retry = query.get("retry") == "true"
         self._entry.update(request_id=request_id, statement=sql[:100000])
+        if req.get("bindings") is not None:  # for tests: the types and values bound
+            self._entry["bindings"] = req["bindings"]
         with em.lock:
             earlier = em.by_request_id.get(request_id)
         if earlier is not None and retry:

@@ -485,6 +485,13 @@ class SnowflakeEmulatorTest(unittest.TestCase):
                                  "2": {"type": "DATE", "value": str(19724 * 86400000)},
                                  "3": {"type": "FIXED", "value": "20240101"}})
         self.assertEqual(body["data"], [["19723", "20240101", "it's"]])
+        # numbered placeholders (what sluice sends): binding n wherever :n stands
+        body = self.ok('SELECT "S", :1 FROM "TB"."T" WHERE "N" = :2 AND "S" = :1',
+                       bindings={"1": {"type": "TEXT", "value": "it's"},
+                                 "2": {"type": "FIXED", "value": "20240101"}})
+        self.assertEqual(body["data"], [["it's", "it's"]])
+        status, _, body = self.submit('SELECT :3', bindings={"1": {"type": "TEXT", "value": "x"}})
+        self.assertEqual((status, body["code"]), (422, "002049"))
 
     def test_autoincrement_transient_and_create_or_replace(self):
         self.schema("AI")
@@ -506,12 +513,12 @@ class SnowflakeEmulatorTest(unittest.TestCase):
         self.schema("TT")
         self.ok('CREATE TABLE "TT"."T" ("D" NUMBER(38,0), "V" VARCHAR)')
         self.ok('INSERT INTO "TT"."T" VALUES (1, \'a\'), (2, \'b\'), (2, \'c\'), (3, \'d\')')
-        deleted = self.ok('DELETE FROM "TT"."T" WHERE "D" = ?',
+        deleted = self.ok('DELETE FROM "TT"."T" WHERE "D" = :1',
                           bindings={"1": {"type": "FIXED", "value": "2"}})
         self.assertEqual(deleted["data"], [["2"]])
         handle = deleted["statementHandle"]
-        restore = ('INSERT INTO "TT"."T" SELECT * FROM "TT"."T" BEFORE(STATEMENT => ?) '
-                   'WHERE "D" BETWEEN ? AND ?')
+        restore = ('INSERT INTO "TT"."T" SELECT * FROM "TT"."T" BEFORE(STATEMENT => :1) '
+                   'WHERE "D" BETWEEN :2 AND :3')
         binds = {"1": {"type": "TEXT", "value": handle}, "2": {"type": "FIXED", "value": "2"},
                  "3": {"type": "FIXED", "value": "2"}}
         self.sf.control("POST", "time_travel", {"retention_seconds": 0})

@@ -4,6 +4,8 @@
 // with exit code 3, the JSON output naming it field by field.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <fmt/format.h>
 
 #include "tests/support/snowflake_fixture.h"
@@ -53,10 +55,17 @@ TEST_F(ValidateSnowflake, CleanMonthPasses) {
                                "\"{}\".\"SLUICE_VALIDATION_HISTORY\"",
                                schema_)),
             "true 1240 2024-01-01");
-  // Values were bound with their types, never pasted.
-  const auto counts = submitted("GROUP BY 1");
-  ASSERT_FALSE(counts.empty());
-  EXPECT_NE(counts[0].find("BETWEEN ? AND ?"), std::string::npos) << counts[0];
+  // Values were bound with their types, never pasted: the YYYYMMDD range as FIXED.
+  bool seen = false;
+  for (const auto& q : sf_->requests("op", "submit")) {
+    if (q.value("statement", "").find("GROUP BY 1") == std::string::npos) continue;
+    seen = true;
+    EXPECT_NE(q["statement"].get<std::string>().find("\"DAY\" BETWEEN :"), std::string::npos) << q.dump();
+    EXPECT_EQ(q["bindings"]["1"]["type"], "FIXED") << q.dump();
+    std::set<std::string> values{q["bindings"]["1"]["value"], q["bindings"]["2"]["value"]};
+    EXPECT_EQ(values, (std::set<std::string>{"20240101", "20240131"})) << q.dump();
+  }
+  EXPECT_TRUE(seen);
 }
 
 TEST_F(ValidateSnowflake, MissingFirstDayFails) {

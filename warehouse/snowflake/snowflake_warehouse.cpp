@@ -65,10 +65,10 @@ std::string literal_of(const SqlParam& p) {
   return p.value ? sf::string_literal(*p.value) : "CAST(NULL AS VARCHAR)";
 }
 
-// `sql` with each `?` outside literals, quoted names and comments replaced by the next value.
+// `sql` with each `:n` placeholder outside literals and quoted names replaced by the n-th value.
 std::string inline_params(const std::string& sql, const std::vector<SqlParam>& params) {
   std::string out;
-  std::size_t next = 0;
+  std::vector<bool> used(params.size(), false);
   for (std::size_t i = 0; i < sql.size(); ++i) {
     const char c = sql[i];
     if (c == '\'' || c == '"') {
@@ -89,18 +89,25 @@ std::string inline_params(const std::string& sql, const std::vector<SqlParam>& p
       out.append(sql, start, i - start + 1);
       continue;
     }
-    if (c == '?') {
-      if (next >= params.size())
-        throw runtime_error("more placeholders than values in a statement for Snowflake", sql.substr(0, 300),
+    const bool cast = (i > 0 && sql[i - 1] == ':') || (i + 1 < sql.size() && sql[i + 1] == ':');
+    if (c == ':' && !cast && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1]))) {
+      std::size_t end = i + 1;
+      while (end < sql.size() && std::isdigit(static_cast<unsigned char>(sql[end]))) ++end;
+      const std::size_t n = std::stoul(sql.substr(i + 1, end - i - 1));
+      if (n == 0 || n > params.size())
+        throw runtime_error(fmt::format("placeholder :{} has no value in a statement for Snowflake", n), sql.substr(0, 300),
                             "This is a bug in sluice: report it.");
-      out += literal_of(params[next++]);
+      out += literal_of(params[n - 1]);
+      used[n - 1] = true;
+      i = end - 1;
       continue;
     }
     out += c;
   }
-  if (next != params.size())
-    throw runtime_error("more values than placeholders in a statement for Snowflake", sql.substr(0, 300),
-                        "This is a bug in sluice: report it.");
+  for (std::size_t n = 0; n < used.size(); ++n)
+    if (!used[n])
+      throw runtime_error(fmt::format("value {} is bound to no placeholder in a statement for Snowflake", n + 1), sql.substr(0, 300),
+                          "This is a bug in sluice: report it.");
   return out;
 }
 
@@ -126,7 +133,9 @@ std::string decode(const sf::Cell& cell, const sf::ColumnInfo& col) {
 
 std::string SnowflakeDialect::fold(std::string_view config_name) const { return sf::normalize_identifier(config_name); }
 
-std::string SnowflakeDialect::placeholder(int, SqlType) const { return "?"; }
+// Numbered (`:2`), not `?`: the statements are written with fmt::format, whose arguments (each a
+// SqlParams::add) C++ evaluates in no fixed order, so the n-th value must say where it goes.
+std::string SnowflakeDialect::placeholder(int n, SqlType) const { return fmt::format(":{}", n); }
 
 std::string SnowflakeDialect::type_name(const ColumnType& type) const { return sf::type_name(type); }
 

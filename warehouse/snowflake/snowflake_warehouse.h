@@ -1,8 +1,9 @@
 // The Warehouse interface on Snowflake, over the SQL API client (no driver, no session).
 //
 // - Identifiers: config names folded to upper case and always quoted (what an unquoted name means
-//   to Snowflake). Placeholders are `?`, each value bound with its type: TEXT, FIXED, or DATE (the
-//   SQL API takes a DATE binding as milliseconds since the epoch).
+//   to Snowflake). Placeholders are numbered (`:1`, `:2`: the order the values were added in, which
+//   need not be the order they appear in the text), each value bound with its type: TEXT, FIXED,
+//   or DATE (the SQL API takes a DATE binding as milliseconds since the epoch).
 // - Results: jsonv2 cells decoded to the text PostgreSQL would print, so the operations read both
 //   warehouses alike: DATE as YYYY-MM-DD, TIMESTAMP_* and TIME in ISO form, NUMBER as written.
 //   `affected` comes from the DML row count, `statement_id` is the statement handle (= query id,
