@@ -53,7 +53,8 @@ TEST_F(DeleteRestoreSnowflake, DeleteThenRestoreGivesTheSameTable) {
       scalar(fmt::format("SELECT \"STATEMENT_ID\" FROM {} WHERE \"JOB_ID\" = {}", trash_log(), job));
   EXPECT_EQ(j["tables"][0]["backup"], "Time Travel, statement " + statement_id);
   bool found = false;
-  for (const auto& s : sf_->control("GET", "statements")["statements"])
+  const nlohmann::json statements = sf_->control("GET", "statements");
+  for (const auto& s : statements["statements"])
     if (s["handle"] == statement_id) found = s["sql"].get<std::string>().starts_with("DELETE FROM");
   EXPECT_TRUE(found) << statement_id;
   EXPECT_EQ(scalar(fmt::format("SELECT \"BACKUP_TABLE\" IS NULL FROM {} WHERE \"JOB_ID\" = {}", trash_log(), job)), "t");

@@ -49,7 +49,7 @@ TEST_F(LoadQcWarehouseSnowflake, ACleanMonthIsPublishedFromTheStagingTable) {
   EXPECT_NE(copies[0].find("FACT_LENDING__SLUICE_STAGE_"), std::string::npos) << copies[0];
   const auto publish = submitted("BEGIN;");
   ASSERT_EQ(publish.size(), 1u);
-  EXPECT_NE(publish[0].find("SELECT \"RECORDDATEID\""), std::string::npos) << publish[0];
+  EXPECT_NE(publish[0].find("\"UPDATEDAT\" FROM \"" + schema_ + "\".\"FACT_LENDING__SLUICE_STAGE_"), std::string::npos) << publish[0];
   EXPECT_EQ(publish[0].find("COPY INTO"), std::string::npos) << publish[0];
   EXPECT_EQ(scalar(fmt::format("SELECT \"QC_MODE\" || ' ' || \"ROWS_LOADED\" || ' ' || \"OPERATION\" FROM {}",
                                pg_table("SLUICE_LOAD_HISTORY"))),
