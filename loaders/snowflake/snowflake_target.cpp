@@ -22,6 +22,15 @@ std::string lit(std::string_view v) { return sf::string_literal(v); }
 
 std::string checksum_text(std::uint64_t c) { return fmt::format("{:016x}", c); }
 
+// As on PostgreSQL: a load whose whole range a later `sluice delete` removed (and no restore undid)
+// is no longer in the table, so loading its file again is not a reload. "L" is the load's row.
+std::string not_deleted_since(const std::string& history) {
+  return fmt::format("NOT EXISTS (SELECT 1 FROM {} \"D\" WHERE \"D\".\"TABLE_NAME\" = \"L\".\"TABLE_NAME\" AND "
+                     "\"D\".\"OPERATION\" = 'delete' AND \"D\".\"REPLACED_BY\" IS NULL AND \"D\".\"ID\" > \"L\".\"ID\" AND "
+                     "\"D\".\"DATE_FROM\" <= \"L\".\"DATE_FROM\" AND \"D\".\"DATE_TO\" >= \"L\".\"DATE_TO\")",
+                     history);
+}
+
 struct Statement {
   enum Kind { other, remove_range, copy, insert_staged } kind = other;
   std::size_t file = 0;
@@ -229,10 +238,10 @@ std::optional<HistoryEntry> SnowflakeTarget::find_by_name(const TableSpec& table
   snowflake::StatementOptions o;
   o.bindings = {{"TEXT", upper(table.table)}, {"TEXT", file_name}, {"FIXED", std::to_string(size)}};
   const auto rs = sql_.execute(
-      fmt::format("SELECT \"JOB_ID\", \"LOADED_AT\", \"ROWS_LOADED\", \"FILE_NAME\" FROM {} WHERE "
+      fmt::format("SELECT \"JOB_ID\", \"LOADED_AT\", \"ROWS_LOADED\", \"FILE_NAME\" FROM {0} \"L\" WHERE {1} AND "
                   "\"TABLE_NAME\" = ? AND \"FILE_NAME\" = ? AND \"FILE_SIZE\" = ? AND \"REPLACED_BY\" IS "
                   "NULL AND \"OPERATION\" = 'load' ORDER BY \"LOADED_AT\" DESC",
-                  history_table()),
+                  history_table(), not_deleted_since(history_table())),
       o);
   if (rs.rows.empty()) return std::nullopt;
   const auto& r = rs.rows[0];
@@ -249,10 +258,10 @@ std::optional<HistoryEntry> SnowflakeTarget::find_by_checksum(const TableSpec& t
   snowflake::StatementOptions o;
   o.bindings = {{"TEXT", upper(table.table)}, {"TEXT", checksum_text(checksum)}};
   const auto rs = sql_.execute(
-      fmt::format("SELECT \"JOB_ID\", \"LOADED_AT\", \"ROWS_LOADED\", \"FILE_NAME\" FROM {} WHERE "
+      fmt::format("SELECT \"JOB_ID\", \"LOADED_AT\", \"ROWS_LOADED\", \"FILE_NAME\" FROM {0} \"L\" WHERE {1} AND "
                   "\"TABLE_NAME\" = ? AND \"FILE_CHECKSUM\" = ? AND \"REPLACED_BY\" IS NULL AND \"OPERATION\" = 'load' ORDER BY "
                   "\"LOADED_AT\" DESC",
-                  history_table()),
+                  history_table(), not_deleted_since(history_table())),
       o);
   if (rs.rows.empty()) return std::nullopt;
   const auto& r = rs.rows[0];

@@ -128,5 +128,22 @@ TEST_F(DeleteRestoreSnowflake, PastTheRetentionTheRestoreFailsClearlyAndChangesN
   EXPECT_EQ(scalar(fmt::format("SELECT count(*) FROM {} WHERE \"OPERATION\" = 'restore'", pg_table("SLUICE_LOAD_HISTORY"))), "0");
 }
 
+TEST_F(DeleteRestoreSnowflake, ADeletedMonthCanBeLoadedAgainWithoutReplace) {
+  write_config(sample_yaml() + daily_yaml("DAILY"));
+  SampleDataOptions o;
+  o.rows = 3100;
+  const auto file = generate(o, "factLending_20240101-20240131.tsv");
+  ASSERT_EQ(run({"--batch", "load", "--files", file.string(), "--create"}).exit_code, 0);
+  const auto del = run({"--batch", "delete", "--table", "FACT_LENDING", "--month", "2024-01", "--yes"});
+  ASSERT_EQ(del.exit_code, 0) << del.out << del.err;
+  EXPECT_EQ(count("FACT_LENDING"), 0);
+  // Not a reload any more: the load it would repeat was deleted whole.
+  const auto again = run({"--batch", "load", "--files", file.string()});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err << sf_->stderr_text();
+  EXPECT_EQ(count("FACT_LENDING"), 3100);
+  const auto v = run({"--batch", "validate", "--table", "FACT_LENDING", "--month", "2024-01"});
+  EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
+}
+
 }  // namespace
 }  // namespace sluice::test
