@@ -76,7 +76,7 @@ TEST(SnowflakePublishSql, QcWarehousePublishesFromTheStagingTableInsteadOfTheSta
   load.history.rows_loaded = 10;
   const std::string sql_text = target.publish_sql({load}, 17);
   EXPECT_EQ(sql_text.find("COPY INTO"), std::string::npos) << sql_text;
-  EXPECT_NE(sql_text.find("INSERT INTO \"ANALYTICS\".\"FACT_LENDING\" (\"RECORDDATEID\", "), std::string::npos) << sql_text;
+  EXPECT_NE(sql_text.find("INSERT INTO \"ANALYTICS\".\"FACT_LENDING\" (\"RECORDDATE\", \"RECORDDATEID\", "), std::string::npos) << sql_text;
   EXPECT_NE(sql_text.find("FROM \"ANALYTICS\".\"FACT_LENDING__SLUICE_STAGE_17\";\nCOMMIT;\n"), std::string::npos) << sql_text;
 }
 
