@@ -1,10 +1,11 @@
 // The Snowflake load path's warehouse side, over the SQL API: the load history table, the target
 // table checked (or created), reload checks, and the publish. The publish is one multi-statement
-// request, so it is one transaction: for every file, the replaced range deleted (--replace), then
-// COPY INTO the table FROM the stage with FILES = (the file's staged parts, at most 1000 per
-// statement), FILE_FORMAT = the staged COPY text, ON_ERROR = ABORT_STATEMENT, PURGE = TRUE, and a
-// history row; then COMMIT. Any failure rolls everything back. The per-file COPY results are read
-// afterwards and reconciled against the rows staged.
+// request, so it is one transaction: for every file, its history row (and, with --replace, the rows
+// it replaces pointed at it and the replaced range deleted), then COPY INTO the table FROM the stage
+// with FILES = (the file's staged parts, at most 1000 per statement), FILE_FORMAT = the staged COPY
+// text, ON_ERROR = ABORT_STATEMENT, PURGE = TRUE -- or, with --qc warehouse, INSERT ... SELECT from
+// the file's checked staging table; then COMMIT. Any failure rolls everything back. The per-file
+// COPY (or INSERT) results are read afterwards and reconciled against the rows staged.
 #pragma once
 
 #include <cstdint>

@@ -27,7 +27,14 @@ Config (JSON): {"account": "MYORG-MYACCT", "users": [{"name": "LOADER", "public_
 Fault ops: "submit", "status", "cancel" (HTTP level: delay, error with status 429/500/503/504,
 drop_before, drop_after) and "execute" (delay = the statement itself runs that much longer; match
 is searched in the statement text). Control: GET /_emulator/statements (every statement: handle,
-requestId, sql, status, executions), POST /_emulator/users {"name", "public_key"}.
+requestId, sql, status, executions), POST /_emulator/users {"name", "public_key"},
+POST /_emulator/time_travel {"retention_seconds": N | null} (Time Travel older than N seconds
+answers 000707; null: kept forever). Submits are logged with their bindings.
+
+Warehouse operations: INFORMATION_SCHEMA.COLUMNS/TABLES with Snowflake's upper-case names, `?` and
+`:n` bindings, AUTOINCREMENT, TRANSIENT/TEMPORARY and CREATE OR REPLACE tables, and Time Travel
+before a DELETE (`t BEFORE(STATEMENT => id)` = the current rows plus the rows that DELETE removed;
+see _time_travel for the limits).
 """
 
 import argparse
