@@ -263,7 +263,7 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
           // The validate checks on the rows as Snowflake stores them, in a staging table; the
           // publish below takes them from there only when they pass.
           progress_.begin("qc", o.target, 0);
-          l.staging_table = target.create_staging_table(table, summary.job_id);
+          l.staging_table = target.create_staging_table(table, summary.job_id, i);
           staging_tables.push_back(l.staging_table);
           target.copy_to_staging(l, l.staging_table);
           SnowflakeWarehouse w(sql, sfc.schema);

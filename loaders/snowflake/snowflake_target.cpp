@@ -162,9 +162,10 @@ std::string SnowflakeTarget::file_format() {
 
 void SnowflakeTarget::ensure_history_table() { sql_.execute(sf::load_history_ddl(schema_)); }
 
-std::string SnowflakeTarget::create_staging_table(const TableSpec& table, std::int64_t job_id) {
-  // Transient: no Fail-safe and at most a day of Time Travel for rows that live minutes.
-  const std::string name = fmt::format("{}__SLUICE_STAGE_{}", upper(table.table), job_id);
+std::string SnowflakeTarget::create_staging_table(const TableSpec& table, std::int64_t job_id, std::size_t file_index) {
+  // Transient: no Fail-safe and at most a day of Time Travel for rows that live minutes. One per
+  // file: two months of one table in one load are checked (and published) apart.
+  const std::string name = fmt::format("{}__SLUICE_STAGE_{}_{}", upper(table.table), job_id, file_index + 1);
   std::string cols;
   for (const auto& c : table.columns) cols += (cols.empty() ? "" : ", ") + sf::identifier(c.name) + " " + sf::type_name(c.type);
   sql_.execute(fmt::format("CREATE OR REPLACE TRANSIENT TABLE {} ({})", sf::qualified(schema_, name), cols));

@@ -42,10 +42,11 @@ class SnowflakeTarget {
 
   // The load history (snowflake::load_history_ddl, shared with the warehouse operations).
   void ensure_history_table();
-  // --qc warehouse: a transient table "<TABLE>__SLUICE_STAGE_<job>" with the config's columns
-  // (replaced if a killed job left one), the file's staged parts copied into it (their rows
-  // checked against the staged count), and dropped at the end whatever happened.
-  std::string create_staging_table(const TableSpec& table, std::int64_t job_id);
+  // --qc warehouse: a transient table "<TABLE>__SLUICE_STAGE_<job>_<n>" (n: the file's place in
+  // the load, from 1) with the config's columns (replaced if a killed job left one), the file's
+  // staged parts copied into it (their rows checked against the staged count), and dropped at the
+  // end whatever happened.
+  std::string create_staging_table(const TableSpec& table, std::int64_t job_id, std::size_t file_index);
   std::uint64_t copy_to_staging(const SnowflakeFileLoad& file, const std::string& staging);
   void drop_staging_table(const std::string& staging) noexcept;
   // Checks the table's columns against the config (or creates it when `create`); true if created.

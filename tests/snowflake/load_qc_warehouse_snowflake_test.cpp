@@ -94,5 +94,24 @@ TEST_F(LoadQcWarehouseSnowflake, APlantedDefectLeavesTheTableAsItWas) {
   EXPECT_EQ(run({"--batch", "validate", "--month", "2024-01"}).exit_code, 0);
 }
 
+TEST_F(LoadQcWarehouseSnowflake, TwoMonthsOfOneTableAreCheckedApartAndPublishedTogether) {
+  write_config(sample_yaml());
+  SampleDataOptions o;
+  o.rows = 3100;
+  const auto jan = generate(o, "factLending_20240101-20240131.tsv");
+  o.month = 2;
+  o.rows = 2900;
+  const auto feb = generate(o, "factLending_20240201-20240229.tsv");
+  const auto r = run({"--batch", "load", "--files", jan.string() + "," + feb.string(), "--qc", "warehouse", "--create", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << sf_->stderr_text();
+  const auto j = json_of(r);
+  EXPECT_EQ(j["files"][0]["rows_loaded"], 3100);
+  EXPECT_EQ(j["files"][1]["rows_loaded"], 2900);
+  EXPECT_EQ(count("FACT_LENDING"), 6000);
+  EXPECT_EQ(staging_tables(), "0");
+  EXPECT_EQ(submitted("CREATE OR REPLACE TRANSIENT TABLE").size(), 2u);
+  EXPECT_EQ(run({"--batch", "validate", "--from", "2024-01-01", "--to", "2024-02-29"}).exit_code, 0);
+}
+
 }  // namespace
 }  // namespace sluice::test

@@ -72,12 +72,12 @@ TEST(SnowflakePublishSql, QcWarehousePublishesFromTheStagingTableInsteadOfTheSta
   load.table = &table;
   load.stage_dir = "17/FACT_LENDING/";
   load.parts.push_back({"f_00000.tsv.zst", "", 10, 1, 0, 1, ""});
-  load.staging_table = "FACT_LENDING__SLUICE_STAGE_17";
+  load.staging_table = "FACT_LENDING__SLUICE_STAGE_17_1";
   load.history.rows_loaded = 10;
   const std::string sql_text = target.publish_sql({load}, 17);
   EXPECT_EQ(sql_text.find("COPY INTO"), std::string::npos) << sql_text;
   EXPECT_NE(sql_text.find("INSERT INTO \"ANALYTICS\".\"FACT_LENDING\" (\"RECORDDATE\", \"RECORDDATEID\", "), std::string::npos) << sql_text;
-  EXPECT_NE(sql_text.find("FROM \"ANALYTICS\".\"FACT_LENDING__SLUICE_STAGE_17\";\nCOMMIT;\n"), std::string::npos) << sql_text;
+  EXPECT_NE(sql_text.find("FROM \"ANALYTICS\".\"FACT_LENDING__SLUICE_STAGE_17_1\";\nCOMMIT;\n"), std::string::npos) << sql_text;
 }
 
 }  // namespace
