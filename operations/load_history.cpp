@@ -1,6 +1,7 @@
 #include "operations/load_history.h"
 
 #include <algorithm>
+#include <deque>
 
 #include <fmt/format.h>
 
@@ -29,8 +30,17 @@ std::string read_columns(const Dialect& d) {
   return d.identifiers({"id", "operation", "file_name", "rows_loaded", "rows_deleted", "date_from", "date_to", "job_id", "loaded_at"});
 }
 
-// {name} arguments for the history's columns.
-#define HISTORY_COLUMN(d, name) fmt::arg(name, (d).identifier(name))
+// {name} arguments for fmt::format: the column names quoted by the dialect. fmt::arg keeps a
+// reference, so the quoted names live here (a deque does not move its elements).
+class QuotedArgs {
+ public:
+  explicit QuotedArgs(const Dialect& d) : d_(d) {}
+  auto operator()(const char* name) { return fmt::arg(name, names_.emplace_back(d_.identifier(name))); }
+
+ private:
+  const Dialect& d_;
+  std::deque<std::string> names_;
+};
 
 }  // namespace
 
@@ -46,9 +56,10 @@ bool LoadHistory::exists() {
 std::vector<HistoryRow> LoadHistory::current(const std::string& table) {
   SqlParams p(w_.dialect());
   const Dialect& d = w_.dialect();
+  QuotedArgs c(d);
   const SqlResult r = w_.query(fmt::format("SELECT {} FROM {} WHERE {table_name} = {} AND {replaced_by} IS NULL ORDER BY {id}",
-                                           read_columns(d), table_sql(), p.add(d.fold(table)), HISTORY_COLUMN(d, "table_name"),
-                                           HISTORY_COLUMN(d, "replaced_by"), HISTORY_COLUMN(d, "id")),
+                                           read_columns(d), table_sql(), p.add(d.fold(table)), c("table_name"),
+                                           c("replaced_by"), c("id")),
                                p.list());
   std::vector<HistoryRow> out;
   for (std::size_t i = 0; i < r.size(); ++i) out.push_back(row_of(r, i));
@@ -58,11 +69,12 @@ std::vector<HistoryRow> LoadHistory::current(const std::string& table) {
 std::optional<HistoryRow> LoadHistory::last_load(const std::string& table) {
   SqlParams p(w_.dialect());
   const Dialect& d = w_.dialect();
+  QuotedArgs c(d);
   const SqlResult r = w_.query(fmt::format("SELECT {} FROM {} WHERE {table_name} = {} AND {replaced_by} IS NULL "
                                            "AND {operation} = 'load' ORDER BY {loaded_at} DESC, {id} DESC LIMIT 1",
-                                           read_columns(d), table_sql(), p.add(d.fold(table)), HISTORY_COLUMN(d, "table_name"),
-                                           HISTORY_COLUMN(d, "replaced_by"), HISTORY_COLUMN(d, "operation"),
-                                           HISTORY_COLUMN(d, "loaded_at"), HISTORY_COLUMN(d, "id")),
+                                           read_columns(d), table_sql(), p.add(d.fold(table)), c("table_name"),
+                                           c("replaced_by"), c("operation"),
+                                           c("loaded_at"), c("id")),
                                p.list());
   if (r.size() == 0) return std::nullopt;
   return row_of(r, 0);
@@ -71,6 +83,7 @@ std::optional<HistoryRow> LoadHistory::last_load(const std::string& table) {
 std::int64_t LoadHistory::add(const std::string& table, const std::string& operation, std::int64_t rows_loaded,
                               std::int64_t rows_deleted, const DateRange& range, std::int64_t job_id, const std::string& note) {
   const Dialect& d = w_.dialect();
+  QuotedArgs c(d);
   SqlParams p(d);
   const std::string sql = fmt::format(
       "INSERT INTO {} ({}) VALUES ({}, {}, '', 0, '', 'none', {}, {}, {}, {}, 'none', {}, {})", table_sql(),
@@ -84,8 +97,8 @@ std::int64_t LoadHistory::add(const std::string& table, const std::string& opera
   SqlParams q(d);
   const std::string id_sql =
       fmt::format("SELECT max({id}) FROM {} WHERE {table_name} = {} AND {job_id} = {} AND {operation} = {}", table_sql(),
-                  q.add(d.fold(table)), q.add(job_id), q.add(operation), HISTORY_COLUMN(d, "id"),
-                  HISTORY_COLUMN(d, "table_name"), HISTORY_COLUMN(d, "job_id"), HISTORY_COLUMN(d, "operation"));
+                  q.add(d.fold(table)), q.add(job_id), q.add(operation), c("id"),
+                  c("table_name"), c("job_id"), c("operation"));
   return w_.query(id_sql, q.list()).integer(0, 0);
 }
 
@@ -168,13 +181,14 @@ void record_validation(Warehouse& w, const std::string& table, const ValidationR
 
 std::optional<ValidationRecord> last_validation(Warehouse& w, const std::string& table) {
   const Dialect& d = w.dialect();
+  QuotedArgs c(d);
   if (!w.table_exists(w.schema(), kValidationHistoryTable)) return std::nullopt;
   SqlParams p(d);
   const SqlResult r = w.query(
       fmt::format("SELECT CASE WHEN {passed} THEN 1 ELSE 0 END, {} FROM {} WHERE {table_name} = {} ORDER BY {validated_at} DESC LIMIT 1",
                   d.identifiers({"date_from", "date_to", "rows_checked", "reasons", "job_id", "validated_at"}),
-                  d.qualified(w.schema(), kValidationHistoryTable), p.add(d.fold(table)), HISTORY_COLUMN(d, "passed"),
-                  HISTORY_COLUMN(d, "table_name"), HISTORY_COLUMN(d, "validated_at")),
+                  d.qualified(w.schema(), kValidationHistoryTable), p.add(d.fold(table)), c("passed"),
+                  c("table_name"), c("validated_at")),
       p.list());
   if (r.size() == 0) return std::nullopt;
   ValidationRecord v;
