@@ -115,10 +115,18 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
 
   std::optional<RejectFile> rejects;
   if (req.on_error == OnError::skip) rejects.emplace(req.reject_file);
-  // --qc warehouse: dropped at the end, published or not.
+  // --qc warehouse: dropped at the end, published or not, with a client Ctrl-C does not stop.
   std::vector<std::string> staging_tables;
   auto drop_staging = [&] {
-    for (const auto& t : staging_tables) target.drop_staging_table(t);
+    if (staging_tables.empty()) return;
+    snowflake::SqlApiSettings quiet = sql_settings;
+    quiet.cancel = nullptr;
+    try {
+      snowflake::SqlApiClient cleanup(quiet, std::shared_ptr<snowflake::TokenSource>(snowflake::make_token_source(sfc)));
+      for (const auto& t : staging_tables) target.drop_staging_table(cleanup, t);
+    } catch (const Error& e) {
+      progress_.note(fmt::format("could not drop the staging table(s) of job {}: {}", summary.job_id, e.primary()));
+    }
     staging_tables.clear();
   };
 
@@ -263,12 +271,18 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
           // The validate checks on the rows as Snowflake stores them, in a staging table; the
           // publish below takes them from there only when they pass.
           progress_.begin("qc", o.target, 0);
-          l.staging_table = target.create_staging_table(table, summary.job_id, i);
-          staging_tables.push_back(l.staging_table);
-          target.copy_to_staging(l, l.staging_table);
-          SnowflakeWarehouse w(sql, sfc.schema);
-          const TableSql staged(w.dialect(), table, sfc.schema, w.dialect().qualified(sfc.schema, l.staging_table));
-          const TableValidation v = check_table(w, staged, file.expected_range);
+          TableValidation v;
+          try {
+            l.staging_table = target.create_staging_table(table, summary.job_id, i);
+            staging_tables.push_back(l.staging_table);
+            target.copy_to_staging(l, l.staging_table);
+            SnowflakeWarehouse w(sql, sfc.schema);
+            const TableSql staged(w.dialect(), table, sfc.schema, w.dialect().qualified(sfc.schema, l.staging_table));
+            v = check_table(w, staged, file.expected_range);
+          } catch (...) {
+            progress_.end(false, "failed");
+            throw;
+          }
           progress_.end(v.passed(), v.passed() ? "passed" : "failed");
           o.scan.qc.findings.insert(o.scan.qc.findings.end(), v.findings.begin(), v.findings.end());
           if (!v.passed()) {

@@ -191,9 +191,9 @@ std::uint64_t SnowflakeTarget::copy_to_staging(const SnowflakeFileLoad& file, co
   return loaded;
 }
 
-void SnowflakeTarget::drop_staging_table(const std::string& staging) noexcept {
+void SnowflakeTarget::drop_staging_table(snowflake::SqlApiClient& client, const std::string& staging) noexcept {
   try {
-    sql_.execute(fmt::format("DROP TABLE IF EXISTS {}", sf::qualified(schema_, staging)));
+    client.execute(fmt::format("DROP TABLE IF EXISTS {}", sf::qualified(schema_, staging)));
   } catch (...) {
     // Left behind: a transient table named after the job, easy to find and drop by hand.
   }

@@ -45,10 +45,10 @@ class SnowflakeTarget {
   // --qc warehouse: a transient table "<TABLE>__SLUICE_STAGE_<job>_<n>" (n: the file's place in
   // the load, from 1) with the config's columns (replaced if a killed job left one), the file's
   // staged parts copied into it (their rows checked against the staged count), and dropped at the
-  // end whatever happened.
+  // end whatever happened (through `client`: one that Ctrl-C does not stop).
   std::string create_staging_table(const TableSpec& table, std::int64_t job_id, std::size_t file_index);
   std::uint64_t copy_to_staging(const SnowflakeFileLoad& file, const std::string& staging);
-  void drop_staging_table(const std::string& staging) noexcept;
+  void drop_staging_table(snowflake::SqlApiClient& client, const std::string& staging) noexcept;
   // Checks the table's columns against the config (or creates it when `create`); true if created.
   bool prepare_table(const TableSpec& table, bool create);
   std::optional<HistoryEntry> find_by_name(const TableSpec& table, const std::string& file_name,
