@@ -4,6 +4,12 @@
 // A planted defect leaves the table as it was; the staging table is dropped either way.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "tests/support/snowflake_fixture.h"
@@ -111,6 +117,34 @@ TEST_F(LoadQcWarehouseSnowflake, TwoMonthsOfOneTableAreCheckedApartAndPublishedT
   EXPECT_EQ(staging_tables(), "0");
   EXPECT_EQ(submitted("CREATE OR REPLACE TRANSIENT TABLE").size(), 2u);
   EXPECT_EQ(run({"--batch", "validate", "--from", "2024-01-01", "--to", "2024-02-29"}).exit_code, 0);
+}
+
+TEST_F(LoadQcWarehouseSnowflake, SigtermDuringTheChecksDropsTheStagingTable) {
+  write_config(sample_yaml());
+  SampleDataOptions o;
+  o.rows = 3100;
+  const auto file = generate(o, "factLending_20240101-20240131.tsv");
+  // The rows-per-day check on the staging table takes long: time to stop the load there.
+  sf_->faults(nlohmann::json::array({{{"op", "execute"}, {"action", "delay"}, {"delay_ms", 20000}, {"match", "GROUP BY 1"}}}));
+  RunOptions opts;
+  opts.env = {{"XDG_STATE_HOME", (dir_.path() / "state").string()}, {"AWS_ACCESS_KEY_ID", "AKIDSFWHTEST"},
+              {"AWS_SECRET_ACCESS_KEY", "sfwh/test/secret"}};
+  const pid_t pid = spawn_sluice({"--config", config_.string(), "--progress", "none", "--batch", "load", "--files", file.string(),
+                                  "--qc", "warehouse", "--create"},
+                                 opts, dir_.path());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (submitted("GROUP BY 1").empty() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_FALSE(submitted("GROUP BY 1").empty());
+  EXPECT_EQ(staging_tables(), "1");
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_EQ(staging_tables(), "0");
+  EXPECT_EQ(count("FACT_LENDING"), 0);
+  EXPECT_TRUE(submitted("BEGIN;").empty());
 }
 
 }  // namespace
