@@ -145,5 +145,19 @@ TEST_F(DeleteRestoreSnowflake, ADeletedMonthCanBeLoadedAgainWithoutReplace) {
   EXPECT_EQ(v.exit_code, 0) << v.out << v.err;
 }
 
+TEST_F(DeleteRestoreSnowflake, ARangeLoadedAgainIsNotRestoredOverIt) {
+  const std::int64_t job = delete_january();
+  exec(fmt::format("INSERT INTO {} VALUES (20240105, 1, 1.5, 'loaded again')", pg_table("DAILY")));
+  const std::string refilled = digest("DAILY");
+  const auto r = run({"--batch", "restore", std::to_string(job)});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find(fmt::format("{}.DAILY holds 1 rows in 2024-01-01..2024-01-31 again: restoring job {} would double them",
+                                   schema_, job)),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(digest("DAILY"), refilled);
+  EXPECT_TRUE(submitted("BEFORE(STATEMENT =>").empty());
+}
+
 }  // namespace
 }  // namespace sluice::test

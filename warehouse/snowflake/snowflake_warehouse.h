@@ -16,9 +16,11 @@
 //   (transaction_results()). A caller that needs a result before the commit must not use a
 //   transaction: the operations use single statements (atomic on their own) on Snowflake, Time
 //   Travel in place of backup tables.
-// - lock_table: nothing to take. Snowflake locks a table for the DML statement (or the
-//   transaction) that changes it; sluice's writers on Snowflake are single statements or one
-//   multi-statement transaction, so there is no read-then-write window a lock would close.
+// - lock_table: nothing to take. Snowflake locks a table only for the DML statement (or the
+//   multi-statement transaction) that changes it, and no lock can be held from one request to the
+//   next. sluice's writers on Snowflake are therefore single statements (delete, restore) or one
+//   multi-statement transaction (the load's publish); where a check precedes a statement, the
+//   statement repeats it where that matters (restore inserts only while the range is still empty).
 #pragma once
 
 #include <memory>
