@@ -15,6 +15,7 @@
 #include "app/progress_renderers.h"
 #include "core/error.h"
 #include "warehouse/postgres/postgres_warehouse.h"
+#include "warehouse/snowflake/snowflake_warehouse.h"
 
 namespace sluice {
 
@@ -91,10 +92,7 @@ std::string ApplicationContext::postgres_conninfo(const ConnectionSpec& connecti
 }
 
 std::unique_ptr<Warehouse> ApplicationContext::open_warehouse(const ConnectionSpec& connection) {
-  if (connection.type == ConnectionType::snowflake)
-    throw usage_error(fmt::format("connection \"{}\" is a Snowflake connection", connection.name),
-                      "this build of sluice works with PostgreSQL connections only",
-                      "Point the table (or the config's target) at a postgres connection.");
+  if (connection.type == ConnectionType::snowflake) return SnowflakeWarehouse::open(connection.snowflake, &cancellation_);
   return PostgresWarehouse::open(postgres_conninfo(connection), connection.postgres.schema);
 }
 

@@ -86,6 +86,9 @@ void DeleteOperation::execute(DeleteSummary& plan) {
   auto rollback_all = [&] {
     for (auto& [w, tables] : groups) w->rollback();
   };
+  // With Time Travel each DELETE is its own statement, committed when it returns: a later failure
+  // cannot undo it, so the error must say what is gone and how to get it back.
+  std::vector<std::string> done_already;
   try {
     for (auto& [w, tables] : groups) {
       const bool time_travel = w->dialect().supports_time_travel();
@@ -114,6 +117,7 @@ void DeleteOperation::execute(DeleteSummary& plan) {
           const SqlResult r = w->query(fmt::format("DELETE FROM {} WHERE {}", t.relation(), where), p.list());
           d->rows_deleted = r.affected;
           e.statement_id = r.statement_id;
+          done_already.push_back(fmt::format("{}: {} rows by statement {}", d->target, grouped(r.affected), r.statement_id));
         } else {
           e.backup_table = choose_backup_name(*w, t.folded_table(), plan.job_id);
           const std::string backup = w->dialect().qualified(kTrashSchema, e.backup_table);
@@ -134,13 +138,31 @@ void DeleteOperation::execute(DeleteSummary& plan) {
     for (auto& [w, tables] : groups)
       if (w->in_transaction()) w->commit();
     plan.executed = true;
+  } catch (const Error& e) {
+    rollback_all();
+    for (auto& t : plan.tables) {
+      t.rows_deleted = 0;
+      t.backup.clear();
+    }
+    if (done_already.empty()) {
+      jobs_.finish_job(plan.job_id, "failed", "{}", "nothing was deleted");
+      throw;
+    }
+    std::string list;
+    for (const auto& d : done_already) list += "\n  " + d;
+    jobs_.finish_job(plan.job_id, "failed", "{}", fmt::format("{} table(s) deleted before the failure", done_already.size()));
+    throw Error(e.code(), e.primary(),
+                (e.detail().empty() ? "" : e.detail() + "\n") + "deleted before the failure (each DELETE commits on its own):" + list,
+                fmt::format("sluice restore {} puts back what the log recorded (Time Travel); a statement not in "
+                            "sluice_trash.deletes can be undone with INSERT ... SELECT ... BEFORE(STATEMENT => '<id>').",
+                            plan.job_id));
   } catch (...) {
     rollback_all();
     for (auto& t : plan.tables) {
       t.rows_deleted = 0;
       t.backup.clear();
     }
-    jobs_.finish_job(plan.job_id, "failed", "{}", "nothing was deleted");
+    jobs_.finish_job(plan.job_id, "failed", "{}", done_already.empty() ? "nothing was deleted" : "some tables were deleted");
     throw;
   }
   nlohmann::json done = nlohmann::json::array();

@@ -1,6 +1,7 @@
 #include "operations/load_history.h"
 
 #include <algorithm>
+#include <deque>
 
 #include <fmt/format.h>
 
@@ -23,8 +24,23 @@ HistoryRow row_of(const SqlResult& r, std::size_t i) {
   return h;
 }
 
-constexpr const char* kColumns =
-    "id, operation, file_name, rows_loaded, rows_deleted, date_from, date_to, job_id, loaded_at";
+// The columns row_of() reads, quoted through the dialect (sluice's own tables read the same on every
+// warehouse).
+std::string read_columns(const Dialect& d) {
+  return d.identifiers({"id", "operation", "file_name", "rows_loaded", "rows_deleted", "date_from", "date_to", "job_id", "loaded_at"});
+}
+
+// {name} arguments for fmt::format: the column names quoted by the dialect. fmt::arg keeps a
+// reference, so the quoted names live here (a deque does not move its elements).
+class QuotedArgs {
+ public:
+  explicit QuotedArgs(const Dialect& d) : d_(d) {}
+  auto operator()(const char* name) { return fmt::arg(name, names_.emplace_back(d_.identifier(name))); }
+
+ private:
+  const Dialect& d_;
+  std::deque<std::string> names_;
+};
 
 }  // namespace
 
@@ -39,8 +55,11 @@ bool LoadHistory::exists() {
 
 std::vector<HistoryRow> LoadHistory::current(const std::string& table) {
   SqlParams p(w_.dialect());
-  const SqlResult r = w_.query(fmt::format("SELECT {} FROM {} WHERE table_name = {} AND replaced_by IS NULL ORDER BY id",
-                                           kColumns, table_sql(), p.add(w_.dialect().fold(table))),
+  const Dialect& d = w_.dialect();
+  QuotedArgs c(d);
+  const SqlResult r = w_.query(fmt::format("SELECT {} FROM {} WHERE {table_name} = {} AND {replaced_by} IS NULL ORDER BY {id}",
+                                           read_columns(d), table_sql(), p.add(d.fold(table)), c("table_name"),
+                                           c("replaced_by"), c("id")),
                                p.list());
   std::vector<HistoryRow> out;
   for (std::size_t i = 0; i < r.size(); ++i) out.push_back(row_of(r, i));
@@ -49,9 +68,13 @@ std::vector<HistoryRow> LoadHistory::current(const std::string& table) {
 
 std::optional<HistoryRow> LoadHistory::last_load(const std::string& table) {
   SqlParams p(w_.dialect());
-  const SqlResult r = w_.query(fmt::format("SELECT {} FROM {} WHERE table_name = {} AND replaced_by IS NULL "
-                                           "AND operation = 'load' ORDER BY loaded_at DESC, id DESC LIMIT 1",
-                                           kColumns, table_sql(), p.add(w_.dialect().fold(table))),
+  const Dialect& d = w_.dialect();
+  QuotedArgs c(d);
+  const SqlResult r = w_.query(fmt::format("SELECT {} FROM {} WHERE {table_name} = {} AND {replaced_by} IS NULL "
+                                           "AND {operation} = 'load' ORDER BY {loaded_at} DESC, {id} DESC LIMIT 1",
+                                           read_columns(d), table_sql(), p.add(d.fold(table)), c("table_name"),
+                                           c("replaced_by"), c("operation"),
+                                           c("loaded_at"), c("id")),
                                p.list());
   if (r.size() == 0) return std::nullopt;
   return row_of(r, 0);
@@ -59,25 +82,31 @@ std::optional<HistoryRow> LoadHistory::last_load(const std::string& table) {
 
 std::int64_t LoadHistory::add(const std::string& table, const std::string& operation, std::int64_t rows_loaded,
                               std::int64_t rows_deleted, const DateRange& range, std::int64_t job_id, const std::string& note) {
-  SqlParams p(w_.dialect());
+  const Dialect& d = w_.dialect();
+  QuotedArgs c(d);
+  SqlParams p(d);
   const std::string sql = fmt::format(
-      "INSERT INTO {} (table_name, file_name, file_path, file_size, file_checksum, compression, rows_loaded, "
-      "rows_deleted, date_from, date_to, qc_mode, job_id, operation) "
-      "VALUES ({}, {}, '', 0, '', 'none', {}, {}, {}, {}, 'none', {}, {})",
-      table_sql(), p.add(w_.dialect().fold(table)), p.add(note), p.add(rows_loaded), p.add(rows_deleted),
+      "INSERT INTO {} ({}) VALUES ({}, {}, '', 0, '', 'none', {}, {}, {}, {}, 'none', {}, {})", table_sql(),
+      d.identifiers({"table_name", "file_name", "file_path", "file_size", "file_checksum", "compression", "rows_loaded",
+                     "rows_deleted", "date_from", "date_to", "qc_mode", "job_id", "operation"}),
+      p.add(d.fold(table)), p.add(note), p.add(rows_loaded), p.add(rows_deleted),
       p.add(format_iso(range.first), SqlType::date), p.add(format_iso(range.last), SqlType::date), p.add(job_id),
       p.add(operation));
   w_.query(sql, p.list());
   // No RETURNING (Snowflake has none): the row just written is the newest of its job and kind.
-  SqlParams q(w_.dialect());
-  const std::string id_sql = fmt::format("SELECT max(id) FROM {} WHERE table_name = {} AND job_id = {} AND operation = {}",
-                                         table_sql(), q.add(w_.dialect().fold(table)), q.add(job_id), q.add(operation));
+  SqlParams q(d);
+  const std::string id_sql =
+      fmt::format("SELECT max({id}) FROM {} WHERE {table_name} = {} AND {job_id} = {} AND {operation} = {}", table_sql(),
+                  q.add(d.fold(table)), q.add(job_id), q.add(operation), c("id"),
+                  c("table_name"), c("job_id"), c("operation"));
   return w_.query(id_sql, q.list()).integer(0, 0);
 }
 
 void LoadHistory::supersede(std::int64_t id, std::int64_t by) {
-  SqlParams p(w_.dialect());
-  const std::string sql = fmt::format("UPDATE {} SET replaced_by = {} WHERE id = {}", table_sql(), p.add(by), p.add(id));
+  const Dialect& d = w_.dialect();
+  SqlParams p(d);
+  const std::string sql = fmt::format("UPDATE {} SET {} = {} WHERE {} = {}", table_sql(), d.identifier("replaced_by"), p.add(by),
+                                      d.identifier("id"), p.add(id));
   w_.query(sql, p.list());
 }
 
@@ -126,13 +155,14 @@ void record_validation(Warehouse& w, const std::string& table, const ValidationR
   const std::string t = d.qualified(w.schema(), kValidationHistoryTable);
   if (!w.table_exists(w.schema(), kValidationHistoryTable)) {
     auto type = [&](ColumnKind k) { return d.type_name(ColumnType{k, 0, 0, 0}); };
+    auto col = [&](const char* name, ColumnKind k, const char* extra = "") {
+      return fmt::format("{} {}{}", d.identifier(name), type(k), extra);
+    };
     const std::string ddl = fmt::format(
-        "CREATE TABLE IF NOT EXISTS {} (table_name {text} NOT NULL, date_from {date}, date_to {date}, "
-        "passed {boolean} NOT NULL, rows_checked {bigint} NOT NULL, reasons {text} NOT NULL, job_id {bigint}, "
-        "validated_at {ts} NOT NULL DEFAULT CURRENT_TIMESTAMP)",
-        t, fmt::arg("text", type(ColumnKind::text)), fmt::arg("date", type(ColumnKind::date)),
-        fmt::arg("boolean", type(ColumnKind::boolean)), fmt::arg("bigint", type(ColumnKind::bigint)),
-        fmt::arg("ts", type(ColumnKind::timestamptz)));
+        "CREATE TABLE IF NOT EXISTS {} ({}, {}, {}, {}, {}, {}, {}, {})", t, col("table_name", ColumnKind::text, " NOT NULL"),
+        col("date_from", ColumnKind::date), col("date_to", ColumnKind::date), col("passed", ColumnKind::boolean, " NOT NULL"),
+        col("rows_checked", ColumnKind::bigint, " NOT NULL"), col("reasons", ColumnKind::text, " NOT NULL"),
+        col("job_id", ColumnKind::bigint), col("validated_at", ColumnKind::timestamptz, " NOT NULL DEFAULT CURRENT_TIMESTAMP"));
     try {
       w.query(ddl);
     } catch (const Error&) {
@@ -142,8 +172,8 @@ void record_validation(Warehouse& w, const std::string& table, const ValidationR
   }
   SqlParams p(d);
   const std::string sql = fmt::format(
-      "INSERT INTO {} (table_name, date_from, date_to, passed, rows_checked, reasons, job_id) VALUES ({}, {}, {}, {}, {}, {}, {})",
-      t, p.add(d.fold(table)), p.add(v.range ? SqlValue(format_iso(v.range->first)) : std::nullopt, SqlType::date),
+      "INSERT INTO {} ({}) VALUES ({}, {}, {}, {}, {}, {}, {})", t,
+      d.identifiers({"table_name", "date_from", "date_to", "passed", "rows_checked", "reasons", "job_id"}), p.add(d.fold(table)), p.add(v.range ? SqlValue(format_iso(v.range->first)) : std::nullopt, SqlType::date),
       p.add(v.range ? SqlValue(format_iso(v.range->last)) : std::nullopt, SqlType::date), v.passed ? "TRUE" : "FALSE",
       p.add(v.rows), p.add(v.reasons), p.add(v.job_id));
   w.query(sql, p.list());
@@ -151,12 +181,14 @@ void record_validation(Warehouse& w, const std::string& table, const ValidationR
 
 std::optional<ValidationRecord> last_validation(Warehouse& w, const std::string& table) {
   const Dialect& d = w.dialect();
+  QuotedArgs c(d);
   if (!w.table_exists(w.schema(), kValidationHistoryTable)) return std::nullopt;
   SqlParams p(d);
   const SqlResult r = w.query(
-      fmt::format("SELECT CASE WHEN passed THEN 1 ELSE 0 END, date_from, date_to, rows_checked, reasons, job_id, validated_at "
-                  "FROM {} WHERE table_name = {} ORDER BY validated_at DESC LIMIT 1",
-                  d.qualified(w.schema(), kValidationHistoryTable), p.add(d.fold(table))),
+      fmt::format("SELECT CASE WHEN {passed} THEN 1 ELSE 0 END, {} FROM {} WHERE {table_name} = {} ORDER BY {validated_at} DESC LIMIT 1",
+                  d.identifiers({"date_from", "date_to", "rows_checked", "reasons", "job_id", "validated_at"}),
+                  d.qualified(w.schema(), kValidationHistoryTable), p.add(d.fold(table)), c("passed"),
+                  c("table_name"), c("validated_at")),
       p.list());
   if (r.size() == 0) return std::nullopt;
   ValidationRecord v;

@@ -30,14 +30,16 @@ void restore_one(Item& it, std::int64_t restore_job) {
   const bool time_travel = e.backup_table.empty();
   if (!time_travel) w.lock_table(w.schema(), it.spec->table);
   const RowsByDay now = t.rows_by_day(w, e.range);
-  if (now.rows > 0)
-    throw usage_error(fmt::format("{} holds {} rows in {} again: restoring job {} would double them", t.display_name(),
-                                  grouped(now.rows), e.range.str(), e.job_id),
-                      fmt::format("job {} deleted {} rows at {}; the range has been loaded again since", e.job_id,
-                                  grouped(static_cast<std::uint64_t>(e.rows)), e.deleted_at),
-                      fmt::format("To put the deleted rows back instead, delete the range first (sluice delete --table {} "
-                                  "--from {} --to {}), then restore again. Nothing was restored.",
-                                  it.spec->table, format_iso(e.range.first), format_iso(e.range.last)));
+  auto refilled = [&](const std::string& how_many) {
+    return usage_error(fmt::format("{} holds {} rows in {} again: restoring job {} would double them", t.display_name(), how_many,
+                                   e.range.str(), e.job_id),
+                       fmt::format("job {} deleted {} rows at {}; the range has been loaded again since", e.job_id,
+                                   grouped(static_cast<std::uint64_t>(e.rows)), e.deleted_at),
+                       fmt::format("To put the deleted rows back instead, delete the range first (sluice delete --table {} "
+                                   "--from {} --to {}), then restore again. Nothing was restored.",
+                                   it.spec->table, format_iso(e.range.first), format_iso(e.range.last)));
+  };
+  if (now.rows > 0) throw refilled(grouped(now.rows));
   SqlParams p(d);
   std::uint64_t restored = 0;
   if (time_travel) {
@@ -46,8 +48,14 @@ void restore_one(Item& it, std::int64_t restore_job) {
                         "", "Restore the rows with the warehouse's own tools (statement " + e.statement_id + ").");
     const std::string before = d.before_statement(t.relation(), p.add(e.statement_id));
     const std::string where = t.in_range(e.range, now, p);
+    // No lock spans two statements here, so the INSERT itself re-checks that the range is still
+    // empty: a load that filled it since the check above makes it insert nothing.
+    const std::string still_empty = t.in_range(e.range, now, p);
     try {
-      restored = w.query(fmt::format("INSERT INTO {} SELECT * FROM {} WHERE {}", t.relation(), before, where), p.list()).affected;
+      restored = w.query(fmt::format("INSERT INTO {rel} SELECT * FROM {} WHERE {} AND NOT EXISTS (SELECT 1 FROM {rel} WHERE {})",
+                                     before, where, still_empty, fmt::arg("rel", t.relation())),
+                         p.list())
+                     .affected;
     } catch (const Error& err) {
       if (!d.is_time_travel_expired(err)) throw;
       throw runtime_error(fmt::format("the rows job {} deleted from {} are past the Time Travel retention", e.job_id, t.display_name()),
@@ -55,6 +63,7 @@ void restore_one(Item& it, std::int64_t restore_job) {
                           "Time Travel keeps changes for the table's DATA_RETENTION_TIME_IN_DAYS (1 day by default); "
                           "beyond it only Snowflake support can recover them from Fail-safe. Nothing was restored.");
     }
+    if (restored == 0 && e.rows > 0) throw refilled("some");
   } else {
     if (!w.table_exists(kTrashSchema, e.backup_table))
       throw runtime_error(fmt::format("the backup {} of job {} is gone", trash_display(e), e.job_id),

@@ -18,9 +18,11 @@
 #include "operations/load_operation.h"
 #include "operations/reject_file.h"
 #include "operations/table_qc.h"
+#include "operations/validate_operation.h"
 #include "warehouse/crypto/digest.h"
 #include "warehouse/s3/stage_settings.h"
 #include "warehouse/snowflake/dialect.h"
+#include "warehouse/snowflake/snowflake_warehouse.h"
 #include "warehouse/snowflake/sql_api_client.h"
 
 namespace sluice {
@@ -65,15 +67,7 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
     throw usage_error("--on-error skip needs --reject-file PATH");
 
   // The clients: SQL API (token from the connection's auth) and the S3 stage.
-  snowflake::SqlApiSettings sql_settings;
-  sql_settings.base_url = snowflake::base_url_for(sfc);
-  sql_settings.database = sfc.database;
-  sql_settings.schema = snowflake::normalize_identifier(sfc.schema);
-  sql_settings.warehouse = sfc.warehouse;
-  sql_settings.role = sfc.role;
-  sql_settings.user_agent = "sluice/0.1";
-  sql_settings.cancel = &cancel_;
-  sql_settings.http.ca_file = sfc.ca_file;
+  const snowflake::SqlApiSettings sql_settings = snowflake::sql_api_settings(sfc, &cancel_);
   snowflake::SqlApiClient sql(sql_settings, std::shared_ptr<snowflake::TokenSource>(
                                                 snowflake::make_token_source(sfc)));
   s3::StageTarget stage = s3::stage_target(sfc.stage);
@@ -122,6 +116,20 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
 
   std::optional<RejectFile> rejects;
   if (req.on_error == OnError::skip) rejects.emplace(req.reject_file);
+  // --qc warehouse: dropped at the end, published or not, with a client Ctrl-C does not stop.
+  std::vector<std::string> staging_tables;
+  auto drop_staging = [&] {
+    if (staging_tables.empty()) return;
+    snowflake::SqlApiSettings quiet = sql_settings;
+    quiet.cancel = nullptr;
+    try {
+      snowflake::SqlApiClient cleanup(quiet, std::shared_ptr<snowflake::TokenSource>(snowflake::make_token_source(sfc)));
+      for (const auto& t : staging_tables) target.drop_staging_table(cleanup, t);
+    } catch (const Error& e) {
+      progress_.note(fmt::format("could not drop the staging table(s) of job {}: {}", summary.job_id, e.primary()));
+    }
+    staging_tables.clear();
+  };
 
   try {
     target.ensure_history_table();
@@ -264,6 +272,32 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
         l.table = &table;
         l.stage_dir = job_dir + table_dir;
         l.parts = std::move(parts);
+        l.history.file_name = name;
+        if (req.qc == QcMode::warehouse) {
+          // The validate checks on the rows as Snowflake stores them, in a staging table; the
+          // publish below takes them from there only when they pass.
+          progress_.begin("qc", o.target, 0);
+          TableValidation v;
+          try {
+            l.staging_table = target.create_staging_table(table, summary.job_id, i);
+            staging_tables.push_back(l.staging_table);
+            target.copy_to_staging(l, l.staging_table);
+            SnowflakeWarehouse w(sql, sfc.schema);
+            const TableSql staged(w.dialect(), table, sfc.schema, w.dialect().qualified(sfc.schema, l.staging_table));
+            v = check_table(w, staged, file.expected_range);
+          } catch (...) {
+            progress_.end(false, "failed");
+            throw;
+          }
+          progress_.end(v.passed(), v.passed() ? "passed" : "failed");
+          o.scan.qc.findings.insert(o.scan.qc.findings.end(), v.findings.begin(), v.findings.end());
+          if (!v.passed()) {
+            o.status = FileStatus::qc_failed;
+            any_failed = true;
+            o.seconds = seconds_since(t0);
+            continue;
+          }
+        }
         if (req.replace) l.replace = file.expected_range;
         HistoryRecord& h = l.history;
         h.table = table.table;
@@ -322,8 +356,10 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
     }
     // PURGE removed what COPY loaded; anything else the job staged goes now.
     remove_staged(stage.settings, job_prefix, progress_);
+    drop_staging();
   } catch (...) {
     remove_staged(stage.settings, job_prefix, progress_);
+    drop_staging();
     jobs_.finish_job(summary.job_id, cancel_.cancelled() ? "cancelled" : "failed", "{}", "load aborted");
     throw;
   }

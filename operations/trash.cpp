@@ -17,12 +17,18 @@ void ensure_trash(Warehouse& w) {
   if (w.table_exists(kTrashSchema, kTrashLog)) return;
   const Dialect& d = w.dialect();
   auto type = [&](ColumnKind k) { return d.type_name(ColumnType{k, 0, 0, 0}); };
+  // Every name quoted through the dialect: sluice's own tables read the same on every warehouse.
+  auto col = [&](const char* name, ColumnKind k, const char* extra = "") {
+    return fmt::format("{} {}{}", d.identifier(name), type(k), extra);
+  };
   const std::string ddl = fmt::format(
-      "CREATE TABLE IF NOT EXISTS {} (job_id {bigint} NOT NULL, source_schema {text} NOT NULL, source_table {text} NOT NULL, "
-      "backup_table {text}, statement_id {text}, date_from {date} NOT NULL, date_to {date} NOT NULL, rows_deleted {bigint} NOT NULL, "
-      "deleted_at {ts} NOT NULL DEFAULT CURRENT_TIMESTAMP, restored_at {ts}, restore_job_id {bigint})",
-      log_table(w), fmt::arg("bigint", type(ColumnKind::bigint)), fmt::arg("text", type(ColumnKind::text)),
-      fmt::arg("date", type(ColumnKind::date)), fmt::arg("ts", type(ColumnKind::timestamptz)));
+      "CREATE TABLE IF NOT EXISTS {} ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})", log_table(w),
+      col("job_id", ColumnKind::bigint, " NOT NULL"), col("source_schema", ColumnKind::text, " NOT NULL"),
+      col("source_table", ColumnKind::text, " NOT NULL"), col("backup_table", ColumnKind::text),
+      col("statement_id", ColumnKind::text), col("date_from", ColumnKind::date, " NOT NULL"),
+      col("date_to", ColumnKind::date, " NOT NULL"), col("rows_deleted", ColumnKind::bigint, " NOT NULL"),
+      col("deleted_at", ColumnKind::timestamptz, " NOT NULL DEFAULT CURRENT_TIMESTAMP"), col("restored_at", ColumnKind::timestamptz),
+      col("restore_job_id", ColumnKind::bigint));
   try {
     w.query(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", d.identifier(kTrashSchema)));
     w.query(ddl);
@@ -46,10 +52,12 @@ std::string choose_backup_name(Warehouse& w, const std::string& table, std::int6
 void record_trash(Warehouse& w, const TrashEntry& e) {
   SqlParams p(w.dialect());
   auto or_null = [](const std::string& s) { return s.empty() ? SqlValue() : SqlValue(s); };
+  const Dialect& d = w.dialect();
   const std::string sql = fmt::format(
-      "INSERT INTO {} (job_id, source_schema, source_table, backup_table, statement_id, date_from, date_to, rows_deleted) "
-      "VALUES ({}, {}, {}, {}, {}, {}, {}, {})",
-      log_table(w), p.add(e.job_id), p.add(e.source_schema), p.add(e.source_table), p.add(or_null(e.backup_table)),
+      "INSERT INTO {} ({}) VALUES ({}, {}, {}, {}, {}, {}, {}, {})", log_table(w),
+      d.identifiers({"job_id", "source_schema", "source_table", "backup_table", "statement_id", "date_from", "date_to",
+                     "rows_deleted"}),
+      p.add(e.job_id), p.add(e.source_schema), p.add(e.source_table), p.add(or_null(e.backup_table)),
       p.add(or_null(e.statement_id)), p.add(format_iso(e.range.first), SqlType::date),
       p.add(format_iso(e.range.last), SqlType::date), p.add(e.rows));
   w.query(sql, p.list());
@@ -59,10 +67,12 @@ std::vector<TrashEntry> find_trash(Warehouse& w, std::int64_t job_id) {
   std::vector<TrashEntry> out;
   if (!w.table_exists(kTrashSchema, kTrashLog)) return out;
   SqlParams p(w.dialect());
+  const Dialect& d = w.dialect();
   const SqlResult r = w.query(
-      fmt::format("SELECT job_id, source_schema, source_table, backup_table, statement_id, date_from, date_to, rows_deleted, "
-                  "deleted_at, restored_at, restore_job_id FROM {} WHERE job_id = {} ORDER BY source_schema, source_table",
-                  log_table(w), p.add(job_id)),
+      fmt::format("SELECT {} FROM {} WHERE {} = {} ORDER BY {}",
+                  d.identifiers({"job_id", "source_schema", "source_table", "backup_table", "statement_id", "date_from", "date_to",
+                                 "rows_deleted", "deleted_at", "restored_at", "restore_job_id"}),
+                  log_table(w), d.identifier("job_id"), p.add(job_id), d.identifiers({"source_schema", "source_table"})),
       p.list());
   for (std::size_t i = 0; i < r.size(); ++i) {
     TrashEntry e;
@@ -83,10 +93,14 @@ std::vector<TrashEntry> find_trash(Warehouse& w, std::int64_t job_id) {
 
 void mark_restored(Warehouse& w, const TrashEntry& e, std::int64_t restore_job_id) {
   SqlParams p(w.dialect());
+  const Dialect& d = w.dialect();
   const std::string sql = fmt::format(
-      "UPDATE {} SET restored_at = CURRENT_TIMESTAMP, restore_job_id = {} WHERE job_id = {} AND source_schema = {} "
-      "AND source_table = {} AND restored_at IS NULL",
-      log_table(w), p.add(restore_job_id), p.add(e.job_id), p.add(e.source_schema), p.add(e.source_table));
+      "UPDATE {} SET {restored_at} = CURRENT_TIMESTAMP, {restore_job_id} = {} WHERE {job_id} = {} AND {source_schema} = {} "
+      "AND {source_table} = {} AND {restored_at} IS NULL",
+      log_table(w), p.add(restore_job_id), p.add(e.job_id), p.add(e.source_schema), p.add(e.source_table),
+      fmt::arg("restored_at", d.identifier("restored_at")), fmt::arg("restore_job_id", d.identifier("restore_job_id")),
+      fmt::arg("job_id", d.identifier("job_id")), fmt::arg("source_schema", d.identifier("source_schema")),
+      fmt::arg("source_table", d.identifier("source_table")));
   w.query(sql, p.list());
 }
 

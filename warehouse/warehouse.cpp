@@ -37,6 +37,12 @@ std::string Dialect::quote(std::string_view name) const {
   return out + "\"";
 }
 
+std::string Dialect::identifiers(std::initializer_list<std::string_view> names) const {
+  std::string out;
+  for (const auto n : names) out += (out.empty() ? "" : ", ") + identifier(n);
+  return out;
+}
+
 std::string Dialect::before_statement(const std::string& relation, const std::string&) const {
   throw runtime_error(fmt::format("{} has no Time Travel", name()), relation);
 }

@@ -2,7 +2,7 @@
 // warehouse QC of a load) are written against: run a statement with bound parameters and get rows of
 // strings or NULLs back, transactions, a write lock per table, and a Dialect that spells
 // identifiers, placeholders and types. PostgreSQL implements it in warehouse/postgres; Snowflake adds
-// one more class (SQL API: upper-case identifiers, `?` placeholders with typed bindings, Time
+// one more class (SQL API: upper-case identifiers, `:n` placeholders with typed bindings, Time
 // Travel) without touching the operations.
 //
 // Transactions and Snowflake: the SQL API keeps no session between requests, so a Snowflake
@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,10 +64,13 @@ class Dialect {
   // "name" with embedded quotes doubled (both warehouses quote identifiers this way).
   virtual std::string quote(std::string_view folded_name) const;
   std::string identifier(std::string_view config_name) const { return quote(fold(config_name)); }
+  // identifier() of each name, comma-separated: a column list.
+  std::string identifiers(std::initializer_list<std::string_view> config_names) const;
   std::string qualified(std::string_view schema, std::string_view table) const {
     return identifier(schema) + "." + identifier(table);
   }
-  // The placeholder for the n-th (1-based) bound parameter: "$2::date" / "?".
+  // The placeholder for the n-th (1-based) bound parameter: "$2::date" / ":2". Numbered, because
+  // the values of one statement may be added in any order (fmt::format arguments).
   virtual std::string placeholder(int n, SqlType type) const = 0;
   // The column type as the warehouse spells it (numeric(20,2) / NUMBER(20,2), timestamptz /
   // TIMESTAMP_TZ, ...).

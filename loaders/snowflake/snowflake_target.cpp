@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "warehouse/snowflake/dialect.h"
+#include "warehouse/snowflake/snowflake_warehouse.h"
 
 namespace sluice {
 namespace {
@@ -21,8 +22,17 @@ std::string lit(std::string_view v) { return sf::string_literal(v); }
 
 std::string checksum_text(std::uint64_t c) { return fmt::format("{:016x}", c); }
 
+// As on PostgreSQL: a load whose whole range a later `sluice delete` removed (and no restore undid)
+// is no longer in the table, so loading its file again is not a reload. "L" is the load's row.
+std::string not_deleted_since(const std::string& history) {
+  return fmt::format("NOT EXISTS (SELECT 1 FROM {} \"D\" WHERE \"D\".\"TABLE_NAME\" = \"L\".\"TABLE_NAME\" AND "
+                     "\"D\".\"OPERATION\" = 'delete' AND \"D\".\"REPLACED_BY\" IS NULL AND \"D\".\"ID\" > \"L\".\"ID\" AND "
+                     "\"D\".\"DATE_FROM\" <= \"L\".\"DATE_FROM\" AND \"D\".\"DATE_TO\" >= \"L\".\"DATE_TO\")",
+                     history);
+}
+
 struct Statement {
-  enum Kind { other, remove_range, copy } kind = other;
+  enum Kind { other, remove_range, copy, insert_staged } kind = other;
   std::size_t file = 0;
   std::uint64_t expected_rows = 0;
   std::string sql;
@@ -49,6 +59,27 @@ std::string range_condition(const TableSpec& table, const DateRange& range) {
   return fmt::format("{} IN ({})", c, days);
 }
 
+// The COPY statements of one file's staged parts into `table` (at most 1000 names each).
+void copy_statements(std::vector<Statement>& out, std::size_t i, const SnowflakeFileLoad& f, const std::string& table,
+                     const std::string& stage) {
+  std::string columns;
+  for (const auto& c : f.table->columns) columns += (columns.empty() ? "" : ", ") + sf::identifier(c.name);
+  for (std::size_t from = 0; from < f.parts.size(); from += kMaxFilesPerCopy) {
+    const std::size_t to = std::min(f.parts.size(), from + kMaxFilesPerCopy);
+    std::string names;
+    std::uint64_t rows = 0;
+    for (std::size_t p = from; p < to; ++p) {
+      names += (names.empty() ? "" : ", ") + lit(f.parts[p].name);
+      rows += f.parts[p].rows;
+    }
+    out.push_back({Statement::copy, i, rows,
+                   fmt::format("COPY INTO {} ({}) FROM @{}/{} FILES = ({}) FILE_FORMAT = {} "
+                               "ON_ERROR = ABORT_STATEMENT PURGE = TRUE",
+                               table, columns, sf::identifier(stage), f.stage_dir, names,
+                               SnowflakeTarget::file_format())});
+  }
+}
+
 std::vector<Statement> build(const std::vector<SnowflakeFileLoad>& files, std::int64_t job_id,
                              const std::string& schema, const std::string& stage,
                              const std::string& history) {
@@ -63,46 +94,44 @@ std::vector<Statement> build(const std::vector<SnowflakeFileLoad>& files, std::i
       // CAST: in INSERT ... SELECT a bare literal would be text to PostgreSQL (the emulator).
       return fmt::format("CAST({} AS DATE)", r ? lit(format_iso(first ? r->first : r->last)) : "NULL");
     };
-    // The history row first: with --replace it counts the rows about to be deleted.
+    // The history row first: with --replace it counts the rows about to be deleted. Then the
+    // rows it replaces (loads, deletes and restores overlapping the range) point at it.
     const std::string deleted =
         f.replace ? fmt::format("(SELECT COUNT(*) FROM {} WHERE {})", table, range_condition(t, *f.replace))
                   : std::string("0");
-    if (f.replace)
-      out.push_back({Statement::other, i, 0,
-                     fmt::format("UPDATE {} SET \"REPLACED_BY_JOB\" = {} WHERE \"TABLE_NAME\" = {} AND "
-                                 "\"REPLACED_BY_JOB\" IS NULL AND \"JOB_ID\" <> {} AND \"RANGE_FIRST\" <= {} "
-                                 "AND \"RANGE_LAST\" >= {}",
-                                 history, job_id, lit(upper(t.table)), job_id, lit(format_iso(f.replace->last)),
-                                 lit(format_iso(f.replace->first)))});
     out.push_back({Statement::other, i, 0,
                    fmt::format("INSERT INTO {} (\"TABLE_NAME\", \"FILE_NAME\", \"FILE_PATH\", \"FILE_SIZE\", "
                                "\"FILE_CHECKSUM\", \"COMPRESSION\", \"QC_MODE\", \"ROWS_LOADED\", "
-                               "\"ROWS_DELETED\", \"ROWS_REJECTED\", \"RANGE_FIRST\", \"RANGE_LAST\", "
-                               "\"JOB_ID\", \"STAGED_FILES\") SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, "
-                               "{}, {}, {}, {}, {}",
+                               "\"ROWS_DELETED\", \"ROWS_REJECTED\", \"DATE_FROM\", \"DATE_TO\", "
+                               "\"JOB_ID\", \"STAGED_FILES\", \"OPERATION\") SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, "
+                               "{}, {}, {}, {}, {}, 'load'",
                                history, lit(upper(t.table)), lit(h.file_name), lit(h.file_path), h.file_size,
                                lit(checksum_text(h.file_checksum)), lit(h.compression), lit(h.qc_mode),
                                h.rows_loaded, deleted, h.rows_rejected, opt_date(h.range, true),
                                opt_date(h.range, false), job_id, f.parts.size())});
     if (f.replace)
+      out.push_back({Statement::other, i, 0,
+                     fmt::format("UPDATE {h} SET \"REPLACED_BY\" = \"REPLACING\".\"NEW_ID\" FROM (SELECT MAX(\"ID\") AS "
+                                 "\"NEW_ID\" FROM {h} WHERE \"TABLE_NAME\" = {t} AND \"JOB_ID\" = {job} AND "
+                                 "\"OPERATION\" = 'load' AND \"FILE_NAME\" = {file}) \"REPLACING\" WHERE \"TABLE_NAME\" = {t} AND "
+                                 "\"REPLACED_BY\" IS NULL AND \"ID\" <> \"REPLACING\".\"NEW_ID\" AND \"DATE_FROM\" <= {last} "
+                                 "AND \"DATE_TO\" >= {first}",
+                                 fmt::arg("h", history), fmt::arg("t", lit(upper(t.table))), fmt::arg("job", job_id),
+                                 fmt::arg("file", lit(h.file_name)), fmt::arg("last", opt_date(f.replace, false)),
+                                 fmt::arg("first", opt_date(f.replace, true)))});
+    if (f.replace)
       out.push_back({Statement::remove_range, i, 0,
                      fmt::format("DELETE FROM {} WHERE {}", table, range_condition(t, *f.replace))});
-    std::string columns;
-    for (const auto& c : t.columns) columns += (columns.empty() ? "" : ", ") + sf::identifier(c.name);
-    for (std::size_t from = 0; from < f.parts.size(); from += kMaxFilesPerCopy) {
-      const std::size_t to = std::min(f.parts.size(), from + kMaxFilesPerCopy);
-      std::string names;
-      std::uint64_t rows = 0;
-      for (std::size_t p = from; p < to; ++p) {
-        names += (names.empty() ? "" : ", ") + lit(f.parts[p].name);
-        rows += f.parts[p].rows;
-      }
-      out.push_back({Statement::copy, i, rows,
-                     fmt::format("COPY INTO {} ({}) FROM @{}/{} FILES = ({}) FILE_FORMAT = {} "
-                                 "ON_ERROR = ABORT_STATEMENT PURGE = TRUE",
-                                 table, columns, sf::identifier(stage), f.stage_dir, names,
-                                 SnowflakeTarget::file_format())});
+    if (!f.staging_table.empty()) {
+      // --qc warehouse: the checked rows go over from the staging table.
+      std::string columns;
+      for (const auto& c : t.columns) columns += (columns.empty() ? "" : ", ") + sf::identifier(c.name);
+      out.push_back({Statement::insert_staged, i, f.history.rows_loaded,
+                     fmt::format("INSERT INTO {} ({cols}) SELECT {cols} FROM {}", table,
+                                 sf::qualified(schema, f.staging_table), fmt::arg("cols", columns))});
+      continue;
     }
+    copy_statements(out, i, f, table, stage);
   }
   out.push_back({Statement::other, 0, 0, "COMMIT"});
   return out;
@@ -121,7 +150,7 @@ SnowflakeTarget::SnowflakeTarget(snowflake::SqlApiClient& sql, std::string schem
 
 std::string SnowflakeTarget::qualified_table(const TableSpec& t) const { return sf::qualified(schema_, t.table); }
 
-std::string SnowflakeTarget::history_table() const { return sf::qualified(schema_, kHistoryTable); }
+std::string SnowflakeTarget::history_table() const { return sf::load_history_table(schema_); }
 
 std::string SnowflakeTarget::file_format() {
   // The staged files hold PostgreSQL COPY text (what the scan already produces): tab-separated,
@@ -131,14 +160,43 @@ std::string SnowflakeTarget::file_format() {
          "EMPTY_FIELD_AS_NULL = FALSE ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE ENCODING = 'UTF8')";
 }
 
-void SnowflakeTarget::ensure_history_table() {
-  sql_.execute(fmt::format(
-      "CREATE TABLE IF NOT EXISTS {} (\"TABLE_NAME\" VARCHAR, \"FILE_NAME\" VARCHAR, \"FILE_PATH\" VARCHAR, "
-      "\"FILE_SIZE\" NUMBER(38,0), \"FILE_CHECKSUM\" VARCHAR, \"COMPRESSION\" VARCHAR, \"QC_MODE\" VARCHAR, "
-      "\"ROWS_LOADED\" NUMBER(38,0), \"ROWS_DELETED\" NUMBER(38,0), \"ROWS_REJECTED\" NUMBER(38,0), "
-      "\"RANGE_FIRST\" DATE, \"RANGE_LAST\" DATE, \"JOB_ID\" NUMBER(38,0), \"STAGED_FILES\" NUMBER(38,0), "
-      "\"LOADED_AT\" TIMESTAMP_NTZ DEFAULT CURRENT_TIMESTAMP(), \"REPLACED_BY_JOB\" NUMBER(38,0))",
-      history_table()));
+void SnowflakeTarget::ensure_history_table() { sql_.execute(sf::load_history_ddl(schema_)); }
+
+std::string SnowflakeTarget::create_staging_table(const TableSpec& table, std::int64_t job_id, std::size_t file_index) {
+  // Transient: no Fail-safe and at most a day of Time Travel for rows that live minutes. One per
+  // file: two months of one table in one load are checked (and published) apart.
+  const std::string name = fmt::format("{}__SLUICE_STAGE_{}_{}", upper(table.table), job_id, file_index + 1);
+  std::string cols;
+  for (const auto& c : table.columns) cols += (cols.empty() ? "" : ", ") + sf::identifier(c.name) + " " + sf::type_name(c.type);
+  sql_.execute(fmt::format("CREATE OR REPLACE TRANSIENT TABLE {} ({})", sf::qualified(schema_, name), cols));
+  return name;
+}
+
+std::uint64_t SnowflakeTarget::copy_to_staging(const SnowflakeFileLoad& file, const std::string& staging) {
+  std::vector<Statement> statements;
+  copy_statements(statements, 0, file, sf::qualified(schema_, staging), stage_);
+  std::uint64_t loaded = 0, staged = 0;
+  for (const auto& s : statements) {
+    const snowflake::ResultSet rs = sql_.execute(s.sql);
+    staged += s.expected_rows;
+    const int rows_loaded = rs.column("rows_loaded");
+    if (rows_loaded < 0) continue;
+    for (const auto& row : rs.rows)
+      loaded += static_cast<std::uint64_t>(snowflake::jsonv2::to_int64(row[static_cast<std::size_t>(rows_loaded)].value_or("0")));
+  }
+  if (loaded != staged)
+    throw runtime_error(fmt::format("{}: COPY loaded {} rows into the staging table {} of {} staged", file.history.file_name,
+                                    loaded, staging, staged),
+                        "", "Nothing was published. Keep the file and report it.");
+  return loaded;
+}
+
+void SnowflakeTarget::drop_staging_table(snowflake::SqlApiClient& client, const std::string& staging) noexcept {
+  try {
+    client.execute(fmt::format("DROP TABLE IF EXISTS {}", sf::qualified(schema_, staging)));
+  } catch (...) {
+    // Left behind: a transient table named after the job, easy to find and drop by hand.
+  }
 }
 
 bool SnowflakeTarget::prepare_table(const TableSpec& table, bool create) {
@@ -181,10 +239,10 @@ std::optional<HistoryEntry> SnowflakeTarget::find_by_name(const TableSpec& table
   snowflake::StatementOptions o;
   o.bindings = {{"TEXT", upper(table.table)}, {"TEXT", file_name}, {"FIXED", std::to_string(size)}};
   const auto rs = sql_.execute(
-      fmt::format("SELECT \"JOB_ID\", \"LOADED_AT\", \"ROWS_LOADED\", \"FILE_NAME\" FROM {} WHERE "
-                  "\"TABLE_NAME\" = ? AND \"FILE_NAME\" = ? AND \"FILE_SIZE\" = ? AND \"REPLACED_BY_JOB\" IS "
-                  "NULL ORDER BY \"LOADED_AT\" DESC",
-                  history_table()),
+      fmt::format("SELECT \"JOB_ID\", \"LOADED_AT\", \"ROWS_LOADED\", \"FILE_NAME\" FROM {0} \"L\" WHERE {1} AND "
+                  "\"TABLE_NAME\" = ? AND \"FILE_NAME\" = ? AND \"FILE_SIZE\" = ? AND \"REPLACED_BY\" IS "
+                  "NULL AND \"OPERATION\" = 'load' ORDER BY \"LOADED_AT\" DESC",
+                  history_table(), not_deleted_since(history_table())),
       o);
   if (rs.rows.empty()) return std::nullopt;
   const auto& r = rs.rows[0];
@@ -201,10 +259,10 @@ std::optional<HistoryEntry> SnowflakeTarget::find_by_checksum(const TableSpec& t
   snowflake::StatementOptions o;
   o.bindings = {{"TEXT", upper(table.table)}, {"TEXT", checksum_text(checksum)}};
   const auto rs = sql_.execute(
-      fmt::format("SELECT \"JOB_ID\", \"LOADED_AT\", \"ROWS_LOADED\", \"FILE_NAME\" FROM {} WHERE "
-                  "\"TABLE_NAME\" = ? AND \"FILE_CHECKSUM\" = ? AND \"REPLACED_BY_JOB\" IS NULL ORDER BY "
+      fmt::format("SELECT \"JOB_ID\", \"LOADED_AT\", \"ROWS_LOADED\", \"FILE_NAME\" FROM {0} \"L\" WHERE {1} AND "
+                  "\"TABLE_NAME\" = ? AND \"FILE_CHECKSUM\" = ? AND \"REPLACED_BY\" IS NULL AND \"OPERATION\" = 'load' ORDER BY "
                   "\"LOADED_AT\" DESC",
-                  history_table()),
+                  history_table(), not_deleted_since(history_table())),
       o);
   if (rs.rows.empty()) return std::nullopt;
   const auto& r = rs.rows[0];
@@ -247,6 +305,14 @@ std::vector<SnowflakeFileResult> SnowflakeTarget::publish(const std::vector<Snow
     SnowflakeFileResult& r = results[s.file];
     if (s.kind == Statement::remove_range) {
       r.rows_deleted += static_cast<std::uint64_t>(rs.rows_affected());
+      continue;
+    }
+    if (s.kind == Statement::insert_staged) {
+      const auto inserted = static_cast<std::uint64_t>(rs.rows_affected());
+      r.rows_loaded += inserted;
+      if (inserted != s.expected_rows)
+        mismatches += fmt::format("\n{}: {} rows went over from the staging table, {} were checked there (statement {})",
+                                  files[s.file].history.file_name, inserted, s.expected_rows, parent.statement_handles[k]);
       continue;
     }
     std::uint64_t loaded = 0;

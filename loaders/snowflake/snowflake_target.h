@@ -1,10 +1,11 @@
 // The Snowflake load path's warehouse side, over the SQL API: the load history table, the target
 // table checked (or created), reload checks, and the publish. The publish is one multi-statement
-// request, so it is one transaction: for every file, the replaced range deleted (--replace), then
-// COPY INTO the table FROM the stage with FILES = (the file's staged parts, at most 1000 per
-// statement), FILE_FORMAT = the staged COPY text, ON_ERROR = ABORT_STATEMENT, PURGE = TRUE, and a
-// history row; then COMMIT. Any failure rolls everything back. The per-file COPY results are read
-// afterwards and reconciled against the rows staged.
+// request, so it is one transaction: for every file, its history row (and, with --replace, the rows
+// it replaces pointed at it and the replaced range deleted), then COPY INTO the table FROM the stage
+// with FILES = (the file's staged parts, at most 1000 per statement), FILE_FORMAT = the staged COPY
+// text, ON_ERROR = ABORT_STATEMENT, PURGE = TRUE -- or, with --qc warehouse, INSERT ... SELECT from
+// the file's checked staging table; then COMMIT. Any failure rolls everything back. The per-file
+// COPY (or INSERT) results are read afterwards and reconciled against the rows staged.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,7 @@ struct SnowflakeFileLoad {
   std::string stage_dir;             // under the stage: "<job>/<TABLE>/"
   std::vector<StagedPart> parts;
   std::optional<DateRange> replace;  // --replace: the range deleted first
+  std::string staging_table;         // --qc warehouse: the checked rows are there, not on the stage
   HistoryRecord history;             // rows_loaded = rows staged
 };
 
@@ -36,11 +38,17 @@ struct SnowflakeFileResult {
 
 class SnowflakeTarget {
  public:
-  static constexpr const char* kHistoryTable = "SLUICE_LOAD_HISTORY";
-
   SnowflakeTarget(snowflake::SqlApiClient& sql, std::string schema, std::string stage_name);
 
+  // The load history (snowflake::load_history_ddl, shared with the warehouse operations).
   void ensure_history_table();
+  // --qc warehouse: a transient table "<TABLE>__SLUICE_STAGE_<job>_<n>" (n: the file's place in
+  // the load, from 1) with the config's columns (replaced if a killed job left one), the file's
+  // staged parts copied into it (their rows checked against the staged count), and dropped at the
+  // end whatever happened (through `client`: one that Ctrl-C does not stop).
+  std::string create_staging_table(const TableSpec& table, std::int64_t job_id, std::size_t file_index);
+  std::uint64_t copy_to_staging(const SnowflakeFileLoad& file, const std::string& staging);
+  void drop_staging_table(snowflake::SqlApiClient& client, const std::string& staging) noexcept;
   // Checks the table's columns against the config (or creates it when `create`); true if created.
   bool prepare_table(const TableSpec& table, bool create);
   std::optional<HistoryEntry> find_by_name(const TableSpec& table, const std::string& file_name,

@@ -27,7 +27,14 @@ Config (JSON): {"account": "MYORG-MYACCT", "users": [{"name": "LOADER", "public_
 Fault ops: "submit", "status", "cancel" (HTTP level: delay, error with status 429/500/503/504,
 drop_before, drop_after) and "execute" (delay = the statement itself runs that much longer; match
 is searched in the statement text). Control: GET /_emulator/statements (every statement: handle,
-requestId, sql, status, executions), POST /_emulator/users {"name", "public_key"}.
+requestId, sql, status, executions), POST /_emulator/users {"name", "public_key"},
+POST /_emulator/time_travel {"retention_seconds": N | null} (Time Travel older than N seconds
+answers 000707; null: kept forever). Submits are logged with their bindings.
+
+Warehouse operations: INFORMATION_SCHEMA.COLUMNS/TABLES with Snowflake's upper-case names, `?` and
+`:n` bindings, AUTOINCREMENT, TRANSIENT/TEMPORARY and CREATE OR REPLACE tables, and Time Travel
+before a DELETE (`t BEFORE(STATEMENT => id)` = the current rows plus the rows that DELETE removed;
+see _time_travel for the limits).
 """
 
 import argparse
@@ -126,6 +133,7 @@ class SnowflakeEmulator(emucommon.Emulator):
         self.rows_per_partition = int(cfg.get("rows_per_partition", 1000))
         self.statements = {}
         self.by_request_id = {}
+        self.retention_seconds = None  # Time Travel retention; None: forever (the test's lifetime)
         self._prepare_database()
 
     def _prepare_database(self):
@@ -137,6 +145,30 @@ class SnowflakeEmulator(emucommon.Emulator):
             cur.execute("CREATE TABLE IF NOT EXISTS _sfemu.load_history (table_oid oid, file text, "
                         "etag text, loaded_at timestamptz DEFAULT now())")
             cur.execute("CREATE TABLE IF NOT EXISTS _sfemu.stages (name text PRIMARY KEY, url text)")
+            # Time Travel: per DELETE statement, the rows it deleted (see _capture_delete).
+            cur.execute("CREATE TABLE IF NOT EXISTS _sfemu.time_travel (handle text PRIMARY KEY, "
+                        "table_oid oid, snapshot text, at timestamptz DEFAULT clock_timestamp())")
+            # INFORMATION_SCHEMA as Snowflake shows it: names PostgreSQL folded to lower case
+            # appear upper case (what an unquoted name means to Snowflake).
+            cur.execute("CREATE OR REPLACE FUNCTION _sfemu.sfname(text) RETURNS text LANGUAGE sql "
+                        "IMMUTABLE AS $$ SELECT CASE WHEN $1 = lower($1) THEN upper($1) ELSE $1 END $$")
+            hidden = ("table_schema NOT IN ('pg_catalog', 'information_schema', '_sfemu') AND "
+                      "table_schema NOT LIKE 'pg\\_%'")
+            cur.execute("CREATE OR REPLACE VIEW _sfemu.information_schema_columns AS SELECT "
+                        "_sfemu.sfname(table_catalog::text) AS table_catalog, "
+                        "_sfemu.sfname(table_schema::text) AS table_schema, "
+                        "_sfemu.sfname(table_name::text) AS table_name, "
+                        "_sfemu.sfname(column_name::text) AS column_name, "
+                        "ordinal_position::bigint AS ordinal_position, upper(data_type::text) AS "
+                        "data_type, is_nullable::text AS is_nullable, column_default::text AS "
+                        "column_default FROM information_schema.columns WHERE " + hidden)
+            cur.execute("CREATE OR REPLACE VIEW _sfemu.information_schema_tables AS SELECT "
+                        "_sfemu.sfname(table_catalog::text) AS table_catalog, "
+                        "_sfemu.sfname(table_schema::text) AS table_schema, "
+                        "_sfemu.sfname(table_name::text) AS table_name, "
+                        "CASE table_type WHEN 'LOCAL TEMPORARY' THEN 'TEMPORARY TABLE' ELSE "
+                        "table_type::text END AS table_type FROM information_schema.tables WHERE " +
+                        hidden)
             cur.execute("SELECT pg_advisory_unlock(727001)")
         conn.close()
 
@@ -153,6 +185,12 @@ class SnowflakeEmulator(emucommon.Emulator):
                 {"handle": s.handle, "requestId": s.request_id, "sql": s.sql, "status": s.status,
                  "executions": s.executions, "children": [c.handle for c in s.children]}
                 for s in sts]}
+        if path == "/_emulator/time_travel" and method == "POST":
+            # {"retention_seconds": N}: Time Travel data older than N seconds is past retention
+            # (0: everything is); null: kept forever.
+            value = json.loads(body or b"{}").get("retention_seconds")
+            self.retention_seconds = None if value is None else float(value)
+            return 200, {"retention_seconds": self.retention_seconds}
         if path == "/_emulator/users" and method == "POST":
             u = json.loads(body)
             self.add_user_key(u["name"], u["public_key"])
@@ -293,7 +331,7 @@ class SnowflakeEmulator(emucommon.Emulator):
             self._use_schema(cur, session["schema"])
             if len(statements) == 1 and want == 1:
                 return self._execute_one(cur, statements[0], st.body.get("bindings"), False,
-                                         session, purge)
+                                         session, purge, st.handle)
             if st.body.get("bindings"):
                 raise SqlError("000002", "0A000", "Unsupported feature 'Binding in multi-statement "
                                                   "requests'.")
@@ -304,7 +342,8 @@ class SnowflakeEmulator(emucommon.Emulator):
                 with self.lock:
                     self.statements[child.handle] = child
                 try:
-                    child.result = self._execute_one(cur, sql, None, True, session, purge)
+                    child.result = self._execute_one(cur, sql, None, True, session, purge,
+                                                     child.handle)
                     child.status = "success"
                 except SqlError as e:
                     child.error, child.status = e, "failed"
@@ -340,7 +379,7 @@ class SnowflakeEmulator(emucommon.Emulator):
             return cache[(oid, attnum)]
         return info
 
-    def _execute_one(self, cur, sql, bindings, in_multi, session, purge):
+    def _execute_one(self, cur, sql, bindings, in_multi, session, purge, handle):
         kind, detail = sf_sql.kind_of(sql)
         status_only = lambda text: {"row_type": [column("status", "text", nullable=False)],  # noqa
                                     "rows": [[text]]}
@@ -382,11 +421,25 @@ class SnowflakeEmulator(emucommon.Emulator):
 
         def run():
             params = None
-            pg = sf_sql.to_postgres(sql, with_params=bool(bindings))
-            if bindings:
-                params = self._bind(bindings)
+            text, binds = sf_sql.rewrite_time_travel(
+                sql, bindings, lambda table, name, clause, sid: self._time_travel(cur, table, name,
+                                                                                 clause, sid))
+            pg = sf_sql.to_postgres(text, with_params=bool(binds))
+            if binds:
+                params = self._bind(binds, sf_sql.placeholder_order(text))
+            replaced = sf_sql.create_or_replace_table(sql)
+            if replaced:
+                cur.execute("DROP TABLE IF EXISTS " + sf_sql.to_postgres(replaced))
+                pg = sf_sql.to_postgres(sf_sql.strip_or_replace(text), with_params=bool(binds))
+            deleted_from = sf_sql.delete_target(sql) if kind == "dml" and detail == "DELETE" else None
+            deleted_rows = None
             if isinstance(params, list) and params and isinstance(params[0], list):
+                if deleted_from:
+                    raise sf_sql.unsupported("DELETE with array bindings")
                 cur.executemany(pg, params)
+            elif deleted_from:
+                deleted_rows = self._capture_delete(cur, pg, params, sf_sql.to_postgres(deleted_from),
+                                                    handle)
             else:
                 cur.execute(pg, params)
             if kind == "query" or cur.description is not None:
@@ -394,7 +447,7 @@ class SnowflakeEmulator(emucommon.Emulator):
                 row_type = row_type_from_cursor(description, self._attribute_info(cur))
                 return {"row_type": row_type, "rows": rows, "encode": True}
             if kind == "dml":
-                n = max(cur.rowcount, 0)
+                n = deleted_rows if deleted_rows is not None else max(cur.rowcount, 0)
                 name = {"INSERT": "inserted", "UPDATE": "updated", "DELETE": "deleted"}.get(detail)
                 if name is None:
                     raise sf_sql.unsupported(detail)
@@ -434,6 +487,49 @@ class SnowflakeEmulator(emucommon.Emulator):
         cur.execute("COMMIT" if not explicit else "RELEASE SAVEPOINT sfemu_statement")
         return result
 
+    def _capture_delete(self, cur, pg_delete, params, pg_table, handle):
+        """Runs a DELETE keeping the rows it deleted in _sfemu."tt_<handle>", so that
+        `t BEFORE(STATEMENT => handle)` can be answered as the current rows plus those. cur.rowcount
+        Returns the number of rows deleted."""
+        snapshot = '_sfemu."tt_' + handle.replace("-", "_") + '"'
+        cur.execute(f"CREATE TABLE {snapshot} AS SELECT * FROM {pg_table} WITH NO DATA")
+        cur.execute(f"WITH sfemu_deleted AS ({pg_delete} RETURNING {pg_table}.*) "
+                    f"INSERT INTO {snapshot} SELECT * FROM sfemu_deleted", params)
+        n = cur.rowcount
+        cur.execute("INSERT INTO _sfemu.time_travel (handle, table_oid, snapshot) VALUES "
+                    "(%s, %s::regclass, %s)", (handle, pg_table, snapshot))
+        return n
+
+    def _time_travel(self, cur, table, name, clause, statement_id):
+        """The relation `table BEFORE(STATEMENT => id)` stands for. Exact for what sluice does
+        (a DELETE, then a restore of the range it deleted while that range is empty): current rows
+        plus the rows that DELETE removed. Limits: only DELETE statements are tracked (BEFORE an
+        UPDATE, INSERT or COPY fails loudly); later changes to the table are not undone; AT
+        (including the statement's own changes) is the current table."""
+        pg_table = sf_sql.to_postgres(table)
+        cur.execute("SELECT snapshot, table_oid = %s::regclass, extract(epoch FROM clock_timestamp() "
+                    "- at) FROM _sfemu.time_travel WHERE handle = %s", (pg_table, statement_id))
+        row = cur.fetchone()
+        with self.lock:
+            known = self.statements.get(statement_id)
+        if row is None:
+            if known is None:
+                raise SqlError("000709", "02000", f"Statement {statement_id} not found")
+            if sf_sql.kind_of(known.sql)[0] in ("dml", "copy"):
+                raise sf_sql.unsupported(f"Time Travel to before a {sf_sql.kind_of(known.sql)[1]} "
+                                         f"statement")
+        if self.retention_seconds is not None:
+            age = float(row[2]) if row else (time.time() - known.created_on / 1000.0)
+            if age > self.retention_seconds:
+                raise SqlError("000707", "02000", f"Time travel data is not available for table "
+                                                  f"{name}. The requested time is either beyond the "
+                                                  f"allowed time travel period or before the object "
+                                                  f"creation time.")
+        alias = '"' + name.replace('"', '""') + '"'
+        if row is None or not row[1] or clause == "AT":
+            return f"(SELECT * FROM {table}) AS {alias}"
+        return f"(SELECT * FROM {table} UNION ALL SELECT * FROM {row[0]}) AS {alias}"
+
     @staticmethod
     def _ddl_message(sql, status):
         m = re.match(r"\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:TRANSIENT\s+|TEMPORARY\s+)?(TABLE|SCHEMA|"
@@ -449,14 +545,20 @@ class SnowflakeEmulator(emucommon.Emulator):
             return f"{name} successfully dropped."
         return "Statement executed successfully."
 
-    def _bind(self, bindings):
-        keys = sorted(bindings, key=lambda k: int(k) if str(k).isdigit() else 0)
-        columns = []
-        for k in keys:
-            b = bindings[k]
+    def _bind(self, bindings, order):
+        """psycopg2 parameters for the placeholders in text order (`order`: the binding number of
+        each, see sf_sql.placeholder_order)."""
+        by_number = {}
+        for k, b in bindings.items():
             t, v = str(b.get("type", "TEXT")).upper(), b.get("value")
             conv = lambda x, t=t: convert_binding(t, x)  # noqa: E731
-            columns.append([conv(x) for x in v] if isinstance(v, list) else conv(v))
+            by_number[int(k) if str(k).isdigit() else 0] = [conv(x) for x in v] if isinstance(v, list) \
+                else conv(v)
+        missing = [n for n in order if n not in by_number]
+        if missing:
+            raise SqlError("002049", "42601", f"SQL compilation error: error line 1 at position 0\n"
+                                              f"Bind variable :{missing[0]} not set.")
+        columns = [by_number[n] for n in order]
         if any(isinstance(c, list) for c in columns):
             lengths = {len(c) for c in columns if isinstance(c, list)}
             if len(lengths) > 1 or not all(isinstance(c, list) for c in columns):
@@ -670,6 +772,8 @@ class SnowflakeHandler(emucommon.EmulatorHandler):
         request_id = query.get("requestId") or str(uuid.uuid4())
         retry = query.get("retry") == "true"
         self._entry.update(request_id=request_id, statement=sql[:100000])
+        if req.get("bindings") is not None:  # for tests: the types and values bound
+            self._entry["bindings"] = req["bindings"]
         with em.lock:
             earlier = em.by_request_id.get(request_id)
         if earlier is not None and retry:

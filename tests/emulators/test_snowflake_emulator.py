@@ -451,6 +451,92 @@ class SnowflakeEmulatorTest(unittest.TestCase):
         self.assertIn("Number of columns in file (3) does not match that of the corresponding "
                       "table (2)", body["message"])
 
+    # --- warehouse operations: catalog, bindings, Time Travel, staging tables ------------------
+
+    def test_information_schema_answers_upper_case_names(self):
+        self.schema("IS")
+        self.ok('CREATE TABLE "IS"."T" ("ID" NUMBER(38,0), "Mixed" VARCHAR)')
+        self.ok('CREATE TABLE "IS".lower_t (a_col INT, b_col DATE)')  # unquoted: upper in Snowflake
+        q = ("SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND "
+             "table_name = ? ORDER BY ordinal_position")
+        body = self.ok(q, bindings={"1": {"type": "TEXT", "value": "IS"},
+                                    "2": {"type": "TEXT", "value": "LOWER_T"}})
+        self.assertEqual(body["resultSetMetaData"]["rowType"][0]["name"], "COLUMN_NAME")
+        self.assertEqual(body["data"], [["A_COL"], ["B_COL"]])
+        body = self.ok(q, bindings={"1": {"type": "TEXT", "value": "IS"},
+                                    "2": {"type": "TEXT", "value": "T"}})
+        self.assertEqual(body["data"], [["ID"], ["Mixed"]])
+        body = self.ok("SELECT TABLE_NAME, TABLE_TYPE FROM INFORMATION_SCHEMA.TABLES WHERE "
+                       "TABLE_SCHEMA = 'IS' ORDER BY 1")
+        self.assertEqual(body["data"], [["LOWER_T", "BASE TABLE"], ["T", "BASE TABLE"]])
+        status, _, body = self.submit("SELECT * FROM INFORMATION_SCHEMA.VIEWS")
+        self.assertEqual((status, body["code"]), (422, "001003"))
+        self.assertIn("not supported by the sluice Snowflake emulator", body["message"])
+
+    def test_typed_bindings_fixed_date_text(self):
+        self.schema("TB")
+        self.ok('CREATE TABLE "TB"."T" ("D" DATE, "N" NUMBER(38,0), "S" VARCHAR)')
+        self.ok('INSERT INTO "TB"."T" VALUES (?, ?, ?)',
+                bindings={"1": {"type": "DATE", "value": str(19723 * 86400000)},  # 2024-01-01
+                          "2": {"type": "FIXED", "value": "20240101"},
+                          "3": {"type": "TEXT", "value": "it's"}})
+        body = self.ok('SELECT "D", "N", "S" FROM "TB"."T" WHERE "D" BETWEEN ? AND ? AND "N" = ?',
+                       bindings={"1": {"type": "DATE", "value": str(19723 * 86400000)},
+                                 "2": {"type": "DATE", "value": str(19724 * 86400000)},
+                                 "3": {"type": "FIXED", "value": "20240101"}})
+        self.assertEqual(body["data"], [["19723", "20240101", "it's"]])
+        # numbered placeholders (what sluice sends): binding n wherever :n stands
+        body = self.ok('SELECT "S", :1 FROM "TB"."T" WHERE "N" = :2 AND "S" = :1',
+                       bindings={"1": {"type": "TEXT", "value": "it's"},
+                                 "2": {"type": "FIXED", "value": "20240101"}})
+        self.assertEqual(body["data"], [["it's", "it's"]])
+        status, _, body = self.submit('SELECT :3', bindings={"1": {"type": "TEXT", "value": "x"}})
+        self.assertEqual((status, body["code"]), (422, "002049"))
+
+    def test_autoincrement_transient_and_create_or_replace(self):
+        self.schema("AI")
+        self.ok('CREATE TABLE "AI"."H" ("ID" NUMBER(38,0) AUTOINCREMENT, "X" VARCHAR, '
+                '"BY" VARCHAR DEFAULT CURRENT_USER())')
+        self.ok('INSERT INTO "AI"."H" ("X") VALUES (\'a\')')
+        self.ok('INSERT INTO "AI"."H" ("X") VALUES (\'b\')')
+        self.assertEqual(self.ok('SELECT "ID", "X" FROM "AI"."H" ORDER BY 1')["data"],
+                         [["1", "a"], ["2", "b"]])
+        self.ok('CREATE OR REPLACE TRANSIENT TABLE "AI"."S" ("A" NUMBER(38,0))')
+        self.ok('INSERT INTO "AI"."S" VALUES (1)')
+        self.ok('CREATE OR REPLACE TRANSIENT TABLE "AI"."S" ("A" NUMBER(38,0))')  # replaced: empty
+        self.assertEqual(self.ok('SELECT count(*) FROM "AI"."S"')["data"], [["0"]])
+        self.ok('DROP TABLE IF EXISTS "AI"."S"')
+        self.assertEqual(self.psql("select count(*) from pg_tables where schemaname = 'AI' and "
+                                   "tablename = 'S'"), [(0,)])
+
+    def test_time_travel_before_a_delete_and_retention(self):
+        self.schema("TT")
+        self.ok('CREATE TABLE "TT"."T" ("D" NUMBER(38,0), "V" VARCHAR)')
+        self.ok('INSERT INTO "TT"."T" VALUES (1, \'a\'), (2, \'b\'), (2, \'c\'), (3, \'d\')')
+        deleted = self.ok('DELETE FROM "TT"."T" WHERE "D" = :1',
+                          bindings={"1": {"type": "FIXED", "value": "2"}})
+        self.assertEqual(deleted["data"], [["2"]])
+        handle = deleted["statementHandle"]
+        restore = ('INSERT INTO "TT"."T" SELECT * FROM "TT"."T" BEFORE(STATEMENT => :1) '
+                   'WHERE "D" BETWEEN :2 AND :3')
+        binds = {"1": {"type": "TEXT", "value": handle}, "2": {"type": "FIXED", "value": "2"},
+                 "3": {"type": "FIXED", "value": "2"}}
+        self.sf.control("POST", "time_travel", {"retention_seconds": 0})
+        status, _, body = self.submit(restore, bindings=binds)
+        self.assertEqual((status, body["code"]), (422, "000707"))
+        self.assertTrue(body["message"].startswith("Time travel data is not available for table T."),
+                        body["message"])
+        self.sf.control("POST", "time_travel", {"retention_seconds": None})
+        body = self.ok(restore, bindings=binds)
+        self.assertEqual(body["data"], [["2"]])
+        self.assertEqual(self.psql('select "D", "V" from "TT"."T" order by 2'),
+                         [(1, "a"), (2, "b"), (2, "c"), (3, "d")])
+        status, _, body = self.submit('SELECT * FROM "TT"."T" BEFORE(STATEMENT => '
+                                      '\'01000000-0000-0000-0000-000000000000\')')
+        self.assertEqual((status, body["code"]), (422, "000709"))
+        status, _, body = self.submit('SELECT * FROM "TT"."T" AT(TIMESTAMP => CURRENT_TIMESTAMP())')
+        self.assertEqual((status, body["code"]), (422, "001003"))
+
 
 if __name__ == "__main__":
     unittest.main()

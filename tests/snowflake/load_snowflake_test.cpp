@@ -250,12 +250,12 @@ TEST_F(LoadSnowflakeTest, AReloadIsRefusedAndReplaceSwapsTheMonth) {
   const RunResult rep = run({"--batch", "load", "--files", file.string(), "--replace"});
   ASSERT_EQ(rep.exit_code, 0) << rep.out << rep.err;
   EXPECT_EQ(count("FACT_LENDING"), 4000);
-  EXPECT_EQ(scalar(fmt::format("SELECT count(*) FROM \"{}\".\"SLUICE_LOAD_HISTORY\" WHERE \"REPLACED_BY_JOB\" IS "
+  EXPECT_EQ(scalar(fmt::format("SELECT count(*) FROM \"{}\".\"SLUICE_LOAD_HISTORY\" WHERE \"REPLACED_BY\" IS "
                                "NOT NULL",
                                schema_)),
             "1");
   EXPECT_EQ(scalar(fmt::format("SELECT \"ROWS_DELETED\" FROM \"{}\".\"SLUICE_LOAD_HISTORY\" WHERE "
-                               "\"REPLACED_BY_JOB\" IS NULL",
+                               "\"REPLACED_BY\" IS NULL",
                                schema_)),
             "5000");
 }

@@ -50,10 +50,34 @@ TEST(SnowflakePublishSql, OneTransactionAtMost1000FilesPerCopyAndTheReplacedRang
                                         "BETWEEN 20240101 AND 20240131");
   ASSERT_NE(del, std::string::npos) << sql_text.substr(0, 2000);
   EXPECT_LT(del, first_copy);
-  EXPECT_LT(sql_text.find("UPDATE \"ANALYTICS\".\"SLUICE_LOAD_HISTORY\" SET \"REPLACED_BY_JOB\" = 17"), del);
+  // the new history row first, then the rows it replaces point at it (REPLACED_BY = its ID)
+  const std::size_t history_row = sql_text.find("INSERT INTO \"ANALYTICS\".\"SLUICE_LOAD_HISTORY\"");
+  const std::size_t superseded = sql_text.find("UPDATE \"ANALYTICS\".\"SLUICE_LOAD_HISTORY\" SET \"REPLACED_BY\" = ");
+  EXPECT_LT(history_row, superseded);
+  EXPECT_LT(superseded, del);
   EXPECT_NE(sql_text.find("(SELECT COUNT(*) FROM \"ANALYTICS\".\"FACT_LENDING\" WHERE \"RECORDDATEID\" BETWEEN "
                           "20240101 AND 20240131)"),
             std::string::npos);
+}
+
+TEST(SnowflakePublishSql, QcWarehousePublishesFromTheStagingTableInsteadOfTheStage) {
+  test::TempDir dir;
+  const auto token = dir.write("token", "t");
+  snowflake::SqlApiSettings s;
+  s.base_url = "http://127.0.0.1:9";  // never contacted
+  snowflake::SqlApiClient sql(s, std::make_shared<snowflake::StaticTokenSource>("OAUTH", "", token.string()));
+  SnowflakeTarget target(sql, "analytics", "sluice_stage");
+  const TableSpec table = sample_table_spec("fact_lending", "f_{date_range}.tsv", false);
+  SnowflakeFileLoad load;
+  load.table = &table;
+  load.stage_dir = "17/FACT_LENDING/";
+  load.parts.push_back({"f_00000.tsv.zst", "", 10, 1, 0, 1, ""});
+  load.staging_table = "FACT_LENDING__SLUICE_STAGE_17_1";
+  load.history.rows_loaded = 10;
+  const std::string sql_text = target.publish_sql({load}, 17);
+  EXPECT_EQ(sql_text.find("COPY INTO"), std::string::npos) << sql_text;
+  EXPECT_NE(sql_text.find("INSERT INTO \"ANALYTICS\".\"FACT_LENDING\" (\"RECORDDATE\", \"RECORDDATEID\", "), std::string::npos) << sql_text;
+  EXPECT_NE(sql_text.find("FROM \"ANALYTICS\".\"FACT_LENDING__SLUICE_STAGE_17_1\";\nCOMMIT;\n"), std::string::npos) << sql_text;
 }
 
 }  // namespace
