@@ -54,8 +54,8 @@ class ApplicationContext {
   std::string postgres_conninfo(const ConnectionSpec& connection);
   EmbeddedPostgres& embedded_postgres();
 
-  // A Warehouse for a configured connection (PostgreSQL now; Snowflake is a usage error until its
-  // client lands), and the same as a function operations take.
+  // A Warehouse for a configured connection (PostgreSQL or Snowflake), and the same as a function
+  // operations take.
   std::unique_ptr<Warehouse> open_warehouse(const ConnectionSpec& connection);
   WarehouseOpener warehouse_opener();
   // Whether a person is at the keyboard: not --batch, stdin and stderr are terminals.

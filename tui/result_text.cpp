@@ -10,6 +10,16 @@ namespace {
 
 using nlohmann::json;
 
+void append_lines(const std::string& text, std::vector<std::string>& out) {
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto nl = text.find('\n', start);
+    out.push_back(text.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+    if (nl == std::string::npos) break;
+    start = nl + 1;
+  }
+}
+
 std::string str(const json& j, const char* key) {
   if (!j.contains(key) || j[key].is_null()) return "";
   return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
@@ -70,29 +80,15 @@ std::vector<std::string> describe_result(const std::string& kind, const std::str
   try {
     j = json::parse(json_text);
   } catch (const json::exception&) {
-    // Not JSON (a text result): show it as it is.
-    std::size_t start = 0;
-    while (start < json_text.size()) {
-      const auto nl = json_text.find('\n', start);
-      out.push_back(json_text.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
-      if (nl == std::string::npos) break;
-      start = nl + 1;
-    }
+    append_lines(json_text, out);  // not JSON (a text result): shown as it is
     return out;
   }
   if (kind == "load" && j.is_object()) load_lines(j, out);
   else if (kind == "validate" && j.is_object()) validate_lines(j, out);
   else if ((kind == "delete" || kind == "restore") && j.is_object()) delete_lines(kind, j, out);
-  std::string pretty = j.dump(2);
   out.push_back("");
   out.push_back("Result (JSON):");
-  std::size_t start = 0;
-  while (start < pretty.size()) {
-    const auto nl = pretty.find('\n', start);
-    out.push_back(pretty.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
-    if (nl == std::string::npos) break;
-    start = nl + 1;
-  }
+  append_lines(j.dump(2), out);
   return out;
 }
 

@@ -1,13 +1,13 @@
 // Delete: a month from one table or all; the preview (rows, share of the table, rows per day) from
 // a dry run; then, per table, the table and range typed to confirm, as on the command line. A
 // wrong confirmation deletes nothing. Restore: the deletes that can be put back.
-#include <regex>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/text_format.h"
 #include "operations/delete_operation.h"
+#include "core/dates.h"
 #include "tui/screen.h"
 #include "tui/widgets.h"
 
@@ -145,8 +145,7 @@ class DeleteScreen final : public Screen {
   }
 
   void start_preview() {
-    static const std::regex re("^[0-9]{4}-(0[1-9]|1[0-2])$");
-    if (!std::regex_match(form_.field(month_).value, re)) {
+    if (!parse_month(form_.field(month_).value)) {
       menu_.status(fmt::format("\"{}\" is not a month: write YYYY-MM", form_.field(month_).value), true);
       form_.set_focus(month_);
       return;

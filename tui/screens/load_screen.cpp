@@ -2,10 +2,10 @@
 // with a line on what it costs; then a background `sluice --batch load ...`.
 #include <chrono>
 #include <ctime>
-#include <regex>
 
 #include <fmt/format.h>
 
+#include "core/dates.h"
 #include "tui/screen.h"
 #include "tui/widgets.h"
 
@@ -22,11 +22,6 @@ std::string previous_month() {
     --year;
   }
   return fmt::format("{:04}-{:02}", year, month);
-}
-
-bool valid_month(const std::string& m) {
-  static const std::regex re("^[0-9]{4}-(0[1-9]|1[0-2])$");
-  return std::regex_match(m, re);
 }
 
 std::string join_comma(const std::vector<std::string>& v) {
@@ -123,7 +118,7 @@ class LoadScreen final : public Screen {
     const bool month = form_.field(what_).chosen == 0;
     if (month) {
       const std::string m = form_.field(month_).value;
-      if (!valid_month(m)) {
+      if (!parse_month(m)) {
         menu_.status(fmt::format("\"{}\" is not a month: write YYYY-MM, e.g. {}", m, previous_month()), true);
         form_.set_focus(month_);
         return;

@@ -1,9 +1,9 @@
 // Validate: a month, or all data, for every table or one; a background `sluice --batch validate`
 // whose verdict (PASS/FAIL per table, with reasons) the job's screen shows.
-#include <regex>
 
 #include <fmt/format.h>
 
+#include "core/dates.h"
 #include "tui/screen.h"
 #include "tui/widgets.h"
 
@@ -58,8 +58,7 @@ class ValidateScreen final : public Screen {
     std::string what = "all data";
     if (form_.field(scope_).chosen == 0) {
       const std::string m = form_.field(month_).value;
-      static const std::regex re("^[0-9]{4}-(0[1-9]|1[0-2])$");
-      if (!std::regex_match(m, re)) {
+      if (!parse_month(m)) {
         menu_.status(fmt::format("\"{}\" is not a month: write YYYY-MM", m), true);
         form_.set_focus(month_);
         return;
