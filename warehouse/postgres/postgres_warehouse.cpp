@@ -24,6 +24,11 @@ std::unique_ptr<PostgresWarehouse> PostgresWarehouse::open(const std::string& co
   auto conn = std::make_unique<pg::Connection>(pg::Connection::open(conninfo, application_name));
   // Dates come back as YYYY-MM-DD, and MM/DD/YYYY text means month first, whatever the server's default.
   conn->exec("SET datestyle = 'ISO, MDY'");
+  // validate's duplicate-key check groups every row of the month by its key: with the default 4 MB
+  // of work_mem that spills and sorts on disk, about twice as slow as hashing in memory (see
+  // bench/README.md, warehouse_ops_big_table.sh). Raised for this session only, never lowered.
+  conn->exec("SELECT set_config('work_mem', '256MB', false) "
+             "WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes('256MB')");
   return std::unique_ptr<PostgresWarehouse>(new PostgresWarehouse(std::move(conn), std::move(schema)));
 }
 
