@@ -87,7 +87,7 @@ TEST_F(MenuJobs, TheFilePickerShowsEachFilesTableAndLoadsThePickedOnes) {
   m.keys({"Down", "Down", "Down", "Enter"});  // Base path, Files, [Pick files]
   expect_screen("factLending_20240101-20240131.tsv");
   const std::string picker = m.screen();
-  EXPECT_NE(picker.find("-> FACT_LENDING"), std::string::npos) << picker;
+  EXPECT_NE(picker.find("-> FACT_LENDING  (factLending_{date_range}.tsv)"), std::string::npos) << picker;
   EXPECT_NE(picker.find("(no table's pattern)"), std::string::npos) << picker;
   m.keys({"/"});
   m.type("factLending");

@@ -21,7 +21,8 @@ struct Entry {
   std::string name;
   bool dir = false;
   std::uint64_t bytes = 0;
-  std::string table;  // the config table whose pattern the file matches ("" when none)
+  std::string table;    // the config table whose pattern the file matches ("" when none)
+  std::string pattern;  // that table's file_pattern
 };
 
 struct Listing {
@@ -51,7 +52,10 @@ Listing list_dir(const std::string& dir, const std::string& config_path) {
       if (config) {
         try {
           const auto sel = select_files(*config, {it->path().string()}, "");
-          if (!sel.empty() && sel[0].table) e.table = sel[0].table->table;
+          if (!sel.empty() && sel[0].table) {
+            e.table = sel[0].table->table;
+            e.pattern = sel[0].table->file_pattern;
+          }
         } catch (const Error&) {
         }
       }
@@ -156,7 +160,7 @@ class FilePicker final : public Screen {
     if (e.dir) return e.name + "/";
     const std::string path = (fs::path(listing_.dir) / e.name).string();
     return fmt::format("{} {:<40} {:>10}  {}", marked_.count(path) ? "[x]" : "[ ]", e.name, human_bytes(static_cast<double>(e.bytes)),
-                       e.table.empty() ? "(no table's pattern)" : "-> " + e.table);
+                       e.table.empty() ? "(no table's pattern)" : "-> " + e.table + "  (" + e.pattern + ")");
   }
   void refresh_rows() {
     std::vector<std::string> rows{".."};
