@@ -57,6 +57,8 @@ class MenuApp final : public Menu {
     stack_.push_back(make_main_screen(*this));
     bool help = false;
     while (!quit_ && !stack_.empty()) {
+      // Ctrl-C (or SIGTERM) quits cleanly, the terminal restored; background jobs go on.
+      if (ctx_.cancellation().cancelled()) break;
       snapshot_ = backend_.snapshot();
       for (auto& s : stack_) s->tick();
       apply_navigation();

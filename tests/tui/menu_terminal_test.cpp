@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <sstream>
+#include <thread>
 
 #include "tests/tui/menu_fixture.h"
 #include "tests/tui/menu_steps.h"
@@ -75,6 +76,17 @@ TEST_F(MenuTerminal, ResizingTo80x24AndBackRedraws) {
   EXPECT_EQ(help_hint_end(screen), 119u) << screen;
   EXPECT_NE(screen.find("Start the load"), std::string::npos) << screen;
   EXPECT_NE(lines_of(screen)[39].find("Esc: back"), std::string::npos) << screen;
+}
+
+TEST_F(MenuTerminal, CtrlCQuitsAndRestoresTheTerminal) {
+  write_sample_config();
+  auto& m = start_menu();
+  expect_screen("Session log");
+  m.keys({"C-c"});
+  for (int i = 0; i < 50 && m.alive(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_FALSE(m.alive()) << m.screen();
+  // The menu left the alternate screen: what the shell showed before is back, no menu on it.
+  EXPECT_EQ(m.screen().find("Session log"), std::string::npos) << m.screen();
 }
 
 TEST_F(MenuTerminal, LangCAndVt100GetPlainAscii) {
