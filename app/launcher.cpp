@@ -91,13 +91,15 @@ std::int64_t Launcher::launch(const BatchCommand& command) {
   // zombie of the menu and lives on when the menu quits.
   const pid_t middle = ::fork();
   if (middle == 0) {
-    ::setsid();
     const pid_t job = ::fork();
     if (job != 0) {
       const int pid = static_cast<int>(job);
       (void)!::write(pipe_fds[1], &pid, sizeof pid);
       ::_exit(job > 0 ? 0 : 1);
     }
+    // The job leads a session and process group of its own: no terminal signals from the menu's
+    // terminal reach it, and cancel() signals the whole group.
+    ::setsid();
     ::dup2(null_fd, STDIN_FILENO);
     ::dup2(out_fd, STDOUT_FILENO);
     ::dup2(log_fd, STDERR_FILENO);
@@ -128,7 +130,7 @@ std::int64_t Launcher::launch(const BatchCommand& command) {
 bool Launcher::cancel(int pid) {
   if (pid <= 0) return false;
   // The job leads its own process group (setsid); SIGTERM cancels it like Ctrl-C does.
-  return ::kill(-pid, SIGTERM) == 0 || ::kill(pid, SIGTERM) == 0;
+  return ::kill(-pid, SIGTERM) == 0;
 }
 
 bool launch_process_alive(int pid) {

@@ -96,7 +96,11 @@ class MenuApp final : public Menu {
   void apply_navigation() {
     for (; pops_ > 0 && stack_.size() > 1; --pops_) stack_.pop_back();
     pops_ = 0;
-    for (auto& s : pending_) stack_.push_back(std::move(s));
+    for (auto& s : pending_) {
+      stack_.push_back(std::move(s));
+      // A new screen reads the snapshot before it is drawn or given a key.
+      stack_.back()->tick();
+    }
     pending_.clear();
   }
 

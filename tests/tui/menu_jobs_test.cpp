@@ -37,7 +37,7 @@ TEST_F(MenuJobs, ALoadGoesOnAfterTheMenuQuitsAndTheNextMenuShowsItFinished) {
   expect_screen("Session log");
   open_screen(m, "Load");
   load_month(m, "2024-01", true);
-  expect_screen("running");
+  expect_screen("1 running  ?:help");  // the title bar counts running jobs
   m.keys({"q"});
   for (int i = 0; i < 50 && m.alive(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   ASSERT_FALSE(m.alive()) << "q did not quit the menu";
@@ -65,12 +65,32 @@ TEST_F(MenuJobs, AJobWhoseProcessIsKilledShowsAsCrashed) {
   expect_screen("Session log");
   open_screen(m, "Load");
   load_month(m, "2024-01", true);
-  expect_screen("running");
+  expect_screen("1 running  ?:help");  // the title bar counts running jobs
   const LaunchRecord launch = newest_launch();
   ASSERT_GT(launch.pid, 0);
   ASSERT_EQ(::kill(launch.pid, SIGKILL), 0);
   expect_screen("crashed");
   EXPECT_FALSE(table_exists("fact_lending") && count("fact_lending") > 0) << "a killed load published rows";
+}
+
+TEST_F(MenuJobs, CancelOnTheJobScreenStopsTheLoadAndPublishesNothing) {
+  write_sample_config();
+  SampleDataOptions o;
+  o.target_bytes = 150u << 20;
+  generate(o, "factLending_20240101-20240131.tsv");
+  auto& m = start_menu();
+  expect_screen("Session log");
+  open_screen(m, "Load");
+  load_month(m, "2024-01", true);
+  expect_screen("load factLending_20240101-20240131.tsv");  // the job has begun its first phase
+  m.keys({"c"});
+  expect_screen("Press c again to cancel");
+  m.keys({"c"});
+  expect_screen("cancelled");
+  EXPECT_FALSE(table_exists("fact_lending") && count("fact_lending") > 0) << "a cancelled load published rows";
+  const LaunchRecord launch = newest_launch();
+  ASSERT_TRUE(launch.exit_code.has_value());
+  EXPECT_NE(*launch.exit_code, 0);
 }
 
 TEST_F(MenuJobs, TheFilePickerShowsEachFilesTableAndLoadsThePickedOnes) {

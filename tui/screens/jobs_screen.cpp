@@ -123,6 +123,8 @@ class JobsScreen final : public Screen {
       const JobEntry& j = menu_.snapshot().jobs[static_cast<std::size_t>(sel)];
       if (j.finished()) {
         menu_.status("That job has already ended.");
+      } else if (j.status == "starting") {
+        menu_.status("The job is still starting; press c again in a moment.");
       } else if (confirm_cancel_ == j.pid) {
         Launcher::cancel(j.pid);
         menu_.status(fmt::format("Asked job {} to stop; it rolls back and cleans up.", j.job_id));
@@ -218,6 +220,11 @@ class JobScreen final : public Screen {
     }
     if (k.is('r')) {
       show_log_ = false;
+      return true;
+    }
+    if (k.is('c') && entry_ && entry_->status == "starting") {
+      // Its process may not listen for SIGTERM yet; a signal now would look like a crash.
+      menu_.status("The job is still starting; press c again in a moment.");
       return true;
     }
     if (k.is('c') && entry_ && !entry_->finished()) {
