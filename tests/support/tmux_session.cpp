@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <filesystem>
 #include <thread>
 
 #include <fmt/format.h>
@@ -30,7 +31,8 @@ std::string run_capture(const std::string& cmd) {
 TmuxSession::TmuxSession(const std::vector<std::string>& command, const std::map<std::string, std::string>& env,
                          int width, int height) {
   static std::atomic<int> counter{0};
-  socket_ = fmt::format("sluice-test-{}-{}", ::getpid(), counter++);
+  // A socket path of our own (-S), removed at the end: tmux leaves its socket file behind.
+  socket_ = fmt::format("/tmp/sluice-tmux-{}-{}", ::getpid(), counter++);
   std::vector<std::string> words{"env"};
   for (const auto& [k, v] : env) words.push_back(k + "=" + v);
   words.insert(words.end(), command.begin(), command.end());
@@ -39,10 +41,14 @@ TmuxSession::TmuxSession(const std::vector<std::string>& command, const std::map
   tmux({"set-option", "-t", "t", "remain-on-exit", "on"});
 }
 
-TmuxSession::~TmuxSession() { tmux({"kill-server"}); }
+TmuxSession::~TmuxSession() {
+  tmux({"kill-server"});
+  std::error_code ec;
+  std::filesystem::remove(socket_, ec);
+}
 
 std::string TmuxSession::tmux(const std::vector<std::string>& args) {
-  std::vector<std::string> words{"tmux", "-L", socket_, "-f", "/dev/null"};
+  std::vector<std::string> words{"tmux", "-S", socket_, "-f", "/dev/null"};
   words.insert(words.end(), args.begin(), args.end());
   return run_capture(shell_line(words) + " 2>&1");
 }

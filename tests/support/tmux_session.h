@@ -1,4 +1,4 @@
-// Drives a program on a real terminal: a private tmux server (its own socket) running one window
+// Drives a program on a real terminal: a private tmux server (its own socket file) running one window
 // of a given size, keys sent with send-keys, the screen read with capture-pane. The server is
 // killed when the object goes away, also when a test fails.
 #pragma once
