@@ -20,6 +20,7 @@
 #include "operations/sample_data.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/run_sluice.h"
+#include "tests/support/snowflake_config.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_keys.h"
 #include "tests/support/test_postgres.h"
@@ -64,24 +65,9 @@ class LoadSnowflakeTest : public ::testing::Test {
     for (auto& c : schema_) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     test_connection().exec(fmt::format("CREATE SCHEMA \"{}\"", schema_));
     const TableSpec spec = sample_table_spec("FACT_LENDING", "factLending_{date_range}.tsv", false);
-    std::string tables = embedded_tables_yaml(spec);
+    const std::string tables = table_entry_yaml(spec, false);
     config_ = dir_.path() / "sluice.yaml";
-    std::ofstream(config_) << fmt::format(
-        "target: snow\n"
-        "connections:\n"
-        "  snow:\n"
-        "    type: snowflake\n"
-        "    account: myorg-myacct\n"
-        "    user: loader\n"
-        "    auth: {{ method: keypair, private_key_file: \"{}\" }}\n"
-        "    warehouse: LOAD_WH\n"
-        "    database: SLUICE\n"
-        "    schema: {}\n"
-        "    endpoint: \"{}\"\n"
-        "    stage: {{ name: SLUICE_STAGE, url: \"s3://stage/sluice/\", region: eu-west-1, endpoint: \"{}\", "
-        "addressing: path }}\n"
-        "tables:\n{}",
-        key_->private_key_file.string(), schema_, sf_->url(), s3_->url(), tables);
+    std::ofstream(config_) << snowflake_config_yaml({key_->private_key_file.string(), schema_, sf_->url(), s3_->url(), ""}, tables);
   }
   void TearDown() override {
     try {
@@ -90,7 +76,6 @@ class LoadSnowflakeTest : public ::testing::Test {
     }
   }
 
-  static std::string embedded_tables_yaml(const TableSpec& spec);
 
   std::filesystem::path generate(SampleDataOptions o, const std::string& name) {
     NullProgress progress;
@@ -161,16 +146,6 @@ class LoadSnowflakeTest : public ::testing::Test {
   std::string schema_;
   std::filesystem::path config_;
 };
-
-std::string LoadSnowflakeTest::embedded_tables_yaml(const TableSpec& spec) {
-  std::string yaml = fmt::format("  - table: {}\n    file_pattern: \"{}\"\n    format: tsv\n    date_column: {}\n"
-                                 "    columns:\n",
-                                 spec.table, spec.file_pattern, spec.date_column);
-  for (const auto& c : spec.columns)
-    yaml += fmt::format("      - {{ name: {}, type: \"{}\"{} }}\n", c.name, to_string(c.type),
-                        c.required ? ", required: true" : "");
-  return yaml;
-}
 
 TEST_F(LoadSnowflakeTest, StagesWhileScanningThenCopiesIntoOneTransaction) {
   SampleDataOptions o;

@@ -17,6 +17,7 @@
 #include "tests/support/run_sluice.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_keys.h"
+#include "tests/support/snowflake_config.h"
 #include "tests/support/test_postgres.h"
 #include "warehouse/http/http_client.h"
 #include "warehouse/postgres/connection.h"
@@ -107,30 +108,16 @@ class TlsTest : public ::testing::Test {
     for (auto& c : schema_) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     test_connection().exec(fmt::format("CREATE SCHEMA \"{}\"", schema_));
     const auto path = dir_.path() / "sluice.yaml";
-    std::ofstream(path) << fmt::format(
-        "target: snow\n"
-        "connections:\n"
-        "  snow:\n"
-        "    type: snowflake\n"
-        "    account: myorg-myacct\n"
-        "    user: loader\n"
-        "    auth: {{ method: keypair, private_key_file: \"{}\" }}\n"
-        "    warehouse: LOAD_WH\n"
-        "    database: SLUICE\n"
-        "    schema: {}\n"
-        "    endpoint: \"{}\"\n"
-        "    ca_file: \"{}\"\n"
-        "    stage: {{ name: SLUICE_STAGE, url: \"s3://stage/sluice/\", region: eu-west-1, endpoint: \"{}\", "
-        "addressing: path }}\n"
-        "tables:\n"
+    const std::string tables =
         "  - table: FACT\n"
-        "    file_pattern: \"fact_{{month}}.tsv\"\n"
+        "    file_pattern: \"fact_{month}.tsv\"\n"
         "    format: tsv\n"
         "    columns:\n"
-        "      - {{ name: ID, type: bigint }}\n"
-        "      - {{ name: NAME, type: text }}\n",
-        key_->private_key_file.string(), schema_, sf_->url(), ca_file,
-        stage_endpoint.empty() ? s3_->url() : stage_endpoint);
+        "      - { name: ID, type: bigint }\n"
+        "      - { name: NAME, type: text }\n";
+    std::ofstream(path) << snowflake_config_yaml(
+        {key_->private_key_file.string(), schema_, sf_->url(), stage_endpoint.empty() ? s3_->url() : stage_endpoint, ca_file},
+        tables);
     return path;
   }
   std::filesystem::path small_file() {

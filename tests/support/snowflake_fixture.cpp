@@ -1,5 +1,7 @@
 #include "tests/support/snowflake_fixture.h"
 
+#include "tests/support/snowflake_config.h"
+
 #include <cctype>
 #include <fstream>
 
@@ -67,22 +69,7 @@ void SnowflakeFixture::TearDown() {
 
 void SnowflakeFixture::write_config(const std::string& tables_yaml) {
   config_ = dir_.path() / "sluice.yaml";
-  std::ofstream(config_) << fmt::format(
-      "target: snow\n"
-      "connections:\n"
-      "  snow:\n"
-      "    type: snowflake\n"
-      "    account: myorg-myacct\n"
-      "    user: loader\n"
-      "    auth: {{ method: keypair, private_key_file: \"{}\" }}\n"
-      "    warehouse: LOAD_WH\n"
-      "    database: SLUICE\n"
-      "    schema: {}\n"
-      "    endpoint: \"{}\"\n"
-      "    stage: {{ name: SLUICE_STAGE, url: \"s3://stage/sluice/\", region: eu-west-1, endpoint: \"{}\", "
-      "addressing: path }}\n"
-      "tables:\n{}",
-      key_->private_key_file.string(), schema_, sf_->url(), s3_->url(), tables_yaml);
+  std::ofstream(config_) << snowflake_config_yaml({key_->private_key_file.string(), schema_, sf_->url(), s3_->url(), ""}, tables_yaml);
 }
 
 std::string SnowflakeFixture::daily_yaml(const std::string& name, const std::string& day_type) {
@@ -110,13 +97,7 @@ void SnowflakeFixture::create_daily(const std::string& name, const std::string& 
 }
 
 std::string SnowflakeFixture::sample_yaml(const std::string& name, const std::string& pattern) {
-  const TableSpec spec = sample_table_spec(name, pattern, false);
-  std::string yaml = fmt::format("  - table: {}\n    file_pattern: \"{}\"\n    format: tsv\n    date_column: {}\n"
-                                 "    duplicate_key: [{}]\n    columns:\n",
-                                 spec.table, spec.file_pattern, spec.date_column, fmt::join(spec.duplicate_key, ", "));
-  for (const auto& c : spec.columns)
-    yaml += fmt::format("      - {{ name: {}, type: \"{}\"{} }}\n", c.name, to_string(c.type), c.required ? ", required: true" : "");
-  return yaml;
+  return table_entry_yaml(sample_table_spec(name, pattern, false), true);
 }
 
 std::filesystem::path SnowflakeFixture::generate(SampleDataOptions options, const std::string& name) {

@@ -1,0 +1,38 @@
+#include "tests/support/snowflake_config.h"
+
+#include <fmt/format.h>
+
+namespace sluice::test {
+
+std::string snowflake_config_yaml(const SnowflakeTestTarget& t, const std::string& tables_yaml) {
+  return fmt::format(
+      "target: snow\n"
+      "connections:\n"
+      "  snow:\n"
+      "    type: snowflake\n"
+      "    account: myorg-myacct\n"
+      "    user: loader\n"
+      "    auth: {{ method: keypair, private_key_file: \"{}\" }}\n"
+      "    warehouse: LOAD_WH\n"
+      "    database: SLUICE\n"
+      "    schema: {}\n"
+      "    endpoint: \"{}\"\n"
+      "{}"
+      "    stage: {{ name: SLUICE_STAGE, url: \"s3://stage/sluice/\", region: eu-west-1, endpoint: \"{}\", "
+      "addressing: path }}\n"
+      "tables:\n{}",
+      t.private_key_file, t.schema, t.sql_api_url, t.ca_file.empty() ? "" : fmt::format("    ca_file: \"{}\"\n", t.ca_file),
+      t.s3_url, tables_yaml);
+}
+
+std::string table_entry_yaml(const TableSpec& spec, bool with_duplicate_key) {
+  std::string yaml = fmt::format("  - table: {}\n    file_pattern: \"{}\"\n    format: tsv\n    date_column: {}\n",
+                                 spec.table, spec.file_pattern, spec.date_column);
+  if (with_duplicate_key) yaml += fmt::format("    duplicate_key: [{}]\n", fmt::join(spec.duplicate_key, ", "));
+  yaml += "    columns:\n";
+  for (const auto& c : spec.columns)
+    yaml += fmt::format("      - {{ name: {}, type: \"{}\"{} }}\n", c.name, to_string(c.type), c.required ? ", required: true" : "");
+  return yaml;
+}
+
+}  // namespace sluice::test
