@@ -71,6 +71,25 @@ int draw_phase(Terminal& t, int y, int x, int width, const PhaseRecord& p, bool 
   return rows;
 }
 
+// `c` on a job: the first press arms, a second on the same job cancels it. `armed` is the pid armed.
+void press_cancel(Menu& menu, const JobEntry& j, int& armed) {
+  if (j.finished()) {
+    menu.status("That job has already ended.");
+    armed = 0;
+  } else if (j.status == "starting") {
+    // Its process may not listen for SIGTERM yet; a signal now would look like a crash.
+    menu.status("The job is still starting; press c again in a moment.");
+  } else if (armed == j.pid) {
+    Launcher::cancel(j.pid);
+    menu.status(fmt::format("Asked job {} to stop; it rolls back and cleans up.", j.job_id));
+    armed = 0;
+    menu.backend().refresh_soon();
+  } else {
+    armed = j.pid;
+    menu.status("Press c again to cancel this job (it rolls back).", true);
+  }
+}
+
 class JobsScreen final : public Screen {
  public:
   explicit JobsScreen(Menu& menu) : Screen(menu) {}
@@ -120,20 +139,7 @@ class JobsScreen final : public Screen {
       return true;
     }
     if (k.is('c') && sel >= 0 && sel < static_cast<int>(menu_.snapshot().jobs.size())) {
-      const JobEntry& j = menu_.snapshot().jobs[static_cast<std::size_t>(sel)];
-      if (j.finished()) {
-        menu_.status("That job has already ended.");
-      } else if (j.status == "starting") {
-        menu_.status("The job is still starting; press c again in a moment.");
-      } else if (confirm_cancel_ == j.pid) {
-        Launcher::cancel(j.pid);
-        menu_.status(fmt::format("Asked job {} to stop; it rolls back and cleans up.", j.job_id));
-        confirm_cancel_ = 0;
-        menu_.backend().refresh_soon();
-      } else {
-        confirm_cancel_ = j.pid;
-        menu_.status("Press c again to cancel this job (it rolls back).", true);
-      }
+      press_cancel(menu_, menu_.snapshot().jobs[static_cast<std::size_t>(sel)], confirm_cancel_);
       return true;
     }
     confirm_cancel_ = 0;
@@ -222,23 +228,11 @@ class JobScreen final : public Screen {
       show_log_ = false;
       return true;
     }
-    if (k.is('c') && entry_ && entry_->status == "starting") {
-      // Its process may not listen for SIGTERM yet; a signal now would look like a crash.
-      menu_.status("The job is still starting; press c again in a moment.");
-      return true;
-    }
     if (k.is('c') && entry_ && !entry_->finished()) {
-      if (confirm_cancel_) {
-        Launcher::cancel(entry_->pid);
-        menu_.status("Asked the job to stop; it rolls back and cleans up.");
-        confirm_cancel_ = false;
-      } else {
-        confirm_cancel_ = true;
-        menu_.status("Press c again to cancel this job (it rolls back).", true);
-      }
+      press_cancel(menu_, *entry_, confirm_cancel_);
       return true;
     }
-    confirm_cancel_ = false;
+    confirm_cancel_ = 0;
     const bool result_shown = entry_ && entry_->finished() && !result_.empty() && !show_log_;
     if (result_shown) return result_view_.key(k, page);
     if (log_.key(k, page)) {
@@ -267,7 +261,7 @@ class JobScreen final : public Screen {
   int log_height_ = 10;
   bool follow_ = true;
   bool show_log_ = false;
-  bool confirm_cancel_ = false;
+  int confirm_cancel_ = 0;
 };
 
 }  // namespace
