@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness import EmulatorProcess
 from pgtemp import TempPostgres
+from sf_copy import _reads_as_copy_text
 
 ACCOUNT, USER = "MYORG-MYACCT", "LOADER"
 AKID, SECRET, REGION = "AKIDSFTEST", "sf/test/secret", "us-east-1"
@@ -450,6 +451,70 @@ class SnowflakeEmulatorTest(unittest.TestCase):
         self.assertEqual((status, body["code"]), (422, "100080"))
         self.assertIn("Number of columns in file (3) does not match that of the corresponding "
                       "table (2)", body["message"])
+
+    # sluice's staging format (SnowflakeTarget::file_format): PostgreSQL COPY text, which the
+    # emulator hands to PostgreSQL as it is when both read the bytes alike.
+    SLUICE_FORMAT = ("FILE_FORMAT = (TYPE = CSV FIELD_DELIMITER = '\\t' RECORD_DELIMITER = '\\n' "
+                     "COMPRESSION = ZSTD ESCAPE_UNENCLOSED_FIELD = '\\\\' "
+                     "FIELD_OPTIONALLY_ENCLOSED_BY = NONE NULL_IF = ('\\\\N') "
+                     "EMPTY_FIELD_AS_NULL = FALSE ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE "
+                     "ENCODING = 'UTF8')")
+
+    def copy_sluice_format(self, table, key, extra=""):
+        fmt = self.SLUICE_FORMAT[:-1] + extra + ")"
+        return self.submit(f'COPY INTO "CT"."{table}" FROM @SLUICE_STAGE/ct/ FILES = (\'{key}\') '
+                           f"{fmt} ON_ERROR = ABORT_STATEMENT")
+
+    def test_copy_text_fast_path_reads_as_the_reference_parser(self):
+        self.schema("CT")
+        for t in ("FAST", "REF"):
+            self.ok(f'CREATE TABLE "CT"."{t}" ("ID" NUMBER(38,0), "NOTE" VARCHAR, "D" DATE)')
+        rows = ("1\ttab\\there\t2024-01-01\n"
+                "2\tnew\\nline and back\\\\slash\t\\N\n"
+                "3\t\t2024-01-03\n"                      # an empty string, not NULL
+                "4\t\\N\t2024-01-04\n"                   # NULL
+                "5\tcaf\u00e9 a\\Nb \u20ac\t2024-01-05")  # \N inside a field; no final newline
+        self.assertTrue(_reads_as_copy_text(rows.encode()))  # so FAST takes the fast path
+        self.put_zst("sluice/ct/fast.tsv.zst", rows)
+        # SKIP_HEADER = 1 over a header line: the same rows, through the reference parser
+        self.put_zst("sluice/ct/ref.tsv.zst", "ID\tNOTE\tD\n" + rows)
+        status, _, body = self.copy_sluice_format("FAST", "fast.tsv.zst")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["data"][0][1:4], ["LOADED", "5", "5"])
+        status, _, body = self.copy_sluice_format("REF", "ref.tsv.zst", " SKIP_HEADER = 1")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["data"][0][1:4], ["LOADED", "5", "5"])
+        query = 'select "ID", "NOTE", "D"::text from "CT"."{}" order by 1'
+        self.assertEqual(self.psql(query.format("FAST")), [
+            (1, "tab\there", "2024-01-01"), (2, "new\nline and back\\slash", None),
+            (3, "", "2024-01-03"), (4, None, "2024-01-04"), (5, "caf\u00e9 aNb \u20ac", "2024-01-05")])
+        self.assertEqual(self.psql(query.format("FAST")), self.psql(query.format("REF")))
+
+    def test_copy_text_the_fast_path_leaves_to_the_reference_parser(self):
+        self.schema("CT")
+        self.ok('CREATE TABLE "CT"."SLOW" ("ID" NUMBER(38,0), "NOTE" VARCHAR)')
+        # An octal escape: PostgreSQL's text format would read "A", Snowflake reads "101".
+        self.put_zst("sluice/ct/octal.tsv.zst", "1\ta\\101b\n")
+        status, _, body = self.copy_sluice_format("SLOW", "octal.tsv.zst")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.psql('select "NOTE" from "CT"."SLOW"'), [("a101b",)])
+        # A carriage return before the newline: Snowflake drops it.
+        self.put_zst("sluice/ct/crlf.tsv.zst", "2\tcr\r\n")
+        self.assertEqual(self.copy_sluice_format("SLOW", "crlf.tsv.zst")[0], 200)
+        self.assertEqual(self.psql('select "NOTE" from "CT"."SLOW" where "ID" = 2'), [("cr",)])
+        # A bad value on line 3: PostgreSQL refuses the fast COPY, and the error is Snowflake's,
+        # with the file's line and the column.
+        self.put_zst("sluice/ct/bad.tsv.zst", "3\tok\n4\tok\nx5\tbad\n")
+        status, _, body = self.copy_sluice_format("SLOW", "bad.tsv.zst")
+        self.assertEqual((status, body["code"], body["sqlState"]), (422, "100038", "22018"))
+        self.assertTrue(body["message"].startswith(
+            "Numeric value 'x5' is not recognized\n  File 's3://stage/sluice/ct/bad.tsv.zst', "
+            "line 3, character 1\n  Row 3, column \"SLOW\"[\"ID\":1]"), body["message"])
+        self.put_zst("sluice/ct/ragged.tsv.zst", "6\tok\n7\tok\textra\n")
+        status, _, body = self.copy_sluice_format("SLOW", "ragged.tsv.zst")
+        self.assertEqual((status, body["code"]), (422, "100080"))
+        self.assertIn("line 2, character 1", body["message"])
+        self.assertEqual(self.psql('select "ID" from "CT"."SLOW" order by 1'), [(1,), (2,)])
 
     # --- warehouse operations: catalog, bindings, Time Travel, staging tables ------------------
 
