@@ -78,9 +78,11 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
 
   // Resume: the same files (path, size, time), target and staging settings as a load whose
   // process died give the same staged parts; that job's parts are checked, not uploaded again.
-  std::string key_material = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", connection.name, sfc.stage.url, sfc.schema,
-                                         to_string(req.qc), req.on_error == OnError::skip, req.max_errors,
-                                         req.pipeline.chunk_bytes, req.staging.part_bytes);
+  // "copy-text-2": the staged parts' format (SnowflakeTarget::file_format); parts an older sluice
+  // staged in another format are not resumed.
+  std::string key_material = fmt::format("copy-text-2|{}|{}|{}|{}|{}|{}|{}|{}", connection.name, sfc.stage.url,
+                                         sfc.schema, to_string(req.qc), req.on_error == OnError::skip,
+                                         req.max_errors, req.pipeline.chunk_bytes, req.staging.part_bytes);
   for (const auto& f : files) {
     std::error_code ec;
     const auto size = std::filesystem::file_size(f.path, ec);
@@ -205,6 +207,8 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
       popts.encode_copy = load;
       popts.zstd_level = load ? std::max(1, popts.zstd_level) : 0;
       popts.zstd_copy_text = load;
+      popts.copy_empty_nulls = true;
+      const FileSyntax syntax = FileSyntax::for_table(table, name);
       popts.phase = load ? "scan+stage" : "check";
       popts.skip_bad_rows = req.on_error == OnError::skip;
       popts.max_rejects_kept = static_cast<std::size_t>(req.max_errors) + 1;
@@ -225,7 +229,7 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
       tee.file = file.path.string();
 
       try {
-        o.scan = run_pipeline(file.path, FileSyntax::for_table(table, name),
+        o.scan = run_pipeline(file.path, syntax,
                               table_qc_settings(table, file.expected_range, req.qc == QcMode::file), popts,
                               (load || rejects) ? &tee : nullptr, progress_, cancel_);
         o.scanned = true;
@@ -272,6 +276,7 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
         l.table = &table;
         l.stage_dir = job_dir + table_dir;
         l.parts = std::move(parts);
+        l.empty_nulls = syntax.fits_empty_null_copy_text();
         l.history.file_name = name;
         if (req.qc == QcMode::warehouse) {
           // The validate checks on the rows as Snowflake stores them, in a staging table; the

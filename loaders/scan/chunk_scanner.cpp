@@ -70,6 +70,7 @@ class RowChecker {
   RowChecker(const ScanConfig& cfg, ChunkScanResult& res)
       : cfg_(cfg), qc_(*cfg.qc), res_(res), out_(res.copy, res.copy_size),
         expected_(qc_.expected_fields()), observer_(res.observer), encode_copy_(cfg.encode_copy),
+        whole_rows_(cfg.encode_copy && cfg.empty_null_copy && cfg.syntax.fits_empty_null_copy_text()),
         null_data_(cfg.syntax.null_marker.data()),
         null_size_(cfg.syntax.null_marker.empty() ? SIZE_MAX : cfg.syntax.null_marker.size()) {
     plan_.resize(static_cast<std::size_t>(expected_));
@@ -88,6 +89,7 @@ class RowChecker {
     line_ = line;
     field_ = 0;
     row_out_start_ = out_.size();
+    row_whole_ = whole_rows_;
     row_error_ = nullptr;
     has_day_ = false;
   }
@@ -101,7 +103,15 @@ class RowChecker {
     const bool is_null = !quoted && (n == 0 || (n == null_size_ && std::memcmp(p, null_data_, n) == 0));
     if (observer_) observer_->field(i, p, n, is_null, line_);
     if (c.key_slot >= 0) res_.key_hasher->set(c.key_slot, p, n, is_null);
-    if (encode_copy_) encode(i, p, n, is_null, needs_escape);
+    if (encode_copy_) {
+      if (!row_whole_) {
+        encode(i, p, n, is_null, needs_escape);
+      } else if (needs_escape) {  // the row up to this value is its own COPY text; the rest goes field by field
+        out_.put(row_start_, static_cast<std::size_t>(raw_start - row_start_));
+        row_whole_ = false;
+        put_escaped(out_, p, n);
+      }
+    }
     if (is_null && c.required) missing_required(i, raw_start);
     // The date column's value must also be one the column's type accepts ("2024-01-31 junk"
     // parses as a day but is no date to PostgreSQL).
@@ -142,7 +152,10 @@ class RowChecker {
         res_.rejects.push_back({line_, row_index, row_error_reason(), std::string(row_start_, raw_row_length)});
       return;
     }
-    if (cfg_.encode_copy) out_.put('\n');
+    if (cfg_.encode_copy) {
+      if (row_whole_) out_.put(row_start_, raw_row_length);
+      out_.put('\n');
+    }
     if (res_.observer) res_.observer->row_end(true);
   }
 
@@ -151,7 +164,9 @@ class RowChecker {
  private:
   void encode(int i, const char* p, std::size_t n, bool is_null, bool needs_escape) {
     if (i > 0) out_.put('\t');
-    if (is_null) out_.put("\\N", 2);
+    if (is_null) {
+      if (!whole_rows_) out_.put("\\N", 2);  // with empty_null_copy, NULL is the empty field
+    }
     else if (needs_escape) put_escaped(out_, p, n);
     else out_.put(p, n);
   }
@@ -243,6 +258,8 @@ class RowChecker {
   const int expected_;
   FieldObserver* const observer_;
   const bool encode_copy_;
+  const bool whole_rows_;  // ScanConfig::empty_null_copy in effect
+  bool row_whole_ = false; // this row so far needs no escape: staged as read, at its end
   const char* const null_data_;
   const std::size_t null_size_;  // SIZE_MAX: no marker (only the empty field is NULL)
   std::vector<ColumnPlan> plan_;

@@ -30,6 +30,9 @@ struct ScanConfig {
   FileSyntax syntax;
   const QcSettings* qc = nullptr;  // required
   bool encode_copy = false;        // produce PostgreSQL COPY text (tab, \N, backslash escapes)
+  // With encode_copy, for a syntax that fits_empty_null_copy_text(): NULL is the empty field
+  // instead of \N, and a row whose values need no escape is copied whole, not field by field.
+  bool empty_null_copy = false;
   bool skip_bad_rows = false;      // --on-error skip: keep bad rows (up to max_rejects_kept) for the reject file
   std::size_t max_rejects_kept = 0;
 };

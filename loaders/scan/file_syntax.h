@@ -19,6 +19,14 @@ struct FileSyntax {
   bool windows1252 = false;        // with latin1: 0x80..0x9F are Windows-1252's (euro, quotes, ...)
   bool backslash_escapes = false;  // fields already in COPY text form (\t, \n, \\; \N is NULL)
 
+  // True when this file's rows are already COPY text in the dialect where an empty field is NULL
+  // (Snowflake's EMPTY_FIELD_AS_NULL = TRUE, NULL_IF = ()), except for values with a backslash or
+  // a carriage return: unquoted, tab-separated, no NULL marker besides the empty field, no escapes
+  // of its own. The scan can then stage such rows whole (ScanConfig::empty_null_copy).
+  bool fits_empty_null_copy_text() const {
+    return !quoted && delimiter == '\t' && null_marker.empty() && !backslash_escapes;
+  }
+
   // From the table's config; `auto` picks by the file name (.csv -> CSV, otherwise TSV).
   static FileSyntax for_table(const TableSpec& table, const std::string& file_name);
 

@@ -76,7 +76,7 @@ void copy_statements(std::vector<Statement>& out, std::size_t i, const Snowflake
                    fmt::format("COPY INTO {} ({}) FROM @{}/{} FILES = ({}) FILE_FORMAT = {} "
                                "ON_ERROR = ABORT_STATEMENT PURGE = TRUE",
                                table, columns, sf::identifier(stage), f.stage_dir, names,
-                               SnowflakeTarget::file_format())});
+                               SnowflakeTarget::file_format(f.empty_nulls))});
   }
 }
 
@@ -152,12 +152,16 @@ std::string SnowflakeTarget::qualified_table(const TableSpec& t) const { return 
 
 std::string SnowflakeTarget::history_table() const { return sf::load_history_table(schema_); }
 
-std::string SnowflakeTarget::file_format() {
+std::string SnowflakeTarget::file_format(bool empty_nulls) {
   // The staged files hold PostgreSQL COPY text (what the scan already produces): tab-separated,
-  // \N for NULL, backslash escapes; one row per line; never quoted.
-  return "(TYPE = CSV FIELD_DELIMITER = '\\t' RECORD_DELIMITER = '\\n' COMPRESSION = ZSTD "
-         "ESCAPE_UNENCLOSED_FIELD = '\\\\' FIELD_OPTIONALLY_ENCLOSED_BY = NONE NULL_IF = ('\\\\N') "
-         "EMPTY_FIELD_AS_NULL = FALSE ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE ENCODING = 'UTF8')";
+  // backslash escapes; one row per line; never quoted. NULL is \N, or, for a TSV whose only NULL
+  // is the empty field, the empty field: then most rows are staged exactly as read, and no value
+  // can be an empty string in such a file anyway.
+  return fmt::format("(TYPE = CSV FIELD_DELIMITER = '\\t' RECORD_DELIMITER = '\\n' COMPRESSION = ZSTD "
+                     "ESCAPE_UNENCLOSED_FIELD = '\\\\' FIELD_OPTIONALLY_ENCLOSED_BY = NONE {} "
+                     "ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE ENCODING = 'UTF8')",
+                     empty_nulls ? "NULL_IF = () EMPTY_FIELD_AS_NULL = TRUE"
+                                 : "NULL_IF = ('\\\\N') EMPTY_FIELD_AS_NULL = FALSE");
 }
 
 void SnowflakeTarget::ensure_history_table() { sql_.execute(sf::load_history_ddl(schema_)); }

@@ -220,14 +220,35 @@ def _csv_cell(v) -> str:
     return '"' + v.replace('"', '""') + '"'
 
 
+def _failing_row(context: str, csv_line: int, col_index: int, values: list,
+                 row_of_csv_line: list) -> int:
+    """The 1-based row PostgreSQL's error context is about. Its line number counts the CSV's lines,
+    but not consistently where a quoted value holds a newline (measured on PostgreSQL 15: such a
+    value in the first row is not counted, later ones are), so the candidates are checked against
+    the value the context quotes (cut to 30 characters and "...")."""
+    candidates = [csv_line]
+    if 0 < csv_line <= len(row_of_csv_line):
+        candidates.insert(0, row_of_csv_line[csv_line - 1] + 1)
+    quoted = re.search(r', column [^:]+: "(.*)"$', context, re.DOTALL)
+    if not quoted or not col_index:
+        return candidates[0]
+    shown = quoted.group(1)
+
+    def shows(row):
+        v = values[row - 1][col_index - 1] if 0 < row <= len(values) else None
+        return v is not None and (v == shown or (shown.endswith("...") and v.startswith(shown[:-3])))
+    return next((r for r in candidates if shows(r)),
+                next((r for r in range(1, len(values) + 1) if shows(r)), candidates[0]))
+
+
 def _map_pg_error(e: psycopg2.Error, url: str, table: str, lines: list, columns: list,
-                  values: list) -> LoadError:
+                  values: list, row_of_csv_line: list) -> LoadError:
     context = (e.diag.context or "") if e.diag else ""
     m = re.search(r'line (\d+)(?:, column ([^:]+))?', context)
-    row = int(m.group(1)) if m else 1
     col = m.group(2).strip('"') if m and m.group(2) else ""
-    line = lines[row - 1] if 0 < row <= len(lines) else row
     col_index = next((k + 1 for k, c in enumerate(columns) if c.strip('"') == col), 0)
+    row = _failing_row(context, int(m.group(1)) if m else 1, col_index, values, row_of_csv_line)
+    line = lines[row - 1] if 0 < row <= len(lines) else row
     value = ""
     if 0 < row <= len(values) and col_index and col_index <= len(values[row - 1]):
         value = values[row - 1][col_index - 1] or ""
@@ -262,16 +283,24 @@ def _map_pg_error(e: psycopg2.Error, url: str, table: str, lines: list, columns:
 _SHARED_ESCAPE = re.compile(rb"\\[tnrbf\\N]")
 
 
-def _means_copy_text(fmt: Format) -> bool:
-    r"""True when the file format reads a file the way PostgreSQL's COPY text format does: one
-    delimiter byte, no enclosure, "\n" records, backslash escapes, \N (and only it) for NULL,
-    an empty field as an empty string, a column-count error, nothing to skip or trim. That is the
-    format sluice stages (SnowflakeTarget::file_format)."""
+def _copy_text_null(fmt: Format):
+    r"""The NULL string of PostgreSQL's COPY text format that reads a file exactly as this file
+    format does, or None when none does. It does when the format has one delimiter byte, no
+    enclosure, "\n" records, backslash escapes, a column-count error, nothing to skip or trim,
+    and NULL either \N alone (an empty field is an empty string) or the empty field alone
+    (NULL_IF = (), EMPTY_FIELD_AS_NULL = TRUE). Those are the formats sluice stages
+    (SnowflakeTarget::file_format)."""
     d = fmt.delimiter
-    return (d is not None and len(d) == 1 and d not in "\\\r\n" and fmt.enclosed_by is None
-            and fmt.record == "\n" and fmt.escape_unenclosed == "\\" and fmt.null_if == {"\\N"}
-            and not fmt.empty_as_null and fmt.column_count_check and fmt.skip_header == 0
-            and not fmt.trim and not fmt.skip_blank and fmt.encoding == "utf-8")
+    if not (d is not None and len(d) == 1 and d not in "\\\r\n" and fmt.enclosed_by is None
+            and fmt.record == "\n" and fmt.escape_unenclosed == "\\" and fmt.column_count_check
+            and fmt.skip_header == 0 and not fmt.trim and not fmt.skip_blank
+            and fmt.encoding == "utf-8"):
+        return None
+    if fmt.null_if == {"\\N"} and not fmt.empty_as_null:
+        return "\\N"
+    if not fmt.null_if and fmt.empty_as_null:
+        return ""
+    return None
 
 
 def _reads_as_copy_text(raw: bytes) -> bool:
@@ -280,7 +309,12 @@ def _reads_as_copy_text(raw: bytes) -> bool:
     and only the escapes both read alike."""
     if b"\r" in raw or b"\x00" in raw or raw.startswith(b"\xef\xbb\xbf"):
         return False
-    return b"\\" not in raw or b"\\" not in _SHARED_ESCAPE.sub(b"", raw)
+    backslashes = raw.count(b"\\")
+    if not backslashes:
+        return True
+    if b"\\\\" not in raw:  # every backslash starts an escape: count the shared ones (C speed)
+        return backslashes == sum(raw.count(b"\\" + c) for c in (b"t", b"n", b"r", b"b", b"f", b"N"))
+    return b"\\" not in _SHARED_ESCAPE.sub(b"", raw)
 
 
 def _copy_text_directly(cur, table_sql: str, columns: list, raw: bytes, fmt: Format):
@@ -289,11 +323,12 @@ def _copy_text_directly(cur, table_sql: str, columns: list, raw: bytes, fmt: For
     server refused the data: the caller then runs the reference parser, which reports the error
     as Snowflake words it (file, line, column)."""
     rows = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
-    delimiter = psycopg2.extensions.QuotedString(fmt.delimiter).getquoted().decode()
+    quote = lambda v: "E'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'"  # noqa: E731
     cur.execute("SAVEPOINT sfemu_copy_text")
     try:
         cur.copy_expert(f"COPY {table_sql} ({', '.join(columns)}) FROM STDIN WITH (FORMAT text, "
-                        f"DELIMITER {delimiter})", io.BytesIO(raw), size=1 << 20)
+                        f"DELIMITER {quote(fmt.delimiter)}, NULL {quote(_copy_text_null(fmt))})",
+                        io.BytesIO(raw), size=1 << 20)
     except psycopg2.Error:
         cur.execute("ROLLBACK TO SAVEPOINT sfemu_copy_text")
         return None
@@ -305,7 +340,7 @@ def load_file(cur, table_sql: str, table_name: str, columns: list, data: bytes, 
               url: str):
     """Parses one staged file and COPYs its rows; returns rows loaded; raises LoadError."""
     raw = decompress(data, fmt.compression, url)
-    if raw and _means_copy_text(fmt) and _reads_as_copy_text(raw):
+    if raw and _copy_text_null(fmt) is not None and _reads_as_copy_text(raw):
         rows = _copy_text_directly(cur, table_sql, columns, raw, fmt)
         if rows is not None:
             return rows, rows
@@ -314,7 +349,7 @@ def load_file(cur, table_sql: str, table_name: str, columns: list, data: bytes, 
     except UnicodeDecodeError as e:
         raise LoadError("100069", "22P02", f"Invalid UTF8 detected in string '{e.object[e.start:e.start + 8]!r}'"
                         f"\n  File '{url}', line 1, character 1" + LOAD_ERROR_TAIL, 1, 1, "")
-    lines, values, buf = [], [], io.StringIO()
+    lines, values, buf, row_of_csv_line = [], [], io.StringIO(), []
     for number, (line, fields) in enumerate(parse_records(text, fmt), start=1):
         if number <= fmt.skip_header:
             continue
@@ -330,8 +365,10 @@ def load_file(cur, table_sql: str, table_name: str, columns: list, data: bytes, 
             fields = (fields + [None] * len(columns))[:len(columns)]
         lines.append(line)
         values.append(fields)
-        buf.write(",".join(_csv_cell(v) for v in fields))
+        csv_row = ",".join(_csv_cell(v) for v in fields)
+        buf.write(csv_row)
         buf.write("\n")
+        row_of_csv_line.extend([len(lines) - 1] * (csv_row.count("\n") + 1))
     if not lines:
         return 0, 0
     buf.seek(0)
@@ -341,7 +378,7 @@ def load_file(cur, table_sql: str, table_name: str, columns: list, data: bytes, 
         cur.copy_expert(f"COPY {table_sql} ({col_sql}) FROM STDIN WITH (FORMAT csv)", buf)
     except psycopg2.Error as e:
         cur.execute("ROLLBACK TO SAVEPOINT sfemu_copy_file")
-        raise _map_pg_error(e, url, table_name, lines, columns, values)
+        raise _map_pg_error(e, url, table_name, lines, columns, values, row_of_csv_line)
     cur.execute("RELEASE SAVEPOINT sfemu_copy_file")
     return len(lines), len(lines)
 

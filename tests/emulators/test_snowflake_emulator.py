@@ -452,43 +452,51 @@ class SnowflakeEmulatorTest(unittest.TestCase):
         self.assertIn("Number of columns in file (3) does not match that of the corresponding "
                       "table (2)", body["message"])
 
-    # sluice's staging format (SnowflakeTarget::file_format): PostgreSQL COPY text, which the
-    # emulator hands to PostgreSQL as it is when both read the bytes alike.
-    SLUICE_FORMAT = ("FILE_FORMAT = (TYPE = CSV FIELD_DELIMITER = '\\t' RECORD_DELIMITER = '\\n' "
-                     "COMPRESSION = ZSTD ESCAPE_UNENCLOSED_FIELD = '\\\\' "
-                     "FIELD_OPTIONALLY_ENCLOSED_BY = NONE NULL_IF = ('\\\\N') "
-                     "EMPTY_FIELD_AS_NULL = FALSE ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE "
-                     "ENCODING = 'UTF8')")
+    # sluice's staging formats (SnowflakeTarget::file_format): PostgreSQL COPY text with \N for
+    # NULL, or with the empty field for NULL; the emulator hands such a file to PostgreSQL as it
+    # is when both read the bytes alike.
+    def sluice_format(self, empty_nulls=False, extra=""):
+        nulls = ("NULL_IF = () EMPTY_FIELD_AS_NULL = TRUE" if empty_nulls
+                 else "NULL_IF = ('\\\\N') EMPTY_FIELD_AS_NULL = FALSE")
+        return ("FILE_FORMAT = (TYPE = CSV FIELD_DELIMITER = '\\t' RECORD_DELIMITER = '\\n' "
+                "COMPRESSION = ZSTD ESCAPE_UNENCLOSED_FIELD = '\\\\' FIELD_OPTIONALLY_ENCLOSED_BY = "
+                f"NONE {nulls} ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE ENCODING = 'UTF8'{extra})")
 
-    def copy_sluice_format(self, table, key, extra=""):
-        fmt = self.SLUICE_FORMAT[:-1] + extra + ")"
+    def copy_sluice_format(self, table, key, empty_nulls=False, extra=""):
         return self.submit(f'COPY INTO "CT"."{table}" FROM @SLUICE_STAGE/ct/ FILES = (\'{key}\') '
-                           f"{fmt} ON_ERROR = ABORT_STATEMENT")
+                           f"{self.sluice_format(empty_nulls, extra)} ON_ERROR = ABORT_STATEMENT")
 
     def test_copy_text_fast_path_reads_as_the_reference_parser(self):
         self.schema("CT")
-        for t in ("FAST", "REF"):
-            self.ok(f'CREATE TABLE "CT"."{t}" ("ID" NUMBER(38,0), "NOTE" VARCHAR, "D" DATE)')
         rows = ("1\ttab\\there\t2024-01-01\n"
-                "2\tnew\\nline and back\\\\slash\t\\N\n"
-                "3\t\t2024-01-03\n"                      # an empty string, not NULL
-                "4\t\\N\t2024-01-04\n"                   # NULL
+                "2\tnew\\nline and back\\\\slash\t2024-01-02\n"
+                "3\t\t2024-01-03\n"
+                "4\t\\N\t2024-01-04\n"
                 "5\tcaf\u00e9 a\\Nb \u20ac\t2024-01-05")  # \N inside a field; no final newline
         self.assertTrue(_reads_as_copy_text(rows.encode()))  # so FAST takes the fast path
-        self.put_zst("sluice/ct/fast.tsv.zst", rows)
-        # SKIP_HEADER = 1 over a header line: the same rows, through the reference parser
-        self.put_zst("sluice/ct/ref.tsv.zst", "ID\tNOTE\tD\n" + rows)
-        status, _, body = self.copy_sluice_format("FAST", "fast.tsv.zst")
-        self.assertEqual(status, 200, body)
-        self.assertEqual(body["data"][0][1:4], ["LOADED", "5", "5"])
-        status, _, body = self.copy_sluice_format("REF", "ref.tsv.zst", " SKIP_HEADER = 1")
-        self.assertEqual(status, 200, body)
-        self.assertEqual(body["data"][0][1:4], ["LOADED", "5", "5"])
         query = 'select "ID", "NOTE", "D"::text from "CT"."{}" order by 1'
-        self.assertEqual(self.psql(query.format("FAST")), [
-            (1, "tab\there", "2024-01-01"), (2, "new\nline and back\\slash", None),
+        for empty_nulls in (False, True):
+            fast, ref = f"FAST{int(empty_nulls)}", f"REF{int(empty_nulls)}"
+            for t in (fast, ref):
+                self.ok(f'CREATE TABLE "CT"."{t}" ("ID" NUMBER(38,0), "NOTE" VARCHAR, "D" DATE)')
+            self.put_zst(f"sluice/ct/{fast}.tsv.zst", rows)
+            # SKIP_HEADER = 1 over a header line: the same rows, through the reference parser
+            self.put_zst(f"sluice/ct/{ref}.tsv.zst", "ID\tNOTE\tD\n" + rows)
+            status, _, body = self.copy_sluice_format(fast, f"{fast}.tsv.zst", empty_nulls)
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["data"][0][1:4], ["LOADED", "5", "5"])
+            status, _, body = self.copy_sluice_format(ref, f"{ref}.tsv.zst", empty_nulls,
+                                                      " SKIP_HEADER = 1")
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["data"][0][1:4], ["LOADED", "5", "5"])
+            self.assertEqual(self.psql(query.format(fast)), self.psql(query.format(ref)))
+        # \N is NULL and an empty field an empty string; or the empty field is NULL and \N is "N"
+        self.assertEqual(self.psql(query.format("FAST0")), [
+            (1, "tab\there", "2024-01-01"), (2, "new\nline and back\\slash", "2024-01-02"),
             (3, "", "2024-01-03"), (4, None, "2024-01-04"), (5, "caf\u00e9 aNb \u20ac", "2024-01-05")])
-        self.assertEqual(self.psql(query.format("FAST")), self.psql(query.format("REF")))
+        self.assertEqual(self.psql(query.format("FAST1")), [
+            (1, "tab\there", "2024-01-01"), (2, "new\nline and back\\slash", "2024-01-02"),
+            (3, None, "2024-01-03"), (4, "N", "2024-01-04"), (5, "caf\u00e9 aNb \u20ac", "2024-01-05")])
 
     def test_copy_text_the_fast_path_leaves_to_the_reference_parser(self):
         self.schema("CT")
@@ -503,8 +511,9 @@ class SnowflakeEmulatorTest(unittest.TestCase):
         self.assertEqual(self.copy_sluice_format("SLOW", "crlf.tsv.zst")[0], 200)
         self.assertEqual(self.psql('select "NOTE" from "CT"."SLOW" where "ID" = 2'), [("cr",)])
         # A bad value on line 3: PostgreSQL refuses the fast COPY, and the error is Snowflake's,
-        # with the file's line and the column.
-        self.put_zst("sluice/ct/bad.tsv.zst", "3\tok\n4\tok\nx5\tbad\n")
+        # with the file's line and the column (a value with an escaped newline before it does not
+        # shift the line).
+        self.put_zst("sluice/ct/bad.tsv.zst", "3\tok\\nok\n4\tok\nx5\tbad\n")
         status, _, body = self.copy_sluice_format("SLOW", "bad.tsv.zst")
         self.assertEqual((status, body["code"], body["sqlState"]), (422, "100038", "22018"))
         self.assertTrue(body["message"].startswith(
