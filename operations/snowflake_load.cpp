@@ -6,9 +6,12 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -154,27 +157,6 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
       };
 
       bool load = !any_failed;
-      if (load) {
-        try {
-          o.table_created = target.prepare_table(table, req.create);
-          if (o.table_created) progress_.note(fmt::format("created table {}", o.target));
-          std::error_code ec;
-          const auto size = std::filesystem::file_size(file.path, ec);
-          if (!req.replace) {
-            if (auto prev = target.find_by_name(table, name, size)) {
-              fail(FileStatus::refused,
-                   usage_error(fmt::format("{} is already loaded into {}", name, o.target),
-                               fmt::format("job {} at {}, {} rows", prev->job_id, prev->loaded_at, prev->rows),
-                               "Pass --replace to replace its date range with this file, or delete the month first."));
-              load = false;
-            }
-          }
-        } catch (const Error& e) {
-          if (cancel_.cancelled()) throw;
-          fail(FileStatus::failed, e);
-          load = false;
-        }
-      }
 
       const std::string table_dir = snowflake::normalize_identifier(table.table) + "/";
       std::optional<StageSink> sink;
@@ -218,7 +200,9 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
         ChunkSink* inner;
         RejectFile* rejects;
         std::string file;
+        std::function<void()> before_first;
         void consume(const ScannedChunk& c) override {
+          if (before_first) std::exchange(before_first, nullptr)();
           if (rejects && c.rejects)
             for (const auto& r : *c.rejects) rejects->write(file, r, c.first_line);
           if (inner) inner->consume(c);
@@ -227,6 +211,47 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
       tee.inner = sink ? &*sink : nullptr;
       tee.rejects = rejects ? &*rejects : nullptr;
       tee.file = file.path.string();
+
+      // The table checks (its columns, CREATE with --create, an earlier load of this file name)
+      // are SQL round trips: they run while the scan starts, and the first chunk waits for them
+      // before anything is staged. A table that fails them stages nothing; the file is still
+      // scanned for its QC report.
+      struct TableChecks {
+        bool created = false;
+        std::optional<Error> refusal;
+      };
+      std::optional<std::pair<FileStatus, Error>> check_failure;
+      std::future<TableChecks> checks;
+      if (load)
+        checks = std::async(std::launch::async, [&] {
+          TableChecks c;
+          c.created = target.prepare_table(table, req.create);
+          std::error_code ec;
+          const auto size = std::filesystem::file_size(file.path, ec);
+          if (!req.replace)
+            if (auto prev = target.find_by_name(table, name, size))
+              c.refusal = usage_error(fmt::format("{} is already loaded into {}", name, o.target),
+                                      fmt::format("job {} at {}, {} rows", prev->job_id, prev->loaded_at, prev->rows),
+                                      "Pass --replace to replace its date range with this file, or delete the month "
+                                      "first.");
+          return c;
+        });
+      auto settle_checks = [&] {
+        if (!checks.valid()) return;
+        try {
+          TableChecks c = checks.get();
+          o.table_created = c.created;
+          if (c.refusal) check_failure.emplace(FileStatus::refused, std::move(*c.refusal));
+        } catch (const Error& e) {
+          if (cancel_.cancelled()) throw;
+          check_failure.emplace(FileStatus::failed, e);
+        }
+        if (check_failure && sink) {
+          tee.inner = nullptr;
+          sink->abandon();
+        }
+      };
+      tee.before_first = settle_checks;
 
       try {
         o.scan = run_pipeline(file.path, syntax,
@@ -240,6 +265,12 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
         fail(FileStatus::failed, e);
         o.seconds = seconds_since(t0);
         continue;
+      }
+      settle_checks();  // a file without rows never reached the sink
+      if (o.table_created) progress_.note(fmt::format("created table {}", o.target));
+      if (check_failure) {
+        fail(check_failure->first, std::move(check_failure->second));
+        load = false;
       }
       if (!o.scan.qc.passed()) {
         if (sink) sink->abandon();

@@ -41,7 +41,12 @@ void StageSink::consume(const ScannedChunk& c) {
   if (c.rows == c.rejected_rows) return;  // nothing to load in this chunk
   if (c.compressed_size == 0 || !c.compressed_data)
     throw runtime_error("internal: the Snowflake stage sink needs compressed chunks");
-  if (buffer_.empty()) current_.first_chunk = c.index;
+  if (buffer_.empty()) {
+    current_.first_chunk = c.index;
+    // Grown by appending, a 128 MiB part would be copied about once more on the way and fault
+    // in twice its pages; untouched reserved pages cost nothing.
+    buffer_.reserve(options_.part_bytes + c.compressed_size);
+  }
   buffer_.append(c.compressed_data, c.compressed_size);
   current_.rows += c.rows - c.rejected_rows;
   current_.chunks += 1;

@@ -209,15 +209,31 @@ TEST_F(LoadSnowflakeTest, AQcFailureLoadsNothingAndLeavesNothingStaged) {
   EXPECT_TRUE(staged_keys().empty());  // parts staged before the bad chunk were removed
 }
 
+TEST_F(LoadSnowflakeTest, AMissingTableStagesNothingAndTheFileIsStillChecked) {
+  SampleDataOptions o;
+  o.rows = 20000;
+  o.bad_date_line = 15000;
+  const auto file = generate(o, "factLending_20240101-20240131.tsv");
+  const RunResult r = run({"--batch", "load", "--files", file.string(), "--chunk-mb", "1", "--stage-part-mb", "1"});
+  EXPECT_NE(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find("does not exist"), std::string::npos) << r.out << r.err;
+  EXPECT_NE((r.out + r.err).find(":15000"), std::string::npos) << r.out << r.err;  // the QC report
+  EXPECT_TRUE(s3_->requests("op", "PutObject").empty());
+  EXPECT_TRUE(submitted("COPY INTO").empty());
+}
+
 TEST_F(LoadSnowflakeTest, AReloadIsRefusedAndReplaceSwapsTheMonth) {
   SampleDataOptions o;
   o.rows = 5000;
   const auto file = generate(o, "factLending_20240101-20240131.tsv");
   ASSERT_EQ(run({"--batch", "load", "--files", file.string(), "--create"}).exit_code, 0);
+  const std::size_t puts = s3_->requests("op", "PutObject").size();
   const RunResult again = run({"--batch", "load", "--files", file.string()});
   EXPECT_EQ(again.exit_code, 2) << again.out << again.err;
   EXPECT_NE((again.out + again.err).find("already loaded"), std::string::npos) << again.out << again.err;
   EXPECT_EQ(count("FACT_LENDING"), 5000);
+  // The check runs while the scan starts, but the first part waits for it: nothing was staged.
+  EXPECT_EQ(s3_->requests("op", "PutObject").size(), puts);
 
   o.seed = 7;
   o.rows = 4000;
