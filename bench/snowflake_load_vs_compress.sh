@@ -8,9 +8,10 @@
 #   - scan+compress: `sluice compress F --table FACT` (full file QC, level 1, 2 workers)
 #   - load: `sluice --batch load --files F --create` into the emulated Snowflake, split into the
 #     time until the COPY INTO was submitted (scan, QC, staging: what sluice does) and the COPY's
-#     execution in the emulator (Python parsing the staged files + PostgreSQL's single COPY
-#     backend; a real warehouse loads the files in parallel)
-#   - the ratios: honest total / compress, and up-to-COPY / compress
+#     execution in the emulator (PostgreSQL's single COPY backend loading the staged text; a real
+#     warehouse loads the files in parallel)
+#   - psql's own \copy of the file into the same PostgreSQL: the floor of the emulator's COPY
+#   - the ratios: honest total / compress, up-to-COPY / compress, emulator COPY / psql \copy
 # Wall and CPU (user + sys of sluice; the emulators' CPU separately), /usr/bin/time -v.
 #
 #   bench/snowflake_load_vs_compress.sh [size_mb=1000] [runs=1]
@@ -127,6 +128,15 @@ for t0, t1, b, what in sorted(rows):
 done
 [[ $rows -gt 0 ]] || { echo "the load loaded nothing"; exit 1; }
 
+# The floor of the emulated warehouse's COPY: PostgreSQL's own \copy of the same file into an empty
+# table of the same shape on the same server (the emulator's COPY hands the staged text to
+# PostgreSQL as it is, so it cannot be quicker than this).
+psql -X -q "$PG_DSN" -c 'DROP TABLE IF EXISTS "BENCH"."FACT_PSQL"' -c 'CREATE TABLE "BENCH"."FACT_PSQL" (LIKE "BENCH"."FACT")' 2>/dev/null
+p=$(timed psql -X -q "$PG_DSN" -c "\\copy \"BENCH\".\"FACT_PSQL\" FROM '$F' WITH (FORMAT csv, DELIMITER E'\\t', NULL '')")
+psql_rows=$(psql -X -At "$PG_DSN" -c 'SELECT count(*) FROM "BENCH"."FACT_PSQL"')
+[[ $psql_rows == "$rows" ]] || { echo "psql \\copy loaded $psql_rows rows, the load $rows"; exit 1; }
+read -r pw _ _ <<<"$p"
+
 read -r cw cc cm <<<"$best_c"
 read -r lw lc lm <<<"$best_l"
 read -r submitted copy_wait <<<"$best_split"
@@ -138,11 +148,13 @@ echo "| --- | --- | --- | --- | --- |"
 printf "| sluice compress --table (scan + QC + zstd) | %.2f s | %s MB/s | %.2f s | %d MB |\n" "$cw" "$(mbps "$cw")" "$cc" $((cm / 1024))
 printf "| sluice load, end to end | %.2f s | %s MB/s | %.2f s | %d MB |\n" "$lw" "$(mbps "$lw")" "$lc" $((lm / 1024))
 printf "| - until COPY INTO submitted (scan, QC, zstd, uploads) | %.2f s | %s MB/s | | |\n" "$submitted" "$(mbps "$submitted")"
-printf "| - COPY INTO in the emulator (Python + PostgreSQL COPY) | %.2f s | | | |\n" "$copy_wait"
+printf "| - COPY INTO in the emulator (PostgreSQL's COPY of the staged text) | %.2f s | | | |\n" "$copy_wait"
 printf "| - after the COPY (reconcile, clean-up, exit) | %.2f s | | | |\n" "$(echo "$lw - $submitted - $copy_wait" | bc -l)"
+printf "| psql \\\\copy of the file into the emulator's PostgreSQL (the COPY's floor) | %.2f s | %s MB/s | | |\n" "$pw" "$(mbps "$pw")"
 echo
 printf "CPU during the load: sluice %.1f s, S3 emulator %.1f s (SigV4 check, SHA-256 and MD5 of every body, disk),\n" "$lc" "$best_s3"
-printf "  SQL API emulator %.1f s (mostly COPY: parsing the staged files in Python), PostgreSQL not counted\n" "$best_sql"
+printf "  SQL API emulator %.1f s (reading, decompressing and checking the staged files), PostgreSQL not counted\n" "$best_sql"
 printf "CPU ratio sluice load/compress: %.2f\n" "$(echo "$lc / $cc" | bc -l)"
 printf "ratio load/compress, honest total:         %.2f\n" "$(echo "$lw / $cw" | bc -l)"
 printf "ratio load/compress, scan+upload (to COPY): %.2f  (target <= 1.3)\n" "$(echo "$submitted / $cw" | bc -l)"
+printf "ratio emulator COPY / psql \\\\copy:            %.2f\n" "$(echo "$copy_wait / $pw" | bc -l)"
