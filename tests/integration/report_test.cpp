@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "tests/support/report_expectations.h"
 #include "tests/support/test_postgres.h"
 #include "tests/support/warehouse_fixture.h"
 
@@ -35,13 +36,6 @@ class Report : public WarehouseFixture {
                              << "\", schema: " << schema_ << " }\ntables:\n"
                              << daily_yaml("OTHER", "date");
   }
-  static const nlohmann::json& table(const nlohmann::json& j, const std::string& name) {
-    for (const auto& t : j["tables"])
-      if (t["table"] == name) return t;
-    ADD_FAILURE() << "no table " << name << " in " << j.dump(2);
-    static const nlohmann::json none;
-    return none;
-  }
   std::filesystem::path config_b_;
 };
 
@@ -53,48 +47,20 @@ TEST_F(Report, EveryTableOfTwoConfigsFieldByField) {
   EXPECT_EQ(j["configs"], nlohmann::json::array({config_.string(), config_b_.string()}));
   ASSERT_EQ(j["tables"].size(), 5u);
 
-  const auto& fact = table(j, "FACT_LENDING");
+  const auto& fact = report_table(j, "FACT_LENDING");
   EXPECT_EQ(fact["config"], config_.string());
-  EXPECT_EQ(fact["target"], schema_ + ".fact_lending");
-  EXPECT_EQ(fact["status"], "ok");
-  EXPECT_EQ(fact["exists"], true);
-  EXPECT_EQ(fact["rows"], 3100);
-  EXPECT_EQ(fact["columns"], sample_columns().size());
-  EXPECT_EQ(fact["date_column"], "recorddateid");
-  EXPECT_EQ(fact["first_day"], "2024-01-01");
-  EXPECT_EQ(fact["last_day"], "2024-01-31");
-  EXPECT_EQ(fact["days_with_rows"], 31);
-  EXPECT_EQ(fact["rows_per_month"], (nlohmann::json{{"2024-01", 3100}}));
-  EXPECT_EQ(fact["last_load"]["file"], "factLending_20240101-20240131.tsv");
-  EXPECT_EQ(fact["last_load"]["rows"], 3100);
-  EXPECT_EQ(fact["last_load"]["from"], "2024-01-01");
-  EXPECT_EQ(fact["last_load"]["to"], "2024-01-31");
-  EXPECT_TRUE(fact["validation"].is_null());
+  expect_loaded_sample_month(fact, schema_ + ".fact_lending", "recorddateid");
+  expect_validated_daily(report_table(j, "DAILY"));
 
-  const auto& daily = table(j, "DAILY");
-  EXPECT_EQ(daily["rows"], 35 * 7);
-  EXPECT_EQ(daily["columns"], 4);
-  EXPECT_EQ(daily["first_day"], "2023-12-30");
-  EXPECT_EQ(daily["last_day"], "2024-02-02");
-  EXPECT_EQ(daily["rows_per_month"], (nlohmann::json{{"2023-12", 14}, {"2024-01", 217}, {"2024-02", 14}}));
-  EXPECT_TRUE(daily["last_load"].is_null());
-  EXPECT_EQ(daily["validation"]["status"], "PASS");
-  EXPECT_EQ(daily["validation"]["from"], "2024-01-01");
-  EXPECT_EQ(daily["validation"]["to"], "2024-01-31");
-  EXPECT_EQ(daily["validation"]["rows"], 217);
-
-  const auto& empty = table(j, "EMPTY_ONE");
+  const auto& empty = report_table(j, "EMPTY_ONE");
   EXPECT_EQ(empty["status"], "empty");
   EXPECT_EQ(empty["exists"], true);
   EXPECT_EQ(empty["rows"], 0);
   EXPECT_TRUE(empty["first_day"].is_null());
 
-  const auto& missing = table(j, "NOT_THERE");
-  EXPECT_EQ(missing["status"], "missing");
-  EXPECT_EQ(missing["exists"], false);
-  EXPECT_EQ(missing["columns"], 0);
+  expect_missing(report_table(j, "NOT_THERE"));
 
-  const auto& other = table(j, "OTHER");
+  const auto& other = report_table(j, "OTHER");
   EXPECT_EQ(other["config"], config_b_.string());
   EXPECT_EQ(other["rows"], 20);
   EXPECT_EQ(other["rows_per_month"], (nlohmann::json{{"2024-03", 20}}));

@@ -3,20 +3,13 @@
 // table, field by field in the JSON output.
 #include <gtest/gtest.h>
 
+#include "tests/support/report_expectations.h"
 #include "tests/support/snowflake_fixture.h"
 
 namespace sluice::test {
 namespace {
 
 class ReportSnowflake : public SnowflakeFixture {};
-
-const nlohmann::json& table_of(const nlohmann::json& j, const std::string& name) {
-  for (const auto& t : j["tables"])
-    if (t["table"] == name) return t;
-  static const nlohmann::json none;
-  ADD_FAILURE() << name << " not in " << j.dump(2);
-  return none;
-}
 
 TEST_F(ReportSnowflake, EveryTableFieldByField) {
   write_config(sample_yaml() + daily_yaml("DAILY") + daily_yaml("NOT_THERE"));
@@ -33,40 +26,11 @@ TEST_F(ReportSnowflake, EveryTableFieldByField) {
   const auto j = json_of(r);
   ASSERT_EQ(j["tables"].size(), 3u) << j.dump(2);
 
-  const auto& fact = table_of(j, "FACT_LENDING");
-  EXPECT_EQ(fact["target"], schema_ + ".FACT_LENDING");
+  const auto& fact = report_table(j, "FACT_LENDING");
+  expect_loaded_sample_month(fact, schema_ + ".FACT_LENDING", "RECORDDATEID");
   EXPECT_EQ(fact["connection"], "snow");
-  EXPECT_EQ(fact["status"], "ok");
-  EXPECT_EQ(fact["exists"], true);
-  EXPECT_EQ(fact["rows"], 3100);
-  EXPECT_EQ(fact["columns"], sample_columns().size());
-  EXPECT_EQ(fact["date_column"], "RECORDDATEID");
-  EXPECT_EQ(fact["first_day"], "2024-01-01");
-  EXPECT_EQ(fact["last_day"], "2024-01-31");
-  EXPECT_EQ(fact["days_with_rows"], 31);
-  EXPECT_EQ(fact["rows_per_month"], (nlohmann::json{{"2024-01", 3100}}));
-  EXPECT_EQ(fact["last_load"]["file"], "factLending_20240101-20240131.tsv");
-  EXPECT_EQ(fact["last_load"]["rows"], 3100);
-  EXPECT_EQ(fact["last_load"]["from"], "2024-01-01");
-  EXPECT_EQ(fact["last_load"]["to"], "2024-01-31");
-  EXPECT_TRUE(fact["validation"].is_null());
-
-  const auto& daily = table_of(j, "DAILY");
-  EXPECT_EQ(daily["rows"], 35 * 7);
-  EXPECT_EQ(daily["columns"], 4);
-  EXPECT_EQ(daily["first_day"], "2023-12-30");
-  EXPECT_EQ(daily["last_day"], "2024-02-02");
-  EXPECT_EQ(daily["rows_per_month"], (nlohmann::json{{"2023-12", 14}, {"2024-01", 217}, {"2024-02", 14}}));
-  EXPECT_TRUE(daily["last_load"].is_null());
-  EXPECT_EQ(daily["validation"]["status"], "PASS");
-  EXPECT_EQ(daily["validation"]["from"], "2024-01-01");
-  EXPECT_EQ(daily["validation"]["to"], "2024-01-31");
-  EXPECT_EQ(daily["validation"]["rows"], 217);
-
-  const auto& missing = table_of(j, "NOT_THERE");
-  EXPECT_EQ(missing["status"], "missing");
-  EXPECT_EQ(missing["exists"], false);
-  EXPECT_EQ(missing["columns"], 0);
+  expect_validated_daily(report_table(j, "DAILY"));
+  expect_missing(report_table(j, "NOT_THERE"));
 }
 
 }  // namespace
