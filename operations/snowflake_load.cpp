@@ -48,13 +48,11 @@ void remove_staged(const s3::S3Settings& settings, const std::string& prefix, Pr
     s3::S3Settings quiet = settings;
     quiet.http.cancel = nullptr;
     s3::S3Client s3(quiet);
-    int removed = 0;
-    for (const auto& o : s3.list_objects(prefix)) {
-      s3.delete_object(o.key);
-      ++removed;
-    }
+    std::vector<std::string> keys;
+    for (const auto& o : s3.list_objects(prefix)) keys.push_back(o.key);
+    if (!keys.empty()) s3.delete_objects(keys);  // a request per thousand parts
     s3.abort_multipart_uploads(prefix);
-    if (removed) progress.note(fmt::format("removed {} staged file(s)", removed));
+    if (!keys.empty()) progress.note(fmt::format("removed {} staged file(s)", keys.size()));
   } catch (const Error& e) {
     progress.note(fmt::format("could not remove the staged files under {}: {}", prefix, e.primary()));
   }

@@ -173,8 +173,11 @@ StageCleanResult StageCleanup::clean(const StageListing& listing) {
         r.skipped.push_back(fmt::format("{} ({})", d.dir, d.note));
         continue;
       }
-      for (const s3::ObjectInfo& o : s3.list_objects(d.dir)) {
-        s3.delete_object(o.key);
+      const std::vector<s3::ObjectInfo> objects = s3.list_objects(d.dir);
+      std::vector<std::string> keys;
+      for (const s3::ObjectInfo& o : objects) keys.push_back(o.key);
+      if (!keys.empty()) s3.delete_objects(keys);
+      for (const s3::ObjectInfo& o : objects) {
         ++r.objects_deleted;
         r.bytes_deleted += o.size;
       }

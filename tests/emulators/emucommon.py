@@ -20,7 +20,8 @@ Fault knobs are rules, set at start-up (--faults JSON file) or at run time (POST
 Actions: "delay" (delay_ms, then go on), "error" (answer `status` with the protocol's error body
 instead of executing), "drop_before" (close the connection without executing), "drop_after"
 (execute, then close the connection without answering), "error_200" (S3 CompleteMultipartUpload:
-200 whose body is <Error>, nothing completed). Each emulator documents its op names.
+200 whose body is <Error>, nothing completed; S3 DeleteObjects: 200 with an <Error> for every key,
+nothing deleted). Each emulator documents its op names.
 
 Control endpoints (no authentication, loopback only):
   GET  /_emulator/health     -> {"ok": true}

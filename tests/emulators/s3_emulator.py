@@ -265,6 +265,8 @@ def classify(method: str, bucket, key, params: dict) -> str:
             if "location" in params:
                 return "GetBucketLocation"
             return "Unsupported"
+        if method == "POST" and "delete" in params:
+            return "DeleteObjects"
         return {"PUT": "CreateBucket", "HEAD": "HeadBucket"}.get(method, "Unsupported")
     if method == "PUT":
         if "partNumber" in params and "uploadId" in params:
@@ -319,6 +321,7 @@ class S3Handler(emucommon.EmulatorHandler):
             entry["upload_id"] = params["uploadId"]
         self._request_id = uuid.uuid4().hex[:16].upper()
         self._entry = entry
+        self._deny_deletes = False
 
         body = self.read_body()
         if body is None:
@@ -349,6 +352,8 @@ class S3Handler(emucommon.EmulatorHandler):
                                                    rule.message or message))
             if rule.action == "error_200" and op == "CompleteMultipartUpload":
                 return self.send_complete_error()
+            if rule.action == "error_200" and op == "DeleteObjects":
+                self._deny_deletes = True
         try:
             status, headers, payload = self.execute(op, bucket, key, params, body)
         except S3Error as e:
@@ -395,6 +400,52 @@ class S3Handler(emucommon.EmulatorHandler):
         self.send_s3(200, {}, body.encode())
 
     # --- operations -------------------------------------------------------------------------
+
+    def delete_objects(self, bucket, body: bytes) -> bytes:
+        """DeleteObjects as S3 does it: the body's Content-MD5 is required and checked (or an
+        x-amz-checksum-* header, which this emulator does not verify), at most 1000 keys, a key
+        that is not there counts as deleted, Quiet mode answers only the failures. The fault
+        action error_200 makes every key fail inside the 200 (AccessDenied), deleting nothing."""
+        store = self.emulator.store
+        md5 = self.headers.get("Content-MD5")
+        if md5 is None and not any(h.lower().startswith("x-amz-checksum-") for h in self.headers):
+            raise S3Error(400, "InvalidRequest", "Missing required header for this request: "
+                                                 "Content-Md5.")
+        if md5 is not None and md5 != base64.b64encode(hashlib.md5(body).digest()).decode():
+            raise S3Error(400, "BadDigest", "The Content-MD5 you specified did not match what we "
+                                            "received.")
+        malformed = S3Error(400, "MalformedXML", "The XML you provided was not well-formed or did "
+                                                 "not validate against our published schema")
+        try:
+            root = ElementTree.fromstring(body)
+        except ElementTree.ParseError:
+            raise malformed
+        local = lambda tag: tag.rsplit("}", 1)[-1]  # noqa: E731 (clients may use S3's namespace)
+        if local(root.tag) != "Delete":
+            raise malformed
+        keys, quiet = [], False
+        for child in root:
+            if local(child.tag) == "Quiet":
+                quiet = (child.text or "").strip().lower() == "true"
+            elif local(child.tag) == "Object":
+                key = next((k.text for k in child if local(k.tag) == "Key"), None)
+                if not key:
+                    raise malformed
+                keys.append(key)
+        if not keys or len(keys) > 1000:
+            raise malformed
+        store.require_bucket(bucket)
+        self._entry["keys"] = keys
+        results = []
+        for key in keys:
+            if self._deny_deletes:
+                results.append("<Error>" + el("Key", key) + el("Code", "AccessDenied") +
+                               el("Message", "Access Denied") + "</Error>")
+                continue
+            store.delete_object(bucket, key)
+            if not quiet:
+                results.append("<Deleted>" + el("Key", key) + "</Deleted>")
+        return xml_doc("DeleteResult", "".join(results))
 
     def execute(self, op, bucket, key, params, body):
         store = self.emulator.store
@@ -447,6 +498,8 @@ class S3Handler(emucommon.EmulatorHandler):
         if op == "DeleteObject":
             store.delete_object(bucket, key)
             return 204, {}, b""
+        if op == "DeleteObjects":
+            return 200, {}, self.delete_objects(bucket, body)
         if op == "CreateMultipartUpload":
             upload_id = store.create_upload(bucket, key, self.headers.get("Content-Type"))
             self._entry["upload_id"] = upload_id

@@ -2,6 +2,7 @@
 """Tests of the S3 emulator itself, with third-party clients: botocore, Debian's awscli and curl.
 Run: /usr/bin/python3 -m unittest -v test_s3_emulator (from tests/emulators), or via ctest."""
 
+import base64
 import hashlib
 import http.client
 import os
@@ -119,6 +120,39 @@ class S3EmulatorTest(unittest.TestCase):
         self.assertEqual(e.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)
         # every request was verified by the emulator's botocore signer
         self.assertTrue(all(r["auth"] == "ok" for r in self.emu.requests()))
+
+    def test_botocore_delete_objects(self):
+        for k in ("d/a", "d/b & c", "d/keep"):
+            self.s3.put_object(Bucket="stage", Key=k, Body=b"x")
+        # botocore sends the Content-MD5 S3 requires; a missing key counts as deleted
+        out = self.s3.delete_objects(Bucket="stage", Delete={
+            "Objects": [{"Key": "d/a"}, {"Key": "d/b & c"}, {"Key": "d/never"}]})
+        self.assertEqual(sorted(d["Key"] for d in out["Deleted"]), ["d/a", "d/b & c", "d/never"])
+        self.assertNotIn("Errors", out)
+        listed = self.s3.list_objects_v2(Bucket="stage", Prefix="d/")
+        self.assertEqual([o["Key"] for o in listed["Contents"]], ["d/keep"])
+        quiet = self.s3.delete_objects(Bucket="stage", Delete={"Objects": [{"Key": "d/keep"}],
+                                                               "Quiet": True})
+        self.assertNotIn("Deleted", quiet)
+        self.assertNotIn("Contents", self.s3.list_objects_v2(Bucket="stage", Prefix="d/"))
+
+    def test_delete_objects_needs_a_matching_content_md5(self):
+        self.s3.put_object(Bucket="stage", Key="d/a", Body=b"x")
+        doc = b"<Delete><Object><Key>d/a</Key></Object></Delete>"
+        status, _, body = self.raw("POST", "/stage?delete", doc)
+        self.assertEqual((status, self.xml_error(body)["Code"]), (400, "InvalidRequest"))
+        wrong = base64.b64encode(hashlib.md5(doc + b" ").digest()).decode()
+        status, _, body = self.raw("POST", "/stage?delete", doc, headers={"Content-MD5": wrong})
+        self.assertEqual((status, self.xml_error(body)["Code"]), (400, "BadDigest"))
+        right = base64.b64encode(hashlib.md5(doc).digest()).decode()
+        status, _, body = self.raw("POST", "/stage?delete", b"<Delete></Delete>", headers={
+            "Content-MD5": base64.b64encode(hashlib.md5(b"<Delete></Delete>").digest()).decode()})
+        self.assertEqual((status, self.xml_error(body)["Code"]), (400, "MalformedXML"))
+        self.s3.head_object(Bucket="stage", Key="d/a")  # still there
+        status, _, body = self.raw("POST", "/stage?delete", doc, headers={"Content-MD5": right})
+        self.assertEqual(status, 200, body)
+        with self.assertRaises(ClientError):
+            self.s3.head_object(Bucket="stage", Key="d/a")
 
     def test_ranged_get(self):
         self.s3.put_object(Bucket="stage", Key="r", Body=b"0123456789")

@@ -322,6 +322,39 @@ TEST_F(S3ClientTest, ListPagesThroughAllObjectsAndDeletes) {
   EXPECT_TRUE(client.list_objects("list").empty());
 }
 
+TEST_F(S3ClientTest, DeleteObjectsTakesAThousandKeysARequest) {
+  s3::S3Client client(settings());
+  const std::vector<std::string> present = {"del/a b.zst", "del/c&d.zst", "del/\xC3\xA4.zst"};
+  for (const auto& k : present) client.put_object(k, http::Body::memory("x"));
+  client.put_object("keep/x.zst", http::Body::memory("x"));
+  std::vector<std::string> keys = present;
+  for (int i = 0; i < 1002; ++i) keys.push_back(fmt::format("del/never-{:04}.zst", i));  // absent: deleted
+  emu_->reset();
+  client.delete_objects(keys);
+  EXPECT_TRUE(client.list_objects("del/").empty());
+  EXPECT_EQ(client.list_objects("keep/").size(), 1u);
+  const auto requests = emu_->requests("op", "DeleteObjects");
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0]["keys"].size(), 1000u);
+  EXPECT_EQ(requests[1]["keys"].size(), 5u);
+  EXPECT_EQ(requests[0]["keys"][1], "del/c&d.zst");
+}
+
+TEST_F(S3ClientTest, DeleteObjectsFailsNamingTheKeysS3KeptInIts200) {
+  s3::S3Client client(settings());
+  client.put_object("deny/a.zst", http::Body::memory("x"));
+  emu_->faults(json::array({{{"op", "DeleteObjects"}, {"action", "error_200"}}}));
+  try {
+    client.delete_objects({"deny/a.zst"});
+    FAIL() << "a key S3 could not delete must fail the call";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.primary(), "S3 could not delete 1 of 1 object(s)");
+    EXPECT_NE(e.detail().find("s3://stage/deny/a.zst: AccessDenied Access Denied"), std::string::npos) << e.detail();
+    EXPECT_NE(e.hint().find("sluice stage clean"), std::string::npos) << e.hint();
+  }
+  EXPECT_EQ(client.list_objects("deny/").size(), 1u);
+}
+
 TEST_F(S3ClientTest, WrongSecretIsRejectedWithAClearErrorAndNoSecret) {
   s3::S3Settings s = settings();
   s.credentials.secret_access_key = "not-the-secret-KEY";

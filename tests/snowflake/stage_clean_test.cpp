@@ -245,8 +245,11 @@ TEST_F(StageCleanTest, AKilledLoadsLeftoversAreListedAndCleanedWhileARunningLoad
   for (const auto& key : running_before) EXPECT_EQ(keys_under(running_dir).count(key), 1u) << key << " was deleted";
   EXPECT_EQ(keys_under("sluice/990001/").size(), 1u);
   EXPECT_EQ(keys_under("sluice/README.txt").size(), 1u);
-  for (const auto& d : s3_->requests("op", "DeleteObject"))
-    EXPECT_TRUE(d["key"].get<std::string>().starts_with(killed_dir)) << d["key"];
+  const auto deletes = s3_->requests("op", "DeleteObjects");
+  ASSERT_EQ(deletes.size(), 1u);  // one request for the directory's parts
+  EXPECT_EQ(deletes[0]["keys"].size(), killed_keys.size());
+  for (const auto& key : deletes[0]["keys"])
+    EXPECT_TRUE(key.get<std::string>().starts_with(killed_dir)) << key;
 
   // The running load was not disturbed: stopped, it removes its own parts. (Uploads the server is
   // still delaying would land after that clean-up: let them finish first.)

@@ -52,6 +52,8 @@ std::string sha256(std::string_view data) { return digest(EVP_sha256(), data); }
 std::string sha256_hex(std::string_view data) { return hex(sha256(data)); }
 std::string md5_hex(std::string_view data) { return hex(digest(EVP_md5(), data)); }
 
+std::string md5(std::string_view data) { return digest(EVP_md5(), data); }
+
 std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

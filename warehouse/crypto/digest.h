@@ -12,6 +12,8 @@ namespace sluice::crypto {
 std::string sha256(std::string_view data);
 std::string sha256_hex(std::string_view data);
 std::string md5_hex(std::string_view data);
+// Raw 16-byte MD5 (Content-MD5 is its base64).
+std::string md5(std::string_view data);
 // Raw 32-byte HMAC-SHA-256 of `data` under `key`.
 std::string hmac_sha256(std::string_view key, std::string_view data);
 

@@ -477,6 +477,35 @@ void S3Client::delete_object(const std::string& key) {
   call(Call{"DeleteObject", "DELETE", key, {}, {}, nullptr, kEmptySha256, nullptr, false});
 }
 
+void S3Client::delete_objects(const std::vector<std::string>& keys) {
+  constexpr std::size_t kMaxKeys = 1000;  // per request, S3's limit
+  for (std::size_t from = 0; from < keys.size(); from += kMaxKeys) {
+    std::string doc = "<Delete><Quiet>true</Quiet>";
+    for (std::size_t i = from; i < std::min(keys.size(), from + kMaxKeys); ++i)
+      doc += "<Object><Key>" + xml::escape(keys[i]) + "</Key></Object>";
+    doc += "</Delete>";
+    const http::Body body = http::Body::memory(doc);
+    // S3 requires a checksum of the body for DeleteObjects; Content-MD5 is the one every S3
+    // implementation takes.
+    const http::Response r = call(Call{"DeleteObjects", "POST", "", {{"delete", ""}},
+                                       {{"content-type", "application/xml"},
+                                        {"content-md5", crypto::base64(crypto::md5(doc))}},
+                                       &body, crypto::sha256_hex(doc), nullptr, false});
+    std::string failed;
+    int count = 0;
+    for (std::string_view e : xml::elements(r.body, "Error")) {
+      if (++count <= 3)
+        failed += fmt::format("\n{}: {} {}", S3Url{settings_.bucket, ""}.url_of(xml::text(e, "Key").value_or("?")),
+                              xml::text(e, "Code").value_or(""), xml::text(e, "Message").value_or(""));
+    }
+    if (count)
+      throw runtime_error(fmt::format("S3 could not delete {} of {} object(s)", count, std::min(kMaxKeys, keys.size() - from)),
+                          failed + (count > 3 ? fmt::format("\n... and {} more", count - 3) : ""),
+                          "Check that the stage's credentials may delete (s3:DeleteObject), then run `sluice "
+                          "stage clean`.");
+  }
+}
+
 ObjectInfo S3Client::upload_file(const std::string& key, const std::filesystem::path& file,
                                  std::string_view content_type) {
   std::error_code ec;

@@ -126,6 +126,10 @@ class S3Client {
   std::vector<ObjectInfo> list_objects(const std::string& prefix);
   std::optional<ObjectInfo> head_object(const std::string& key);
   void delete_object(const std::string& key);
+  // DeleteObjects: up to 1000 keys a request (quiet mode), so removing a big load's parts takes a
+  // request per thousand parts instead of one each. A key S3 could not delete fails the call,
+  // naming it; a key that is not there counts as deleted (as with DeleteObject).
+  void delete_objects(const std::vector<std::string>& keys);
 
   const S3Settings& settings() const { return settings_; }
   // "https://bucket.s3.eu-west-1.amazonaws.com" or "http://127.0.0.1:9000/bucket"
