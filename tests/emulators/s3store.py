@@ -33,9 +33,9 @@ def _key_id(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-# Bodies are written WRITE_CHUNK bytes at a time: one write() of a whole 100 MB body costs ~10x the
-# kernel CPU of 1 MiB writes here (0.5 s vs 0.04 s for 115 MB on ext4, the page cache taking the
-# copy into huge folios), and that CPU competes with the sluice being measured.
+# Bodies are written WRITE_CHUNK bytes at a time: one write() of a whole 115 MB body took ~0.5 s of
+# kernel CPU (all of it copying into the page cache; writes of 2 MiB and more behave alike), 1 MiB
+# writes of the same bytes ~0.04 s, and that CPU competes with the sluice a benchmark measures.
 WRITE_CHUNK = 1 << 20
 
 
