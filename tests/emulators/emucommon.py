@@ -230,14 +230,13 @@ class EmulatorHandler(http.server.BaseHTTPRequestHandler):
         if length is None:
             return b"" if self.command in ("GET", "HEAD", "DELETE") else None
         n = int(length)
-        chunks, left = [], n
-        while left > 0:
-            chunk = self.rfile.read(min(left, 1 << 20))
-            if not chunk:
-                raise ConnectionResetError("client closed mid-body")
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
+        # One read: the buffered reader receives straight into a bytes object of n bytes, where
+        # reading pieces and joining them copied every body once more and page-faulted twice the
+        # memory (~0.1 s of CPU per 100 MB). A short result means the client hung up.
+        body = self.rfile.read(max(n, 0))
+        if len(body) < n:
+            raise ConnectionResetError("client closed mid-body")
+        return body
 
     def send_plain(self, status: int, content_type: str, body: bytes, headers=None) -> None:
         self.send_response(status)
