@@ -180,7 +180,7 @@ class Engine {
         s->size = size;
         scan_chunk(data, size, config_, s->result);
         if (s->compressor)
-          s->compressed_size = zstd_copy_text_
+          s->compressed_size = zstd_copy_text_ && !s->result.copy_is_input
                                    ? s->compressor->compress(s->result.copy.data(), s->result.copy_size, s->compressed)
                                    : s->compressor->compress(data, size, s->compressed);
       } catch (...) {
@@ -226,8 +226,8 @@ class Engine {
       c.rejects = &s->result.rejects;
       c.stream_offset = s->chunk.stream_offset;
       c.stream_bytes = s->chunk.size;
-      c.copy_data = s->result.copy.data();
-      c.copy_size = s->result.copy_size;
+      c.copy_data = s->result.copy_is_input ? s->data : s->result.copy.data();
+      c.copy_size = s->result.copy_is_input ? s->size : s->result.copy_size;
       c.raw_data = s->data;
       c.raw_size = s->size;
       if (s->compressor) {

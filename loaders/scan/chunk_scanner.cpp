@@ -23,6 +23,7 @@ class OutBuffer {
   }
   void commit(std::size_t n) { size_ += n; }
   void put(const char* p, std::size_t n) {
+    if (n == 0) return;  // an unused buffer has no storage yet, and memcpy to null is undefined
     std::memcpy(reserve(n), p, n);
     size_ += n;
   }
@@ -107,6 +108,7 @@ class RowChecker {
       if (!row_whole_) {
         encode(i, p, n, is_null, needs_escape);
       } else if (needs_escape) {  // the row up to this value is its own COPY text; the rest goes field by field
+        end_verbatim();
         out_.put(row_start_, static_cast<std::size_t>(raw_start - row_start_));
         row_whole_ = false;
         put_escaped(out_, p, n);
@@ -145,6 +147,7 @@ class RowChecker {
       if (res_.key_hasher->finish(hash) && !row_error_) res_.key_hashes.push_back({hash, line_});
     }
     if (row_error_) {
+      end_verbatim();
       out_.truncate(row_out_start_);  // a bad row is never sent
       if (res_.observer) res_.observer->row_end(false);
       ++res_.rejected_rows;
@@ -152,7 +155,7 @@ class RowChecker {
         res_.rejects.push_back({line_, row_index, row_error_reason(), std::string(row_start_, raw_row_length)});
       return;
     }
-    if (cfg_.encode_copy) {
+    if (cfg_.encode_copy && !verbatim_) {  // verbatim: still the input's own bytes
       if (row_whole_) out_.put(row_start_, raw_row_length);
       out_.put('\n');
     }
@@ -160,6 +163,32 @@ class RowChecker {
   }
 
   OutBuffer& out() { return out_; }
+
+  // With empty_null_copy, as long as every row of the chunk is staged whole, the COPY text is the
+  // scanned bytes themselves: nothing is copied (ChunkScanResult::copy_is_input) until a row that
+  // is not (an escape, an error) makes the rows before it the start of the COPY buffer.
+  void begin_chunk(const char* data) {
+    chunk_start_ = data;
+    verbatim_ = whole_rows_;
+  }
+  void end_verbatim() {
+    if (!verbatim_) return;
+    verbatim_ = false;
+    out_.put(chunk_start_, static_cast<std::size_t>(row_start_ - chunk_start_));
+    row_out_start_ = out_.size();
+  }
+  // At the chunk's end: true when the COPY text is exactly data[0, size). A last row without its
+  // newline is copied, to end with one like every other chunk's text.
+  bool finish_chunk(const char* end) {
+    if (!verbatim_) return false;
+    if (end > chunk_start_ && end[-1] != '\n') {
+      row_start_ = end;
+      end_verbatim();
+      out_.put('\n');
+      return false;
+    }
+    return true;
+  }
 
  private:
   void encode(int i, const char* p, std::size_t n, bool is_null, bool needs_escape) {
@@ -260,6 +289,8 @@ class RowChecker {
   const bool encode_copy_;
   const bool whole_rows_;  // ScanConfig::empty_null_copy in effect
   bool row_whole_ = false; // this row so far needs no escape: staged as read, at its end
+  bool verbatim_ = false;   // every row so far staged whole: the COPY text is the input (begin_chunk)
+  const char* chunk_start_ = nullptr;
   const char* const null_data_;
   const std::size_t null_size_;  // SIZE_MAX: no marker (only the empty field is NULL)
   std::vector<ColumnPlan> plan_;
@@ -339,6 +370,7 @@ void scan_unquoted(const char* data, std::size_t size, const ScanConfig& cfg, Ch
   const char* row = data;
   const char* field = data;
   bool field_escapes = false;
+  rc.begin_chunk(data);
   if (row < end) rc.begin_row(row, line);
 
   auto finish_row = [&](const char* nl) {
@@ -381,6 +413,7 @@ void scan_unquoted(const char* data, std::size_t size, const ScanConfig& cfg, Ch
     if (escapes) field_escapes = true;  // after the block's last boundary: the current field's
   }
   if (row < end) finish_row(end);  // no final newline
+  res.copy_is_input = rc.finish_chunk(end);
   res.lines = line;
 }
 

@@ -54,6 +54,9 @@ struct ChunkScanResult {
   ChunkQc qc;
   std::vector<char> copy;           // COPY text; valid up to copy_size
   std::size_t copy_size = 0;
+  // The COPY text is the scanned bytes themselves (ScanConfig::empty_null_copy, every row staged
+  // whole): `copy` was not written.
+  bool copy_is_input = false;
   std::string scratch;              // CSV unquoting
   bool utf8_suspect = false;        // the chunk has bytes that are not valid UTF-8
   FieldObserver* observer = nullptr; // optional; owned by the pipeline's slot
@@ -68,6 +71,7 @@ struct ChunkScanResult {
     rows_span_lines = false;
     qc = ChunkQc{};
     copy_size = 0;
+    copy_is_input = false;
     key_hashes.clear();
   }
 };

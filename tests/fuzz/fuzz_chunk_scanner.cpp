@@ -62,6 +62,7 @@ ScanConfig scan_config(const FuzzCase& c) {
   config.syntax = c.syntax;
   config.qc = &c.qc;
   config.encode_copy = true;
+  config.empty_null_copy = c.empty_null_copy;
   config.skip_bad_rows = c.skip_bad_rows;
   config.max_rejects_kept = c.max_rejects_kept;
   return config;
@@ -69,9 +70,10 @@ ScanConfig scan_config(const FuzzCase& c) {
 
 // Adds one scanned chunk whose first line is `first_line` (1-based) and whose first row is
 // `first_row` (0-based) to `out`, merging its QC into `qc`.
-void add_chunk(ChunkScanResult& result, RowLog& log, const FuzzCase& c, std::uint64_t first_line,
-               std::uint64_t first_row, FileQc& qc, Outcome& out) {
-  out.copy.append(result.copy.data(), result.copy_size);
+void add_chunk(std::string_view scanned, ChunkScanResult& result, RowLog& log, const FuzzCase& c,
+               std::uint64_t first_line, std::uint64_t first_row, FileQc& qc, Outcome& out) {
+  if (result.copy_is_input) out.copy.append(scanned);
+  else out.copy.append(result.copy.data(), result.copy_size);
   for (const auto& r : result.rejects) {
     // Each chunk keeps its first max_rejects_kept; the file's first ones are the first of those.
     if (out.rejects_kept == c.max_rejects_kept) break;
@@ -97,7 +99,7 @@ Outcome scan_whole(const FuzzCase& c) {
   scan_chunk(data.data(), data.size(), scan_config(c), result);
   FileQc qc(c.qc);
   Outcome out;
-  add_chunk(result, log, c, 1, 0, qc, out);
+  add_chunk(data, result, log, c, 1, 0, qc, out);
   out.qc = describe(qc.finish(out.rows));
   return out;
 }
@@ -135,7 +137,7 @@ Outcome scan_split(const FuzzCase& c, const std::string& path) {
     const std::string_view data =
         as_scanned(chunk.data.data() + bom, chunk.size - bom, c.syntax.latin1, transcoded);
     scan_chunk(data.data(), data.size(), config, result);
-    add_chunk(result, log, c, 1 + out.lines, out.rows, qc, out);
+    add_chunk(data, result, log, c, 1 + out.lines, out.rows, qc, out);
   }
   require_equal("bytes the Splitter returned", c.content.size(), offset, c);
   require_equal("Splitter::bytes_out", c.content.size(), splitter.bytes_out(), c);

@@ -26,7 +26,7 @@ std::string staged(const std::string& text, const QcSettings& qc, bool empty_nul
   cfg.empty_null_copy = empty_nulls;
   ChunkScanResult r;
   scan_chunk(text.data(), text.size(), cfg, r);
-  return std::string(r.copy.data(), r.copy_size);
+  return r.copy_is_input ? text : std::string(r.copy.data(), r.copy_size);
 }
 
 TEST(EmptyNullCopy, RowsNeedingNoEscapeAreStagedAsRead) {
@@ -63,6 +63,46 @@ TEST(EmptyNullCopy, RaggedAndFailingRowsAreNotStaged) {
                    "6\t2024-01-06\tf\n",
                    qc),
             "1\t2024-01-01\ta\n6\t2024-01-06\tf\n");
+}
+
+ChunkScanResult scan_staged(const std::string& text, const QcSettings& qc) {
+  ScanConfig cfg;
+  cfg.qc = &qc;
+  cfg.encode_copy = true;
+  cfg.empty_null_copy = true;
+  ChunkScanResult r;
+  scan_chunk(text.data(), text.size(), cfg, r);
+  return r;
+}
+
+TEST(EmptyNullCopy, AChunkOfWholeRowsIsItsOwnCopyTextAndNothingIsCopied) {
+  const auto qc = three_columns();
+  const auto r = scan_staged("1\t2024-01-01\tab\n2\t2024-01-02\t\n", qc);
+  EXPECT_TRUE(r.copy_is_input);
+  EXPECT_EQ(r.copy_size, 0u);
+  EXPECT_EQ(r.rows, 2u);
+}
+
+TEST(EmptyNullCopy, TheRowsBeforeAnEscapeOrABadRowAreCopiedOnce) {
+  auto qc = three_columns();
+  qc.expected_range = DateRange::month(2024, 1);
+  const auto escaped = scan_staged("1\t2024-01-01\ta\n2\t2024-01-02\tb\\c\n3\t2024-01-03\tc\n", qc);
+  EXPECT_FALSE(escaped.copy_is_input);
+  EXPECT_EQ(std::string(escaped.copy.data(), escaped.copy_size),
+            "1\t2024-01-01\ta\n2\t2024-01-02\tb\\\\c\n3\t2024-01-03\tc\n");
+  // A bad value after the switch to field by field drops its row only.
+  const auto both = scan_staged("1\t2024-01-01\ta\n2\\x\t2024-03-01\tb\n3\t2024-01-03\tc\n", qc);
+  EXPECT_EQ(std::string(both.copy.data(), both.copy_size), "1\t2024-01-01\ta\n3\t2024-01-03\tc\n");
+  const auto bad = scan_staged("1\t2024-01-01\ta\n2\t2024-02-01\tb\n3\t2024-01-03\tc\n", qc);
+  EXPECT_FALSE(bad.copy_is_input);
+  EXPECT_EQ(std::string(bad.copy.data(), bad.copy_size), "1\t2024-01-01\ta\n3\t2024-01-03\tc\n");
+}
+
+TEST(EmptyNullCopy, ALastRowWithoutItsNewlineGetsOne) {
+  const auto qc = three_columns();
+  const auto r = scan_staged("1\t2024-01-01\ta\n2\t2024-01-02\tb", qc);
+  EXPECT_FALSE(r.copy_is_input);
+  EXPECT_EQ(std::string(r.copy.data(), r.copy_size), "1\t2024-01-01\ta\n2\t2024-01-02\tb\n");
 }
 
 TEST(EmptyNullCopy, OnlyForTabSeparatedFilesWithoutAMarkerOrEscapes) {
