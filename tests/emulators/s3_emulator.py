@@ -69,6 +69,27 @@ def el(name: str, value) -> str:
     return f"<{name}>{escape(str(value))}</{name}>"
 
 
+def local_tag(tag: str) -> str:
+    """An XML tag without its namespace (clients may send S3's)."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def malformed_xml() -> S3Error:
+    return S3Error(400, "MalformedXML", "The XML you provided was not well-formed or did not "
+                                        "validate against our published schema")
+
+
+def xml_request(body: bytes, root_tag: str):
+    """The request body's XML root, which must be `root_tag`; MalformedXML otherwise."""
+    try:
+        root = ElementTree.fromstring(body)
+    except ElementTree.ParseError:
+        raise malformed_xml()
+    if local_tag(root.tag) != root_tag:
+        raise malformed_xml()
+    return root
+
+
 class _ReceivedRequestSigner(S3SigV4Auth):
     """botocore's S3 SigV4 signer, told which headers the client said it signed."""
 
@@ -414,26 +435,18 @@ class S3Handler(emucommon.EmulatorHandler):
         if md5 is not None and md5 != base64.b64encode(hashlib.md5(body).digest()).decode():
             raise S3Error(400, "BadDigest", "The Content-MD5 you specified did not match what we "
                                             "received.")
-        malformed = S3Error(400, "MalformedXML", "The XML you provided was not well-formed or did "
-                                                 "not validate against our published schema")
-        try:
-            root = ElementTree.fromstring(body)
-        except ElementTree.ParseError:
-            raise malformed
-        local = lambda tag: tag.rsplit("}", 1)[-1]  # noqa: E731 (clients may use S3's namespace)
-        if local(root.tag) != "Delete":
-            raise malformed
+        root = xml_request(body, "Delete")
         keys, quiet = [], False
         for child in root:
-            if local(child.tag) == "Quiet":
+            if local_tag(child.tag) == "Quiet":
                 quiet = (child.text or "").strip().lower() == "true"
-            elif local(child.tag) == "Object":
-                key = next((k.text for k in child if local(k.tag) == "Key"), None)
+            elif local_tag(child.tag) == "Object":
+                key = next((k.text for k in child if local_tag(k.tag) == "Key"), None)
                 if not key:
-                    raise malformed
+                    raise malformed_xml()
                 keys.append(key)
         if not keys or len(keys) > 1000:
-            raise malformed
+            raise malformed_xml()
         store.require_bucket(bucket)
         self._entry["keys"] = keys
         results = []
@@ -537,24 +550,16 @@ class S3Handler(emucommon.EmulatorHandler):
 
     @staticmethod
     def parse_complete(body: bytes) -> list:
-        malformed = S3Error(400, "MalformedXML", "The XML you provided was not well-formed or did "
-                            "not validate against our published schema")
-        try:
-            root = ElementTree.fromstring(body)
-        except ElementTree.ParseError:
-            raise malformed
-        strip = lambda tag: tag.split("}", 1)[-1]  # noqa: E731
-        if strip(root.tag) != "CompleteMultipartUpload":
-            raise malformed
+        root = xml_request(body, "CompleteMultipartUpload")
         parts = []
         for part in root:
-            if strip(part.tag) != "Part":
-                raise malformed
-            fields = {strip(c.tag): (c.text or "") for c in part}
+            if local_tag(part.tag) != "Part":
+                raise malformed_xml()
+            fields = {local_tag(c.tag): (c.text or "") for c in part}
             try:
                 parts.append((int(fields["PartNumber"]), fields["ETag"]))
             except (KeyError, ValueError):
-                raise malformed
+                raise malformed_xml()
         return parts
 
     def list_objects_v2(self, bucket, params) -> bytes:
