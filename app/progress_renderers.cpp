@@ -144,7 +144,7 @@ void JsonProgress::update(const ProgressUpdate& u) {
   const double secs = std::max(seconds_since(started_), 1e-3);
   nlohmann::json j{{"event", "progress"}, {"phase", phase_}, {"subject", subject_}, {"done_bytes", done_},
                    {"total_bytes", total_}, {"rows", rows_}, {"bytes_per_s", static_cast<std::uint64_t>(done_ / secs)},
-                   {"rows_per_s", static_cast<std::uint64_t>(rows_ / secs)}};
+                   {"rows_per_s", static_cast<std::uint64_t>(rows_ / secs)}, {"elapsed_s", secs}};
   if (total_ && done_ > 0 && done_ < total_) j["eta_s"] = (total_ - done_) / (done_ / secs);
   emit(j.dump());
 }

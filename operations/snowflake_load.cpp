@@ -361,9 +361,16 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
       if (rejects->rows()) summary.reject_file = rejects->path();
     }
     if (!any_failed) {
-      progress_.begin("copy into", sfc.database + "." + snowflake::normalize_identifier(sfc.schema), 0);
+      std::size_t staged_files = 0;
+      for (const auto& l : loads) staged_files += l.parts.size();
+      // The warehouse reports nothing while COPY runs: the line shows the files and the time.
+      progress_.begin("copy into",
+                      fmt::format("{}.{}: {} staged file(s)", sfc.database, snowflake::normalize_identifier(sfc.schema),
+                                  staged_files),
+                      0);
       try {
-        const std::vector<SnowflakeFileResult> results = target.publish(loads, summary.job_id);
+        const std::vector<SnowflakeFileResult> results =
+            target.publish(loads, summary.job_id, [&] { progress_.update({"copy into", "", 0, 0, 0}); });
         for (std::size_t i = 0; i < files.size(); ++i) {
           if (load_of_file[i] == static_cast<std::size_t>(-1)) continue;
           summary.files[i].rows_loaded = results[load_of_file[i]].rows_loaded;

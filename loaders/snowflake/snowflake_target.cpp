@@ -286,13 +286,15 @@ std::string SnowflakeTarget::publish_sql(const std::vector<SnowflakeFileLoad>& f
 }
 
 std::vector<SnowflakeFileResult> SnowflakeTarget::publish(const std::vector<SnowflakeFileLoad>& files,
-                                                          std::int64_t job_id) {
+                                                          std::int64_t job_id,
+                                                          const std::function<void()>& while_running) {
   const std::vector<Statement> statements = build(files, job_id, schema_, stage_, history_table());
   std::string text;
   for (const auto& s : statements) text += s.sql + ";\n";
   snowflake::StatementOptions o;
   o.multi_statement_count = static_cast<int>(statements.size());
   o.query_tag = fmt::format("sluice:job-{}", job_id);
+  o.while_running = while_running;
   const snowflake::ResultSet parent = sql_.execute(text, o);
   if (parent.statement_handles.size() != statements.size())
     throw runtime_error("Snowflake answered the load's transaction without every statement's handle",

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,7 +59,9 @@ class SnowflakeTarget {
 
   // One transaction; throws SqlApiError when Snowflake refuses (nothing is then loaded), and a
   // runtime Error when the committed rows do not match the rows staged.
-  std::vector<SnowflakeFileResult> publish(const std::vector<SnowflakeFileLoad>& files, std::int64_t job_id);
+  // `while_running` is called at each poll of the running transaction (progress).
+  std::vector<SnowflakeFileResult> publish(const std::vector<SnowflakeFileLoad>& files, std::int64_t job_id,
+                                           const std::function<void()>& while_running = {});
 
   std::string qualified_table(const TableSpec& table) const;
   std::string history_table() const;

@@ -7,10 +7,12 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -220,6 +222,35 @@ TEST_F(LoadSnowflakeTest, AMissingTableStagesNothingAndTheFileIsStillChecked) {
   EXPECT_NE((r.out + r.err).find(":15000"), std::string::npos) << r.out << r.err;  // the QC report
   EXPECT_TRUE(s3_->requests("op", "PutObject").empty());
   EXPECT_TRUE(submitted("COPY INTO").empty());
+}
+
+TEST_F(LoadSnowflakeTest, WhileTheCopyRunsItsLineShowsTheStagedFilesAndTheTime) {
+  SampleDataOptions o;
+  o.rows = 3000;
+  const auto file = generate(o, "factLending_20240101-20240131.tsv");
+  // The warehouse takes 2.5 s over the COPY; sluice polls meanwhile.
+  sf_->faults(json::array({{{"op", "execute"}, {"action", "delay"}, {"delay_ms", 2500}, {"match", "COPY INTO"}}}));
+  const RunResult r = run_sluice(
+      {"--config", config_.string(), "--progress", "json", "--batch", "load", "--files", file.string(), "--create"}, env());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::vector<json> copy;
+  std::istringstream lines(r.err);
+  for (std::string line; std::getline(lines, line);) {
+    const json j = json::parse(line, nullptr, false);
+    if (!j.is_discarded() && j.value("phase", "") == "copy into") copy.push_back(j);
+  }
+  ASSERT_GE(copy.size(), 4u) << r.err;  // begin, progress at least twice, end
+  EXPECT_EQ(copy.front()["event"], "begin");
+  EXPECT_NE(copy.front()["subject"].get<std::string>().find(": 1 staged file(s)"), std::string::npos) << copy.front();
+  std::vector<double> elapsed;
+  for (const auto& j : copy)
+    if (j["event"] == "progress") elapsed.push_back(j["elapsed_s"].get<double>());
+  ASSERT_GE(elapsed.size(), 2u) << r.err;
+  EXPECT_TRUE(std::is_sorted(elapsed.begin(), elapsed.end()));
+  EXPECT_GE(elapsed.back(), 1.0);
+  EXPECT_EQ(copy.back()["event"], "end");
+  EXPECT_EQ(copy.back()["ok"], true);
+  EXPECT_GE(copy.back()["seconds"].get<double>(), 2.5);
 }
 
 TEST_F(LoadSnowflakeTest, AReloadIsRefusedAndReplaceSwapsTheMonth) {

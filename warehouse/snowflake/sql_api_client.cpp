@@ -260,7 +260,7 @@ ResultSet SqlApiClient::execute(const std::string& sql, const StatementOptions& 
   const std::string handle = submit(sql, options, &finished);
   if (finished) return std::move(*finished);
   try {
-    return wait(handle, options.deadline);
+    return wait(handle, options.deadline, options.while_running);
   } catch (SqlApiError& e) {
     // Name the statement: wait() only knew the handle.
     throw SqlApiError(e.primary(), e.detail() + fmt::format("\nStatement: {}", abbreviate(sql)),
@@ -269,7 +269,8 @@ ResultSet SqlApiClient::execute(const std::string& sql, const StatementOptions& 
   }
 }
 
-ResultSet SqlApiClient::wait(const std::string& handle, std::chrono::seconds deadline) {
+ResultSet SqlApiClient::wait(const std::string& handle, std::chrono::seconds deadline,
+                             const std::function<void()>& while_running) {
   const auto give_up = deadline.count() > 0 ? std::chrono::steady_clock::now() + deadline
                                             : std::chrono::steady_clock::time_point::max();
   auto delay = settings_.poll_first;
@@ -296,6 +297,7 @@ ResultSet SqlApiClient::wait(const std::string& handle, std::chrono::seconds dea
       throw;
     }
     if (r.status == 202) {
+      if (while_running) while_running();
       if (!http::sleep_unless_cancelled(delay, settings_.cancel)) continue;  // cancels above
       delay = std::min(delay * 2, settings_.poll_max);
       continue;

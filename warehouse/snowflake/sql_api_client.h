@@ -92,6 +92,9 @@ struct StatementOptions {
   std::chrono::seconds timeout{0};    // server-side statement timeout; 0: the account's default
   std::string query_tag;
   std::chrono::seconds deadline{0};   // client-side: cancel and fail after this; 0: none
+  // Called at each poll that finds the statement still running (at most poll_max apart): a long
+  // COPY's progress line shows its elapsed time through it.
+  std::function<void()> while_running;
 };
 
 struct SqlApiSettings {
@@ -119,7 +122,8 @@ class SqlApiClient {
   // multi-statement request).
   std::string submit(const std::string& sql, const StatementOptions& options = {},
                      std::optional<ResultSet>* finished = nullptr);
-  ResultSet wait(const std::string& handle, std::chrono::seconds deadline = std::chrono::seconds(0));
+  ResultSet wait(const std::string& handle, std::chrono::seconds deadline = std::chrono::seconds(0),
+                 const std::function<void()>& while_running = {});
   void cancel(const std::string& handle);
   ResultSet fetch(const std::string& handle);
 
