@@ -5,6 +5,7 @@ Run: /usr/bin/python3 -m unittest -v test_s3_emulator (from tests/emulators), or
 import base64
 import hashlib
 import http.client
+import json
 import os
 import re
 import shutil
@@ -445,6 +446,12 @@ class S3EmulatorTest(unittest.TestCase):
         # the stored bytes are exactly what was uploaded
         self.assertEqual(self.s3.get_object(Bucket="stage", Key="cli/small.tsv")["Body"].read(),
                          b"a\tb\n1\t2\n")
+        # awscli's DeleteObjects (s3api delete-objects) removes both
+        self.aws("s3api", "delete-objects", "--bucket", "stage", "--delete",
+                 json.dumps({"Objects": [{"Key": "cli/small.tsv"}, {"Key": "cli/big.bin"}],
+                             "Quiet": True}))
+        self.assertNotIn("Contents", self.s3.list_objects_v2(Bucket="stage", Prefix="cli/"))
+        self.assertEqual(len(self.emu.requests(op="DeleteObjects")), 1)
         # and awscli sees a bad secret as the S3 error it is
         r = subprocess.run(["/usr/bin/aws", "--endpoint-url", self.emu.url, "s3", "ls",
                             "s3://stage/"], capture_output=True, timeout=60,
