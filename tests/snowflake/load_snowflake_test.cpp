@@ -22,6 +22,7 @@
 #include "operations/sample_data.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/run_sluice.h"
+#include "tests/support/snowflake_emulators.h"
 #include "tests/support/snowflake_config.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_keys.h"
@@ -38,26 +39,14 @@ constexpr const char* kSecret = "load/test/secret";
 class LoadSnowflakeTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    keys_ = new TempDir("sluice-keys");
-    key_ = new TestKeyPair(write_rsa_key(keys_->path() / "rsa_key.p8"));
-    s3_ = new EmulatorProcess({"s3_emulator.py", {"--root", "{dir}/store"},
-                               json{{"region", "eu-west-1"},
-                                    {"buckets", {"stage"}},
-                                    {"credentials", {{{"access_key", kAkid}, {"secret_key", kSecret}}}}}});
-    sf_ = new EmulatorProcess({"snowflake_emulator.py", {},
-                               json{{"account", "MYORG-MYACCT"},
-                                    {"users", {{{"name", "LOADER"}, {"public_keys", {key_->public_key_pem}}}}},
-                                    {"pg_dsn", TestPostgres::conninfo()},
-                                    {"s3_root", (s3_->dir() / "store").string()},
-                                    {"stages", {{"SLUICE_STAGE", "s3://stage/sluice/"}}},
-                                    {"sync_wait_seconds", 1.0},
-                                    {"rows_per_partition", 1000}}});
+    emulators_ = new SnowflakeEmulators({kAkid, kSecret});
+    key_ = &emulators_->key();
+    s3_ = &emulators_->s3();
+    sf_ = &emulators_->sql_api();
   }
   static void TearDownTestSuite() {
-    delete sf_;
-    delete s3_;
-    delete key_;
-    delete keys_;
+    delete emulators_;
+    emulators_ = nullptr;
   }
 
   void SetUp() override {
@@ -140,7 +129,7 @@ class LoadSnowflakeTest : public ::testing::Test {
     return out;
   }
 
-  static inline TempDir* keys_ = nullptr;
+  static inline SnowflakeEmulators* emulators_ = nullptr;
   static inline TestKeyPair* key_ = nullptr;
   static inline EmulatorProcess* s3_ = nullptr;
   static inline EmulatorProcess* sf_ = nullptr;

@@ -24,31 +24,17 @@ std::string sql_type(const std::string& day_type) { return day_type == "date" ? 
 }  // namespace
 
 void SnowflakeFixture::SetUpTestSuite() {
-  using nlohmann::json;
-  keys_ = new TempDir("sluice-keys");
-  key_ = new TestKeyPair(write_rsa_key(keys_->path() / "rsa_key.p8"));
-  s3_ = new EmulatorProcess({"s3_emulator.py", {"--root", "{dir}/store"},
-                             json{{"region", "eu-west-1"},
-                                  {"buckets", {"stage"}},
-                                  {"credentials", {{{"access_key", kAkid}, {"secret_key", kSecret}}}}}});
-  sf_ = new EmulatorProcess({"snowflake_emulator.py", {},
-                             json{{"account", "MYORG-MYACCT"},
-                                  {"users", {{{"name", "LOADER"}, {"public_keys", {key_->public_key_pem}}}}},
-                                  {"pg_dsn", TestPostgres::conninfo()},
-                                  {"s3_root", (s3_->dir() / "store").string()},
-                                  {"stages", {{"SLUICE_STAGE", "s3://stage/sluice/"}}},
-                                  {"sync_wait_seconds", 1.0},
-                                  {"rows_per_partition", 1000}}});
+  emulators_ = new SnowflakeEmulators({kAkid, kSecret});
+  key_ = &emulators_->key();
+  s3_ = &emulators_->s3();
+  sf_ = &emulators_->sql_api();
 }
 
 void SnowflakeFixture::TearDownTestSuite() {
-  delete sf_;
-  delete s3_;
-  delete key_;
-  delete keys_;
-  sf_ = s3_ = nullptr;
+  delete emulators_;
+  emulators_ = nullptr;
   key_ = nullptr;
-  keys_ = nullptr;
+  s3_ = sf_ = nullptr;
 }
 
 void SnowflakeFixture::SetUp() {

@@ -17,6 +17,7 @@
 #include "operations/sample_data.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/run_sluice.h"
+#include "tests/support/snowflake_emulators.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_keys.h"
 
@@ -61,7 +62,7 @@ class SnowflakeFixture : public ::testing::Test {
 
   RunResult run_with(std::vector<std::string> args, RunOptions options);
 
-  static inline TempDir* keys_ = nullptr;
+  static inline SnowflakeEmulators* emulators_ = nullptr;
   static inline TestKeyPair* key_ = nullptr;
   static inline EmulatorProcess* s3_ = nullptr;
   static inline EmulatorProcess* sf_ = nullptr;
