@@ -60,6 +60,25 @@ LoadOperation::LoadOperation(const Config& config, ConninfoResolver conninfo, Jo
                              const Cancellation& cancel)
     : config_(config), conninfo_(std::move(conninfo)), jobs_(jobs), progress_(progress), cancel_(cancel) {}
 
+namespace {
+
+// "load #12 (job 7)": the history row and the job that wrote it.
+std::string load_name(const HistoryEntry& prev) { return fmt::format("load #{} (job {})", prev.id, prev.job_id); }
+
+}  // namespace
+
+Error already_loaded_error(const std::string& file, const std::string& target, const HistoryEntry& prev) {
+  return usage_error(fmt::format("{} is already loaded into {}", file, target),
+                     fmt::format("{} at {}, {} rows", load_name(prev), prev.loaded_at, prev.rows),
+                     "Pass --replace to replace its date range with this file, or delete the month first.");
+}
+
+Error same_contents_error(const std::string& file, const std::string& target, const HistoryEntry& prev) {
+  return usage_error(fmt::format("the contents of {} are already loaded into {}", file, target),
+                     fmt::format("{} ({}, {}) has the same checksum", prev.file_name, load_name(prev), prev.loaded_at),
+                     "Pass --replace to load it again in place of that month.");
+}
+
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -334,11 +353,7 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
           const auto size = std::filesystem::file_size(file.path, ec);
           if (!req.replace) {
             if (auto prev = target.find_by_name(table, name, size)) {
-              fail(FileStatus::refused,
-                   usage_error(fmt::format("{} is already loaded into {}", name, o.target),
-                               fmt::format("load #{} at {}, {} rows (job {})", prev->id, prev->loaded_at, prev->rows, prev->job_id),
-                               "Pass --replace to replace its date range with this file, or delete the month first."),
-                   false);
+              fail(FileStatus::refused, already_loaded_error(name, o.target, *prev), false);
               load = false;
             }
           }
@@ -420,11 +435,7 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
         }
         if (!req.replace) {
           if (auto prev = target.find_by_checksum(table, o.scan.file_checksum)) {
-            fail(FileStatus::refused,
-                 usage_error(fmt::format("the contents of {} are already loaded into {}", name, o.target),
-                             fmt::format("load #{} of {} at {} has the same checksum", prev->id, prev->file_name, prev->loaded_at),
-                             "Pass --replace to load it again in place of that month."),
-                 true);
+            fail(FileStatus::refused, same_contents_error(name, o.target, *prev), true);
             o.seconds = since(t0);
             continue;
           }

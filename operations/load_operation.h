@@ -18,6 +18,7 @@
 #include "core/job_log.h"
 #include "core/progress.h"
 #include "loaders/pipeline.h"
+#include "loaders/postgres/postgres_target.h"  // HistoryEntry
 #include "loaders/snowflake/stage_sink.h"
 #include "operations/file_selection.h"
 
@@ -82,6 +83,10 @@ struct LoadSummary {
 // Shared by the load paths.
 void apply_error_policy(const LoadRequest& req, FileOutcome& outcome);
 double seconds_since(std::chrono::steady_clock::time_point t);
+// The refusals of a file loaded before (without --replace): found by name and size before the
+// scan, or by its contents' checksum after it. `prev` is that load's history entry.
+Error already_loaded_error(const std::string& file, const std::string& target, const HistoryEntry& prev);
+Error same_contents_error(const std::string& file, const std::string& target, const HistoryEntry& prev);
 
 class LoadOperation {
  public:

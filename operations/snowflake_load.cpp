@@ -228,10 +228,7 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
           const auto size = std::filesystem::file_size(file.path, ec);
           if (!req.replace)
             if (auto prev = target.find_by_name(table, name, size))
-              c.refusal = usage_error(fmt::format("{} is already loaded into {}", name, o.target),
-                                      fmt::format("job {} at {}, {} rows", prev->job_id, prev->loaded_at, prev->rows),
-                                      "Pass --replace to replace its date range with this file, or delete the month "
-                                      "first.");
+              c.refusal = already_loaded_error(name, o.target, *prev);
           return c;
         });
       auto settle_checks = [&] {
@@ -292,11 +289,7 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
                               o.target, "This should not happen: keep the file and report it. Nothing was loaded.");
         if (!req.replace) {
           if (auto prev = target.find_by_checksum(table, o.scan.file_checksum)) {
-            fail(FileStatus::refused,
-                 usage_error(fmt::format("the contents of {} are already loaded into {}", name, o.target),
-                             fmt::format("{} (job {}, {}) has the same checksum", prev->file_name, prev->job_id,
-                                         prev->loaded_at),
-                             "Pass --replace to load it again in place of that month."));
+            fail(FileStatus::refused, same_contents_error(name, o.target, *prev));
             o.seconds = seconds_since(t0);
             continue;
           }

@@ -238,45 +238,35 @@ bool SnowflakeTarget::prepare_table(const TableSpec& table, bool create) {
   return false;
 }
 
-std::optional<HistoryEntry> SnowflakeTarget::find_by_name(const TableSpec& table, const std::string& file_name,
-                                                          std::uint64_t size) {
-  snowflake::StatementOptions o;
-  o.bindings = {{"TEXT", upper(table.table)}, {"TEXT", file_name}, {"FIXED", std::to_string(size)}};
+std::optional<HistoryEntry> SnowflakeTarget::latest_load(const std::string& condition,
+                                                          const snowflake::StatementOptions& bound) {
   const auto rs = sql_.execute(
-      fmt::format("SELECT \"JOB_ID\", \"LOADED_AT\", \"ROWS_LOADED\", \"FILE_NAME\" FROM {0} \"L\" WHERE {1} AND "
-                  "\"TABLE_NAME\" = ? AND \"FILE_NAME\" = ? AND \"FILE_SIZE\" = ? AND \"REPLACED_BY\" IS "
-                  "NULL AND \"OPERATION\" = 'load' ORDER BY \"LOADED_AT\" DESC",
-                  history_table(), not_deleted_since(history_table())),
-      o);
+      fmt::format("SELECT \"JOB_ID\", \"LOADED_AT\", \"ROWS_LOADED\", \"FILE_NAME\", \"ID\" FROM {0} \"L\" WHERE {1} AND {2} "
+                  "AND \"REPLACED_BY\" IS NULL AND \"OPERATION\" = 'load' ORDER BY \"LOADED_AT\" DESC",
+                  history_table(), not_deleted_since(history_table()), condition),
+      bound);
   if (rs.rows.empty()) return std::nullopt;
   const auto& r = rs.rows[0];
   HistoryEntry e;
   e.job_id = r[0] ? snowflake::jsonv2::to_int64(*r[0]) : 0;
-  e.id = e.job_id;
   e.loaded_at = r[1] ? snowflake::jsonv2::to_iso(*r[1], snowflake::jsonv2::Type::timestamp_ntz) : "";
   e.rows = r[2] ? snowflake::jsonv2::to_int64(*r[2]) : 0;
   e.file_name = r[3].value_or("");
+  e.id = r[4] ? snowflake::jsonv2::to_int64(*r[4]) : 0;
   return e;
+}
+
+std::optional<HistoryEntry> SnowflakeTarget::find_by_name(const TableSpec& table, const std::string& file_name,
+                                                          std::uint64_t size) {
+  snowflake::StatementOptions o;
+  o.bindings = {{"TEXT", upper(table.table)}, {"TEXT", file_name}, {"FIXED", std::to_string(size)}};
+  return latest_load("\"TABLE_NAME\" = ? AND \"FILE_NAME\" = ? AND \"FILE_SIZE\" = ?", o);
 }
 
 std::optional<HistoryEntry> SnowflakeTarget::find_by_checksum(const TableSpec& table, std::uint64_t checksum) {
   snowflake::StatementOptions o;
   o.bindings = {{"TEXT", upper(table.table)}, {"TEXT", checksum_text(checksum)}};
-  const auto rs = sql_.execute(
-      fmt::format("SELECT \"JOB_ID\", \"LOADED_AT\", \"ROWS_LOADED\", \"FILE_NAME\" FROM {0} \"L\" WHERE {1} AND "
-                  "\"TABLE_NAME\" = ? AND \"FILE_CHECKSUM\" = ? AND \"REPLACED_BY\" IS NULL AND \"OPERATION\" = 'load' ORDER BY "
-                  "\"LOADED_AT\" DESC",
-                  history_table(), not_deleted_since(history_table())),
-      o);
-  if (rs.rows.empty()) return std::nullopt;
-  const auto& r = rs.rows[0];
-  HistoryEntry e;
-  e.job_id = r[0] ? snowflake::jsonv2::to_int64(*r[0]) : 0;
-  e.id = e.job_id;
-  e.loaded_at = r[1] ? snowflake::jsonv2::to_iso(*r[1], snowflake::jsonv2::Type::timestamp_ntz) : "";
-  e.rows = r[2] ? snowflake::jsonv2::to_int64(*r[2]) : 0;
-  e.file_name = r[3].value_or("");
-  return e;
+  return latest_load("\"TABLE_NAME\" = ? AND \"FILE_CHECKSUM\" = ?", o);
 }
 
 std::string SnowflakeTarget::publish_sql(const std::vector<SnowflakeFileLoad>& files, std::int64_t job_id) const {

@@ -73,6 +73,10 @@ class SnowflakeTarget {
   std::string publish_sql(const std::vector<SnowflakeFileLoad>& files, std::int64_t job_id) const;
 
  private:
+  // The newest load in the history matching `condition` (its "?" bound by `bound`) that no later
+  // load replaced and no delete removed.
+  std::optional<HistoryEntry> latest_load(const std::string& condition, const snowflake::StatementOptions& bound);
+
   snowflake::SqlApiClient& sql_;
   std::string schema_, stage_;
 };
