@@ -52,9 +52,7 @@ class LoadSnowflakeTest : public ::testing::Test {
   void SetUp() override {
     s3_->reset();
     sf_->reset();
-    schema_ = unique_schema_or_table_name("SF");
-    for (auto& c : schema_) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    test_connection().exec(fmt::format("CREATE SCHEMA \"{}\"", schema_));
+    schema_ = create_snowflake_test_schema("SF");
     const TableSpec spec = sample_table_spec("FACT_LENDING", "factLending_{date_range}.tsv", false);
     const std::string tables = table_entry_yaml(spec, false);
     config_ = dir_.path() / "sluice.yaml";

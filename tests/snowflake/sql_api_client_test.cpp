@@ -49,11 +49,7 @@ class SqlApiClientTest : public ::testing::Test {
   void SetUp() override { sf_->reset(); }
 
   static snowflake::SqlApiSettings settings() {
-    snowflake::SqlApiSettings s;
-    s.base_url = sf_->url();
-    s.database = "SLUICE";
-    s.warehouse = "LOAD_WH";
-    s.user_agent = "sluice-test/1";
+    snowflake::SqlApiSettings s = emulators_->sql_api_settings();
     s.retry.base_delay = std::chrono::milliseconds(5);
     s.retry.max_delay = std::chrono::milliseconds(50);
     s.poll_first = std::chrono::milliseconds(10);

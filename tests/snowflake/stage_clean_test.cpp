@@ -65,9 +65,7 @@ class StageCleanTest : public ::testing::Test {
   void SetUp() override {
     s3_->reset();
     sf_->reset();
-    schema_ = unique_schema_or_table_name("SC");
-    for (auto& c : schema_) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    test_connection().exec(fmt::format("CREATE SCHEMA \"{}\"", schema_));
+    schema_ = create_snowflake_test_schema("SC");
     const TableSpec spec = sample_table_spec("FACT_LENDING", "factLending_{date_range}.tsv", false);
     const std::string tables = table_entry_yaml(spec, false);
     config_ = dir_.path() / "sluice.yaml";
@@ -85,13 +83,7 @@ class StageCleanTest : public ::testing::Test {
   }
 
   static s3::S3Settings s3_settings() {
-    s3::S3Settings s;
-    s.bucket = "stage";
-    s.region = "eu-west-1";
-    s.endpoint = s3_->url();
-    s.addressing = s3::Addressing::path;
-    s.credentials = {kAkid, kSecret, ""};
-    return s;
+    return emulators_->s3_settings();
   }
   std::filesystem::path generate(const std::filesystem::path& dir, std::uint64_t rows) {
     std::filesystem::create_directories(dir);

@@ -14,6 +14,7 @@
 #include "core/progress.h"
 #include "operations/sample_data.h"
 #include "tests/support/emulator_process.h"
+#include "tests/support/snowflake_emulators.h"
 #include "tests/support/run_sluice.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_keys.h"
@@ -36,27 +37,16 @@ class TlsTest : public ::testing::Test {
   static void SetUpTestSuite() {
     tls_ = new TempDir("sluice-tls");
     make_tls_material(tls_->path());
-    key_ = new TestKeyPair(write_rsa_key(tls_->path() / "rsa_key.p8"));
-    EmulatorProcess::Options s3{"s3_emulator.py", {"--root", "{dir}/store"},
-                                json{{"region", "eu-west-1"},
-                                     {"buckets", {"stage"}},
-                                     {"credentials", {{{"access_key", kAkid}, {"secret_key", kSecret}}}}}};
-    s3.tls_dir = tls_->path();
-    s3_ = new EmulatorProcess(s3);
-    EmulatorProcess::Options sf{"snowflake_emulator.py", {},
-                                json{{"account", "MYORG-MYACCT"},
-                                     {"users", {{{"name", "LOADER"}, {"public_keys", {key_->public_key_pem}}}}},
-                                     {"pg_dsn", TestPostgres::conninfo()},
-                                     {"s3_root", (s3_->dir() / "store").string()},
-                                     {"stages", {{"SLUICE_STAGE", "s3://stage/sluice/"}}},
-                                     {"sync_wait_seconds", 1.0}}};
-    sf.tls_dir = tls_->path();
-    sf_ = new EmulatorProcess(sf);
+    SnowflakeEmulatorOptions o{kAkid, kSecret};
+    o.tls_dir = tls_->path();
+    emulators_ = new SnowflakeEmulators(o);
+    key_ = &emulators_->key();
+    s3_ = &emulators_->s3();
+    sf_ = &emulators_->sql_api();
   }
   static void TearDownTestSuite() {
-    delete sf_;
-    delete s3_;
-    delete key_;
+    delete emulators_;
+    emulators_ = nullptr;
     delete tls_;
   }
   void SetUp() override {
@@ -75,23 +65,14 @@ class TlsTest : public ::testing::Test {
   static std::string other_ca() { return (tls_->path() / "other_ca.pem").string(); }
 
   static s3::S3Settings s3_settings(const std::string& ca_file) {
-    s3::S3Settings s;
-    s.bucket = "stage";
-    s.region = "eu-west-1";
-    s.endpoint = s3_->url();
-    s.addressing = s3::Addressing::path;
-    s.credentials = {kAkid, kSecret, ""};
+    s3::S3Settings s = emulators_->s3_settings();
     s.retry.base_delay = std::chrono::milliseconds(5);
     s.retry.max_delay = std::chrono::milliseconds(20);
     s.http.ca_file = ca_file;
     return s;
   }
   static snowflake::SqlApiClient sql_client(const std::string& ca_file) {
-    snowflake::SqlApiSettings s;
-    s.base_url = sf_->url();
-    s.database = "SLUICE";
-    s.warehouse = "LOAD_WH";
-    s.user_agent = "sluice-test/1";
+    snowflake::SqlApiSettings s = emulators_->sql_api_settings();
     s.retry.base_delay = std::chrono::milliseconds(5);
     s.retry.max_delay = std::chrono::milliseconds(20);
     s.http.ca_file = ca_file;
@@ -104,9 +85,7 @@ class TlsTest : public ::testing::Test {
 
   // A config whose connection trusts `ca_file` (the stage inherits it).
   std::filesystem::path write_config(const std::string& ca_file, const std::string& stage_endpoint = "") {
-    schema_ = unique_schema_or_table_name("TLS");
-    for (auto& c : schema_) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    test_connection().exec(fmt::format("CREATE SCHEMA \"{}\"", schema_));
+    schema_ = create_snowflake_test_schema("TLS");
     const auto path = dir_.path() / "sluice.yaml";
     const std::string tables =
         "  - table: FACT\n"
@@ -143,6 +122,7 @@ class TlsTest : public ::testing::Test {
   }
 
   static inline TempDir* tls_ = nullptr;
+  static inline SnowflakeEmulators* emulators_ = nullptr;
   static inline TestKeyPair* key_ = nullptr;
   static inline EmulatorProcess* s3_ = nullptr;
   static inline EmulatorProcess* sf_ = nullptr;

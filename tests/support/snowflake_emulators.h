@@ -5,6 +5,7 @@
 // SetUpTestSuite, so the emulators live as long as the suite, also when a test fails.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -13,6 +14,8 @@
 #include "tests/support/emulator_process.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_keys.h"
+#include "warehouse/s3/s3_client.h"
+#include "warehouse/snowflake/sql_api_client.h"
 
 namespace sluice::test {
 
@@ -20,6 +23,7 @@ struct SnowflakeEmulatorOptions {
   std::string access_key, secret_key;
   std::string region = "eu-west-1";
   nlohmann::json sql_api_extra = nlohmann::json::object();  // more SQL API emulator config
+  std::filesystem::path tls_dir{};  // both serve HTTPS only with this material (make_tls_material)
 };
 
 class SnowflakeEmulators {
@@ -30,10 +34,20 @@ class SnowflakeEmulators {
   EmulatorProcess& s3() { return *s3_; }
   EmulatorProcess& sql_api() { return *sql_api_; }
 
+  // Clients' settings that reach them: the bucket "stage" path-style with the access key, and the
+  // SQL API with database SLUICE and warehouse LOAD_WH. Tests tune retries and timeouts on top.
+  s3::S3Settings s3_settings() const;
+  snowflake::SqlApiSettings sql_api_settings() const;
+
  private:
+  SnowflakeEmulatorOptions options_;
   TempDir keys_dir_{"sluice-keys"};
   TestKeyPair key_;
   std::unique_ptr<EmulatorProcess> s3_, sql_api_;
 };
+
+// A new schema on the test PostgreSQL for one test, named in upper case as Snowflake names an
+// unquoted one; returns its name. The test drops it.
+std::string create_snowflake_test_schema(const std::string& prefix);
 
 }  // namespace sluice::test

@@ -41,9 +41,7 @@ void SnowflakeFixture::SetUp() {
   s3_->reset();
   sf_->reset();
   sf_->control("POST", "time_travel", nlohmann::json{{"retention_seconds", nullptr}});
-  schema_ = unique_schema_or_table_name("SFWH");
-  for (auto& c : schema_) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  exec(fmt::format("CREATE SCHEMA \"{}\"", schema_));
+  schema_ = create_snowflake_test_schema("SFWH");
 }
 
 void SnowflakeFixture::TearDown() {
