@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -28,7 +29,10 @@ ApplicationContext::ApplicationContext(GlobalOptions options)
   switch (mode) {
     case ProgressMode::bar: shown = std::make_unique<TerminalProgress>(stderr); break;
     case ProgressMode::json: shown = std::make_unique<JsonProgress>(stderr); break;
-    default: shown = std::make_unique<NullProgress>(); break;
+    default:
+      if (options_.quiet) shown = std::make_unique<NullProgress>();
+      else shown = std::make_unique<NotesOnlyProgress>(stderr);
+      break;
   }
   // Every job's progress also goes to the job store, where the menu's Jobs screen reads it.
   progress_ = std::make_unique<JobProgressRecorder>(std::move(shown), [this] { return jobs_.get(); });
@@ -44,34 +48,42 @@ JobStore& ApplicationContext::jobs() {
   return *jobs_;
 }
 
+// The config file to read: --config, $SLUICE_CONFIG, else the first of the usual places that
+// exists; empty when none does (`tried` then lists where it looked).
+std::filesystem::path ApplicationContext::find_config(std::vector<std::filesystem::path>& tried) const {
+  if (!options_.config_path.empty()) return options_.config_path;
+  if (const char* env = std::getenv("SLUICE_CONFIG"); env && *env) return env;
+  for (const auto& p : {std::filesystem::path("sluice.yaml"), std::filesystem::path("etc/sluice.yaml"),
+                        paths_.config_dir / "config.yaml"}) {
+    tried.push_back(p);
+    std::error_code ec;
+    if (std::filesystem::exists(p, ec)) return p;
+  }
+  return {};
+}
+
 const Config& ApplicationContext::config() {
   if (config_) return *config_;
   std::vector<std::filesystem::path> tried;
-  auto use = [&](const std::filesystem::path& p) -> bool {
-    tried.push_back(p);
-    std::error_code ec;
-    if (!std::filesystem::exists(p, ec)) return false;
-    config_ = load_config(p);
-    config_path_ = std::filesystem::absolute(p, ec);
-    log().debug("config {}", p.string());
-    return true;
-  };
+  const std::filesystem::path p = find_config(tried);
+  if (p.empty()) {
+    std::string detail = "looked for:";
+    for (const auto& t : tried) detail += "\n  " + t.string();
+    throw usage_error("no config file found", detail,
+                      "Pass --config FILE, set SLUICE_CONFIG, or write one with `sluice config init`.");
+  }
+  config_ = load_config(p);
   std::error_code ec;
-  if (!options_.config_path.empty()) {
-    config_ = load_config(options_.config_path);
-    config_path_ = std::filesystem::absolute(options_.config_path, ec);
-    return *config_;
-  }
-  if (const char* env = std::getenv("SLUICE_CONFIG"); env && *env) {
-    config_ = load_config(env);
-    config_path_ = std::filesystem::absolute(env, ec);
-    return *config_;
-  }
-  if (use("sluice.yaml") || use("etc/sluice.yaml") || use(paths_.config_dir / "config.yaml")) return *config_;
-  std::string detail = "looked for:";
-  for (const auto& p : tried) detail += "\n  " + p.string();
-  throw usage_error("no config file found", detail,
-                    "Pass --config FILE, set SLUICE_CONFIG, or write one with `sluice config init`.");
+  config_path_ = std::filesystem::absolute(p, ec);
+  log().debug("config {}", p.string());
+  return *config_;
+}
+
+const Config* ApplicationContext::config_if_any() {
+  if (config_) return &*config_;
+  std::vector<std::filesystem::path> tried;
+  if (find_config(tried).empty()) return nullptr;
+  return &config();
 }
 
 void ApplicationContext::set_config(Config config) { config_ = std::move(config); }
@@ -85,8 +97,15 @@ std::string ApplicationContext::postgres_conninfo(const ConnectionSpec& connecti
   if (!connection.postgres.embedded) return connection.postgres.dsn;
   auto& server = embedded_postgres();
   if (!server.status().running) {
-    progress().note(fmt::format("starting the embedded PostgreSQL in {}", server.cluster_dir().string()));
+    // Said on stderr whatever the progress mode: a server the user stopped (`sluice db stop`)
+    // is running again after this command, and that must not go unnoticed.
+    const auto before = server.status();
+    if (!options_.quiet)
+      std::fprintf(stderr, "sluice: the embedded PostgreSQL was not running; starting it (%s); `sluice db stop` stops it\n",
+                   server.cluster_dir().c_str());
     server.start();
+    log().info("started the embedded PostgreSQL in {} (it was {})", server.cluster_dir().string(),
+               before.initialized ? "stopped" : "not created yet");
   }
   return server.conninfo();
 }

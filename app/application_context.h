@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "app/paths.h"
 #include "core/cancellation.h"
@@ -45,6 +46,9 @@ class ApplicationContext {
   // The config: --config, else $SLUICE_CONFIG, else ./sluice.yaml, else <config dir>/config.yaml.
   // Throws a usage error naming every place looked at when none exists.
   const Config& config();
+  // The same, or nullptr when no config file is given or found (commands that work without one).
+  // A config file that exists but is wrong still throws.
+  const Config* config_if_any();
   void set_config(Config config);   // for commands that build their own (demo)
   // The file config() read, absolute ("" before config() or for a config set by set_config).
   const std::filesystem::path& config_path() const { return config_path_; }
@@ -70,6 +74,7 @@ class ApplicationContext {
   std::unique_ptr<JobStore> jobs_;
   std::optional<Config> config_;
   std::filesystem::path config_path_;
+  std::filesystem::path find_config(std::vector<std::filesystem::path>& tried) const;
   std::unique_ptr<EmbeddedPostgres> embedded_;
 };
 

@@ -5,15 +5,19 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <string_view>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "app/application_context.h"
 #include "app/commands/commands.h"
 #include "app/commands/db_commands.h"
 #include "app/job_store.h"
+#include "app/json_text.h"
 #include "app/paths.h"
 #include "tui/menu.h"
 #include "core/error.h"
@@ -40,9 +44,52 @@ extern "C" void on_signal(int sig) {
   std::signal(sig, SIG_DFL);
 }
 
-void add_output_options(CLI::App* cmd, OutputOptions& out) {
-  cmd->add_option("--format", out.format, "text (default), json or csv")->check(CLI::IsMember({"text", "json", "csv"}));
-  cmd->add_option("--output", out.output, "Write the result to this file instead of stdout");
+// The commands' --format/--json/--output, registered once per command so every command spells
+// machine output the same way; `outputs` remembers which command owns which, for errors as JSON.
+struct OutputBinding {
+  CLI::App* command;
+  OutputOptions* out;
+};
+
+void add_output_options(std::vector<OutputBinding>& outputs, CLI::App* cmd, OutputOptions& out,
+                        std::vector<std::string> formats = {"text", "json", "csv"}, bool to_file = true) {
+  std::string names;
+  for (std::size_t i = 0; i < formats.size(); ++i)
+    names += (i == 0 ? "" : i + 1 == formats.size() ? " or " : ", ") + formats[i];
+  cmd->add_option("--format", out.format, names + " (default text)")->check(CLI::IsMember(formats));
+  cmd->add_flag("--json", out.json, "Short for --format json");
+  if (to_file) cmd->add_option("--output", out.output, "Write the result to this file instead of stdout");
+  outputs.push_back({cmd, &out});
+}
+
+// --json is --format json; with another --format it is a contradiction, not a choice.
+void fold_json_flag(OutputOptions& out) {
+  if (!out.json) return;
+  if (out.format != "text" && out.format != "json")
+    throw usage_error(fmt::format("--json and --format {} contradict each other", out.format), "",
+                      "Give one of them.");
+  out.format = "json";
+}
+
+// Whether argv asks for JSON, for errors found before (or while) the options are parsed.
+bool argv_wants_json(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--json" || a == "--format=json") return true;
+    if (a == "--format" && i + 1 < argc && std::string_view(argv[i + 1]) == "json") return true;
+  }
+  return false;
+}
+
+// A failure under --json/--format json is still one JSON object on stdout, so a script that parses
+// the output gets the error instead of nothing; the text report goes to stderr as always.
+void print_error(const Error& e, bool json) {
+  std::fprintf(stderr, "%s\n", e.report().c_str());
+  if (!json) return;
+  const nlohmann::json j{{"error", {{"message", e.primary()}, {"detail", e.detail()}, {"hint", e.hint()}}},
+                         {"exit_code", static_cast<int>(e.code())}};
+  std::printf("%s\n", json_text(j).c_str());
+  std::fflush(stdout);
 }
 
 void add_scope_options(CLI::App* cmd, std::string& month, std::string& from, std::string& to) {
@@ -67,6 +114,10 @@ static int run_command_line(int argc, char** argv) {
   app.footer(kExitCodes);
   app.set_version_flag("--version", "sluice 0.1.0");
   app.require_subcommand(0, 1);
+  // Global options work after the command too (`sluice load ... --config X --batch`): a subcommand
+  // passes what it does not know to its parent. Set before the subcommands, which inherit it.
+  app.fallthrough();
+  std::vector<OutputBinding> outputs;
 
   GlobalOptions g;
   std::string progress = "auto";
@@ -83,7 +134,8 @@ static int run_command_line(int argc, char** argv) {
   LoadCommandOptions load;
   std::string qc = "file";
   auto* load_cmd = app.add_subcommand("load", "Load files into their tables: QC, COPY and history in one pass, all or nothing");
-  load_cmd->add_option("--month", load.request.month, "Month to load, YYYY-MM: every table whose file_pattern matches a file in --base-path");
+  load_cmd->add_option("--month", load.request.month, "Month to load, YYYY-MM: every table whose file_pattern matches a file "
+                                                      "in --base-path; with --files, the month those files hold");
   load_cmd->add_option("--base-path", load.request.base_path, "Directory with the month's files (default: .)");
   load_cmd->add_option("--files", load.request.files, "Comma-separated files to load, matched to tables by file_pattern")->delimiter(',');
   load_cmd->add_option("--table", load.request.tables, "Only these tables (month mode), or the table for --files")->delimiter(',');
@@ -91,6 +143,9 @@ static int run_command_line(int argc, char** argv) {
                                     "checked with validate's checks before they are published; none: structure checks only")
       ->check(CLI::IsMember({"file", "warehouse", "none"}));
   load_cmd->add_flag("--replace", load.request.replace, "Replace the rows of the file's date range (atomically)");
+  load_cmd->add_flag("--append", load.request.append,
+                     "Add the file's rows to rows the table already holds in its date range (without it, such a "
+                     "load is refused)");
   load_cmd->add_flag("--create", load.request.create, "Create a missing table from the config's columns");
   load_cmd->add_flag("--dry-run", load.request.dry_run, "Scan and check the files only; touch no table");
   std::string on_error = "abort";
@@ -110,7 +165,7 @@ static int run_command_line(int argc, char** argv) {
                        "Snowflake: staged files uploading at once (default 2); memory is about "
                        "(uploads + 1) x --stage-part-mb")
       ->check(CLI::Range(1, 64));
-  load_cmd->add_flag("--json", load.json, "Print the summary as JSON");
+  add_output_options(outputs, load_cmd, load.out, {"text", "json"});
 
   // validate
   ValidateCommandOptions validate;
@@ -120,7 +175,7 @@ static int run_command_line(int argc, char** argv) {
   validate_table_cmd->add_option("--table", validate.tables, "Only these tables (default: every configured table)")->delimiter(',');
   add_scope_options(validate_table_cmd, validate.month, validate.from, validate.to);
   validate_table_cmd->add_flag("--no-record", validate.no_record, "Do not record the verdicts in sluice_validation_history");
-  add_output_options(validate_table_cmd, validate.out);
+  add_output_options(outputs, validate_table_cmd, validate.out);
 
   // delete, restore
   DeleteCommandOptions del;
@@ -132,14 +187,12 @@ static int run_command_line(int argc, char** argv) {
   add_scope_options(delete_cmd, del.month, del.from, del.to);
   delete_cmd->add_flag("--dry-run", del.dry_run, "Show the preview only; delete nothing");
   delete_cmd->add_flag("-y,--yes", del.yes, "Do not ask (required with --batch or when input is not a terminal)");
-  delete_cmd->add_option("--format", del.out.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
-  delete_cmd->add_option("--output", del.out.output, "Write the result to this file instead of stdout");
+  add_output_options(outputs, delete_cmd, del.out, {"text", "json"});
   RestoreCommandOptions restore;
   auto* restore_cmd = app.add_subcommand("restore", "Put back the rows a `sluice delete` job removed (refused when the range holds rows again)");
   restore_cmd->add_option("job", restore.job, "The delete's job id (printed by sluice delete; see sluice jobs)")->required();
   restore_cmd->add_flag("--dry-run", restore.dry_run, "Say what would be restored; touch nothing");
-  restore_cmd->add_option("--format", restore.out.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
-  restore_cmd->add_option("--output", restore.out.output, "Write the result to this file instead of stdout");
+  add_output_options(outputs, restore_cmd, restore.out, {"text", "json"});
 
   // report
   ReportCommandOptions report;
@@ -148,16 +201,16 @@ static int run_command_line(int argc, char** argv) {
                 "rows per month, last load, last validation; the largest, empty and missing tables");
   report_cmd->add_option("configs", report.configs, "Config files (default: the current config)")->check(CLI::ExistingFile);
   report_cmd->add_option("--table", report.tables, "Only these tables")->delimiter(',');
-  add_output_options(report_cmd, report.out);
+  add_output_options(outputs, report_cmd, report.out);
 
   // compare
   CompareCommandOptions compare;
   auto* compare_cmd = app.add_subcommand(
       "compare", "Rows per day in a file against its table over the file's days, and the days that differ (exit 3 when they do)");
-  compare_cmd->add_option("file", compare.file, "The file (plain, .gz or .zst)")->required()->check(CLI::ExistingFile);
+  compare_cmd->add_option("file", compare.file, "The file (plain, .gz or .zst)")->required();
   compare_cmd->add_option("--table", compare.table, "The table (default: the one whose file_pattern the name matches)");
   compare_cmd->add_option("--workers", compare.workers, "Scan threads (default: one per core)")->check(CLI::Range(0, 256));
-  add_output_options(compare_cmd, compare.out);
+  add_output_options(outputs, compare_cmd, compare.out);
 
   // config
   auto* config_cmd = app.add_subcommand("config", "Check or create a config file");
@@ -166,6 +219,8 @@ static int run_command_line(int argc, char** argv) {
   bool init_force = false;
   auto* validate_cmd = config_cmd->add_subcommand("validate", "Check a config file; errors name file:line:column");
   validate_cmd->add_option("file", validate_file, "Config file")->required();
+  OutputOptions config_validate_out;
+  add_output_options(outputs, validate_cmd, config_validate_out, {"text", "json"});
   auto* init_cmd = config_cmd->add_subcommand("init", "Write a commented example config (default etc/sluice.yaml)");
   init_cmd->add_option("file", init_file, "Where to write it");
   init_cmd->add_flag("--force", init_force, "Overwrite an existing file");
@@ -185,7 +240,9 @@ static int run_command_line(int argc, char** argv) {
   analyze_cmd->add_option("--table", analyze.table, "Read it as this config table and run its full file QC in the same pass");
   analyze_cmd->add_option("--date-column", analyze.date_column,
                           "Count rows per day of this column (name or number; default: the table's, else inferred)");
-  analyze_cmd->add_flag("--json", analyze.json, "Print the profile as JSON");
+  analyze_cmd->add_flag("--sniff", analyze.sniff,
+                        "Sniff the format even when a config table's file_pattern matches the file name");
+  add_output_options(outputs, analyze_cmd, analyze.out, {"text", "json"});
   analyze_cmd->add_option("--workers", analyze.workers, "Scan threads (default: one per core)")->check(CLI::Range(0, 256));
 
   // compress
@@ -211,14 +268,16 @@ static int run_command_line(int argc, char** argv) {
                          "Without --table: check every row's field count against the first row's "
                          "(always done for CSV; costs TSV about a fifth more CPU)");
   compress_cmd->add_flag("--force", compress.force, "Replace an existing output");
+  OutputOptions compress_out;
+  add_output_options(outputs, compress_cmd, compress_out, {"text", "json"}, false);
 
   // db
   std::string db_action;
-  bool db_json = false;
+  OutputOptions db_out;
   auto* db_cmd = app.add_subcommand("db", "Manage the embedded PostgreSQL: start, stop, status, url");
   db_cmd->add_option("action", db_action, "start | stop | status | url")->required()
       ->check(CLI::IsMember({"start", "stop", "status", "url"}));
-  db_cmd->add_flag("--json", db_json, "Print status as JSON");
+  add_output_options(outputs, db_cmd, db_out, {"text", "json"}, false);
 
   // stage list | clean
   StageCommandOptions stage;
@@ -233,8 +292,7 @@ static int run_command_line(int argc, char** argv) {
     c->add_option("--connection", stage.connection, "The Snowflake connection (default: the target, else the only one)");
     c->add_option("--older-than", stage.older_than_days, "Only directories whose newest object is older than DAYS")
         ->check(CLI::Range(0.0, 100000.0));
-    c->add_option("--format", stage.out.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
-    c->add_option("--output", stage.out.output, "Write the result to this file instead of stdout");
+    add_output_options(outputs, c, stage.out, {"text", "json"});
   }
   stage_clean_cmd->add_option("--job", stage.jobs, "Only these job directories (job ids)")->delimiter(',');
   stage_clean_cmd->add_flag("--dry-run", stage.dry_run, "Show what would be removed; remove nothing");
@@ -242,10 +300,10 @@ static int run_command_line(int argc, char** argv) {
 
   // jobs
   int jobs_limit = 20;
-  bool jobs_json = false;
+  OutputOptions jobs_out;
   auto* jobs_cmd = app.add_subcommand("jobs", "List recent jobs (loads, checks) from the job store");
   jobs_cmd->add_option("--limit", jobs_limit, "How many (default 20)")->check(CLI::Range(1, 100000));
-  jobs_cmd->add_flag("--json", jobs_json, "Print as JSON");
+  add_output_options(outputs, jobs_cmd, jobs_out, {"text", "json"}, false);
 
   // demo
   DemoOptions demo;
@@ -281,9 +339,19 @@ static int run_command_line(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "error: %s\nHINT: Run `sluice --help` (or `sluice <command> --help`).\n", e.what());
+    print_error(usage_error(e.what(), "", "Run `sluice --help` (or `sluice <command> --help`)."),
+                argv_wants_json(argc, argv));
     return static_cast<int>(ExitCode::usage);
   }
+  bool json_errors = argv_wants_json(argc, argv);
+  try {
+    for (auto& o : outputs) fold_json_flag(*o.out);
+  } catch (const Error& e) {
+    print_error(e, true);
+    return static_cast<int>(e.code());
+  }
+  for (const auto& o : outputs)
+    if (o.command->parsed()) json_errors = o.out->is_json();
 
   const bool on_terminal = ::isatty(STDIN_FILENO) && ::isatty(STDOUT_FILENO);
   if (app.get_subcommands().empty() && (g.batch || !on_terminal)) {
@@ -294,10 +362,10 @@ static int run_command_line(int argc, char** argv) {
   g.progress = progress_mode(progress);
   try {
     if (*config_cmd && !*config_gen_cmd) {
-      if (*validate_cmd) return run_config_validate(validate_file);
+      if (*validate_cmd) return run_config_validate(validate_file, config_validate_out);
       return run_config_init(init_file, init_force);
     }
-    if (*db_cmd) return run_db_command(db_action, db_json);
+    if (*db_cmd) return run_db_command(db_action, db_out.is_json());
 
     ApplicationContext ctx(g);
     g_cancellation = &ctx.cancellation();
@@ -319,7 +387,7 @@ static int run_command_line(int argc, char** argv) {
     } else if (*demo_cmd) {
       rc = run_demo_command(ctx, demo);
     } else if (*jobs_cmd) {
-      rc = run_jobs_command(ctx, jobs_limit, jobs_json);
+      rc = run_jobs_command(ctx, jobs_limit, jobs_out.is_json());
     } else if (*stage_cmd) {
       stage.clean = static_cast<bool>(*stage_clean_cmd);
       rc = run_stage_command(ctx, stage);
@@ -331,7 +399,7 @@ static int run_command_line(int argc, char** argv) {
       std::signal(SIGXFSZ, SIG_IGN);
       compress.split_bytes = split_mb * 1000 * 1000;
       compress.chunk_bytes = compress_chunk_mb << 20;
-      rc = run_compress_command(ctx, compress);
+      rc = run_compress_command(ctx, compress, compress_out);
     } else if (*analyze_cmd) {
       rc = run_analyze_command(ctx, analyze);
     } else if (*delete_cmd) {
@@ -351,11 +419,11 @@ static int run_command_line(int argc, char** argv) {
     return rc;
   } catch (const Error& e) {
     g_cancellation = nullptr;
-    std::fprintf(stderr, "%s\n", e.report().c_str());
+    print_error(e, json_errors);
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
     g_cancellation = nullptr;
-    std::fprintf(stderr, "error: %s\nHINT: This is a bug in sluice; the log in the state dir has details.\n", e.what());
+    print_error(runtime_error(e.what(), "", "This is a bug in sluice; the log in the state dir has details."), json_errors);
     return static_cast<int>(ExitCode::runtime);
   }
 }

@@ -121,6 +121,10 @@ std::string expand_home(const std::string& path) {
   return std::string(home) + path.substr(1);
 }
 
+// Thrown for an error that follows from one already reported ("missing key columns" after
+// "unknown key colums, did you mean columns?"): the part is abandoned without a second message.
+struct AlreadyReported {};
+
 // Every reader of the YAML tree needs the file name for its messages.
 class Reader {
  public:
@@ -134,6 +138,37 @@ class Reader {
 
   [[noreturn]] void fail(const YAML::Node& where, std::string primary, std::string_view hint) const {
     throw usage_error(std::move(primary), at(where), std::string(hint));
+  }
+
+  // Runs one part of the file's reading (an entry, a key); an error it throws is kept and the part
+  // abandoned, so one run reports every error of the file, not only the first. Returns whether the
+  // part was read without error.
+  template <class Part>
+  bool attempt(Part&& part) const {
+    try {
+      part();
+      return true;
+    } catch (const AlreadyReported&) {
+      return false;
+    } catch (const Error& e) {
+      errors_.push_back(e);
+      return false;
+    }
+  }
+  bool failed() const { return !errors_.empty(); }
+
+  // After the whole file was read: nothing when it was clean, its one error as it is, or all of
+  // them in one report, each with its file:line:column.
+  void throw_collected() const {
+    if (errors_.empty()) return;
+    if (errors_.size() == 1) throw errors_.front();
+    std::string detail;
+    for (const auto& e : errors_) {
+      detail += (detail.empty() ? "" : "\n") + (e.detail().empty() ? file_ : e.detail()) + ": " + e.primary();
+      if (!e.hint().empty()) detail += " (" + e.hint() + ")";
+    }
+    throw usage_error(fmt::format("{} errors in {}", errors_.size(), file_), detail,
+                      "Fix each of them, then check the file again with `sluice config validate`.");
   }
 
   // Expands ${NAME} from the environment; $${ is a literal ${. `key` is named in messages.
@@ -169,6 +204,7 @@ class Reader {
 
  private:
   std::string file_;
+  mutable std::vector<Error> errors_;
 };
 
 // Runs before every other check, so a secret is reported as such (never as an unknown key) and no
@@ -204,17 +240,22 @@ class Mapping {
   Mapping(const Reader& reader, const YAML::Node& node, std::string context, KeyList accepted)
       : reader_(reader), node_(node), context_(std::move(context)) {
     for (const auto& kv : node) {
-      if (!kv.first.IsScalar())
-        reader_.fail(kv.first, fmt::format("a key {} is not a name", context_),
-                     "Keys are plain names such as table: or columns:.");
-      const std::string& key = kv.first.Scalar();
-      if (std::find(accepted.begin(), accepted.end(), key) == accepted.end())
-        reader_.fail(kv.first, fmt::format("unknown key \"{}\" {}", key, context_),
-                     unknown_key_hint(key, accepted));
-      if (const Entry* first = find(key))
-        reader_.fail(kv.first, fmt::format("duplicate key \"{}\" {}", key, context_),
-                     fmt::format("It is already set at {}; keep one of them.", reader_.at(first->key)));
-      entries_.push_back({key, kv.first, kv.second});
+      // Each bad key is its own error; the good ones are still read.
+      reader_.attempt([&] {
+        if (!kv.first.IsScalar())
+          reader_.fail(kv.first, fmt::format("a key {} is not a name", context_),
+                       "Keys are plain names such as table: or columns:.");
+        const std::string& key = kv.first.Scalar();
+        if (std::find(accepted.begin(), accepted.end(), key) == accepted.end()) {
+          if (auto near = closest_key(key, accepted)) suggested_.emplace_back(*near);
+          reader_.fail(kv.first, fmt::format("unknown key \"{}\" {}", key, context_),
+                       unknown_key_hint(key, accepted));
+        }
+        if (const Entry* first = find(key))
+          reader_.fail(kv.first, fmt::format("duplicate key \"{}\" {}", key, context_),
+                       fmt::format("It is already set at {}; keep one of them.", reader_.at(first->key)));
+        entries_.push_back({key, kv.first, kv.second});
+      });
     }
   }
 
@@ -270,6 +311,8 @@ class Mapping {
   }
 
   [[noreturn]] void fail_missing(std::string_view key, std::string_view expected) const {
+    // A misspelt key was reported with "did you mean" this one: its absence is the same error.
+    if (std::find(suggested_.begin(), suggested_.end(), key) != suggested_.end()) throw AlreadyReported{};
     reader_.fail(node_, fmt::format("missing key \"{}\" {}", key, context_),
                  fmt::format("Expected {}", expected));
   }
@@ -310,15 +353,21 @@ class Mapping {
     return &e->value;
   }
 
-  static std::string unknown_key_hint(std::string_view key, const KeyList& accepted) {
-    if (is_secret_key(key)) return std::string(kSecretHint);
+  // The accepted key a misspelt one most likely means, if one is close enough.
+  static std::optional<std::string> closest_key(std::string_view key, const KeyList& accepted) {
     std::string_view best;
     size_t best_distance = std::string::npos;
     for (std::string_view candidate : accepted) {
       const size_t d = edit_distance(key, candidate);
       if (d < best_distance) best = candidate, best_distance = d;
     }
-    if (best_distance <= (key.size() <= 4 ? 1u : 2u)) return fmt::format("did you mean \"{}\"?", best);
+    if (best_distance <= (key.size() <= 4 ? 1u : 2u)) return std::string(best);
+    return std::nullopt;
+  }
+
+  static std::string unknown_key_hint(std::string_view key, const KeyList& accepted) {
+    if (is_secret_key(key)) return std::string(kSecretHint);
+    if (auto best = closest_key(key, accepted)) return fmt::format("did you mean \"{}\"?", *best);
     std::vector<std::string> names(accepted.begin(), accepted.end());
     return "accepted keys: " + join(names);
   }
@@ -327,6 +376,7 @@ class Mapping {
   YAML::Node node_;
   std::string context_;
   std::vector<Entry> entries_;
+  std::vector<std::string> suggested_;  // the keys "did you mean" named
 };
 
 std::vector<std::string> connection_names(const std::map<std::string, ConnectionSpec>& connections) {
@@ -564,7 +614,7 @@ ColumnSpec parse_column(const Reader& r, const YAML::Node& node) {
   const std::string type = m.required_text("type", fmt::format("type: one of {}", kColumnTypeList));
   const std::optional<ColumnType> parsed = parse_column_type(type);
   if (!parsed)
-    m.fail_value("type", fmt::format("unknown type \"{}\" for column \"{}\"", type, c.name),
+    m.fail_value("type", fmt::format("{} for column \"{}\"", column_type_problem(type), c.name),
                  fmt::format("accepted types: {}", kColumnTypeList));
   c.type = *parsed;
   c.required = m.flag("required").value_or(false);
@@ -585,94 +635,133 @@ TableSpec parse_table(const Reader& r, const YAML::Node& node,
   const Mapping m(r, node, "in table entry",
                   {"table", "connection", "file_pattern", "format", "header", "delimiter", "quote",
                    "null_marker", "encoding", "escapes", "date_column", "date_format", "columns",
-                   "duplicate_key"});
+                   "duplicate_key", "low_days"});
   TableSpec t;
   t.position = r.position(node);
-  t.table = m.required_text("table", "table: NAME (the table to load into)");
+  // Each key is read on its own (Reader::attempt), so every error of the entry is reported; a
+  // check that depends on a key that failed is skipped rather than reported as a second error.
+  r.attempt([&] { t.table = m.required_text("table", "table: NAME (the table to load into)"); });
 
-  if (auto connection = m.text("connection")) {
-    if (!connections.contains(*connection))
-      m.fail_value("connection", fmt::format("connection \"{}\" is not defined", *connection),
-                   fmt::format("Defined connections: {}", join(connection_names(connections))));
-    t.connection = *connection;
-  }
+  r.attempt([&] {
+    if (auto connection = m.text("connection")) {
+      if (!connections.contains(*connection))
+        m.fail_value("connection", fmt::format("connection \"{}\" is not defined", *connection),
+                     fmt::format("Defined connections: {}", join(connection_names(connections))));
+      t.connection = *connection;
+    }
+  });
 
-  t.file_pattern = m.required_text("file_pattern", "file_pattern: \"sales_{month}.tsv\"");
-  check_file_pattern(m, t.file_pattern);
+  r.attempt([&] {
+    t.file_pattern = m.required_text("file_pattern", "file_pattern: \"sales_{month}.tsv\"");
+    check_file_pattern(m, t.file_pattern);
+  });
 
-  if (auto format = m.text("format")) {
-    if (*format == "tsv") t.format = FileFormat::tsv;
-    else if (*format == "csv") t.format = FileFormat::csv;
-    else if (*format == "auto") t.format = FileFormat::auto_detect;
-    else m.fail_value("format", fmt::format("unknown format \"{}\"", *format), "Expected tsv, csv or auto");
-  }
-  t.header = m.flag("header").value_or(false);
+  const bool format_ok = r.attempt([&] {
+    if (auto format = m.text("format")) {
+      if (*format == "tsv") t.format = FileFormat::tsv;
+      else if (*format == "csv") t.format = FileFormat::csv;
+      else if (*format == "auto") t.format = FileFormat::auto_detect;
+      else m.fail_value("format", fmt::format("unknown format \"{}\"", *format), "Expected tsv, csv or auto");
+    }
+  });
+  r.attempt([&] { t.header = m.flag("header").value_or(false); });
   t.delimiter = t.format == FileFormat::csv ? ',' : '\t';
-  if (m.has("delimiter")) t.delimiter = single_character(m, "delimiter");
-  if (m.has("quote")) {
-    if (t.format == FileFormat::tsv)
-      m.fail_value("quote", "quote applies only to csv files",
-                   "TSV has no quoting: remove quote, or set format: csv (or auto).");
-    t.quote = single_character(m, "quote");
-    if (t.quote == t.delimiter)
-      m.fail_value("quote", "quote and delimiter are the same character", "Use different characters.");
-  }
-  t.null_marker = m.text_or_empty("null_marker").value_or("");
-  if (auto encoding = m.text("encoding")) {
-    if (*encoding == "utf-8" || *encoding == "utf8") t.encoding = TextEncoding::utf8;
-    else if (*encoding == "latin-1" || *encoding == "latin1" || *encoding == "iso-8859-1") t.encoding = TextEncoding::latin1;
-    else if (*encoding == "windows-1252" || *encoding == "cp1252") t.encoding = TextEncoding::windows1252;
-    else m.fail_value("encoding", fmt::format("unknown encoding \"{}\"", *encoding),
-                      "Expected utf-8, latin-1 or windows-1252 (what Excel and Windows tools call ANSI).");
-  }
-  t.backslash_escapes = m.flag("escapes").value_or(false);
-  if (t.backslash_escapes) {
-    if (t.format == FileFormat::csv)
-      m.fail_value("escapes", "escapes applies only to tsv files",
-                   "CSV escapes quotes by doubling them: remove escapes, or set format: tsv.");
-    if (t.null_marker.empty()) t.null_marker = "\\N";
-  }
+  const bool delimiter_ok = r.attempt([&] {
+    if (m.has("delimiter")) t.delimiter = single_character(m, "delimiter");
+  });
+  if (format_ok && delimiter_ok)
+    r.attempt([&] {
+      if (!m.has("quote")) return;
+      if (t.format == FileFormat::tsv)
+        m.fail_value("quote", "quote applies only to csv files",
+                     "TSV has no quoting: remove quote, or set format: csv (or auto).");
+      t.quote = single_character(m, "quote");
+      if (t.quote == t.delimiter)
+        m.fail_value("quote", "quote and delimiter are the same character", "Use different characters.");
+    });
+  r.attempt([&] { t.null_marker = m.text_or_empty("null_marker").value_or(""); });
+  r.attempt([&] {
+    if (auto encoding = m.text("encoding")) {
+      if (*encoding == "utf-8" || *encoding == "utf8") t.encoding = TextEncoding::utf8;
+      else if (*encoding == "latin-1" || *encoding == "latin1" || *encoding == "iso-8859-1") t.encoding = TextEncoding::latin1;
+      else if (*encoding == "windows-1252" || *encoding == "cp1252") t.encoding = TextEncoding::windows1252;
+      else m.fail_value("encoding", fmt::format("unknown encoding \"{}\"", *encoding),
+                        "Expected utf-8, latin-1 or windows-1252 (what Excel and Windows tools call ANSI).");
+    }
+  });
+  if (format_ok)
+    r.attempt([&] {
+      t.backslash_escapes = m.flag("escapes").value_or(false);
+      if (t.backslash_escapes) {
+        if (t.format == FileFormat::csv)
+          m.fail_value("escapes", "escapes applies only to tsv files",
+                       "CSV escapes quotes by doubling them: remove escapes, or set format: tsv.");
+        if (t.null_marker.empty()) t.null_marker = "\\N";
+      }
+    });
 
-  const YAML::Node* columns = m.list("columns");
-  if (!columns) m.fail_missing("columns", "columns: a list of { name: ..., type: ... }");
-  if (columns->size() == 0)
-    m.fail_value("columns", fmt::format("table \"{}\" has no columns", t.table),
-                 "List them in file order: - { name: ..., type: ... }");
-  for (const auto& entry : *columns) {
-    ColumnSpec column = parse_column(r, entry);
-    if (const int first = t.column_index(column.name); first >= 0)
-      r.fail(entry, fmt::format("column \"{}\" appears twice in table \"{}\"", column.name, t.table),
-             "Column names are compared case-insensitively; rename or remove one.");
-    t.columns.push_back(std::move(column));
-  }
+  bool columns_ok = true;
+  columns_ok = r.attempt([&] {
+    const YAML::Node* columns = m.list("columns");
+    if (!columns) m.fail_missing("columns", "columns: a list of { name: ..., type: ... }");
+    if (columns->size() == 0)
+      m.fail_value("columns", fmt::format("table \"{}\" has no columns", t.table),
+                   "List them in file order: - { name: ..., type: ... }");
+    for (const auto& entry : *columns) {
+      columns_ok = r.attempt([&] {
+        ColumnSpec column = parse_column(r, entry);
+        if (const int first = t.column_index(column.name); first >= 0)
+          r.fail(entry, fmt::format("column \"{}\" appears twice in table \"{}\"", column.name, t.table),
+                 "Column names are compared case-insensitively; rename or remove one.");
+        t.columns.push_back(std::move(column));
+      }) && columns_ok;
+    }
+  }) && columns_ok;
+  // date_column and duplicate_key name columns: with a column in error they could only mislead.
+  if (!columns_ok) return t;
 
   // Stored with the column's own spelling so later layers compare names exactly.
-  if (auto date_column = m.text("date_column")) {
-    const int index = t.column_index(*date_column);
-    if (index < 0)
-      m.fail_value("date_column", fmt::format("date_column \"{}\" is not a column of table \"{}\"",
-                                              *date_column, t.table),
-                   column_list(t));
-    t.date_column = t.columns[index].name;
-  }
-  if (auto date_format = m.text("date_format")) {
-    if (t.date_column.empty())
-      m.fail_value("date_format", "date_format without date_column",
-                   "Set date_column: to the column it describes, or remove date_format.");
-    check_date_format(m, *date_format);
-    t.date_format = *date_format;
-  }
-  if (const YAML::Node* key = m.list("duplicate_key", /*empty_ok=*/true)) {
-    for (const auto& item : *key) {
-      if (!item.IsScalar())
-        r.fail(item, "duplicate_key entries must be column names", "e.g. duplicate_key: [DAY, ID]");
-      const std::string name = r.expand(item, "duplicate_key");
-      const int index = t.column_index(name);
+  r.attempt([&] {
+    if (auto date_column = m.text("date_column")) {
+      const int index = t.column_index(*date_column);
       if (index < 0)
-        r.fail(item, fmt::format("duplicate_key column \"{}\" is not a column of table \"{}\"", name,
-                                 t.table),
-               column_list(t));
-      t.duplicate_key.push_back(t.columns[index].name);
+        m.fail_value("date_column", fmt::format("date_column \"{}\" is not a column of table \"{}\"",
+                                                *date_column, t.table),
+                     column_list(t));
+      t.date_column = t.columns[index].name;
+    }
+    if (auto date_format = m.text("date_format")) {
+      if (t.date_column.empty())
+        m.fail_value("date_format", "date_format without date_column",
+                     "Set date_column: to the column it describes, or remove date_format.");
+      check_date_format(m, *date_format);
+      t.date_format = *date_format;
+    }
+  });
+  r.attempt([&] {
+    if (auto low_days = m.text("low_days")) {
+      if (*low_days != "fail" && *low_days != "warn")
+        m.fail_value("low_days", fmt::format("low_days must be fail or warn, not \"{}\"", *low_days),
+                     "fail (the default): days far below the others fail file QC and validate; warn: they are "
+                     "reported as warnings (weekends or holidays legitimately thin).");
+      t.low_days_fail = *low_days == "fail";
+    }
+  });
+  const YAML::Node* key = nullptr;
+  r.attempt([&] { key = m.list("duplicate_key", /*empty_ok=*/true); });
+  if (key) {
+    for (const auto& item : *key) {
+      r.attempt([&] {
+        if (!item.IsScalar())
+          r.fail(item, "duplicate_key entries must be column names", "e.g. duplicate_key: [DAY, ID]");
+        const std::string name = r.expand(item, "duplicate_key");
+        const int index = t.column_index(name);
+        if (index < 0)
+          r.fail(item, fmt::format("duplicate_key column \"{}\" is not a column of table \"{}\"", name,
+                                   t.table),
+                 column_list(t));
+        t.duplicate_key.push_back(t.columns[index].name);
+      });
     }
   }
   return t;
@@ -699,56 +788,73 @@ Config parse_config(const std::string& yaml_text, const std::string& path_for_me
   Config config;
   config.path = path_for_messages;
 
-  if (const YAML::Node* connections = top.mapping("connections", /*empty_ok=*/true)) {
+  const YAML::Node* connections = nullptr;
+  r.attempt([&] { connections = top.mapping("connections", /*empty_ok=*/true); });
+  if (connections) {
     for (const auto& kv : *connections) {
-      if (!kv.first.IsScalar() || kv.first.Scalar().empty())
-        r.fail(kv.first, "a connection name must be a non-empty name", "e.g.  prod_pg: { ... }");
-      const std::string& name = kv.first.Scalar();
-      if (config.connections.contains(name))
-        r.fail(kv.first, fmt::format("connection \"{}\" is defined twice", name),
-               fmt::format("It is already defined at {}; keep one of them.",
-                           config.connections[name].position.str()));
-      config.connections.emplace(name, parse_connection(r, name, kv.first, kv.second));
+      r.attempt([&] {
+        if (!kv.first.IsScalar() || kv.first.Scalar().empty())
+          r.fail(kv.first, "a connection name must be a non-empty name", "e.g.  prod_pg: { ... }");
+        const std::string& name = kv.first.Scalar();
+        if (config.connections.contains(name))
+          r.fail(kv.first, fmt::format("connection \"{}\" is defined twice", name),
+                 fmt::format("It is already defined at {}; keep one of them.",
+                             config.connections[name].position.str()));
+        // A connection in error is still known by name, so tables and target naming it are not
+        // reported again; the config is refused as a whole anyway.
+        ConnectionSpec placeholder;
+        placeholder.name = name;
+        placeholder.position = r.position(kv.second);
+        r.attempt([&] { placeholder = parse_connection(r, name, kv.first, kv.second); });
+        config.connections.emplace(name, std::move(placeholder));
+      });
     }
   }
 
-  const std::optional<std::string> target = top.text("target");
-  if (config.connections.empty()) {
-    if (target)
-      top.fail_value("target", fmt::format("target \"{}\" is not a defined connection", *target),
-                     "No connections are defined: add it under connections:, or remove target: to "
-                     "use the embedded PostgreSQL.");
-    // No connections and no target: the embedded PostgreSQL, so a config may be just tables.
-    ConnectionSpec local;
-    local.name = "local";
-    local.postgres.embedded = true;
-    local.position = SourcePosition{path_for_messages, 0, 0};
-    config.connections.emplace("local", local);
-    config.target = "local";
-  } else if (target) {
-    if (!config.connections.contains(*target))
-      top.fail_value("target", fmt::format("target \"{}\" is not a defined connection", *target),
-                     fmt::format("Defined connections: {}", join(connection_names(config.connections))));
-    config.target = *target;
-  } else if (config.connections.size() == 1) {
-    config.target = config.connections.begin()->first;
-  } else {
-    r.fail(doc, "missing key \"target\" at the top level",
-           fmt::format("Several connections are defined; set target: to one of: {}",
-                       join(connection_names(config.connections))));
-  }
+  r.attempt([&] {
+    const std::optional<std::string> target = top.text("target");
+    if (config.connections.empty()) {
+      if (target)
+        top.fail_value("target", fmt::format("target \"{}\" is not a defined connection", *target),
+                       "No connections are defined: add it under connections:, or remove target: to "
+                       "use the embedded PostgreSQL.");
+      // No connections and no target: the embedded PostgreSQL, so a config may be just tables.
+      ConnectionSpec local;
+      local.name = "local";
+      local.postgres.embedded = true;
+      local.position = SourcePosition{path_for_messages, 0, 0};
+      config.connections.emplace("local", local);
+      config.target = "local";
+    } else if (target) {
+      if (!config.connections.contains(*target))
+        top.fail_value("target", fmt::format("target \"{}\" is not a defined connection", *target),
+                       fmt::format("Defined connections: {}", join(connection_names(config.connections))));
+      config.target = *target;
+    } else if (config.connections.size() == 1) {
+      config.target = config.connections.begin()->first;
+    } else {
+      r.fail(doc, "missing key \"target\" at the top level",
+             fmt::format("Several connections are defined; set target: to one of: {}",
+                         join(connection_names(config.connections))));
+    }
+  });
 
-  if (const YAML::Node* tables = top.list("tables", /*empty_ok=*/true)) {
+  const YAML::Node* tables = nullptr;
+  r.attempt([&] { tables = top.list("tables", /*empty_ok=*/true); });
+  if (tables) {
     for (const auto& entry : *tables) {
-      TableSpec table = parse_table(r, entry, config.connections);
-      if (const TableSpec* first = config.find_table(table.table))
-        r.fail(entry, fmt::format("table \"{}\" is listed twice", table.table),
-               fmt::format("It is already listed at {} (table names are compared "
-                           "case-insensitively); keep one entry.",
-                           first->position.str()));
-      config.tables.push_back(std::move(table));
+      r.attempt([&] {
+        TableSpec table = parse_table(r, entry, config.connections);
+        if (const TableSpec* first = table.table.empty() ? nullptr : config.find_table(table.table))
+          r.fail(entry, fmt::format("table \"{}\" is listed twice", table.table),
+                 fmt::format("It is already listed at {} (table names are compared "
+                             "case-insensitively); keep one entry.",
+                             first->position.str()));
+        config.tables.push_back(std::move(table));
+      });
     }
   }
+  r.throw_collected();
   return config;
 }
 
@@ -851,6 +957,7 @@ tables:
       - { name: ASSETID,      type: bigint, required: true }
       - { name: LOANVALUE,    type: "numeric(20,2)" }
     duplicate_key: [RECORDDATEID, ASSETID]   # two rows with the same values here are a QC finding
+    #low_days: warn               # days with far fewer rows than the others: fail (default) or warn
 )yaml";
 }
 

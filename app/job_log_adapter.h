@@ -55,6 +55,12 @@ class JobStoreLog final : public JobLog {
     return out;
   }
 
+  std::optional<JobKind> job_kind(std::int64_t job_id) override {
+    const auto j = store_.job(job_id);
+    if (!j) return std::nullopt;
+    return JobKind{j->kind, j->description};
+  }
+
  private:
   JobStore& store_;
 };

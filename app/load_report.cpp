@@ -59,10 +59,15 @@ std::string render_load_text(const LoadSummary& s) {
   for (const auto& f : s.files) {
     const std::string name = f.file.path.filename().string();
     out += fmt::format("\n{} <- {}\n", f.target, f.file.path.string());
-    out += fmt::format("  status   {}{}\n", to_string(f.status), f.table_created ? " (table created)" : "");
+    // What is true now: a rolled-back load created nothing and replaced nothing.
+    std::string created;
+    if (f.table_created) created = s.committed ? " (table created)" : " (the table it created was rolled back)";
+    out += fmt::format("  status   {}{}\n", to_string(f.status), created);
     if (f.scanned) {
       out += fmt::format("  rows     {} in the file, {} loaded", grouped(f.scan.rows), grouped(f.rows_loaded));
-      if (f.rows_deleted) out += fmt::format(", {} replaced", grouped(f.rows_deleted));
+      if (f.rows_deleted)
+        out += s.committed ? fmt::format(", {} replaced", grouped(f.rows_deleted))
+                           : fmt::format(", {} would have been replaced (rolled back: still there)", grouped(f.rows_deleted));
       if (f.rows_rejected) out += fmt::format(", {} set aside", grouped(f.rows_rejected));
       out += "\n";
       const auto& qc = f.scan.qc;
@@ -84,7 +89,9 @@ std::string render_load_text(const LoadSummary& s) {
         out += "  QC findings:\n";
         out += render_findings(f.file.path.string(), qc);
       } else if (f.scanned) {
-        out += "  QC       passed\n";
+        out += s.qc == QcMode::none        ? "  QC       none (structure only: field counts and UTF-8)\n"
+               : s.qc == QcMode::warehouse ? "  QC       passed (structure in the file; validate's checks on the staged rows)\n"
+                                           : "  QC       passed\n";
       }
     }
     if (f.error) {
@@ -107,30 +114,38 @@ std::string render_load_text(const LoadSummary& s) {
   return out;
 }
 
+nlohmann::json findings_json(const QcReport& report) {
+  nlohmann::json findings = nlohmann::json::array();
+  for (const auto& fd : report.findings) {
+    nlohmann::json ex = nlohmann::json::array();
+    for (const auto& e : fd.examples)
+      ex.push_back({{"line", e.line}, {"column", e.column}, {"field", e.field}, {"value", e.value}, {"note", e.note}});
+    findings.push_back({{"check", fd.check}, {"severity", fd.severity == Severity::error ? "error" : "warning"},
+                        {"message", fd.message}, {"count", fd.count}, {"examples", ex}, {"details", fd.details}});
+  }
+  return findings;
+}
+
 nlohmann::json render_load_json(const LoadSummary& s) {
-  nlohmann::json j{{"job_id", s.job_id}, {"committed", s.committed}, {"seconds", s.seconds},
+  nlohmann::json j{{"job_id", s.job_id}, {"committed", s.committed}, {"seconds", s.seconds}, {"qc", to_string(s.qc)},
                    {"exit_code", static_cast<int>(s.exit_code())}, {"not_found", s.not_found},
                    {"reject_file", s.reject_file.string()}};
   j["files"] = nlohmann::json::array();
   for (const auto& f : s.files) {
     nlohmann::json fj{{"file", f.file.path.string()}, {"table", f.target}, {"status", to_string(f.status)},
-                      {"rows_in_file", f.scan.rows}, {"rows_loaded", f.rows_loaded}, {"rows_deleted", f.rows_deleted}, {"rows_rejected", f.rows_rejected},
-                      {"table_created", f.table_created}, {"file_bytes", f.scan.file_bytes},
-                      {"checksum", fmt::format("xxh3:{:016x}", f.scan.file_checksum)}, {"seconds", f.seconds}};
+                      {"rows_in_file", f.scan.rows}, {"rows_loaded", f.rows_loaded},
+                      {"rows_deleted", s.committed ? f.rows_deleted : 0}, {"rows_to_replace", f.rows_deleted},
+                      {"rows_rejected", f.rows_rejected}, {"table_created", s.committed && f.table_created},
+                      {"file_bytes", f.scan.file_bytes},
+                      {"checksum", f.scanned ? nlohmann::json(fmt::format("xxh3:{:016x}", f.scan.file_checksum))
+                                             : nlohmann::json(nullptr)},
+                      {"scanned", f.scanned}, {"seconds", f.seconds}};
     if (f.scan.qc.expected_range) fj["expected_range"] = f.scan.qc.expected_range->str();
     if (f.scan.qc.found_range) fj["found_range"] = f.scan.qc.found_range->str();
     nlohmann::json per_day = nlohmann::json::object();
     for (const auto& [day, n] : f.scan.qc.rows_per_day) per_day[format_iso(day)] = n;
     fj["rows_per_day"] = per_day;
-    nlohmann::json findings = nlohmann::json::array();
-    for (const auto& fd : f.scan.qc.findings) {
-      nlohmann::json ex = nlohmann::json::array();
-      for (const auto& e : fd.examples)
-        ex.push_back({{"line", e.line}, {"column", e.column}, {"field", e.field}, {"value", e.value}, {"note", e.note}});
-      findings.push_back({{"check", fd.check}, {"severity", fd.severity == Severity::error ? "error" : "warning"},
-                          {"message", fd.message}, {"count", fd.count}, {"examples", ex}, {"details", fd.details}});
-    }
-    fj["qc_findings"] = findings;
+    fj["qc_findings"] = findings_json(f.scan.qc);
     if (f.error) fj["error"] = {{"message", f.error->primary()}, {"detail", f.error->detail()}, {"hint", f.error->hint()}};
     j["files"].push_back(fj);
   }

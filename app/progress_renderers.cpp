@@ -1,3 +1,4 @@
+#include "app/json_text.h"
 #include "app/progress_renderers.h"
 
 #include <sys/ioctl.h>
@@ -81,6 +82,11 @@ void TerminalProgress::note(std::string_view message) {
   std::fflush(out_);
 }
 
+void NotesOnlyProgress::note(std::string_view message) {
+  std::fprintf(out_, "sluice: %.*s\n", static_cast<int>(message.size()), message.data());
+  std::fflush(out_);
+}
+
 void TerminalProgress::draw(bool final_line, std::string_view tail) {
   last_draw_ = Clock::now();
   const double secs = std::max(seconds_since(started_), 1e-3);
@@ -132,7 +138,7 @@ void JsonProgress::begin(std::string_view phase, std::string_view subject, std::
   total_ = total;
   done_ = rows_ = 0;
   started_ = last_emit_ = Clock::now();
-  emit(nlohmann::json{{"event", "begin"}, {"phase", phase_}, {"subject", subject_}, {"total_bytes", total_}}.dump());
+  emit(json_text(nlohmann::json{{"event", "begin"}, {"phase", phase_}, {"subject", subject_}, {"total_bytes", total_}}, -1));
 }
 
 void JsonProgress::update(const ProgressUpdate& u) {
@@ -146,17 +152,17 @@ void JsonProgress::update(const ProgressUpdate& u) {
                    {"total_bytes", total_}, {"rows", rows_}, {"bytes_per_s", static_cast<std::uint64_t>(done_ / secs)},
                    {"rows_per_s", static_cast<std::uint64_t>(rows_ / secs)}, {"elapsed_s", secs}};
   if (total_ && done_ > 0 && done_ < total_) j["eta_s"] = (total_ - done_) / (done_ / secs);
-  emit(j.dump());
+  emit(json_text(std::move(j), -1));
 }
 
 void JsonProgress::end(bool ok, std::string_view summary) {
-  emit(nlohmann::json{{"event", "end"}, {"phase", phase_}, {"subject", subject_}, {"ok", ok},
+  emit(json_text(nlohmann::json{{"event", "end"}, {"phase", phase_}, {"subject", subject_}, {"ok", ok},
                       {"summary", std::string(summary)}, {"seconds", seconds_since(started_)},
-                      {"done_bytes", done_}, {"rows", rows_}}.dump());
+                      {"done_bytes", done_}, {"rows", rows_}}, -1));
 }
 
 void JsonProgress::note(std::string_view message) {
-  emit(nlohmann::json{{"event", "note"}, {"message", std::string(message)}}.dump());
+  emit(json_text(nlohmann::json{{"event", "note"}, {"message", std::string(message)}}, -1));
 }
 
 }  // namespace sluice

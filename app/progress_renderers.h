@@ -29,6 +29,21 @@ class TerminalProgress final : public ProgressSink {
   bool drawn_ = false;
 };
 
+// No progress (not a terminal, or --progress none), but the notes (a table created, a load
+// resumed, a history entry whose rows are gone) are things the user must read: one line each on
+// stderr.
+class NotesOnlyProgress final : public ProgressSink {
+ public:
+  explicit NotesOnlyProgress(std::FILE* out = stderr) : out_(out) {}
+  void begin(std::string_view, std::string_view, std::uint64_t) override {}
+  void update(const ProgressUpdate&) override {}
+  void end(bool, std::string_view) override {}
+  void note(std::string_view message) override;
+
+ private:
+  std::FILE* out_;
+};
+
 class JsonProgress final : public ProgressSink {
  public:
   explicit JsonProgress(std::FILE* out = stderr);

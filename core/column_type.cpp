@@ -94,4 +94,31 @@ std::string to_string(const ColumnType& t) {
   return "text";
 }
 
+// Re-reads a spelling parse_column_type refused, to say which part is wrong.
+std::string column_type_problem(std::string_view spelling) {
+  const std::string s = lower_trimmed(spelling);
+  const auto open = s.find('(');
+  if (open == std::string::npos) return fmt::format("unknown type \"{}\"", spelling);
+  if (s.back() != ')') return fmt::format("unclosed \"(\" in type \"{}\"", spelling);
+  const std::string base = s.substr(0, open), args = s.substr(open + 1, s.size() - open - 2);
+  const auto bare = parse_column_type(base);
+  if (!bare) return fmt::format("unknown type \"{}\"", spelling);
+  if (args.empty()) return fmt::format("empty parentheses in type \"{}\"", spelling);
+  if (bare->kind == ColumnKind::varchar || bare->kind == ColumnKind::character)
+    return fmt::format("the length in \"{}\" must be a whole number of at least 1", spelling);
+  if (bare->kind != ColumnKind::numeric) return fmt::format("type {} takes no arguments, as in \"{}\"", base, spelling);
+  const auto comma = args.find(',');
+  int precision = 0, scale = 0;
+  const std::string_view a(args);
+  if (!parse_int(a.substr(0, comma), precision) || precision < 1 || precision > 1000)
+    return fmt::format("the precision in \"{}\" must be a whole number from 1 to 1000", spelling);
+  if (comma != std::string::npos && !parse_int(a.substr(comma + 1), scale))
+    return fmt::format("the scale in \"{}\" must be a whole number from 0 to the precision", spelling);
+  if (scale > precision)
+    return fmt::format("in \"{}\" the scale {} is greater than the precision {} (numeric(p,s): p digits in all, s "
+                       "of them after the point)",
+                       spelling, scale, precision);
+  return fmt::format("unknown type \"{}\"", spelling);
+}
+
 }  // namespace sluice

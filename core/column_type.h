@@ -34,6 +34,9 @@ struct ColumnType {
 // Parses "integer", "bigint", "numeric(20,2)", "varchar(40)", "date", ... (case-insensitive; common
 // synonyms such as int, int8, decimal, string, float8, bool, datetime accepted).
 std::optional<ColumnType> parse_column_type(std::string_view spelling);
+// Why parse_column_type refused `spelling`, as one phrase: "in \"numeric(2,5)\" the scale 5 is
+// greater than the precision 2 ...", "unknown type \"strng\"".
+std::string column_type_problem(std::string_view spelling);
 
 // Canonical spelling: "numeric(20,2)", "varchar(40)", "bigint".
 std::string to_string(const ColumnType& type);

@@ -43,6 +43,10 @@ struct TableSpec {
   std::string date_format;    // empty = auto (YYYY-MM-DD, YYYYMMDD, MM/DD/YYYY); else strftime-like
   std::vector<ColumnSpec> columns;
   std::vector<std::string> duplicate_key;
+  // low_days: days with far fewer rows than the others (under 10% of the mean, or outliers below
+  // the IQR fence) fail file QC and validate; false (low_days: warn) makes them warnings, for
+  // data where weekends or holidays are legitimately thin.
+  bool low_days_fail = true;
   SourcePosition position;    // where the entry starts in the config file
 
   // Index of a column by name (case-insensitive), or -1.

@@ -30,6 +30,7 @@ struct DateRange {
   std::int64_t days() const { return last >= first ? std::int64_t(last) - first + 1 : 0; }
   std::string str() const;  // "2024-01-01..2024-01-31"
   static DateRange month(int year, int month);
+  bool operator==(const DateRange&) const = default;
 };
 
 // "2024-01" -> the month; nullopt when malformed or out of range.

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,12 @@ class JobLog {
   // finished (0: none), and the chunks it recorded.
   virtual std::int64_t find_interrupted(const std::string& /*kind*/, const std::string& /*key*/) { return 0; }
   virtual std::vector<ChunkProgress> chunks_of(std::int64_t /*job_id*/) { return {}; }
+  // The kind ("load", "delete", ...) and description of a job this machine recorded; nullopt
+  // when it has none by that id.
+  struct JobKind {
+    std::string kind, description;
+  };
+  virtual std::optional<JobKind> job_kind(std::int64_t /*job_id*/) { return std::nullopt; }
 };
 
 class NullJobLog final : public JobLog {

@@ -20,6 +20,13 @@ std::string ascii_lower(std::string_view s) {
   return out;
 }
 
+std::string trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(" \t\r\n");
+  return std::string(s.substr(first, last - first + 1));
+}
+
 std::string collapse_whitespace(std::string_view s) {
   std::string out;
   bool space = false;

@@ -300,6 +300,7 @@ PipelineResult run_pipeline(const std::filesystem::path& file, const FileSyntax&
   }
   result.file_bytes = source->file_bytes_read();
   result.file_checksum = source->file_checksum();
+  result.content_checksum = source->content_checksum();
   result.compression = source->compression();
   progress.end(true, fmt::format("{} rows", result.rows));
   if (keys) {

@@ -75,7 +75,8 @@ struct PipelineResult {
   std::uint64_t header_lines = 0;
   std::uint64_t stream_bytes = 0;   // uncompressed
   std::uint64_t file_bytes = 0;     // as stored
-  std::uint64_t file_checksum = 0;  // XXH3-64 of the stored bytes
+  std::uint64_t file_checksum = 0;     // XXH3-64 of the stored bytes
+  std::uint64_t content_checksum = 0;  // XXH3-64 of the data after decompression
   Compression compression = Compression::none;
   std::uint64_t chunks = 0;
   QcReport qc;

@@ -53,6 +53,7 @@ CompareResult CompareOperation::run(const CompareRequest& req) {
   r.table_exists = w->table_exists(w->schema(), spec.table);
 
   if (!t.has_date()) {
+    r.by_day = false;
     r.file_rows_in_range = scan.rows;
     if (r.table_exists) r.table_rows = t.rows_by_day(*w, std::nullopt).rows;
   } else {

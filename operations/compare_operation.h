@@ -28,6 +28,7 @@ struct CompareResult {
   std::filesystem::path file;
   std::string table, target, connection;
   bool table_exists = false;
+  bool by_day = true;                        // false: the table has no date column, totals only
   std::optional<DateRange> range;            // the days compared; nullopt: no date column, totals only
   std::uint64_t file_rows = 0;               // every data row of the file
   std::uint64_t file_rows_in_range = 0;

@@ -84,9 +84,8 @@ CompressResult CompressOperation::run(const CompressRequest& req) {
   const auto started = std::chrono::steady_clock::now();
   if (req.level < 1 || req.level > 19)
     throw usage_error(fmt::format("compression level {} is out of range", req.level), "", "Use a level from 1 to 19.");
+  require_regular_file(req.input);
   std::error_code ec;
-  if (!std::filesystem::exists(req.input, ec) || std::filesystem::is_directory(req.input, ec))
-    throw usage_error(fmt::format("file {} does not exist", req.input.string()), "", "Check the path.");
 
   const std::filesystem::path output = req.output.empty() ? default_compress_output(req.input) : req.output;
   const bool split = req.split_bytes > 0;

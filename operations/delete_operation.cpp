@@ -177,15 +177,8 @@ std::string delete_confirmation_text(const std::string& table, const std::string
 }
 
 bool delete_confirmation_matches(const std::string& typed_line, const std::string& table, const std::string& scope_label) {
-  const std::string typed = collapse_whitespace(typed_line);
-  const auto space = typed.find(' ');
-  if (space == std::string::npos) return false;
-  const std::string name = typed.substr(0, space);
-  const bool same_name = name.size() == table.size() &&
-                         std::equal(name.begin(), name.end(), table.begin(), [](char a, char b) {
-                           return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-                         });
-  return same_name && typed.substr(space + 1) == scope_label;
+  // Exactly as shown, capitals included: the point is that the person reads what is deleted.
+  return collapse_whitespace(typed_line) == delete_confirmation_text(table, scope_label);
 }
 
 }  // namespace sluice

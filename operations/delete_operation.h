@@ -47,7 +47,7 @@ struct DeleteSummary {
   std::uint64_t rows_deleted() const;
 };
 
-// The typed confirmation of a delete: the table's name (any case) and the range exactly as given
+// The typed confirmation of a delete: the table and the range exactly as shown (case included)
 // ("FACT_LENDING 2024-01"), spaces collapsed. The command line and the menu ask for the same text.
 std::string delete_confirmation_text(const std::string& table, const std::string& scope_label);
 bool delete_confirmation_matches(const std::string& typed, const std::string& table, const std::string& scope_label);

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/text_format.h"
 
 namespace sluice {
 namespace {
@@ -109,6 +110,48 @@ MonthSelection select_by_month(const Config& config, const std::string& month,
   return sel;
 }
 
+void require_regular_file(const std::filesystem::path& path, const std::string& hint) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (std::filesystem::is_regular_file(st)) return;
+  if (std::filesystem::is_directory(st))
+    throw usage_error(fmt::format("{} is a directory", path.string()), "a file was expected",
+                      "Name a file" + (hint.empty() ? std::string(".") : "; " + hint));
+  if (std::filesystem::exists(st))
+    throw usage_error(fmt::format("{} is not a regular file", path.string()), "", hint.empty() ? "Name a file." : hint);
+  throw usage_error(fmt::format("file {} does not exist", path.string()), ec ? ec.message() : "",
+                    hint.empty() ? "Check the path." : hint);
+}
+
+std::vector<TableMatch> match_tables(const Config& config, const std::string& name) {
+  std::vector<TableMatch> matches;
+  for (const auto& table : config.tables) {
+    std::string rx = regex_escape(table.file_pattern);
+    const bool has_month = replace(rx, regex_escape("{month}"), R"((\d{4}-\d{2}))");
+    const bool has_range = replace(rx, regex_escape("{date_range}"), R"((\d{8}-\d{8}))");
+    // Accept another data extension and a compression suffix, as month mode does.
+    for (const char* ext : kDataExtensions) {
+      const std::string e = regex_escape(ext);
+      if (rx.size() > e.size() && rx.ends_with(e)) {
+        rx.resize(rx.size() - e.size());
+        rx += R"(\.(?:tsv|csv|txt))";
+        break;
+      }
+    }
+    rx += R"((?:\.gz|\.zst)?)";
+    std::smatch m;
+    if (!std::regex_match(name, m, std::regex(rx))) continue;
+    std::optional<DateRange> range;
+    if (has_month) range = parse_month(m[1].str());
+    if (has_range) range = parse_compact_range(m[1].str());
+    if ((has_month || has_range) && !range)
+      throw usage_error(fmt::format("the date in file name {} is not a valid date", name), "",
+                        "Fix the file name: {month} is YYYY-MM, {date_range} is YYYYMMDD-YYYYMMDD.");
+    matches.push_back({&table, range});
+  }
+  return matches;
+}
+
 std::vector<SelectedFile> select_files(const Config& config, const std::vector<std::string>& files,
                                        const std::string& table_override) {
   const TableSpec* forced = nullptr;
@@ -119,41 +162,20 @@ std::vector<SelectedFile> select_files(const Config& config, const std::vector<s
                         "Check the spelling, or add the table under tables: in the config.");
   }
   std::vector<SelectedFile> out;
-  for (const auto& file : files) {
+  for (const auto& listed : files) {
+    // "--files 'a.tsv, b.tsv'": the spaces after the commas are not part of the names.
+    const std::string file = trim(listed);
+    if (file.empty()) continue;
     const std::filesystem::path path(file);
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec))
-      throw usage_error(fmt::format("file {} does not exist", file), "",
-                        "Check the path; --files takes a comma-separated list of paths.");
+    require_regular_file(path, "--files takes a comma-separated list of paths.");
     const std::string name = path.filename().string();
-    std::vector<std::pair<const TableSpec*, std::optional<DateRange>>> matches;
-    for (const auto& table : config.tables) {
-      if (forced && forced != &table) continue;
-      std::string rx = regex_escape(table.file_pattern);
-      const bool has_month = replace(rx, regex_escape("{month}"), R"((\d{4}-\d{2}))");
-      const bool has_range = replace(rx, regex_escape("{date_range}"), R"((\d{8}-\d{8}))");
-      // Accept another data extension and a compression suffix, as month mode does.
-      for (const char* ext : kDataExtensions) {
-        const std::string e = regex_escape(ext);
-        if (rx.size() > e.size() && rx.ends_with(e)) {
-          rx.resize(rx.size() - e.size());
-          rx += R"(\.(?:tsv|csv|txt))";
-          break;
-        }
-      }
-      rx += R"((?:\.gz|\.zst)?)";
-      std::smatch m;
-      if (!std::regex_match(name, m, std::regex(rx))) {
-        if (forced) matches.push_back({&table, std::nullopt});
-        continue;
-      }
+    std::vector<TableMatch> matches = match_tables(config, name);
+    if (forced) {
+      // The table chosen; its pattern still gives the expected range when the name matches it.
       std::optional<DateRange> range;
-      if (has_month) range = parse_month(m[1].str());
-      if (has_range) range = parse_compact_range(m[1].str());
-      if ((has_month || has_range) && !range)
-        throw usage_error(fmt::format("the date in file name {} is not a valid date", name), "",
-                          "Fix the file name: {month} is YYYY-MM, {date_range} is YYYYMMDD-YYYYMMDD.");
-      matches.push_back({&table, range});
+      for (const auto& m : matches)
+        if (m.table == forced) range = m.range;
+      matches = {{forced, range}};
     }
     if (matches.empty()) {
       std::string patterns;
@@ -163,12 +185,14 @@ std::vector<SelectedFile> select_files(const Config& config, const std::vector<s
     }
     if (matches.size() > 1) {
       std::string tables;
-      for (const auto& [t, r] : matches) tables += " " + t->table;
+      for (const auto& m : matches) tables += " " + m.table->table;
       throw usage_error(fmt::format("file {} matches several tables:{}", name, tables), "",
                         "Pass --table to choose one.");
     }
-    out.push_back({path, matches.front().first, matches.front().second});
+    out.push_back({path, matches.front().table, matches.front().range});
   }
+  if (out.empty())
+    throw usage_error("--files names no file", "", "Pass a comma-separated list of paths: --files a.tsv,b.tsv.");
   return out;
 }
 

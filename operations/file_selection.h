@@ -33,6 +33,17 @@ MonthSelection select_by_month(const Config& config, const std::string& month,
                                const std::filesystem::path& base_path,
                                const std::vector<std::string>& only_tables);
 
+// The tables whose file_pattern matches a file name, each with the range its name gives.
+struct TableMatch {
+  const TableSpec* table = nullptr;
+  std::optional<DateRange> range;
+};
+std::vector<TableMatch> match_tables(const Config& config, const std::string& file_name);
+
+// Throws a usage error unless `path` is a regular file: "is a directory", "does not exist", ...,
+// with `hint` (may be empty) as what to do.
+void require_regular_file(const std::filesystem::path& path, const std::string& hint = {});
+
 // Explicit files: each must match exactly one table's pattern (or `table_override` when given).
 std::vector<SelectedFile> select_files(const Config& config, const std::vector<std::string>& files,
                                        const std::string& table_override);

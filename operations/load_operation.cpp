@@ -11,6 +11,7 @@
 #include "loaders/scan/file_syntax.h"
 #include "loaders/scan/row_locator.h"
 #include "operations/reject_file.h"
+#include "operations/reload_guard.h"
 #include "operations/table_qc.h"
 #include "operations/table_sql.h"
 #include "operations/validate_operation.h"
@@ -60,23 +61,16 @@ LoadOperation::LoadOperation(const Config& config, ConninfoResolver conninfo, Jo
                              const Cancellation& cancel)
     : config_(config), conninfo_(std::move(conninfo)), jobs_(jobs), progress_(progress), cancel_(cancel) {}
 
-namespace {
-
-// "load #12 (job 7)": the history row and the job that wrote it.
-std::string load_name(const HistoryEntry& prev) { return fmt::format("load #{} (job {})", prev.id, prev.job_id); }
-
-}  // namespace
-
-Error already_loaded_error(const std::string& file, const std::string& target, const HistoryEntry& prev) {
-  return usage_error(fmt::format("{} is already loaded into {}", file, target),
-                     fmt::format("{} at {}, {} rows", load_name(prev), prev.loaded_at, prev.rows),
-                     "Pass --replace to replace its date range with this file, or delete the month first.");
-}
-
-Error same_contents_error(const std::string& file, const std::string& target, const HistoryEntry& prev) {
-  return usage_error(fmt::format("the contents of {} are already loaded into {}", file, target),
-                     fmt::format("{} ({}, {}) has the same checksum", prev.file_name, load_name(prev), prev.loaded_at),
-                     "Pass --replace to load it again in place of that month.");
+ReloadCheckInput reload_input(Warehouse& w, const std::string& schema, const TableSpec& table, const std::string& file,
+                              const std::string& target, const LoadRequest& req) {
+  ReloadCheckInput in;
+  in.warehouse = &w;
+  in.table = &table;
+  in.schema = schema;
+  in.file = file;
+  in.target = target;
+  in.append = req.append;
+  return in;
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
@@ -152,7 +146,11 @@ class RecordingSink final : public ChunkSink {
 };
 
 // A value the server rejected during COPY, told in the file's terms: file:line, table.column.
+// Only data errors (SQLSTATE classes 22 and 23) are about a value; anything else (a lost
+// connection, a full disk, a refused privilege) is reported as what it is.
 Error copy_error(const pg::ServerError& e, const SelectedFile& file, const FileSyntax& syntax, const RecordingSink& rec) {
+  const bool about_a_value = e.sqlstate().starts_with("22") || e.sqlstate().starts_with("23");
+  if (!about_a_value) return e;
   static const std::regex where(R"(line (\d+)(?:, column ([^:]+))?)");
   std::smatch m;
   std::string location = file.path.string();
@@ -240,15 +238,28 @@ LoadSummary LoadOperation::check_only(const std::vector<SelectedFile>& files, Lo
 LoadSummary LoadOperation::run(const LoadRequest& req) {
   const auto started = std::chrono::steady_clock::now();
   LoadSummary summary;
+  summary.qc = req.qc;
 
   std::vector<SelectedFile> files;
+  if (req.replace && req.append)
+    throw usage_error("--replace and --append cannot be combined", "",
+                      "--replace swaps the rows of the file's range for the file's; --append adds to them. Pick one.");
   if (!req.files.empty()) {
-    if (!req.month.empty())
-      throw usage_error("--month and --files cannot be combined", "",
-                        "Use --month with --base-path to load a month, or --files to load given files.");
     if (req.tables.size() > 1)
       throw usage_error("--files takes at most one --table", "", "Run one load per table, or drop --table to match by pattern.");
     files = select_files(config_, req.files, req.tables.empty() ? "" : req.tables.front());
+    // --files with --month: the files are that month's (for a name without a date in it).
+    if (!req.month.empty()) {
+      const auto month = parse_month(req.month);
+      if (!month) throw usage_error(fmt::format("invalid --month \"{}\"", req.month), "", "Write the month as YYYY-MM, e.g. 2024-01.");
+      for (auto& f : files) {
+        if (f.expected_range && !(*f.expected_range == *month))
+          throw usage_error(fmt::format("{} is named for {}, not --month {}", f.path.filename().string(),
+                                        f.expected_range->str(), req.month),
+                            "", "Drop --month (the name gives the range), or check the file.");
+        f.expected_range = month;
+      }
+    }
   } else if (!req.month.empty()) {
     auto sel = select_by_month(config_, req.month, req.base_path, req.tables);
     files = std::move(sel.files);
@@ -262,14 +273,16 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
     throw usage_error(fmt::format("no files to load for {} in {}", req.month, req.base_path.string()), detail,
                       "Check --base-path and each table's file_pattern (sluice config validate).");
   }
-  if (req.on_error == OnError::skip && req.reject_file.empty() && !req.dry_run)
+  if (req.on_error == OnError::skip && req.reject_file.empty())
     throw usage_error("--on-error skip needs --reject-file PATH", "rows set aside must go somewhere a person can see them",
                       "Add --reject-file rejects.tsv (each bad row with its file, line and reason).");
   for (const auto& f : files) {
     if (req.replace && !f.expected_range)
       throw usage_error(fmt::format("--replace needs the date range of {}", f.path.filename().string()),
                         "the range comes from --month or a {month}/{date_range} in the file name",
-                        "Load it with --month, or name the file after its pattern.");
+                        fmt::format("Say which month it is (--files {} --month YYYY-MM --replace), or name the file "
+                                    "after its pattern ({}).",
+                                    f.path.string(), f.table->file_pattern));
     if (req.replace && f.table->date_column.empty())
       throw usage_error(fmt::format("--replace needs a date_column for table {}", f.table->table), f.table->position.str(),
                         "Add date_column: to the table's config entry.");
@@ -336,6 +349,7 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
       const QcSettings qc = table_qc_settings(table, file.expected_range, req.qc == QcMode::file);
 
       bool load = !any_failed && !g.broken;
+      bool range_checked = false;  // the range the rows go to was checked for rows already there
       std::string staging;  // --qc warehouse: the temporary table the rows are checked in
       auto fail = [&](FileStatus status, Error e, bool breaks_transaction) {
         o.status = status;
@@ -349,11 +363,17 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
           target.lock_table(table);
           o.table_created = target.prepare_table(table, req.create);
           if (o.table_created) progress_.note(fmt::format("created table {}", o.target));
-          std::error_code ec;
-          const auto size = std::filesystem::file_size(file.path, ec);
           if (!req.replace) {
-            if (auto prev = target.find_by_name(table, name, size)) {
-              fail(FileStatus::refused, already_loaded_error(name, o.target, *prev), false);
+            std::error_code ec;
+            const auto size = std::filesystem::file_size(file.path, ec);
+            PostgresWarehouse w(*g.conn, target.schema());
+            std::vector<std::string> notes;
+            auto refusal = reload_check_before_scan(reload_input(w, target.schema(), table, name, o.target, req),
+                                                    target.find_by_name(table, name, size), file.expected_range,
+                                                    &range_checked, notes);
+            for (const auto& n : notes) progress_.note(n);
+            if (refusal) {
+              fail(FileStatus::refused, std::move(*refusal), false);
               load = false;
             }
           }
@@ -372,6 +392,12 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
         }
       }
 
+      // A file refused before its scan is not read: the refusal stands whatever it holds, and a
+      // 50 GB month should be refused in a second, not after an hour.
+      if (o.status == FileStatus::refused) {
+        o.seconds = since(t0);
+        continue;
+      }
       PipelineOptions popts = req.pipeline;
       popts.encode_copy = load;
       popts.phase = load ? "load" : "check";
@@ -434,8 +460,15 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
                                 "This should not happen: report it. Nothing was loaded.");
         }
         if (!req.replace) {
-          if (auto prev = target.find_by_checksum(table, o.scan.file_checksum)) {
-            fail(FileStatus::refused, same_contents_error(name, o.target, *prev), true);
+          PostgresWarehouse w(*g.conn, target.schema());
+          std::vector<std::string> notes;
+          auto refusal = reload_check_after_scan(
+              reload_input(w, target.schema(), table, name, o.target, req),
+              target.find_by_checksum(table, o.scan.file_checksum, o.scan.content_checksum), o.scan.qc.found_range,
+              range_checked, true, o.scan.qc.rows_per_day, copied, notes);
+          for (const auto& n : notes) progress_.note(n);
+          if (refusal) {
+            fail(FileStatus::refused, std::move(*refusal), true);
             o.seconds = since(t0);
             continue;
           }
@@ -448,6 +481,7 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
         h.qc_mode = to_string(req.qc);
         h.file_size = o.scan.file_bytes;
         h.file_checksum = o.scan.file_checksum;
+        h.content_checksum = o.scan.content_checksum;
         h.rows_loaded = copied;
         h.rows_deleted = o.rows_deleted;
         h.rows_rejected = o.rows_rejected;

@@ -21,6 +21,7 @@
 #include "loaders/postgres/postgres_target.h"  // HistoryEntry
 #include "loaders/snowflake/stage_sink.h"
 #include "operations/file_selection.h"
+#include "operations/reload_guard.h"
 
 namespace sluice {
 
@@ -37,6 +38,7 @@ struct LoadRequest {
   std::vector<std::string> tables;      // restrict (month mode) or choose (files mode, one table)
   QcMode qc = QcMode::file;
   bool replace = false;
+  bool append = false;                  // add to rows already in the file's range (else that is refused)
   bool create = false;
   bool dry_run = false;                 // scan and QC only; the warehouse is not touched
   OnError on_error = OnError::abort;    // skip: bad rows go to reject_file, the rest loads
@@ -76,6 +78,7 @@ struct LoadSummary {
   std::vector<std::string> not_found;
   std::filesystem::path reject_file;  // when rows were set aside
   bool committed = false;
+  QcMode qc = QcMode::file;
   double seconds = 0;
   ExitCode exit_code() const;
 };
@@ -83,10 +86,9 @@ struct LoadSummary {
 // Shared by the load paths.
 void apply_error_policy(const LoadRequest& req, FileOutcome& outcome);
 double seconds_since(std::chrono::steady_clock::time_point t);
-// The refusals of a file loaded before (without --replace): found by name and size before the
-// scan, or by its contents' checksum after it. `prev` is that load's history entry.
-Error already_loaded_error(const std::string& file, const std::string& target, const HistoryEntry& prev);
-Error same_contents_error(const std::string& file, const std::string& target, const HistoryEntry& prev);
+// What the reload checks (operations/reload_guard.h) need of a load, for either target.
+ReloadCheckInput reload_input(Warehouse& w, const std::string& schema, const TableSpec& table, const std::string& file,
+                              const std::string& target, const LoadRequest& req);
 
 class LoadOperation {
  public:

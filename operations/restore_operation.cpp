@@ -137,6 +137,15 @@ RestoreSummary RestoreOperation::run(const RestoreRequest& req) {
                         fmt::format("{} restored at {} by job {}", already.front().source_table, already.front().restored_at,
                                     already.front().restore_job_id),
                         "Nothing to do.");
+    // Job ids name every kind of job: the likely mistake is the id of the load to undo.
+    if (const auto kind = jobs_.job_kind(req.delete_job); kind && kind->kind != "delete")
+      throw usage_error(fmt::format("job {} is a {} job, not a delete: restore puts back what a delete removed",
+                                    req.delete_job, kind->kind),
+                        fmt::format("job {}: {} {}", req.delete_job, kind->kind, kind->description),
+                        kind->kind == "load"
+                            ? "To take a loaded month out again, delete it (sluice delete --table T --month YYYY-MM): its "
+                              "rows are kept, and `sluice restore` with that delete's job id puts them back."
+                            : "Give the job id `sluice delete` printed (`sluice jobs` lists recent jobs).");
     throw usage_error(fmt::format("no deleted rows of job {} to restore", req.delete_job),
                       fmt::format("looked in {}.{} of connection{} {}", kTrashSchema, kTrashLog, connections.size() == 1 ? "" : "s", looked),
                       "Give the job id `sluice delete` printed (`sluice jobs` lists recent jobs).");

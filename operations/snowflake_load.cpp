@@ -216,9 +216,12 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
       // scanned for its QC report.
       struct TableChecks {
         bool created = false;
+        bool range_checked = false;
         std::optional<Error> refusal;
+        std::vector<std::string> notes;
       };
       std::optional<std::pair<FileStatus, Error>> check_failure;
+      bool range_checked = false;
       std::future<TableChecks> checks;
       if (load)
         checks = std::async(std::launch::async, [&] {
@@ -226,9 +229,12 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
           c.created = target.prepare_table(table, req.create);
           std::error_code ec;
           const auto size = std::filesystem::file_size(file.path, ec);
-          if (!req.replace)
-            if (auto prev = target.find_by_name(table, name, size))
-              c.refusal = already_loaded_error(name, o.target, *prev);
+          if (!req.replace) {
+            SnowflakeWarehouse w(sql, sfc.schema);
+            c.refusal = reload_check_before_scan(reload_input(w, sfc.schema, table, name, o.target, req),
+                                                 target.find_by_name(table, name, size), file.expected_range,
+                                                 &c.range_checked, c.notes);
+          }
           return c;
         });
       auto settle_checks = [&] {
@@ -236,6 +242,8 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
         try {
           TableChecks c = checks.get();
           o.table_created = c.created;
+          range_checked = c.range_checked;
+          for (const auto& n : c.notes) progress_.note(n);
           if (c.refusal) check_failure.emplace(FileStatus::refused, std::move(*c.refusal));
         } catch (const Error& e) {
           if (cancel_.cancelled()) throw;
@@ -288,8 +296,16 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
           throw runtime_error(fmt::format("{}: {} rows staged but {} scanned", name, staged_rows, expected),
                               o.target, "This should not happen: keep the file and report it. Nothing was loaded.");
         if (!req.replace) {
-          if (auto prev = target.find_by_checksum(table, o.scan.file_checksum)) {
-            fail(FileStatus::refused, same_contents_error(name, o.target, *prev));
+          // Nothing of this load is in the table yet: every row counted there was there before.
+          SnowflakeWarehouse w(sql, sfc.schema);
+          std::vector<std::string> notes;
+          auto refusal = reload_check_after_scan(
+              reload_input(w, sfc.schema, table, name, o.target, req),
+              target.find_by_checksum(table, o.scan.file_checksum, o.scan.content_checksum), o.scan.qc.found_range,
+              range_checked, false, o.scan.qc.rows_per_day, expected, notes);
+          for (const auto& n : notes) progress_.note(n);
+          if (refusal) {
+            fail(FileStatus::refused, std::move(*refusal));
             o.seconds = seconds_since(t0);
             continue;
           }
@@ -334,6 +350,7 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
         h.qc_mode = to_string(req.qc);
         h.file_size = o.scan.file_bytes;
         h.file_checksum = o.scan.file_checksum;
+        h.content_checksum = o.scan.content_checksum;
         h.rows_loaded = expected;
         h.rows_rejected = o.rows_rejected;
         h.range = file.expected_range ? file.expected_range : o.scan.qc.found_range;

@@ -38,6 +38,7 @@ QcSettings table_qc_settings(const TableSpec& table, const std::optional<DateRan
     }
   }
   s.expected_range = expected_range;
+  s.low_days_fail = table.low_days_fail;
   return s;
 }
 

@@ -59,29 +59,11 @@ void completeness(TableValidation& v, const TableSql& t) {
   v.findings.push_back(std::move(f));
 }
 
-void anomalies(TableValidation& v) {
+void anomalies(TableValidation& v, const TableSpec& spec) {
   if (!v.checked) return;
   v.day_stats = day_statistics(v.rows.days, *v.checked);
   if (!v.day_stats) return;
-  const auto& s = *v.day_stats;
-  Finding bad = finding("day_anomalies", Severity::error, "");
-  Finding unusual = finding("unusual_days", Severity::warning, "");
-  for (const auto& a : s.anomalies) {
-    const bool fails = a.kind == DayAnomalyKind::severely_low || a.kind == DayAnomalyKind::outlier_low;
-    Finding& f = fails ? bad : unusual;
-    ++f.count;
-    f.details.push_back(fmt::format("{}: {} rows, {:.0f}% of the mean {:.0f}: {}", format_iso(a.day), grouped(a.rows),
-                                    a.percent_of_mean, s.mean, describe(a.kind)));
-  }
-  const std::string stats = fmt::format("mean {:.0f} rows/day, IQR {:.0f}..{:.0f}", s.mean, s.q1, s.q3);
-  if (bad.count) {
-    bad.message = fmt::format("{} day{} with far fewer rows than the others ({})", bad.count, plural(bad.count), stats);
-    v.findings.push_back(std::move(bad));
-  }
-  if (unusual.count) {
-    unusual.message = fmt::format("{} day{} with unusual row counts ({})", unusual.count, plural(unusual.count), stats);
-    v.findings.push_back(std::move(unusual));
-  }
+  for (auto& f : day_anomaly_findings(*v.day_stats, spec.low_days_fail)) v.findings.push_back(std::move(f));
 }
 
 void duplicate_keys(TableValidation& v, Warehouse& w, const TableSql& t, const std::optional<DateRange>& range,
@@ -205,10 +187,17 @@ TableValidation check_table(Warehouse& w, const TableSql& t, const std::optional
       v.findings.push_back(finding("missing_days", Severity::error, fmt::format("{} has no dated rows at all", t.display_name())));
     }
     completeness(v, t);
-    anomalies(v);
+    anomalies(v, t.spec());
     date_values(v, t);
-  } else if (v.rows.rows == 0) {
-    v.findings.push_back(finding("empty", Severity::error, fmt::format("{} has no rows", t.display_name())));
+  } else {
+    // Nothing to check by day: say so, rather than let a PASS suggest the month was checked.
+    v.findings.push_back(finding(
+        "date_checks_skipped", Severity::warning,
+        fmt::format("{} has no date_column: the checks by day (missing days, rows per day{}) were skipped; the other "
+                    "checks ran over the whole table",
+                    t.display_name(), range ? ", the range " + range->str() : std::string())));
+    if (v.rows.rows == 0)
+      v.findings.push_back(finding("empty", Severity::error, fmt::format("{} has no rows", t.display_name())));
   }
   if (checks.duplicates) duplicate_keys(v, w, t, range, checks.examples);
   if (checks.nulls) required_nulls(v, w, t, range);

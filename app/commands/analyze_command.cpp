@@ -5,8 +5,10 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "app/json_text.h"
 #include "app/commands/commands.h"
 #include "app/load_report.h"
+#include "app/output.h"
 #include "app/progress_renderers.h"
 #include "core/text_format.h"
 #include "operations/analyze_operation.h"
@@ -177,15 +179,7 @@ nlohmann::json render_json(const AnalyzeResult& a) {
                         {"rows_per_day", per_day},
                         {"rows_without_date", a.rows_without_date}};
   }
-  json findings = json::array();
-  for (const auto& f : s.qc.findings) {
-    json ex = json::array();
-    for (const auto& e : f.examples)
-      ex.push_back({{"line", e.line}, {"column", e.column}, {"field", e.field}, {"value", e.value}, {"note", e.note}});
-    findings.push_back({{"check", f.check}, {"severity", f.severity == Severity::error ? "error" : "warning"},
-                        {"message", f.message}, {"count", f.count}, {"examples", ex}, {"details", f.details}});
-  }
-  j["qc"] = {{"table_checks", !a.table.empty()}, {"passed", s.qc.passed()}, {"findings", findings}};
+  j["qc"] = {{"table_checks", !a.table.empty()}, {"passed", s.qc.passed()}, {"findings", findings_json(s.qc)}};
   return j;
 }
 
@@ -196,19 +190,34 @@ int run_analyze_command(ApplicationContext& ctx, const AnalyzeCommandOptions& o)
   req.file = o.file;
   req.date_column = o.date_column;
   req.pipeline.workers = o.workers;
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(o.file, ec))
-    throw usage_error(fmt::format("file {} does not exist", o.file.string()), "", "Check the path.");
+  require_regular_file(o.file);
   if (!o.table.empty()) {
     // The file is read as the table's, whatever its name; the name still gives the expected range.
     const auto selected = select_files(ctx.config(), {o.file.string()}, o.table);
     req.table = selected.front().table;
     req.expected_range = selected.front().expected_range;
+  } else if (!o.sniff) {
+    // A file the config knows is read as its table, with that table's QC, as a load would read it.
+    if (const Config* config = ctx.config_if_any()) {
+      const auto matches = match_tables(*config, o.file.filename().string());
+      if (matches.size() == 1) {
+        req.table = matches.front().table;
+        req.expected_range = matches.front().range;
+        ctx.progress().note(fmt::format("read as table {} (its file_pattern {} matches the name; --sniff to ignore the "
+                                        "config, --table to choose another)",
+                                        req.table->table, req.table->file_pattern));
+      } else if (matches.size() > 1) {
+        std::string names;
+        for (const auto& m : matches) names += " " + m.table->table;
+        ctx.progress().note(fmt::format("the name matches several tables' file_pattern ({} ); sniffing the format "
+                                        "instead (--table to choose one)",
+                                        names));
+      }
+    }
   }
   const AnalyzeResult result = analyze_file(req, ctx.progress(), ctx.cancellation());
   ctx.log().info("analyze {}: {} rows, {} columns", o.file.string(), result.scan.rows, result.columns.size());
-  if (o.json) std::printf("%s\n", render_json(result).dump(2).c_str());
-  else std::fputs(render_text(result).c_str(), stdout);
+  emit(o.out.is_json() ? json_text(render_json(result)) + "\n" : render_text(result), o.out.output);
   return static_cast<int>(result.exit_code());
 }
 

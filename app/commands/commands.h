@@ -12,9 +12,18 @@
 
 namespace sluice {
 
+// Every command that prints a result takes --format (text, json, and csv where a table fits) and
+// --json, the short form of --format json; most take --output PATH too.
+struct OutputOptions {
+  std::string format = "text";
+  bool json = false;              // --json; the command line folds it into format
+  std::filesystem::path output;   // empty: stdout
+  bool is_json() const { return format == "json"; }
+};
+
 struct LoadCommandOptions {
   LoadRequest request;
-  bool json = false;   // summary as JSON on stdout
+  OutputOptions out;   // text or json
 };
 int run_load_command(ApplicationContext& ctx, const LoadCommandOptions& options);
 
@@ -47,7 +56,8 @@ struct AnalyzeCommandOptions {
   std::filesystem::path file;
   std::string table;        // read as this config table and run its file QC too
   std::string date_column;  // rows per day of this column (default: the table's, else inferred)
-  bool json = false;
+  bool sniff = false;       // ignore the config's tables: sniff the format even when a pattern matches
+  OutputOptions out;        // text or json
   int workers = 0;
 };
 int run_analyze_command(ApplicationContext& ctx, const AnalyzeCommandOptions& options);
@@ -62,13 +72,8 @@ struct ConfigGenerateOptions {
 int run_config_generate_command(ApplicationContext& ctx, const ConfigGenerateOptions& options);
 
 // Writes a file as .zst (byte-identical, optionally in parts), checking it in the same pass.
-int run_compress_command(ApplicationContext& ctx, const CompressRequest& request);
+int run_compress_command(ApplicationContext& ctx, const CompressRequest& request, const OutputOptions& out);
 
-// Warehouse operations. Each takes --format text|json|csv and --output PATH.
-struct OutputOptions {
-  std::string format = "text";
-  std::filesystem::path output;   // empty: stdout
-};
 
 struct ValidateCommandOptions {
   std::vector<std::string> tables;
@@ -121,7 +126,7 @@ struct StageCommandOptions {
 };
 int run_stage_command(ApplicationContext& ctx, const StageCommandOptions& options);
 
-int run_config_validate(const std::filesystem::path& file);
+int run_config_validate(const std::filesystem::path& file, const OutputOptions& out);
 int run_config_init(const std::filesystem::path& file, bool force);
 
 // YAML for a config whose target is the embedded server and whose only table is `table`.

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "app/json_text.h"
 #include "app/commands/commands.h"
 #include "app/output.h"
 #include "core/text_format.h"
@@ -34,6 +35,9 @@ json compare_json(const CompareResult& r) {
           {"table_rows", r.table_rows},
           {"difference", static_cast<std::int64_t>(r.table_rows) - static_cast<std::int64_t>(r.file_rows_in_range)},
           {"same", r.same()},
+          {"by_day", r.by_day},
+          {"note", r.by_day ? json(nullptr)
+                            : json("the table has no date_column: only the total row counts were compared")},
           {"exit_code", r.same() ? 0 : 3},
           {"seconds", r.seconds},
           {"days", days},
@@ -44,7 +48,7 @@ std::string signed_grouped(std::int64_t n) { return (n > 0 ? "+" : n < 0 ? "-" :
 
 std::string compare_text(const CompareResult& r) {
   std::string out = fmt::format("{} against {}{}:\n", r.file.string(), r.target,
-                                r.range ? " over " + r.range->str() : std::string(" (no date column: totals only)"));
+                                r.range ? " over " + r.range->str() : std::string(r.by_day ? " (no dated rows in the file)" : " (no date_column: totals only)"));
   if (!r.table_exists) out += fmt::format("  the table {} does not exist\n", r.target);
   out += fmt::format("  file   {} rows", grouped(r.file_rows));
   if (r.file_rows_outside_range || r.file_rows_undated)
@@ -52,6 +56,13 @@ std::string compare_text(const CompareResult& r) {
                        grouped(r.file_rows_outside_range), grouped(r.file_rows_undated));
   out += fmt::format("\n  table  {} rows{}\n", grouped(r.table_rows), r.range ? " in the range" : "");
   const auto diffs = r.differences();
+  if (!r.by_day) {
+    const std::int64_t d = static_cast<std::int64_t>(r.table_rows) - static_cast<std::int64_t>(r.file_rows);
+    return out + (r.same() ? "\nThe same number of rows on both sides (totals only: the table has no date_column).\n"
+                           : fmt::format("\nThe totals differ: table - file = {} (totals only: the table has no "
+                                         "date_column, so the days that differ cannot be named).\n",
+                                         signed_grouped(d)));
+  }
   if (r.same()) return out + "\nThe same rows per day on both sides.\n";
   out += fmt::format("\n{} day{} differ{} (table - file = {}):\n", diffs.size(), diffs.size() == 1 ? "" : "s", diffs.size() == 1 ? "s" : "",
                      signed_grouped(static_cast<std::int64_t>(r.table_rows) - static_cast<std::int64_t>(r.file_rows_in_range)));
@@ -74,7 +85,7 @@ int run_compare_command(ApplicationContext& ctx, const CompareCommandOptions& op
   CompareOperation op(ctx.config(), ctx.warehouse_opener(), ctx.progress(), ctx.cancellation());
   const CompareResult r = op.run({options.file, options.table, options.workers});
   switch (parse_output_format(options.out.format)) {
-    case OutputFormat::json: emit(compare_json(r).dump(2) + "\n", options.out.output); break;
+    case OutputFormat::json: emit(json_text(compare_json(r)) + "\n", options.out.output); break;
     case OutputFormat::csv: emit(compare_csv(r), options.out.output); break;
     case OutputFormat::text: emit(compare_text(r), options.out.output); break;
   }

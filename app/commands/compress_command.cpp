@@ -1,10 +1,13 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "app/commands/commands.h"
+#include "app/json_text.h"
 #include "app/load_report.h"
+#include "app/output.h"
 #include "app/progress_renderers.h"
 #include "core/text_format.h"
 
@@ -29,18 +32,42 @@ std::string structure_summary(const CompressResult& r) {
   return out;
 }
 
+nlohmann::json compress_json(const CompressResult& r) {
+  nlohmann::json parts = nlohmann::json::array();
+  for (const auto& p : r.parts)
+    parts.push_back({{"path", p.path.string()}, {"rows", p.rows}, {"first_line", p.first_line},
+                     {"raw_bytes", p.raw_bytes}, {"compressed_bytes", p.compressed_bytes}});
+  return {{"input", r.input.string()},
+          {"table", r.table.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.table)},
+          {"qc_passed", r.qc_passed},
+          {"exit_code", static_cast<int>(r.exit_code())},
+          {"rows", r.scan.rows},
+          {"fields", r.fields},
+          {"found_range", r.scan.qc.found_range ? nlohmann::json(r.scan.qc.found_range->str()) : nlohmann::json(nullptr)},
+          {"input_bytes", r.scan.stream_bytes},
+          {"file_bytes", r.scan.file_bytes},
+          {"output_bytes", r.output_bytes},
+          {"seconds", r.seconds},
+          {"parts", parts},
+          {"qc_findings", findings_json(r.scan.qc)}};
+}
+
 }  // namespace
 
-int run_compress_command(ApplicationContext& ctx, const CompressRequest& request) {
+int run_compress_command(ApplicationContext& ctx, const CompressRequest& request, const OutputOptions& out) {
   const Config* config = request.table.empty() ? nullptr : &ctx.config();
   CompressOperation op(config, ctx.progress(), ctx.cancellation());
   const CompressResult r = op.run(request);
   const std::string input = r.input.string();
+  if (out.is_json()) {
+    emit(json_text(compress_json(r)) + "\n", out.output);
+    return static_cast<int>(r.exit_code());
+  }
 
   if (!r.qc_passed) {
     std::string text = fmt::format("{}: QC failed for table {}; nothing was written\n", input, r.table);
     text += render_findings(input, r.scan.qc);
-    std::fputs(text.c_str(), stdout);
+    emit(text, out.output);
     ctx.log().info("compress {}: QC failed", input);
     return static_cast<int>(r.exit_code());
   }
@@ -74,7 +101,7 @@ int run_compress_command(ApplicationContext& ctx, const CompressRequest& request
   const double mbps = r.seconds > 0 ? raw / 1e6 / r.seconds : 0;
   text += fmt::format("compressed {} -> {}: {} -> {}, ratio {:.2f}, {:.2f} s, {:.1f} MB/s\n", input, out_name, in_size,
                       human_bytes(static_cast<double>(r.output_bytes)), ratio, r.seconds, mbps);
-  std::fputs(text.c_str(), stdout);
+  emit(text, out.output);
   ctx.log().info("compress {} -> {}: {} bytes -> {} bytes in {:.2f} s", input, out_name, r.scan.stream_bytes,
                  r.output_bytes, r.seconds);
   return static_cast<int>(r.exit_code());

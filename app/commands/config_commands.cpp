@@ -1,14 +1,27 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "app/commands/commands.h"
 #include "app/config.h"
+#include "app/json_text.h"
+#include "app/output.h"
 
 namespace sluice {
 
-int run_config_validate(const std::filesystem::path& file) {
+int run_config_validate(const std::filesystem::path& file, const OutputOptions& out) {
   const Config c = load_config(file);
+  if (out.is_json()) {
+    nlohmann::json tables = nlohmann::json::array();
+    for (const auto& t : c.tables)
+      tables.push_back({{"table", t.table}, {"file_pattern", t.file_pattern}, {"columns", t.columns.size()},
+                        {"date_column", t.date_column.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.date_column)},
+                        {"connection", c.connection_for(t).name}});
+    emit(json_text({{"file", file.string()}, {"valid", true}, {"exit_code", 0}, {"connections", c.connections.size()},
+                    {"target", c.target}, {"tables", tables}}) + "\n", out.output);
+    return 0;
+  }
   std::printf("%s: valid (%zu connection%s, %zu table%s, target %s)\n", file.c_str(), c.connections.size(),
               c.connections.size() == 1 ? "" : "s", c.tables.size(), c.tables.size() == 1 ? "" : "s", c.target.c_str());
   for (const auto& t : c.tables)

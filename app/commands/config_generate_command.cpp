@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands/commands.h"
+#include "operations/file_selection.h"
 #include "core/error.h"
 #include "operations/analyze_operation.h"
 
@@ -87,8 +88,7 @@ int run_config_generate_command(ApplicationContext& ctx, const ConfigGenerateOpt
 
   std::vector<std::string> entries, names, sources;
   for (const auto& file : o.files) {
-    if (!std::filesystem::is_regular_file(file, ec))
-      throw usage_error(fmt::format("file {} does not exist", file.string()), "", "Check the path.");
+    require_regular_file(file);
     AnalyzeRequest req;
     req.file = file;
     const AnalyzeResult a = analyze_file(req, ctx.progress(), ctx.cancellation());

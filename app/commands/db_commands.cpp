@@ -1,3 +1,4 @@
+#include "app/json_text.h"
 #include "app/commands/db_commands.h"
 
 #include <cstdio>
@@ -37,7 +38,7 @@ int run_db_command(const std::string& action, bool json) {
     std::fflush(stdout);  // the first start runs initdb for a few seconds
     server.start();
     const auto s = server.status();
-    if (json) fmt::print("{}\n", to_json(s).dump());
+    if (json) fmt::print("{}\n", json_text(to_json(s), -1));
     else fmt::print("{} (pid {})\nconninfo: {}\n",
                     before.running ? "already running" : "started", s.pid, s.conninfo);
     return 0;
@@ -45,18 +46,18 @@ int run_db_command(const std::string& action, bool json) {
   if (action == "stop") {
     const bool was_running = server.status().running;
     server.stop();
-    if (json) fmt::print("{}\n", to_json(server.status()).dump());
+    if (json) fmt::print("{}\n", json_text(to_json(server.status()), -1));
     else fmt::print("{}\n", was_running ? "stopped" : "not running");
     return 0;
   }
   if (action == "status") {
     const auto s = server.status();
-    if (json) fmt::print("{}\n", to_json(s).dump());
+    if (json) fmt::print("{}\n", json_text(to_json(s), -1));
     else print_status(s);
     return s.running ? 0 : 1;
   }
   if (action == "url") {
-    if (json) fmt::print("{}\n", nlohmann::json{{"conninfo", server.conninfo()}}.dump());
+    if (json) fmt::print("{}\n", json_text(nlohmann::json{{"conninfo", server.conninfo()}}, -1));
     else fmt::print("{}\n", server.conninfo());
     return 0;
   }

@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "app/json_text.h"
 #include "app/commands/commands.h"
+#include "app/confirmation.h"
 #include "app/job_log_adapter.h"
 #include "app/output.h"
 #include "core/text_format.h"
@@ -63,22 +65,13 @@ nlohmann::json delete_json(const DeleteSummary& s, bool dry_run) {
   return j;
 }
 
-// The typed confirmation: "TABLE RANGE" for every table with rows to delete. Anything else, or
-// the end of input, deletes nothing.
+// The typed confirmation: "TABLE RANGE" for every table with rows to delete.
 void confirm(const DeleteSummary& s) {
   for (const auto& t : s.tables) {
     if (!t.range_rows) continue;
-    const std::string expected = delete_confirmation_text(t.table, s.scope.label);
-    std::fprintf(stderr, "\nThis deletes %s rows (%.1f%% of the table) from %s.\nType \"%s\" to confirm: ", grouped(t.range_rows).c_str(),
-                 t.share(), t.target.c_str(), expected.c_str());
-    std::fflush(stderr);
-    std::string line;
-    if (!std::getline(std::cin, line)) line.clear();
-    const std::string typed = collapse_whitespace(line);
-    const bool ok = delete_confirmation_matches(typed, t.table, s.scope.label);
-    if (!ok)
-      throw usage_error("the confirmation did not match: nothing was deleted",
-                        fmt::format("typed \"{}\", expected \"{}\"", typed, expected), "Run the command again and type the table and the range.");
+    require_typed_confirmation(fmt::format("\nThis deletes {} rows ({:.1f}% of the table) from {}.", grouped(t.range_rows),
+                                           t.share(), t.target),
+                               delete_confirmation_text(t.table, s.scope.label));
   }
 }
 
@@ -98,7 +91,7 @@ int run_delete_command(ApplicationContext& ctx, const DeleteCommandOptions& opti
   std::string out = text ? preview : "";
   auto finish = [&](const std::string& closing) {
     if (text) emit(out + (out.empty() ? "" : "\n") + closing + "\n", options.out.output);
-    else emit(delete_json(plan, options.dry_run).dump(2) + "\n", options.out.output);
+    else emit(json_text(delete_json(plan, options.dry_run)) + "\n", options.out.output);
     return 0;
   };
   if (plan.range_rows() == 0) return finish(fmt::format("Nothing to delete: no rows in {}.", plan.scope.label));
@@ -134,7 +127,7 @@ int run_restore_command(ApplicationContext& ctx, const RestoreCommandOptions& op
       j["tables"].push_back({{"table", t.table}, {"target", t.target}, {"connection", t.connection}, {"backup", t.backup},
                              {"from", format_iso(t.range.first)}, {"to", format_iso(t.range.last)}, {"rows_deleted", t.rows},
                              {"deleted_at", t.deleted_at}, {"rows_restored", t.rows_restored}});
-    emit(j.dump(2) + "\n", options.out.output);
+    emit(json_text(j) + "\n", options.out.output);
     return 0;
   }
   std::string out = s.executed ? fmt::format("Restored what delete job {} removed (job {}):\n", s.delete_job, s.job_id)

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/json_text.h"
 #include "app/commands/commands.h"
 #include "app/job_store.h"
 
@@ -20,7 +21,7 @@ int run_jobs_command(ApplicationContext& ctx, int limit, bool json) {
                      {"summary", nlohmann::json::parse(j.summary_json.empty() ? "{}" : j.summary_json, nullptr, false)},
                      {"chunks", chunks.size()}});
     }
-    std::printf("%s\n", out.dump(2).c_str());
+    std::printf("%s\n", json_text(out).c_str());
     return 0;
   }
   if (jobs.empty()) {

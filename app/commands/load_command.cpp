@@ -3,9 +3,11 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "app/json_text.h"
 #include "app/commands/commands.h"
 #include "app/job_log_adapter.h"
 #include "app/load_report.h"
+#include "app/output.h"
 
 namespace sluice {
 
@@ -18,8 +20,7 @@ int run_load_command(ApplicationContext& ctx, const LoadCommandOptions& options)
   const std::string text = render_load_text(summary);
   ctx.log().info("load job {}: {}", summary.job_id, summary.committed ? "committed" : "nothing loaded");
   ctx.log().debug("{}", text);
-  if (options.json) std::printf("%s\n", render_load_json(summary).dump(2).c_str());
-  else std::fputs(text.c_str(), stdout);
+  emit(options.out.is_json() ? json_text(render_load_json(summary)) + "\n" : text, options.out.output);
   return static_cast<int>(summary.exit_code());
 }
 

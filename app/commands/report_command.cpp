@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "app/json_text.h"
 #include "app/commands/commands.h"
 #include "app/config.h"
 #include "app/output.h"
@@ -136,7 +137,7 @@ int run_report_command(ApplicationContext& ctx, const ReportCommandOptions& opti
   ReportOperation op([&](const Config&, const ConnectionSpec& c) { return ctx.open_warehouse(c); }, ctx.progress());
   const ReportSummary s = op.run(configs, options.tables);
   switch (parse_output_format(options.out.format)) {
-    case OutputFormat::json: emit(report_json(s).dump(2) + "\n", options.out.output); break;
+    case OutputFormat::json: emit(json_text(report_json(s)) + "\n", options.out.output); break;
     case OutputFormat::csv: emit(report_csv(s), options.out.output); break;
     case OutputFormat::text: emit(report_text(s), options.out.output); break;
   }

@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "app/json_text.h"
 #include "app/commands/commands.h"
+#include "app/confirmation.h"
 #include "app/job_log_adapter.h"
 #include "app/job_store.h"
 #include "app/output.h"
@@ -115,7 +117,7 @@ int run_stage_command(ApplicationContext& ctx, const StageCommandOptions& option
   if (options.older_than_days >= 0) req.older_than_days = options.older_than_days;
   StageListing listing = cleanup.list(req);
   if (!options.clean) {
-    emit(text ? listing_text(listing, false) : listing_json(listing).dump(2) + "\n", options.out.output);
+    emit(text ? listing_text(listing, false) : json_text(listing_json(listing)) + "\n", options.out.output);
     return 0;
   }
 
@@ -142,7 +144,7 @@ int run_stage_command(ApplicationContext& ctx, const StageCommandOptions& option
         j["result"] = {{"job_id", r->job_id}, {"dirs", r->dirs}, {"objects_deleted", r->objects_deleted},
                        {"bytes_deleted", r->bytes_deleted}, {"uploads_aborted", r->uploads_aborted},
                        {"skipped", r->skipped}};
-      emit(j.dump(2) + "\n", options.out.output);
+      emit(json_text(j) + "\n", options.out.output);
     }
     return 0;
   };
@@ -155,17 +157,8 @@ int run_stage_command(ApplicationContext& ctx, const StageCommandOptions& option
       throw usage_error("stage clean needs --yes when it cannot ask (--batch, or input is not a terminal)",
                         "nothing was deleted", "Check the preview with --dry-run, then run again with --yes.");
     std::fputs(preview.c_str(), stderr);
-    const std::string expected = fmt::format("clean {}", dirs);
-    std::fprintf(stderr, "\nThis deletes %s from %s.\nType \"%s\" to confirm: ", what.c_str(), listing.stage_url.c_str(),
-                 expected.c_str());
-    std::fflush(stderr);
-    std::string line;
-    if (!std::getline(std::cin, line)) line.clear();
-    const std::string typed = collapse_whitespace(line);
-    if (typed != expected)
-      throw usage_error("the confirmation did not match: nothing was deleted",
-                        fmt::format("typed \"{}\", expected \"{}\"", typed, expected),
-                        "Run the command again and type the words shown.");
+    require_typed_confirmation(fmt::format("\nThis deletes {} from {}.", what, listing.stage_url),
+                               fmt::format("clean {}", dirs));
     preview_shown = true;
   }
   const StageCleanResult r = cleanup.clean(listing);

@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "app/json_text.h"
 #include "app/commands/commands.h"
 #include "app/job_log_adapter.h"
 #include "app/output.h"
@@ -20,7 +21,7 @@ int run_validate_command(ApplicationContext& ctx, const ValidateCommandOptions& 
   const ValidateSummary summary = op.run(req);
   ctx.log().info("validate job {}: {}", summary.job_id, summary.passed() ? "passed" : "failed");
   switch (parse_output_format(options.out.format)) {
-    case OutputFormat::json: emit(render_validate_json(summary).dump(2) + "\n", options.out.output); break;
+    case OutputFormat::json: emit(json_text(render_validate_json(summary)) + "\n", options.out.output); break;
     case OutputFormat::csv: emit(render_validate_csv(summary), options.out.output); break;
     case OutputFormat::text: emit(render_validate_text(summary), options.out.output); break;
   }

@@ -32,7 +32,8 @@ struct ByteSource::Hash {
 };
 
 ByteSource::ByteSource(std::filesystem::path path, Compression c)
-    : path_(std::move(path)), compression_(c), hash_(std::make_unique<Hash>()) {
+    : path_(std::move(path)), compression_(c), hash_(std::make_unique<Hash>()),
+      content_hash_(c == Compression::none ? nullptr : std::make_unique<Hash>()) {
   fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd_ < 0) {
     const int err = errno;
@@ -50,6 +51,15 @@ ByteSource::~ByteSource() {
 }
 
 std::uint64_t ByteSource::file_checksum() const { return XXH3_64bits_digest(hash_->state); }
+
+std::uint64_t ByteSource::content_checksum() const {
+  return content_hash_ ? XXH3_64bits_digest(content_hash_->state) : file_checksum();
+}
+
+std::size_t ByteSource::decoded(const char* out, std::size_t n) {
+  XXH3_64bits_update(content_hash_->state, out, n);
+  return n;
+}
 
 std::size_t ByteSource::read_file(char* out, std::size_t size) {
   for (;;) {
@@ -127,7 +137,7 @@ class GzipSource final : public ByteSource {
         throw truncated(path_, "gzip", file_bytes_read_ - z_.avail_in, z_.msg ? z_.msg : "inflate failed");
       }
     }
-    return size - z_.avail_out;
+    return decoded(out, size - z_.avail_out);
   }
 
  private:
@@ -161,7 +171,7 @@ class ZstdSource final : public ByteSource {
         throw truncated(path_, "zstd", file_bytes_read_ - (input_.size - input_.pos),
                         ZSTD_getErrorName(pending_));
     }
-    return output.pos;
+    return decoded(out, output.pos);
   }
 
  private:

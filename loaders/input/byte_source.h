@@ -1,6 +1,7 @@
 // The Reader stage: a file as a stream of uncompressed bytes. Plain, gzip (.gz, multi-member) and
 // zstd (.zst, multi-frame) are recognised by their magic bytes, not their names. While reading it
-// hashes the bytes as stored on disk, so the load history's checksum costs no second pass.
+// hashes the bytes as stored on disk and, for a compressed file, the bytes it decodes, so the load
+// history's checksums cost no second pass.
 #pragma once
 
 #include <cstddef>
@@ -26,12 +27,17 @@ class ByteSource {
   std::uint64_t file_bytes_read() const { return file_bytes_read_; }  // compressed bytes consumed
   // XXH3-64 of the file's bytes as stored; valid once read() has returned 0.
   std::uint64_t file_checksum() const;
+  // XXH3-64 of the bytes read() gives (the data after decompression): the same for file.tsv and
+  // file.tsv.zst. Equal to file_checksum() for a plain file. Valid once read() has returned 0.
+  std::uint64_t content_checksum() const;
   const std::filesystem::path& path() const { return path_; }
 
  protected:
   ByteSource(std::filesystem::path path, Compression c);
   // Reads raw file bytes (hashing them); returns 0 at end of file.
   std::size_t read_file(char* out, std::size_t size);
+  // A decoder's output: hashed for content_checksum(); returns n.
+  std::size_t decoded(const char* out, std::size_t n);
 
   std::filesystem::path path_;
   Compression compression_;
@@ -42,6 +48,7 @@ class ByteSource {
   struct Hash;
   int fd_ = -1;
   std::unique_ptr<Hash> hash_;
+  std::unique_ptr<Hash> content_hash_;  // compressed files only
 
  public:
   ByteSource(const ByteSource&) = delete;

@@ -114,6 +114,11 @@ std::optional<HistoryEntry> first_entry(pg::Result& res) {
   e.loaded_at = std::string(res.get(0, 2));
   e.rows = res.get_int(0, 3);
   e.job_id = res.is_null(0, 4) ? 0 : res.get_int(0, 4);
+  if (!res.is_null(0, 5) && !res.is_null(0, 6)) {
+    DayNumber from = 0, to = 0;
+    const DateParser iso;
+    if (iso.parse(res.get(0, 5), from) && iso.parse(res.get(0, 6), to)) e.range = DateRange{from, to};
+  }
   return e;
 }
 
@@ -129,23 +134,29 @@ std::string not_deleted_since(const std::string& history) {
 
 }  // namespace
 
-std::optional<HistoryEntry> PostgresTarget::find_by_name(const TableSpec& table, const std::string& file_name,
-                                                         std::uint64_t size) {
-  auto res = conn_.query(fmt::format("SELECT id, file_name, to_char(loaded_at, 'YYYY-MM-DD HH24:MI:SS TZ'), rows_loaded, job_id "
-                                     "FROM {h} l WHERE table_name = $1 AND file_name = $2 AND file_size = $3 "
+std::optional<HistoryEntry> PostgresTarget::latest_load(const std::string& condition,
+                                                         std::vector<std::optional<std::string>> params) {
+  auto res = conn_.query(fmt::format("SELECT id, file_name, to_char(loaded_at, 'YYYY-MM-DD HH24:MI:SS TZ'), rows_loaded, job_id, "
+                                     "date_from, date_to "
+                                     "FROM {h} l WHERE {condition} "
                                      "AND replaced_by IS NULL AND operation = 'load' AND {not_deleted} ORDER BY id DESC LIMIT 1",
-                                     fmt::arg("h", history_table()), fmt::arg("not_deleted", not_deleted_since(history_table()))),
-                         {pg::normalize_identifier(table.table), file_name, std::to_string(size)});
+                                     fmt::arg("h", history_table()), fmt::arg("condition", condition),
+                                     fmt::arg("not_deleted", not_deleted_since(history_table()))),
+                         params);
   return first_entry(res);
 }
 
-std::optional<HistoryEntry> PostgresTarget::find_by_checksum(const TableSpec& table, std::uint64_t checksum) {
-  auto res = conn_.query(fmt::format("SELECT id, file_name, to_char(loaded_at, 'YYYY-MM-DD HH24:MI:SS TZ'), rows_loaded, job_id "
-                                     "FROM {h} l WHERE table_name = $1 AND file_checksum = $2 "
-                                     "AND replaced_by IS NULL AND operation = 'load' AND {not_deleted} ORDER BY id DESC LIMIT 1",
-                                     fmt::arg("h", history_table()), fmt::arg("not_deleted", not_deleted_since(history_table()))),
-                         {pg::normalize_identifier(table.table), checksum_text(checksum)});
-  return first_entry(res);
+std::optional<HistoryEntry> PostgresTarget::find_by_name(const TableSpec& table, const std::string& file_name,
+                                                         std::uint64_t size) {
+  return latest_load("table_name = $1 AND file_name = $2 AND file_size = $3",
+                     {pg::normalize_identifier(table.table), file_name, std::to_string(size)});
+}
+
+std::optional<HistoryEntry> PostgresTarget::find_by_checksum(const TableSpec& table, std::uint64_t file_checksum,
+                                                             std::uint64_t content_checksum) {
+  // Rows recorded before content_checksum existed have only the stored bytes' checksum.
+  return latest_load("table_name = $1 AND (content_checksum = $2 OR file_checksum = $3)",
+                     {pg::normalize_identifier(table.table), checksum_text(content_checksum), checksum_text(file_checksum)});
 }
 
 std::uint64_t PostgresTarget::delete_range(const TableSpec& table, const DateRange& range) {
@@ -239,12 +250,13 @@ std::int64_t PostgresTarget::record_history(const HistoryRecord& r) {
   }
   auto res = conn_.query(
       fmt::format("INSERT INTO {} (table_name, file_name, file_path, file_size, file_checksum, compression, "
-                  "rows_loaded, rows_deleted, date_from, date_to, qc_mode, job_id, rows_rejected) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                  "rows_loaded, rows_deleted, date_from, date_to, qc_mode, job_id, rows_rejected, content_checksum) "
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
                   history_table()),
       {pg::normalize_identifier(r.table), r.file_name, r.file_path, std::to_string(r.file_size),
        checksum_text(r.file_checksum), r.compression, std::to_string(r.rows_loaded), std::to_string(r.rows_deleted),
-       from, to, r.qc_mode, std::to_string(r.job_id), std::to_string(r.rows_rejected)});
+       from, to, r.qc_mode, std::to_string(r.job_id), std::to_string(r.rows_rejected),
+       checksum_text(r.content_checksum)});
   const std::int64_t id = res.get_int(0, 0);
   if (r.replace) {
     // Earlier loads of the same file, or of the range now replaced, are superseded by this one.

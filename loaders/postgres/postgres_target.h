@@ -24,11 +24,13 @@ struct HistoryEntry {
   std::string loaded_at;
   std::int64_t rows = 0;
   std::int64_t job_id = 0;
+  std::optional<DateRange> range;  // the days it covered
 };
 
 struct HistoryRecord {
   std::string table, file_name, file_path, compression, qc_mode;
-  std::uint64_t file_size = 0, file_checksum = 0, rows_loaded = 0, rows_deleted = 0, rows_rejected = 0;
+  std::uint64_t file_size = 0, file_checksum = 0, content_checksum = 0, rows_loaded = 0, rows_deleted = 0,
+                rows_rejected = 0;
   std::optional<DateRange> range;
   std::int64_t job_id = 0;
   bool replace = false;
@@ -54,7 +56,9 @@ class PostgresTarget {
 
   std::optional<HistoryEntry> find_by_name(const TableSpec& table, const std::string& file_name,
                                            std::uint64_t size);
-  std::optional<HistoryEntry> find_by_checksum(const TableSpec& table, std::uint64_t checksum);
+  // A load of the same data: the same stored bytes or the same bytes after decompression.
+  std::optional<HistoryEntry> find_by_checksum(const TableSpec& table, std::uint64_t file_checksum,
+                                               std::uint64_t content_checksum);
 
   // Deletes the rows whose date column falls in `range`; returns how many.
   std::uint64_t delete_range(const TableSpec& table, const DateRange& range);
@@ -84,6 +88,9 @@ class PostgresTarget {
   std::string history_table() const;
 
  private:
+  // The newest current load (not replaced, not deleted since) matching `condition` ($n: params).
+  std::optional<HistoryEntry> latest_load(const std::string& condition, std::vector<std::optional<std::string>> params);
+
   struct CopySink final : ChunkSink {
     explicit CopySink(pg::Connection& c) : conn(c) {}
     void consume(const ScannedChunk& chunk) override;

@@ -103,12 +103,13 @@ std::vector<Statement> build(const std::vector<SnowflakeFileLoad>& files, std::i
                    fmt::format("INSERT INTO {} (\"TABLE_NAME\", \"FILE_NAME\", \"FILE_PATH\", \"FILE_SIZE\", "
                                "\"FILE_CHECKSUM\", \"COMPRESSION\", \"QC_MODE\", \"ROWS_LOADED\", "
                                "\"ROWS_DELETED\", \"ROWS_REJECTED\", \"DATE_FROM\", \"DATE_TO\", "
-                               "\"JOB_ID\", \"STAGED_FILES\", \"OPERATION\") SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, "
-                               "{}, {}, {}, {}, {}, 'load'",
+                               "\"JOB_ID\", \"STAGED_FILES\", \"OPERATION\", \"CONTENT_CHECKSUM\") SELECT {}, {}, {}, {}, {}, "
+                               "{}, {}, {}, {}, {}, {}, {}, {}, {}, 'load', {}",
                                history, lit(upper(t.table)), lit(h.file_name), lit(h.file_path), h.file_size,
                                lit(checksum_text(h.file_checksum)), lit(h.compression), lit(h.qc_mode),
                                h.rows_loaded, deleted, h.rows_rejected, opt_date(h.range, true),
-                               opt_date(h.range, false), job_id, f.parts.size())});
+                               opt_date(h.range, false), job_id, f.parts.size(),
+                               lit(checksum_text(h.content_checksum)))});
     if (f.replace)
       out.push_back({Statement::other, i, 0,
                      fmt::format("UPDATE {h} SET \"REPLACED_BY\" = \"REPLACING\".\"NEW_ID\" FROM (SELECT MAX(\"ID\") AS "
@@ -164,7 +165,10 @@ std::string SnowflakeTarget::file_format(bool empty_nulls) {
                                  : "NULL_IF = ('\\\\N') EMPTY_FIELD_AS_NULL = FALSE");
 }
 
-void SnowflakeTarget::ensure_history_table() { sql_.execute(sf::load_history_ddl(schema_)); }
+void SnowflakeTarget::ensure_history_table() {
+  sql_.execute(sf::load_history_ddl(schema_));
+  sql_.execute(sf::load_history_upgrade_sql(schema_));
+}
 
 std::string SnowflakeTarget::create_staging_table(const TableSpec& table, std::int64_t job_id, std::size_t file_index) {
   // Transient: no Fail-safe and at most a day of Time Travel for rows that live minutes. One per
@@ -241,7 +245,8 @@ bool SnowflakeTarget::prepare_table(const TableSpec& table, bool create) {
 std::optional<HistoryEntry> SnowflakeTarget::latest_load(const std::string& condition,
                                                           const snowflake::StatementOptions& bound) {
   const auto rs = sql_.execute(
-      fmt::format("SELECT \"JOB_ID\", \"LOADED_AT\", \"ROWS_LOADED\", \"FILE_NAME\", \"ID\" FROM {0} \"L\" WHERE {1} AND {2} "
+      fmt::format("SELECT \"JOB_ID\", \"LOADED_AT\", \"ROWS_LOADED\", \"FILE_NAME\", \"ID\", \"DATE_FROM\", \"DATE_TO\" "
+                  "FROM {0} \"L\" WHERE {1} AND {2} "
                   "AND \"REPLACED_BY\" IS NULL AND \"OPERATION\" = 'load' ORDER BY \"LOADED_AT\" DESC",
                   history_table(), not_deleted_since(history_table()), condition),
       bound);
@@ -253,6 +258,9 @@ std::optional<HistoryEntry> SnowflakeTarget::latest_load(const std::string& cond
   e.rows = r[2] ? snowflake::jsonv2::to_int64(*r[2]) : 0;
   e.file_name = r[3].value_or("");
   e.id = r[4] ? snowflake::jsonv2::to_int64(*r[4]) : 0;
+  if (r[5] && r[6])
+    e.range = DateRange{static_cast<DayNumber>(snowflake::jsonv2::to_days(*r[5])),
+                        static_cast<DayNumber>(snowflake::jsonv2::to_days(*r[6]))};
   return e;
 }
 
@@ -263,10 +271,13 @@ std::optional<HistoryEntry> SnowflakeTarget::find_by_name(const TableSpec& table
   return latest_load("\"TABLE_NAME\" = ? AND \"FILE_NAME\" = ? AND \"FILE_SIZE\" = ?", o);
 }
 
-std::optional<HistoryEntry> SnowflakeTarget::find_by_checksum(const TableSpec& table, std::uint64_t checksum) {
+std::optional<HistoryEntry> SnowflakeTarget::find_by_checksum(const TableSpec& table, std::uint64_t file_checksum,
+                                                              std::uint64_t content_checksum) {
   snowflake::StatementOptions o;
-  o.bindings = {{"TEXT", upper(table.table)}, {"TEXT", checksum_text(checksum)}};
-  return latest_load("\"TABLE_NAME\" = ? AND \"FILE_CHECKSUM\" = ?", o);
+  o.bindings = {{"TEXT", upper(table.table)}, {"TEXT", checksum_text(content_checksum)},
+                {"TEXT", checksum_text(file_checksum)}};
+  // Rows recorded before CONTENT_CHECKSUM existed have only the stored bytes' checksum.
+  return latest_load("\"TABLE_NAME\" = ? AND (\"CONTENT_CHECKSUM\" = ? OR \"FILE_CHECKSUM\" = ?)", o);
 }
 
 std::string SnowflakeTarget::publish_sql(const std::vector<SnowflakeFileLoad>& files, std::int64_t job_id) const {

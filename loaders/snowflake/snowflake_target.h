@@ -55,7 +55,8 @@ class SnowflakeTarget {
   bool prepare_table(const TableSpec& table, bool create);
   std::optional<HistoryEntry> find_by_name(const TableSpec& table, const std::string& file_name,
                                            std::uint64_t size);
-  std::optional<HistoryEntry> find_by_checksum(const TableSpec& table, std::uint64_t checksum);
+  std::optional<HistoryEntry> find_by_checksum(const TableSpec& table, std::uint64_t file_checksum,
+                                               std::uint64_t content_checksum);
 
   // One transaction; throws SqlApiError when Snowflake refuses (nothing is then loaded), and a
   // runtime Error when the committed rows do not match the rows staged.

@@ -80,7 +80,8 @@ TEST_F(DeleteRestore, AWrongConfirmationDeletesNothing) {
   write_config(daily_yaml("DAILY", "integer"));
   create_daily("daily", "integer", "2024-01-01", "2024-01-31", 10);
   const std::string before = digest("daily");
-  for (const char* typed : {"DAILY 2024-02\n", "DAILY\n", "yes\n", "OTHER 2024-01\n", "\n"}) {
+  // The table and range exactly as shown: "daily 2024-01" is not "DAILY 2024-01".
+  for (const char* typed : {"DAILY 2024-02\n", "DAILY\n", "yes\n", "OTHER 2024-01\n", "\n", "daily 2024-01\n"}) {
     const auto r = run_typed({"delete", "--month", "2024-01"}, typed);
     EXPECT_EQ(r.exit_code, 2) << typed << r.out;
     EXPECT_NE(r.out.find("Type \"DAILY 2024-01\" to confirm"), std::string::npos) << r.out;
@@ -90,10 +91,24 @@ TEST_F(DeleteRestore, AWrongConfirmationDeletesNothing) {
   EXPECT_EQ(scalar("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'sluice_trash' AND table_name LIKE 'daily__job%'"), "0");
 }
 
+TEST_F(DeleteRestore, CtrlCOrTheEndOfInputAtThePromptDeletesNothingAtOnce) {
+  write_config(daily_yaml("DAILY", "integer"));
+  create_daily("daily", "integer", "2024-01-01", "2024-01-31", 10);
+  const std::string before = digest("daily");
+  // \x03 is Ctrl-C on the terminal (SIGINT), \x04 Ctrl-D (end of input); neither is followed by Enter.
+  const auto interrupted = run_typed({"delete", "--month", "2024-01"}, "DAI\x03", "to confirm: ");
+  EXPECT_EQ(interrupted.exit_code, 2) << interrupted.out;
+  EXPECT_NE(interrupted.out.find("cancelled (Ctrl-C): nothing was deleted"), std::string::npos) << interrupted.out;
+  const auto ended = run_typed({"delete", "--month", "2024-01"}, "\x04");
+  EXPECT_EQ(ended.exit_code, 2) << ended.out;
+  EXPECT_NE(ended.out.find("no confirmation (end of input): nothing was deleted"), std::string::npos) << ended.out;
+  EXPECT_EQ(digest("daily"), before);
+}
+
 TEST_F(DeleteRestore, TheTypedTableAndRangeConfirm) {
   write_config(daily_yaml("DAILY", "integer"));
   create_daily("daily", "integer", "2024-01-01", "2024-02-29", 10);
-  const auto r = run_typed({"delete", "--from", "2024-01-30", "--to", "2024-02-02"}, "daily   2024-01-30..2024-02-02\n");
+  const auto r = run_typed({"delete", "--from", "2024-01-30", "--to", "2024-02-02"}, "DAILY   2024-01-30..2024-02-02\n");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("Deleted 40 rows from 1 table"), std::string::npos) << r.out;
   EXPECT_EQ(count("daily"), 600 - 40);

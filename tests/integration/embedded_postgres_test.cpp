@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <optional>
 #include <string>
 
@@ -11,6 +12,7 @@
 
 #include "app/commands/db_commands.h"
 #include "app/embedded_postgres.h"
+#include "tests/support/run_sluice.h"
 #include "tests/support/test_postgres.h"
 #include "warehouse/postgres/connection.h"
 
@@ -143,6 +145,26 @@ TEST(EmbeddedPostgresTest, DbCommandReportsStatusAndUrl) {
   EXPECT_GT(json.at("pid").get<int>(), 0);
 
   EXPECT_THROW(run_db_command("restart", false), Error);
+}
+
+TEST(EmbeddedPostgresTest, ACommandThatStartsTheStoppedServerSaysSoOnStderr) {
+  TempCluster cluster("sluice-restart");
+  cluster.server().start();
+  cluster.server().stop();  // as after `sluice db stop`
+  const auto config = cluster.dir() / "sluice.yaml";
+  {
+    std::ofstream out(config);
+    out << "tables:\n  - table: T\n    file_pattern: t.tsv\n    columns: [{ name: id, type: bigint }]\n";
+  }
+  RunOptions o;
+  o.env = {{"SLUICE_PG_DIR", (cluster.dir() / "pg").string()}, {"XDG_STATE_HOME", (cluster.dir() / "state").string()}};
+  const auto r = run_sluice({"--batch", "report", "--config", config.string()}, o);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("the embedded PostgreSQL was not running; starting it"), std::string::npos) << r.err;
+  EXPECT_TRUE(cluster.server().status().running);
+  // Running, it is not mentioned again.
+  const auto again = run_sluice({"--batch", "report", "--config", config.string()}, o);
+  EXPECT_EQ(again.err.find("was not running"), std::string::npos) << again.err;
 }
 
 TEST(EmbeddedPostgresTest, DbStatusIsOneWhenNotRunning) {

@@ -11,6 +11,9 @@
 #include <iterator>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
+#include "app/commands/commands.h"
 #include "tests/support/load_fixture.h"
 #include "tests/support/test_postgres.h"
 
@@ -93,6 +96,75 @@ TEST_F(LoadKill, ServerRestartMidCopyFailsCleanlyAndChangesNothing) {
   EXPECT_NE(text.find("Nothing was loaded"), std::string::npos) << text;
   EXPECT_NE(text.find("closed the connection"), std::string::npos) << text;
   expect_unchanged_and_retry_works();
+}
+
+TEST_F(LoadKill, ServerStoppedWhileCreatingAndCopyingSaysSoAndClaimsNothing) {
+  // A new table (--create) and a replaced month: after the rollback neither happened, and the
+  // report must say what is true, not blame a value in the file.
+  write_sample_config();
+  SampleDataOptions feb;
+  feb.month = 2;
+  feb.target_bytes = 150'000'000;
+  generate(feb, "factLending_20240201-20240229.tsv");
+  RunOptions env;
+  env.env = {{"XDG_STATE_HOME", (dir_ / "state").string()}, {"XDG_DATA_HOME", (dir_ / "data").string()}};
+  const pid_t pid = spawn_sluice({"--config", config_.string(), "--batch", "load", "--month", "2024-02", "--base-path",
+                                  dir_.path().string(), "--create", "--json"},
+                                 env, dir_.path());
+  const bool copying = wait_for_copy();
+  EmbeddedPostgres server(TestPostgres::cluster_dir());
+  server.stop();
+  server.start();
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(copying) << "the load never reached its COPY";
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  std::ifstream out(dir_ / "stdout.txt");
+  const std::string text((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << text;
+  EXPECT_EQ(j["committed"], false);
+  const auto& f = j["files"][0];
+  EXPECT_EQ(f["table_created"], false) << text;  // the CREATE was rolled back with the rest
+  const std::string message = f["error"]["message"].get<std::string>();
+  EXPECT_NE(message.find("closed the connection"), std::string::npos) << text;
+  EXPECT_EQ(text.find("rejected a value"), std::string::npos) << text;
+  EXPECT_EQ(text.find("Fix the value"), std::string::npos) << text;
+  EXPECT_FALSE(table_exists("fact_lending"));
+}
+
+TEST_F(LoadKill, APrivilegeTheServerRefusesIsReportedAsSuch) {
+  // A role that may read the table but not write it: the COPY fails with SQLSTATE 42501, which is
+  // about the role, not about any value in the file.
+  write_sample_config();
+  SampleDataOptions jan;
+  jan.rows = 300;
+  const auto file = generate(jan, "factLending_20240101-20240131.tsv");
+  ASSERT_EQ(run({"--batch", "load", "--files", file.string(), "--create"}).exit_code, 0);
+  const std::string role = unique_schema_or_table_name("reader");
+  auto conn = test_connection();
+  conn.exec("CREATE ROLE " + role + " LOGIN");
+  conn.exec("GRANT USAGE ON SCHEMA " + schema_ + " TO " + role);
+  conn.exec("GRANT SELECT ON ALL TABLES IN SCHEMA " + schema_ + " TO " + role);
+  std::string conninfo = TestPostgres::conninfo();
+  conninfo.replace(conninfo.find("user=sluice"), 11, "user=" + role);
+  std::string yaml = embedded_config_yaml(sample_table_spec("FACT_LENDING", "factLending_{date_range}.tsv", false));
+  std::ofstream(config_) << "target: test\nconnections:\n  test: { type: postgres, dsn: \"" << conninfo
+                         << "\", schema: " << schema_ << " }\n"
+                         << yaml.substr(yaml.find("tables:\n"));
+  SampleDataOptions feb = jan;
+  feb.month = 2;
+  generate(feb, "factLending_20240201-20240229.tsv");
+  const auto r = run({"--batch", "load", "--month", "2024-02", "--base-path", dir_.path().string()});
+  conn.exec("DROP OWNED BY " + role);
+  conn.exec("DROP ROLE " + role);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  const std::string said = r.out + r.err;
+  EXPECT_NE(said.find("the PostgreSQL server refused: permission denied"), std::string::npos) << said;
+  EXPECT_NE(said.find("GRANT"), std::string::npos) << said;
+  EXPECT_EQ(said.find("rejected a value"), std::string::npos) << said;
+  EXPECT_EQ(count("fact_lending"), 300);
 }
 
 }  // namespace

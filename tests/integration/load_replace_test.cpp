@@ -1,7 +1,9 @@
-// Loading a file twice is refused; --replace swaps the month's rows atomically and records it.
+// Loading a file (or its month) twice is refused; --replace swaps the month's rows atomically and records it.
 #include <gtest/gtest.h>
 
 #include <filesystem>
+
+#include <nlohmann/json.hpp>
 
 #include "tests/support/load_fixture.h"
 
@@ -36,10 +38,14 @@ TEST_F(LoadReplace, SameContentsUnderAnotherNameAreRefusedToo) {
   o.rows = 2000;
   const auto file = generate(o, "factLending_20240101-20240131.tsv");
   ASSERT_EQ(load().exit_code, 0);
-  // The same bytes under another name the pattern accepts: caught by the checksum after the scan.
+  // The same bytes under another name the pattern accepts: its month holds rows, so it is refused
+  // before it is read; with --append, the checksum after the scan still catches it.
   const auto renamed = dir_ / "factLending_20240101-20240131.txt";
   std::filesystem::rename(file, renamed);
-  const auto r = run({"--batch", "load", "--files", renamed.string()});
+  const auto by_range = run({"--batch", "load", "--files", renamed.string()});
+  EXPECT_EQ(by_range.exit_code, 2) << by_range.out << by_range.err;
+  EXPECT_NE(by_range.out.find("already holds 2,000 rows in 2024-01-01..2024-01-31"), std::string::npos) << by_range.out;
+  const auto r = run({"--batch", "load", "--files", renamed.string(), "--append"});
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
   EXPECT_NE(r.out.find("the contents of factLending_20240101-20240131.txt are already loaded"), std::string::npos) << r.out;
   EXPECT_EQ(count("fact_lending"), 2000);
@@ -66,6 +72,29 @@ TEST_F(LoadReplace, ReplaceSwapsTheMonthAndMarksTheOldLoadReplaced) {
   EXPECT_EQ(scalar("SELECT string_agg(id || ':' || rows_loaded || ':' || coalesce(replaced_by::text, '-'), ',' ORDER BY id) FROM " +
                    schema_ + ".sluice_load_history"),
             "1:4000:2,2:3000:-");
+}
+
+TEST_F(LoadReplace, ARolledBackReplaceSaysItReplacedNothing) {
+  write_sample_config();
+  SampleDataOptions o;
+  o.rows = 2000;
+  generate(o, "factLending_20240101-20240131.tsv");
+  ASSERT_EQ(load().exit_code, 0);
+  // A new export with a ragged row: QC fails, the transaction with the DELETE rolls back.
+  SampleDataOptions bad = o;
+  bad.seed = 5;
+  bad.ragged_line = 17;
+  generate(bad, "factLending_20240101-20240131.tsv");
+  const auto text = load({"--replace"});
+  EXPECT_EQ(text.exit_code, 3) << text.out << text.err;
+  EXPECT_NE(text.out.find("2,000 would have been replaced (rolled back: still there)"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("2,000 replaced"), std::string::npos) << text.out;
+  const auto json = load({"--replace", "--json"});
+  const auto j = nlohmann::json::parse(json.out);
+  EXPECT_EQ(j["committed"], false);
+  EXPECT_EQ(j["files"][0]["rows_deleted"], 0);
+  EXPECT_EQ(j["files"][0]["rows_to_replace"], 2000);
+  EXPECT_EQ(count("fact_lending"), 2000);
 }
 
 TEST_F(LoadReplace, ReplaceLeavesOtherMonthsAlone) {

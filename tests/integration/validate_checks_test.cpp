@@ -60,6 +60,30 @@ TEST_F(ValidateChecks, AnOutlierLowDayFailsAndAHighDayOnlyWarns) {
   EXPECT_EQ(t["reasons"].size(), 1u) << t.dump(2);
 }
 
+TEST_F(ValidateChecks, AnEvenMonthWithTinyDeviationsPassesAsFileQcPassesIt) {
+  // 200 rows every day (IQR 0); one day 198, one 203: neither is an outlier.
+  write_config(daily_yaml("DAILY", "integer"));
+  create_daily("daily", "integer", "2024-01-01", "2024-01-31", 200);
+  exec("DELETE FROM " + schema_ + ".daily WHERE day = 20240110 AND asset > 198");
+  exec("INSERT INTO " + schema_ + ".daily SELECT 20240120, a, a * 1.5, 'extra' FROM generate_series(201, 203) a");
+  const auto t = validate_month(0)["tables"][0];
+  EXPECT_EQ(t["status"], "PASS") << t.dump(2);
+  EXPECT_TRUE(t["anomalies"].empty()) << t.dump(2);
+}
+
+TEST_F(ValidateChecks, LowDaysWarnMakesAFarLowDayAWarning) {
+  std::string yaml = daily_yaml("DAILY", "integer");
+  yaml.insert(yaml.find("    columns:"), "    low_days: warn\n");
+  write_config(yaml);
+  create_daily("daily", "integer", "2024-01-01", "2024-01-31", 50);
+  exec("DELETE FROM " + schema_ + ".daily WHERE day = 20240115 AND asset > 3");
+  const auto t = validate_month(0)["tables"][0];
+  EXPECT_EQ(t["status"], "PASS") << t.dump(2);
+  const auto* f = finding(t, "day_anomalies");
+  ASSERT_NE(f, nullptr) << t.dump(2);
+  EXPECT_EQ((*f)["severity"], "warning");
+}
+
 TEST_F(ValidateChecks, DuplicateKeysAreCountedWithTheWorstFirst) {
   write_config(daily_yaml("DAILY", "integer"));
   create_daily("daily", "integer", "2024-01-01", "2024-01-31", 20);

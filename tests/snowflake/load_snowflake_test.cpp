@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
@@ -238,6 +239,36 @@ TEST_F(LoadSnowflakeTest, WhileTheCopyRunsItsLineShowsTheStagedFilesAndTheTime) 
   EXPECT_EQ(copy.back()["event"], "end");
   EXPECT_EQ(copy.back()["ok"], true);
   EXPECT_GE(copy.back()["seconds"].get<double>(), 2.5);
+}
+
+TEST_F(LoadSnowflakeTest, AnotherExportOrTheCompressedFileOfALoadedMonthIsRefused) {
+  SampleDataOptions o;
+  o.rows = 3000;
+  const auto file = generate(o, "factLending_20240101-20240131.tsv");
+  ASSERT_EQ(run({"--batch", "load", "--files", file.string(), "--create"}).exit_code, 0);
+  const std::size_t puts = s3_->requests("op", "PutObject").size();
+
+  // The same rows compressed: another name and size, the same month.
+  ASSERT_EQ(std::system(("zstd -q -f " + file.string()).c_str()), 0);
+  const RunResult zst = run({"--batch", "load", "--files", file.string() + ".zst"});
+  EXPECT_EQ(zst.exit_code, 2) << zst.out << zst.err;
+  EXPECT_NE(zst.out.find("already holds 3,000 rows in 2024-01-01..2024-01-31"), std::string::npos) << zst.out;
+  EXPECT_NE(zst.out.find("load #1 (job "), std::string::npos) << zst.out;
+  // Refused by the range before anything was staged.
+  EXPECT_EQ(s3_->requests("op", "PutObject").size(), puts);
+  // --append, and the contents are recognised after decompression (after the scan: what was
+  // staged is removed again).
+  const RunResult appended = run({"--batch", "load", "--files", file.string() + ".zst", "--append"});
+  EXPECT_EQ(appended.exit_code, 2) << appended.out << appended.err;
+  EXPECT_NE(appended.out.find("are already loaded"), std::string::npos) << appended.out;
+  EXPECT_EQ(count("FACT_LENDING"), 3000);
+
+  // Dropped outside sluice: the history no longer refuses it.
+  test_connection().exec(fmt::format("DROP TABLE \"{}\".\"FACT_LENDING\"", schema_));
+  const RunResult again = run({"--batch", "load", "--files", file.string(), "--create"});
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_NE(again.err.find("holds no rows in 2024-01-01..2024-01-31 now"), std::string::npos) << again.err;
+  EXPECT_EQ(count("FACT_LENDING"), 3000);
 }
 
 TEST_F(LoadSnowflakeTest, AReloadIsRefusedAndReplaceSwapsTheMonth) {

@@ -57,7 +57,7 @@ RunResult LoadFixture::run(std::vector<std::string> args) {
   return run_sluice(args, o);
 }
 
-RunResult LoadFixture::run_typed(std::vector<std::string> args, const std::string& input) {
+RunResult LoadFixture::run_typed(std::vector<std::string> args, const std::string& input, const std::string& type_after) {
   if (!config_.empty()) args.insert(args.begin(), {"--config", config_.string()});
   RunOptions o;
   o.env = {{"XDG_STATE_HOME", (dir_ / "state").string()},
@@ -65,6 +65,7 @@ RunResult LoadFixture::run_typed(std::vector<std::string> args, const std::strin
            {"XDG_CONFIG_HOME", (dir_ / "config").string()}};
   o.terminal = true;
   o.terminal_input = input;
+  o.type_after = type_after;
   return run_sluice(args, o);
 }
 

@@ -33,7 +33,7 @@ class LoadFixture : public ::testing::Test {
 
   RunResult run(std::vector<std::string> args);
   // The same on a terminal, typing `input` (for prompts); everything printed is in `out`.
-  RunResult run_typed(std::vector<std::string> args, const std::string& input);
+  RunResult run_typed(std::vector<std::string> args, const std::string& input, const std::string& type_after = {});
 
   // Helpers on the test server.
   std::int64_t count(const std::string& table, const std::string& where = "");

@@ -35,18 +35,27 @@ RunResult run_on_terminal(const std::vector<std::string>& args, const RunOptions
   const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
   if (pid < 0) throw std::runtime_error("forkpty failed");
   if (pid == 0) exec_child(args, options);
-  // Typed ahead: the terminal keeps the line until the program reads it.
-  for (std::size_t done = 0; done < options.terminal_input.size();) {
-    const ssize_t n = ::write(master, options.terminal_input.data() + done, options.terminal_input.size() - done);
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
+  auto type = [&] {
+    for (std::size_t done = 0; done < options.terminal_input.size();) {
+      const ssize_t n = ::write(master, options.terminal_input.data() + done, options.terminal_input.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+  };
+  // Typed ahead (the terminal keeps the line until the program reads it), or once the program
+  // has printed `type_after` (keys such as Ctrl-C act when typed, not when read).
+  bool typed = options.type_after.empty();
+  if (typed) type();
   RunResult r;
   char buf[65536];
   for (;;) {
     const ssize_t n = ::read(master, buf, sizeof buf);
     if (n > 0) {
       r.out.append(buf, static_cast<std::size_t>(n));
+      if (!typed && r.out.find(options.type_after) != std::string::npos) {
+        typed = true;
+        type();
+      }
       continue;
     }
     if (n < 0 && errno == EINTR) continue;

@@ -24,6 +24,8 @@ struct RunOptions {
   // in `out`, with the terminal's \r\n), typing `terminal_input` into it. For prompts.
   bool terminal = false;
   std::string terminal_input;
+  std::string type_after;   // type terminal_input only once the output holds this text
+
 };
 
 RunResult run_sluice(const std::vector<std::string>& args, const RunOptions& options = {});

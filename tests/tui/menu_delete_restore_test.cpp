@@ -34,7 +34,7 @@ TEST_F(MenuDelete, WrongConfirmationDeletesNothingRightOneDeletesAndRestoreBring
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(count("fact_lending"), 3000);
 
-  m.type("fact_lending 2024-01");
+  m.type("FACT_LENDING 2024-01");
   m.keys({"Enter"});
   expect_screen("succeeded");
   expect_screen("Deleted.");

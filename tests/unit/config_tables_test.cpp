@@ -135,6 +135,49 @@ TEST(ConfigTables, ColumnsAreRequiredAndNotEmpty) {
   EXPECT_EQ(e.detail(), "t.yaml:4:14");
 }
 
+TEST(ConfigTables, NumericWithScaleAbovePrecisionSaysSo) {
+  const Error e = parse_error(R"y(tables:
+  - table: A
+    file_pattern: a.tsv
+    columns:
+      - { name: amount, type: "numeric(2,5)" }
+)y");
+  EXPECT_NE(e.primary().find("the scale 5 is greater than the precision 2"), std::string::npos) << e.primary();
+  EXPECT_NE(e.primary().find("column \"amount\""), std::string::npos) << e.primary();
+  EXPECT_EQ(e.detail(), "t.yaml:5:31");
+}
+
+TEST(ConfigTables, EveryErrorOfTheFileIsReportedInOneRun) {
+  const Error e = parse_error(R"y(connections:
+  db: { type: postgres, embedded: true, shema: x }
+tables:
+  - table: A
+    file_pattern: "a_{mnth}.tsv"
+    formatt: csv
+    columns:
+      - { name: id, type: bigint }
+      - { name: amount, type: "numeric(2,5)" }
+  - table: B
+    file_pattern: b.tsv
+    date_column: nope
+    columns: [{ name: day, type: date }]
+  - table: C
+    file_pattern: c.tsv
+    low_days: sometimes
+    columns: [{ name: day, type: date }]
+)y");
+  EXPECT_EQ(e.primary(), "6 errors in t.yaml") << e.report();
+  for (const char* expected : {
+           "t.yaml:2:41: unknown key \"shema\" in postgres connection \"db\" (did you mean \"schema\"?)",
+           "t.yaml:5:19: unknown placeholder \"{mnth}\" in file_pattern",
+           "t.yaml:6:5: unknown key \"formatt\" in table entry",
+           "t.yaml:9:31: in \"numeric(2,5)\" the scale 5 is greater than the precision 2",
+           "t.yaml:12:18: date_column \"nope\" is not a column of table \"B\"",
+           "t.yaml:16:15: low_days must be fail or warn, not \"sometimes\"",
+       })
+    EXPECT_NE(e.detail().find(expected), std::string::npos) << expected << "\n" << e.detail();
+}
+
 TEST(ConfigTables, UnknownColumnTypeListsTheTypes) {
   const Error e = parse_error(R"(tables:
   - table: A

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
 #include "validators/file_qc/file_qc.h"
 
@@ -137,27 +138,61 @@ TEST(FileQc, DayCountsMergeAcrossChunks) {
 namespace sluice {
 namespace {
 
-TEST(FileQcAnomalies, AVeryLowDayIsAWarningNotAFailure) {
+// File QC and validate give the same verdict on the same days (day_anomaly_findings serves both).
+QcReport month_with_days(const std::map<DayNumber, std::uint64_t>& days, bool low_days_fail) {
+  QcSettings s = jan_settings();
+  s.low_days_fail = low_days_fail;
+  FileQc qc(s);
+  ChunkQc c;
+  std::uint64_t rows = 0;
+  for (const auto& [d, n] : days)
+    for (std::uint64_t i = 0; i < n; ++i, ++rows) c.days.add(d);
+  qc.merge(std::move(c), 1);
+  return qc.finish(rows);
+}
+
+TEST(FileQcAnomalies, AVeryLowDayFailsAsInValidateUnlessTheTableSaysWarn) {
   std::map<DayNumber, std::uint64_t> days;
   const DateRange jan = DateRange::month(2024, 1);
   for (DayNumber d = jan.first; d <= jan.last; ++d) days[d] = 1000 + static_cast<std::uint64_t>(d % 7) * 20;
   days[days_from_civil(2024, 1, 9)] = 50;
-  auto f = low_day_anomalies(days, jan);
-  ASSERT_TRUE(f);
-  EXPECT_EQ(f->severity, Severity::warning);
+
+  const QcReport failing = month_with_days(days, true);
+  EXPECT_FALSE(failing.passed());
+  const Finding* f = find(failing, "day_anomalies");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->severity, Severity::error);
   EXPECT_EQ(f->count, 1u);
   EXPECT_NE(f->details[0].find("2024-01-09: 50 rows"), std::string::npos) << f->details[0];
   EXPECT_NE(f->details[0].find("severely low"), std::string::npos);
 
-  FileQc qc(jan_settings());
-  ChunkQc c;
-  for (const auto& [d, n] : days)
-    for (std::uint64_t i = 0; i < n; ++i) c.days.add(d);
-  qc.merge(std::move(c), 1);
-  const QcReport r = qc.finish(31000);
-  EXPECT_TRUE(r.passed());
-  ASSERT_EQ(r.findings.size(), 1u);
-  EXPECT_EQ(r.findings[0].check, "low_days");
+  const QcReport warned = month_with_days(days, false);
+  EXPECT_TRUE(warned.passed());
+  ASSERT_NE(find(warned, "day_anomalies"), nullptr);
+  EXPECT_EQ(find(warned, "day_anomalies")->severity, Severity::warning);
+  EXPECT_NE(find(warned, "day_anomalies")->message.find("low_days: warn"), std::string::npos);
+}
+
+TEST(FileQcAnomalies, SmallDeviationsFromAnEvenSpreadAreNotOutliers) {
+  // A snapshot table: 200 rows every day, so Q1 = Q3 and the IQR is 0.
+  std::map<DayNumber, std::uint64_t> days;
+  const DateRange jan = DateRange::month(2024, 1);
+  for (DayNumber d = jan.first; d <= jan.last; ++d) days[d] = 200;
+  days[days_from_civil(2024, 1, 10)] = 198;
+  days[days_from_civil(2024, 1, 20)] = 203;
+  const auto stats = day_statistics(days, jan);
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(stats->q1, stats->q3);
+  EXPECT_TRUE(stats->anomalies.empty()) << to_string(stats->anomalies.front().kind);
+  EXPECT_TRUE(month_with_days(days, true).findings.empty());
+
+  // A day a fifth below the median is still an outlier, and fails.
+  days[days_from_civil(2024, 1, 10)] = 150;
+  const QcReport r = month_with_days(days, true);
+  EXPECT_FALSE(r.passed());
+  ASSERT_NE(find(r, "day_anomalies"), nullptr);
+  EXPECT_NE(find(r, "day_anomalies")->details[0].find("2024-01-10: 150 rows"), std::string::npos);
+  EXPECT_NE(find(r, "day_anomalies")->details[0].find("outlier low"), std::string::npos);
 }
 
 TEST(FileQcAnomalies, EvenDaysAndWeekendDipsAreNotAnomalies) {
@@ -167,7 +202,9 @@ TEST(FileQcAnomalies, EvenDaysAndWeekendDipsAreNotAnomalies) {
     const int weekday = (d + 4) % 7;  // 1970-01-01 was a Thursday
     days[d] = weekday >= 5 ? 700 : 1000;
   }
-  EXPECT_FALSE(low_day_anomalies(days, jan));
+  const auto stats = day_statistics(days, jan);
+  ASSERT_TRUE(stats);
+  EXPECT_TRUE(stats->anomalies.empty());
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text_format.h"
+
 namespace sluice {
 
 bool QcReport::passed() const { return error_findings() == 0; }
@@ -123,33 +125,44 @@ std::optional<DayStatistics> day_statistics(const std::map<DayNumber, std::uint6
   s.q3 = quantile(counts, 0.75);
   s.low_fence = s.q1 - 1.5 * (s.q3 - s.q1);
   s.high_fence = s.q3 + 1.5 * (s.q3 - s.q1);
+  // With an even spread (a snapshot table: the same rows every day) the IQR is 0 and the fences
+  // sit on the median itself, so 198 rows against 200 would be an outlier. A day is an outlier
+  // only when it is beyond its fence and also at least kMinOutlierDeviation from the median.
+  const double low_limit = std::min(s.low_fence, (1 - kMinOutlierDeviation) * s.median);
+  const double high_limit = std::max(s.high_fence, (1 + kMinOutlierDeviation) * s.median);
   for (const auto& [d, n] : days) {
     std::optional<DayAnomalyKind> kind;
     if (n < 0.1 * s.mean) kind = DayAnomalyKind::severely_low;
-    else if (n < s.low_fence) kind = DayAnomalyKind::outlier_low;
+    else if (n < low_limit) kind = DayAnomalyKind::outlier_low;
     else if (n < 0.5 * s.mean) kind = DayAnomalyKind::low;
-    else if (n > s.high_fence) kind = DayAnomalyKind::outlier_high;
+    else if (n > high_limit) kind = DayAnomalyKind::outlier_high;
     if (kind) s.anomalies.push_back({d, static_cast<std::uint64_t>(n), *kind, s.mean > 0 ? 100.0 * n / s.mean : 0});
   }
   return s;
 }
 
-std::optional<Finding> low_day_anomalies(const std::map<DayNumber, std::uint64_t>& rows_per_day, const DateRange& span) {
-  const auto stats = day_statistics(rows_per_day, span);
-  if (!stats) return std::nullopt;
-  Finding f;
-  f.check = "low_days";
-  f.severity = Severity::warning;
-  for (const auto& a : stats->anomalies) {
-    if (a.kind == DayAnomalyKind::outlier_high) continue;
+std::vector<Finding> day_anomaly_findings(const DayStatistics& s, bool low_days_fail) {
+  Finding bad{"day_anomalies", low_days_fail ? Severity::error : Severity::warning, "", 0, {}, {}};
+  Finding unusual{"unusual_days", Severity::warning, "", 0, {}, {}};
+  for (const auto& a : s.anomalies) {
+    const bool far_below = a.kind == DayAnomalyKind::severely_low || a.kind == DayAnomalyKind::outlier_low;
+    Finding& f = far_below ? bad : unusual;
     ++f.count;
-    f.details.push_back(fmt::format("{}: {} rows, {:.0f}% of the mean {:.0f}: {}", format_iso(a.day), a.rows,
-                                    a.percent_of_mean, stats->mean, describe(a.kind)));
+    f.details.push_back(fmt::format("{}: {} rows, {:.0f}% of the mean {:.0f}: {}", format_iso(a.day), grouped(a.rows),
+                                    a.percent_of_mean, s.mean, describe(a.kind)));
   }
-  if (f.count == 0) return std::nullopt;
-  f.message = fmt::format("{} day{} with unusually few rows (mean {:.0f} rows/day, IQR {:.0f}..{:.0f})", f.count,
-                          f.count == 1 ? "" : "s", stats->mean, stats->q1, stats->q3);
-  return f;
+  const std::string stats = fmt::format("mean {:.0f} rows/day, IQR {:.0f}..{:.0f}", s.mean, s.q1, s.q3);
+  std::vector<Finding> out;
+  if (bad.count) {
+    bad.message = fmt::format("{} day{} with far fewer rows than the others ({}){}", bad.count, bad.count == 1 ? "" : "s",
+                              stats, low_days_fail ? "" : "; the table's low_days: warn makes this a warning");
+    out.push_back(std::move(bad));
+  }
+  if (unusual.count) {
+    unusual.message = fmt::format("{} day{} with unusual row counts ({})", unusual.count, unusual.count == 1 ? "" : "s", stats);
+    out.push_back(std::move(unusual));
+  }
+  return out;
 }
 
 QcReport FileQc::finish(std::uint64_t rows) {
@@ -175,7 +188,8 @@ QcReport FileQc::finish(std::uint64_t rows) {
                           fmt::format("{} row{} with bytes that are not valid UTF-8 (or a NUL byte)", total_.invalid_utf8.count(),
                                       total_.invalid_utf8.count() == 1 ? "" : "s"),
                           total_.invalid_utf8);
-    f.details.push_back("If the file is in latin-1 (ISO-8859-1), set encoding: latin-1 for the table.");
+    f.details.push_back("The examples show each such byte as \\xHH. If the file is latin-1 (ISO-8859-1) or Windows-1252 "
+                        "(\"ANSI\"), set encoding: latin-1 (or windows-1252) for the table.");
     r.findings.push_back(std::move(f));
   }
   if (!total_.bad_value.empty())
@@ -230,7 +244,8 @@ QcReport FileQc::finish(std::uint64_t rows) {
         f.details = day_ranges(missing);
         r.findings.push_back(std::move(f));
       }
-      if (auto f = low_day_anomalies(r.rows_per_day, *span)) r.findings.push_back(std::move(*f));
+      if (const auto stats = day_statistics(r.rows_per_day, *span))
+        for (auto& f : day_anomaly_findings(*stats, settings_.low_days_fail)) r.findings.push_back(std::move(f));
     }
   }
   return r;

@@ -32,6 +32,7 @@ struct QcSettings {
   // The table's duplicate_key columns (0-based, in key order); empty = no duplicate-key check.
   // Checked over the whole file, exactly, in bounded memory (duplicate_keys.h).
   std::vector<int> key_fields;
+  bool low_days_fail = true;               // the table's low_days: fail (default) or warn
   int expected_fields() const { return static_cast<int>(column_names.size()); }
 };
 
@@ -94,9 +95,15 @@ struct DayStatistics {
 // warehouse checks (validate, --qc warehouse).
 std::optional<DayStatistics> day_statistics(const std::map<DayNumber, std::uint64_t>& rows_per_day, const DateRange& span);
 
-// Days of `span` whose row count is far below the others (a warning: a holiday can be legitimate):
-// the low classes of day_statistics.
-std::optional<Finding> low_day_anomalies(const std::map<DayNumber, std::uint64_t>& rows_per_day, const DateRange& span);
+// A day is an outlier only when it is also this far from the median (a share of it): with an even
+// spread the IQR fences alone would flag 198 rows against 200.
+inline constexpr double kMinOutlierDeviation = 0.2;
+
+// The findings of day_statistics, the same for file QC and the warehouse checks (validate, --qc
+// warehouse): "day_anomalies" for the days far below the others (severely_low, outlier_low: an
+// error, or a warning when the table says low_days: warn, for data where a holiday or a weekend is
+// legitimately thin) and "unusual_days" (low, outlier_high: always a warning).
+std::vector<Finding> day_anomaly_findings(const DayStatistics& stats, bool low_days_fail);
 
 // --on-error skip within its limit: the row-level findings (field count, required, dates, quotes)
 // become warnings, since those rows went to the reject file instead of the table.

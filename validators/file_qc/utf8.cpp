@@ -199,6 +199,35 @@ std::size_t find_invalid_utf8(const char* data, std::size_t size) {
   return find_invalid_scalar(s, 0, size);
 }
 
+std::size_t utf8_char_length(const char* data, std::size_t size) {
+  if (size == 0) return 0;
+  const u8 c = static_cast<u8>(data[0]);
+  const std::size_t len = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 0;
+  if (len == 0 || len > size) return 0;
+  return find_invalid_utf8(data, len) == std::string_view::npos ? len : 0;
+}
+
+std::string escape_invalid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  std::size_t pos = 0;
+  while (pos < s.size()) {
+    const std::size_t bad = find_invalid_utf8(s.data() + pos, s.size() - pos);
+    if (bad == std::string_view::npos) {
+      out.append(s.substr(pos));
+      break;
+    }
+    out.append(s.substr(pos, bad));
+    static constexpr char kHex[] = "0123456789abcdef";
+    const u8 b = static_cast<u8>(s[pos + bad]);
+    out += "\\x";
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+    pos += bad + 1;
+  }
+  return out;
+}
+
 std::size_t utf8_length(const char* data, std::size_t size) {
   const u8* s = reinterpret_cast<const u8*>(data);
   std::size_t continuation = 0, i = 0;

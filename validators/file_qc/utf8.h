@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace sluice {
@@ -12,6 +13,15 @@ namespace sluice {
 // Offset of the first byte of the first ill-formed sequence (or NUL byte), or std::string_view::npos
 // when all of [data, data + size) is valid. Pure-ASCII stretches are checked 64 bytes at a time.
 std::size_t find_invalid_utf8(const char* data, std::size_t size);
+
+// `s` with each byte of an ill-formed sequence (and each NUL) written as the four characters \xHH,
+// so the result is valid UTF-8 (fit for JSON) and the original bytes can still be read off it.
+// Valid text is copied as it is.
+std::string escape_invalid_utf8(std::string_view s);
+
+// Length of the valid UTF-8 character starting at data[0] (1..4), or 0 when data[0] starts an
+// ill-formed sequence or is NUL.
+std::size_t utf8_char_length(const char* data, std::size_t size);
 
 // Number of code points in valid UTF-8 (what varchar(n) counts). On invalid input: the number of
 // bytes that are not continuation bytes.

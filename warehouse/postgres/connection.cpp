@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text_format.h"
+
 namespace sluice::pg {
 namespace {
 
@@ -18,11 +20,41 @@ constexpr const char* kConnectHint =
     "Is the server running? For the embedded server run `sluice db start`; check the dsn in the "
     "config.";
 
-std::string trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t\r\n");
-  return std::string(s.substr(first, last - first + 1));
+// SQLSTATEs (https://www.postgresql.org/docs/15/errcodes-appendix.html) that say the server
+// itself cannot go on, not that a statement or a value was wrong: their report names the
+// condition and what to do. A prefix of two characters stands for its whole class.
+struct ServerCondition {
+  const char* sqlstate;
+  const char* primary;
+  const char* hint;
+};
+constexpr ServerCondition kServerConditions[] = {
+    {"53100", "the PostgreSQL server is out of disk space",
+     "Free space on the server's disk (for the embedded server, the file system of its directory: "
+     "`sluice db status`), then run the same command again."},
+    {"53200", "the PostgreSQL server ran out of memory",
+     "Run again when the server is less busy, or give it more memory (work_mem, shared_buffers)."},
+    {"53300", "the PostgreSQL server accepts no more connections",
+     "Too many sessions are open (max_connections): wait for some to end, or raise the limit."},
+    {"53", "the PostgreSQL server ran out of a resource", "Check the server's log, free the resource, and run again."},
+    {"42501", "the PostgreSQL server refused: permission denied",
+     "The role sluice connects as lacks a privilege the detail names: have the object's owner GRANT it "
+     "(or connect as a role that has it)."},
+    {"58", "the PostgreSQL server could not read or write its files",
+     "Check the server's log and its disk; then run the same command again."},
+    {"57014", "the statement was cancelled on the server",
+     "It was cancelled by an administrator or a statement_timeout; run again, or raise the timeout."},
+    {"XX", "the PostgreSQL server reported an internal error",
+     "Check the server's log (data corruption or a bug in the server); nothing was changed by this statement."},
+};
+
+const ServerCondition* server_condition(std::string_view sqlstate) {
+  if (sqlstate.size() != 5) return nullptr;
+  for (const auto& c : kServerConditions) {
+    const std::string_view code = c.sqlstate;
+    if (sqlstate.substr(0, code.size()) == code) return &c;
+  }
+  return nullptr;
 }
 
 std::string field(const PGresult* res, int code) {
@@ -227,6 +259,13 @@ void Connection::throw_result_error(pg_result* res, const std::string& what) {
   if (primary.empty()) {
     // Raised by libpq itself (no SQLSTATE from the server), e.g. a protocol misuse.
     primary = client_message.empty() ? fmt::format("{} failed", what) : client_message;
+  }
+  // Conditions of the server rather than of the statement or its data are told as what they are,
+  // with what to do; the server's own words move to the detail.
+  if (const ServerCondition* c = server_condition(sqlstate)) {
+    std::string server = primary + (detail.empty() ? "" : "\n" + detail);
+    throw ServerError(c->primary, fmt::format("during {}: {}\nTarget: {}", what, server, describe_target(conn_)),
+                      c->hint, std::move(sqlstate), std::move(context));
   }
   throw ServerError(std::move(primary), std::move(detail), std::move(hint), std::move(sqlstate),
                     std::move(context));

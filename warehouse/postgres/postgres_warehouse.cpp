@@ -118,7 +118,9 @@ void ensure_load_history(Connection& conn, const std::string& schema) {
         "CREATE INDEX IF NOT EXISTS {idx} ON {h} (table_name, file_name);"
         // Histories made by earlier versions.
         "ALTER TABLE {h} ADD COLUMN IF NOT EXISTS rows_rejected bigint NOT NULL DEFAULT 0;"
-        "ALTER TABLE {h} ADD COLUMN IF NOT EXISTS operation text NOT NULL DEFAULT 'load'",
+        "ALTER TABLE {h} ADD COLUMN IF NOT EXISTS operation text NOT NULL DEFAULT 'load';"
+        // The checksum of the data after decompression (file.tsv and file.tsv.zst alike).
+        "ALTER TABLE {h} ADD COLUMN IF NOT EXISTS content_checksum text",
         fmt::arg("schema", identifier(schema)), fmt::arg("h", h),
         fmt::arg("idx", quote_identifier("sluice_load_history_table_file"))));
   } catch (...) {

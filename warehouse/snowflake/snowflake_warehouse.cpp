@@ -206,7 +206,10 @@ void SnowflakeWarehouse::rollback() noexcept {
 
 void SnowflakeWarehouse::lock_table(const std::string&, const std::string&) {}
 
-void SnowflakeWarehouse::ensure_load_history() { client_->execute(sf::load_history_ddl(schema_)); }
+void SnowflakeWarehouse::ensure_load_history() {
+  client_->execute(sf::load_history_ddl(schema_));
+  client_->execute(sf::load_history_upgrade_sql(schema_));
+}
 
 namespace snowflake {
 
@@ -249,8 +252,12 @@ std::string load_history_ddl(const std::string& schema) {
       "\"ROWS_REJECTED\" NUMBER(38,0) DEFAULT 0 NOT NULL, \"DATE_FROM\" DATE, \"DATE_TO\" DATE, \"JOB_ID\" NUMBER(38,0), "
       "\"STAGED_FILES\" NUMBER(38,0) DEFAULT 0 NOT NULL, \"LOADED_BY\" VARCHAR DEFAULT CURRENT_USER(), "
       "\"LOADED_AT\" TIMESTAMP_NTZ DEFAULT CURRENT_TIMESTAMP(), \"REPLACED_BY\" NUMBER(38,0), "
-      "\"OPERATION\" VARCHAR DEFAULT 'load' NOT NULL)",
+      "\"OPERATION\" VARCHAR DEFAULT 'load' NOT NULL, \"CONTENT_CHECKSUM\" VARCHAR)",
       load_history_table(schema));
+}
+
+std::string load_history_upgrade_sql(const std::string& schema) {
+  return fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS \"CONTENT_CHECKSUM\" VARCHAR", load_history_table(schema));
 }
 
 }  // namespace snowflake

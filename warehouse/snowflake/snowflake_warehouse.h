@@ -94,6 +94,8 @@ SqlResult to_sql_result(const ResultSet& rs);
 // DATE_FROM, DATE_TO, REPLACED_BY = the id of the row that replaced it, ...) plus STAGED_FILES.
 std::string load_history_table(const std::string& schema);
 std::string load_history_ddl(const std::string& schema);
+// Adds the columns later versions use to a history an older sluice created.
+std::string load_history_upgrade_sql(const std::string& schema);
 
 }  // namespace snowflake
 }  // namespace sluice
