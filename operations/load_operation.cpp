@@ -368,7 +368,9 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
             const auto size = std::filesystem::file_size(file.path, ec);
             PostgresWarehouse w(*g.conn, target.schema());
             std::vector<std::string> notes;
-            auto refusal = reload_check_before_scan(reload_input(w, target.schema(), table, name, o.target, req),
+            ReloadCheckInput in = reload_input(w, target.schema(), table, name, o.target, req);
+            in.table_is_new = o.table_created;
+            auto refusal = reload_check_before_scan(in,
                                                     target.find_by_name(table, name, size), file.expected_range,
                                                     &range_checked, notes);
             for (const auto& n : notes) progress_.note(n);
@@ -462,9 +464,10 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
         if (!req.replace) {
           PostgresWarehouse w(*g.conn, target.schema());
           std::vector<std::string> notes;
+          ReloadCheckInput in = reload_input(w, target.schema(), table, name, o.target, req);
+          in.table_is_new = o.table_created;
           auto refusal = reload_check_after_scan(
-              reload_input(w, target.schema(), table, name, o.target, req),
-              target.find_by_checksum(table, o.scan.file_checksum, o.scan.content_checksum), o.scan.qc.found_range,
+              in, target.find_by_checksum(table, o.scan.file_checksum, o.scan.content_checksum), o.scan.qc.found_range,
               range_checked, true, o.scan.qc.rows_per_day, copied, notes);
           for (const auto& n : notes) progress_.note(n);
           if (refusal) {

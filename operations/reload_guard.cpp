@@ -108,9 +108,13 @@ std::optional<Error> reload_check_before_scan(const ReloadCheckInput& in, const 
                                               std::vector<std::string>& notes) {
   *range_checked = false;
   Warehouse& w = *in.warehouse;
+  // A table this load created holds nothing: no query needs to say so.
+  const auto rows_now = [&](const std::optional<DateRange>& range) -> std::uint64_t {
+    return in.table_is_new ? 0 : rows_in_range(w, *in.table, in.schema, range);
+  };
   if (same_name) {
     std::string note;
-    const std::uint64_t there = rows_in_range(w, *in.table, in.schema, same_name->range);
+    const std::uint64_t there = rows_now(same_name->range);
     if (auto refusal = same_file_refusal(in.file, in.target, *same_name, false, there, &note)) return refusal;
     if (!note.empty()) notes.push_back(std::move(note));
   }
@@ -118,7 +122,7 @@ std::optional<Error> reload_check_before_scan(const ReloadCheckInput& in, const 
   *range_checked = true;
   if (in.append) return std::nullopt;
   ReloadFacts facts{in.file, in.target, in.table, in.table->date_column.empty() ? std::nullopt : range, 0, {}};
-  facts.rows_there = rows_in_range(w, *in.table, in.schema, facts.range);
+  facts.rows_there = rows_now(facts.range);
   if (facts.rows_there == 0) return std::nullopt;
   facts.loads_there = loads_overlapping(w, *in.table, facts.range);
   return occupied_range_refusal(facts, in.append);
@@ -131,7 +135,8 @@ std::optional<Error> reload_check_after_scan(const ReloadCheckInput& in, const s
                                              std::uint64_t copied, std::vector<std::string>& notes) {
   Warehouse& w = *in.warehouse;
   // Rows there now, less this load's own when they are in the table already.
-  const auto rows_before = [&](const std::optional<DateRange>& range) {
+  const auto rows_before = [&](const std::optional<DateRange>& range) -> std::uint64_t {
+    if (in.table_is_new) return 0;
     const std::uint64_t all = rows_in_range(w, *in.table, in.schema, range);
     const std::uint64_t own = own_rows_in_table ? own_rows_in_range(rows_per_day, copied, *in.table, range) : 0;
     return all > own ? all - own : 0;

@@ -66,6 +66,7 @@ struct ReloadCheckInput {
   std::string file;                     // file name
   std::string target;                   // schema.table for messages
   bool append = false;                  // --append: rows already in the range are expected
+  bool table_is_new = false;            // created by this load (--create): it holds no rows to count
 };
 
 // Before the scan: `same_name` is the history's current load of this file name and size (if

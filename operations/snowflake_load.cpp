@@ -231,7 +231,9 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
           const auto size = std::filesystem::file_size(file.path, ec);
           if (!req.replace) {
             SnowflakeWarehouse w(sql, sfc.schema);
-            c.refusal = reload_check_before_scan(reload_input(w, sfc.schema, table, name, o.target, req),
+            ReloadCheckInput in = reload_input(w, sfc.schema, table, name, o.target, req);
+            in.table_is_new = c.created;
+            c.refusal = reload_check_before_scan(in,
                                                  target.find_by_name(table, name, size), file.expected_range,
                                                  &c.range_checked, c.notes);
           }
@@ -299,8 +301,10 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
           // Nothing of this load is in the table yet: every row counted there was there before.
           SnowflakeWarehouse w(sql, sfc.schema);
           std::vector<std::string> notes;
+          ReloadCheckInput in = reload_input(w, sfc.schema, table, name, o.target, req);
+          in.table_is_new = o.table_created;
           auto refusal = reload_check_after_scan(
-              reload_input(w, sfc.schema, table, name, o.target, req),
+              in,
               target.find_by_checksum(table, o.scan.file_checksum, o.scan.content_checksum), o.scan.qc.found_range,
               range_checked, false, o.scan.qc.rows_per_day, expected, notes);
           for (const auto& n : notes) progress_.note(n);

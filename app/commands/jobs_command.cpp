@@ -8,6 +8,17 @@
 #include "app/job_store.h"
 
 namespace sluice {
+namespace {
+
+// A job's recorded summary as JSON; null when it is empty or not JSON (an older version's record),
+// so the listing stays valid JSON.
+nlohmann::json summary_of(const std::string& text) {
+  if (text.empty()) return nlohmann::json::object();
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  return j.is_discarded() ? nlohmann::json(nullptr) : j;
+}
+
+}  // namespace
 
 int run_jobs_command(ApplicationContext& ctx, int limit, bool json) {
   JobStore& store = ctx.jobs();
@@ -18,7 +29,7 @@ int run_jobs_command(ApplicationContext& ctx, int limit, bool json) {
       const auto chunks = store.chunks(j.id);
       out.push_back({{"id", j.id}, {"kind", j.kind}, {"description", j.description}, {"status", std::string(to_string(j.status))},
                      {"pid", j.pid}, {"started_at", j.started_at}, {"finished_at", j.finished_at}, {"error", j.error},
-                     {"summary", nlohmann::json::parse(j.summary_json.empty() ? "{}" : j.summary_json, nullptr, false)},
+                     {"summary", summary_of(j.summary_json)},
                      {"chunks", chunks.size()}});
     }
     std::printf("%s\n", json_text(out).c_str());

@@ -34,11 +34,31 @@ class LoadKill : public LoadFixture {
     feb.month = 2;
     feb.target_bytes = 150'000'000;
     generate(feb, "factLending_20240201-20240229.tsv");
+    return spawn_february_load();
+  }
+  // `sluice load --month 2024-02` in the background, its output in dir_/stdout.txt.
+  pid_t spawn_february_load(std::vector<std::string> extra = {}) {
     RunOptions env;
     env.env = {{"XDG_STATE_HOME", (dir_ / "state").string()}, {"XDG_DATA_HOME", (dir_ / "data").string()}};
-    return spawn_sluice({"--config", config_.string(), "--batch", "load", "--month", "2024-02", "--base-path",
-                         dir_.path().string()},
-                        env, dir_.path());
+    std::vector<std::string> args{"--config", config_.string(), "--batch", "load", "--month", "2024-02", "--base-path",
+                                  dir_.path().string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return spawn_sluice(args, env, dir_.path());
+  }
+  // Once the load's COPY has begun, the server is stopped and started again; the load must then
+  // end with exit code 1. Returns what it printed on stdout.
+  std::string restart_server_mid_copy(pid_t pid) {
+    const bool copying = wait_for_copy();
+    EmbeddedPostgres server(TestPostgres::cluster_dir());
+    server.stop();
+    server.start();
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    EXPECT_TRUE(copying) << "the load never reached its COPY";
+    EXPECT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 1);
+    std::ifstream out(dir_ / "stdout.txt");
+    return std::string((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
   }
   // True once the server has taken some of the COPY's rows.
   bool wait_for_copy() {
@@ -81,47 +101,21 @@ TEST_F(LoadKill, SigkillMidCopyLeavesTheTableUnchanged) {
 
 
 TEST_F(LoadKill, ServerRestartMidCopyFailsCleanlyAndChangesNothing) {
-  const pid_t pid = start_big_load();
-  const bool copying = wait_for_copy();
-  EmbeddedPostgres server(TestPostgres::cluster_dir());
-  server.stop();
-  server.start();
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(copying) << "the load never reached its COPY";
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 1);
-  std::ifstream out(dir_ / "stdout.txt");
-  const std::string text((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  const std::string text = restart_server_mid_copy(start_big_load());
   EXPECT_NE(text.find("Nothing was loaded"), std::string::npos) << text;
   EXPECT_NE(text.find("closed the connection"), std::string::npos) << text;
   expect_unchanged_and_retry_works();
 }
 
 TEST_F(LoadKill, ServerStoppedWhileCreatingAndCopyingSaysSoAndClaimsNothing) {
-  // A new table (--create) and a replaced month: after the rollback neither happened, and the
-  // report must say what is true, not blame a value in the file.
+  // A new table (--create): after the rollback it does not exist, and the report must say what
+  // is true, not blame a value in the file.
   write_sample_config();
   SampleDataOptions feb;
   feb.month = 2;
   feb.target_bytes = 150'000'000;
   generate(feb, "factLending_20240201-20240229.tsv");
-  RunOptions env;
-  env.env = {{"XDG_STATE_HOME", (dir_ / "state").string()}, {"XDG_DATA_HOME", (dir_ / "data").string()}};
-  const pid_t pid = spawn_sluice({"--config", config_.string(), "--batch", "load", "--month", "2024-02", "--base-path",
-                                  dir_.path().string(), "--create", "--json"},
-                                 env, dir_.path());
-  const bool copying = wait_for_copy();
-  EmbeddedPostgres server(TestPostgres::cluster_dir());
-  server.stop();
-  server.start();
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(copying) << "the load never reached its COPY";
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 1);
-  std::ifstream out(dir_ / "stdout.txt");
-  const std::string text((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  const std::string text = restart_server_mid_copy(spawn_february_load({"--create", "--json"}));
   const auto j = nlohmann::json::parse(text, nullptr, false);
   ASSERT_FALSE(j.is_discarded()) << text;
   EXPECT_EQ(j["committed"], false);

@@ -106,7 +106,7 @@ TEST_F(DeleteRestoreSnowflake, DryRunAndAWrongConfirmationDeleteNothing) {
   EXPECT_EQ(digest("DAILY"), before);
   EXPECT_TRUE(submitted("DELETE FROM").empty());
 
-  const auto typed = run_typed({"delete", "--month", "2024-01"}, "daily 2024-01\n");
+  const auto typed = run_typed({"delete", "--month", "2024-01"}, "DAILY 2024-01\n");
   EXPECT_EQ(typed.exit_code, 0) << typed.out;
   EXPECT_EQ(january(), 0);
 }
