@@ -70,11 +70,13 @@ std::optional<Error> occupied_range_refusal(const ReloadFacts& f, bool append) {
   }
   if (f.loads_there.size() > kListed) detail += fmt::format("\n... and {} more loads", f.loads_there.size() - kListed);
   if (f.loads_there.empty()) detail = "no sluice load is recorded there: the rows came from outside sluice";
-  std::string hint = "Pass --replace to replace those rows with this file";
-  if (f.table && f.table->date_column.empty()) hint = "The table has no date column, so --replace cannot apply";
-  hint += ", --append to add this file's rows to them, or delete ";
-  hint += f.range && f.table ? fmt::format("them first ({})", delete_command(*f.table, *f.range)) : "the rows first";
-  hint += ".";
+  const std::string hint =
+      f.range && f.table
+          ? fmt::format("Pass --replace to replace those rows with this file, --append to add this file's rows to "
+                        "them, or delete them first ({}).",
+                        delete_command(*f.table, *f.range))
+          : "Pass --append to add this file's rows to them, or empty the table first (without a date column "
+            "--replace cannot say which rows this file replaces).";
   return usage_error(fmt::format("{} already holds {} rows {}, where {} would go", f.target, grouped(f.rows_there),
                                  where(f.range), f.file),
                      detail, hint);
