@@ -13,6 +13,7 @@
 #include "app/application_context.h"
 #include "app/commands/commands.h"
 #include "app/commands/db_commands.h"
+#include "app/job_output.h"
 #include "app/job_store.h"
 #include "app/paths.h"
 #include "tui/menu.h"
@@ -363,7 +364,9 @@ static int run_command_line(int argc, char** argv) {
 // A job the menu started records how its process ended, so the Jobs screen can tell a failure
 // from a crash.
 int run_cli(int argc, char** argv) {
+  JobOutputCapture output;  // a job begun here keeps its log and result for the menu
   const int rc = run_command_line(argc, argv);
+  output.finish(rc);
   if (const std::int64_t launch = current_launch_id()) {
     try {
       const auto state = Paths::from_environment().state_dir;
