@@ -95,10 +95,6 @@ class DeleteScreen final : public Screen {
         typed_.clear();
         return true;
       }
-      if (k.kind == Key::backspace) {
-        pop_utf8(typed_);
-        return true;
-      }
       if (k.kind == Key::page_up || k.kind == Key::page_down || k.kind == Key::up || k.kind == Key::down)
         return days_.key(k, page);
       if (k.kind == Key::enter) {
@@ -113,10 +109,7 @@ class DeleteScreen final : public Screen {
         if (++confirming_ == tables_.size()) start_delete();
         return true;
       }
-      if (k.kind == Key::character && k.ch >= 0x20) {
-        push_utf8(typed_, k.ch);
-        return true;
-      }
+      edit_text(typed_, k);
       return true;  // nothing else may slip through to the menu while confirming
     }
     if (stage_ != Stage::form) return k.kind != Key::escape;
