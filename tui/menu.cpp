@@ -227,6 +227,7 @@ MenuSettings initial_settings(ApplicationContext& ctx) {
       s.config_path.empty() ? std::filesystem::current_path().string()
                             : std::filesystem::path(s.config_path).parent_path().string());
   s.default_qc = store.preference("default_qc").value_or("file");
+  s.load_month = store.preference("load_month").value_or("");
   return s;
 }
 

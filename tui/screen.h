@@ -19,7 +19,8 @@ namespace sluice::tui {
 struct MenuSettings {
   std::string config_path;                 // absolute; "" when none was found
   std::string config_error;                // why the config could not be read ("" when fine)
-  std::string base_path;                   // where the month's files are
+  std::string base_path;                   // where the month's files are (the last load's, once one ran)
+  std::string load_month;                  // the month the last load was started for ("" before)
   std::string default_qc = "file";
   std::vector<std::string> tables;         // configured tables
   std::vector<std::string> dated_tables;   // those with a date_column (delete, validate by month)
