@@ -35,31 +35,22 @@ class DeleteScreen final : public Screen {
   std::string title() const override { return "Delete"; }
 
   void tick() override {
-    if (const std::int64_t id = preview_launch_.poll(menu_)) preview_id_ = id;
     if (const std::int64_t id = delete_launch_.poll(menu_)) {
       menu_.pop();
       menu_.open_job(id);
       return;
     }
-    if (preview_id_ && stage_ == Stage::previewing) {
-      for (const auto& j : menu_.snapshot().jobs) {
-        if (j.launch_id != preview_id_ || !j.finished()) continue;
-        if (j.status != "succeeded") {
-          menu_.status(fmt::format("The preview failed ({}): Jobs has its log.", j.error.empty() ? j.status : j.error), true);
-          stage_ = Stage::form;
-          preview_id_ = 0;
-          return;
-        }
-        const std::string path = j.result_path;
-        result_ = menu_.backend().submit([path](Services&) { return read_tail(path, 16 * 1024 * 1024); });
-        stage_ = Stage::reading;
-      }
+    if (stage_ != Stage::previewing) return;
+    std::string failure;
+    if (auto text = previewing_.poll(menu_, failure)) read_preview(*text);
+    if (!failure.empty()) {
+      menu_.status(fmt::format("The preview failed ({}): Jobs has its log.", failure), true);
+      stage_ = Stage::form;
     }
-    if (stage_ == Stage::reading && ready(result_)) read_preview(result_.get());
   }
 
   void draw(Terminal& t, int top, int height) override {
-    if (stage_ == Stage::form || stage_ == Stage::previewing || stage_ == Stage::reading) {
+    if (stage_ == Stage::form || stage_ == Stage::previewing) {
       form_.draw(t, top + 1, 2, t.cols() - 4);
       if (stage_ != Stage::form) t.text(top + 6, 2, "counting the rows to delete...", t.cols() - 4, Style::dim);
       return;
@@ -128,7 +119,7 @@ class DeleteScreen final : public Screen {
   }
 
  private:
-  enum class Stage { form, previewing, reading, confirm, deleting };
+  enum class Stage { form, previewing, confirm, deleting };
 
   std::vector<std::string> scope_args() const {
     std::vector<std::string> a{"--month", form_.field(month_).value};
@@ -149,7 +140,7 @@ class DeleteScreen final : public Screen {
     c.args.push_back("--dry-run");
     c.result_args = {"--format", "json"};
     c.title = fmt::format("Delete preview {}", form_.field(month_).value);
-    preview_launch_.set(menu_.start(std::move(c)));
+    previewing_.start(menu_, std::move(c));
     stage_ = Stage::previewing;
   }
 
@@ -196,9 +187,8 @@ class DeleteScreen final : public Screen {
   Form form_;
   int month_, table_, preview_;
   Stage stage_ = Stage::form;
-  PendingLaunch preview_launch_, delete_launch_;
-  std::int64_t preview_id_ = 0;
-  std::future<std::string> result_;
+  JobResult previewing_;
+  PendingLaunch delete_launch_;
   std::string label_;
   std::vector<PreviewTable> tables_;
   std::size_t confirming_ = 0;
