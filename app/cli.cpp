@@ -141,6 +141,13 @@ static int run_command_line(int argc, char** argv) {
   restore_cmd->add_flag("--dry-run", restore.dry_run, "Say what would be restored; touch nothing");
   restore_cmd->add_option("--format", restore.out.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
   restore_cmd->add_option("--output", restore.out.output, "Write the result to this file instead of stdout");
+  DeletesCommandOptions deletes;
+  auto* deletes_cmd = app.add_subcommand(
+      "deletes", "The deletes recorded for the configured tables, newest first, each restorable, reloaded (the range "
+                 "holds rows again), restored or expired (backup gone, or past Snowflake's Time Travel retention)");
+  deletes_cmd->add_option("--limit", deletes.limit, "At most this many tables' entries (default 50)")->check(CLI::Range(1, 100000));
+  deletes_cmd->add_option("--format", deletes.out.format, "text (default) or json")->check(CLI::IsMember({"text", "json"}));
+  deletes_cmd->add_option("--output", deletes.out.output, "Write the result to this file instead of stdout");
 
   // report
   ReportCommandOptions report;
@@ -339,6 +346,8 @@ static int run_command_line(int argc, char** argv) {
       rc = run_delete_command(ctx, del);
     } else if (*restore_cmd) {
       rc = run_restore_command(ctx, restore);
+    } else if (*deletes_cmd) {
+      rc = run_deletes_command(ctx, deletes);
     } else if (*report_cmd) {
       rc = run_report_command(ctx, report);
     } else if (*compare_cmd) {
