@@ -16,6 +16,7 @@
 #include "app/application_context.h"
 #include "app/commands/commands.h"
 #include "app/commands/db_commands.h"
+#include "app/job_output.h"
 #include "app/job_store.h"
 #include "app/json_text.h"
 #include "app/paths.h"
@@ -193,6 +194,12 @@ static int run_command_line(int argc, char** argv) {
   restore_cmd->add_option("job", restore.job, "The delete's job id (printed by sluice delete; see sluice jobs)")->required();
   restore_cmd->add_flag("--dry-run", restore.dry_run, "Say what would be restored; touch nothing");
   add_output_options(outputs, restore_cmd, restore.out, {"text", "json"});
+  DeletesCommandOptions deletes;
+  auto* deletes_cmd = app.add_subcommand(
+      "deletes", "The deletes recorded for the configured tables, newest first, each restorable, reloaded (the range "
+                 "holds rows again), restored or expired (backup gone, or past Snowflake's Time Travel retention)");
+  deletes_cmd->add_option("--limit", deletes.limit, "At most this many tables' entries (default 50)")->check(CLI::Range(1, 100000));
+  add_output_options(outputs, deletes_cmd, deletes.out, {"text", "json"});
 
   // report
   ReportCommandOptions report;
@@ -406,6 +413,8 @@ static int run_command_line(int argc, char** argv) {
       rc = run_delete_command(ctx, del);
     } else if (*restore_cmd) {
       rc = run_restore_command(ctx, restore);
+    } else if (*deletes_cmd) {
+      rc = run_deletes_command(ctx, deletes);
     } else if (*report_cmd) {
       rc = run_report_command(ctx, report);
     } else if (*compare_cmd) {
@@ -431,7 +440,9 @@ static int run_command_line(int argc, char** argv) {
 // A job the menu started records how its process ended, so the Jobs screen can tell a failure
 // from a crash.
 int run_cli(int argc, char** argv) {
+  JobOutputCapture output;  // a job begun here keeps its log and result for the menu
   const int rc = run_command_line(argc, argv);
+  output.finish(rc);
   if (const std::int64_t launch = current_launch_id()) {
     try {
       const auto state = Paths::from_environment().state_dir;

@@ -2,7 +2,11 @@
 
 #include <string>
 
+#include <fmt/format.h>
+
+#include "app/job_output.h"
 #include "app/job_store.h"
+#include "app/progress_renderers.h"
 #include "core/error.h"
 
 namespace sluice {
@@ -26,6 +30,9 @@ void JobProgressRecorder::begin(std::string_view phase, std::string_view subject
   inner_->begin(phase, subject, total_bytes);
   std::lock_guard lock(mutex_);
   pending_ = false;
+  phase_ = phase;
+  subject_ = subject;
+  phase_started_ = std::chrono::steady_clock::now();
   record([&](JobStore& s) { s.begin_phase(std::string(phase), std::string(subject), total_bytes); });
   last_write_ = std::chrono::steady_clock::now();
 }
@@ -47,6 +54,8 @@ void JobProgressRecorder::update(const ProgressUpdate& u) {
 void JobProgressRecorder::end(bool ok, std::string_view summary) {
   inner_->end(ok, summary);
   std::lock_guard lock(mutex_);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - phase_started_).count();
+  JobOutputCapture::log_line(fmt::format("{}{}{}: {} {} in {}", phase_, subject_.empty() ? "" : " ", subject_, ok ? "done:" : "FAILED:", summary, human_duration(seconds)));
   record([&](JobStore& s) {
     if (pending_) s.update_phase(done_, total_, rows_);  // the counters the throttle held back
     s.end_phase(ok, std::string(summary));
@@ -54,6 +63,9 @@ void JobProgressRecorder::end(bool ok, std::string_view summary) {
   pending_ = false;
 }
 
-void JobProgressRecorder::note(std::string_view message) { inner_->note(message); }
+void JobProgressRecorder::note(std::string_view message) {
+  inner_->note(message);
+  JobOutputCapture::log_line(message);
+}
 
 }  // namespace sluice

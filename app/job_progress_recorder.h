@@ -1,5 +1,6 @@
 // A ProgressSink that also writes the phases and counters of this process's job into the job
-// store, a few times a second, so the menu (another process) can draw the job's progress bars.
+// store, a few times a second, so the menu (another process) can draw the job's progress bars, and
+// its notes and phase ends into the job's log (app/job_output.h).
 // Everything is passed on to the sink the command line uses (bars, JSON lines or nothing).
 #pragma once
 
@@ -7,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include "core/progress.h"
 
@@ -38,6 +40,8 @@ class JobProgressRecorder final : public ProgressSink {
   std::chrono::steady_clock::time_point last_write_{};
   std::uint64_t done_ = 0, total_ = 0, rows_ = 0;  // the newest counters of the current phase
   bool pending_ = false;                           // newer than what the store holds
+  std::string phase_, subject_;                    // the current phase, for its line in the job's log
+  std::chrono::steady_clock::time_point phase_started_{};
 };
 
 }  // namespace sluice

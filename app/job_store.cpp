@@ -12,12 +12,13 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include "app/job_output.h"
 #include "core/error.h"
 
 namespace sluice {
 namespace {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 // Version 1. Checksums are 64-bit hashes: SQLite integers are signed, so they are stored as their
 // two's-complement bit pattern and converted back on read.
@@ -83,6 +84,18 @@ CREATE TABLE preferences (
   name  TEXT PRIMARY KEY,
   value TEXT NOT NULL
 ) WITHOUT ROWID;
+)sql";
+
+// Version 4: how a job's process exited (a job started from the command line has no launch to say
+// it), start and end times with fractions of a second (the menu shows tenths under a minute), and a
+// launch's command (an analyze records no job that would name it).
+constexpr const char* kSchemaV4 = R"sql(
+ALTER TABLE jobs ADD COLUMN exit_code INTEGER;
+ALTER TABLE jobs ADD COLUMN started_unix REAL NOT NULL DEFAULT 0;
+ALTER TABLE jobs ADD COLUMN finished_unix REAL NOT NULL DEFAULT 0;
+ALTER TABLE launches ADD COLUMN kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE launches ADD COLUMN started_unix REAL NOT NULL DEFAULT 0;
+ALTER TABLE launches ADD COLUMN finished_unix REAL NOT NULL DEFAULT 0;
 )sql";
 
 std::string hint_for(int rc, const std::filesystem::path& path) {
@@ -251,7 +264,8 @@ bool process_exists(int pid) {
 }
 
 constexpr const char* kJobColumns =
-    "id, kind, description, args_json, status, pid, started_at, finished_at, error, summary_json, launch_id";
+    "id, kind, description, args_json, status, pid, started_at, finished_at, error, summary_json, launch_id, exit_code, "
+    "started_unix, finished_unix";
 
 JobRecord read_job(const Statement& s) {
   JobRecord j;
@@ -266,6 +280,9 @@ JobRecord read_job(const Statement& s) {
   j.error = s.text(8);
   j.summary_json = s.text(9);
   j.launch_id = s.int64(10);
+  if (sqlite3_column_type(s.raw(), 11) != SQLITE_NULL) j.exit_code = static_cast<int>(s.int64(11));
+  j.started_unix = s.real(12);
+  j.finished_unix = s.real(13);
   return j;
 }
 
@@ -328,6 +345,10 @@ JobStore::JobStore(const std::filesystem::path& db_path) : impl_(std::make_uniqu
     db.exec(kSchemaV3, "cannot upgrade the job store schema");
     db.exec("PRAGMA user_version = 3", "cannot upgrade the job store schema");
   }
+  if (found < 4) {
+    db.exec(kSchemaV4, "cannot upgrade the job store schema");
+    db.exec("PRAGMA user_version = 4", "cannot upgrade the job store schema");
+  }
   tx.commit();
 }
 
@@ -339,14 +360,15 @@ std::int64_t JobStore::begin_job(const std::string& kind, const std::string& des
                                  const std::string& args_json) {
   std::lock_guard lock(impl_->mutex);
   Statement s(impl_->db,
-              "INSERT INTO jobs (kind, description, args_json, status, pid, started_at, launch_id) "
-              "VALUES (?, ?, ?, 'running', ?, ?, ?)",
+              "INSERT INTO jobs (kind, description, args_json, status, pid, started_at, launch_id, started_unix) "
+              "VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
               "cannot record the start of a job");
   s.bind(1, kind).bind(2, description).bind(3, args_json);
-  s.bind(4, static_cast<std::int64_t>(::getpid())).bind(5, utc_now()).bind(6, current_launch_id());
+  s.bind(4, static_cast<std::int64_t>(::getpid())).bind(5, utc_now()).bind(6, current_launch_id()).bind_real(7, unix_now());
   s.run();
   impl_->active_job = sqlite3_last_insert_rowid(impl_->db.get());
   impl_->progress_seq = 0;
+  JobOutputCapture::job_begun(impl_->path, impl_->active_job);
   return impl_->active_job;
 }
 
@@ -355,12 +377,19 @@ void JobStore::finish_job(std::int64_t id, JobStatus status, const std::string& 
   std::lock_guard lock(impl_->mutex);
   Statement s(
       impl_->db,
-      "UPDATE jobs SET status = ?, finished_at = ?, summary_json = ?, error = ? WHERE id = ?",
+      "UPDATE jobs SET status = ?, finished_at = ?, summary_json = ?, error = ?, finished_unix = ? WHERE id = ?",
       "cannot record the end of a job");
   s.bind(1, std::string(to_string(status))).bind(2, utc_now()).bind(3, summary_json).bind(4, error);
-  s.bind(5, id);
+  s.bind_real(5, unix_now()).bind(6, id);
   s.run();
   if (impl_->active_job == id) impl_->active_job = 0;
+}
+
+void JobStore::set_exit_code(std::int64_t id, int exit_code) {
+  std::lock_guard lock(impl_->mutex);
+  Statement s(impl_->db, "UPDATE jobs SET exit_code = ? WHERE id = ?", "cannot record the exit code of a job");
+  s.bind(1, static_cast<std::int64_t>(exit_code)).bind(2, id);
+  s.run();
 }
 
 void JobStore::record_chunk(const ChunkRecord& c) {
@@ -447,13 +476,14 @@ int JobStore::reap_dead_jobs() {
       if (!process_exists(static_cast<int>(s.int64(1)))) dead.push_back(s.int64(0));
   }
   const std::string now = utc_now();
+  const double now_unix = unix_now();
   int reaped = 0;
   for (std::int64_t id : dead) {
     Statement s(db,
-                "UPDATE jobs SET status = 'failed', finished_at = ?, "
+                "UPDATE jobs SET status = 'failed', finished_at = ?, finished_unix = ?, "
                 "error = 'process ended unexpectedly' WHERE id = ? AND status = 'running'",
                 "cannot mark an abandoned job failed");
-    s.bind(1, now).bind(2, id);
+    s.bind(1, now).bind_real(2, now_unix).bind(3, id);
     s.run();
     reaped += sqlite3_changes(db.get());
   }
@@ -466,7 +496,8 @@ int JobStore::reap_dead_jobs() {
 namespace sluice {
 namespace {
 
-constexpr const char* kLaunchColumns = "id, title, command, log_path, result_path, pid, started_at, finished_at, exit_code";
+constexpr const char* kLaunchColumns =
+    "id, title, command, log_path, result_path, pid, started_at, finished_at, exit_code, kind, started_unix, finished_unix";
 
 LaunchRecord read_launch(sqlite3_stmt* raw, const Statement& s) {
   LaunchRecord l;
@@ -479,6 +510,9 @@ LaunchRecord read_launch(sqlite3_stmt* raw, const Statement& s) {
   l.started_at = s.text(6);
   l.finished_at = s.text(7);
   if (sqlite3_column_type(raw, 8) != SQLITE_NULL) l.exit_code = static_cast<int>(s.int64(8));
+  l.kind = s.text(9);
+  l.started_unix = s.real(10);
+  l.finished_unix = s.real(11);
   return l;
 }
 
@@ -547,12 +581,14 @@ std::vector<PhaseRecord> JobStore::phases(std::int64_t job_id) const {
 }
 
 std::int64_t JobStore::add_launch(const std::string& title, const std::string& command, const std::string& log_path,
-                                  const std::string& result_path) {
+                                  const std::string& result_path, const std::string& kind) {
   std::lock_guard lock(impl_->mutex);
   Statement s(impl_->db,
-              "INSERT INTO launches (title, command, log_path, result_path, started_at) VALUES (?, ?, ?, ?, ?)",
+              "INSERT INTO launches (title, command, log_path, result_path, started_at, kind, started_unix) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?)",
               "cannot record a background job");
-  s.bind(1, title).bind(2, command).bind(3, log_path).bind(4, result_path).bind(5, utc_now());
+  s.bind(1, title).bind(2, command).bind(3, log_path).bind(4, result_path).bind(5, utc_now()).bind(6, kind);
+  s.bind_real(7, unix_now());
   s.run();
   return sqlite3_last_insert_rowid(impl_->db.get());
 }
@@ -573,9 +609,9 @@ void JobStore::set_launch_files(std::int64_t id, const std::string& log_path, co
 
 void JobStore::finish_launch(std::int64_t id, int exit_code) {
   std::lock_guard lock(impl_->mutex);
-  Statement s(impl_->db, "UPDATE launches SET finished_at = ?, exit_code = ? WHERE id = ?",
+  Statement s(impl_->db, "UPDATE launches SET finished_at = ?, exit_code = ?, finished_unix = ? WHERE id = ?",
               "cannot record the end of a background job");
-  s.bind(1, utc_now()).bind(2, static_cast<std::int64_t>(exit_code)).bind(3, id);
+  s.bind(1, utc_now()).bind(2, static_cast<std::int64_t>(exit_code)).bind_real(3, unix_now()).bind(4, id);
   s.run();
 }
 

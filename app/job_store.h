@@ -34,6 +34,10 @@ struct JobRecord {
   std::string error;
   std::string summary_json;
   std::int64_t launch_id = 0;  // the menu's launch this job ran in (0: started elsewhere)
+  // How the job's process exited (nullopt while it runs, or when it died without saying), and the
+  // start and end in Unix seconds with their fractions (0 in rows older than schema v4).
+  std::optional<int> exit_code;
+  double started_unix = 0, finished_unix = 0;
 };
 
 // One phase of a job ("scan+copy" of a file, "commit", ...) with its counters.
@@ -51,9 +55,11 @@ struct PhaseRecord {
 struct LaunchRecord {
   std::int64_t id = 0;
   std::string title, command, log_path, result_path;
+  std::string kind;              // the command: "load", "analyze", ... ("" in rows older than v4)
   int pid = 0;
   std::string started_at, finished_at;
   std::optional<int> exit_code;  // nullopt while running, or when the process died without saying
+  double started_unix = 0, finished_unix = 0;  // as JobRecord's
 };
 
 struct ChunkRecord {
@@ -84,6 +90,8 @@ class JobStore {
                          const std::string& args_json);
   void finish_job(std::int64_t id, JobStatus status, const std::string& summary_json,
                   const std::string& error);
+  // The exit code of the process that ran job `id`, written by that process as it ends.
+  void set_exit_code(std::int64_t id, int exit_code);
   // Insert or replace by (job_id, file, chunk_index). The job must exist.
   void record_chunk(const ChunkRecord& c);
 
@@ -105,7 +113,7 @@ class JobStore {
 
   // Launches: recorded by the menu before it starts the process, finished by the process itself.
   std::int64_t add_launch(const std::string& title, const std::string& command, const std::string& log_path,
-                          const std::string& result_path);
+                          const std::string& result_path, const std::string& kind = "");
   void set_launch_pid(std::int64_t id, int pid);
   void set_launch_files(std::int64_t id, const std::string& log_path, const std::string& result_path);
   void finish_launch(std::int64_t id, int exit_code);

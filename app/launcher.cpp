@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "app/job_output.h"
 #include "app/job_store.h"
 #include "app/session_log.h"
 #include "core/error.h"
@@ -51,13 +52,17 @@ std::string Launcher::script_line(const BatchCommand& command) const {
 std::int64_t Launcher::launch(const BatchCommand& command) {
   std::filesystem::create_directories(work_dir_);
   const std::string line = script_line(command);
-  const std::int64_t id = store_.add_launch(command.title, line, "", "");
+  const std::int64_t id = store_.add_launch(command.title, line, "", "", command.args.empty() ? "" : command.args.front());
+  // The menu lists the newest 100 launches; older ones' logs and results go.
+  prune_numbered_files(work_dir_, "launch-", 100);
   const std::filesystem::path log_path = work_dir_ / fmt::format("launch-{}.log", id);
   const std::filesystem::path result_path = work_dir_ / fmt::format("launch-{}.out", id);
   store_.set_launch_files(id, log_path.string(), result_path.string());
   // Everything the child needs is built before fork(): between fork and exec only async-signal-safe
   // calls are allowed (the menu has other threads).
-  std::vector<std::string> argv_s{sluice_.string(), "--batch", "--progress", "none"};
+  // The log at debug level also holds the command's own account of how it went (a load's text
+  // summary with every QC finding), which the menu shows when the result cannot be read.
+  std::vector<std::string> argv_s{sluice_.string(), "--batch", "--progress", "none", "--log-level", "debug"};
   argv_s.insert(argv_s.end(), global_args_.begin(), global_args_.end());
   argv_s.insert(argv_s.end(), command.args.begin(), command.args.end());
   argv_s.insert(argv_s.end(), command.result_args.begin(), command.result_args.end());

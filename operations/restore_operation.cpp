@@ -88,7 +88,116 @@ void restore_one(Item& it, std::int64_t restore_job) {
   it.out->rows_restored = restored;
 }
 
+// Every connection the config's tables use: a delete may have removed rows from any of them.
+std::vector<const ConnectionSpec*> connections_of(const Config& config) {
+  std::vector<const ConnectionSpec*> connections;
+  for (const auto& t : config.tables) {
+    const ConnectionSpec* c = &config.connection_for(t);
+    if (std::find(connections.begin(), connections.end(), c) == connections.end()) connections.push_back(c);
+  }
+  return connections;
+}
+
+// The config's table a trash entry of connection `c` is about, or nullptr. Job ids are per machine
+// (each has its own job store): entries of other schemas and tables belong to someone else's job.
+const TableSpec* table_of(const Config& config, const ConnectionSpec& c, Warehouse& w, const TrashEntry& e) {
+  for (const auto& t : config.tables)
+    if (&config.connection_for(t) == &c && w.dialect().fold(t.table) == e.source_table &&
+        w.dialect().fold(w.schema()) == e.source_schema)
+      return &t;
+  return nullptr;
+}
+
+// Whether restore could put `e` back now, and why; reads only.
+void judge(Warehouse& w, const TableSpec& spec, const TrashEntry& e, DeletedTable& out) {
+  if (!e.restored_at.empty()) {
+    out.state = DeleteState::restored;
+    out.why = fmt::format("restored at {} by job {}", e.restored_at.substr(0, 19), e.restore_job_id);
+    return;
+  }
+  const Dialect& d = w.dialect();
+  const TableSql t(d, spec, w.schema());
+  if (e.backup_table.empty()) {
+    // Time Travel: asking for the table as it was before the DELETE fails once the retention passed.
+    SqlParams p(d);
+    try {
+      w.query(fmt::format("SELECT 1 FROM {} WHERE 1 = 0", d.before_statement(t.relation(), p.add(e.statement_id))), p.list());
+    } catch (const Error& err) {
+      if (!d.is_time_travel_expired(err)) throw;
+      out.state = DeleteState::expired;
+      out.why = "past the table's Time Travel retention";
+      return;
+    }
+  } else if (!w.table_exists(kTrashSchema, e.backup_table)) {
+    out.state = DeleteState::expired;
+    out.why = fmt::format("the backup {} is gone", trash_display(e));
+    return;
+  }
+  const std::uint64_t now = t.rows_by_day(w, e.range).rows;
+  if (now > 0) {
+    out.state = DeleteState::reloaded;
+    out.why = fmt::format("the range holds {} row{} again: delete {} first to restore", grouped(now), now == 1 ? "" : "s",
+                          now == 1 ? "it" : "them");
+    return;
+  }
+  out.state = DeleteState::restorable;
+  out.why = fmt::format("{} rows kept in {}", grouped(static_cast<std::uint64_t>(e.rows)), trash_display(e));
+}
+
 }  // namespace
+
+const char* to_string(DeleteState state) {
+  switch (state) {
+    case DeleteState::restorable: return "restorable";
+    case DeleteState::reloaded: return "reloaded";
+    case DeleteState::restored: return "restored";
+    case DeleteState::expired: return "expired";
+  }
+  return "?";
+}
+
+std::vector<RecordedDelete> RestoreOperation::recorded(std::size_t limit) {
+  std::vector<RecordedDelete> out;
+  for (const ConnectionSpec* c : connections_of(config_)) {
+    Warehouse& w = pool_.get(*c);
+    for (const auto& e : recent_trash(w, limit)) {
+      const TableSpec* spec = table_of(config_, *c, w, e);
+      if (!spec) continue;
+      auto job = std::find_if(out.begin(), out.end(), [&](const RecordedDelete& r) { return r.job_id == e.job_id; });
+      if (job == out.end()) {
+        out.push_back({e.job_id, e.deleted_at, DeleteState::restored, {}});
+        job = out.end() - 1;
+      }
+      DeletedTable d;
+      d.table = spec->table;
+      d.target = TableSql(w.dialect(), *spec, w.schema()).display_name();
+      d.connection = c->name;
+      d.backup = trash_display(e);
+      d.range = e.range;
+      d.rows = e.rows;
+      d.deleted_at = e.deleted_at;
+      d.restored_at = e.restored_at;
+      d.restore_job_id = e.restore_job_id;
+      try {
+        judge(w, *spec, e, d);
+      } catch (const Error& err) {
+        // A restore would fail the same way (the table is gone, say): it cannot be put back.
+        d.state = DeleteState::expired;
+        d.why = "cannot be checked: " + err.primary();
+      }
+      job->tables.push_back(std::move(d));
+    }
+  }
+  // A job's state: the first of expired, reloaded, restorable any of its tables is in.
+  for (auto& job : out)
+    for (const DeleteState s : {DeleteState::expired, DeleteState::reloaded, DeleteState::restorable})
+      if (std::any_of(job.tables.begin(), job.tables.end(), [&](const DeletedTable& t) { return t.state == s; })) {
+        job.state = s;
+        break;
+      }
+  std::stable_sort(out.begin(), out.end(), [](const RecordedDelete& a, const RecordedDelete& b) { return a.deleted_at > b.deleted_at; });
+  return out;
+}
 
 RestoreOperation::RestoreOperation(const Config& config, WarehouseOpener open, JobLog& jobs, ProgressSink& progress)
     : config_(config), pool_(std::move(open)), jobs_(jobs), progress_(progress) {}
@@ -97,11 +206,7 @@ RestoreSummary RestoreOperation::run(const RestoreRequest& req) {
   RestoreSummary s;
   s.delete_job = req.delete_job;
   // Every connection the config's tables use: the job may have deleted from any of them.
-  std::vector<const ConnectionSpec*> connections;
-  for (const auto& t : config_.tables) {
-    const ConnectionSpec* c = &config_.connection_for(t);
-    if (std::find(connections.begin(), connections.end(), c) == connections.end()) connections.push_back(c);
-  }
+  const std::vector<const ConnectionSpec*> connections = connections_of(config_);
   std::vector<Item> items;
   std::vector<TrashEntry> already;
   std::string looked;
@@ -109,17 +214,11 @@ RestoreSummary RestoreOperation::run(const RestoreRequest& req) {
     Warehouse& w = pool_.get(*c);
     looked += (looked.empty() ? "" : ", ") + c->name;
     for (auto& e : find_trash(w, req.delete_job)) {
-      const TableSpec* spec = nullptr;
-      for (const auto& t : config_.tables)
-        if (&config_.connection_for(t) == c && w.dialect().fold(t.table) == e.source_table &&
-            w.dialect().fold(w.schema()) == e.source_schema)
-          spec = &t;
+      const TableSpec* spec = table_of(config_, *c, w, e);
       if (spec && !e.restored_at.empty()) {
         already.push_back(std::move(e));
         continue;
       }
-      // Job ids are per machine (each has its own job store): entries of other schemas and
-      // tables belong to someone else's job with the same number.
       if (!spec) continue;
       for (const auto& other : items)
         if (other.spec == spec)

@@ -38,10 +38,43 @@ struct RestoreSummary {
   bool executed = false;
 };
 
+// Whether a delete can be put back:
+//   restorable  its rows are kept (the backup table exists, or on Snowflake the DELETE is within the
+//               table's Time Travel retention) and the range holds no rows now
+//   reloaded    kept, but the range holds rows again (loaded since): restoring would double them
+//   restored    a restore put them back
+//   expired     the backup table is gone, or the Time Travel retention has passed
+enum class DeleteState { restorable, reloaded, restored, expired };
+const char* to_string(DeleteState state);
+
+struct DeletedTable {
+  std::string table, target, connection;
+  std::string backup;               // as TableRestore's
+  DateRange range;
+  std::int64_t rows = 0;
+  std::string deleted_at, restored_at;
+  std::int64_t restore_job_id = 0;
+  DeleteState state = DeleteState::restorable;
+  std::string why;                  // what the state is based on, one line
+};
+
+// One delete job of the config's tables (several tables when it deleted from several).
+struct RecordedDelete {
+  std::int64_t job_id = 0;
+  std::string deleted_at;
+  // restored when every table was put back; else expired, reloaded or restorable, the first any
+  // table is of those (a restore puts back all of a job's tables or none).
+  DeleteState state = DeleteState::restorable;
+  std::vector<DeletedTable> tables;
+};
+
 class RestoreOperation {
  public:
   RestoreOperation(const Config& config, WarehouseOpener open, JobLog& jobs, ProgressSink& progress);
   RestoreSummary run(const RestoreRequest& request);
+  // The newest deletes of the config's tables (at most `limit` tables' entries, from every
+  // connection), newest first, each with its state. Reads only.
+  std::vector<RecordedDelete> recorded(std::size_t limit);
 
  private:
   const Config& config_;

@@ -63,16 +63,18 @@ void record_trash(Warehouse& w, const TrashEntry& e) {
   w.query(sql, p.list());
 }
 
-std::vector<TrashEntry> find_trash(Warehouse& w, std::int64_t job_id) {
+namespace {
+
+// The log's rows that `where` (SQL with its parameters in `p`, or "") selects, in `order`.
+std::vector<TrashEntry> read_trash(Warehouse& w, const std::string& where, SqlParams& p, const std::string& order) {
   std::vector<TrashEntry> out;
   if (!w.table_exists(kTrashSchema, kTrashLog)) return out;
-  SqlParams p(w.dialect());
   const Dialect& d = w.dialect();
   const SqlResult r = w.query(
-      fmt::format("SELECT {} FROM {} WHERE {} = {} ORDER BY {}",
+      fmt::format("SELECT {} FROM {}{} ORDER BY {}",
                   d.identifiers({"job_id", "source_schema", "source_table", "backup_table", "statement_id", "date_from", "date_to",
                                  "rows_deleted", "deleted_at", "restored_at", "restore_job_id"}),
-                  log_table(w), d.identifier("job_id"), p.add(job_id), d.identifiers({"source_schema", "source_table"})),
+                  log_table(w), where.empty() ? "" : " WHERE " + where, order),
       p.list());
   for (std::size_t i = 0; i < r.size(); ++i) {
     TrashEntry e;
@@ -89,6 +91,24 @@ std::vector<TrashEntry> find_trash(Warehouse& w, std::int64_t job_id) {
     out.push_back(std::move(e));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<TrashEntry> find_trash(Warehouse& w, std::int64_t job_id) {
+  SqlParams p(w.dialect());
+  const Dialect& d = w.dialect();
+  const std::string where = fmt::format("{} = {}", d.identifier("job_id"), p.add(job_id));
+  return read_trash(w, where, p, d.identifiers({"source_schema", "source_table"}));
+}
+
+std::vector<TrashEntry> recent_trash(Warehouse& w, std::size_t limit) {
+  SqlParams p(w.dialect());
+  const Dialect& d = w.dialect();
+  // The limit is a number this code computed, never user text.
+  return read_trash(w, "", p,
+                    fmt::format("{} DESC, {} DESC, {} LIMIT {}", d.identifier("deleted_at"), d.identifier("job_id"),
+                                d.identifiers({"source_schema", "source_table"}), limit));
 }
 
 void mark_restored(Warehouse& w, const TrashEntry& e, std::int64_t restore_job_id) {

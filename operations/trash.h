@@ -38,6 +38,8 @@ std::string choose_backup_name(Warehouse& w, const std::string& table, std::int6
 void record_trash(Warehouse& w, const TrashEntry& entry);
 // Entries of a job; empty when the log does not exist.
 std::vector<TrashEntry> find_trash(Warehouse& w, std::int64_t job_id);
+// The newest `limit` entries, newest job first; empty when the log does not exist.
+std::vector<TrashEntry> recent_trash(Warehouse& w, std::size_t limit);
 void mark_restored(Warehouse& w, const TrashEntry& entry, std::int64_t restore_job_id);
 // "sluice_trash.fact_lending__job12"
 std::string trash_display(const TrashEntry& e);

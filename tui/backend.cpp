@@ -4,6 +4,7 @@
 #include <fstream>
 #include <map>
 
+#include "app/job_output.h"
 #include "core/error.h"
 
 namespace sluice::tui {
@@ -15,12 +16,14 @@ std::string entry_status(const std::optional<LaunchRecord>& launch, const std::v
   if (launch) {
     if (launch->exit_code) {
       if (last && last->status == JobStatus::cancelled) return "cancelled";
-      return *launch->exit_code == 0 ? "succeeded" : "failed";
+      return *launch->exit_code == 0 && !(last && last->status == JobStatus::failed) ? "succeeded" : "failed";
     }
     if (process_alive) return last ? "running" : "starting";
     return "crashed";  // gone without recording how it ended
   }
   if (!last) return "starting";
+  // A job that recorded success and then failed to print its result exited nonzero.
+  if (last->status == JobStatus::succeeded && last->exit_code && *last->exit_code != 0) return "failed";
   return std::string(to_string(last->status));
 }
 
@@ -99,6 +102,7 @@ void Backend::refresh() {
   Snapshot next;
   try {
     JobStore& store = services_.store;
+    const std::filesystem::path state_dir = store.path().parent_path();
     const auto launches = store.recent_launches(100);
     const auto jobs = store.recent_jobs(200);
     std::map<std::int64_t, std::vector<JobRecord>> by_launch;
@@ -113,10 +117,13 @@ void Backend::refresh() {
       e.command = l.command;
       e.started_at = l.started_at;
       e.finished_at = l.finished_at;
+      e.started_unix = l.started_unix;
+      e.finished_unix = l.finished_unix;
       e.pid = l.pid;
       e.exit_code = l.exit_code;
       e.log_path = l.log_path;
       e.result_path = l.result_path;
+      e.kind = l.kind;
       const auto& own = by_launch[l.id];
       e.status = entry_status(l, own, !l.exit_code && launch_process_alive(l.pid));
       if (!own.empty()) {
@@ -124,7 +131,10 @@ void Backend::refresh() {
         e.job_id = j.id;
         e.kind = j.kind;
         e.error = j.error;
-        if (e.finished_at.empty() && e.status == "crashed") e.finished_at = j.finished_at;
+        if (e.finished_at.empty() && e.status == "crashed") {
+          e.finished_at = j.finished_at;
+          e.finished_unix = j.finished_unix;
+        }
         e.phases = store.phases(j.id);
       }
       entries.push_back(std::move(e));
@@ -138,8 +148,14 @@ void Backend::refresh() {
       e.status = entry_status(std::nullopt, {j}, false);
       e.started_at = j.started_at;
       e.finished_at = j.finished_at;
+      e.started_unix = j.started_unix;
+      e.finished_unix = j.finished_unix;
       e.error = j.error;
       e.pid = j.pid;
+      e.exit_code = j.exit_code;
+      const JobOutputFiles files = job_output_files(state_dir, j.id);
+      e.log_path = files.log.string();
+      e.result_path = files.result.string();
       entries.push_back(std::move(e));
     }
     std::stable_sort(entries.begin(), entries.end(),

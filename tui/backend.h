@@ -30,9 +30,12 @@ struct JobEntry {
   std::string title, command;
   std::string status;           // starting, running, succeeded, failed, cancelled, crashed
   std::string started_at, finished_at, error;
+  double started_unix = 0, finished_unix = 0;  // 0 in job store rows older than schema v4
   int pid = 0;
   std::optional<int> exit_code;
   std::vector<PhaseRecord> phases;
+  // Its stderr and stdout: the launch's files, or for a job started elsewhere the copies it kept
+  // (app/job_output.h).
   std::string log_path, result_path;
 
   bool finished() const { return status != "starting" && status != "running"; }
@@ -91,7 +94,8 @@ class Backend {
   std::thread thread_;
 };
 
-// The status a job's row shows, from its launch and job records.
+// The status a job's row shows, from its launch and job records: succeeded only when the process
+// exited 0 and its job did not record a failure.
 std::string entry_status(const std::optional<LaunchRecord>& launch, const std::vector<JobRecord>& jobs,
                          bool process_alive);
 

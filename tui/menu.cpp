@@ -1,5 +1,6 @@
 #include "tui/menu.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -68,7 +69,15 @@ class MenuApp final : public Menu {
       if (k.kind == Key::none) continue;
       if (k.kind == Key::resize) continue;  // the next draw uses the new size
       if (help) {
-        help = false;  // any key closes the help
+        // Arrows and pages scroll a help longer than the screen; any other key closes it.
+        const int step = k.kind == Key::down || k.is('j') ? 1 : k.kind == Key::up || k.is('k') ? -1
+                         : k.kind == Key::page_down ? help_page_ : k.kind == Key::page_up ? -help_page_ : 0;
+        if (step && help_more_) {
+          help_top_ = std::max(0, help_top_ + step);
+        } else {
+          help = false;
+          help_top_ = 0;
+        }
         continue;
       }
       status_.clear();
@@ -122,7 +131,7 @@ class MenuApp final : public Menu {
       return;
     }
     top.draw(term_, 1, rows - 2);
-    const std::string hints = top.typing() ? "Enter: next  Esc: back  Tab: next field"
+    const std::string hints = top.typing() ? "Enter: next  Esc: back  Tab: next field  Ctrl-U: clear"
                                            : "Enter: open  Esc: back  /: filter  ?: help  q: quit";
     if (!status_.empty()) term_.text(rows - 1, 0, status_, cols, status_bad_ ? Style::bad : Style::warn, true);
     else term_.text(rows - 1, 0, hints, cols, Style::dim, true);
@@ -131,24 +140,46 @@ class MenuApp final : public Menu {
   }
 
   void draw_help(const HelpLines& own, int rows, int cols, const std::string& title) {
-    HelpLines lines = own;
-    lines.push_back({"", ""});
-    lines.push_back({"Up/Down j/k", "move"});
-    lines.push_back({"PgUp/PgDn Home/End", "move by a page, to the first or last"});
-    lines.push_back({"/", "filter the list (Esc clears)"});
-    lines.push_back({"Esc", "back"});
-    lines.push_back({"q", "quit the menu (background jobs go on)"});
-    lines.push_back({"? or F1", "this help (F1 also while typing in a field)"});
-    const int width = std::min(cols - 4, 76);
+    HelpLines entries = own;
+    entries.push_back({"", ""});
+    entries.push_back({"Up/Down j/k", "move"});
+    entries.push_back({"PgUp/PgDn Home/End", "move by a page, to the first or last"});
+    entries.push_back({"/", "filter the list (Esc clears)"});
+    entries.push_back({"Ctrl-U", "clear the field being typed in"});
+    entries.push_back({"Esc", "back"});
+    entries.push_back({"q", "quit the menu (background jobs go on)"});
+    entries.push_back({"? or F1", "this help (F1 also while typing in a field)"});
+    // The text wraps in its column (a line without keys uses the whole width): nothing is cut.
+    const int width = std::min(cols - 4, 100);
+    const int key_width = 20, text_width = width - 25;
+    struct Line {
+      std::string keys, text;
+      bool whole_width;  // an entry without keys: its text starts at the left
+    };
+    std::vector<Line> lines;
+    for (const auto& [keys, text] : entries) {
+      const auto wrapped = wrap(text, keys.empty() ? width - 4 : text_width, term_.ascii());
+      for (std::size_t i = 0; i < wrapped.size(); ++i) lines.push_back({i == 0 ? keys : "", wrapped[i], keys.empty()});
+    }
     const int height = std::min(rows - 2, static_cast<int>(lines.size()) + 4);
+    const int body = height - 4;
+    help_more_ = static_cast<int>(lines.size()) > body;
+    help_page_ = std::max(1, body);
+    help_top_ = std::clamp(help_top_, 0, std::max(0, static_cast<int>(lines.size()) - body));
     const int y = std::max(1, (rows - height) / 2), x = std::max(0, (cols - width) / 2);
     for (int r = 0; r < height; ++r) term_.fill(y + r, x, width, Style::normal);
     term_.box(y, x, height, width, "Help: " + title);
-    for (int i = 0; i < static_cast<int>(lines.size()) && i < height - 4; ++i) {
-      term_.text(y + 1 + i, x + 2, lines[static_cast<std::size_t>(i)].first, 20, Style::key);
-      term_.text(y + 1 + i, x + 23, lines[static_cast<std::size_t>(i)].second, width - 25);
+    for (int i = 0; i < body && help_top_ + i < static_cast<int>(lines.size()); ++i) {
+      const Line& line = lines[static_cast<std::size_t>(help_top_ + i)];
+      if (line.whole_width) {
+        term_.text(y + 1 + i, x + 2, line.text, width - 4);
+      } else {
+        term_.text(y + 1 + i, x + 2, line.keys, key_width, Style::key);
+        term_.text(y + 1 + i, x + 23, line.text, text_width);
+      }
     }
-    term_.text(y + height - 2, x + 2, "Press any key to close.", width - 4, Style::dim);
+    const std::string footer = help_more_ ? "Down/PgDn: more, Up/PgUp: back; any other key closes." : "Press any key to close.";
+    term_.text(y + height - 2, x + 2, footer, width - 4, Style::dim);
   }
 
   ApplicationContext& ctx_;
@@ -161,6 +192,8 @@ class MenuApp final : public Menu {
   std::vector<std::unique_ptr<Screen>> pending_;
   int pops_ = 0;
   bool quit_ = false;
+  int help_top_ = 0, help_page_ = 1;
+  bool help_more_ = false;  // the help is longer than the screen
   std::string status_;
   bool status_bad_ = false;
 };
@@ -194,6 +227,7 @@ MenuSettings initial_settings(ApplicationContext& ctx) {
       s.config_path.empty() ? std::filesystem::current_path().string()
                             : std::filesystem::path(s.config_path).parent_path().string());
   s.default_qc = store.preference("default_qc").value_or("file");
+  s.load_month = store.preference("load_month").value_or("");
   return s;
 }
 

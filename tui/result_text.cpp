@@ -1,14 +1,20 @@
 #include "tui/result_text.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/load_report.h"
+#include "app/progress_renderers.h"
 #include "core/text_format.h"
 
 namespace sluice::tui {
 namespace {
 
 using nlohmann::json;
+
+constexpr std::size_t kLogLines = 30;  // of the log, when it stands in for the result
 
 void append_lines(const std::string& text, std::vector<std::string>& out) {
   std::size_t start = 0;
@@ -20,76 +26,188 @@ void append_lines(const std::string& text, std::vector<std::string>& out) {
   }
 }
 
-std::string str(const json& j, const char* key) {
-  if (!j.contains(key) || j[key].is_null()) return "";
-  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+const json& array_at(const json& j, const char* key) {
+  static const json empty = json::array();
+  return j.is_object() && j.contains(key) && j[key].is_array() ? j[key] : empty;
 }
 
-std::uint64_t num(const json& j, const char* key) {
-  return j.contains(key) && j[key].is_number() ? j[key].get<std::uint64_t>() : 0;
-}
-
-void findings(const json& list, std::vector<std::string>& out) {
+// The findings of a result as the command line prints them (render_findings): severity, check and
+// message, then each example's file:line:column.
+std::string findings_text(const std::string& file, const json& list) {
+  QcReport report;
   for (const auto& f : list) {
-    out.push_back(fmt::format("    {}: {}", str(f, "severity"), str(f, "message")));
-    if (f.contains("details"))
-      for (const auto& d : f["details"]) out.push_back("      " + (d.is_string() ? d.get<std::string>() : d.dump()));
+    if (!f.is_object()) continue;
+    Finding finding;
+    finding.check = json_text(f, "check");
+    finding.severity = json_text(f, "severity") == "warning" ? Severity::warning : Severity::error;
+    finding.message = json_text(f, "message");
+    finding.count = json_count(f, "count");
+    for (const auto& e : array_at(f, "examples")) {
+      Example ex;
+      ex.line = json_count(e, "line");
+      ex.column = static_cast<std::uint32_t>(json_count(e, "column"));
+      ex.field = static_cast<int>(json_count(e, "field"));
+      ex.value = json_text(e, "value");
+      ex.note = json_text(e, "note");
+      finding.examples.push_back(std::move(ex));
+    }
+    for (const auto& d : array_at(f, "details")) finding.details.push_back(d.is_string() ? d.get<std::string>() : d.dump());
+    report.findings.push_back(std::move(finding));
   }
+  return render_findings(file, report);
 }
 
-void load_lines(const json& j, std::vector<std::string>& out) {
-  out.push_back(j.value("committed", false) ? "Loaded and committed." : "Nothing was committed.");
-  for (const auto& f : j.value("files", json::array())) {
-    out.push_back(fmt::format("  {}  {}", str(f, "status"), str(f, "file")));
-    out.push_back(fmt::format("    table {}: {} rows in the file, {} loaded, {} replaced, days {}", str(f, "table"),
-                              grouped(num(f, "rows_in_file")), grouped(num(f, "rows_loaded")),
-                              grouped(num(f, "rows_deleted")), str(f, "found_range")));
-    if (f.contains("qc_findings")) findings(f["qc_findings"], out);
-    if (f.contains("error") && !f["error"].is_null()) out.push_back("    " + str(f, "error"));
+// Each kind's verdict from its JSON (the command's own word on how it went), and the lines behind it.
+struct Read {
+  bool passed = true;
+  std::string verdict;
+};
+
+Read load_lines(const json& j, std::vector<std::string>& out) {
+  Read r;
+  const json& files = array_at(j, "files");
+  const bool dry_run = !files.empty() && std::all_of(files.begin(), files.end(), [](const json& f) {
+    return json_text(f, "status") == "checked (dry run)";
+  });
+  bool qc_failed = false;
+  for (const auto& f : files) qc_failed = qc_failed || json_text(f, "status") == "QC failed";
+  r.passed = j.value("committed", false) || dry_run;
+  r.verdict = dry_run ? "Checked (dry run): QC passed, nothing was meant to be loaded."
+              : r.passed ? "Loaded and committed."
+              : qc_failed ? "QC failed: nothing was loaded."
+                          : "Failed: nothing was loaded.";
+  for (const auto& f : files) {
+    out.push_back(fmt::format("  {}  {}", json_text(f, "status"), json_text(f, "file")));
+    out.push_back(fmt::format("    table {}: {} rows in the file, {} loaded, {} replaced, days {}", json_text(f, "table"),
+                              grouped(json_count(f, "rows_in_file")), grouped(json_count(f, "rows_loaded")),
+                              grouped(json_count(f, "rows_deleted")), json_text(f, "found_range")));
+    append_lines(findings_text(json_text(f, "file"), array_at(f, "qc_findings")), out);
+    if (f.contains("error") && f["error"].is_object()) out.push_back("    " + json_text(f["error"], "message"));
   }
-  for (const auto& n : j.value("not_found", json::array())) out.push_back("  no file for " + n.dump());
+  for (const auto& n : array_at(j, "not_found")) out.push_back("  no file for " + n.dump());
+  return r;
 }
 
-void validate_lines(const json& j, std::vector<std::string>& out) {
-  out.push_back(j.value("passed", false) ? "PASS: every table passed." : "FAIL: at least one table failed.");
-  for (const auto& t : j.value("tables", json::array())) {
-    out.push_back(fmt::format("  {}  {} ({}): {} rows, {} of {} days with rows", str(t, "status"), str(t, "table"),
-                              str(t, "target"), grouped(num(t, "rows")), num(t, "days_with_rows"), num(t, "days_expected")));
-    if (t.contains("findings")) findings(t["findings"], out);
+Read validate_lines(const json& j, std::vector<std::string>& out) {
+  Read r;
+  r.passed = j.value("passed", false);
+  r.verdict = r.passed ? "PASS: every table passed." : "FAIL: at least one table failed.";
+  for (const auto& t : array_at(j, "tables")) {
+    out.push_back(fmt::format("  {}  {} ({}): {} rows, {} of {} days with rows", json_text(t, "status"), json_text(t, "table"),
+                              json_text(t, "target"), grouped(json_count(t, "rows")), json_count(t, "days_with_rows"), json_count(t, "days_expected")));
+    append_lines(findings_text("", array_at(t, "findings")), out);
   }
+  return r;
 }
 
-void delete_lines(const std::string& kind, const json& j, std::vector<std::string>& out) {
+Read analyze_lines(const json& j, std::vector<std::string>& out) {
+  Read r;
+  const json qc = j.contains("qc") && j["qc"].is_object() ? j["qc"] : json::object();
+  r.passed = qc.value("passed", true);
+  const std::string table = json_text(j, "table");
+  r.verdict = fmt::format("{}: {} rows, {} columns", r.passed ? "Analyzed" : table.empty() ? "Structure problems" : "QC failed",
+                          grouped(json_count(j, "rows")), json_count(j, "column_count"));
+  if (!table.empty()) r.verdict += fmt::format(" (read as {}{})", table, r.passed ? ", QC passed" : "");
+  append_lines(findings_text(json_text(j, "file"), array_at(qc, "findings")), out);
+  return r;
+}
+
+Read delete_lines(const std::string& kind, const json& j, std::vector<std::string>& out) {
+  Read r;
   const bool dry = j.value("dry_run", false);
-  if (kind == "restore") out.push_back(dry ? "Would restore:" : (j.value("executed", false) ? "Restored." : "Nothing restored."));
-  else out.push_back(dry ? "Preview (nothing deleted):" : (j.value("executed", false) ? "Deleted." : "Nothing deleted."));
-  for (const auto& t : j.value("tables", json::array())) {
-    out.push_back(fmt::format("  {} ({}): {} rows in range, {} deleted{}", str(t, "table"), str(t, "target"),
-                              grouped(num(t, "range_rows")), grouped(num(t, "rows_deleted")),
-                              str(t, "backup").empty() ? "" : ", kept in " + str(t, "backup")));
+  if (kind == "restore") r.verdict = dry ? "Would restore:" : (j.value("executed", false) ? "Restored." : "Nothing restored.");
+  else r.verdict = dry ? "Preview (nothing deleted):" : (j.value("executed", false) ? "Deleted." : "Nothing deleted.");
+  for (const auto& t : array_at(j, "tables")) {
+    out.push_back(fmt::format("  {} ({}): {} rows in range, {} deleted{}", json_text(t, "table"), json_text(t, "target"),
+                              grouped(json_count(t, "range_rows")), grouped(json_count(t, "rows_deleted")),
+                              json_text(t, "backup").empty() ? "" : ", kept in " + json_text(t, "backup")));
   }
-  if (!str(j, "restore_command").empty()) out.push_back("To put them back: " + str(j, "restore_command"));
+  if (!json_text(j, "restore_command").empty()) out.push_back("To put them back: " + json_text(j, "restore_command"));
+  return r;
+}
+
+std::string exit_text(const std::optional<int>& code) { return code ? fmt::format("exit code {}", *code) : "no exit code"; }
+
+// The end of the log, for a job whose result says nothing.
+void log_tail(const std::string& log, std::vector<std::string>& out) {
+  std::vector<std::string> lines;
+  append_lines(log, lines);
+  while (!lines.empty() && lines.back().find_first_not_of(" \t\r") == std::string::npos) lines.pop_back();
+  out.push_back(lines.empty() ? "The log is empty." : "The end of its log:");
+  const std::size_t from = lines.size() > kLogLines ? lines.size() - kLogLines : 0;
+  for (std::size_t i = from; i < lines.size(); ++i) out.push_back("  " + lines[i]);
 }
 
 }  // namespace
 
-std::vector<std::string> describe_result(const std::string& kind, const std::string& json_text) {
-  std::vector<std::string> out;
-  if (json_text.find_first_not_of(" \t\r\n") == std::string::npos) return out;
+std::string json_text(const json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return "";
+  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+}
+
+std::uint64_t json_count(const json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_number_unsigned() ? j[key].get<std::uint64_t>() : 0;
+}
+
+JobOutcome describe_outcome(const JobFacts& f) {
+  JobOutcome o;
+  // What the process says about itself: a nonzero exit or a record of failure is never a success,
+  // whatever the result claims.
+  const bool ended_badly = f.status == "failed" || f.status == "crashed" || f.status == "cancelled" ||
+                           (f.exit_code && *f.exit_code != 0);
+  const std::string how = f.status == "crashed"     ? "Crashed: the process ended without finishing"
+                          : f.status == "cancelled" ? "Cancelled: nothing was published"
+                                                    : "Failed";
+  const auto first = f.result.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) {
+    o.success = false;
+    o.verdict = ended_badly ? fmt::format("{} ({}); it printed no result.", how, exit_text(f.exit_code))
+                            : fmt::format("It printed no result ({}).", exit_text(f.exit_code));
+    log_tail(f.log, o.lines);
+    return o;
+  }
   json j;
   try {
-    j = json::parse(json_text);
+    j = json::parse(f.result);
   } catch (const json::exception&) {
-    append_lines(json_text, out);  // not JSON (a text result): shown as it is
-    return out;
+    if (f.result[first] == '{' || f.result[first] == '[') {
+      // JSON cut short or broken: what it says cannot be trusted.
+      o.verdict = fmt::format("{} ({}); its result could not be read.", ended_badly ? how : "Unknown outcome",
+                              exit_text(f.exit_code));
+      log_tail(f.log, o.lines);
+      return o;
+    }
+    // A text result (a job run in a shell without --json): shown as it was printed.
+    o.success = !ended_badly && f.exit_code.has_value();
+    o.verdict = o.success ? "Succeeded." : fmt::format("{} ({}).", ended_badly ? how : "Unknown outcome", exit_text(f.exit_code));
+    append_lines(f.result, o.lines);
+    if (ended_badly && f.status != "failed") log_tail(f.log, o.lines);
+    return o;
   }
-  if (kind == "load" && j.is_object()) load_lines(j, out);
-  else if (kind == "validate" && j.is_object()) validate_lines(j, out);
-  else if ((kind == "delete" || kind == "restore") && j.is_object()) delete_lines(kind, j, out);
-  out.push_back("");
-  out.push_back("Result (JSON):");
-  append_lines(j.dump(2), out);
-  return out;
+  Read r;
+  if (f.kind == "load" || f.kind == "check") r = load_lines(j, o.lines);
+  else if (f.kind == "validate") r = validate_lines(j, o.lines);
+  else if (f.kind == "analyze") r = analyze_lines(j, o.lines);
+  else if (f.kind == "delete" || f.kind == "restore") r = delete_lines(f.kind, j, o.lines);
+  else r.verdict = "Succeeded.";
+  if (j.is_object() && j.contains("exit_code") && j["exit_code"].is_number_integer() && j["exit_code"].get<int>() != 0)
+    r.passed = false;
+  o.success = r.passed && !ended_badly;
+  o.verdict = r.verdict;
+  if (!o.success) {
+    if (r.passed) o.verdict = how + ".";  // the result reads well, the process says otherwise
+    o.verdict += fmt::format(" ({})", exit_text(f.exit_code));
+  }
+  o.lines.push_back("");
+  o.lines.push_back("Result (JSON):");
+  append_lines(j.dump(2, ' ', false, json::error_handler_t::replace), o.lines);
+  if (ended_badly && f.status != "failed") log_tail(f.log, o.lines);
+  return o;
+}
+
+std::string job_time(double seconds) {
+  if (seconds < 59.95) return fmt::format("{:.1f}s", std::max(0.0, seconds));
+  return human_duration(seconds);
 }
 
 }  // namespace sluice::tui

@@ -5,6 +5,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,7 +20,8 @@ namespace sluice::tui {
 struct MenuSettings {
   std::string config_path;                 // absolute; "" when none was found
   std::string config_error;                // why the config could not be read ("" when fine)
-  std::string base_path;                   // where the month's files are
+  std::string base_path;                   // where the month's files are (the last load's, once one ran)
+  std::string load_month;                  // the month the last load was started for ("" before)
   std::string default_qc = "file";
   std::vector<std::string> tables;         // configured tables
   std::vector<std::string> dated_tables;   // those with a date_column (delete, validate by month)
@@ -86,6 +88,44 @@ class PendingLaunch {
 
  private:
   std::future<std::int64_t> future_;
+};
+
+// A job started for its result (a report, a listing, a preview): once it has ended, its result is
+// read on the backend thread.
+class JobResult {
+ public:
+  void start(Menu& menu, BatchCommand command) {
+    id_ = 0;
+    reading_ = {};
+    launch_.set(menu.start(std::move(command)));
+  }
+  // Starting, running, or its result being read.
+  bool active() const { return launch_.active() || id_ || reading_.valid(); }
+  // The result, once read; nullopt before. A job that did not succeed gives nullopt and says why in
+  // `failure` (its error, else its status).
+  std::optional<std::string> poll(Menu& menu, std::string& failure) {
+    if (const std::int64_t id = launch_.poll(menu)) id_ = id;
+    if (id_ && !reading_.valid()) {
+      for (const auto& j : menu.snapshot().jobs) {
+        if (j.launch_id != id_ || !j.finished()) continue;
+        if (j.status != "succeeded") {
+          failure = j.error.empty() ? j.status : j.error;
+          id_ = 0;
+          return std::nullopt;
+        }
+        const std::string path = j.result_path;
+        reading_ = menu.backend().submit([path](Services&) { return read_tail(path, 64u << 20); });
+      }
+    }
+    if (!ready(reading_)) return std::nullopt;
+    id_ = 0;
+    return reading_.get();
+  }
+
+ private:
+  PendingLaunch launch_;
+  std::int64_t id_ = 0;  // the launch, until its result is read
+  std::future<std::string> reading_;
 };
 
 // The screens (tui/screens/*.cpp).

@@ -110,6 +110,55 @@ std::string clip(std::string_view text, int width, bool ascii, bool ellipsis) {
   return out;
 }
 
+std::vector<std::string> wrap(std::string_view text, int width, bool ascii) {
+  std::vector<std::string> lines;
+  std::string line;
+  int used = 0;
+  width = std::max(1, width);
+  auto flush = [&] {
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    lines.push_back(std::move(line));
+    line.clear();
+    used = 0;
+  };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == ' ') {
+      if (used > 0 && used < width) {
+        line += ' ';
+        ++used;
+      }
+      ++i;
+      continue;
+    }
+    std::size_t end = text.find(' ', i);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view word = text.substr(i, end - i);
+    const int w = display_width(word, ascii);
+    if (used > 0 && used + w > width) flush();
+    if (w <= width) {
+      line.append(word);
+      used += w;
+    } else {
+      // Longer than a whole line: as much as fits on each.
+      while (!word.empty()) {
+        const std::string part = clip(word, width - used, ascii, false);
+        if (part.empty()) {
+          flush();
+          continue;
+        }
+        line += part;
+        used += display_width(part, ascii);
+        word.remove_prefix(part.size());
+        if (!word.empty()) flush();
+      }
+    }
+    i = end;
+  }
+  if (!line.empty() || lines.empty()) flush();
+  return lines;
+}
+
 Terminal::Terminal() {
   std::setlocale(LC_ALL, "");
   // ESC answers at once (no 1 s wait to see whether it starts a sequence).
@@ -176,6 +225,7 @@ Key Terminal::read_key(int timeout_ms) {
     case 127:
     case 8: k.kind = Key::backspace; break;
     case '\t': k.kind = Key::tab; break;
+    case 21: k.kind = Key::clear_line; break;  // Ctrl-U, as in a shell
     default:
       k.kind = Key::character;
       k.ch = static_cast<char32_t>(ch);

@@ -8,12 +8,13 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice::tui {
 
 struct Key {
   enum Kind { none, character, up, down, left, right, enter, escape, backspace, page_up, page_down, home, end, tab,
-              back_tab, del, resize, help };
+              back_tab, del, resize, help, clear_line /* Ctrl-U */ };
   Kind kind = none;
   char32_t ch = 0;  // for `character`
 
@@ -59,5 +60,8 @@ class Terminal {
 int display_width(std::string_view text, bool ascii);
 // `text` cut to at most `width` display columns, "..." marking a cut when `ellipsis`.
 std::string clip(std::string_view text, int width, bool ascii, bool ellipsis = true);
+// `text` as lines of at most `width` display columns, broken at spaces (a word longer than a line
+// is broken where the line ends). Never empty: "" gives one empty line.
+std::vector<std::string> wrap(std::string_view text, int width, bool ascii);
 
 }  // namespace sluice::tui

@@ -55,6 +55,14 @@ void push_utf8(std::string& s, char32_t cp) {
   }
 }
 
+bool edit_text(std::string& text, const Key& k) {
+  if (k.kind == Key::backspace) pop_utf8(text);
+  else if (k.kind == Key::clear_line) text.clear();
+  else if (k.kind == Key::character && k.ch >= 0x20) push_utf8(text, k.ch);
+  else return false;
+  return true;
+}
+
 // ---- ListView
 
 void ListView::set_rows(std::vector<std::string> rows) {
@@ -104,11 +112,7 @@ bool ListView::key(const Key& k, int page) {
     } else if (k.kind == Key::escape) {
       filtering_ = false;
       filter_.clear();
-    } else if (k.kind == Key::backspace) {
-      pop_utf8(filter_);
-      select_best_match();
-    } else if (k.kind == Key::character && k.ch >= 0x20) {
-      push_utf8(filter_, k.ch);
+    } else if (edit_text(filter_, k)) {
       select_best_match();
     } else if (k.kind == Key::up || k.kind == Key::down) {
       filtering_ = false;
@@ -132,22 +136,39 @@ bool ListView::key(const Key& k, int page) {
   return true;
 }
 
+std::vector<std::string> ListView::row_lines(const std::string& row, int width, bool ascii) const {
+  if (wrap_indent_ <= 0 || wrap_indent_ >= width || display_width(row, ascii) <= width) return {row};
+  const std::string head = clip(row, wrap_indent_, ascii, false);
+  std::vector<std::string> lines = wrap(std::string_view(row).substr(head.size()), width - wrap_indent_, ascii);
+  for (std::size_t i = 0; i < lines.size(); ++i) lines[i] = (i == 0 ? head : std::string(static_cast<std::size_t>(wrap_indent_), ' ')) + lines[i];
+  return lines;
+}
+
 void ListView::draw(Terminal& t, int y, int x, int height, int width, const std::function<Style(int)>& style) {
   const auto v = visible();
   int list_height = height;
   if (filtering_ || !filter_.empty()) --list_height;
+  std::vector<std::vector<std::string>> lines;  // per visible row
+  for (const int row : v) lines.push_back(row_lines(rows_[static_cast<std::size_t>(row)], width, t.ascii()));
+  auto height_of = [&](int from, int to) {  // lines of visible rows [from, to]
+    int n = 0;
+    for (int i = from; i <= to; ++i) n += static_cast<int>(lines[static_cast<std::size_t>(i)].size());
+    return n;
+  };
   if (cursor_ < top_) top_ = cursor_;
-  if (cursor_ >= top_ + list_height) top_ = cursor_ - list_height + 1;
-  top_ = std::clamp(top_, 0, std::max(0, static_cast<int>(v.size()) - list_height));
-  for (int r = 0; r < list_height; ++r) {
-    const int i = top_ + r;
-    if (i >= static_cast<int>(v.size())) {
-      if (i == 0) t.text(y, x, filter_.empty() ? "(nothing here)" : "(no row matches the filter)", width, Style::dim);
-      break;
-    }
+  top_ = std::clamp(top_, 0, std::max(0, static_cast<int>(v.size()) - 1));
+  while (top_ < cursor_ && height_of(top_, cursor_) > list_height) ++top_;
+  // Rows that would fit below the last are pulled up, so no space is left empty at the end.
+  while (top_ > 0 && height_of(top_ - 1, static_cast<int>(v.size()) - 1) <= list_height) --top_;
+  if (v.empty()) t.text(y, x, filter_.empty() ? "(nothing here)" : "(no row matches the filter)", width, Style::dim);
+  int r = 0;
+  for (int i = top_; i < static_cast<int>(v.size()) && r < list_height; ++i) {
     const int row = v[static_cast<std::size_t>(i)];
     const Style s = i == cursor_ ? Style::selected : style ? style(row) : Style::normal;
-    t.text(y + r, x, rows_[static_cast<std::size_t>(row)], width, s, true);
+    for (const auto& line : lines[static_cast<std::size_t>(i)]) {
+      if (r >= list_height) break;
+      t.text(y + r++, x, line, width, s, true);
+    }
   }
   if (filtering_ || !filter_.empty())
     t.text(y + height - 1, x, "/" + filter_ + (filtering_ ? "_" : "  (Esc clears)"), width, Style::key, true);
@@ -216,14 +237,7 @@ bool Form::key(const Key& k, int& pressed) {
   }
   switch (f.kind) {
     case Field::text:
-      if (k.kind == Key::backspace) {
-        pop_utf8(f.value);
-        return true;
-      }
-      if (k.kind == Key::character && k.ch >= 0x20) {
-        push_utf8(f.value, k.ch);
-        return true;
-      }
+      if (edit_text(f.value, k)) return true;
       if (k.kind == Key::enter) {
         move(1);
         return true;

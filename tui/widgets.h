@@ -27,16 +27,21 @@ class ListView {
     filter_.clear();
     filtering_ = false;
   }
+  // Rows wider than the list go on over more lines, the text after their first `indent` columns
+  // wrapped at spaces and indented by that much (0, the default: a row is one line, cut).
+  void set_wrap(int indent) { wrap_indent_ = indent; }
   // Draws rows [top, top+height) of the visible ones; styles per row come from `style`.
   void draw(Terminal& t, int y, int x, int height, int width,
             const std::function<Style(int row)>& style = nullptr);
 
  private:
+  std::vector<std::string> row_lines(const std::string& row, int width, bool ascii) const;
   std::vector<int> visible() const;
   void select_best_match();
   std::vector<std::string> rows_;
   int cursor_ = 0;  // among visible rows
   int top_ = 0;
+  int wrap_indent_ = 0;
   bool filtering_ = false;
   std::string filter_;
 };
@@ -89,6 +94,10 @@ class Form {
   std::vector<Field> fields_;
   int focus_ = 0;
 };
+
+// A one-line text input: a printable key is typed, Backspace erases the last character, Ctrl-U
+// clears it all. true when `k` was one of those.
+bool edit_text(std::string& text, const Key& k);
 
 // A UTF-8 string with its last code point removed.
 void pop_utf8(std::string& s);

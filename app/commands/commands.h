@@ -99,6 +99,13 @@ struct RestoreCommandOptions {
 };
 int run_restore_command(ApplicationContext& ctx, const RestoreCommandOptions& options);
 
+struct DeletesCommandOptions {
+  std::size_t limit = 50;   // tables' entries, newest first
+  OutputOptions out;        // text or json
+};
+// The recorded deletes and whether each can be restored (app/commands/deletes_command.cpp).
+int run_deletes_command(ApplicationContext& ctx, const DeletesCommandOptions& options);
+
 struct ReportCommandOptions {
   std::vector<std::filesystem::path> configs;   // empty: the current config
   std::vector<std::string> tables;

@@ -3,6 +3,9 @@
 // again. A wrong confirmation, or --batch without --yes, deletes nothing.
 #include <gtest/gtest.h>
 
+#include <map>
+#include <regex>
+
 #include "tests/support/warehouse_fixture.h"
 
 namespace sluice::test {
@@ -180,6 +183,48 @@ TEST_F(DeleteRestore, ADeletedMonthCanBeLoadedAgainAndThenRestoreRefuses) {
   EXPECT_NE(back.err.find("delete the range first"), std::string::npos) << back.err;
   EXPECT_EQ(january(), 3100);
   EXPECT_EQ(scalar("SELECT count(*) FROM sluice_trash.fact_lending__job" + job), "3100");
+}
+
+// `sluice deletes` (the menu's Restore list) says of each delete whether restore can put it back.
+TEST_F(DeleteRestore, DeletesListsEachDeleteWithItsState) {
+  write_config(daily_yaml("DAILY", "integer"));
+  create_daily("daily", "integer", "2024-01-01", "2024-03-31", 10);
+  std::vector<std::string> jobs;
+  for (const char* month : {"2024-01", "2024-02", "2024-03"}) {
+    const auto r = run({"--batch", "delete", "--month", month, "--yes", "--format", "json"});
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    jobs.push_back(json_of(r)["job_id"].dump());
+  }
+  auto states = [&] {
+    const auto r = run({"--batch", "deletes", "--format", "json"});
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    std::map<std::string, std::string> out;
+    const auto listed = json_of(r);
+    for (const auto& d : listed["deletes"]) out[d["job_id"].dump()] = d["state"].get<std::string>();
+    return out;
+  };
+  EXPECT_EQ(states(), (std::map<std::string, std::string>{{jobs[0], "restorable"}, {jobs[1], "restorable"}, {jobs[2], "restorable"}}));
+
+  // January holds a row again; February is put back; March's backup is dropped by hand.
+  exec("INSERT INTO " + schema_ + ".daily (day, asset, amount) VALUES (20240115, 1, 1.5)");
+  ASSERT_EQ(run({"--batch", "restore", jobs[1]}).exit_code, 0);
+  exec("DROP TABLE sluice_trash.daily__job" + jobs[2]);
+  EXPECT_EQ(states(), (std::map<std::string, std::string>{{jobs[0], "reloaded"}, {jobs[1], "restored"}, {jobs[2], "expired"}}));
+
+  const auto r = run({"--batch", "deletes", "--format", "json"});
+  const auto list = json_of(r)["deletes"];
+  ASSERT_EQ(list.size(), 3u);
+  EXPECT_EQ(list[0]["job_id"].dump(), jobs[2]) << "newest first";
+  const auto& january = list[2]["tables"][0];
+  EXPECT_EQ(january["table"], "DAILY");
+  EXPECT_EQ(january["from"], "2024-01-01");
+  EXPECT_EQ(january["to"], "2024-01-31");
+  EXPECT_EQ(january["rows_deleted"], 310);
+  EXPECT_EQ(january["why"], "the range holds 1 row again: delete it first to restore");
+  EXPECT_EQ(list[0]["tables"][0]["why"], "the backup sluice_trash.daily__job" + jobs[2] + " is gone");
+  const auto text = run({"--batch", "deletes"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_TRUE(std::regex_search(text.out, std::regex("\\n" + jobs[1] + " +restored +" + schema_ + "\\.daily "))) << text.out;
 }
 
 TEST_F(DeleteRestore, AllTablesInOneJobAndBackTogether) {

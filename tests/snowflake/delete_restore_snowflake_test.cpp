@@ -114,7 +114,18 @@ TEST_F(DeleteRestoreSnowflake, DryRunAndAWrongConfirmationDeleteNothing) {
 TEST_F(DeleteRestoreSnowflake, PastTheRetentionTheRestoreFailsClearlyAndChangesNothing) {
   const std::int64_t job = delete_january();
   const std::string after_delete = digest("DAILY");
+  // `sluice deletes` (the menu's Restore list) tells within the retention from past it.
+  auto state = [&] {
+    const auto d = run({"--batch", "deletes", "--format", "json"});
+    EXPECT_EQ(d.exit_code, 0) << d.out << d.err;
+    const auto list = nlohmann::json::parse(d.out, nullptr, false);
+    return list.is_object() && list["deletes"].size() == 1 && list["deletes"][0]["job_id"] == job
+               ? list["deletes"][0]["state"].get<std::string>() + ": " + list["deletes"][0]["tables"][0]["why"].get<std::string>()
+               : d.out;
+  };
+  EXPECT_EQ(state().rfind("restorable: 310 rows kept in Time Travel, statement ", 0), 0u) << state();
   sf_->control("POST", "time_travel", nlohmann::json{{"retention_seconds", 0}});
+  EXPECT_EQ(state(), "expired: past the table's Time Travel retention");
   const auto r = run({"--batch", "restore", std::to_string(job)});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find(fmt::format("the rows job {} deleted from {}.DAILY are past the Time Travel retention", job, schema_)),

@@ -1,6 +1,10 @@
 // A month loaded through the menu runs as a background job, finishes in Jobs, and shows in Report.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <regex>
+#include <thread>
+
 #include "tests/tui/menu_fixture.h"
 #include "tests/tui/menu_steps.h"
 
@@ -29,6 +33,9 @@ TEST_F(MenuLoad, AMonthLoadedThroughTheMenuFinishesInJobsAndAppearsInReport) {
   const std::string jobs = m.screen();
   EXPECT_NE(jobs.find("succeeded"), std::string::npos) << jobs;
 
+  EXPECT_TRUE(std::regex_search(jobs, std::regex(R"(succeeded +job \d+ +\d+\.\ds  Load 2024-01)"))) << "no tenths:\n" << jobs;
+
+  const RunResult v = run({"--batch", "validate", "--month", "2024-01"});
   m.keys({"Escape"});
   open_screen(m, "Report");
   expect_screen("5,000");
@@ -36,6 +43,55 @@ TEST_F(MenuLoad, AMonthLoadedThroughTheMenuFinishesInJobsAndAppearsInReport) {
   EXPECT_NE(report.find("FACT_LENDING"), std::string::npos) << report;
   EXPECT_NE(report.find("2024-01-01"), std::string::npos) << report;
   EXPECT_NE(report.find("2024-01-31"), std::string::npos) << report;
+  // Enter opens the table: rows per month, the last load, the last validate.
+  m.keys({"Enter"});
+  expect_screen("Rows per month:");
+  const std::string detail = m.screen();
+  EXPECT_NE(detail.find("2024-01            5,000"), std::string::npos) << detail;
+  EXPECT_TRUE(std::regex_search(detail, std::regex("Last load: .*factLending_20240101-20240131\\.tsv\n +5,000 rows, days "
+                                                   "2024-01-01\\.\\.2024-01-31, at "))) << detail;
+  EXPECT_NE(detail.find(std::string("Last validate: ") + (v.exit_code == 0 ? "PASS" : "FAIL") + " over 2024-01-01..2024-01-31"),
+            std::string::npos) << detail;
+}
+
+TEST_F(MenuLoad, CtrlUClearsAFieldAndTheNextLoadFormStartsFromTheLastMonthAndBasePath) {
+  write_sample_config();
+  std::filesystem::create_directory(dir_ / "in");
+  SampleDataOptions o;
+  o.rows = 800;
+  generate(o, "in/factLending_20240101-20240131.tsv");
+  const std::string base = (dir_ / "in").string();
+  auto& m = start_menu(120, 30);
+  expect_screen("Session log");
+  open_screen(m, "Load");
+  expect_screen("Start the load");
+  m.keys({"Down"});  // Month
+  m.type("junk");
+  m.keys({"C-u"});
+  m.type("2024-01");
+  expect_screen("2024-01_");
+  EXPECT_EQ(m.screen().find("junk"), std::string::npos) << m.screen();
+  m.keys({"Down", "Down", "C-u"});  // Table, Base path: cleared
+  m.type(base);
+  m.keys({"Down", "Down", "Down", "Right", "Down", "Enter"});  // QC, Replace, Create table: yes, Start
+  expect_screen("Loaded and committed.");
+  EXPECT_EQ(count("fact_lending"), 800);
+  m.keys({"Escape"});
+  open_screen(m, "Load");
+  expect_screen("Start the load");
+  std::string form = m.screen();
+  EXPECT_NE(form.find("2024-01"), std::string::npos) << form;
+  EXPECT_NE(form.find(base), std::string::npos) << form;
+  // And in the next menu.
+  m.keys({"Escape", "q"});
+  for (int i = 0; i < 50 && m.alive(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto& again = start_menu(120, 30);
+  expect_screen("Session log");
+  open_screen(again, "Load");
+  expect_screen("Start the load");
+  form = again.screen();
+  EXPECT_NE(form.find("2024-01"), std::string::npos) << form;
+  EXPECT_NE(form.find(base), std::string::npos) << form;
 }
 
 TEST_F(MenuLoad, AKeyIsAnsweredPromptlyWhileALoadRuns) {

@@ -78,6 +78,53 @@ TEST_F(MenuTerminal, ResizingTo80x24AndBackRedraws) {
   EXPECT_NE(lines_of(screen)[39].find("Esc: back"), std::string::npos) << screen;
 }
 
+// The screen's text, of a line with a box only what is inside the box, every run of blanks (line
+// ends too) as one space: a sentence wrapped over several lines reads whole.
+std::string flat(const std::string& screen) {
+  std::string out;
+  for (std::string line : lines_of(screen)) {
+    const std::string side = "\u2502";
+    const auto first = line.find(side), last = line.rfind(side);
+    if (first != std::string::npos && last != first) line = line.substr(first + side.size(), last - first - side.size());
+    for (const char c : line + " ")
+      if (!(c == ' ' && !out.empty() && out.back() == ' ')) out += c;
+  }
+  return out;
+}
+
+TEST_F(MenuTerminal, MenuDescriptionsAndHelpWrapInsteadOfBeingCut) {
+  write_sample_config();
+  auto& m = start_menu(80, 24);
+  expect_screen("Session log");
+  for (const char* description : {"Load a month (all tables or one) or chosen files, with file, warehouse or no QC",
+                                  "Check a month in the warehouse: every day present, unusual days, duplicates, NULLs",
+                                  "This session's actions as sluice --batch commands (view, save)"})
+    EXPECT_NE(flat(m.screen()).find(description), std::string::npos) << description << " is cut:\n" << m.screen();
+  const std::string restore_help =
+      "reloaded: kept, but the days hold rows again (loaded since), so restoring would double them: delete those days "
+      "first. restored: put back already. expired: the backup table is gone, or on Snowflake the delete is past the "
+      "table's Time Travel retention.";
+  for (const auto& [width, height] : {std::pair{80, 24}, std::pair{120, 40}}) {
+    m.resize(width, height);
+    open_screen(m, "Restore");
+    expect_screen("sluice \u203a Restore");
+    m.keys({"?"});
+    expect_screen("Help: Restore");
+    // A help longer than the screen scrolls with Down; somewhere the whole text is on it.
+    std::string screen = m.screen();
+    for (int i = 0; i < 20 && flat(screen).find(restore_help) == std::string::npos && screen.find("Down/PgDn: more") != std::string::npos; ++i) {
+      m.keys({"Down"});
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      screen = m.screen();
+    }
+    EXPECT_NE(flat(screen).find(restore_help), std::string::npos) << width << "x" << height << ":\n" << screen;
+    m.keys({"x"});
+    EXPECT_TRUE(m.wait_gone("Help: Restore")) << m.screen();
+    m.keys({"Escape"});
+    expect_screen("Session log");
+  }
+}
+
 TEST_F(MenuTerminal, CtrlCQuitsAndRestoresTheTerminal) {
   write_sample_config();
   auto& m = start_menu();

@@ -200,7 +200,7 @@ TEST(JobStore, SchemaIsVersionedAndKeptAcrossReopen) {
     JobStore store(path);
     id = store.begin_job("load", "kept", "{}");
   }
-  EXPECT_EQ(run_sql(path, "PRAGMA user_version"), "3");
+  EXPECT_EQ(run_sql(path, "PRAGMA user_version"), "4");
   EXPECT_EQ(run_sql(path, "PRAGMA journal_mode"), "wal");
   JobStore again(path);
   ASSERT_TRUE(again.job(id).has_value());
@@ -217,13 +217,15 @@ TEST(JobStore, AVersion1StoreGetsTheEtagColumn) {
   }
   // Back to what sluice wrote at version 1.
   run_sql(path, "ALTER TABLE chunks DROP COLUMN etag");
+  for (const char* v4 : {"exit_code", "started_unix", "finished_unix"})
+    run_sql(path, fmt::format("ALTER TABLE jobs DROP COLUMN {}", v4).c_str());
   run_sql(path, "ALTER TABLE jobs DROP COLUMN launch_id");
   run_sql(path, "DROP TABLE job_progress");
   run_sql(path, "DROP TABLE launches");
   run_sql(path, "DROP TABLE preferences");
   run_sql(path, "PRAGMA user_version = 1");
   JobStore store(path);
-  EXPECT_EQ(run_sql(path, "PRAGMA user_version"), "3");
+  EXPECT_EQ(run_sql(path, "PRAGMA user_version"), "4");
   ChunkRecord c;
   c.job_id = id;
   c.file = "a.tsv";

@@ -1,6 +1,6 @@
 // Delete: a month from one table or all; the preview (rows, share of the table, rows per day) from
 // a dry run; then, per table, the table and range typed to confirm, as on the command line. A
-// wrong confirmation deletes nothing. Restore: the deletes that can be put back.
+// wrong confirmation deletes nothing. Restore: the recorded deletes with their state; restore one.
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -35,31 +35,22 @@ class DeleteScreen final : public Screen {
   std::string title() const override { return "Delete"; }
 
   void tick() override {
-    if (const std::int64_t id = preview_launch_.poll(menu_)) preview_id_ = id;
     if (const std::int64_t id = delete_launch_.poll(menu_)) {
       menu_.pop();
       menu_.open_job(id);
       return;
     }
-    if (preview_id_ && stage_ == Stage::previewing) {
-      for (const auto& j : menu_.snapshot().jobs) {
-        if (j.launch_id != preview_id_ || !j.finished()) continue;
-        if (j.status != "succeeded") {
-          menu_.status(fmt::format("The preview failed ({}): Jobs has its log.", j.error.empty() ? j.status : j.error), true);
-          stage_ = Stage::form;
-          preview_id_ = 0;
-          return;
-        }
-        const std::string path = j.result_path;
-        result_ = menu_.backend().submit([path](Services&) { return read_tail(path, 16 * 1024 * 1024); });
-        stage_ = Stage::reading;
-      }
+    if (stage_ != Stage::previewing) return;
+    std::string failure;
+    if (auto text = previewing_.poll(menu_, failure)) read_preview(*text);
+    if (!failure.empty()) {
+      menu_.status(fmt::format("The preview failed ({}): Jobs has its log.", failure), true);
+      stage_ = Stage::form;
     }
-    if (stage_ == Stage::reading && ready(result_)) read_preview(result_.get());
   }
 
   void draw(Terminal& t, int top, int height) override {
-    if (stage_ == Stage::form || stage_ == Stage::previewing || stage_ == Stage::reading) {
+    if (stage_ == Stage::form || stage_ == Stage::previewing) {
       form_.draw(t, top + 1, 2, t.cols() - 4);
       if (stage_ != Stage::form) t.text(top + 6, 2, "counting the rows to delete...", t.cols() - 4, Style::dim);
       return;
@@ -95,10 +86,6 @@ class DeleteScreen final : public Screen {
         typed_.clear();
         return true;
       }
-      if (k.kind == Key::backspace) {
-        pop_utf8(typed_);
-        return true;
-      }
       if (k.kind == Key::page_up || k.kind == Key::page_down || k.kind == Key::up || k.kind == Key::down)
         return days_.key(k, page);
       if (k.kind == Key::enter) {
@@ -113,10 +100,7 @@ class DeleteScreen final : public Screen {
         if (++confirming_ == tables_.size()) start_delete();
         return true;
       }
-      if (k.kind == Key::character && k.ch >= 0x20) {
-        push_utf8(typed_, k.ch);
-        return true;
-      }
+      edit_text(typed_, k);
       return true;  // nothing else may slip through to the menu while confirming
     }
     if (stage_ != Stage::form) return k.kind != Key::escape;
@@ -135,7 +119,7 @@ class DeleteScreen final : public Screen {
   }
 
  private:
-  enum class Stage { form, previewing, reading, confirm, deleting };
+  enum class Stage { form, previewing, confirm, deleting };
 
   std::vector<std::string> scope_args() const {
     std::vector<std::string> a{"--month", form_.field(month_).value};
@@ -156,7 +140,7 @@ class DeleteScreen final : public Screen {
     c.args.push_back("--dry-run");
     c.result_args = {"--format", "json"};
     c.title = fmt::format("Delete preview {}", form_.field(month_).value);
-    preview_launch_.set(menu_.start(std::move(c)));
+    previewing_.start(menu_, std::move(c));
     stage_ = Stage::previewing;
   }
 
@@ -203,9 +187,8 @@ class DeleteScreen final : public Screen {
   Form form_;
   int month_, table_, preview_;
   Stage stage_ = Stage::form;
-  PendingLaunch preview_launch_, delete_launch_;
-  std::int64_t preview_id_ = 0;
-  std::future<std::string> result_;
+  JobResult previewing_;
+  PendingLaunch delete_launch_;
   std::string label_;
   std::vector<PreviewTable> tables_;
   std::size_t confirming_ = 0;
@@ -213,72 +196,146 @@ class DeleteScreen final : public Screen {
   TextView days_;
 };
 
-// The deletes recorded in the job store, newest first; Enter asks to restore one.
+// The deletes recorded for the config's tables (`sluice deletes`, run in the background), newest
+// first, each with its state; Enter opens a dialog beside the list that shows the delete and asks
+// before a restore, or says why it cannot be restored.
+struct DeleteRow {
+  std::int64_t job = 0;
+  std::string state;                 // restorable, reloaded, restored, expired
+  std::vector<std::string> details;  // per table: what, how many rows, its state and why
+};
+
 class RestoreScreen final : public Screen {
  public:
-  explicit RestoreScreen(Menu& menu) : Screen(menu) {}
+  explicit RestoreScreen(Menu& menu) : Screen(menu) { run(); }
   std::string title() const override { return "Restore"; }
 
   void tick() override {
-    if (const std::int64_t id = launch_.poll(menu_)) {
+    if (const std::int64_t id = restore_launch_.poll(menu_)) {
       menu_.pop();
       menu_.open_job(id);
       return;
     }
-    const Snapshot& s = menu_.snapshot();
-    if (s.generation == generation_) return;
-    generation_ = s.generation;
-    jobs_.clear();
-    std::vector<std::string> rows;
-    for (const auto& j : s.jobs) {
-      if (j.kind != "delete" || j.status != "succeeded" || !j.job_id) continue;
-      if (j.command.find("--dry-run") != std::string::npos) continue;
-      jobs_.push_back(j.job_id);
-      rows.push_back(fmt::format("job {:<6} {}  {}", j.job_id, j.finished_at, j.title));
-    }
-    list_.set_rows(rows);
+    std::string failure;
+    if (auto text = listing_.poll(menu_, failure)) parse(*text);
+    if (!failure.empty()) error_ = fmt::format("The deletes could not be listed ({}); Jobs has the log.", failure);
   }
 
   void draw(Terminal& t, int top, int height) override {
-    t.text(top, 1, "Deletes that finished (Enter: restore; the job says if the rows are back already)", t.cols() - 2, Style::title);
-    list_.draw(t, top + 1, 1, height - 3, t.cols() - 2);
-    if (confirm_job_) t.text(top + height - 1, 1, fmt::format("Restore the rows of delete job {}? y: yes, any other key: no", confirm_job_),
-                             t.cols() - 2, Style::warn);
+    const bool dialog = dialog_ >= 0 && dialog_ < static_cast<int>(deletes_.size());
+    // The dialog stands to the right of the list, which keeps its place.
+    const int dialog_width = dialog ? std::min(56, std::max(30, t.cols() / 2)) : 0;
+    const int list_width = t.cols() - 2 - dialog_width;
+    if (!error_.empty()) t.text(top, 1, error_, list_width, Style::bad);
+    else if (listing_.active()) t.text(top, 1, "reading the deletes and checking their backups...", list_width, Style::dim);
+    else t.text(top, 1, fmt::format("{:<10} {:<11} {:<23} {:<27}", "JOB", "STATE", "DAYS", "TABLES"), list_width, Style::title);
+    list_.draw(t, top + 1, 1, height - 1, list_width, [&](int row) {
+      const std::string& state = deletes_[static_cast<std::size_t>(row)].state;
+      return state == "restorable" ? Style::normal : state == "reloaded" ? Style::warn : Style::dim;
+    });
+    if (dialog) draw_dialog(t, top, height, t.cols() - dialog_width - 1, dialog_width);
   }
 
   bool key(const Key& k, int page) override {
-    if (confirm_job_) {
-      if (k.is('y') || k.is('Y')) {
+    if (dialog_ >= 0) {
+      const DeleteRow& d = deletes_[static_cast<std::size_t>(dialog_)];
+      if (d.state == "restorable" && (k.is('y') || k.is('Y'))) {
         BatchCommand c;
-        c.args = {"restore", std::to_string(confirm_job_)};
+        c.args = {"restore", std::to_string(d.job)};
         c.result_args = {"--format", "json"};
-        c.title = fmt::format("Restore delete job {}", confirm_job_);
-        launch_.set(menu_.start(std::move(c)));
-      } else {
+        c.title = fmt::format("Restore delete job {}", d.job);
+        restore_launch_.set(menu_.start(std::move(c)));
+      } else if (d.state == "restorable") {
         menu_.status("Nothing was restored.");
       }
-      confirm_job_ = 0;
-      return true;
+      dialog_ = -1;
+      return true;  // any key answers the dialog; nothing slips through to the menu
     }
     if (list_.filtering()) return list_.key(k, page);
-    if (k.kind == Key::enter && list_.selected() >= 0) {
-      confirm_job_ = jobs_[static_cast<std::size_t>(list_.selected())];
+    if ((k.kind == Key::enter || k.kind == Key::right) && list_.selected() >= 0) {
+      dialog_ = list_.selected();
+      return true;
+    }
+    if (k.is('R')) {
+      run();
       return true;
     }
     return list_.key(k, page);
   }
   bool typing() const override { return list_.filtering(); }
   HelpLines help() const override {
-    return {{"Enter", "restore the selected delete (asks y/n)"},
-            {"", "A restore is refused when the range holds rows again (load it with replace instead)."}};
+    return {{"Enter", "the delete in a dialog: restore it (y), or why it cannot be restored"},
+            {"R", "list the deletes again"},
+            {"", "restorable: the deleted rows are kept and their days hold no rows now. reloaded: kept, but the days "
+                 "hold rows again (loaded since), so restoring would double them: delete those days first. restored: "
+                 "put back already. expired: the backup table is gone, or on Snowflake the delete is past the table's "
+                 "Time Travel retention."}};
   }
 
  private:
+  void run() {
+    error_.clear();
+    dialog_ = -1;
+    BatchCommand c;
+    c.args = {"deletes"};
+    c.result_args = {"--format", "json"};
+    c.title = "List the deletes";
+    listing_.start(menu_, std::move(c));
+  }
+
+  void parse(const std::string& text) {
+    deletes_.clear();
+    std::vector<std::string> rows;
+    try {
+      const json j = json::parse(text);
+      for (const auto& d : j.at("deletes")) {
+        DeleteRow r;
+        r.job = d.at("job_id").get<std::int64_t>();
+        r.state = d.value("state", "");
+        std::string days, tables;
+        for (const auto& t : d.at("tables")) {
+          const std::string range = t.value("from", "") + ".." + t.value("to", "");
+          if (days.empty()) days = range;
+          else if (days != range) days = "(several)";
+          tables += (tables.empty() ? "" : ", ") + t.value("table", "");
+          r.details.push_back(fmt::format("{} {}: {} rows", t.value("table", ""), range,
+                                          grouped(t.value("rows_deleted", std::uint64_t{0}))));
+          r.details.push_back(fmt::format("  {}: {}", t.value("state", ""), t.value("why", "")));
+        }
+        rows.push_back(fmt::format("job {:<6} {:<11} {:<23} {}", r.job, r.state, days, tables));
+        deletes_.push_back(std::move(r));
+      }
+    } catch (const json::exception& e) {
+      error_ = std::string("The deletes could not be read: ") + e.what();
+    }
+    list_.set_rows(std::move(rows));
+  }
+
+  void draw_dialog(Terminal& t, int top, int height, int x, int width) {
+    const DeleteRow& d = deletes_[static_cast<std::size_t>(dialog_)];
+    std::vector<std::pair<std::string, Style>> lines;
+    for (const auto& detail : d.details)
+      for (const auto& w : wrap(detail, width - 4, t.ascii())) lines.emplace_back(w, Style::normal);
+    lines.emplace_back("", Style::normal);
+    const bool can = d.state == "restorable";
+    const std::string ask = can ? "Restore these rows? y: yes, any other key: no"
+                            : d.state == "restored" ? "Restored already: nothing to do. Any key closes."
+                            : d.state == "reloaded" ? "Not now: the days hold rows again. Any key closes."
+                                                    : "These rows cannot be restored any more. Any key closes.";
+    for (const auto& w : wrap(ask, width - 4, t.ascii())) lines.emplace_back(w, can ? Style::warn : Style::bad);
+    const int box_height = std::min(height, static_cast<int>(lines.size()) + 2);
+    for (int r = 0; r < box_height; ++r) t.fill(top + r, x, width, Style::normal);
+    t.box(top, x, box_height, width, fmt::format("Delete job {}: {}", d.job, d.state));
+    for (int i = 0; i < box_height - 2 && i < static_cast<int>(lines.size()); ++i)
+      t.text(top + 1 + i, x + 2, lines[static_cast<std::size_t>(i)].first, width - 4, lines[static_cast<std::size_t>(i)].second);
+  }
+
   ListView list_;
-  std::vector<std::int64_t> jobs_;
-  std::uint64_t generation_ = 0;
-  std::int64_t confirm_job_ = 0;
-  PendingLaunch launch_;
+  std::vector<DeleteRow> deletes_;
+  JobResult listing_;
+  PendingLaunch restore_launch_;
+  std::string error_;
+  int dialog_ = -1;  // the delete whose dialog is open
 };
 
 }  // namespace

@@ -2,7 +2,9 @@
 // phases with bytes, rows, speeds and ETA, its log and its result; cancel.
 #include <algorithm>
 #include <cmath>
+#include <chrono>
 #include <ctime>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -35,17 +37,23 @@ double parse_utc(const std::string& iso) {
 }
 
 std::string elapsed(const JobEntry& j) {
-  const double start = parse_utc(j.started_at);
+  // Rows older than the job store's v4 have whole seconds only.
+  const double start = j.started_unix ? j.started_unix : parse_utc(j.started_at);
   if (!start) return "";
-  const double end = j.finished_at.empty() ? static_cast<double>(std::time(nullptr)) : parse_utc(j.finished_at);
-  return human_duration(std::max(0.0, end - start));
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double end = j.finished() ? (j.finished_unix ? j.finished_unix : parse_utc(j.finished_at)) : now;
+  return job_time(std::max(0.0, (end ? end : now) - start));
 }
 
-// One phase: a bar when the total is known, then bytes, rows, speeds and the ETA.
-int draw_phase(Terminal& t, int y, int x, int width, const PhaseRecord& p, bool live) {
+// One phase: a bar when the total is known, then bytes, rows, speeds and the ETA. In a job that did
+// not succeed nothing is green: a phase that ran to its end is marked done, not ticked.
+int draw_phase(Terminal& t, int y, int x, int width, const PhaseRecord& p, bool live, bool job_failed) {
   const double seconds = std::max(1e-3, p.updated_at - p.started_at);
-  const std::string mark = p.state == "ok" ? (t.ascii() ? "ok" : "\u2714") : p.state == "failed" ? (t.ascii() ? "!!" : "\u2718") : ">";
-  t.text(y, x, mark, 2, p.state == "ok" ? Style::good : p.state == "failed" ? Style::bad : Style::key);
+  const bool ok = p.state == "ok", failed = p.state == "failed";
+  const std::string mark = failed ? (t.ascii() ? "!!" : "\u2718")
+                           : ok   ? (job_failed ? (t.ascii() ? "-" : "\u00b7") : (t.ascii() ? "ok" : "\u2714"))
+                                  : ">";
+  t.text(y, x, mark, 2, failed ? Style::bad : ok ? (job_failed ? Style::dim : Style::good) : Style::key);
   t.text(y, x + 3, fmt::format("{} {}", p.phase, p.subject), width - 3);
   std::string numbers;
   if (p.done_bytes || p.total_bytes)
@@ -60,8 +68,8 @@ int draw_phase(Terminal& t, int y, int x, int width, const PhaseRecord& p, bool 
   if (!p.summary.empty()) numbers += (numbers.empty() ? "" : "  ") + p.summary;
   int rows = 1;
   if (p.total_bytes && width > 40) {
-    const double fraction = p.state == "ok" ? 1.0 : static_cast<double>(p.done_bytes) / static_cast<double>(p.total_bytes);
-    t.bar(y + 1, x + 3, std::min(40, width - 3), fraction, p.state == "failed" ? Style::bad : Style::good);
+    const double fraction = ok ? 1.0 : static_cast<double>(p.done_bytes) / static_cast<double>(p.total_bytes);
+    t.bar(y + 1, x + 3, std::min(40, width - 3), fraction, failed || job_failed ? Style::bad : Style::good);
     t.text(y + 1, x + 45, numbers, width - 45, Style::dim);
     rows = 2;
   } else if (!numbers.empty()) {
@@ -127,7 +135,8 @@ class JobsScreen final : public Screen {
     if (!j.error.empty()) t.text(row++, 1, j.error, t.cols() - 2, Style::bad);
     const int from = std::max(0, static_cast<int>(j.phases.size()) - (top + height - row) / 2);
     for (int i = from; i < static_cast<int>(j.phases.size()) && row < top + height - 1; ++i)
-      row += draw_phase(t, row, 1, t.cols() - 2, j.phases[static_cast<std::size_t>(i)], !j.finished());
+      row += draw_phase(t, row, 1, t.cols() - 2, j.phases[static_cast<std::size_t>(i)], !j.finished(),
+                        j.finished() && j.status != "succeeded");
     if (j.phases.empty() && row < top + height) t.text(row, 1, j.finished() ? "(no progress recorded)" : "starting...", t.cols() - 2, Style::dim);
   }
 
@@ -151,7 +160,7 @@ class JobsScreen final : public Screen {
     return {{"Enter", "the job: progress, log and result"},
             {"c c", "cancel the selected job (press twice; it rolls back)"},
             {"", "crashed: the job's process ended without finishing (killed, or the machine restarted)."},
-            {"", "Jobs started from the command line appear here too."}};
+            {"", "Jobs started from the command line appear here too, with their log and result."}};
   }
 
  private:
@@ -170,15 +179,14 @@ class JobScreen final : public Screen {
     const JobEntry* j = find_entry(menu_.snapshot(), launch_id_, job_id_);
     if (!j) return;
     entry_ = *j;
-    // The log and the result are read on the backend thread, every half second while running.
+    // The log, the result and what they mean are read on the backend thread: the log every half
+    // second while the job runs, the outcome when it has ended (again if its status or exit code
+    // changes: a job run in a shell prints its result after recording its end).
     if (ready(log_future_)) {
       log_.set_text(log_future_.get());
       if (follow_) log_.scroll_to_end(log_height_);
     }
-    if (ready(result_future_)) {
-      result_ = describe_result(entry_->kind, result_future_.get());
-      result_read_ = true;
-    }
+    if (ready(outcome_future_)) outcome_ = outcome_future_.get();
     const auto now = std::chrono::steady_clock::now();
     if (!log_future_.valid() && !entry_->log_path.empty() && (now - last_log_ > std::chrono::milliseconds(500) || !log_read_once_)) {
       const std::string path = entry_->log_path;
@@ -186,9 +194,16 @@ class JobScreen final : public Screen {
       last_log_ = now;
       log_read_once_ = true;
     }
-    if (entry_->finished() && !result_read_ && !result_future_.valid() && !entry_->result_path.empty()) {
-      const std::string path = entry_->result_path;
-      result_future_ = menu_.backend().submit([path](Services&) { return read_tail(path, 4 * 1024 * 1024); });
+    const std::string key = entry_->status + "/" + (entry_->exit_code ? std::to_string(*entry_->exit_code) : "");
+    if (entry_->finished() && key != outcome_key_ && !outcome_future_.valid()) {
+      outcome_key_ = key;
+      JobFacts facts{entry_->kind, entry_->status, entry_->exit_code, "", ""};
+      const std::string result_path = entry_->result_path, log_path = entry_->log_path;
+      outcome_future_ = menu_.backend().submit([facts, result_path, log_path](Services&) mutable {
+        if (!result_path.empty()) facts.result = read_tail(result_path, 64u << 20);
+        if (!log_path.empty()) facts.log = read_tail(log_path, 64 * 1024);
+        return describe_outcome(facts);
+      });
     }
   }
 
@@ -200,19 +215,29 @@ class JobScreen final : public Screen {
     const JobEntry& j = *entry_;
     int row = top;
     t.text(row, 1, j.title, t.cols() - 30, Style::title);
-    t.text(row++, std::max(1, t.cols() - 28), fmt::format("{:>10} {:>12}", j.status, elapsed(j)), 27, status_style(j.status));
+    // Green only once the result has been read and says it succeeded.
+    const bool known = j.finished() && outcome_;
+    const bool proven = known && outcome_->success;
+    const bool failed = j.finished() && (j.status != "succeeded" || (known && !outcome_->success));
+    // Exit code 0 with a result that is missing or cannot be read: not "succeeded".
+    const std::string status = known && !outcome_->success && j.status == "succeeded" ? "unknown" : j.status;
+    t.text(row++, std::max(1, t.cols() - 28), fmt::format("{:>10} {:>12}", status, elapsed(j)), 27,
+           failed ? Style::bad : proven ? Style::good : Style::normal);
     if (!j.command.empty()) t.text(row++, 1, "$ " + j.command, t.cols() - 2, Style::dim);
+    if (j.finished())
+      t.text(row++, 1, known ? outcome_->verdict : "reading the result...", t.cols() - 2,
+             !known ? Style::dim : outcome_->success ? Style::good : Style::bad);
     if (!j.error.empty()) t.text(row++, 1, j.error, t.cols() - 2, Style::bad);
     const int phase_rows = std::min(static_cast<int>(j.phases.size()) * 2, std::max(2, height / 3));
     const int from = std::max(0, static_cast<int>(j.phases.size()) - phase_rows / 2);
     for (int i = from; i < static_cast<int>(j.phases.size()); ++i)
-      row += draw_phase(t, row, 1, t.cols() - 2, j.phases[static_cast<std::size_t>(i)], !j.finished());
+      row += draw_phase(t, row, 1, t.cols() - 2, j.phases[static_cast<std::size_t>(i)], !j.finished(), j.finished() && !proven);
     t.hline(row++, 0, t.cols());
-    const bool show_result = j.finished() && !result_.empty() && !show_log_;
+    const bool show_result = result_shown();
     t.text(row++, 1, show_result ? "Result  (l: log)" : j.finished() ? "Log  (r: result)" : "Log (live)", t.cols() - 2, Style::title);
     log_height_ = std::max(1, top + height - row);
     if (show_result) {
-      result_view_.set_lines(result_);
+      result_view_.set_lines(outcome_->lines);
       result_view_.draw(t, row, 1, log_height_, t.cols() - 2);
     } else {
       log_.draw(t, row, 1, log_height_, t.cols() - 2);
@@ -233,8 +258,7 @@ class JobScreen final : public Screen {
       return true;
     }
     confirm_cancel_ = 0;
-    const bool result_shown = entry_ && entry_->finished() && !result_.empty() && !show_log_;
-    if (result_shown) return result_view_.key(k, page);
+    if (result_shown()) return result_view_.key(k, page);
     if (log_.key(k, page)) {
       follow_ = k.kind == Key::end || k.is('G');
       return true;
@@ -246,17 +270,22 @@ class JobScreen final : public Screen {
     return {{"Up/Down PgUp/PgDn", "scroll the log or the result"},
             {"End", "follow the end of the log"},
             {"l / r", "show the log / the result (when the job has ended)"},
-            {"c c", "cancel the job (press twice)"}};
+            {"c c", "cancel the job (press twice)"},
+            {"", "The line under the command says how the job ended: green only when it succeeded. When its "
+                 "result cannot be read, the exit code and the end of its log are shown instead."}};
   }
 
  private:
+  bool result_shown() const { return entry_ && entry_->finished() && outcome_ && !outcome_->lines.empty() && !show_log_; }
+
   std::int64_t launch_id_, job_id_;
   std::optional<JobEntry> entry_;
-  std::future<std::string> log_future_, result_future_;
+  std::future<std::string> log_future_;
+  std::future<JobOutcome> outcome_future_;
+  std::optional<JobOutcome> outcome_;
+  std::string outcome_key_;
   std::chrono::steady_clock::time_point last_log_{};
   bool log_read_once_ = false;
-  bool result_read_ = false;
-  std::vector<std::string> result_;
   TextView log_, result_view_;
   int log_height_ = 10;
   bool follow_ = true;

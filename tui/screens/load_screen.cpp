@@ -37,7 +37,7 @@ class LoadScreen final : public Screen {
     what_ = form_.add({Field::choice, "Load", "", {"a month", "chosen files"},
                        {"Every table's file for the month, found in the base path by its file_pattern",
                         "Files you pick; each goes to the table whose file_pattern it matches"}});
-    month_ = form_.add({Field::text, "Month", previous_month(), {}, {"YYYY-MM"}});
+    month_ = form_.add({Field::text, "Month", s.load_month.empty() ? previous_month() : s.load_month, {}, {"YYYY-MM"}});
     std::vector<std::string> tables{"all tables"};
     tables.insert(tables.end(), s.tables.begin(), s.tables.end());
     table_ = form_.add({Field::choice, "Table", "", tables, {}});
@@ -141,6 +141,18 @@ class LoadScreen final : public Screen {
     if (form_.field(create_).chosen) c.args.push_back("--create");
     c.result_args = {"--json"};
     launch_.set(menu_.start(std::move(c)));
+    remember(month ? form_.field(month_).value : menu_.settings().load_month, form_.field(base_).value);
+  }
+
+  // The next Load form (in this menu or the next) starts from this load's month and base path.
+  void remember(const std::string& month, const std::string& base) {
+    MenuSettings& s = menu_.settings();
+    s.load_month = month;
+    s.base_path = base;
+    menu_.backend().submit([month, base](Services& services) {
+      services.store.set_preference("load_month", month);
+      services.store.set_preference("base_path", base);
+    });
   }
 
   Form form_;

@@ -33,6 +33,7 @@ class MainScreen final : public Screen {
     std::vector<std::string> rows;
     for (const auto& i : kItems) rows.push_back(fmt::format("{:<14} {}", i.name, i.what));
     list_.set_rows(rows);
+    list_.set_wrap(15);  // a description too long for the terminal goes on under itself
   }
   std::string title() const override { return "Menu"; }
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/text_format.h"
+#include "tui/result_text.h"
 #include "tui/screen.h"
 #include "tui/widgets.h"
 
@@ -18,6 +19,77 @@ struct Row {
   std::vector<std::string> cells;
   std::uint64_t rows = 0;
   bool problem = false;
+  json table;  // the report's entry for the table, for its detail
+};
+
+// "2024-01-01..2024-01-31", or "" when the range is not known.
+std::string range_of(const json& j) {
+  const std::string from = json_text(j, "from"), to = json_text(j, "to");
+  return from.empty() && to.empty() ? "" : from + ".." + to;
+}
+
+// One table of the report in full: where it is, its rows per month, its last load, its last
+// validate verdict with the reasons.
+std::vector<std::string> table_detail(const json& t) {
+  std::vector<std::string> out;
+  out.push_back(fmt::format("{}  ({} on connection {}): {}", json_text(t, "table"), json_text(t, "target"), json_text(t, "connection"),
+                            json_text(t, "status")));
+  if (!json_text(t, "error").empty()) out.push_back("  error: " + json_text(t, "error"));
+  if (!t.value("exists", false)) {
+    out.push_back("  The table does not exist (Load with Create table makes it).");
+    return out;
+  }
+  out.push_back(fmt::format("  {} rows, {} columns; date column {}", grouped(json_count(t, "rows")), json_count(t, "columns"),
+                            json_text(t, "date_column").empty() ? "(none)" : json_text(t, "date_column")));
+  if (!json_text(t, "first_day").empty())
+    out.push_back(fmt::format("  days {}..{}, {} with rows", json_text(t, "first_day"), json_text(t, "last_day"), json_count(t, "days_with_rows")));
+  if (json_count(t, "null_dates") || json_count(t, "bad_dates"))
+    out.push_back(fmt::format("  {} rows without a date, {} with a date that is not one", grouped(json_count(t, "null_dates")),
+                              grouped(json_count(t, "bad_dates"))));
+  out.push_back("");
+  out.push_back("Rows per month:");
+  const json months = t.contains("rows_per_month") && t["rows_per_month"].is_object() ? t["rows_per_month"] : json::object();
+  if (months.empty()) out.push_back("  (none)");
+  for (const auto& [month, rows] : months.items())
+    out.push_back(fmt::format("  {}  {:>15}", month, grouped(rows.is_number_unsigned() ? rows.get<std::uint64_t>() : 0)));
+  out.push_back("");
+  const json load = t.contains("last_load") ? t["last_load"] : json();
+  if (load.is_object()) {
+    out.push_back(fmt::format("Last load: {}", json_text(load, "file")));
+    out.push_back(fmt::format("  {} rows, days {}, at {}, job {}", grouped(json_count(load, "rows")), range_of(load), json_text(load, "at"),
+                              json_text(load, "job_id")));
+  } else {
+    out.push_back("Last load: none recorded");
+  }
+  const json v = t.contains("validation") ? t["validation"] : json();
+  if (v.is_object()) {
+    out.push_back(fmt::format("Last validate: {} over {}, {} rows, at {}, job {}", json_text(v, "status"), range_of(v),
+                              grouped(json_count(v, "rows")), json_text(v, "at"), json_text(v, "job_id")));
+    if (v.contains("reasons") && v["reasons"].is_array())
+      for (const auto& r : v["reasons"]) out.push_back("  " + (r.is_string() ? r.get<std::string>() : r.dump()));
+  } else {
+    out.push_back("Last validate: never");
+  }
+  return out;
+}
+
+class TableDetailScreen final : public Screen {
+ public:
+  TableDetailScreen(Menu& menu, std::string name, std::vector<std::string> lines) : Screen(menu), name_(std::move(name)) {
+    view_.set_lines(std::move(lines));
+  }
+  std::string title() const override { return name_; }
+  void draw(Terminal& t, int top, int height) override { view_.draw(t, top + 1, 1, height - 1, t.cols() - 2); }
+  bool key(const Key& k, int page) override { return view_.key(k, page); }
+  HelpLines help() const override {
+    return {{"Up/Down PgUp/PgDn", "scroll"},
+            {"", "Rows per month are counted in the table now; the last load and the last validate come from "
+                 "sluice_load_history and sluice_validation_history. Esc goes back to the report."}};
+  }
+
+ private:
+  std::string name_;
+  TextView view_;
 };
 
 const std::vector<std::pair<std::string, int>> kColumns = {
@@ -29,28 +101,14 @@ class ReportScreen final : public Screen {
   std::string title() const override { return "Report"; }
 
   void tick() override {
-    if (const std::int64_t id = launch_.poll(menu_)) launch_id_ = id;
-    if (launch_id_ && !reading_.valid()) {
-      for (const auto& j : menu_.snapshot().jobs) {
-        if (j.launch_id != launch_id_ || !j.finished()) continue;
-        if (j.status != "succeeded") {
-          error_ = fmt::format("The report failed ({}); Jobs has its log.", j.error.empty() ? j.status : j.error);
-          launch_id_ = 0;
-          return;
-        }
-        const std::string path = j.result_path;
-        reading_ = menu_.backend().submit([path](Services&) { return read_tail(path, 64 * 1024 * 1024); });
-      }
-    }
-    if (ready(reading_)) {
-      parse(reading_.get());
-      launch_id_ = 0;
-    }
+    std::string failure;
+    if (auto text = report_.poll(menu_, failure)) parse(*text);
+    if (!failure.empty()) error_ = fmt::format("The report failed ({}); Jobs has its log.", failure);
   }
 
   void draw(Terminal& t, int top, int height) override {
     if (!error_.empty()) t.text(top, 1, error_, t.cols() - 2, Style::bad);
-    else if (launch_id_ || launch_.active()) t.text(top, 1, "reading the tables...", t.cols() - 2, Style::dim);
+    else if (report_.active()) t.text(top, 1, "reading the tables...", t.cols() - 2, Style::dim);
     else t.text(top, 1, summary_, t.cols() - 2, Style::title);
     std::string header;
     for (std::size_t c = 0; c < kColumns.size(); ++c) {
@@ -66,6 +124,11 @@ class ReportScreen final : public Screen {
 
   bool key(const Key& k, int page) override {
     if (list_.filtering()) return list_.key(k, page);
+    if ((k.kind == Key::enter || k.kind == Key::right) && list_.selected() >= 0) {
+      const Row& r = rows_[static_cast<std::size_t>(list_.selected())];
+      menu_.push(std::make_unique<TableDetailScreen>(menu_, r.cells[0], table_detail(r.table)));
+      return true;
+    }
     if (k.is('s') || k.kind == Key::tab) {
       sort_ = (sort_ + 1) % static_cast<int>(kColumns.size());
       resort();
@@ -85,7 +148,8 @@ class ReportScreen final : public Screen {
   bool typing() const override { return list_.filtering(); }
 
   HelpLines help() const override {
-    return {{"s / Tab", "sort by the next column"}, {"r", "reverse the order"}, {"R", "read the tables again"},
+    return {{"Enter", "the table in detail: rows per month, last load, last validate"},
+            {"s / Tab", "sort by the next column"}, {"r", "reverse the order"}, {"R", "read the tables again"},
             {"/", "filter the tables"}, {"", "Red rows: a missing or empty table, or a failed validation."}};
   }
 
@@ -96,7 +160,7 @@ class ReportScreen final : public Screen {
     c.args = {"report"};
     c.result_args = {"--format", "json"};
     c.title = "Report";
-    launch_.set(menu_.start(std::move(c)));
+    report_.start(menu_, std::move(c));
   }
 
   void parse(const std::string& text) {
@@ -116,6 +180,7 @@ class ReportScreen final : public Screen {
                    t["first_day"].is_string() ? t["first_day"].get<std::string>() : "",
                    t["last_day"].is_string() ? t["last_day"].get<std::string>() : "", last_load, validation, status};
         r.problem = !exists || r.rows == 0 || validation == "FAIL" || status != "ok";
+        r.table = t;
         rows_.push_back(std::move(r));
       }
       const json& s = j.at("summary");
@@ -146,9 +211,7 @@ class ReportScreen final : public Screen {
     list_.set_rows(lines);
   }
 
-  PendingLaunch launch_;
-  std::int64_t launch_id_ = 0;
-  std::future<std::string> reading_;
+  JobResult report_;
   std::vector<Row> rows_;
   std::string summary_, error_;
   ListView list_;

@@ -135,7 +135,6 @@ class SessionScreen final : public Screen {
   bool key(const Key& k, int page) override {
     if (saving_prompt_) {
       if (k.kind == Key::escape) saving_prompt_ = false;
-      else if (k.kind == Key::backspace) pop_utf8(save_path_);
       else if (k.kind == Key::enter) {
         saving_prompt_ = false;
         const std::string to = save_path_;
@@ -147,8 +146,8 @@ class SessionScreen final : public Screen {
             return e.primary();
           }
         });
-      } else if (k.kind == Key::character && k.ch >= 0x20) {
-        push_utf8(save_path_, k.ch);
+      } else {
+        edit_text(save_path_, k);
       }
       return true;
     }
