@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "tests/support/codes_table.h"
 #include "tests/support/load_fixture.h"
 #include "tests/support/test_postgres.h"
 
@@ -15,24 +16,11 @@ namespace {
 
 class LoadTypeCheck : public LoadFixture {
  protected:
-  // The config's CODES table with these types for CODE and AMOUNT (DAY is a date).
   void config(const std::string& code_type, const std::string& amount_type) {
-    write_config(fmt::format("  - table: CODES\n"
-                             "    file_pattern: \"codes_{{month}}.tsv\"\n"
-                             "    date_column: DAY\n"
-                             "    columns:\n"
-                             "      - {{ name: DAY, type: date }}\n"
-                             "      - {{ name: CODE, type: \"{}\" }}\n"
-                             "      - {{ name: AMOUNT, type: \"{}\" }}\n",
-                             code_type, amount_type));
+    write_config(codes_table_yaml(code_type, amount_type));
   }
-  // A month of January with codes of up to 7 characters; one of 9 when `long_code`.
-  void month_file(bool long_code = false) {
-    std::string s;
-    for (int d = 1; d <= 31; ++d)
-      s += fmt::format("2024-01-{:02}\t{}\t{}.25\n", d, long_code && d == 20 ? "ABCDEFGHI" : "ABC" + std::to_string(d), d);
-    dir_.write("codes_2024-01.tsv", s);
-  }
+  // January, with a code of 9 characters on the 20th when `long_code`.
+  void month_file(bool long_code = false) { dir_.write("codes_2024-01.tsv", codes_month_rows("2024-01", long_code ? 20 : 0)); }
   // The table, with December's row in it unless `empty`.
   void create_table(const std::string& columns, bool empty = false) {
     auto conn = test_connection();

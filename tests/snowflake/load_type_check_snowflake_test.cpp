@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "tests/support/codes_table.h"
 #include "tests/support/snowflake_fixture.h"
 
 namespace sluice::test {
@@ -13,21 +14,10 @@ namespace {
 
 class LoadTypeCheckSnowflake : public SnowflakeFixture {
  protected:
-  void config(const std::string& code_type) {
-    write_config(fmt::format("  - table: CODES\n"
-                             "    file_pattern: \"codes_{{month}}.tsv\"\n"
-                             "    date_column: DAY\n"
-                             "    columns:\n"
-                             "      - {{ name: DAY, type: date }}\n"
-                             "      - {{ name: CODE, type: \"{}\" }}\n"
-                             "      - {{ name: AMOUNT, type: \"numeric(12,2)\" }}\n",
-                             code_type));
-  }
-  // Every day of `month` (`days` long), a 9-character code on the 20th.
-  std::filesystem::path month_file(const std::string& month, int days) {
-    std::string s;
-    for (int d = 1; d <= days; ++d) s += fmt::format("{}-{:02}\t{}\t{}.25\n", month, d, d == 20 ? "ABCDEFGHI" : "ABC", d);
-    return dir_.write(fmt::format("codes_{}.tsv", month), s);
+  void config(const std::string& code_type) { write_config(codes_table_yaml(code_type, "numeric(12,2)")); }
+  // Every day of `month`, a code of 9 characters on the 20th.
+  std::filesystem::path month_file(const std::string& month) {
+    return dir_.write(fmt::format("codes_{}.tsv", month), codes_month_rows(month, 20));
   }
   RunResult load(const std::filesystem::path& file, std::vector<std::string> extra = {}) {
     std::vector<std::string> args{"--batch", "load", "--files", file.string()};
@@ -43,7 +33,7 @@ TEST_F(LoadTypeCheckSnowflake, ConfigTypeWiderThanTheTablesIsAUsageErrorAndNothi
   const std::string before = digest("CODES");
   config("text");
 
-  const auto r = load(month_file("2024-02", 29));
+  const auto r = load(month_file("2024-02"));
   EXPECT_EQ(r.exit_code, 2) << r.out << r.err << sf_->stderr_text();
   const std::string out = r.out + r.err;
   EXPECT_NE(out.find("does not match the config"), std::string::npos) << out;
@@ -60,8 +50,8 @@ TEST_F(LoadTypeCheckSnowflake, ConfigTypeWiderThanTheTablesIsAUsageErrorAndNothi
 
 TEST_F(LoadTypeCheckSnowflake, ATableCreatedFromTheConfigLoadsTheNextMonth) {
   config("varchar(9)");
-  ASSERT_EQ(load(month_file("2024-02", 29), {"--create"}).exit_code, 0);
-  const auto r = load(month_file("2024-03", 31));
+  ASSERT_EQ(load(month_file("2024-02"), {"--create"}).exit_code, 0);
+  const auto r = load(month_file("2024-03"));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err << sf_->stderr_text();
   EXPECT_EQ(count("CODES"), 29 + 31);
 }

@@ -2,6 +2,8 @@
 // each target reads its catalog's types into it.
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "core/column_type.h"
 #include "warehouse/postgres/dialect.h"
 #include "warehouse/snowflake/dialect.h"
@@ -15,71 +17,79 @@ ColumnType type(const char* spelling) {
   return t.value_or(ColumnType{});
 }
 
-// config type, table type as PostgreSQL's format_type spells it.
-TypeFit pg_fit(const char* config, const char* table) {
-  return compare_column_types(type(config), pg::column_type_from_catalog(table));
+// A config type, a table type as PostgreSQL's format_type spells it, and how they fit.
+struct Case {
+  const char* config;
+  const char* table;
+  TypeFit fit;
+};
+
+void expect_fits(const std::vector<Case>& cases) {
+  for (const Case& c : cases)
+    EXPECT_EQ(compare_column_types(type(c.config), pg::column_type_from_catalog(c.table)), c.fit)
+        << "config " << c.config << ", table " << c.table;
 }
 
 TEST(ColumnTypeFit, EquivalentSpellingsAreTheSameType) {
-  EXPECT_EQ(pg_fit("int4", "integer"), TypeFit::same);
-  EXPECT_EQ(pg_fit("integer", "integer"), TypeFit::same);
-  EXPECT_EQ(pg_fit("int8", "bigint"), TypeFit::same);
-  EXPECT_EQ(pg_fit("varchar(7)", "character varying(7)"), TypeFit::same);
-  EXPECT_EQ(pg_fit("character varying(7)", "character varying(7)"), TypeFit::same);
-  EXPECT_EQ(pg_fit("double", "double precision"), TypeFit::same);
-  EXPECT_EQ(pg_fit("float8", "double precision"), TypeFit::same);
-  EXPECT_EQ(pg_fit("decimal(12,2)", "numeric(12,2)"), TypeFit::same);
-  EXPECT_EQ(pg_fit("char(3)", "character(3)"), TypeFit::same);
-  EXPECT_EQ(pg_fit("bool", "boolean"), TypeFit::same);
-  EXPECT_EQ(pg_fit("timestamp", "timestamp without time zone"), TypeFit::same);
-  EXPECT_EQ(pg_fit("timestamp", "timestamp(3) without time zone"), TypeFit::same);
-  EXPECT_EQ(pg_fit("timestamptz", "timestamp with time zone"), TypeFit::same);
-  EXPECT_EQ(pg_fit("text", "text"), TypeFit::same);
+  expect_fits({{"int4", "integer", TypeFit::same},
+               {"integer", "integer", TypeFit::same},
+               {"int8", "bigint", TypeFit::same},
+               {"varchar(7)", "character varying(7)", TypeFit::same},
+               {"character varying(7)", "character varying(7)", TypeFit::same},
+               {"double", "double precision", TypeFit::same},
+               {"float8", "double precision", TypeFit::same},
+               {"decimal(12,2)", "numeric(12,2)", TypeFit::same},
+               {"char(3)", "character(3)", TypeFit::same},
+               {"bool", "boolean", TypeFit::same},
+               {"timestamp", "timestamp without time zone", TypeFit::same},
+               {"timestamp", "timestamp(3) without time zone", TypeFit::same},
+               {"timestamptz", "timestamp with time zone", TypeFit::same},
+               {"text", "text", TypeFit::same}});
 }
 
 TEST(ColumnTypeFit, ATableTypeThatTakesEveryValueIsFine) {
-  EXPECT_EQ(pg_fit("varchar(10)", "text"), TypeFit::holds);
-  EXPECT_EQ(pg_fit("varchar(10)", "character varying(12)"), TypeFit::holds);
-  EXPECT_EQ(pg_fit("text", "character varying"), TypeFit::holds);
-  EXPECT_EQ(pg_fit("integer", "bigint"), TypeFit::holds);
-  EXPECT_EQ(pg_fit("smallint", "integer"), TypeFit::holds);
-  EXPECT_EQ(pg_fit("integer", "numeric(10,0)"), TypeFit::holds);
-  EXPECT_EQ(pg_fit("numeric(10,2)", "numeric(12,2)"), TypeFit::holds);
-  EXPECT_EQ(pg_fit("numeric(10,2)", "numeric(12,4)"), TypeFit::holds);
-  EXPECT_EQ(pg_fit("numeric(12,2)", "numeric"), TypeFit::holds);
-  EXPECT_EQ(pg_fit("numeric(9,0)", "integer"), TypeFit::holds);
-  EXPECT_EQ(pg_fit("real", "double precision"), TypeFit::holds);
-  EXPECT_EQ(pg_fit("integer", "double precision"), TypeFit::holds);
-  EXPECT_EQ(pg_fit("date", "timestamp without time zone"), TypeFit::holds);
+  expect_fits({{"varchar(10)", "text", TypeFit::holds},
+               {"varchar(10)", "character varying(12)", TypeFit::holds},
+               {"text", "character varying", TypeFit::holds},
+               {"integer", "bigint", TypeFit::holds},
+               {"smallint", "integer", TypeFit::holds},
+               {"integer", "numeric(10,0)", TypeFit::holds},
+               {"numeric(10,2)", "numeric(12,2)", TypeFit::holds},
+               {"numeric(10,2)", "numeric(12,4)", TypeFit::holds},
+               {"numeric(12,2)", "numeric", TypeFit::holds},
+               {"numeric(9,0)", "integer", TypeFit::holds},
+               {"real", "double precision", TypeFit::holds},
+               {"integer", "double precision", TypeFit::holds},
+               {"date", "timestamp without time zone", TypeFit::holds}});
 }
 
 TEST(ColumnTypeFit, AConfigTypeWiderThanTheTablesIsDangerous) {
-  EXPECT_EQ(pg_fit("text", "character varying(7)"), TypeFit::narrower);
-  EXPECT_EQ(pg_fit("varchar(10)", "character varying(7)"), TypeFit::narrower);
-  EXPECT_EQ(pg_fit("varchar(3)", "character(3)"), TypeFit::narrower);  // char pads the value
-  EXPECT_EQ(pg_fit("bigint", "integer"), TypeFit::narrower);
-  EXPECT_EQ(pg_fit("integer", "smallint"), TypeFit::narrower);
-  EXPECT_EQ(pg_fit("integer", "numeric(9,0)"), TypeFit::narrower);      // 2147483647 has 10 digits
-  EXPECT_EQ(pg_fit("numeric(12,2)", "numeric(10,2)"), TypeFit::narrower);
-  EXPECT_EQ(pg_fit("numeric(12,2)", "numeric(12,1)"), TypeFit::narrower);  // rounds
-  EXPECT_EQ(pg_fit("numeric(12,2)", "numeric(12,3)"), TypeFit::narrower);  // one integer digit less
-  EXPECT_EQ(pg_fit("numeric", "numeric(38,12)"), TypeFit::narrower);
-  EXPECT_EQ(pg_fit("numeric(10,0)", "integer"), TypeFit::narrower);
-  EXPECT_EQ(pg_fit("numeric(12,2)", "bigint"), TypeFit::narrower);
-  EXPECT_EQ(pg_fit("bigint", "double precision"), TypeFit::narrower);    // past 2^53
-  EXPECT_EQ(pg_fit("double", "real"), TypeFit::narrower);
-  EXPECT_EQ(pg_fit("timestamp", "date"), TypeFit::narrower);
+  expect_fits({{"text", "character varying(7)", TypeFit::narrower},
+               {"varchar(10)", "character varying(7)", TypeFit::narrower},
+               {"varchar(3)", "character(3)", TypeFit::narrower},  // char pads the value
+               {"bigint", "integer", TypeFit::narrower},
+               {"integer", "smallint", TypeFit::narrower},
+               {"integer", "numeric(9,0)", TypeFit::narrower},  // 2147483647 has 10 digits
+               {"numeric(12,2)", "numeric(10,2)", TypeFit::narrower},
+               {"numeric(12,2)", "numeric(12,1)", TypeFit::narrower},  // rounds
+               {"numeric(12,2)", "numeric(12,3)", TypeFit::narrower},  // one integer digit less
+               {"numeric", "numeric(38,12)", TypeFit::narrower},
+               {"numeric(10,0)", "integer", TypeFit::narrower},
+               {"numeric(12,2)", "bigint", TypeFit::narrower},
+               {"bigint", "double precision", TypeFit::narrower},  // past 2^53
+               {"double", "real", TypeFit::narrower},
+               {"timestamp", "date", TypeFit::narrower}});
 }
 
 TEST(ColumnTypeFit, AnotherKindOfTypeIsNotTheConfigsTable) {
-  EXPECT_EQ(pg_fit("timestamp", "timestamp with time zone"), TypeFit::different);
-  EXPECT_EQ(pg_fit("timestamptz", "timestamp without time zone"), TypeFit::different);
-  EXPECT_EQ(pg_fit("integer", "text"), TypeFit::different);
-  EXPECT_EQ(pg_fit("text", "integer"), TypeFit::different);
-  EXPECT_EQ(pg_fit("boolean", "smallint"), TypeFit::different);
-  EXPECT_EQ(pg_fit("date", "text"), TypeFit::different);
-  EXPECT_EQ(pg_fit("text", "jsonb"), TypeFit::different);  // a type sluice does not know
-  EXPECT_EQ(pg_fit("text", "text[]"), TypeFit::different);
+  expect_fits({{"timestamp", "timestamp with time zone", TypeFit::different},
+               {"timestamptz", "timestamp without time zone", TypeFit::different},
+               {"integer", "text", TypeFit::different},
+               {"text", "integer", TypeFit::different},
+               {"boolean", "smallint", TypeFit::different},
+               {"date", "text", TypeFit::different},
+               {"text", "jsonb", TypeFit::different},  // a type sluice does not know
+               {"text", "text[]", TypeFit::different}});
   EXPECT_FALSE(pg::column_type_from_catalog("uuid"));
 }
 
