@@ -242,7 +242,7 @@ static int run_command_line(int argc, char** argv) {
   // analyze
   AnalyzeCommandOptions analyze;
   auto* analyze_cmd = app.add_subcommand(
-      "analyze", "Profile a file in one pass: format, per-column type, nulls, min/max, ~distinct, rows per day");
+      "analyze", "Profile a file in one pass: format, per column the type it needs and the type to declare, nulls, min/max, ~distinct, rows per day, the order of N/N/YYYY dates");
   analyze_cmd->add_option("file", analyze.file, "The file (plain, .gz or .zst)")->required();
   analyze_cmd->add_option("--table", analyze.table, "Read it as this config table and run its full file QC in the same pass");
   analyze_cmd->add_option("--date-column", analyze.date_column,

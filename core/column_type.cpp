@@ -74,6 +74,91 @@ std::optional<ColumnType> parse_column_type(std::string_view spelling) {
   return std::nullopt;  // arguments on a type that takes none
 }
 
+namespace {
+
+// Decimal digits that hold every value of an integer kind: 32767, 2147483647, 9223372036854775807.
+int integer_digits(ColumnKind k) { return k == ColumnKind::smallint ? 5 : k == ColumnKind::integer ? 10 : 19; }
+
+// numeric(p,s) whose every value an integer kind holds: no fraction, fewer digits than its largest.
+bool integer_holds(ColumnKind k, const ColumnType& numeric) {
+  return numeric.precision != 0 && numeric.scale == 0 && numeric.precision < integer_digits(k);
+}
+
+// Exact decimals a binary float gives back as written: up to 15 significant digits for double, 6
+// for real (DBL_DIG, FLT_DIG); integers up to 2^53 and 2^24.
+int float_digits(ColumnKind k) { return k == ColumnKind::double_precision ? 15 : 6; }
+
+TypeFit fit_of(bool holds) { return holds ? TypeFit::holds : TypeFit::narrower; }
+
+}  // namespace
+
+TypeFit compare_column_types(const ColumnType& c, const std::optional<ColumnType>& table) {
+  if (!table) return TypeFit::different;
+  const ColumnType& t = *table;
+  if (c == t) return TypeFit::same;
+  const bool t_float = t.kind == ColumnKind::real || t.kind == ColumnKind::double_precision;
+  switch (c.kind) {
+    case ColumnKind::text:
+    case ColumnKind::varchar:
+    case ColumnKind::character:
+      if (!t.is_textual()) return TypeFit::different;
+      // char(n) pads shorter values with spaces: a value that is not char in the config would change.
+      if (t.kind == ColumnKind::character && c.kind != ColumnKind::character) return TypeFit::narrower;
+      return fit_of(t.length == 0 || (c.length != 0 && c.length <= t.length));
+    case ColumnKind::smallint:
+    case ColumnKind::integer:
+    case ColumnKind::bigint:
+      if (t.is_integer()) return fit_of(integer_digits(t.kind) >= integer_digits(c.kind));
+      if (t.kind == ColumnKind::numeric)
+        return fit_of(t.precision == 0 || t.precision - t.scale >= integer_digits(c.kind));
+      if (t_float) return fit_of(integer_digits(c.kind) <= float_digits(t.kind));
+      return TypeFit::different;
+    case ColumnKind::numeric:
+      if (t.kind == ColumnKind::numeric) {
+        if (t.precision == 0) return TypeFit::holds;
+        return fit_of(c.precision != 0 && c.scale <= t.scale && c.precision - c.scale <= t.precision - t.scale);
+      }
+      if (t.is_integer()) return fit_of(integer_holds(t.kind, c));
+      if (t_float) return fit_of(c.precision != 0 && c.precision <= float_digits(t.kind));
+      return TypeFit::different;
+    case ColumnKind::real:
+    case ColumnKind::double_precision:
+      // PostgreSQL's unconstrained numeric takes NaN and Infinity too (since 14).
+      if (t_float || (t.kind == ColumnKind::numeric && t.precision == 0))
+        return fit_of(t.kind != ColumnKind::real);  // double into real loses digits
+      if (t.is_integer() || t.kind == ColumnKind::numeric) return TypeFit::narrower;
+      return TypeFit::different;
+    case ColumnKind::boolean:
+      return TypeFit::different;  // equal types returned above
+    case ColumnKind::date:
+      // Midnight of the day: validate and report read a timestamp date column by its date.
+      return t.kind == ColumnKind::timestamp || t.kind == ColumnKind::timestamptz ? TypeFit::holds : TypeFit::different;
+    case ColumnKind::timestamp:
+    case ColumnKind::timestamptz:
+      // Without and with a time zone are not wider or narrower: one drops the offset a value
+      // has, the other reads a value without one in the session's zone.
+      return t.kind == ColumnKind::date ? TypeFit::narrower : TypeFit::different;
+  }
+  return TypeFit::different;
+}
+
+std::string_view type_fit_reason(TypeFit fit) {
+  switch (fit) {
+    case TypeFit::same:
+    case TypeFit::holds: return "";
+    case TypeFit::narrower:
+      return "the table's type is narrower: values file QC accepts would be rejected by the server in the middle of "
+             "the load, or changed";
+    case TypeFit::different: return "another kind of type: the config does not describe the table";
+  }
+  return "";
+}
+
+std::string describe_type_mismatch(std::string_view table_column, const ColumnType& config,
+                                   std::string_view table_type, TypeFit fit) {
+  return fmt::format("{}: config {}, table {}: {}", table_column, to_string(config), table_type, type_fit_reason(fit));
+}
+
 std::string to_string(const ColumnType& t) {
   switch (t.kind) {
     case ColumnKind::text: return "text";

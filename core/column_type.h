@@ -41,6 +41,30 @@ std::string column_type_problem(std::string_view spelling);
 // Canonical spelling: "numeric(20,2)", "varchar(40)", "bigint".
 std::string to_string(const ColumnType& type);
 
+// How an existing table column's type relates to the type the config declares for it. A load
+// checks it before scanning: file QC accepts a value by the config's type, so a table type that
+// takes less would reject the value in the middle of the load (text against varchar(7)) or change
+// it silently (numeric(12,4) against numeric(12,2) rounds). The dangerous direction is a config
+// type wider than the table's.
+enum class TypeFit {
+  same,       // the same type, in whatever spelling (int4 and integer, float8 and double)
+  holds,      // another type that takes every value the config's accepts, unchanged: varchar(10)
+              // into text, integer into bigint, numeric(10,2) into numeric(12,2), date into timestamp
+  narrower,   // the table rejects or changes some values the config's type accepts: text into
+              // varchar(7), bigint into integer, numeric(12,2) into numeric(10,2) or numeric(12,1)
+  different,  // another kind of type (integer against text, timestamp against timestamptz, or a
+              // type sluice does not know): the config does not describe the table
+};
+
+// `table` nullopt: the table's type is none of ColumnKind's.
+TypeFit compare_column_types(const ColumnType& config, const std::optional<ColumnType>& table);
+// Why a load refuses a narrower or different type, for its message; "" for same and holds.
+std::string_view type_fit_reason(TypeFit fit);
+// The line a load's refusal lists for one column: "fact.code: config text, table
+// character varying(7): the table's type is narrower: ..." (`table_type` as the catalog spells it).
+std::string describe_type_mismatch(std::string_view table_column, const ColumnType& config,
+                                   std::string_view table_type, TypeFit fit);
+
 // The list shown in errors when a type is not recognised.
 inline constexpr std::string_view kColumnTypeList =
     "text, varchar(n), char(n), smallint, integer, bigint, numeric(p,s), real, double, boolean, "

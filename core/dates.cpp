@@ -156,7 +156,11 @@ bool DateParser::parse_custom(std::string_view s, DayNumber& day) const {
     const char f = format_[i];
     if (f == '%' && i + 1 < format_.size() && format_[i + 1] != '%') {
       const char spec = format_[++i];
-      const int width = spec == 'Y' ? 4 : 2;
+      int width = spec == 'Y' ? 4 : 2;
+      // A month or day followed by a literal may have one digit ("1/5/2024" with "%d/%m/%Y"), as
+      // exporters write it; without a separator after it ("%Y%m%d") the width alone delimits it.
+      const bool separated = i + 1 < format_.size() && format_[i + 1] != '%';
+      if (spec != 'Y' && separated && pos + 1 < s.size() && s[pos + 1] == format_[i + 1]) width = 1;
       if (pos + width > s.size()) return false;
       int v;
       if (!digits(s.data() + pos, width, v)) return false;

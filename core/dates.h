@@ -40,7 +40,8 @@ std::optional<DateRange> parse_compact_range(std::string_view text);
 
 // Parses the values of a date column. Auto mode accepts YYYY-MM-DD (optionally followed by a time,
 // as in a timestamp column), YYYYMMDD (also as an integer column) and MM/DD/YYYY (M and D may be
-// one digit). A custom format uses %Y %m %d and literal characters (e.g. "%d.%m.%Y").
+// one digit). A custom format uses %Y %m %d and literal characters (e.g. "%d.%m.%Y"); %m and %d
+// take one or two digits when a literal follows them, else exactly two.
 class DateParser {
  public:
   DateParser() = default;

@@ -36,7 +36,7 @@ class ProfileSink final : public ChunkSink {
  public:
   explicit ProfileSink(ColumnProfiler& total) : total_(total) {}
   void consume(const ScannedChunk& chunk) override {
-    if (chunk.observer) total_.merge(static_cast<ProfilingObserver*>(chunk.observer)->profiler());
+    if (chunk.observer) total_.merge(static_cast<ProfilingObserver*>(chunk.observer)->profiler(), chunk.first_line);
   }
 
  private:
@@ -137,28 +137,34 @@ AnalyzeResult analyze_file(const AnalyzeRequest& req, ProgressSink& progress, co
     ColumnSummary c;
     c.index = static_cast<int>(i) + 1;
     c.name = names[i];
-    c.type = s.inferred_type();
+    c.observed = s.inferred_type();
+    TypeProposal proposal = propose_type(s);
+    c.proposed = proposal.type;
+    c.checks = std::move(proposal.checks);
+    c.date_order = std::move(proposal.date_order);
     c.values = s.values;
     c.nulls = s.nulls;
     c.min = s.min();
     c.max = s.max();
     c.distinct = s.distinct_estimate();
-    c.all_dates = s.all_dates();
+    c.all_days = s.all_days();
     r.columns.push_back(std::move(c));
   }
 
   if (date_index < 0) {
-    // Inferred: a column with a date in every row (a date_column must never be empty), preferring
-    // names with DATE in them, then real dates over YYYYMMDD integers, then the first.
-    int best = -1;
+    // Inferred: a column with a day in every row (a date_column must never be empty), preferring
+    // names with DATE in them, then dates over timestamps over the rest (YYYYMMDD integers, text
+    // in a date_format), then the first.
+    int best = -1, first = -1;
     auto rank = [&](int i) {
-      const ColumnSummary& c = r.columns[static_cast<std::size_t>(i)];
-      return std::make_tuple(contains_date_word(c.name), c.type.kind == ColumnKind::date, -i);
+      const ColumnKind k = r.columns[static_cast<std::size_t>(i)].observed.kind;
+      const int form = k == ColumnKind::date ? 2 : k == ColumnKind::timestamp || k == ColumnKind::timestamptz ? 1 : 0;
+      return std::make_tuple(contains_date_word(r.columns[static_cast<std::size_t>(i)].name), form, -i);
     };
     std::vector<std::string> skipped;
     for (int i = 0; i < static_cast<int>(r.columns.size()); ++i) {
       const ColumnSummary& c = r.columns[static_cast<std::size_t>(i)];
-      if (!c.all_dates) continue;
+      if (!c.all_days) continue;
       if (c.nulls > 0) {
         skipped.push_back(fmt::format("{} has {} empty value{}", c.name, c.nulls, c.nulls == 1 ? "" : "s"));
         continue;
@@ -167,6 +173,7 @@ AnalyzeResult analyze_file(const AnalyzeRequest& req, ProgressSink& progress, co
         skipped.push_back(fmt::format("{} spans more than {} days", c.name, ProfileSettings::kAutoMaxDays));
         continue;
       }
+      if (first < 0) first = i;
       if (best < 0 || rank(i) > rank(best)) best = i;
     }
     if (best >= 0) {
@@ -174,7 +181,8 @@ AnalyzeResult analyze_file(const AnalyzeRequest& req, ProgressSink& progress, co
       r.date_column_inferred = true;
       r.date_note = contains_date_word(names[static_cast<std::size_t>(best)])
                         ? "inferred: every row has a date, and the name says DATE"
-                        : "inferred: the first column with a date in every row";
+                    : best == first ? "inferred: the first column with a date in every row"
+                                    : "inferred: every row has a date, and dates are preferred to timestamps and YYYYMMDD numbers";
     } else {
       r.date_note = "none: no column has a date in every row";
     }
@@ -338,14 +346,31 @@ GeneratedTable table_spec_from_analysis(const AnalyzeResult& a, const std::strin
       col.name = renamed;
     }
     used.insert(key(col.name));
-    col.type = c.type;
-    if (c.values == 0) g.notes.push_back(fmt::format("column {} is always empty: typed text", col.name));
+    col.type = c.proposed;
+    for (const auto& check : c.checks) g.notes.push_back(fmt::format("column {} {}", col.name, check));
     t.columns.push_back(std::move(col));
   }
   if (!a.date_column.empty()) {
     const auto it = std::find_if(a.columns.begin(), a.columns.end(), [&](const ColumnSummary& c) { return c.name == a.date_column; });
-    if (it != a.columns.end() && it->nulls == 0 && it->values > 0)
-      t.date_column = t.columns[static_cast<std::size_t>(it->index - 1)].name;
+    if (it != a.columns.end() && it->nulls == 0 && it->values > 0) {
+      const std::string& name = t.columns[static_cast<std::size_t>(it->index - 1)].name;
+      t.date_column = name;
+      const DateOrder& order = it->date_order;
+      if (order.kind == DateOrder::Kind::ambiguous) {
+        g.date_format_choices = order.date_formats;
+        g.notes.push_back(fmt::format("date_column {} needs a date_format: uncomment the line of its order below (until "
+                                      "then loads read the dates month-first, the automatic form)",
+                                      name));
+      } else if (!order.date_formats.empty()) {
+        t.date_format = order.date_formats.front().format;
+        g.comments.push_back(fmt::format("date_column {} is {}.", name, order.evidence));
+      }
+      if (it->observed.kind == ColumnKind::timestamptz)
+        g.notes.push_back(fmt::format("date_column {} has UTC offsets: file QC counts a row on the date as written, "
+                                      "validate and report on PostgreSQL on its date in the session's time zone, so "
+                                      "rows near midnight can count on different days",
+                                      name));
+    }
   }
   if (t.date_column.empty()) g.notes.push_back("no date_column: no column has a valid date in every row");
   return g;

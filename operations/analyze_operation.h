@@ -18,6 +18,7 @@
 #include "core/progress.h"
 #include "loaders/pipeline.h"
 #include "loaders/scan/sniffer.h"
+#include "validators/profile/type_proposal.h"
 
 namespace sluice {
 
@@ -33,11 +34,14 @@ struct AnalyzeRequest {
 struct ColumnSummary {
   int index = 0;  // 1-based
   std::string name;
-  ColumnType type;
+  ColumnType observed;              // the narrowest type that holds every value of this file
+  ColumnType proposed;              // the type to declare, with room for next month's (type_proposal.h)
+  std::vector<std::string> checks;  // what a person must decide about it ("has 0 to 2 decimal places ...")
+  DateOrder date_order;             // how N/N/YYYY values are ordered, with the evidence
   std::uint64_t values = 0, nulls = 0;
   std::string min, max;
   std::uint64_t distinct = 0;  // HyperLogLog estimate, ~1% error
-  bool all_dates = false;      // every non-null value is a date
+  bool all_days = false;       // every non-null value names a day (a date, a timestamp, ...)
 };
 
 struct AnalyzeResult {
@@ -80,10 +84,14 @@ FilePattern file_pattern_for_file(const std::string& file_name);
 
 struct GeneratedTable {
   TableSpec spec;
-  std::vector<std::string> notes;  // what a person should check before relying on the entry
+  std::vector<std::string> notes;     // what a person should check before relying on the entry (CHECK:)
+  std::vector<std::string> comments;  // facts behind the entry (how the date column's order was found)
+  // The date column's date_format choices when its order is ambiguous: spec.date_format stays
+  // empty (the automatic forms read N/N/YYYY month-first) and a person picks one.
+  std::vector<DateOrder::Format> date_format_choices;
 };
-// The table entry an analysis suggests: syntax, columns with inferred types, the inferred date
-// column (only one with a date in every row), no duplicate_key.
+// The table entry an analysis suggests: syntax, columns with proposed types, the inferred date
+// column (only one with a day in every row) and its date_format, no duplicate_key.
 GeneratedTable table_spec_from_analysis(const AnalyzeResult& analysis, const std::string& table_name);
 
 }  // namespace sluice

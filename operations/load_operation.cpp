@@ -391,6 +391,8 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
         } catch (const Error& e) {
           fail(FileStatus::failed, e, true);
           load = false;
+          // Said now: the file is still read for its QC report, which can take a while.
+          progress_.note(fmt::format("{}: {}; nothing will be loaded (the file is still checked)", o.target, e.primary()));
         }
       }
 

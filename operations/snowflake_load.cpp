@@ -250,6 +250,7 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
         } catch (const Error& e) {
           if (cancel_.cancelled()) throw;
           check_failure.emplace(FileStatus::failed, e);
+          progress_.note(fmt::format("{}: {}; nothing will be loaded (the file is still checked)", o.target, e.primary()));
         }
         if (check_failure && sink) {
           tee.inner = nullptr;

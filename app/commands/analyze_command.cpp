@@ -69,27 +69,47 @@ std::string render_text(const AnalyzeResult& a) {
   out += fmt::format("  speed    {} at {}/s, {} rows/s\n", human_duration(secs),
                      human_bytes(static_cast<double>(s.stream_bytes) / secs), human_count(static_cast<double>(s.rows) / secs));
 
-  // The column table, sized to its contents.
-  std::size_t wname = 6, wtype = 4, wmin = 3, wmax = 3;
+  // The column table, sized to its contents. "observed" is the narrowest type this file needs,
+  // "proposed" the one config generate writes, with room for next month's file.
+  std::size_t wname = 6, wobserved = 8, wproposed = 8, wmin = 3, wmax = 3;
   constexpr std::size_t kValueWidth = 24;
   for (const auto& c : a.columns) {
     wname = std::max(wname, std::min<std::size_t>(display_width(c.name), 32));
-    wtype = std::max(wtype, to_string(c.type).size());
+    wobserved = std::max(wobserved, to_string(c.observed).size());
+    wproposed = std::max(wproposed, to_string(c.proposed).size());
     wmin = std::max(wmin, std::min(display_width(c.min), kValueWidth));
     wmax = std::max(wmax, std::min(display_width(c.max), kValueWidth));
   }
   const std::size_t wnum = std::max<std::size_t>(std::to_string(a.columns.size()).size(), 1);
-  out += fmt::format("\n  {:>{}}  {}  {}  {:>22}  {}  {}  {:>13}\n", "#", wnum, fit("column", wname), fit("type", wtype),
-                     "nulls", fit("min", wmin), fit("max", wmax), "~distinct");
+  out += fmt::format("\n  {:>{}}  {}  {}  {}  {:>22}  {}  {}  {:>13}\n", "#", wnum, fit("column", wname),
+                     fit("observed", wobserved), fit("proposed", wproposed), "nulls", fit("min", wmin), fit("max", wmax),
+                     "~distinct");
   for (const auto& c : a.columns) {
     const std::uint64_t rows = c.values + c.nulls;
     const std::string nulls = fmt::format("{} ({:.1f}%)", grouped(c.nulls), percent(c.nulls, rows));
-    out += fmt::format("  {:>{}}  {}  {}  {:>22}  {}  {}  {:>13}\n", c.index, wnum, fit(c.name, wname),
-                       fit(to_string(c.type), wtype), nulls, fit(c.min, wmin), fit(c.max, wmax), grouped(c.distinct));
+    out += fmt::format("  {:>{}}  {}  {}  {}  {:>22}  {}  {}  {:>13}\n", c.index, wnum, fit(c.name, wname),
+                       fit(to_string(c.observed), wobserved), fit(to_string(c.proposed), wproposed), nulls,
+                       fit(c.min, wmin), fit(c.max, wmax), grouped(c.distinct));
   }
   if (a.malformed_rows)
     out += fmt::format("  ({} row{} with the wrong number of fields {} profiled up to the column count)\n",
                        grouped(a.malformed_rows), a.malformed_rows == 1 ? "" : "s", a.malformed_rows == 1 ? "is" : "are");
+  out += "  (observed: the narrowest type that holds every value of this file; proposed: the type to declare, with "
+         "room for next month's)\n";
+
+  std::string checks, orders;
+  for (const auto& c : a.columns) {
+    for (const auto& check : c.checks) checks += fmt::format("    CHECK: column {} {}\n", c.name, check);
+    if (c.date_order.kind == DateOrder::Kind::none) continue;
+    orders += fmt::format("    {}: {}", c.name, c.date_order.evidence);
+    std::vector<std::string> formats;
+    for (const auto& f : c.date_order.date_formats)
+      formats.push_back(fmt::format("\"{}\" ({})", f.format, to_string(f.order)));
+    if (!formats.empty()) orders += fmt::format("; as a date_column: date_format {}", fmt::join(formats, " or "));
+    orders += "\n";
+  }
+  if (!checks.empty()) out += "\n  to decide before using the proposed types:\n" + checks;
+  if (!orders.empty()) out += "\n  dates written N/N/YYYY:\n" + orders;
 
   out += "\n";
   if (a.date_column.empty()) {
@@ -156,16 +176,31 @@ nlohmann::json render_json(const AnalyzeResult& a) {
   json columns = json::array();
   for (const auto& c : a.columns) {
     const std::uint64_t rows = c.values + c.nulls;
+    json order = nullptr;
+    if (c.date_order.kind != DateOrder::Kind::none) {
+      json examples = json::array(), formats = json::array();
+      for (const auto& e : c.date_order.examples) examples.push_back({{"value", e.str()}, {"line", e.line}});
+      for (const auto& f : c.date_order.date_formats)
+        formats.push_back({{"date_format", f.format}, {"order", to_string(f.order)}});
+      order = {{"order", to_string(c.date_order.kind)},
+               {"values", c.date_order.values},
+               {"evidence", c.date_order.evidence},
+               {"examples", examples},
+               {"date_formats", formats}};
+    }
     columns.push_back({{"index", c.index},
                        {"name", c.name},
-                       {"type", to_string(c.type)},
+                       {"observed_type", to_string(c.observed)},
+                       {"proposed_type", to_string(c.proposed)},
+                       {"checks", c.checks},
                        {"values", c.values},
                        {"nulls", c.nulls},
                        {"null_pct", percent(c.nulls, rows)},
                        {"min", c.min},
                        {"max", c.max},
                        {"distinct", c.distinct},
-                       {"all_dates", c.all_dates}});
+                       {"all_dates", c.all_days},
+                       {"date_order", order}});
   }
   j["columns"] = columns;
   if (a.date_column.empty()) {

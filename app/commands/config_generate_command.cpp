@@ -61,6 +61,7 @@ std::string table_entry_yaml(const GeneratedTable& g, const AnalyzeResult& a) {
   if (a.sniff)
     y += comment(fmt::format("Sniffed with confidence {:.0f}%: {}.", 100 * a.sniff->confidence, a.sniff->reason), "  ");
   for (const auto& n : g.notes) y += comment("CHECK: " + n + ".", "  ");
+  for (const auto& c : g.comments) y += comment(c, "  ");
   y += fmt::format("  - table: {}\n", quoted(t.table));
   y += fmt::format("    file_pattern: {}\n", quoted(t.file_pattern));
   const bool csv = t.format == FileFormat::csv;
@@ -70,6 +71,10 @@ std::string table_entry_yaml(const GeneratedTable& g, const AnalyzeResult& a) {
   if (csv && t.quote != '"') y += fmt::format("    quote: {}\n", quoted(std::string(1, t.quote)));
   if (!t.null_marker.empty()) y += fmt::format("    null_marker: {}\n", quoted(t.null_marker));
   if (!t.date_column.empty()) y += fmt::format("    date_column: {}\n", quoted(t.date_column));
+  if (!t.date_format.empty()) y += fmt::format("    date_format: {}\n", quoted(t.date_format));
+  // No choice is the right default for an ambiguous order: both are offered, commented out.
+  for (const auto& f : g.date_format_choices)
+    y += fmt::format("    # date_format: {}    # {}\n", quoted(f.format), to_string(f.order));
   y += "    columns:\n";
   for (const auto& c : t.columns) y += fmt::format("      - {{ name: {}, type: {} }}\n", quoted(c.name), quoted(to_string(c.type)));
   return y;

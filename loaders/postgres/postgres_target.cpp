@@ -53,9 +53,16 @@ void PostgresTarget::lock_table(const TableSpec& table) {
 bool PostgresTarget::prepare_table(const TableSpec& table, bool create) {
   const std::string schema = pg::normalize_identifier(schema_);
   const std::string name = pg::normalize_identifier(table.table);
+  // format_type spells the type with its length, precision and scale (information_schema keeps
+  // them in separate columns); a domain is compared as its base type, as file QC cannot see the
+  // domain's own constraints anyway.
   auto res = conn_.query(
-      "SELECT column_name, data_type, is_nullable, column_default IS NOT NULL "
-      "FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
+      "SELECT a.attname, format_type(coalesce(nullif(t.typbasetype, 0), a.atttypid), "
+      "CASE WHEN t.typbasetype <> 0 THEN t.typtypmod ELSE a.atttypmod END), NOT a.attnotnull, a.atthasdef "
+      "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "JOIN pg_type t ON t.oid = a.atttypid "
+      "WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 'f') AND a.attnum > 0 "
+      "AND NOT a.attisdropped ORDER BY a.attnum",
       {schema, name});
   if (res.rows() == 0) {
     if (!create)
@@ -78,18 +85,21 @@ bool PostgresTarget::prepare_table(const TableSpec& table, bool create) {
   };
   std::map<std::string, Existing> existing;
   for (int r = 0; r < res.rows(); ++r)
-    existing[std::string(res.get(r, 0))] = {std::string(res.get(r, 1)), res.get(r, 2) == "YES", res.get(r, 3) == "t"};
+    existing[std::string(res.get(r, 0))] = {std::string(res.get(r, 1)), res.get(r, 2) == "t", res.get(r, 3) == "t"};
 
-  std::vector<std::string> problems;
+  std::vector<std::string> problems, alters;
   for (const auto& c : table.columns) {
     const auto it = existing.find(pg::normalize_identifier(c.name));
     if (it == existing.end()) {
       problems.push_back(fmt::format("{}.{} is in the config but not in the table", name, pg::normalize_identifier(c.name)));
       continue;
     }
-    if (!pg::type_compatible(c.type, it->second.type))
-      problems.push_back(fmt::format("{}.{} is {} in the table but {} in the config", name, it->first,
-                                     it->second.type, to_string(c.type)));
+    const TypeFit fit = compare_column_types(c.type, pg::column_type_from_catalog(it->second.type));
+    if (fit == TypeFit::narrower || fit == TypeFit::different) {
+      problems.push_back(describe_type_mismatch(name + "." + it->first, c.type, it->second.type, fit));
+      alters.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} TYPE {};", qualified_table(table),
+                                   pg::quote_identifier(it->first), pg::type_name(c.type)));
+    }
     existing.erase(it);
   }
   for (const auto& [col, info] : existing)
@@ -98,8 +108,11 @@ bool PostgresTarget::prepare_table(const TableSpec& table, bool create) {
   if (!problems.empty()) {
     std::string detail;
     for (const auto& p : problems) detail += (detail.empty() ? "" : "\n") + p;
-    throw usage_error(fmt::format("table {}.{} does not match the config", schema, name), detail,
-                      fmt::format("Change the columns in the config entry at {} or alter the table.", table.position.str()));
+    std::string hint = fmt::format("Change the columns in the config entry at {} or alter the table.", table.position.str());
+    if (!alters.empty())
+      hint += fmt::format(" For the types: make the config say the table's, or widen the table:\n  {}",
+                          fmt::join(alters, "\n  "));
+    throw usage_error(fmt::format("table {}.{} does not match the config", schema, name), detail, hint);
   }
   return false;
 }

@@ -211,8 +211,8 @@ bool SnowflakeTarget::prepare_table(const TableSpec& table, bool create) {
   snowflake::StatementOptions o;
   o.bindings = {{"TEXT", upper(schema_)}, {"TEXT", upper(table.table)}};
   const auto rs = sql_.execute(
-      "SELECT COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? "
-      "ORDER BY ORDINAL_POSITION",
+      "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE "
+      "FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
       o);
   if (rs.rows.empty()) {
     if (!create)
@@ -224,21 +224,47 @@ bool SnowflakeTarget::prepare_table(const TableSpec& table, bool create) {
     sql_.execute(fmt::format("CREATE TABLE IF NOT EXISTS {} ({})", qualified_table(table), cols));
     return true;
   }
+  auto number = [](const std::optional<std::string>& v) -> std::optional<std::int64_t> {
+    if (!v) return std::nullopt;
+    return snowflake::jsonv2::to_int64(*v);
+  };
   std::vector<std::string> have;
-  for (const auto& r : rs.rows) have.push_back(upper(r.at(0).value_or("")));
+  std::vector<sf::CatalogType> types;
+  for (const auto& r : rs.rows) {
+    have.push_back(upper(r.at(0).value_or("")));
+    types.push_back({r.at(1).value_or(""), number(r.at(2)), number(r.at(3)), number(r.at(4))});
+  }
   std::string problems;
+  std::vector<std::string> alters;
   for (std::size_t i = 0; i < table.columns.size(); ++i) {
-    const std::string want = upper(table.columns[i].name);
-    if (i >= have.size()) problems += fmt::format("\n{}.{}: missing in the table", table.table, want);
-    else if (have[i] != want)
+    const ColumnSpec& c = table.columns[i];
+    const std::string want = upper(c.name);
+    if (i >= have.size()) {
+      problems += fmt::format("\n{}.{}: missing in the table", table.table, want);
+    } else if (have[i] != want) {
       problems += fmt::format("\n{}.{}: column {} of the table is {}", table.table, want, i + 1, have[i]);
+    } else {
+      // What this target creates for the config's type is that type here, whatever its limits.
+      const std::optional<ColumnType> stored = sf::column_type(types[i]);
+      const TypeFit fit = stored == sf::stored_type(c.type) ? TypeFit::same : compare_column_types(c.type, stored);
+      if (fit == TypeFit::narrower || fit == TypeFit::different) {
+        problems += "\n" + describe_type_mismatch(table.table + "." + want, c.type, sf::display_name(types[i]), fit);
+        alters.push_back(fmt::format("ALTER TABLE {} ALTER COLUMN {} SET DATA TYPE {};", qualified_table(table),
+                                     sf::identifier(c.name), sf::type_name(c.type)));
+      }
+    }
   }
   for (std::size_t i = table.columns.size(); i < have.size(); ++i)
     problems += fmt::format("\n{}.{}: in the table but not in the config", table.table, have[i]);
-  if (!problems.empty())
+  if (!problems.empty()) {
+    std::string hint = "Make the config's columns (in order) match the table, or alter the table.";
+    if (!alters.empty())
+      hint += fmt::format(" For the types: make the config say the table's, or widen the table (Snowflake widens a "
+                          "VARCHAR's length and a NUMBER's precision in place):\n  {}",
+                          fmt::join(alters, "\n  "));
     throw usage_error(fmt::format("table {} does not match the config", qualified_table(table)),
-                      table.position.str() + problems,
-                      "Make the config's columns (in order) match the table, or alter the table.");
+                      table.position.str() + problems, hint);
+  }
   return false;
 }
 

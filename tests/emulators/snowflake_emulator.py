@@ -154,13 +154,41 @@ class SnowflakeEmulator(emucommon.Emulator):
                         "IMMUTABLE AS $$ SELECT CASE WHEN $1 = lower($1) THEN upper($1) ELSE $1 END $$")
             hidden = ("table_schema NOT IN ('pg_catalog', 'information_schema', '_sfemu') AND "
                       "table_schema NOT LIKE 'pg\\_%'")
-            cur.execute("CREATE OR REPLACE VIEW _sfemu.information_schema_columns AS SELECT "
+            # Types as Snowflake's COLUMNS view reports them
+            # (https://docs.snowflake.com/en/sql-reference/info-schema/columns): DATA_TYPE is the
+            # standard type (every string type is TEXT, every fixed-point one NUMBER, floats FLOAT,
+            # TIMESTAMP_NTZ / TIMESTAMP_TZ), CHARACTER_MAXIMUM_LENGTH the declared length (a
+            # VARCHAR without one is 16777216 long), NUMERIC_PRECISION / NUMERIC_SCALE the
+            # NUMBER's (38 and 0 when not given, and for the integer types, which are NUMBER(38,0)
+            # in Snowflake). CHARACTER_OCTET_LENGTH and the columns the documentation marks "not
+            # applicable" are left out.
+            text_types = "('character varying', 'character', 'text')"
+            fixed_types = "('numeric', 'smallint', 'integer', 'bigint')"
+            # Dropped first: OR REPLACE cannot change a view's columns (a database an older
+            # emulator prepared).
+            cur.execute("DROP VIEW IF EXISTS _sfemu.information_schema_columns")
+            cur.execute("CREATE VIEW _sfemu.information_schema_columns AS SELECT "
                         "_sfemu.sfname(table_catalog::text) AS table_catalog, "
                         "_sfemu.sfname(table_schema::text) AS table_schema, "
                         "_sfemu.sfname(table_name::text) AS table_name, "
                         "_sfemu.sfname(column_name::text) AS column_name, "
-                        "ordinal_position::bigint AS ordinal_position, upper(data_type::text) AS "
-                        "data_type, is_nullable::text AS is_nullable, column_default::text AS "
+                        "ordinal_position::bigint AS ordinal_position, CASE "
+                        f"WHEN data_type IN {text_types} THEN 'TEXT' "
+                        f"WHEN data_type IN {fixed_types} THEN 'NUMBER' "
+                        "WHEN data_type IN ('double precision', 'real') THEN 'FLOAT' "
+                        "WHEN data_type = 'timestamp without time zone' THEN 'TIMESTAMP_NTZ' "
+                        "WHEN data_type = 'timestamp with time zone' THEN 'TIMESTAMP_TZ' "
+                        "ELSE upper(data_type::text) END AS data_type, "
+                        f"CASE WHEN data_type IN {text_types} THEN "
+                        "coalesce(character_maximum_length, 16777216)::bigint END AS "
+                        "character_maximum_length, "
+                        f"CASE WHEN data_type IN {fixed_types} THEN coalesce(CASE WHEN data_type = "
+                        "'numeric' THEN numeric_precision END, 38)::bigint END AS numeric_precision, "
+                        f"CASE WHEN data_type IN {fixed_types} THEN 10 END::bigint AS "
+                        "numeric_precision_radix, "
+                        f"CASE WHEN data_type IN {fixed_types} THEN coalesce(CASE WHEN data_type = "
+                        "'numeric' THEN numeric_scale END, 0)::bigint END AS numeric_scale, "
+                        "is_nullable::text AS is_nullable, column_default::text AS "
                         "column_default FROM information_schema.columns WHERE " + hidden)
             cur.execute("CREATE OR REPLACE VIEW _sfemu.information_schema_tables AS SELECT "
                         "_sfemu.sfname(table_catalog::text) AS table_catalog, "

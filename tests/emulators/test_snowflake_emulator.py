@@ -547,6 +547,26 @@ class SnowflakeEmulatorTest(unittest.TestCase):
         self.assertEqual((status, body["code"]), (422, "001003"))
         self.assertIn("not supported by the sluice Snowflake emulator", body["message"])
 
+    def test_information_schema_columns_reports_snowflake_types(self):
+        self.schema("TY")
+        self.ok('CREATE TABLE "TY"."T" ("S" VARCHAR, "V" VARCHAR(7), "C" CHAR(3), "I" INT, '
+                '"N" NUMBER(12,2), "F" FLOAT, "B" BOOLEAN, "D" DATE, "NTZ" TIMESTAMP_NTZ, '
+                '"TZ" TIMESTAMP_TZ)')
+        body = self.ok("SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, "
+                       "NUMERIC_PRECISION_RADIX, NUMERIC_SCALE FROM INFORMATION_SCHEMA.COLUMNS "
+                       "WHERE TABLE_SCHEMA = 'TY' AND TABLE_NAME = 'T' ORDER BY ORDINAL_POSITION")
+        self.assertEqual(body["data"], [
+            ["S", "TEXT", "16777216", None, None, None],
+            ["V", "TEXT", "7", None, None, None],
+            ["C", "TEXT", "3", None, None, None],
+            ["I", "NUMBER", None, "38", "10", "0"],
+            ["N", "NUMBER", None, "12", "10", "2"],
+            ["F", "FLOAT", None, None, None, None],
+            ["B", "BOOLEAN", None, None, None, None],
+            ["D", "DATE", None, None, None, None],
+            ["NTZ", "TIMESTAMP_NTZ", None, None, None, None],
+            ["TZ", "TIMESTAMP_TZ", None, None, None, None]])
+
     def test_typed_bindings_fixed_date_text(self):
         self.schema("TB")
         self.ok('CREATE TABLE "TB"."T" ("D" DATE, "N" NUMBER(38,0), "S" VARCHAR)')

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "app/commands/commands.h"
 #include "app/config.h"
 #include "core/progress.h"
@@ -89,6 +91,12 @@ bool fits(const ColumnType& inferred, const ColumnType& declared) {
   return inferred.kind == declared.kind;
 }
 
+// The entry's comments as one line (config generate wraps them): "# a\n  # b" -> "# a b".
+std::string unwrapped(std::string yaml) {
+  for (std::size_t at; (at = yaml.find("\n  # ")) != std::string::npos;) yaml.replace(at, 5, " ");
+  return yaml;
+}
+
 class AnalyzeTest : public ::testing::Test {
  protected:
   test::RunResult run(std::vector<std::string> args) {
@@ -147,27 +155,35 @@ TEST_F(AnalyzeTest, SampleFileJsonMatchesTheFile) {
     EXPECT_NEAR(col.at("distinct").get<double>(), static_cast<double>(distinct.size()),
                 std::max(0.035 * static_cast<double>(distinct.size()), 0.5))
         << spec[c].name;
-    const auto inferred = parse_column_type(col.at("type").get<std::string>());
-    ASSERT_TRUE(inferred) << col.at("type");
+    const auto inferred = parse_column_type(col.at("observed_type").get<std::string>());
+    ASSERT_TRUE(inferred) << col.at("observed_type");
     if (nulls < rows.size()) {
-      EXPECT_TRUE(fits(*inferred, spec[c].type)) << spec[c].name << ": " << col.at("type") << " vs " << to_string(spec[c].type);
+      EXPECT_TRUE(fits(*inferred, spec[c].type)) << spec[c].name << ": " << col.at("observed_type") << " vs "
+                                                 << to_string(spec[c].type);
     }
+    // The proposal takes every value the observed type does, and more.
+    const auto proposed = parse_column_type(col.at("proposed_type").get<std::string>());
+    ASSERT_TRUE(proposed) << col.at("proposed_type");
+    const TypeFit fit = compare_column_types(*inferred, *proposed);
+    EXPECT_TRUE(fit == TypeFit::same || fit == TypeFit::holds) << spec[c].name << ": " << col.at("proposed_type");
   }
   auto col = [&](const std::string& name) {
     for (const auto& c : cols)
       if (c.at("name") == name) return c;
     return json();
   };
-  EXPECT_EQ(col("RECORDDATE").at("type"), "date");
+  EXPECT_EQ(col("RECORDDATE").at("observed_type"), "date");
   EXPECT_EQ(col("RECORDDATE").at("min"), "2024-01-01");
   EXPECT_EQ(col("RECORDDATE").at("max"), "2024-01-31");
   EXPECT_EQ(col("RECORDDATE").at("distinct"), 31);
-  EXPECT_EQ(col("RECORDDATEID").at("type"), "integer");
+  EXPECT_EQ(col("RECORDDATEID").at("observed_type"), "integer");
+  EXPECT_EQ(col("RECORDDATEID").at("proposed_type"), "bigint");
   EXPECT_EQ(col("RECORDDATEID").at("min"), "20240101");
   EXPECT_EQ(col("RECORDDATEID").at("all_dates"), true);
-  EXPECT_EQ(col("ISACTIVE").at("type"), "boolean");
-  EXPECT_EQ(col("UPDATEDAT").at("type"), "timestamp");
-  EXPECT_EQ(col("LEGACYREF").at("type"), "text");  // always empty
+  EXPECT_EQ(col("ISACTIVE").at("observed_type"), "boolean");
+  EXPECT_EQ(col("UPDATEDAT").at("observed_type"), "timestamp");
+  EXPECT_EQ(col("LEGACYREF").at("observed_type"), "text");  // always empty
+  EXPECT_EQ(col("BRANCHNAME").at("proposed_type"), "text");
   EXPECT_EQ(col("LEGACYREF").at("nulls"), 20000);
 
   // Min/max computed here: integers and cents numerically, names by bytes.
@@ -221,14 +237,18 @@ TEST_F(AnalyzeTest, TextOutputOfASmallCsv) {
   EXPECT_NE(out.find("  sniffed  confidence 80%: delimiter ,: 100% of 4 rows have 4 fields, with 2 quoted fields;"), std::string::npos) << out;
   EXPECT_NE(out.find("  rows     3\n"), std::string::npos) << out;
   EXPECT_NE(out.find("  columns  4\n"), std::string::npos) << out;
-  EXPECT_EQ(cells(line_starting(out, "  #")), (std::vector<std::string>{"#", "column", "type", "nulls", "min", "max", "~distinct"}));
-  EXPECT_EQ(cells(line_starting(out, "  1  ")), (std::vector<std::string>{"1", "id", "smallint", "0 (0.0%)", "1", "3", "3"}));
+  EXPECT_EQ(cells(line_starting(out, "  #")),
+            (std::vector<std::string>{"#", "column", "observed", "proposed", "nulls", "min", "max", "~distinct"}));
+  EXPECT_EQ(cells(line_starting(out, "  1  ")),
+            (std::vector<std::string>{"1", "id", "smallint", "bigint", "0 (0.0%)", "1", "3", "3"}));
   EXPECT_EQ(cells(line_starting(out, "  2  ")),
-            (std::vector<std::string>{"2", "name", "varchar(11)", "1 (33.3%)", "Doe, Jane", "Smith, John", "2"}));
+            (std::vector<std::string>{"2", "name", "varchar(11)", "text", "1 (33.3%)", "Doe, Jane", "Smith, John", "2"}));
   EXPECT_EQ(cells(line_starting(out, "  3  ")),
-            (std::vector<std::string>{"3", "amount", "numeric(4,2)", "1 (33.3%)", "7.25", "12.50", "2"}));
+            (std::vector<std::string>{"3", "amount", "numeric(4,2)", "numeric(18,2)", "1 (33.3%)", "7.25", "12.50", "2"}));
   EXPECT_EQ(cells(line_starting(out, "  4  ")),
-            (std::vector<std::string>{"4", "day", "date", "0 (0.0%)", "2024-01-01", "2024-01-03", "2"}));
+            (std::vector<std::string>{"4", "day", "date", "date", "0 (0.0%)", "2024-01-01", "2024-01-03", "2"}));
+  EXPECT_NE(out.find("observed: the narrowest type that holds every value of this file; proposed: the type to declare"),
+            std::string::npos) << out;
   EXPECT_NE(out.find("  rows per day of day (inferred: the first column with a date in every row):\n"), std::string::npos) << out;
   EXPECT_NE(out.find("    2024-01-01             2  " + std::string(40, '#') + "\n"), std::string::npos) << out;
   EXPECT_NE(out.find("    2024-01-02             0  \n"), std::string::npos) << out;
@@ -265,7 +285,7 @@ TEST_F(AnalyzeTest, ByteOrderMarkIsNotData) {
   r = run({"analyze", headerless.string(), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   j = json::parse(r.out);
-  EXPECT_EQ(j.at("columns")[0].at("type"), "smallint");
+  EXPECT_EQ(j.at("columns")[0].at("observed_type"), "smallint");
   EXPECT_EQ(j.at("columns")[0].at("min"), "5");
 }
 
@@ -337,7 +357,7 @@ TEST_F(AnalyzeTest, WithTableChecksValuesAgainstTheDeclaredTypes) {
   ASSERT_EQ(j.at("qc").at("findings").size(), 1u) << r.out;
   EXPECT_EQ(j.at("qc").at("findings")[0].at("check"), "type");
   EXPECT_EQ(j.at("qc").at("findings")[0].at("examples")[0].at("line"), 2);
-  EXPECT_EQ(j.at("columns")[1].at("type"), "varchar(3)");  // what the file needs
+  EXPECT_EQ(j.at("columns")[1].at("observed_type"), "varchar(3)");  // what the file needs
 }
 
 TEST_F(AnalyzeTest, UsageErrors) {
@@ -398,10 +418,21 @@ TEST_F(ConfigGenerateTest, EntryParsesAndRoundTripsToTheSamplesTypes) {
   ASSERT_EQ(t.columns.size(), spec.size());
   for (std::size_t i = 0; i < spec.size(); ++i) {
     EXPECT_EQ(t.columns[i].name, spec[i].name);
+    const ColumnType& proposed = t.columns[i].type;
     if (spec[i].name == "LEGACYREF") {
-      EXPECT_EQ(to_string(t.columns[i].type), "text");  // always empty
+      EXPECT_EQ(to_string(proposed), "text");  // always empty
+    } else if (spec[i].type.kind == ColumnKind::numeric) {
+      // The sample declares more digits than its values use: the proposal has its own headroom.
+      EXPECT_EQ(proposed.kind, ColumnKind::numeric) << spec[i].name;
+      EXPECT_EQ(proposed.scale, spec[i].type.scale) << spec[i].name;
+      EXPECT_GE(proposed.precision, 18) << spec[i].name;
     } else {
-      EXPECT_TRUE(fits(t.columns[i].type, spec[i].type)) << spec[i].name << ": " << to_string(t.columns[i].type);
+      // Never a length from the longest value, never integer: the table the sample declares for
+      // these columns fits in the proposal.
+      const TypeFit fit = compare_column_types(spec[i].type, proposed);
+      EXPECT_TRUE(fit == TypeFit::same || fit == TypeFit::holds) << spec[i].name << ": " << to_string(proposed);
+      EXPECT_NE(proposed.kind, ColumnKind::varchar) << spec[i].name;
+      EXPECT_NE(proposed.kind, ColumnKind::integer) << spec[i].name;
     }
   }
   EXPECT_NE(r.out.find("# CHECK: column LEGACYREF is always empty: typed text."), std::string::npos) << r.out;
@@ -455,10 +486,115 @@ TEST_F(ConfigGenerateTest, HeaderlessPipeFileWithNullMarker) {
   EXPECT_FALSE(t.header);
   EXPECT_EQ(t.date_column, "COL1");
   ASSERT_EQ(t.columns.size(), 4u);
+  // Room for next month: bigint, 18 digits, text (the file alone needed smallint, numeric(2,1), varchar(6)).
   EXPECT_EQ(to_string(t.columns[0].type), "date");
-  EXPECT_EQ(to_string(t.columns[1].type), "smallint");
-  EXPECT_EQ(to_string(t.columns[2].type), "numeric(2,1)");
-  EXPECT_EQ(to_string(t.columns[3].type), "varchar(6)");
+  EXPECT_EQ(to_string(t.columns[1].type), "bigint");
+  EXPECT_EQ(to_string(t.columns[2].type), "numeric(18,1)");
+  EXPECT_EQ(to_string(t.columns[3].type), "text");
+}
+
+// A month of payments whose dates are day-first without zero padding (1/2/2024 is 1 February):
+// the first value with a day over 12 is on line 14 (13/2/2024, after the header and 12 days).
+TEST_F(ConfigGenerateTest, DayFirstDateColumnGetsItsDateFormatFromTheEvidence) {
+  std::string text = "PAY_DATE,ACCOUNT,REF,AMOUNT\n";
+  for (int d = 1; d <= 29; ++d)
+    text += fmt::format("{}/2/2024,{},R{:05},{}\n", d, 1000 + d, d * 37,
+                        d % 7 == 0 ? fmt::format("{}.5", d * 3) : fmt::format("{}.{:02}", d * 3, d * 3));
+  const auto file = dir_.write("payments_2024-02.csv", text);
+
+  auto r = run({"config", "generate", file.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("    date_column: \"PAY_DATE\"\n    date_format: \"%d/%m/%Y\"\n"), std::string::npos) << r.out;
+  EXPECT_NE(unwrapped(r.out).find("date_column PAY_DATE is day-first: 13/2/2024 at line 14 has 13 as its first part"),
+            std::string::npos) << r.out;
+  const Config config =
+      parse_config("target: local\nconnections:\n  local: { type: postgres, embedded: true }\ntables:\n" + r.out, "g.yaml");
+  const TableSpec& t = config.tables.at(0);
+  EXPECT_EQ(t.date_format, "%d/%m/%Y");
+  ASSERT_EQ(t.columns.size(), 4u);
+  EXPECT_EQ(to_string(t.columns[0].type), "text");  // PostgreSQL's date reads N/N/YYYY month-first
+  EXPECT_EQ(to_string(t.columns[1].type), "bigint");
+  EXPECT_EQ(to_string(t.columns[2].type), "text");
+  EXPECT_EQ(to_string(t.columns[3].type), "numeric(18,2)");
+  // The amounts have 2 decimal places, but every seventh has 1 (21.5 on line 8).
+  EXPECT_NE(unwrapped(r.out).find("CHECK: column AMOUNT has 1 to 2 decimal places (21.5 at line 8, 3.03 at line 2)"),
+            std::string::npos) << r.out;
+
+  // The entry reads the file: every day of February in its place (a month-first reading would
+  // find 1 January .. 12 January and no date at all past them).
+  const auto out = dir_ / "payments.yaml";
+  ASSERT_EQ(run({"config", "generate", file.string(), "-o", out.string()}).exit_code, 0);
+  r = run({"--config", out.string(), "load", "--files", file.string(), "--dry-run"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("QC passed"), std::string::npos) << r.out;
+
+  // analyze names the order and its evidence, and counts the rows per day day-first.
+  r = run({"analyze", file.string(), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  const json& order = j.at("columns")[0].at("date_order");
+  EXPECT_EQ(order.at("order"), "day-first");
+  EXPECT_EQ(order.at("examples")[0].at("value"), "13/2/2024");
+  EXPECT_EQ(order.at("examples")[0].at("line"), 14);
+  EXPECT_EQ(order.at("date_formats")[0].at("date_format"), "%d/%m/%Y");
+  EXPECT_EQ(j.at("date_column").at("name"), "PAY_DATE");
+  EXPECT_EQ(j.at("date_column").at("rows_per_day").size(), 29u);
+  EXPECT_EQ(j.at("date_column").at("rows_per_day").at("2024-02-13"), 1);
+}
+
+TEST_F(ConfigGenerateTest, AmbiguousDateColumnOffersBothFormatsAndChoosesNeither) {
+  std::string text = "VISIT_DATE\tVISITS\n";
+  for (int m = 1; m <= 12; ++m) text += fmt::format("{:02}/03/2024\t{}\n", m, m * 11);
+  const auto file = dir_.write("visits_20240301.tsv", text);
+
+  auto r = run({"config", "generate", file.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string yaml = unwrapped(r.out);
+  EXPECT_NE(yaml.find("CHECK: column VISIT_DATE is ambiguous: month-first or day-first: 12 values written N/N/YYYY, "
+                      "all with both parts <= 12 (e.g. 01/03/2024 at line 2, 02/03/2024 at line 3, 04/03/2024 at line 5)"),
+            std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("CHECK: date_column VISIT_DATE needs a date_format"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("    # date_format: \"%m/%d/%Y\"    # month-first\n"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("    # date_format: \"%d/%m/%Y\"    # day-first\n"), std::string::npos) << yaml;
+  const Config config =
+      parse_config("target: local\nconnections:\n  local: { type: postgres, embedded: true }\ntables:\n" + r.out, "g.yaml");
+  const TableSpec& t = config.tables.at(0);
+  EXPECT_EQ(t.date_column, "VISIT_DATE");
+  EXPECT_EQ(t.date_format, "");  // a person chooses
+  EXPECT_EQ(to_string(t.columns[0].type), "text");
+
+  r = run({"analyze", file.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("    VISIT_DATE: ambiguous: month-first or day-first: 12 values"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("as a date_column: date_format \"%m/%d/%Y\" (month-first) or \"%d/%m/%Y\" (day-first)"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("    CHECK: column VISIT_DATE is ambiguous"), std::string::npos) << r.out;
+  EXPECT_EQ(cells(line_starting(r.out, "  1  ")).at(2), "date");  // observed: PostgreSQL would take them month-first
+  EXPECT_EQ(cells(line_starting(r.out, "  1  ")).at(3), "text");  // proposed
+}
+
+TEST_F(ConfigGenerateTest, TimestampColumnIsTheDateColumn) {
+  std::string text = "EVENT_AT\tKIND\n";
+  for (int d = 1; d <= 31; ++d) {
+    text += fmt::format("2024-01-{:02} 13:45:00\topen\n", d);
+    text += fmt::format("2024-01-{:02}T23:59:59\tclose\n", d);
+  }
+  const auto file = dir_.write("events_2024-01.tsv", text);
+  const auto out = dir_ / "events.yaml";
+  auto r = run({"config", "generate", file.string(), "-o", out.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Config config = load_config(out);
+  const TableSpec& t = config.tables.at(0);
+  EXPECT_EQ(t.date_column, "EVENT_AT");
+  EXPECT_EQ(to_string(t.columns[0].type), "timestamp");
+  // File QC reads every row on its timestamp's date: two a day, no day missing.
+  r = run({"--config", out.string(), "load", "--files", file.string(), "--dry-run", "--json"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  const json summary = json::parse(r.out);
+  const json& loaded = summary.at("files").at(0);
+  EXPECT_EQ(loaded.at("qc_findings").size(), 0u) << r.out;
+  ASSERT_EQ(loaded.at("rows_per_day").size(), 31u) << r.out;
+  for (const auto& [day, rows] : loaded.at("rows_per_day").items()) EXPECT_EQ(rows, 2) << day;
 }
 
 TEST_F(ConfigGenerateTest, SameTableFromTwoFilesIsRefused) {

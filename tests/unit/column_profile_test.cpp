@@ -220,8 +220,8 @@ TEST(ColumnProfile, AutoDateColumnsDropAColumnOnItsFirstNonDate) {
   ASSERT_TRUE(total.histogram(0));
   EXPECT_EQ(total.histogram(0)->rows_per_day.size(), 2u);
   EXPECT_FALSE(total.histogram(1));
-  EXPECT_TRUE(total.columns()[0].all_dates());
-  EXPECT_FALSE(total.columns()[1].all_dates());
+  EXPECT_TRUE(total.columns()[0].all_days());
+  EXPECT_FALSE(total.columns()[1].all_days());
 }
 
 TEST(ColumnProfile, AutoDateColumnsSpanningTooManyDaysHaveNoHistogram) {
@@ -234,7 +234,7 @@ TEST(ColumnProfile, AutoDateColumnsSpanningTooManyDaysHaveNoHistogram) {
     p.field(0, v.data(), v.size(), false, 0);
     p.row_end(true);
   }
-  EXPECT_TRUE(p.columns()[0].all_dates());
+  EXPECT_TRUE(p.columns()[0].all_days());
   EXPECT_FALSE(p.histogram(0));
 }
 

@@ -57,6 +57,24 @@ TEST(Dates, CustomFormat) {
   EXPECT_FALSE(DateParser::with_format("%Y-%m-%q"));
 }
 
+TEST(Dates, CustomFormatTakesOneDigitMonthsAndDaysBeforeASeparator) {
+  // As exporters write day-first dates: the date_format config generate suggests must read them.
+  auto p = DateParser::with_format("%d/%m/%Y");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(parsed(*p, "1/2/2024"), "2024-02-01");
+  EXPECT_EQ(parsed(*p, "13/2/2024"), "2024-02-13");
+  EXPECT_EQ(parsed(*p, "5/11/2024"), "2024-11-05");
+  EXPECT_EQ(parsed(*p, "05/11/2024"), "2024-11-05");
+  for (const char* bad : {"/2/2024", "1//2024", "123/2/2024", "1/2/24", "32/1/2024", "1/13/2024"})
+    EXPECT_EQ(parsed(*p, bad), "invalid") << bad;
+  // Without a separator after them the width is all that delimits the parts: two digits each.
+  auto compact = DateParser::with_format("%Y%m%d");
+  ASSERT_TRUE(compact);
+  EXPECT_EQ(parsed(*compact, "20240105"), "2024-01-05");
+  EXPECT_EQ(parsed(*compact, "2024015"), "invalid");
+  EXPECT_EQ(parsed(*compact, "202415"), "invalid");
+}
+
 TEST(Dates, MonthAndRangeFromText) {
   auto m = parse_month("2024-02");
   ASSERT_TRUE(m);

@@ -71,7 +71,7 @@ class FilesScreen final : public Screen {
   }
   bool typing() const override { return form_.editing_text(); }
   HelpLines help() const override {
-    return {{"Analyze", "format, per-column type, nulls, min/max, distinct values, rows per day"},
+    return {{"Analyze", "format, per-column types (needed, proposed), nulls, min/max, distinct values, rows per day"},
             {"Compress", "zstd for transfer; with a table, kept only when its file QC passes"}};
   }
 

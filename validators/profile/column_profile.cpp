@@ -136,6 +136,40 @@ std::string CappedText::str() const {
   return out;
 }
 
+// ---- SeenValue, DateOrderEvidence ----
+
+void SeenValue::assign(const char* data, std::size_t n, std::uint64_t at_line) {
+  const std::size_t keep = std::min(n, kBytes);
+  std::memcpy(bytes.data(), data, keep);
+  size = static_cast<std::uint8_t>(keep);
+  truncated = n > kBytes;
+  line = at_line;
+}
+
+std::string SeenValue::str() const { return std::string(view()) + (truncated ? "..." : ""); }
+
+void DateOrderEvidence::merge(const DateOrderEvidence& o, std::uint64_t line_offset) {
+  if (o.values == 0) return;
+  auto shifted = [line_offset](SeenValue v) {
+    v.line += line_offset;
+    return v;
+  };
+  // Ours come first in the file: the first values stay ours.
+  if (!first_over_12.set() && o.first_over_12.set()) first_over_12 = shifted(o.first_over_12);
+  if (!second_over_12.set() && o.second_over_12.set()) second_over_12 = shifted(o.second_over_12);
+  for (const SeenValue& v : o.ambiguous) {
+    if (!v.set()) break;
+    const auto seen = std::find_if(ambiguous.begin(), ambiguous.end(),
+                                   [&](const SeenValue& a) { return !a.set() || a.view() == v.view(); });
+    if (seen != ambiguous.end() && !seen->set()) *seen = shifted(v);
+  }
+  if (values == 0) separator = o.separator;
+  else if (o.separator != separator) month_first_valid = day_first_valid = false;  // two forms: no order fits both
+  values += o.values;
+  month_first_valid = month_first_valid && o.month_first_valid;
+  day_first_valid = day_first_valid && o.day_first_valid;
+}
+
 // ---- value shapes ----
 
 namespace {
@@ -147,6 +181,43 @@ inline bool two_digits(const char* p, int& out) {
   out = (p[0] - '0') * 10 + (p[1] - '0');
   return true;
 }
+
+inline bool fixed_digits(const char* p, int len, int& out) {
+  out = 0;
+  for (int i = 0; i < len; ++i) {
+    if (!is_digit(p[i])) return false;
+    out = out * 10 + (p[i] - '0');
+  }
+  return true;
+}
+
+// N{1,2} sep N{1,2} sep YYYY with sep one of / . - (the same twice).
+inline bool ordered_date_parts(const char* p, std::size_t n, int& first, int& second, int& year, char& sep) {
+  if (n < 8 || n > 10) return false;
+  std::size_t i = 0;
+  auto part = [&](int& out) {
+    const std::size_t start = i;
+    out = 0;
+    while (i < n && i - start < 2 && is_digit(p[i])) out = out * 10 + (p[i++] - '0');
+    return i > start;
+  };
+  if (!part(first) || i >= n) return false;
+  sep = p[i++];
+  if (sep != '/' && sep != '.' && sep != '-') return false;
+  if (!part(second) || i >= n || p[i] != sep) return false;
+  ++i;
+  if (n - i != 4) return false;
+  year = 0;
+  for (; i < n; ++i) {
+    if (!is_digit(p[i])) return false;
+    year = year * 10 + (p[i] - '0');
+  }
+  return true;
+}
+
+// Tally keys (ColumnStats::DayKey): a day number (years 1..9999 lie within +-2^22), or, for
+// N/N/YYYY, kOrderedKey + year * 10000 + first * 100 + second.
+constexpr std::int32_t kOrderedKey = std::int32_t{1} << 28;
 
 inline std::uint32_t utf8_chars(const char* p, std::size_t n) {
   std::uint32_t chars = 0;
@@ -357,25 +428,75 @@ void ColumnStats::decimal_from_integers() {
   parse_number_shape(hi.data(), hi.size(), num_max_shape);
 }
 
-bool ColumnStats::add(const char* p, std::size_t n, const DateParser& dates, DayNumber& day) {
+std::optional<DayNumber> ColumnStats::day_of_key(DayKey key, bool day_first) {
+  if (key < kOrderedKey) return key;
+  key -= kOrderedKey;
+  const int year = key / 10000, first = key / 100 % 100, second = key % 100;
+  const int month = day_first ? second : first, day = day_first ? first : second;
+  if (!is_valid_date(year, month, day)) return std::nullopt;
+  return days_from_civil(year, month, day);
+}
+
+bool ColumnStats::add(const char* p, std::size_t n, std::uint64_t line, const DateParser& dates, DayKey& key) {
   ++values;
   if (n == last_size_ && same_short(p, last_.data(), n)) {
-    day = last_day_;
-    return last_is_date_ && (candidates & kDate);
+    key = last_key_;
+    return last_has_day_ && (candidates & kDay);
   }
-  const bool is_date = add_new(p, n, dates, day);
+  const bool has_day = add_new(p, n, line, dates, key);
   if (n <= kLastBytes) {
     std::memcpy(last_.data(), p, n);
     last_size_ = static_cast<std::uint8_t>(n);
-    last_is_date_ = is_date;
-    last_day_ = day;
+    last_has_day_ = has_day;
+    last_key_ = key;
   } else {
     last_size_ = 0xFF;
   }
-  return is_date;
+  return has_day;
 }
 
-bool ColumnStats::add_new(const char* p, std::size_t n, const DateParser& dates, DayNumber& day) {
+bool ColumnStats::day_key(const char* p, std::size_t n, std::uint64_t line, bool timestamp, DayKey& key) {
+  int y = 0, m = 0, d = 0;
+  bool ymd = false;  // YYYY-MM-DD[time] or YYYYMMDD, read into y, m, d
+  if (n >= 10 && p[4] == '-' && p[7] == '-') {
+    // An ISO date, or a timestamp's date: load and validate read a timestamp column by its date.
+    bool zone = false;
+    if (n > 10 && !timestamp && !is_timestamp_text(p, n, zone)) return false;
+    if (!fixed_digits(p, 4, y) || !fixed_digits(p + 5, 2, m) || !fixed_digits(p + 8, 2, d)) return false;
+    ymd = true;
+  } else if (n == 8) {  // 1/5/2024 has 8 characters too
+    ymd = fixed_digits(p, 4, y) && fixed_digits(p + 4, 2, m) && fixed_digits(p + 6, 2, d);
+  }
+  if (ymd) {
+    if (!is_valid_date(y, m, d)) return false;
+    key = days_from_civil(y, m, d);
+    return true;
+  }
+  int first, second;
+  char sep;
+  if (!ordered_date_parts(p, n, first, second, y, sep)) return false;
+  const bool month_first = is_valid_date(y, first, second), day_first = is_valid_date(y, second, first);
+  DateOrderEvidence& e = date_order;
+  if (!month_first && !day_first) return false;
+  if (e.values && sep != e.separator) return false;
+  if (!(month_first && e.month_first_valid) && !(day_first && e.day_first_valid)) return false;  // no order fits all
+  e.separator = sep;
+  ++e.values;
+  e.month_first_valid = e.month_first_valid && month_first;
+  e.day_first_valid = e.day_first_valid && day_first;
+  if (first > 12 && !e.first_over_12.set()) e.first_over_12.assign(p, n, line);
+  if (second > 12 && !e.second_over_12.set()) e.second_over_12.assign(p, n, line);
+  if (first != second && first <= 12 && second <= 12) {
+    const auto slot = std::find_if(e.ambiguous.begin(), e.ambiguous.end(), [&](const SeenValue& v) {
+      return !v.set() || v.view() == std::string_view(p, n);
+    });
+    if (slot != e.ambiguous.end() && !slot->set()) slot->assign(p, n, line);
+  }
+  key = kOrderedKey + y * 10000 + first * 100 + second;
+  return true;
+}
+
+bool ColumnStats::add_new(const char* p, std::size_t n, std::uint64_t line, const DateParser& dates, DayKey& key) {
   const std::uint64_t hash = HyperLogLog::hash(p, n);
   distinct.prefetch(hash);
   if (n > max_chars) max_chars = std::max(max_chars, utf8_chars(p, n));  // bytes >= characters
@@ -405,7 +526,10 @@ bool ColumnStats::add_new(const char* p, std::size_t n, const DateParser& dates,
       }
       if (candidates & kDecimal) {
         int_digits = std::max(int_digits, s.int_digits);
+        if (!most_places.set() || s.frac_digits > frac_digits) most_places.assign(p, n, line);
+        if (s.frac_digits < frac_digits_min) fewest_places.assign(p, n, line);
         frac_digits = std::max(frac_digits, s.frac_digits);
+        frac_digits_min = std::min(frac_digits_min, s.frac_digits);
       }
       if (integer) {
         int_min = std::min(int_min, v);
@@ -428,12 +552,11 @@ bool ColumnStats::add_new(const char* p, std::size_t n, const DateParser& dates,
     }
   }
 
-  bool is_date = false;
   if (candidates & kDate) {
+    DayNumber day;
     if (n > 10 || !dates.parse({p, n}, day)) {
       candidates &= ~kDate;
     } else {
-      is_date = true;
       if (day < day_min) {
         day_min = day;
         day_min_text.assign(p, n);
@@ -445,16 +568,34 @@ bool ColumnStats::add_new(const char* p, std::size_t n, const DateParser& dates,
     }
   }
 
-  if ((candidates & kTimestamp) && !is_timestamp_text(p, n, timezone)) candidates &= ~kTimestamp;
+  const bool timestamp = (candidates & kTimestamp) && is_timestamp_text(p, n, timezone);
+  if (!timestamp) candidates &= ~kTimestamp;
+  bool has_day = false;
+  if (candidates & kDay) {
+    has_day = day_key(p, n, line, timestamp, key);
+    if (!has_day) candidates &= ~kDay;
+  }
   distinct.add_hash(hash);
-  return is_date;
+  return has_day;
 }
 
-void ColumnStats::merge(ColumnStats& o) {
+void ColumnStats::merge(ColumnStats& o, std::uint64_t line_offset) {
   values += o.values;
   nulls += o.nulls;
   if (o.values == 0) return;
-  const std::uint8_t merged = candidates & o.candidates;
+  std::uint8_t merged = candidates & o.candidates;
+  if (merged & kDay) {
+    date_order.merge(o.date_order, line_offset);
+    if (!date_order.month_first_valid && !date_order.day_first_valid) merged &= ~kDay;  // each part fits another order
+  }
+  auto shifted = [line_offset](SeenValue v) {
+    v.line += line_offset;
+    return v;
+  };
+  if (o.most_places.set() && (!most_places.set() || o.frac_digits > frac_digits)) most_places = shifted(o.most_places);
+  if (o.fewest_places.set() && (!fewest_places.set() || o.frac_digits_min < frac_digits_min))
+    fewest_places = shifted(o.fewest_places);
+  frac_digits_min = std::min(frac_digits_min, o.frac_digits_min);
   if ((merged & kDecimal) && !(merged & kInteger)) {
     if (candidates & kInteger) decimal_from_integers();
     if (o.candidates & kInteger) o.decimal_from_integers();
@@ -497,6 +638,9 @@ void ColumnStats::clear() {
   int_min = INT64_MAX;
   int_max = INT64_MIN;
   int_digits = frac_digits = 0;
+  frac_digits_min = INT32_MAX;
+  most_places = fewest_places = SeenValue{};
+  date_order = DateOrderEvidence{};
   num_min = num_max = day_min_text = day_max_text = text_min = text_max = CappedText{};
   num_min_shape = num_max_shape = NumberShape{};
   last_size_ = 0xFF;
@@ -580,7 +724,7 @@ ColumnProfiler::ColumnProfiler(ProfileSettings settings)
   }
 }
 
-void ColumnProfiler::field(int field, const char* data, std::size_t size, bool is_null, std::uint64_t /*line*/) {
+void ColumnProfiler::field(int field, const char* data, std::size_t size, bool is_null, std::uint64_t line) {
   const auto f = static_cast<std::size_t>(field);
   ColumnStats& c = columns_[f];
   const int tally = tally_of_[f];
@@ -597,20 +741,24 @@ void ColumnProfiler::field(int field, const char* data, std::size_t size, bool i
     }
     return;
   }
-  DayNumber day;
-  const bool is_date = c.add(data, size, kAutoDates, day);
+  ColumnStats::DayKey key;
+  const bool has_day = c.add(data, size, line, kAutoDates, key);
   if (tally < 0) return;
   DayTally& t = tallies_[static_cast<std::size_t>(tally)];
   if (!t.active) return;
   if (settings_.date_columns_auto) {
-    // The column's own date test decides; its parse is reused.
-    if (is_date) t.days.add(day);
+    // The column's own day test decides; its parse is reused. Keys of N/N/YYYY values become days
+    // in histogram(), once the file has shown their order.
+    if (has_day) t.days.add(key);
     // Past kAutoMaxDays days it cannot be chosen either; stop paying for its map.
-    if (!is_date || t.days.overflowed()) {
+    if (!has_day || t.days.overflowed()) {
       t.active = false;
       t.days.clear();
     }
-  } else if (settings_.date_parser.parse({data, size}, day)) {
+    return;
+  }
+  DayNumber day;
+  if (settings_.date_parser.parse({data, size}, day)) {
     t.days.add(day);
   } else {
     ++t.not_a_date;
@@ -622,8 +770,9 @@ void ColumnProfiler::row_end(bool well_formed) {
   if (!well_formed) ++flagged_rows_;
 }
 
-void ColumnProfiler::merge(ColumnProfiler& other) {
-  for (std::size_t i = 0; i < columns_.size() && i < other.columns_.size(); ++i) columns_[i].merge(other.columns_[i]);
+void ColumnProfiler::merge(ColumnProfiler& other, std::uint64_t first_line) {
+  for (std::size_t i = 0; i < columns_.size() && i < other.columns_.size(); ++i)
+    columns_[i].merge(other.columns_[i], first_line);
   for (std::size_t i = 0; i < tallies_.size() && i < other.tallies_.size(); ++i) {
     DayTally& t = tallies_[i];
     DayTally& o = other.tallies_[i];
@@ -653,12 +802,23 @@ std::optional<ColumnProfiler::DateHistogram> ColumnProfiler::histogram(int colum
   const int tally = tally_of_[static_cast<std::size_t>(column)];
   if (tally < 0) return std::nullopt;
   const DayTally& t = tallies_[static_cast<std::size_t>(tally)];
-  if (!t.active || (settings_.date_columns_auto && t.days.dropped())) return std::nullopt;
+  if (!t.active) return std::nullopt;
   DateHistogram h;
   h.column = column;
-  h.rows_per_day = t.days.sorted();
+  if (settings_.date_columns_auto) {
+    const ColumnStats& c = columns_[static_cast<std::size_t>(column)];
+    // A merge can end a column's days (two chunks whose N/N/YYYY values fit different orders).
+    if (t.days.dropped() || !c.all_days()) return std::nullopt;
+    const bool day_first = c.day_first();
+    for (const auto& [key, rows] : t.days.sorted()) {
+      if (const auto day = ColumnStats::day_of_key(key, day_first)) h.rows_per_day[*day] += rows;
+      else h.not_a_date += rows;
+    }
+  } else {
+    h.rows_per_day = t.days.sorted();
+  }
   h.empty = t.empty;
-  h.not_a_date = t.not_a_date;
+  h.not_a_date += t.not_a_date;
   h.dropped = t.days.dropped();
   return h;
 }

@@ -86,10 +86,46 @@ struct NumberShape {
   int frac_digits = 0;  // digits after it
 };
 
+// A value kept as evidence for a finding (a date's order, a number's decimal places): where it is,
+// as written (cut to kBytes).
+struct SeenValue {
+  static constexpr std::size_t kBytes = 24;
+  std::array<char, kBytes> bytes{};
+  std::uint8_t size = 0;
+  bool truncated = false;
+  std::uint64_t line = 0;  // file line once merged into the file's profile (chunk-relative before)
+
+  bool set() const { return size != 0; }
+  void assign(const char* data, std::size_t n, std::uint64_t at_line);
+  std::string_view view() const { return {bytes.data(), size}; }
+  std::string str() const;  // "..." appended when cut
+};
+
+// Dates written N/N/YYYY (also N.N.YYYY and N-N-YYYY; each N one or two digits): which part is
+// the month the value does not say. A value whose first part is over 12 proves day-first, one
+// whose second part is over 12 month-first; when every value has both parts <= 12 the file alone
+// cannot tell (see validators/profile/type_proposal.h).
+struct DateOrderEvidence {
+  std::uint64_t values = 0;  // values of this form
+  char separator = 0;        // the one they use ('/', '.', '-'); another makes them no dates
+  bool month_first_valid = true;  // every value is a real date read month-first
+  bool day_first_valid = true;    // ... read day-first
+  SeenValue first_over_12;        // the first value (in the file) whose first part is over 12
+  SeenValue second_over_12;       // ... whose second part is
+  std::array<SeenValue, 3> ambiguous;  // the first distinct values with two different parts <= 12
+
+  // Adds other's values, which come after these in the file; their lines get `line_offset`.
+  void merge(const DateOrderEvidence& other, std::uint64_t line_offset);
+};
+
 // What one column's values have been so far.
 struct ColumnStats {
-  // Types still possible: each bit is cleared by the first value that does not fit.
-  enum : std::uint8_t { kBoolean = 1, kInteger = 2, kDecimal = 4, kDate = 8, kTimestamp = 16, kAll = 31 };
+  // Types still possible: each bit is cleared by the first value that does not fit. kDay: every
+  // value names a day (a date, a timestamp, YYYYMMDD or N/N/YYYY in at least one order), so the
+  // column can be a date_column.
+  enum : std::uint8_t {
+    kBoolean = 1, kInteger = 2, kDecimal = 4, kDate = 8, kTimestamp = 16, kDay = 32, kAll = 63
+  };
 
   std::uint64_t values = 0;  // non-null
   std::uint64_t nulls = 0;
@@ -98,26 +134,42 @@ struct ColumnStats {
   bool decimal_minmax_valid = true; // false after a number too long to keep
   std::int64_t int_min = INT64_MAX, int_max = INT64_MIN;  // while kInteger
   int int_digits = 0, frac_digits = 0;                     // while kDecimal
+  int frac_digits_min = INT32_MAX;                         // fewest decimal places of a number
+  SeenValue most_places, fewest_places;                    // the first number with frac_digits / frac_digits_min
   CappedText num_min, num_max;      // kDecimal without kInteger: compared as numbers
   NumberShape num_min_shape, num_max_shape;
   DayNumber day_min = INT32_MAX, day_max = INT32_MIN;      // while kDate
   CappedText day_min_text, day_max_text;                   // as written in the file
   CappedText text_min, text_max;    // byte order (UTF-8 sorts by code point)
   std::uint32_t max_chars = 0;      // longest value in characters (UTF-8)
+  DateOrderEvidence date_order;     // the values written N/N/YYYY, while kDay
   HyperLogLog distinct;
 
-  // One non-null value. Returns true and sets `day` when the column may still be a date column and
-  // the value is a date (parsed with `dates`).
-  bool add(const char* data, std::size_t size, const DateParser& dates, DayNumber& day);
-  void merge(ColumnStats& other);
+  // A day as a date tally counts it before the order of N/N/YYYY parts is known: a day number for
+  // the forms that say which part is which, else the parts packed (see day_of_key).
+  using DayKey = std::int32_t;
+
+  // One non-null value, on chunk-relative `line`. Returns true and sets `key` when the column may
+  // still be a date column and the value names a day.
+  bool add(const char* data, std::size_t size, std::uint64_t line, const DateParser& dates, DayKey& key);
+  // Adds other's values, which come after these in the file (their lines get `line_offset`).
+  void merge(ColumnStats& other, std::uint64_t line_offset = 0);
   void clear();
 
   // The narrowest type every non-null value fits: boolean, smallint/integer/bigint, numeric(p,s),
-  // date, timestamp(tz), else varchar(longest). A column with no values is text.
+  // date, timestamp(tz), else varchar(longest). A column with no values is text. What the file
+  // needs; the type to declare for next month's file is validators/profile/type_proposal.h's.
   ColumnType inferred_type() const;
-  // Every non-null value is a date (YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY); with nulls == 0 the column
-  // can be a date_column.
-  bool all_dates() const { return values > 0 && (candidates & kDate); }
+  // Every non-null value names a day (YYYY-MM-DD, an ISO timestamp, YYYYMMDD, or N/N/YYYY read in
+  // one order for all); with nulls == 0 the column can be a date_column.
+  bool all_days() const { return values > 0 && (candidates & kDay); }
+  // N/N/YYYY values are read day-first: only that order makes every one a date (some value's
+  // first part is over 12: date_order.first_over_12).
+  bool day_first() const {
+    return date_order.values > 0 && date_order.day_first_valid && !date_order.month_first_valid;
+  }
+  // The day a tally key names, read day-first or month-first; nullopt for a key of no real day.
+  static std::optional<DayNumber> day_of_key(DayKey key, bool day_first);
   // Smallest / largest value in the order of the inferred type (numbers numerically, dates by day,
   // text by bytes), as written in the file and capped at CappedText::kBytes; "" when no values.
   std::string min() const;
@@ -125,7 +177,9 @@ struct ColumnStats {
   std::uint64_t distinct_estimate() const;
 
  private:
-  bool add_new(const char* data, std::size_t size, const DateParser& dates, DayNumber& day);
+  bool add_new(const char* data, std::size_t size, std::uint64_t line, const DateParser& dates, DayKey& key);
+  // The day `data` names (`timestamp`: it is known to be an ISO timestamp), updating date_order.
+  bool day_key(const char* data, std::size_t size, std::uint64_t line, bool timestamp, DayKey& key);
   void decimal_from_integers();
 
   // The previous value, when short: a repeat (a sorted date, a code, a flag) changes nothing but
@@ -133,8 +187,8 @@ struct ColumnStats {
   static constexpr std::size_t kLastBytes = 24;
   std::array<char, kLastBytes> last_{};
   std::uint8_t last_size_ = 0xFF;  // none
-  bool last_is_date_ = false;
-  DayNumber last_day_ = 0;
+  bool last_has_day_ = false;
+  DayKey last_key_ = 0;
 };
 
 struct ProfileSettings {
@@ -157,8 +211,10 @@ class ColumnProfiler {
   void field(int field, const char* data, std::size_t size, bool is_null, std::uint64_t line);
   void row_end(bool well_formed);
 
-  // Adds `other`'s observations (same settings) to this profile and clears `other`.
-  void merge(ColumnProfiler& other);
+  // Adds `other`'s observations (same settings) to this profile and clears `other`. `other` saw
+  // the rows that follow; its chunk-relative lines become file lines by adding `first_line`
+  // (the file line of its first row).
+  void merge(ColumnProfiler& other, std::uint64_t first_line = 0);
   void clear();
 
   const ProfileSettings& settings() const { return settings_; }
@@ -174,7 +230,8 @@ class ColumnProfiler {
     std::uint64_t dropped = 0;      // rows on days past DayCounts::kMaxDays
   };
   // Rows per day for one of settings().date_columns (or, in auto mode, any column still all
-  // dates); nullopt for another column.
+  // days, its N/N/YYYY values read in the order they prove, else month-first); nullopt for
+  // another column.
   std::optional<DateHistogram> histogram(int column) const;
 
  private:

@@ -46,31 +46,12 @@ std::string type_name(const ColumnType& t) {
   return "text";
 }
 
-bool type_compatible(const ColumnType& t, std::string_view s) {
-  switch (t.kind) {
-    case ColumnKind::text:
-    case ColumnKind::varchar:
-    case ColumnKind::character:
-      return s == "text" || s == "character varying" || s == "character";
-    case ColumnKind::smallint:
-    case ColumnKind::integer:
-    case ColumnKind::bigint:
-      // A wider integer column holds every value of a narrower one.
-      if (s == "bigint" || s == "numeric") return true;
-      if (s == "integer") return t.kind != ColumnKind::bigint;
-      return s == "smallint" && t.kind == ColumnKind::smallint;
-    case ColumnKind::numeric:
-      return s == "numeric" || s == "double precision";
-    case ColumnKind::real:
-    case ColumnKind::double_precision:
-      return s == "real" || s == "double precision" || s == "numeric";
-    case ColumnKind::boolean: return s == "boolean";
-    case ColumnKind::date: return s == "date" || s == "timestamp without time zone" || s == "timestamp with time zone";
-    case ColumnKind::timestamp:
-    case ColumnKind::timestamptz:
-      return s == "timestamp without time zone" || s == "timestamp with time zone";
-  }
-  return false;
+std::optional<ColumnType> column_type_from_catalog(std::string_view format_type) {
+  std::string spelling(format_type);
+  // timestamp(3) without time zone: rounding to fewer fractional digits is not a type of its own.
+  if (spelling.rfind("timestamp(", 0) == 0)
+    if (const auto close = spelling.find(')'); close != std::string::npos) spelling.erase(9, close - 8);
+  return parse_column_type(spelling);
 }
 
 }  // namespace sluice::pg

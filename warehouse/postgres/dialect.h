@@ -3,6 +3,7 @@
 // always quoted, so no name is ever spliced into SQL raw.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,7 +21,10 @@ std::string identifier(std::string_view config_name);
 std::string qualified(std::string_view schema, std::string_view table);
 // The column type as PostgreSQL spells it: numeric(20,2), varchar(40), timestamp, ...
 std::string type_name(const ColumnType& type);
-// The information_schema.columns data_type values compatible with a config type.
-bool type_compatible(const ColumnType& type, std::string_view information_schema_type);
+// A table column's type from format_type(atttypid, atttypmod) ("character varying(7)",
+// "numeric(10,2)", "timestamp(3) without time zone", "double precision"); nullopt for a type that
+// is none of ColumnKind's (json, uuid, arrays, ...). A timestamp's fractional-second precision is
+// not kept.
+std::optional<ColumnType> column_type_from_catalog(std::string_view format_type);
 
 }  // namespace sluice::pg

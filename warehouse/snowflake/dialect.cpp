@@ -39,6 +39,16 @@ std::string string_literal(std::string_view value) {
   return out + "'";
 }
 
+namespace {
+
+// A VARCHAR without a length is the longest; 16 MB long, 128 MB in accounts with the 2025 limits.
+constexpr std::int64_t kVarcharDefaultLength = 16777216;
+// An unconstrained numeric keeps any scale in PostgreSQL; NUMBER needs one: 12 digits.
+constexpr int kUnconstrainedScale = 12;
+constexpr int kMaxPrecision = 38;
+
+}  // namespace
+
 std::string type_name(const ColumnType& t) {
   switch (t.kind) {
     case ColumnKind::text: return "VARCHAR";
@@ -46,10 +56,10 @@ std::string type_name(const ColumnType& t) {
     case ColumnKind::character: return fmt::format("CHAR({})", t.length ? t.length : 1);
     case ColumnKind::smallint:
     case ColumnKind::integer:
-    case ColumnKind::bigint: return "NUMBER(38,0)";
-    // An unconstrained numeric keeps any scale in PostgreSQL; NUMBER needs one: 12 digits.
+    case ColumnKind::bigint: return fmt::format("NUMBER({},0)", kMaxPrecision);
     case ColumnKind::numeric:
-      return t.precision ? fmt::format("NUMBER({},{})", t.precision, t.scale) : "NUMBER(38,12)";
+      return fmt::format("NUMBER({},{})", t.precision ? t.precision : kMaxPrecision,
+                         t.precision ? t.scale : kUnconstrainedScale);
     case ColumnKind::real:
     case ColumnKind::double_precision: return "FLOAT";
     case ColumnKind::boolean: return "BOOLEAN";
@@ -58,6 +68,66 @@ std::string type_name(const ColumnType& t) {
     case ColumnKind::timestamptz: return "TIMESTAMP_TZ";
   }
   return "VARCHAR";
+}
+
+std::optional<ColumnType> column_type(const CatalogType& c) {
+  ColumnType t;
+  const std::string& d = c.data_type;
+  if (d == "TEXT") {
+    if (c.length && *c.length < kVarcharDefaultLength) {
+      t.kind = ColumnKind::varchar;
+      t.length = static_cast<int>(*c.length);
+    }
+  } else if (d == "NUMBER") {
+    t.kind = ColumnKind::numeric;
+    t.precision = static_cast<int>(c.precision.value_or(kMaxPrecision));
+    t.scale = static_cast<int>(c.scale.value_or(0));
+  } else if (d == "FLOAT") {
+    t.kind = ColumnKind::double_precision;
+  } else if (d == "BOOLEAN") {
+    t.kind = ColumnKind::boolean;
+  } else if (d == "DATE") {
+    t.kind = ColumnKind::date;
+  } else if (d == "TIMESTAMP_NTZ") {
+    t.kind = ColumnKind::timestamp;
+  } else if (d == "TIMESTAMP_TZ" || d == "TIMESTAMP_LTZ") {
+    t.kind = ColumnKind::timestamptz;  // both keep the instant a value with an offset names
+  } else {
+    return std::nullopt;
+  }
+  return t;
+}
+
+std::string display_name(const CatalogType& c) {
+  if (c.data_type == "TEXT")
+    return c.length && *c.length < kVarcharDefaultLength ? fmt::format("VARCHAR({})", *c.length) : "VARCHAR";
+  if (c.data_type == "NUMBER")
+    return fmt::format("NUMBER({},{})", c.precision.value_or(kMaxPrecision), c.scale.value_or(0));
+  return c.data_type;
+}
+
+ColumnType stored_type(const ColumnType& t) {
+  ColumnType s = t;
+  switch (t.kind) {
+    case ColumnKind::character:
+      s.kind = ColumnKind::varchar;
+      s.length = t.length ? t.length : 1;
+      break;
+    case ColumnKind::smallint:
+    case ColumnKind::integer:
+    case ColumnKind::bigint:
+      s = ColumnType{ColumnKind::numeric, 0, kMaxPrecision, 0};
+      break;
+    case ColumnKind::numeric:
+      if (!t.precision) s = ColumnType{ColumnKind::numeric, 0, kMaxPrecision, kUnconstrainedScale};
+      break;
+    case ColumnKind::real: s.kind = ColumnKind::double_precision; break;
+    case ColumnKind::varchar:
+      if (!t.length) s.kind = ColumnKind::text;
+      break;
+    default: break;
+  }
+  return s;
 }
 
 }  // namespace sluice::snowflake
