@@ -141,6 +141,9 @@ nlohmann::json render_json(const AnalyzeResult& a) {
          {"seconds", s.seconds},
          {"malformed_rows", a.malformed_rows},
          {"exit_code", static_cast<int>(a.exit_code())}};
+  json field_counts = json::object();
+  for (const auto& [fields, rows] : s.qc.rows_by_field_count) field_counts[std::to_string(fields)] = rows;
+  j["field_counts"] = field_counts;
   j["syntax"] = {{"format", format_name(a.format)},
                  {"delimiter", std::string(1, a.syntax.delimiter)},
                  {"quoted", a.syntax.quoted},
@@ -207,7 +210,9 @@ int run_analyze_command(ApplicationContext& ctx, const AnalyzeCommandOptions& o)
   }
   const AnalyzeResult result = analyze_file(req, ctx.progress(), ctx.cancellation());
   ctx.log().info("analyze {}: {} rows, {} columns", o.file.string(), result.scan.rows, result.columns.size());
-  if (o.json) std::printf("%s\n", render_json(result).dump(2).c_str());
+  // Column names, minimums and maximums are the file's bytes: any that are not UTF-8 (the findings
+  // say where) are printed as U+FFFD, as JSON has no other way to hold them.
+  if (o.json) std::printf("%s\n", render_json(result).dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
   else std::fputs(render_text(result).c_str(), stdout);
   return static_cast<int>(result.exit_code());
 }

@@ -1,16 +1,22 @@
 // Real-world CSV dialects (issue 12, point 10; the files of the peer corpus in small): line ends
-// of every kind are row ends, blank lines at the end are not rows, no CR is left in a value, and a
-// quote RFC 4180 does not allow is a warning naming where it is. The engine runs as a load runs it
-// (run_pipeline with COPY text).
+// of every kind are row ends, blank lines at the end are not rows, no CR is left in a value, a NUL
+// is a finding at its line and column, the sniffer splits fields as the reader does, and a quote
+// RFC 4180 does not allow is a warning naming where it is. The engine runs as a load runs it
+// (run_pipeline with COPY text); the sniffer's cases go through `sluice analyze --json`.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <string>
 
+#include "tests/support/run_sluice.h"
 #include "tests/support/scan_file.h"
+#include "tests/support/temp_dir.h"
 
 namespace sluice {
 namespace {
+
+using nlohmann::json;
 
 // Columns DAY, ID (required), NOTE unless `columns` says otherwise.
 test::ScannedFile scan(const std::string& content, const FileSyntax& syntax, std::size_t chunk,
@@ -25,6 +31,12 @@ test::ScannedFile scan(const std::string& content, const FileSyntax& syntax, std
 }
 
 FileSyntax tsv() { return FileSyntax{}; }
+
+// A string literal with NUL bytes in it, whole.
+template <std::size_t N>
+std::string bytes(const char (&literal)[N]) {
+  return std::string(literal, N - 1);
+}
 
 FileSyntax csv(char delimiter = ',') {
   FileSyntax s;
@@ -142,6 +154,98 @@ TEST(CsvDialects, QuoteInsideAnUnquotedFieldIsAWarningNamingItsLineAndColumn) {
               "2024-01-04\t4\tfine \"quoted\"\n")
         << chunk;
   }
+}
+
+class CsvDialectsAnalyze : public ::testing::Test {
+ protected:
+  json analyze(const std::string& name, const std::string& content, int expected_exit = 0) {
+    const auto file = dir_.write(name, content);
+    test::RunOptions o;
+    o.env = {{"XDG_STATE_HOME", (dir_ / "state").string()}, {"XDG_CONFIG_HOME", (dir_ / "config").string()}};
+    o.cwd = dir_.path();
+    const auto r = test::run_sluice({"--progress", "none", "analyze", file.string(), "--json"}, o);
+    EXPECT_EQ(r.exit_code, expected_exit) << r.err;
+    return r.exit_code == 0 ? json::parse(r.out) : json();
+  }
+  test::TempDir dir_{"sluice-dialects"};
+};
+
+TEST_F(CsvDialectsAnalyze, BareCrFileIsReadAsItsRows) {
+  // lineitem-carriage.csv in small: was read as 1 row of 2 * 4 - 1 = 7 columns.
+  const json j = analyze("carriage.csv", "l_orderkey|l_partkey|l_comment\r1|155190|to beans\r1|67310|quick\r2|106170|slyly\r");
+  EXPECT_EQ(j.at("syntax").at("delimiter"), "|");
+  EXPECT_EQ(j.at("syntax").at("header"), true);
+  EXPECT_EQ(j.at("column_count"), 3);
+  EXPECT_EQ(j.at("rows"), 3);
+  EXPECT_EQ(j.at("malformed_rows"), 0);
+  EXPECT_EQ(j.at("columns")[2].at("max"), "to beans");
+  EXPECT_NE(j.at("sniff").at("reason").get<std::string>().find("CR line ends"), std::string::npos) << j.at("sniff");
+}
+
+TEST_F(CsvDialectsAnalyze, SnifferIgnoresDelimitersInsideQuotes) {
+  // quoted_values_delimited.csv: every line is one quoted value holding semicolons. The sniffer
+  // counted three ;-separated columns, and the reader, which honours the quotes, then found one
+  // field in every row.
+  const json j = analyze("q.csv", "\"header1;header2;header3\"\n\"value1;value2;value3\"\n\"value1;value2;value3\"\n");
+  EXPECT_EQ(j.at("column_count"), 1);
+  EXPECT_EQ(j.at("syntax").at("quoted"), true);
+  EXPECT_EQ(j.at("malformed_rows"), 0);
+  EXPECT_EQ(j.at("rows").get<int>() + (j.at("syntax").at("header") ? 1 : 0), 3);
+  EXPECT_EQ(j.at("columns")[0].at("max"), "value1;value2;value3");
+
+  // Quotes that are not all RFC 4180 quoting (a title that starts with one) do not decide the split
+  // on their own.
+  const json t = analyze("titles.tsv", "id\ttitle\tyear\n1\t\"Weird\" Al\t1999\n2\tPlain\t2000\n3\tOther\t2001\n");
+  EXPECT_EQ(t.at("syntax").at("delimiter"), "\t");
+  EXPECT_EQ(t.at("column_count"), 3);
+  EXPECT_EQ(t.at("malformed_rows"), 0);
+}
+
+TEST_F(CsvDialectsAnalyze, SnifferAndReaderAgreeOnACrFileWithQuotedFields) {
+  // auto/multi_column_string_r.csv in small: CR line ends, pipes, quoted strings.
+  const json j = analyze("r.csv", "1|6370|371|\"p1\"\r10|214|465|\"p2\"\r100|2403|160|\"p3\"\r1000|1564|67|\"p4\"");
+  EXPECT_EQ(j.at("syntax").at("delimiter"), "|");
+  EXPECT_EQ(j.at("column_count"), 4);
+  EXPECT_EQ(j.at("rows"), 4);
+  EXPECT_EQ(j.at("malformed_rows"), 0);
+  EXPECT_EQ(j.at("columns")[3].at("min"), "p1");
+}
+
+TEST_F(CsvDialectsAnalyze, NulByteIsAFindingAtItsLineAndColumnLikeAnInvalidByte) {
+  // nullbyte.csv: analyze refused the file ("byte 21 is NUL: not a text file").
+  const json nul = analyze("nul.csv", bytes("col1|col2|col3\nval1|val\0" "2|val3\nval4|val5|val6\n"));
+  const json bad = analyze("latin.csv", "col1|col2|col3\nval1|val\xE9" "2|val3\nval4|val5|val6\n");
+  ASSERT_FALSE(nul.is_null());
+  ASSERT_FALSE(bad.is_null());
+  EXPECT_EQ(nul.at("rows"), 2);
+  EXPECT_EQ(nul.at("column_count"), 3);
+  const json& f = nul.at("qc").at("findings");
+  ASSERT_EQ(f.size(), 1u) << f;
+  EXPECT_EQ(f[0].at("check"), "invalid_utf8");
+  EXPECT_EQ(f[0].at("examples")[0].at("line"), 2);
+  EXPECT_EQ(f[0].at("examples")[0].at("column"), 9);
+  EXPECT_EQ(f[0].at("examples")[0].at("note"), "byte 0x00");
+  // The same shape as the finding for a byte that is not UTF-8, at the same place.
+  const json& g = bad.at("qc").at("findings")[0];
+  EXPECT_EQ(f[0].at("check"), g.at("check"));
+  EXPECT_EQ(f[0].at("examples")[0].at("line"), g.at("examples")[0].at("line"));
+  EXPECT_EQ(f[0].at("examples")[0].at("column"), g.at("examples")[0].at("column"));
+
+  // In the header row too (nullbyte_header.csv), which the scan does not walk.
+  const json header = analyze("nulhead.csv", bytes("col1|col\0" "2\nval1|val2\n"));
+  ASSERT_FALSE(header.is_null());
+  const json& h = header.at("qc").at("findings");
+  ASSERT_EQ(h.size(), 1u) << h;
+  EXPECT_EQ(h[0].at("check"), "invalid_utf8");
+  EXPECT_EQ(h[0].at("examples")[0].at("line"), 1);
+  EXPECT_EQ(h[0].at("examples")[0].at("column"), 9);
+}
+
+TEST_F(CsvDialectsAnalyze, Utf16IsRefusedWithWhatToDo) {
+  analyze("u16.csv", bytes("\xFF\xFE" "a\0,\0b\0\n\0"), 2);
+  const auto r = test::run_sluice({"--progress", "none", "analyze", (dir_ / "u16.csv").string()});
+  EXPECT_NE(r.err.find("UTF-16 (a byte order mark at line 1, column 1)"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("iconv -f UTF-16 -t UTF-8"), std::string::npos) << r.err;
 }
 
 }  // namespace
