@@ -135,19 +135,16 @@ class Engine {
 
   void take_header(Slot& s) {
     const char* p = s.chunk.data.data() + s.skip;
-    const std::size_t avail = s.chunk.size - s.skip;
     // The header row ends where the scanner would end a row, and where the Splitter's cuts assume
     // the data starts: a quoted name may hold a newline. The first newline, used before, could
     // leave the scanner to start inside a quoted field, and the chunks then disagreed with it.
-    std::uint64_t quoted_newlines = 0;
-    const std::size_t row = row_length(p, avail, syntax_, &quoted_newlines);
-    std::size_t len = row > 0 ? row : avail;  // a file that is only the header may lack a line end
-    s.skip += len;
-    if (len > 0 && p[len - 1] == '\n') --len;
-    if (len > 0 && p[len - 1] == '\r') --len;
-    s.skip_lines = 1 + quoted_newlines;
-    header_lines_ = s.skip_lines;
-    const auto names = split_row(p, len, syntax_);
+    const HeaderSpan h = header_span(p, s.chunk.size - s.skip, syntax_);
+    s.skip += h.skip;
+    s.skip_lines = h.lines;
+    header_lines_ = h.lines;
+    header_line_ = h.line;
+    const char* header = p + h.start;
+    const auto names = split_row(header, h.size, syntax_);
     const auto& expected = qc_.settings().column_names;
     bool same = names.size() == expected.size();
     for (std::size_t i = 0; same && i < names.size(); ++i)
@@ -155,8 +152,12 @@ class Engine {
     if (!same) {
       std::string want;
       for (const auto& n : expected) want += (want.empty() ? "" : ",") + n;
-      header_mismatch_ = {display_value(p, len), want};
+      header_mismatch_ = {display_value(header, h.size), want};
     }
+    // Reported like the data rows' bytes: the header is not scanned. (Latin-1 names are compared
+    // as read, so their bytes are not UTF-8 by design.)
+    if (const std::size_t bad = find_invalid_utf8(header, h.size); bad != std::string_view::npos && !syntax_.latin1)
+      header_not_utf8_ = invalid_utf8_example(header_line_, header, h.size, bad);
   }
 
   void work_loop() {
@@ -237,6 +238,7 @@ class Engine {
       c.observer = s->observer.get();
       if (sink) sink->consume(c);
       if (keys_) keys_->add(s->result.key_hashes.data(), s->result.key_hashes.size(), next_line);
+      if (header_not_utf8_ && c.index == 0) qc_.header_not_utf8(*header_not_utf8_);
       qc_.merge(std::move(s->result.qc), next_line);
       r.rows += c.rows;
       r.rejected_rows += c.rejected_rows;
@@ -253,7 +255,7 @@ class Engine {
       cv_.notify_all();
     }
     r.header_lines = header_lines_;
-    if (header_mismatch_) qc_.header_mismatch(1, header_mismatch_->first, header_mismatch_->second);
+    if (header_mismatch_) qc_.header_mismatch(header_line_, header_mismatch_->first, header_mismatch_->second);
   }
 
   ByteSource& source_;
@@ -275,7 +277,9 @@ class Engine {
   std::exception_ptr error_;
   std::atomic<std::uint64_t> file_bytes_read_{0};
   std::uint64_t header_lines_ = 0;
+  std::uint64_t header_line_ = 1;  // after the blank lines before it
   std::optional<std::pair<std::string, std::string>> header_mismatch_;
+  std::optional<Example> header_not_utf8_;
 };
 
 }  // namespace

@@ -86,8 +86,7 @@ AnalyzeResult analyze_file(const AnalyzeRequest& req, ProgressSink& progress, co
     progress.end(s.text, s.text ? fmt::format("{}, {} columns", s.format == FileFormat::csv ? "csv" : "tsv", s.columns)
                                 : std::string("not text"));
     if (!s.text)
-      throw usage_error(fmt::format("{} does not look like delimited text", req.file.string()), s.reason,
-                        "sluice reads UTF-8 (or ASCII) TSV/CSV files, plain or compressed with gzip or zstd.");
+      throw usage_error(fmt::format("{} does not look like delimited text", req.file.string()), s.reason, s.hint);
     r.syntax = s.syntax;
     r.format = s.format;
     for (int i = 0; i < s.columns; ++i) {

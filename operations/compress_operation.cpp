@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "loaders/chunk/splitter.h"
 #include "loaders/input/byte_source.h"
 #include "loaders/scan/chunk_scanner.h"
 #include "loaders/scan/file_syntax.h"
@@ -15,34 +16,38 @@ namespace sluice {
 namespace {
 
 constexpr std::size_t kReadStep = 64u << 10;
-constexpr std::size_t kMaxFirstRow = 64u << 20;
 
-// The first row as stored, line end included. It is read through a ByteSource of its own because
-// the header and the field count are needed before the pipeline starts; reading a few KB twice
-// costs nothing. `quote_aware` follows CSV quoting; without it the row ends at the first newline,
-// which is how the pipeline cuts off a header.
-std::string read_first_row(const std::filesystem::path& file, const FileSyntax& syntax, bool quote_aware) {
+// What comes before the data (a byte order mark, the blank lines before a header and the header
+// row, as stored), and the first data row's text, read as the pipeline reads them (Splitter,
+// header_span, row_length). They are needed before the pipeline starts; they are read through a
+// ByteSource of their own, and reading a few KB twice costs nothing.
+struct FirstRows {
+  std::string header;
+  std::string first_row;
+};
+
+FirstRows read_first_rows(const std::filesystem::path& file, const FileSyntax& syntax) {
   auto source = open_byte_source(file);
-  std::string buf;
-  bool in_quotes = false;
-  std::size_t scanned = 0;
-  while (buf.size() < kMaxFirstRow) {
-    const std::size_t old = buf.size();
-    buf.resize(old + kReadStep);
-    const std::size_t n = source->read(buf.data() + old, kReadStep);
-    buf.resize(old + n);
-    for (; scanned < buf.size(); ++scanned) {
-      const char c = buf[scanned];
-      if (quote_aware && c == syntax.quote) {
-        in_quotes = !in_quotes;
-      } else if (c == '\n' && !in_quotes) {
-        buf.resize(scanned + 1);
-        return buf;
-      }
+  Splitter splitter(*source, syntax, kReadStep);
+  Chunk chunk;
+  FirstRows r;
+  for (bool first_chunk = true; splitter.next(chunk); first_chunk = false) {
+    const char* p = chunk.data.data();
+    const char* const end = p + chunk.size;
+    if (first_chunk) {
+      const char* data = p + utf8_bom_length(p, chunk.size);
+      if (syntax.header) data += header_span(data, static_cast<std::size_t>(end - data), syntax).skip;
+      r.header.assign(p, data);
+      p = data;
     }
-    if (n == 0) break;
+    if (p == end) continue;  // the first chunk held only the header
+    std::size_t length = row_length(p, static_cast<std::size_t>(end - p), syntax);
+    if (length == 0) length = static_cast<std::size_t>(end - p);
+    while (length > 0 && is_line_end_byte(p[length - 1])) --length;
+    r.first_row.assign(p, length);
+    break;
   }
-  return buf;
+  return r;
 }
 
 // Structure only: every row must have as many fields as the first. Nothing is required, no date.
@@ -116,15 +121,14 @@ CompressResult CompressOperation::run(const CompressRequest& req) {
     r.table = file.table->table;
     syntax = FileSyntax::for_table(*file.table, name);
     qc = table_qc_settings(*file.table, file.expected_range);
-    if (syntax.header) header = read_first_row(req.input, syntax, false);
+    if (syntax.header) header = read_first_rows(req.input, syntax).header;
   } else {
     TableSpec any;
     any.format = FileFormat::auto_detect;
     syntax = FileSyntax::for_table(any, name);  // .csv in the name: CSV, else TSV; no header
     if (syntax.quoted || req.check_fields) {
       // CSV rows can only be found by walking the fields, so the field count comes for free there.
-      std::string first = read_first_row(req.input, syntax, syntax.quoted);
-      if (!first.empty() && first.back() == '\n') first.pop_back();
+      const std::string first = read_first_rows(req.input, syntax).first_row;
       r.fields = first.empty() ? 1 : static_cast<int>(split_row(first.data(), first.size(), syntax).size());
       qc = structure_qc_settings(r.fields);
     } else {

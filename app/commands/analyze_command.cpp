@@ -163,6 +163,9 @@ nlohmann::json render_json(const AnalyzeResult& a) {
          {"seconds", s.seconds},
          {"malformed_rows", a.malformed_rows},
          {"exit_code", static_cast<int>(a.exit_code())}};
+  json field_counts = json::object();
+  for (const auto& [fields, rows] : s.qc.rows_by_field_count) field_counts[std::to_string(fields)] = rows;
+  j["field_counts"] = field_counts;
   j["syntax"] = {{"format", format_name(a.format)},
                  {"delimiter", std::string(1, a.syntax.delimiter)},
                  {"quoted", a.syntax.quoted},

@@ -14,24 +14,40 @@ std::size_t utf8_bom_length(const char* p, std::size_t n) {
 }
 
 std::size_t row_length(const char* p, std::size_t n, const FileSyntax& syntax, std::uint64_t* quoted_newlines) {
+  const char* const end = p + n;
+  std::uint64_t newlines = 0;
+  // `at` is the first CR or LF outside quotes.
+  auto through_line_end = [&](const char* at) -> std::size_t {
+    const std::size_t eol = line_end_length(at, end, false);
+    if (eol == 0) return 0;
+    if (quoted_newlines) *quoted_newlines = newlines;
+    return static_cast<std::size_t>(at - p) + eol;
+  };
   if (!syntax.quoted) {
-    const void* nl = std::memchr(p, '\n', n);
-    return nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) + 1 : 0;
+    // The first CR or LF, by memchr in windows that grow: a file with no CR at all (or no LF) is
+    // then not searched to its end for every row.
+    for (const char* from = p; from < end;) {
+      const std::ptrdiff_t window = 4096 + (from - p);
+      const char* const to = end - from > window ? from + window : end;
+      const char* lf = static_cast<const char*>(std::memchr(from, '\n', static_cast<std::size_t>(to - from)));
+      const char* cr = static_cast<const char*>(std::memchr(from, '\r', static_cast<std::size_t>((lf ? lf : to) - from)));
+      if (cr || lf) return through_line_end(cr ? cr : lf);
+      from = to;
+    }
+    return 0;
   }
   // Mirrors scan_quoted: a quote opens a quoted field only as the field's first byte ("" inside is
   // one quote); text after the closing quote runs to the delimiter or the line end. A quote anywhere
   // else is text (27" monitor).
   const char q = syntax.quote;
   const char delim = syntax.delimiter;
-  const char* const end = p + n;
   const char* s = p;  // at the start of a field
-  std::uint64_t newlines = 0;
   for (;;) {
     if (s < end && *s == q) {
       for (++s;;) {
         const char* close = static_cast<const char*>(std::memchr(s, q, static_cast<std::size_t>(end - s)));
         if (!close) return 0;  // the quoted field goes on past the buffer
-        if (quoted_newlines) newlines += static_cast<std::uint64_t>(std::count(s, close, '\n'));
+        if (quoted_newlines) newlines += count_line_ends(s, close);
         s = close + 1;
         if (s < end && *s == q) {
           ++s;
@@ -39,25 +55,32 @@ std::size_t row_length(const char* p, std::size_t n, const FileSyntax& syntax, s
         }
         break;
       }
-      while (s < end && *s != delim && *s != '\n' && *s != '\r') ++s;
-      if (s < end && *s == '\r') {
-        if (s + 1 == end) return 0;  // a CR LF may be cut here
-        if (s[1] != '\n') {           // a lone CR ends the row
-          if (quoted_newlines) *quoted_newlines = newlines;
-          return static_cast<std::size_t>(s - p) + 1;
-        }
-        ++s;
-      }
-    } else {
-      while (s < end && *s != delim && *s != '\n') ++s;
     }
+    while (s < end && *s != delim && !is_line_end_byte(*s)) ++s;
     if (s == end) return 0;
-    if (*s == '\n') {
-      if (quoted_newlines) *quoted_newlines = newlines;
-      return static_cast<std::size_t>(s - p) + 1;
-    }
-    ++s;  // the delimiter: the next field starts
+    if (*s != delim) return through_line_end(s);
+    ++s;  // the next field starts
   }
+}
+
+HeaderSpan header_span(const char* p, std::size_t n, const FileSyntax& syntax) {
+  HeaderSpan h;
+  const char* const end = p + n;
+  const char* s = p;
+  while (s < end && is_line_end_byte(*s)) {
+    s += line_end_length(s, end, true);
+    ++h.lines;
+  }
+  h.start = static_cast<std::size_t>(s - p);
+  h.line = 1 + h.lines;
+  std::uint64_t quoted_newlines = 0;
+  std::size_t length = row_length(s, static_cast<std::size_t>(end - s), syntax, &quoted_newlines);
+  if (length == 0) length = static_cast<std::size_t>(end - s);  // the file ends in the header row
+  h.size = length;
+  while (h.size > 0 && is_line_end_byte(s[h.size - 1])) --h.size;
+  h.skip = h.start + length;
+  h.lines += 1 + quoted_newlines;
+  return h;
 }
 
 Splitter::Splitter(ByteSource& source, const FileSyntax& syntax, std::size_t chunk_bytes,
@@ -65,21 +88,36 @@ Splitter::Splitter(ByteSource& source, const FileSyntax& syntax, std::size_t chu
     : source_(source), syntax_(syntax), chunk_bytes_(chunk_bytes), max_row_bytes_(max_row_bytes) {}
 
 std::size_t Splitter::complete_rows(const char* p, std::size_t n) const {
+  // The cut goes after the last row that is not blank, and only where the row's line end is known
+  // whole (not after a CR that the next read may follow with an LF). Blank lines after it go to
+  // the next chunk, so a chunk other than the last never ends with blank lines.
   if (!syntax_.quoted) {
-    const void* nl = ::memrchr(p, '\n', n);
-    return nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - p) + 1 : 0;
+    // Without quotes every CR and LF ends a line: back over the blank lines at the end, to the end
+    // of the last line with text; if its line end is not complete, to the line before it.
+    const char* const end = p + n;
+    const char* e = end;
+    for (;;) {
+      const char* k = e;
+      while (k > p && is_line_end_byte(k[-1])) --k;
+      if (k == p) return 0;
+      if (k < end) {
+        if (const std::size_t eol = line_end_length(k, end, false)) return static_cast<std::size_t>(k - p) + eol;
+      }
+      while (k > p && !is_line_end_byte(k[-1])) --k;
+      if (k == p) return 0;
+      e = k;
+    }
   }
   // Row by row as the scanner reads them, so a cut is always a row end it agrees with. Toggling on
   // every quote, as this once did, let one quote inside an unquoted field hide the newlines after
   // it: the chunk was then cut inside the next quoted newline, or grew to max_row_bytes and the file
-  // was refused. Cuts are made only after a newline (not after a lone CR), so a chunk never ends
-  // between the CR and LF of one line end.
+  // was refused.
   std::size_t last = 0;
   for (std::size_t at = 0; at < n;) {
     const std::size_t length = row_length(p + at, n - at, syntax_);
     if (length == 0) break;
+    if (!is_line_end_byte(p[at])) last = at + length;
     at += length;
-    if (p[at - 1] == '\n') last = at;
   }
   return last;
 }
@@ -121,7 +159,7 @@ bool Splitter::next(Chunk& chunk) {
                   fmt::format("{} has a row longer than {} MiB", source_.path().string(), max_row_bytes_ >> 20),
                   fmt::format("no row end found after uncompressed byte {}", offset_),
                   syntax_.quoted ? "A quote is probably never closed, or the file is not CSV." :
-                                   "The file is probably not delimited text, or its line ends are not \\n.");
+                                   "The file is probably not delimited text: no LF, CR LF or CR ends a row.");
     chunk.data.resize(std::min(chunk.data.size() * 2, max_row_bytes_));
   }
   chunk.index = index_++;

@@ -25,11 +25,24 @@ struct Chunk {
 std::size_t utf8_bom_length(const char* p, std::size_t n);
 
 // The length, line end included, of the row that starts at `p`, read the way the chunk scanner
-// reads rows: for CSV a quoted newline stays inside its field, and a lone CR after a closing quote
-// ends the row. 0 when the row does not end within the `n` bytes. With `quoted_newlines`, also
-// counts the newlines inside the row's quoted fields (the row spans that many lines more than one).
+// reads rows: a row ends at the first line end (file_syntax.h) outside quotes; for CSV a quoted
+// newline stays inside its field. 0 when the row does not end within the `n` bytes, or its line end
+// could go on past them (a CR, perhaps of a CR LF). With `quoted_newlines`, also counts the line
+// ends inside the row's quoted fields (the row spans that many lines more than one).
 std::size_t row_length(const char* p, std::size_t n, const FileSyntax& syntax,
                        std::uint64_t* quoted_newlines = nullptr);
+
+// Where the data rows of a file with a header row start, read from its first chunk (after a BOM):
+// blank lines before the header are not rows (Python's csv module skips them too), then the header
+// row, which a quoted name may make span lines. The first chunk holds all of it, or is the file.
+struct HeaderSpan {
+  std::size_t start = 0;    // the header row's first byte
+  std::size_t size = 0;     // the header row's length, line end excluded
+  std::size_t skip = 0;     // bytes before the first data row
+  std::uint64_t lines = 0;  // lines those bytes span
+  std::uint64_t line = 1;   // the header row's first line
+};
+HeaderSpan header_span(const char* p, std::size_t n, const FileSyntax& syntax);
 
 class Splitter {
  public:
@@ -39,6 +52,8 @@ class Splitter {
            std::size_t max_row_bytes = 256u << 20);
 
   // Fills `chunk` with whole rows. Returns false when the input is exhausted (chunk untouched).
+  // Only the last chunk ends with blank lines: the scanner drops those at the end of what it scans,
+  // which must be the end of the file.
   bool next(Chunk& chunk);
   std::uint64_t bytes_out() const { return offset_; }
 

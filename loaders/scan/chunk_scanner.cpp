@@ -1,5 +1,6 @@
 #include "loaders/scan/chunk_scanner.h"
 
+#include <algorithm>
 #include <cstring>
 
 #if defined(__SSE2__)
@@ -124,6 +125,16 @@ class RowChecker {
     }
   }
 
+  // A quote RFC 4180 does not allow: inside an unquoted field, or a closing quote with text after
+  // it. The value is read as PostgreSQL's CSV reader reads it (and Python's csv module), so the row
+  // stays good and this is a warning. Named by the line and column of the quote itself, since the
+  // row may span lines. Called before field() is given the value: the field's number is field_ + 1.
+  [[gnu::noinline, gnu::cold]] void stray_quote(std::uint64_t line, const char* line_start, const char* quote,
+                                                const char* value, std::size_t size, const char* note) {
+    res_.qc.stray_quote.add({line, static_cast<std::uint32_t>(quote - line_start + 1), field_ + 1,
+                             display_value(value, size), note});
+  }
+
   // Called before field() is given the value, so the field's 1-based number is field_ + 1.
   void unterminated_quote(const char* field_start, const char* end) {
     flag(res_.qc.unterminated_quote, {line_, column_of(field_start), field_ + 1,
@@ -134,6 +145,7 @@ class RowChecker {
     const std::uint64_t row_index = res_.rows++;
     check_utf8(raw_row_length);
     if (field_ != expected_) {
+      ++res_.qc.rows_by_field_count[field_];
       flag(res_.qc.wrong_field_count, {line_, 0, 0, display_value(row_start_, raw_row_length),
                                        raw_row_length == 0 ? "blank line"
                                                            : fmt::format("{} field{}, expected {}", field_,
@@ -177,17 +189,17 @@ class RowChecker {
     out_.put(chunk_start_, static_cast<std::size_t>(row_start_ - chunk_start_));
     row_out_start_ = out_.size();
   }
-  // At the chunk's end: true when the COPY text is exactly data[0, size). A last row without its
-  // newline is copied, to end with one like every other chunk's text.
-  bool finish_chunk(const char* end) {
+  // At the chunk's end: true when the COPY text is exactly data[0, size). The rows end at `rows_end`
+  // (the blank lines after them are not rows). A last row without its newline is copied, to end
+  // with one like every other chunk's text.
+  bool finish_chunk(const char* rows_end, const char* end) {
     if (!verbatim_) return false;
-    if (end > chunk_start_ && end[-1] != '\n') {
-      row_start_ = end;
-      end_verbatim();
-      out_.put('\n');
-      return false;
-    }
-    return true;
+    const bool newline = rows_end == chunk_start_ || rows_end[-1] == '\n';
+    if (rows_end == end && newline) return true;
+    row_start_ = rows_end;
+    end_verbatim();
+    if (!newline) out_.put('\n');
+    return false;
   }
 
  private:
@@ -213,10 +225,7 @@ class RowChecker {
     if (!res_.utf8_suspect) return;
     const std::size_t k = find_invalid_utf8(row_start_, raw_row_length);
     if (k == static_cast<std::size_t>(-1)) return;
-    const char* p = row_start_ + k;
-    flag(res_.qc.invalid_utf8, {line_, static_cast<std::uint32_t>(k + 1), 0,
-                                display_value(p, std::min<std::size_t>(8, raw_row_length - k)),
-                                fmt::format("byte 0x{:02x}", static_cast<unsigned char>(*p))});
+    flag(res_.qc.invalid_utf8, invalid_utf8_example(line_, row_start_, raw_row_length, k));
   }
 
   // Records a problem of this row; the first one becomes the row's reason in the reject file.
@@ -306,7 +315,7 @@ class RowChecker {
 
 // Bit i set where block[i] is one of the bytes. Bytes past `valid` are not looked at.
 struct BlockMasks {
-  std::uint64_t delimiter = 0, newline = 0, escape = 0;
+  std::uint64_t delimiter = 0, newline = 0, cr = 0, escape = 0;
 };
 
 #if defined(__SSE2__)
@@ -315,9 +324,10 @@ inline std::uint64_t movemask16(__m128i v, __m128i c) {
 }
 #endif
 
-// The delimiters, newlines and (when COPY output needs them) bytes that COPY text must escape, in 64
-// bytes at once: four 16-byte compares per class instead of a memchr call per field.
-inline BlockMasks classify_block(const char* block, std::size_t valid, char delim, bool want_escapes) {
+// The delimiters, LFs, CRs (when the chunk has any) and (when COPY output needs them) bytes that
+// COPY text must escape, in 64 bytes at once: four 16-byte compares per class instead of a memchr
+// call per field.
+inline BlockMasks classify_block(const char* block, std::size_t valid, char delim, bool want_crs, bool want_escapes) {
   alignas(16) char tail[64];
   if (valid < 64) {  // the chunk's last bytes: never read past them
     std::memset(tail, 0, sizeof tail);  // masked off below in any case
@@ -332,8 +342,9 @@ inline BlockMasks classify_block(const char* block, std::size_t valid, char deli
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * k));
     m.delimiter |= movemask16(v, d) << (16 * k);
     m.newline |= movemask16(v, nl) << (16 * k);
+    if (want_crs) m.cr |= movemask16(v, cr) << (16 * k);
     if (want_escapes) {
-      std::uint64_t e = movemask16(v, bs) | movemask16(v, cr);
+      std::uint64_t e = movemask16(v, bs) | movemask16(v, cr);  // the same compare as above, once
       if (delim != '\t') e |= movemask16(v, tab);
       m.escape |= e << (16 * k);
     }
@@ -344,6 +355,7 @@ inline BlockMasks classify_block(const char* block, std::size_t valid, char deli
     const std::uint64_t bit = std::uint64_t{1} << i;
     if (c == delim) m.delimiter |= bit;
     else if (c == '\n') m.newline |= bit;
+    if (want_crs && c == '\r') m.cr |= bit;
     if (want_escapes && (c == '\\' || c == '\r' || (c == '\t' && delim != '\t'))) m.escape |= bit;
   }
 #endif
@@ -351,14 +363,37 @@ inline BlockMasks classify_block(const char* block, std::size_t valid, char deli
     const std::uint64_t keep = (std::uint64_t{1} << valid) - 1;
     m.delimiter &= keep;
     m.newline &= keep;
+    m.cr &= keep;
     m.escape &= keep;
   }
   return m;
 }
 
-// TSV-style rows: a field never contains the delimiter or a newline, so every delimiter and newline
+// Blank lines are rows (a NULL in a one-column table, else a row with no fields), except those at
+// the end of the file: they hold no data, editors leave them, and Python's csv module and DuckDB
+// skip them. The Splitter gives only the last chunk blank lines at its end, so the end of what is
+// scanned is the end of the file.
+class TrailingBlankLines {
+ public:
+  TrailingBlankLines(const char* data, const char* end) : end_(end), text_(data) {}
+  // True when the blank line starting at `p` has nothing but blank lines after it. A run of blank
+  // lines inside the file is looked at once, not once per line.
+  bool from(const char* p) {
+    if (p < text_) return false;
+    text_ = std::find_if_not(p, end_, is_line_end_byte);
+    return text_ == end_;
+  }
+
+ private:
+  const char* const end_;
+  const char* text_;  // the first byte after the last run of line ends looked at
+};
+
+// TSV-style rows: a field never contains the delimiter or a line end, so every delimiter, LF and CR
 // is a boundary. They are found 64 bytes at a time and visited in order with their bit positions.
-void scan_unquoted(const char* data, std::size_t size, const ScanConfig& cfg, ChunkScanResult& res) {
+// Without CRs in the chunk (kCrs false: most files written on Unix) their mask is not computed.
+template <bool kCrs>
+void scan_unquoted_walk(const char* data, std::size_t size, const ScanConfig& cfg, ChunkScanResult& res) {
   RowChecker rc(cfg, res);
   const char delim = cfg.syntax.delimiter;
   // Values needing COPY escapes are rare; only then is a field copied through put_escaped.
@@ -370,12 +405,12 @@ void scan_unquoted(const char* data, std::size_t size, const ScanConfig& cfg, Ch
   const char* row = data;
   const char* field = data;
   bool field_escapes = false;
+  TrailingBlankLines trailing(data, end);
   rc.begin_chunk(data);
   if (row < end) rc.begin_row(row, line);
 
-  auto finish_row = [&](const char* nl) {
-    const char* rend = nl;
-    if (rend > row && rend[-1] == '\r') --rend;  // CRLF
+  // Ends the row whose text ends at `rend`; the next starts at `next`.
+  auto finish_row = [&](const char* rend, const char* next) {
     const std::size_t len = static_cast<std::size_t>(rend - row);
     if (len > 0 || blank_has_field) {
       const char* f = field <= rend ? field : rend;
@@ -383,15 +418,25 @@ void scan_unquoted(const char* data, std::size_t size, const ScanConfig& cfg, Ch
     }
     rc.end_row(len);
     ++line;
-    row = field = nl + 1;
+    row = field = next;
     field_escapes = false;
     if (row < end) rc.begin_row(row, line);
   };
+  // True at a blank line with only blank lines after it: the rows have ended.
+  auto rows_ended = [&](const char* rend) {
+    if (rend != row || !trailing.from(row)) return false;
+    line += count_line_ends(row, end);
+    return true;
+  };
 
-  for (const char* block = data; block < end; block += 64) {
+  bool more_rows = true;
+  for (const char* block = data; more_rows && block < end; block += 64) {
     const BlockMasks m = classify_block(block, std::min<std::size_t>(64, static_cast<std::size_t>(end - block)),
-                                        delim, want_escapes);
-    std::uint64_t boundaries = m.delimiter | m.newline;
+                                        delim, kCrs, want_escapes);
+    // A CR right before an LF goes with the LF (CR LF); any other may end a line by itself.
+    const std::uint64_t lone_cr = kCrs ? m.cr & ~(m.newline >> 1) : 0;
+    const std::uint64_t row_ends = m.newline | lone_cr;
+    std::uint64_t boundaries = m.delimiter | row_ends;
     std::uint64_t escapes = m.escape;
     while (boundaries) {
       const int bit = __builtin_ctzll(boundaries);
@@ -401,20 +446,41 @@ void scan_unquoted(const char* data, std::size_t size, const ScanConfig& cfg, Ch
         escapes &= ~below;
       }
       const char* c = block + bit;
-      if ((m.newline >> bit) & 1) {
-        finish_row(c);
-      } else {
+      if (!((row_ends >> bit) & 1)) {  // the delimiter: checked first, it is the common boundary
         rc.field(field, static_cast<std::size_t>(c - field), false, field, field_escapes);
         field = c + 1;
         field_escapes = false;
+      } else if (*c == '\n') {
+        const char* rend = c;
+        while (rend > row && rend[-1] == '\r') --rend;  // CR LF, CR CR LF
+        if (rows_ended(rend)) {
+          more_rows = false;
+          break;
+        }
+        finish_row(rend, c + 1);
+      } else if (line_end_length(c, end, true) == 1) {  // not the first of the CRs before an LF
+        if (rows_ended(c)) {
+          more_rows = false;
+          break;
+        }
+        // COPY text ends rows with an LF, so a row ended by a CR is not staged as read.
+        if ((escapes >> bit) & 1) field_escapes = true;
+        escapes &= ~((below << 1) | 1);
+        finish_row(c, c + 1);
       }
       boundaries &= boundaries - 1;
     }
     if (escapes) field_escapes = true;  // after the block's last boundary: the current field's
   }
-  if (row < end) finish_row(end);  // no final newline
-  res.copy_is_input = rc.finish_chunk(end);
+  if (more_rows && row < end) finish_row(end, end);  // no final line end
+  res.copy_is_input = rc.finish_chunk(row, end);  // the rows end at `row`
   res.lines = line;
+}
+
+void scan_unquoted(const char* data, std::size_t size, const ScanConfig& cfg, ChunkScanResult& res) {
+  // Not memchr on an empty chunk: its data may be null, which memchr may not be given.
+  if (size > 0 && std::memchr(data, '\r', size)) scan_unquoted_walk<true>(data, size, cfg, res);
+  else scan_unquoted_walk<false>(data, size, cfg, res);
 }
 
 // CSV rows (RFC 4180): quoted fields may hold delimiters, doubled quotes and newlines.
@@ -422,16 +488,33 @@ void scan_quoted(const char* data, std::size_t size, const ScanConfig& cfg, Chun
   RowChecker rc(cfg, res);
   const char delim = cfg.syntax.delimiter;
   const char quote = cfg.syntax.quote;
+  const bool blank_has_field = cfg.qc->expected_fields() <= 1;
+  // The bytes an unquoted field stops at, to look at each byte once.
+  bool stops[256] = {};
+  for (const char c : {delim, quote, '\n', '\r'}) stops[static_cast<unsigned char>(c)] = true;
   const char* p = data;
   const char* const end = data + size;
   std::uint64_t line = 0;
   std::string& scratch = res.scratch;
+  TrailingBlankLines trailing(data, end);
   while (p < end) {
-    const char* row_start = p;
+    const char* const row_start = p;
     const std::uint64_t row_line = line;
+    const char* line_start = p;  // of the physical line p is on
+    if (is_line_end_byte(*p)) {
+      if (trailing.from(p)) {
+        line += count_line_ends(p, end);
+        break;
+      }
+      rc.begin_row(p, line);
+      if (blank_has_field) rc.field(p, 0, false, p, false);
+      rc.end_row(0);
+      p += line_end_length(p, end, true);
+      ++line;
+      continue;
+    }
     rc.begin_row(p, line);
-    bool row_done = false;
-    while (!row_done) {
+    for (;;) {
       const char* field_start = p;
       if (p < end && *p == quote) {
         // Quoted: copy segments between quotes; "" is one quote.
@@ -441,7 +524,7 @@ void scan_quoted(const char* data, std::size_t size, const ScanConfig& cfg, Chun
         while (p < end) {
           const char* q = static_cast<const char*>(std::memchr(p, quote, static_cast<std::size_t>(end - p)));
           const char* seg_end = q ? q : end;
-          for (const char* c = p; c < seg_end; ++c) line += (*c == '\n');
+          line += count_line_ends(p, seg_end, &line_start);
           scratch.append(p, static_cast<std::size_t>(seg_end - p));
           if (!q) { p = end; break; }
           if (q + 1 < end && q[1] == quote) {
@@ -455,29 +538,33 @@ void scan_quoted(const char* data, std::size_t size, const ScanConfig& cfg, Chun
         }
         if (!closed) rc.unterminated_quote(field_start, end);
         // Text after the closing quote up to the delimiter is kept, as PostgreSQL's CSV reader does.
-        while (p < end && *p != delim && *p != '\n' && *p != '\r') scratch.push_back(*p++);
+        const char* const after = p;
+        while (p < end && *p != delim && !is_line_end_byte(*p)) scratch.push_back(*p++);
+        if (p > after) rc.stray_quote(line, line_start, after - 1, scratch.data(), scratch.size(), "text after the closing quote");
         rc.field(scratch.data(), scratch.size(), true, field_start, true);
       } else {
-        const char* f = p;
-        while (p < end && *p != delim && *p != '\n') ++p;
-        const char* fe = p;
-        if (fe > f && fe[-1] == '\r' && (p == end || *p == '\n')) --fe;
-        rc.field(f, static_cast<std::size_t>(fe - f), false, f, true);
+        const char* stray = nullptr;
+        for (;;) {
+          while (p < end && !stops[static_cast<unsigned char>(*p)]) ++p;
+          if (p == end || *p != quote) break;
+          if (!stray) stray = p;  // a quote inside an unquoted field is text (27" monitor)
+          ++p;
+        }
+        const std::size_t n = static_cast<std::size_t>(p - field_start);
+        if (stray) rc.stray_quote(line, line_start, stray, field_start, n, "quote inside an unquoted field");
+        rc.field(field_start, n, false, field_start, true);
       }
-      if (p < end && *p == '\r' && p + 1 < end && p[1] == '\n') ++p;
-      if (p >= end) {
-        row_done = true;
-      } else if (*p == delim) {
+      if (p < end && *p == delim) {
         ++p;
-      } else {  // '\n' (or a stray '\r')
-        ++p;
-        row_done = true;
+        continue;
       }
+      break;  // at the row's line end, or at the end
     }
     const char* row_end = p;
-    while (row_end > row_start && (row_end[-1] == '\n' || row_end[-1] == '\r')) --row_end;
+    while (row_end > row_start && is_line_end_byte(row_end[-1])) --row_end;  // a quote never closed ran on
     rc.end_row(static_cast<std::size_t>(row_end - row_start));
     if (line != row_line) res.rows_span_lines = true;
+    if (p < end) p += line_end_length(p, end, true);
     ++line;
   }
   res.lines = line;
@@ -492,28 +579,58 @@ void scan_chunk(const char* data, std::size_t size, const ScanConfig& config, Ch
   else scan_unquoted(data, size, config, out);
 }
 
-std::vector<std::string> split_row(const char* data, std::size_t size, const FileSyntax& syntax) {
-  std::vector<std::string> fields;
-  std::string cur;
-  bool in_quotes = false;
-  for (std::size_t i = 0; i < size; ++i) {
-    const char c = data[i];
-    if (syntax.quoted && c == syntax.quote) {
-      if (in_quotes && i + 1 < size && data[i + 1] == syntax.quote) {
-        cur.push_back(c);
-        ++i;
-      } else {
-        in_quotes = !in_quotes;
+void split_fields(const char* data, std::size_t size, const FileSyntax& syntax, RowFields& out) {
+  out.values.clear();
+  out.quoted.clear();
+  out.unterminated = out.stray_quote = false;
+  const char delim = syntax.delimiter;
+  const char quote = syntax.quote;
+  const char* p = data;
+  const char* const end = data + size;
+  // As scan_quoted reads a field: a quote opens a quoted field only as its first byte, "" inside is
+  // one quote, text after the closing quote is kept, and a quote anywhere else is text.
+  for (;;) {
+    std::string value;
+    const bool quoted = syntax.quoted && p < end && *p == quote;
+    if (quoted) {
+      bool closed = false;
+      for (++p; p < end;) {
+        const char* q = static_cast<const char*>(std::memchr(p, quote, static_cast<std::size_t>(end - p)));
+        value.append(p, q ? q : end);
+        if (!q) {
+          p = end;
+          break;
+        }
+        p = q + 1;
+        if (p < end && *p == quote) {
+          value.push_back(quote);
+          ++p;
+          continue;
+        }
+        closed = true;
+        break;
       }
-    } else if (c == syntax.delimiter && !in_quotes) {
-      fields.push_back(std::move(cur));
-      cur.clear();
-    } else if (c != '\r' || i + 1 < size) {
-      cur.push_back(c);
+      out.unterminated = out.unterminated || !closed;
+      const char* const after = p;
+      while (p < end && *p != delim) value.push_back(*p++);
+      out.stray_quote = out.stray_quote || p > after;
+    } else {
+      const char* const start = p;
+      while (p < end && *p != delim) ++p;
+      value.assign(start, p);
+      out.stray_quote = out.stray_quote || (syntax.quoted && value.find(quote) != std::string::npos);
     }
+    out.values.push_back(std::move(value));
+    out.quoted.push_back(quoted);
+    if (p >= end) break;
+    ++p;  // the delimiter
   }
-  fields.push_back(std::move(cur));
-  return fields;
+}
+
+std::vector<std::string> split_row(const char* data, std::size_t size, const FileSyntax& syntax) {
+  RowFields fields;
+  split_fields(data, size, syntax, fields);
+  return std::move(fields.values);
 }
 
 }  // namespace sluice

@@ -80,8 +80,17 @@ struct ChunkScanResult {
 // results are 0-based and relative to the chunk's first byte.
 void scan_chunk(const char* data, std::size_t size, const ScanConfig& config, ChunkScanResult& out);
 
-// Splits one row (no newline) into fields with the file's syntax, unquoting CSV fields. Used for
-// the header row and for error reports, not the hot path.
+// One row's fields, unquoted as the scanner unquotes them.
+struct RowFields {
+  std::vector<std::string> values;
+  std::vector<bool> quoted;   // per field: enclosed in quotes (so never NULL)
+  bool unterminated = false;  // a quoted field is never closed
+  bool stray_quote = false;   // a quote RFC 4180 does not allow, read as text (as the scanner warns)
+};
+
+// Splits one row (its line end excluded) into fields with the file's syntax, as the chunk scanner
+// reads them. Not the hot path: the header row, the sniffer, the duplicate-key check, error reports.
+void split_fields(const char* data, std::size_t size, const FileSyntax& syntax, RowFields& out);
 std::vector<std::string> split_row(const char* data, std::size_t size, const FileSyntax& syntax);
 
 }  // namespace sluice

@@ -8,13 +8,13 @@
 #include "core/error.h"
 #include "loaders/chunk/splitter.h"
 #include "loaders/input/byte_source.h"
+#include "loaders/scan/chunk_scanner.h"
 #include "validators/file_qc/utf8.h"
 
 namespace sluice {
 namespace {
 
-// The key fields of one row, captured while walking it. Values point into the chunk, or into the
-// field's own scratch when CSV unquoting had to rewrite them.
+// The key fields of one row, captured while walking it, each in its own scratch.
 struct KeyFields {
   explicit KeyFields(const std::vector<int>& key_fields) : keys(key_fields) {
     int max_field = -1;
@@ -62,92 +62,33 @@ struct KeyFields {
   std::vector<char> utf8;
 };
 
-// TSV: one row per line; returns the position after the row. Mirrors scan_unquoted.
-const char* walk_tsv_row(const char* p, const char* end, char delim, KeyFields* capture) {
-  const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+// The row at `p`, read with the Splitter's row_length (the scanner's rules: quoted newlines, CR LF,
+// a CR alone ending a line), so rows start on the same lines as in the scan; with `capture`, its
+// key fields through split_fields (which, unlike split_row, tells a quoted empty string from an
+// empty, NULL field). Returns the position after the row; `line` advances by the line ends inside
+// quotes, and the caller adds the row's own.
+const char* walk_row(const char* p, const char* end, const FileSyntax& syntax, std::uint64_t& line,
+                     KeyFields* capture, RowFields& fields) {
+  std::uint64_t quoted_newlines = 0;
+  std::size_t length = row_length(p, static_cast<std::size_t>(end - p), syntax, &quoted_newlines);
+  if (length == 0) length = static_cast<std::size_t>(end - p);  // the last row, without a line end
+  line += quoted_newlines;
   if (capture) {
-    const char* rend = nl ? nl : end;
-    if (rend > p && rend[-1] == '\r') --rend;
-    const char* f = p;
-    for (int field = 0; field < static_cast<int>(capture->slot_of.size()); ++field) {
-      const char* d = static_cast<const char*>(std::memchr(f, delim, static_cast<std::size_t>(rend - f)));
-      const char* fe = d ? d : rend;
-      if (const int s = capture->slot(field); s >= 0) {
-        auto& v = capture->values[static_cast<std::size_t>(s)];
-        v.data = f;
-        v.size = static_cast<std::size_t>(fe - f);
-        v.quoted = false;
-        v.present = true;
-      }
-      if (!d) break;
-      f = d + 1;
+    std::size_t size = length;
+    while (size > 0 && is_line_end_byte(p[size - 1])) --size;
+    split_fields(p, size, syntax, fields);
+    for (std::size_t field = 0; field < fields.values.size(); ++field) {
+      const int s = capture->slot(static_cast<int>(field));
+      if (s < 0) continue;
+      auto& v = capture->values[static_cast<std::size_t>(s)];
+      v.scratch = std::move(fields.values[field]);
+      v.data = v.scratch.data();
+      v.size = v.scratch.size();
+      v.quoted = fields.quoted[field];
+      v.present = true;
     }
   }
-  return nl ? nl + 1 : end;
-}
-
-// CSV: mirrors scan_quoted's walk exactly (quoted newlines, "" escapes, text after a closing quote,
-// CRLF, a stray CR ending the row), so rows start on the same lines as in the scan. Not split_row():
-// that cannot tell a quoted empty string from an empty (NULL) field. `line` advances by the newlines
-// inside quotes; the caller adds the row's own.
-const char* walk_csv_row(const char* p, const char* end, const FileSyntax& syntax, std::uint64_t& line,
-                         KeyFields* capture) {
-  const char delim = syntax.delimiter;
-  const char quote = syntax.quote;
-  int field = 0;
-  for (;;) {
-    const int s = capture ? capture->slot(field) : -1;
-    KeyFields::Value* v = s >= 0 ? &capture->values[static_cast<std::size_t>(s)] : nullptr;
-    if (p < end && *p == quote) {
-      if (v) v->scratch.clear();
-      ++p;
-      while (p < end) {
-        const char* q = static_cast<const char*>(std::memchr(p, quote, static_cast<std::size_t>(end - p)));
-        const char* seg_end = q ? q : end;
-        line += static_cast<std::uint64_t>(std::count(p, seg_end, '\n'));
-        if (v) v->scratch.append(p, static_cast<std::size_t>(seg_end - p));
-        if (!q) {
-          p = end;
-          break;
-        }
-        if (q + 1 < end && q[1] == quote) {
-          if (v) v->scratch.push_back(quote);
-          p = q + 2;
-          continue;
-        }
-        p = q + 1;
-        break;
-      }
-      const char* tail = p;
-      while (p < end && *p != delim && *p != '\n' && *p != '\r') ++p;
-      if (v) {
-        v->scratch.append(tail, static_cast<std::size_t>(p - tail));
-        v->data = v->scratch.data();
-        v->size = v->scratch.size();
-        v->quoted = true;
-        v->present = true;
-      }
-    } else {
-      const char* f = p;
-      while (p < end && *p != delim && *p != '\n') ++p;
-      const char* fe = p;
-      if (fe > f && fe[-1] == '\r' && (p == end || *p == '\n')) --fe;
-      if (v) {
-        v->data = f;
-        v->size = static_cast<std::size_t>(fe - f);
-        v->quoted = false;
-        v->present = true;
-      }
-    }
-    ++field;
-    if (p < end && *p == '\r' && p + 1 < end && p[1] == '\n') ++p;
-    if (p >= end) return p;
-    if (*p == delim) {
-      ++p;
-    } else {
-      return p + 1;
-    }
-  }
+  return p + length;
 }
 
 [[noreturn]] void file_changed(const std::filesystem::path& file, std::uint64_t line) {
@@ -214,6 +155,7 @@ DuplicateReport confirm_duplicates(const std::filesystem::path& file, const File
   if (options.progress) options.progress->begin("duplicates", file.filename().string(), source->file_size());
   Chunk chunk;
   KeyFields fields(key_fields);
+  RowFields split;
   std::string encoded;
   std::uint64_t line = 1;
   std::uint64_t bytes_done = 0;
@@ -223,47 +165,25 @@ DuplicateReport confirm_duplicates(const std::filesystem::path& file, const File
                           "Nothing was published; run the command again.");
     const char* p = chunk.data.data();
     const char* const end = p + chunk.size;
-    if (chunk.index == 0) {  // as the pipeline does: a UTF-8 byte order mark, then the header line
-      if (chunk.size >= 3 && p[0] == '\xEF' && p[1] == '\xBB' && p[2] == '\xBF') p += 3;
+    if (chunk.index == 0) {  // as the pipeline does: a UTF-8 byte order mark, then the header
+      p += utf8_bom_length(p, chunk.size);
       if (syntax.header) {
-        const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
-        p = nl ? static_cast<const char*>(nl) + 1 : end;
-        line = 2;
+        const HeaderSpan h = header_span(p, static_cast<std::size_t>(end - p), syntax);
+        p += h.skip;
+        line += h.lines;
       }
     }
-    if (!syntax.quoted) {
-      while (p < end && have) {
-        while (line < target.line && p < end) {  // skip to the next candidate a line at a time
-          const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
-          if (!nl) {
-            p = end;
-            break;
-          }
-          p = static_cast<const char*>(nl) + 1;
-          ++line;
-        }
-        if (p >= end) break;
-        if (line != target.line) file_changed(file, target.line);
-        fields.reset();
-        p = walk_tsv_row(p, end, syntax.delimiter, &fields);
+    while (p < end && have) {
+      const std::uint64_t row_line = line;
+      if (row_line > target.line) file_changed(file, target.line);
+      const bool wanted = row_line == target.line;
+      if (wanted) fields.reset();
+      p = walk_row(p, end, syntax, line, wanted ? &fields : nullptr, split);
+      ++line;
+      if (wanted) {
         fields.encode(syntax, encoded);
-        grouper.add(target.hash, line, encoded);
-        ++line;
+        grouper.add(target.hash, row_line, encoded);
         have = next_candidate.next(target);
-      }
-    } else {
-      while (p < end && have) {
-        const std::uint64_t row_line = line;
-        if (row_line > target.line) file_changed(file, target.line);
-        const bool wanted = row_line == target.line;
-        if (wanted) fields.reset();
-        p = walk_csv_row(p, end, syntax, line, wanted ? &fields : nullptr);
-        ++line;
-        if (wanted) {
-          fields.encode(syntax, encoded);
-          grouper.add(target.hash, row_line, encoded);
-          have = next_candidate.next(target);
-        }
       }
     }
     bytes_done += chunk.size;

@@ -1,5 +1,7 @@
 #include "loaders/scan/file_syntax.h"
 
+#include <algorithm>
+
 #include "validators/file_qc/utf8.h"
 
 namespace sluice {
@@ -29,5 +31,21 @@ std::size_t FileSyntax::to_utf8(const char* data, std::size_t size, std::vector<
   if (out.size() < 3 * size) out.resize(3 * size);
   return windows1252 ? windows1252_to_utf8(data, size, out.data()) : latin1_to_utf8(data, size, out.data());
 }
+
+std::size_t count_line_ends(const char* p, const char* end, const char** after_last) {
+  std::size_t lines = 0;
+  while (p < end) {
+    if (!is_line_end_byte(*p)) {
+      ++p;
+      continue;
+    }
+    p += line_end_length(p, end, true);
+    ++lines;
+    if (after_last) *after_last = p;
+  }
+  return lines;
+}
+
+bool only_line_ends(const char* p, const char* end) { return std::all_of(p, end, is_line_end_byte); }
 
 }  // namespace sluice

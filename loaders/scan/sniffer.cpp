@@ -5,12 +5,15 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "core/dates.h"
+#include "loaders/chunk/splitter.h"
 #include "loaders/input/byte_source.h"
+#include "loaders/scan/chunk_scanner.h"
 #include "validators/profile/column_profile.h"
 
 namespace sluice {
@@ -24,71 +27,42 @@ struct Parsed {
   std::vector<std::vector<std::string>> rows;
   std::vector<std::vector<bool>> quoted;  // per field: it was enclosed in quotes
   std::size_t quoted_fields = 0;
+  std::size_t stray_quote_rows = 0;       // rows with a quote RFC 4180 does not allow
   bool unterminated = false;              // a quote that is never closed before the end of the file
 };
 
-// Splits rows the way the chunk scanner does (RFC 4180 when `use_quotes`; CRLF accepted). A row
-// cut off by the end of the sample is dropped, unless the sample is the whole file.
+// Reads rows as the chunk scanner would with this syntax (the Splitter's row_length and the
+// scanner's split_fields: quotes, line ends). A row cut off by the end of the sample is dropped,
+// unless the sample is the whole file. Blank lines are left out: they say nothing of the
+// delimiter, and the reader skips those before a header.
 Parsed parse(std::string_view t, char delim, bool use_quotes, char quote, bool whole, std::size_t max_rows) {
+  FileSyntax syntax;
+  syntax.delimiter = delim;
+  syntax.quoted = use_quotes;
+  syntax.quote = quote;
   Parsed out;
-  std::size_t i = 0;
-  const std::size_t n = t.size();
-  while (i < n && out.rows.size() < max_rows) {
-    std::vector<std::string> row;
-    std::vector<bool> quoted;
-    bool complete = false;
-    for (;;) {
-      std::string value;
-      bool was_quoted = false;
-      if (use_quotes && i < n && t[i] == quote) {
-        was_quoted = true;
-        ++i;
-        bool closed = false;
-        while (i < n) {
-          const std::size_t q = t.find(quote, i);
-          if (q == std::string_view::npos) {
-            i = n;
-            break;
-          }
-          value.append(t.substr(i, q - i));
-          if (q + 1 < n && t[q + 1] == quote) {
-            value += quote;
-            i = q + 2;
-            continue;
-          }
-          i = q + 1;
-          closed = true;
-          break;
-        }
-        if (!closed) {
-          out.unterminated = whole;
-          break;  // incomplete row
-        }
-        while (i < n && t[i] != delim && t[i] != '\n') value += t[i++];
-      } else {
-        const std::size_t start = i;
-        while (i < n && t[i] != delim && t[i] != '\n') ++i;
-        value.assign(t.substr(start, i - start));
-      }
-      if ((i >= n || t[i] == '\n') && !value.empty() && value.back() == '\r') value.pop_back();
-      row.push_back(std::move(value));
-      quoted.push_back(was_quoted);
-      if (i >= n) {
-        complete = whole;
-        break;
-      }
-      if (t[i] == delim) {
-        ++i;
-        continue;
-      }
-      ++i;  // '\n'
-      complete = true;
+  RowFields fields;
+  const char* p = t.data();
+  const char* const end = p + t.size();
+  while (p < end && out.rows.size() < max_rows) {
+    std::size_t length = row_length(p, static_cast<std::size_t>(end - p), syntax);
+    if (length == 0) {
+      if (!whole) break;
+      length = static_cast<std::size_t>(end - p);
+    }
+    std::size_t size = length;
+    while (size > 0 && is_line_end_byte(p[size - 1])) --size;
+    p += length;
+    if (size == 0) continue;
+    split_fields(p - length, size, syntax, fields);
+    if (fields.unterminated) {
+      out.unterminated = true;
       break;
     }
-    if (!complete) break;
-    for (const bool q : quoted) out.quoted_fields += q;
-    out.rows.push_back(std::move(row));
-    out.quoted.push_back(std::move(quoted));
+    for (const bool q : fields.quoted) out.quoted_fields += q;
+    out.stray_quote_rows += fields.stray_quote;
+    out.rows.push_back(std::move(fields.values));
+    out.quoted.push_back(std::move(fields.quoted));
   }
   return out;
 }
@@ -304,6 +278,34 @@ HeaderVerdict detect_header(const Parsed& p, int columns, const std::string& nul
   return h;
 }
 
+// A sample sluice cannot read as text: what it starts like, and what to do.
+struct NotText {
+  const char* what;
+  const char* hint;
+};
+
+// UTF-16 (by its byte order mark, or by every other byte of its first line being NUL) and the
+// compressed formats sluice does not open. A NUL here and there is not one of these: the scan
+// reports it at its line and column like any byte that is not UTF-8.
+std::optional<NotText> not_text(std::string_view t) {
+  static constexpr const char* kUtf16Hint = "Convert it to UTF-8 first: iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8";
+  if (t.starts_with("\xFF\xFE") || t.starts_with("\xFE\xFF")) return NotText{"UTF-16 (a byte order mark at line 1, column 1)", kUtf16Hint};
+  const std::string_view first_line = t.substr(0, std::min(t.find('\n'), std::size_t{256}));
+  if (first_line.size() >= 8) {
+    std::size_t nul_at[2] = {0, 0};
+    for (std::size_t i = 0; i < first_line.size(); ++i) nul_at[i % 2] += first_line[i] == '\0';
+    const std::size_t half = first_line.size() / 2;
+    if ((nul_at[0] == 0 && nul_at[1] >= half) || (nul_at[1] == 0 && nul_at[0] >= half))
+      return NotText{"UTF-16 (every other byte of line 1 is NUL)", kUtf16Hint};
+  }
+  static constexpr const char* kUnpackHint = "Unpack it first; sluice reads plain text, gzip and zstd.";
+  if (t.starts_with("PK\x03\x04")) return NotText{"a zip archive", kUnpackHint};
+  if (t.size() >= 10 && t.starts_with("BZh") && t.substr(4, 6) == "1AY&SY") return NotText{"bzip2 data", kUnpackHint};
+  if (t.starts_with("\xFD" "7zXZ")) return NotText{"xz data", kUnpackHint};
+  if (t.starts_with("7z\xBC\xAF\x27\x1C")) return NotText{"a 7-Zip archive", kUnpackHint};
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::string delimiter_name(char d) {
@@ -316,29 +318,29 @@ SniffResult sniff_text(std::string_view t, bool whole, const std::string& file_n
   r.sample_bytes = t.size();
   r.whole_file = whole;
   std::vector<std::string> reasons;
-  if (t.size() >= 2 && ((t[0] == '\xFF' && t[1] == '\xFE') || (t[0] == '\xFE' && t[1] == '\xFF'))) {
-    r.text = false;
-    r.reason = "the file starts with a UTF-16 byte order mark: only UTF-8 (or ASCII) text is supported";
-    return r;
-  }
   if (t.size() >= 3 && t.substr(0, 3) == "\xEF\xBB\xBF") {
     r.bom = true;
     t.remove_prefix(3);
     reasons.push_back("UTF-8 byte order mark");
   }
-  if (const void* nul = std::memchr(t.data(), '\0', t.size())) {
+  if (const auto other = not_text(t)) {
     r.text = false;
-    r.reason = fmt::format("byte {} is NUL: not a text file (or compressed with something other than gzip or zstd)",
-                           static_cast<const char*>(nul) - t.data() + (r.bom ? 3 : 0));
+    r.reason = fmt::format("the file is {}, not UTF-8 or ASCII text", other->what);
+    r.hint = other->hint;
     return r;
   }
-  std::size_t lf = 0, crlf = 0;
-  for (std::size_t i = t.find('\n'); i != std::string_view::npos; i = t.find('\n', i + 1)) {
-    ++lf;
-    crlf += i > 0 && t[i - 1] == '\r';
+  // NUL bytes are no reason to give up on a file: the scan names each one's line and column.
+  std::size_t lf = 0, crlf = 0, cr = 0;
+  for (const char* p = t.data(), *end = p + t.size(); p < end; ++p) {
+    if (!is_line_end_byte(*p)) continue;
+    const std::size_t eol = line_end_length(p, end, whole);
+    if (eol == 0) break;
+    ++(*p == '\n' ? lf : p[eol - 1] == '\n' ? crlf : cr);
+    p += eol - 1;
   }
-  r.crlf = crlf > 0 && crlf * 2 >= lf;
-  if (lf == 0 && !whole) reasons.push_back("no line break in the sample: one very long row?");
+  const std::size_t line_ends = lf + crlf + cr;
+  r.crlf = crlf > 0 && crlf * 2 >= line_ends;
+  if (line_ends == 0 && !whole) reasons.push_back("no line break in the sample: one very long row?");
 
   // Delimiter vote.
   Vote best;
@@ -350,7 +352,11 @@ SniffResult sniff_text(std::string_view t, bool whole, const std::string& file_n
     if (t.find('"') != std::string_view::npos) {
       const Parsed quoted = parse(t, d, true, '"', whole, kVoteRows);
       const Vote q = vote(quoted, d, true, k);
-      if (q.quoted_fields > 0 && !quoted.unterminated && score(q) >= score(v)) v = q;
+      // Quotes that read as RFC 4180 quoting everywhere decide how the fields split: delimiters
+      // inside them are text however well the plain split scores (a quoted "a;b;c" per line is
+      // one column, not three). Other quotes win only by splitting rows better.
+      const bool clean = quoted.stray_quote_rows == 0;
+      if (q.quoted_fields > 0 && !quoted.unterminated && (clean || score(q) >= score(v))) v = q;
     }
     v.present = t.find(d) != std::string_view::npos;
     votes.push_back(v);
@@ -431,6 +437,7 @@ SniffResult sniff_text(std::string_view t, bool whole, const std::string& file_n
   if (p.rows.size() > SniffResult::kMaxRows) p.rows.resize(SniffResult::kMaxRows);
   r.rows = std::move(p.rows);
   if (r.crlf) reasons.push_back("CRLF line ends");
+  if (cr > 0 && cr * 2 >= line_ends) reasons.push_back("CR line ends (old Mac)");
   r.confidence = std::clamp(delimiter_confidence * h.confidence, 0.0, 1.0);
   r.reason = fmt::format("{}", fmt::join(reasons, "; "));
   return r;

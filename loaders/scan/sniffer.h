@@ -3,8 +3,12 @@
 // silently: every result carries a confidence and the evidence it rests on, so a person can tell a
 // sure answer from a coin toss.
 //
-// Delimiter: each of tab , | ; is tried with and without RFC 4180 quoting; the one that splits the
-// most rows into the same number of fields (two or more) wins, more fields breaking near-ties.
+// Rows are read as the chunk scanner reads them (the Splitter's row_length and split_fields: line
+// ends LF, CR LF or CR; blank lines left out). Delimiter: each of tab , | ; is tried with and
+// without RFC 4180 quoting; the one that splits the most rows into the same number of fields (two
+// or more) wins, more fields breaking near-ties. Where the quotes read as RFC 4180 quoting on every
+// row, a candidate is split with them (delimiters inside quotes are text) whatever the plain split
+// scores; otherwise the quoted reading must split at least as well.
 // Header: each column's first value is compared with the values below it: a word over numbers or
 // dates is a header, a number over numbers is data; numbers quoted in the first row only (years as
 // column names) and a first row numbering the columns count as a header too.
@@ -22,7 +26,8 @@
 namespace sluice {
 
 struct SniffResult {
-  bool text = true;                     // false: NUL bytes or UTF-16; nothing else is meaningful
+  bool text = true;                     // false: UTF-16 or an archive; nothing else is meaningful
+  std::string hint;                     // when not text: what to do
   FileFormat format = FileFormat::tsv;  // csv when fields may be quoted
   FileSyntax syntax;                    // delimiter, quoted, quote, null_marker, header
   int columns = 0;

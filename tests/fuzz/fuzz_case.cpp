@@ -166,6 +166,7 @@ std::string describe(const QcReport& report) {
                          e.note);
     for (const auto& d : f.details) out += "  " + d + "\n";
   }
+  for (const auto& [fields, rows] : report.rows_by_field_count) out += fmt::format("{} fields: {} rows\n", fields, rows);
   for (const auto& [day, rows] : report.rows_per_day) out += fmt::format("day {} {}\n", format_iso(day), rows);
   if (report.found_range) out += "found " + report.found_range->str() + "\n";
   return out;

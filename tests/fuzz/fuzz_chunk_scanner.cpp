@@ -4,7 +4,8 @@
 // chunks, scanned in order the way the pipeline scans them (a leading BOM dropped, one reused
 // result per slot, latin-1 transcoded per chunk, QC merged at each chunk's first line), agree on every row, every field,
 // every finding and every COPY byte. On top of that, the Splitter's chunks must be the input cut
-// after newlines, in order, without a byte lost or repeated.
+// after line ends (LF, CR LF, a lone CR) that end rows with text, in order, without a byte lost or
+// repeated.
 //
 // The engine's other steps (header row, threads, compressed input) are fuzzed by fuzz_pipeline.
 #include <algorithm>
@@ -128,9 +129,18 @@ Outcome scan_split(const FuzzCase& c, const std::string& path) {
     require(std::memcmp(chunk.data.data(), c.content.data() + offset, chunk.size) == 0,
             "a chunk's bytes are not the file's bytes at its stream_offset", c);
     offset += chunk.size;
-    // A cut anywhere but after a newline would leave half a row on each side.
-    if (offset < c.content.size())
-      require(chunk.data[chunk.size - 1] == '\n', "a chunk other than the last does not end with a newline", c);
+    // A cut anywhere but after a line end would leave half a row on each side, and one after a CR
+    // that an LF follows would split a CR LF. Blank lines at a chunk's end go with the next chunk:
+    // the scanner drops those at the end of what it scans, which must be the end of the file.
+    if (offset < c.content.size()) {
+      const char* const begin = chunk.data.data();
+      const char* text_end = begin + chunk.size - 1;
+      require(is_line_end_byte(*text_end), "a chunk other than the last does not end with a line end", c);
+      require(*text_end == '\n' || c.content[offset] != '\n', "a chunk ends between the CR and the LF of a CR LF", c);
+      if (*text_end == '\n')
+        while (text_end > begin && text_end[-1] == '\r') --text_end;  // CR LF, CR CR LF
+      require(text_end > begin && !is_line_end_byte(text_end[-1]), "a chunk other than the last ends with a blank line", c);
+    }
 
     // As the engine does: a BOM is not data, and the Splitter reads the first row from after it.
     const std::size_t bom = chunk.index == 0 ? utf8_bom_length(chunk.data.data(), chunk.size) : 0;

@@ -108,6 +108,23 @@ def seeds():
     yield "tsv_short_reads", config(max_read=4, chunk=64), tsv_rows.encode()
     yield "csv_long_row", config(csv=True, chunk=64), (
         '2024-01-01,1,"' + "long field, " * 60 + '"\n' + csv_rows).encode()
+    # Line ends of every kind: a lone CR (old Mac), CR CR LF, mixed in one file, quoted CRs, and
+    # blank lines at the end, which are not rows (and in the middle, which are).
+    yield "tsv_bare_cr", config(chunk=64), rows(30, "2024-01-{day:02d}\t{i}\tx\r").encode()
+    yield "csv_bare_cr_quoted", config(csv=True, delimiter="|", chunk=64), rows(
+        20, '2024-01-{day:02d}|{i}|"p\r{i}"\r').encode()
+    yield "csv_cr_cr_lf", config(csv=True, chunk=64), rows(30, "2024-01-{day:02d},{i},one\r\r\n").encode()
+    yield "tsv_mixed_line_ends", config(chunk=64), (
+        "2024-01-01\t1\ta\n2024-01-02\t2\tb\r\n2024-01-03\t3\tc\r2024-01-04\t4\td\r\r\n" * 8).encode()
+    yield "csv_trailing_blank_lines", config(csv=True, chunk=64), (
+        csv_rows[:300] + "\r\n\r\n" + csv_rows[300:] + "\r\n\r\n\r\n\r\n\n\r\r").encode()
+    yield "tsv_trailing_blank_lines_one_column", config(columns=1, date_field=None, required=0, chunk=64), (
+        "a\n\nb\n" + "\n" * 150).encode()
+    # Quotes RFC 4180 does not allow: inside an unquoted field, text after a closing quote,
+    # backslash escapes (DuckDB's bad_escape.csv), a closing quote on the next line.
+    yield "csv_stray_quotes", config(csv=True, chunk=64), (
+        '2024-01-01,1,"foo (\\"foo\\")"\n2024-01-02,2,"Pedro "the" legend"\n'
+        '2024-01-03,3,"bla\n"bla\n2024-01-04,4,a"b"c\n' * 5).encode()
     yield "empty", config(), b""
     yield "only_newlines", config(csv=True, columns=1, date_field=None), b"\n\r\n\n"
     # A compressed file: run_pipeline recognises gzip by its magic bytes (fuzz_pipeline only).

@@ -370,10 +370,11 @@ TEST_F(AnalyzeTest, UsageErrors) {
   r = run({"analyze", (dir_ / "missing.tsv").string()});
   EXPECT_EQ(r.exit_code, 2);
 
-  const auto binary = dir_.write("x.bin", std::string("\x01\x02\0\0abc", 7));
-  r = run({"analyze", binary.string()});
+  const auto archive = dir_.write("x.zip", std::string("PK\x03\x04\x01\x02\0\0abc", 11));
+  r = run({"analyze", archive.string()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("does not look like delimited text"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("a zip archive"), std::string::npos) << r.err;
 }
 
 // ---- config generate ----

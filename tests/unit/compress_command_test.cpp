@@ -119,6 +119,18 @@ TEST_F(CompressCommand, RaggedRowsAreReportedButTheOutputIsStillTheInput) {
   EXPECT_NE(r.out.find(csv.string() + ":3"), std::string::npos) << r.out;
 }
 
+TEST_F(CompressCommand, CsvFieldCountComesFromTheFirstRowAsTheScannerReadsIt) {
+  // An old Mac CSV: the first row ends at a CR. Read up to the first LF (there is none), the
+  // "first row" was the whole file, and every row was reported with the wrong number of fields.
+  const std::string text = "a,\"b\"\"c\",d\r1,\"x,y\",z\r2,\"two\rlines\",w\r3,4\r";
+  const fs::path f = dir_.write("mac.csv", text);
+  const auto r = sluice({"compress", f.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("1 row with a number of fields other than 3"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(f.string() + ":5"), std::string::npos) << r.out;  // the quoted CR is a line too
+  EXPECT_EQ(zstd_d(f.string() + ".zst"), text);
+}
+
 TEST_F(CompressCommand, GzipInputIsRecompressedAsZstd) {
   const fs::path f = generate("month.tsv", {"--rows", "5000"});
   const std::string original = read_all(f);

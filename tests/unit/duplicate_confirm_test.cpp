@@ -292,6 +292,34 @@ TEST(DuplicateConfirm, CsvQuotedKeysWithDelimitersAndNewlines) {
   }
 }
 
+TEST(DuplicateConfirm, CrLineEndsAndBlankLinesBeforeTheHeader) {
+  // The confirmation pass finds rows by the scan's line numbers, so it must count a lone CR, CR LF
+  // and CR CR LF as the scan does, and skip blank lines before the header with it; otherwise it
+  // stops with "file changed" at the first candidate.
+  test::TempDir dir;
+  for (const bool quoted : {false, true}) {
+    const char d = quoted ? ',' : '\t';
+    std::string body = std::string("\r\nID") + d + "KEY\r";                // lines 1-2
+    body += std::string("1") + d + "a\r2" + d + "b\r\n3" + d + "a\r\r\n";  // lines 3-5
+    body += std::string("4") + d + (quoted ? "\"x\ry\"" : "c") + "\r";     // line 6 (and 7 when quoted)
+    body += std::string("5") + d + "b";                                       // line 7 or 8
+    const auto file = dir.write(quoted ? "f.csv" : "f.tsv", body);
+    FileSyntax syntax = quoted ? csv() : tsv();
+    syntax.header = true;
+    for (std::size_t chunk : {std::size_t{16}, std::size_t{1} << 20}) {
+      Options opt;
+      opt.chunk_bytes = chunk;
+      const Outcome o = find_duplicates(file, syntax, 2, {1}, opt);
+      EXPECT_EQ(o.rows, 5u) << quoted << "/" << chunk;
+      ASSERT_EQ(o.report.top.size(), 2u) << quoted << "/" << chunk;
+      EXPECT_EQ(o.report.top[0].key, "a");
+      EXPECT_EQ(o.report.top[0].lines, (std::vector<std::uint64_t>{3, 5}));
+      EXPECT_EQ(o.report.top[1].key, "b");
+      EXPECT_EQ(o.report.top[1].lines, (std::vector<std::uint64_t>{4, quoted ? 8u : 7u}));
+    }
+  }
+}
+
 TEST(DuplicateConfirm, ByteOrderMarkAndLatin1AsThePipelineReadsThem) {
   test::TempDir dir;
   // The key starts at field 1, right after the BOM: row 1's key is "k1", not BOM + "k1".

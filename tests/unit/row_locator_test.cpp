@@ -48,5 +48,17 @@ TEST(RowLocator, MultiLineHeaderAndBomAreSkipped) {
   EXPECT_EQ(line_of_row(file, syntax, 4), 0u);
 }
 
+TEST(RowLocator, EveryKindOfLineEndAndBlankLinesBeforeTheHeader) {
+  // Lines end at LF, CR LF, a lone CR (quoted too) and CR CR LF, as the scan counts them; blank
+  // lines before the header are skipped with it.
+  test::TempDir dir;
+  const auto file = dir.write("f.csv", "\r\n\nid,v\r1,a\r\n2,\"b\rc\"\r\r\n3,d\n4,e");
+  const FileSyntax syntax = csv(true);
+  EXPECT_EQ(line_of_row(file, syntax, 1), 4u);
+  EXPECT_EQ(line_of_row(file, syntax, 2), 5u);
+  EXPECT_EQ(line_of_row(file, syntax, 3), 7u);
+  EXPECT_EQ(line_of_row(file, syntax, 4), 8u);
+}
+
 }  // namespace
 }  // namespace sluice

@@ -138,11 +138,26 @@ TEST(Sniffer, NullMarkers) {
   EXPECT_TRUE(r.syntax.header);
 }
 
-TEST(Sniffer, BinaryIsNotText) {
-  const std::string bytes("PK\x03\x04\0\0\x08\0", 8);
-  const SniffResult r = sniff_text(bytes, true, "x.zip");
+TEST(Sniffer, ArchivesAndUtf16AreNotText) {
+  const std::string zip("PK\x03\x04\0\0\x08\0", 8);
+  SniffResult r = sniff_text(zip, true, "x.zip");
   EXPECT_FALSE(r.text);
-  EXPECT_NE(r.reason.find("byte 4 is NUL"), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find("a zip archive"), std::string::npos) << r.reason;
+  EXPECT_NE(r.hint.find("Unpack it"), std::string::npos) << r.hint;
+
+  // UTF-16LE without a byte order mark: every other byte of the first line is NUL.
+  const std::string utf16("i\0d\0,\0n\0a\0m\0e\0\n\0" "1\0,\0x\0\n\0", 24);
+  r = sniff_text(utf16, true, "u.csv");
+  EXPECT_FALSE(r.text);
+  EXPECT_NE(r.reason.find("UTF-16"), std::string::npos) << r.reason;
+  EXPECT_NE(r.hint.find("iconv"), std::string::npos) << r.hint;
+}
+
+TEST(Sniffer, NulBytesInTextAreLeftToTheScan) {
+  // nullterm.csv: the scan reports each NUL at its line and column; the sniffer reads on.
+  const SniffResult r = sniff_text(std::string("hello\n\0world\0\n", 14), true, "nullterm.csv");
+  EXPECT_TRUE(r.text) << r.reason;
+  EXPECT_EQ(r.columns, 1);
 }
 
 TEST(Sniffer, ReadsGzipThroughTheByteSource) {

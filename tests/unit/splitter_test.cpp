@@ -86,6 +86,53 @@ TEST(Splitter, RowLengthReadsRowsAsTheScannerDoes) {
   EXPECT_EQ(row_length("a\"b\tc\nd\n", 8, FileSyntax{}), 6u);  // TSV: the first newline
 }
 
+TEST(Splitter, RowLengthEndsRowsAtEveryKindOfLineEnd) {
+  const FileSyntax tsv;
+  EXPECT_EQ(row_length("a\tb\rc\n", 6, tsv), 4u);        // a lone CR
+  EXPECT_EQ(row_length("a\r\nc\n", 5, tsv), 3u);         // CR LF
+  EXPECT_EQ(row_length("a\r\r\nc\n", 6, tsv), 4u);      // CR CR LF: one line end
+  EXPECT_EQ(row_length("a\r\rc\n", 5, tsv), 2u);         // CR CR then text: two
+  EXPECT_EQ(row_length("a\r\r", 3, tsv), 0u);             // an LF may follow in the next read
+  EXPECT_EQ(row_length("a,b\rc", 5, csv()), 4u);
+  std::uint64_t quoted_newlines = 0;
+  EXPECT_EQ(row_length("\"x\ry\r\nz\",1\rnext", 14, csv(), &quoted_newlines), 11u);
+  EXPECT_EQ(quoted_newlines, 2u);  // the lone CR and the CR LF inside the quotes
+}
+
+TEST(Splitter, CutsAfterALoneCarriageReturn) {
+  // An old Mac file has no LF at all: cut at its CRs, never between the CR and LF of a CR LF.
+  std::string content;
+  for (int i = 0; i < 20; ++i) content += "row " + std::to_string(i) + "\tvalue\r";
+  const auto chunks = cut(content, FileSyntax{}, 32, 256);
+  ASSERT_GT(chunks.size(), 5u);
+  std::string joined;
+  for (const auto& c : chunks) {
+    EXPECT_EQ(c.back(), '\r');
+    joined += c;
+  }
+  EXPECT_EQ(joined, content);
+  EXPECT_EQ(cut("ab\r\ncd\r\n", FileSyntax{}, 3, 64), (std::vector<std::string>{"ab\r\n", "cd\r\n"}));
+}
+
+TEST(Splitter, BlankLinesAtAChunksEndGoWithTheNextChunk) {
+  // The scanner drops blank lines at the end of what it scans as the end of the file; inside the
+  // file they are rows, so only the last chunk may end with them (and may be nothing else).
+  for (const FileSyntax& syntax : {FileSyntax{}, csv()}) {
+    const auto chunks = cut("a,1\n\r\n\n\rb,2\n\n\n", syntax, 8);
+    EXPECT_EQ(chunks, (std::vector<std::string>{"a,1\n", "\r\n\n\rb,2\n", "\n\n"}));
+  }
+}
+
+TEST(Splitter, HeaderSpanSkipsBlankLinesAndAQuotedNewline) {
+  const std::string text = "\r\n\n\"a\nb\",c\r\n1,2\n";
+  const HeaderSpan h = header_span(text.data(), text.size(), csv());
+  EXPECT_EQ(h.start, 3u);
+  EXPECT_EQ(std::string(text.data() + h.start, h.size), "\"a\nb\",c");
+  EXPECT_EQ(h.skip, 12u);
+  EXPECT_EQ(h.line, 3u);
+  EXPECT_EQ(h.lines, 4u);
+}
+
 TEST(Splitter, ChunksConcatenateToTheFile) {
   std::string content;
   for (int i = 0; i < 300; ++i) content += std::to_string(i) + ",\"q\nq\"," + std::string(i % 13, 'x') + "\r\n";

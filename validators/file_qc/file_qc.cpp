@@ -25,6 +25,8 @@ void FileQc::merge(ChunkQc&& c, std::uint64_t first_line) {
   total_.unterminated_quote.merge(std::move(c.unterminated_quote), first_line);
   total_.invalid_utf8.merge(std::move(c.invalid_utf8), first_line);
   total_.bad_value.merge(std::move(c.bad_value), first_line);
+  total_.stray_quote.merge(std::move(c.stray_quote), first_line);
+  for (const auto& [fields, rows] : c.rows_by_field_count) total_.rows_by_field_count[fields] += rows;
   total_.days.merge(c.days);
 }
 
@@ -175,14 +177,31 @@ QcReport FileQc::finish(std::uint64_t rows) {
   r.findings = extra_;
 
   const int n = settings_.expected_fields();
-  if (!total_.wrong_field_count.empty())
-    r.findings.push_back(from_list("column_count",
+  r.rows_by_field_count = total_.rows_by_field_count;
+  if (rows > total_.wrong_field_count.count()) r.rows_by_field_count[n] = rows - total_.wrong_field_count.count();
+  if (!total_.wrong_field_count.empty()) {
+    Finding f = from_list("column_count",
         fmt::format("{} row{} with a number of fields other than {}", total_.wrong_field_count.count(),
                     total_.wrong_field_count.count() == 1 ? "" : "s", n),
-        total_.wrong_field_count));
+        total_.wrong_field_count);
+    for (const auto& [fields, count] : total_.rows_by_field_count)
+      f.details.push_back(fmt::format("{} row{} with {} field{}", count, count == 1 ? "" : "s", fields, fields == 1 ? "" : "s"));
+    r.findings.push_back(std::move(f));
+  }
   if (!total_.unterminated_quote.empty())
     r.findings.push_back(from_list("unterminated_quote", "a quoted field is never closed",
                                    total_.unterminated_quote));
+  if (!total_.stray_quote.empty()) {
+    Finding f = from_list("stray_quote",
+        fmt::format("{} field{} with a quote that RFC 4180 does not allow there, read as text", total_.stray_quote.count(),
+                    total_.stray_quote.count() == 1 ? "" : "s"),
+        total_.stray_quote);
+    f.severity = Severity::warning;
+    f.details.push_back("A quote inside an unquoted field is kept as text, and so is text after a closing quote, as "
+                        "PostgreSQL and Python's csv module read them. If the file escapes quotes with a backslash "
+                        "(\\\"), these values are not what was written: the producer must double them (\"\").");
+    r.findings.push_back(std::move(f));
+  }
   if (!total_.invalid_utf8.empty()) {
     Finding f = from_list("invalid_utf8",
                           fmt::format("{} row{} with bytes that are not valid UTF-8 (or a NUL byte)", total_.invalid_utf8.count(),

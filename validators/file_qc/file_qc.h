@@ -46,6 +46,8 @@ struct ChunkQc {
   ExampleList unterminated_quote;
   ExampleList invalid_utf8;
   ExampleList bad_value;
+  ExampleList stray_quote;  // a warning: the value is read as PostgreSQL reads it
+  std::map<int, std::uint64_t> rows_by_field_count;  // of the rows in wrong_field_count only
   DayCounts days;
 
   std::uint64_t error_count() const {
@@ -58,6 +60,7 @@ struct ChunkQc {
 struct QcReport {
   std::vector<Finding> findings;
   std::uint64_t rows = 0;
+  std::map<int, std::uint64_t> rows_by_field_count;  // every row, by its number of fields
   std::map<DayNumber, std::uint64_t> rows_per_day;
   std::optional<DateRange> expected_range;
   std::optional<DateRange> found_range;   // min..max of parseable dates
@@ -118,6 +121,9 @@ class FileQc {
   void merge(ChunkQc&& chunk, std::uint64_t first_line);
   // A header row whose names differ from the config's columns.
   void header_mismatch(std::uint64_t line, const std::string& found, const std::string& expected);
+  // Bytes in the header row that are not UTF-8: before the first chunk is merged, so the examples
+  // stay in line order.
+  void header_not_utf8(Example e) { total_.invalid_utf8.add(std::move(e)); }
   // A file-level finding made outside the chunks (the duplicate-key confirmation pass).
   void add_finding(Finding f) { extra_.push_back(std::move(f)); }
   // The verdict over everything merged.

@@ -1,5 +1,7 @@
 #include "validators/file_qc/findings.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "validators/file_qc/utf8.h"
@@ -13,6 +15,11 @@ void ExampleList::merge(ExampleList&& later, std::uint64_t line_offset) {
     e.line += line_offset;
     examples_.push_back(std::move(e));
   }
+}
+
+Example invalid_utf8_example(std::uint64_t line, const char* row, std::size_t size, std::size_t bad) {
+  return {line, static_cast<std::uint32_t>(bad + 1), 0, display_value(row + bad, std::min<std::size_t>(8, size - bad)),
+          fmt::format("byte 0x{:02x}", static_cast<unsigned char>(row[bad]))};
 }
 
 std::string display_value(const char* data, std::size_t size) {

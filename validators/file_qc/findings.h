@@ -49,7 +49,12 @@ struct Finding {
   std::vector<std::string> details;  // extra lines (e.g. the missing days as ranges)
 };
 
-// Cuts a value for display: at most 60 bytes, control characters shown as escapes.
+// The example for a row whose bytes are not UTF-8 from offset `bad` on (the row starts at `row`,
+// `size` bytes, line end excluded): its column, the bytes from there, and which byte it is.
+Example invalid_utf8_example(std::uint64_t line, const char* row, std::size_t size, std::size_t bad);
+
+// Cuts a value for display: at most 60 bytes (whole characters), control characters and bytes
+// that are not UTF-8 shown as escapes (\x00, \t, ...).
 std::string display_value(const char* data, std::size_t size);
 
 }  // namespace sluice
