@@ -28,7 +28,7 @@ struct FuzzCase {
   int workers = 1;
   bool skip_bad_rows = false;
   std::size_t max_rejects_kept = 0;
-  bool empty_null_copy = false;  // ScanConfig::empty_null_copy (Snowflake's staging)
+  CopyFormat copy_format = CopyFormat::postgres_text;  // ScanConfig::copy_format
   std::string_view content;      // the file's bytes
   std::string summary;           // one line naming every choice, printed with a failure
 };

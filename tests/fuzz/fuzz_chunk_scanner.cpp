@@ -62,7 +62,7 @@ ScanConfig scan_config(const FuzzCase& c) {
   config.syntax = c.syntax;
   config.qc = &c.qc;
   config.encode_copy = true;
-  config.empty_null_copy = c.empty_null_copy;
+  config.copy_format = c.copy_format;
   config.skip_bad_rows = c.skip_bad_rows;
   config.max_rejects_kept = c.max_rejects_kept;
   return config;
