@@ -194,53 +194,13 @@ def parse_records(text: str, fmt: Format, url: str = ""):
                     while i < n and text[i] == " ":
                         i += 1
                 fields.append((True, value))
-                if i >= n:
-                    break
-                if delim and text.startswith(delim, i):
-                    i += len(delim)
-                    continue
-                length = record_end(i)
-                if length:
-                    i, line = i + length, line + text.count("\n", i, i + length)
-                    break
-                raise _load_error(f"Found character '{text[i]}' instead of field delimiter "
-                                  f"'{delim}'", url, line)
-            raw, undocumented = [], None
-            while i < n:
-                if delim and text.startswith(delim, i):
-                    break
-                if record_end(i):
-                    break
-                c = text[i]
-                # COPY, ESCAPE_UNENCLOSED_FIELD: "You can use the ESCAPE character to interpret
-                # instances of the FIELD_DELIMITER or RECORD_DELIMITER characters in the data as
-                # literals. The escape character can also be used to escape instances of itself in
-                # the data." Nothing else is said of it (no "\t", "\n", octal...).
-                if esc and c == esc:
-                    k = i + 1
-                    if delim and text.startswith(delim, k):
-                        raw.append((c + delim, delim))
-                        i = k + len(delim)
-                        continue
-                    if text.startswith(rec, k):
-                        raw.append((c + rec, rec))
-                        line += rec.count("\n")
-                        i = k + len(rec)
-                        continue
-                    if k < n and text[k] == esc:
-                        raw.append((c + esc, esc))
-                        i = k + 1
-                        continue
-                    if undocumented is None:
-                        shown = (repr(text[i:k + 1]) if k < n
-                                 else repr(c) + " at the end of the file")
-                        undocumented = f"ESCAPE_UNENCLOSED_FIELD {esc!r} in the sequence {shown}"
-                    raw.append((text[i:k + 1], None))
-                    i = k + 1
-                    continue
-                raw.append((c, c))
-                i += 1
-            fields.append((False, (raw, undocumented)))
+                if i < n and not (delim and text.startswith(delim, i)) and not record_end(i):
+                    raise _load_error(f"Found character '{text[i]}' instead of field delimiter "
+                                      f"'{delim}'", url, line)
+            else:
+                i, line = _unenclosed_field(text, i, fmt, url, line, record_end, fields)
+            # The field ends at the end of the file, at a delimiter (another field follows) or at
+            # the record delimiter.
             if i >= n:
                 break
             if delim and text.startswith(delim, i):
@@ -260,6 +220,48 @@ def parse_records(text: str, fmt: Format, url: str = ""):
         yield start_line, [_enclosed_value(v, fmt, url, start_line) if enclosed
                            else _unenclosed(v, fmt, True, url, start_line)
                            for enclosed, v in fields]
+
+
+def _unenclosed_field(text, i, fmt, url, line, record_end, fields):
+    """Appends the unenclosed field at i to `fields` as (False, (pieces, undocumented)), each
+    piece (as written, as read); returns the index of what ends it, and the line."""
+    n, delim, rec, esc = len(text), fmt.delimiter, fmt.record, fmt.escape_unenclosed
+    raw, undocumented = [], None
+    while i < n:
+        if delim and text.startswith(delim, i):
+            break
+        if record_end(i):
+            break
+        c = text[i]
+        # COPY, ESCAPE_UNENCLOSED_FIELD: "You can use the ESCAPE character to interpret instances
+        # of the FIELD_DELIMITER or RECORD_DELIMITER characters in the data as literals. The
+        # escape character can also be used to escape instances of itself in the data." Nothing
+        # else is said of it (no "\t", "\n", octal...).
+        if esc and c == esc:
+            k = i + 1
+            if delim and text.startswith(delim, k):
+                raw.append((c + delim, delim))
+                i = k + len(delim)
+                continue
+            if text.startswith(rec, k):
+                raw.append((c + rec, rec))
+                line += rec.count("\n")
+                i = k + len(rec)
+                continue
+            if k < n and text[k] == esc:
+                raw.append((c + esc, esc))
+                i = k + 1
+                continue
+            if undocumented is None:
+                shown = repr(text[i:k + 1]) if k < n else repr(c) + " at the end of the file"
+                undocumented = f"ESCAPE_UNENCLOSED_FIELD {esc!r} in the sequence {shown}"
+            raw.append((text[i:k + 1], None))
+            i = k + 1
+            continue
+        raw.append((c, c))
+        i += 1
+    fields.append((False, (raw, undocumented)))
+    return i, line
 
 
 def _enclosed(text, i, fmt, url, line):
