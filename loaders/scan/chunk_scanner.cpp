@@ -159,8 +159,9 @@ class RowChecker {
       : cfg_(cfg), qc_(*cfg.qc), res_(res), out_(res.copy, res.copy_size),
         expected_(qc_.expected_fields()), observer_(res.observer), encode_copy_(cfg.encode_copy),
         staged_csv_(cfg.encode_copy && cfg.copy_format == CopyFormat::snowflake_csv),
-        whole_rows_(staged_csv_ && cfg.syntax.rows_are_snowflake_csv()),
+        whole_rows_(staged_csv_ && cfg.syntax.rows_are_snowflake_csv() && expected_ > 1),
         decode_escapes_(staged_csv_ && cfg.syntax.backslash_escapes),
+        padded_(staged_csv_ && expected_ == 1),
         null_data_(cfg.syntax.null_marker.data()),
         null_size_(cfg.syntax.null_marker.empty() ? SIZE_MAX : cfg.syntax.null_marker.size()) {
     plan_.resize(static_cast<std::size_t>(expected_));
@@ -249,6 +250,7 @@ class RowChecker {
     }
     if (cfg_.encode_copy && !verbatim_) {  // verbatim: still the input's own bytes
       if (row_whole_) out_.put(row_start_, raw_row_length);
+      if (padded_) out_.put('\t');
       out_.put('\n');
     }
     if (res_.observer) res_.observer->row_end(true);
@@ -396,6 +398,8 @@ class RowChecker {
   const bool staged_csv_;      // CopyFormat::snowflake_csv
   const bool whole_rows_;      // and the syntax's rows are that text: rows staged whole
   const bool decode_escapes_;  // and the syntax's values are COPY text, decoded first
+  // And the table has one column: each record gets a second, empty field (CopyFormat::snowflake_csv).
+  const bool padded_;
   bool row_whole_ = false; // this row so far needs no escape: staged as read, at its end
   bool verbatim_ = false;   // every row so far staged whole: the COPY text is the input (begin_chunk)
   const char* chunk_start_ = nullptr;

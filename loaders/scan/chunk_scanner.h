@@ -34,8 +34,10 @@ enum class CopyFormat {
   // Snowflake's documentation says it means: tab-separated, one record a line, NULL the empty
   // field; a value that is empty, holds a tab, newline, carriage return or double quote, or (first
   // in its row) starts with a byte order mark is enclosed in double quotes with its quotes doubled;
-  // nothing else is escaped (a backslash is a backslash). For a syntax whose rows already are that
-  // text (FileSyntax::rows_are_snowflake_csv), a row whose values need no enclosing is copied whole.
+  // nothing else is escaped (a backslash is a backslash). A one-column table's records get a
+  // second, empty field: its NULL would otherwise be a blank line, which Snowflake documents as an
+  // error (SnowflakeTarget::file_format). For a syntax whose rows already are that text
+  // (FileSyntax::rows_are_snowflake_csv), a row whose values need no enclosing is copied whole.
   snowflake_csv,
 };
 

@@ -64,8 +64,9 @@ class SnowflakeTarget {
 
   std::string qualified_table(const TableSpec& table) const;
   std::string history_table() const;
-  // The FILE_FORMAT of the staged parts (CopyFormat::snowflake_csv, zstd-compressed).
-  static std::string file_format();
+  // The FILE_FORMAT of the staged parts (CopyFormat::snowflake_csv, zstd-compressed) of a table
+  // with `columns` columns.
+  static std::string file_format(std::size_t columns);
   // Names that format in the resume key, so parts staged in another one (an older sluice's
   // PostgreSQL COPY text, "copy-text-2") are never resumed with it. Change it with the format.
   static constexpr const char* staged_format = "csv-enclosed-1";

@@ -461,9 +461,17 @@ def load_file(cur, table_sql: str, table_name: str, columns: list, data: bytes, 
         raise LoadError("100069", "22P02", f"Invalid UTF8 detected in string '{e.object[e.start:e.start + 8]!r}'"
                         f"\n  File '{url}', line 1, character 1" + LOAD_ERROR_TAIL, 1, 1, "")
     lines, values, buf, row_of_csv_line = [], [], io.StringIO(), []
+    record_length = None
     for number, (line, fields) in enumerate(parse_records(text, fmt, url), start=1):
         if number <= fmt.skip_header:
             continue
+        # COPY, ERROR_ON_COLUMN_COUNT_MISMATCH: "This option assumes all the records within the
+        # input file are the same length (that is, a file containing records of varying length
+        # return an error regardless of the value specified for this option)."
+        record_length = len(fields) if record_length is None else record_length
+        if len(fields) != record_length and not fmt.column_count_check:
+            raise _load_error(f"A record of {len(fields)} fields after records of "
+                              f"{record_length}", url, line)
         if len(fields) != len(columns):
             if fmt.column_count_check:
                 raise LoadError("100080", "22000", f"Number of columns in file ({len(fields)}) does "
@@ -473,6 +481,11 @@ def load_file(cur, table_sql: str, table_name: str, columns: list, data: bytes, 
                                 f"{len(lines) + 1} starts at line {line}, column "
                                 f"\"{table_name}\"[{len(fields)}]" + LOAD_ERROR_TAIL,
                                 line, 1, f'"{table_name}"[{len(fields)}]')
+            # Else "If the input file contains records with more fields than columns in the
+            # table, the matching fields are loaded in order of occurrence in the file and the
+            # remaining fields are not loaded. If the input file contains records with fewer
+            # fields than columns in the table, the non-matching columns in the table are loaded
+            # with NULL values."
             fields = (fields + [None] * len(columns))[:len(columns)]
         lines.append(line)
         values.append(fields)

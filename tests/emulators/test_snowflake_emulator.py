@@ -543,6 +543,24 @@ class SnowflakeEmulatorTest(unittest.TestCase):
         self.assertEqual(self.psql('select "ID", "NOTE" from "CT"."E" order by 1'),
                          [(8, "ok"), (9, "ok")])
 
+    def test_a_one_column_table_reads_the_first_of_two_fields(self):
+        # sluice stages a one-column table's records with a second, empty field and
+        # ERROR_ON_COLUMN_COUNT_MISMATCH = FALSE: its NULL is then no blank line.
+        self.schema("CT")
+        self.ok('CREATE TABLE "CT"."ONE" ("NOTE" VARCHAR)')
+        fmt = self.STAGED_FORMAT.replace("ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE",
+                                         "ERROR_ON_COLUMN_COUNT_MISMATCH = FALSE")
+        self.put_zst("sluice/ct/one.tsv.zst", "a\t\n\t\n\"\"\t\n\"b\tc\"\t\n")
+        status, _, body = self.copy_staged("ONE", "one.tsv.zst", fmt)
+        self.assertEqual((status, body["data"][0][1:4]), (200, ["LOADED", "4", "4"]), body)
+        self.assertEqual(sorted(self.psql('select "NOTE" from "CT"."ONE"'), key=str),
+                         sorted([("a",), (None,), ("",), ("b\tc",)], key=str))
+        # Records of varying length are an error whatever that option says.
+        self.put_zst("sluice/ct/ragged1.tsv.zst", "d\t\ne\n")
+        status, _, body = self.copy_staged("ONE", "ragged1.tsv.zst", fmt)
+        self.assertEqual(status, 422, body)
+        self.assertIn("A record of 1 fields after records of 2", body["message"])
+
     def test_bytes_the_documentation_leaves_open_are_refused(self):
         # What the old emulator guessed (PostgreSQL's reading of backslash sequences) and what no
         # documented rule settles: the statement fails, nothing is loaded.

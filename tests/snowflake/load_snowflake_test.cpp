@@ -430,6 +430,20 @@ TEST_F(LoadSnowflakeTest, EveryValueOfACsvSourceLoadsExactly) {
   EXPECT_EQ(notes("NOTES"), expected);
 }
 
+TEST_F(LoadSnowflakeTest, AOneColumnTablesNullAndEmptyStringLoadExactly) {
+  // Its NULL would be a blank line, an error to Snowflake: each record gets a second, empty field.
+  write_config("  - table: ONE\n    file_pattern: \"one_{date_range}.csv\"\n    format: csv\n    columns:\n"
+               "      - { name: NOTE, type: \"text\" }\n");
+  const auto file = dir_.write("one_20240101-20240101.csv", "x\n\n\"\"\n\"tab\there\"\n\n");
+  const RunResult r = run({"--batch", "load", "--files", file.string(), "--create"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << sf_->stderr_text();
+  const auto rows = test_connection().query(
+      fmt::format("SELECT \"NOTE\" FROM \"{}\".\"ONE\" ORDER BY \"NOTE\" NULLS FIRST", schema_));
+  std::vector<std::optional<std::string>> got;
+  for (int i = 0; i < rows.rows(); ++i) got.push_back(rows.get_optional(i, 0));
+  EXPECT_EQ(got, (std::vector<std::optional<std::string>>{std::nullopt, std::nullopt, "", "tab\there", "x"}));
+}
+
 TEST_F(LoadSnowflakeTest, PlainTsvRowsAreStagedWholeAndValuesThatMustBeEnclosedAreExact) {
   // A plain TSV (its rows staged as read, CopyFormat::snowflake_csv) of two 1 MiB chunks, so two
   // staged files. Most rows need no enclosing (backslashes included); quotes and carriage returns

@@ -138,6 +138,15 @@ TEST(SnowflakeCsvCopy, RowsAreStagedWholeOnlyForTabSeparatedFilesWithoutAMarkerO
   EXPECT_EQ(staged("1\t2024-01-01\tNULL\n2\t2024-01-02\t\n", qc, marker), "1\t2024-01-01\t\n2\t2024-01-02\t\n");
 }
 
+TEST(SnowflakeCsvCopy, AOneColumnTablesRecordsGetASecondEmptyFieldSoItsNullIsNoBlankLine) {
+  QcSettings qc;
+  qc.column_names = {"NOTE"};
+  qc.required = {false};
+  const auto r = scan_staged("a\n\nb\\c\n\"\n", qc);
+  EXPECT_FALSE(r.copy_is_input);
+  EXPECT_EQ(std::string(r.copy.data(), r.copy_size), "a\t\n\t\nb\\c\t\n\"\"\"\"\t\n");
+}
+
 TEST(SnowflakeCsvCopy, CsvValuesAreEnclosedOnlyWhenTheyMustBe) {
   FileSyntax csv;
   csv.quoted = true;
