@@ -136,12 +136,16 @@ void RowLog::field(int field, const char* data, std::size_t size, bool is_null, 
     row_line_ = line;
     row_has_fields_ = true;
     row_.clear();
+    values_.clear();
   }
   row_ += fmt::format(" {}{}:", field, is_null ? "N" : "");
   row_.append(data, size);
+  values_.push_back(is_null ? std::nullopt : std::optional<std::string>(std::in_place, data, size));
 }
 
 void RowLog::row_end(bool well_formed) {
+  if (well_formed) staged_rows.push_back(std::move(values_));
+  values_.clear();
   // A row whose fields were not looked at (a blank line) tells the observer no line.
   entries_.push_back({row_has_fields_, row_line_, std::move(row_) + (well_formed ? " ok" : " bad")});
   row_.clear();
