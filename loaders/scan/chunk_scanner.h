@@ -1,6 +1,7 @@
 // The Scanner stage: walks the rows and fields of one row-aligned chunk, feeds the QC accumulators,
-// and (when loading into PostgreSQL) writes the rows in COPY text format. One pass, no allocation
-// per field: the output buffer and the CSV unquoting scratch are reused from chunk to chunk.
+// and (when loading) writes the rows in the warehouse's format: PostgreSQL's COPY text, or the CSV
+// staged for Snowflake (CopyFormat). One pass, no allocation per field: the output buffer and the
+// CSV unquoting scratch are reused from chunk to chunk.
 #pragma once
 
 #include <cstddef>
