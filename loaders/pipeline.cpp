@@ -53,7 +53,7 @@ class Engine {
     zstd_copy_text_ = options.zstd_copy_text && options.encode_copy;
     config_.qc = &qc.settings();
     config_.encode_copy = options.encode_copy;
-    config_.empty_null_copy = options.copy_empty_nulls;
+    config_.copy_format = options.copy_format;
     config_.skip_bad_rows = options.skip_bad_rows;
     config_.max_rejects_kept = options.max_rejects_kept;
     slots_.resize(static_cast<std::size_t>(workers_) + 2);

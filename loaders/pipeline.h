@@ -23,13 +23,12 @@ namespace sluice {
 struct PipelineOptions {
   std::size_t chunk_bytes = 16u << 20;
   int workers = 0;            // 0 = one per core
-  bool encode_copy = false;   // produce PostgreSQL COPY text for the sink
+  bool encode_copy = false;   // produce COPY text for the sink, in copy_format
   std::string phase = "scan"; // progress phase name
   int zstd_level = 0;         // > 0: workers also compress each chunk's bytes into one zstd frame
   bool zstd_copy_text = false; // compress the COPY text (encode_copy) instead of the raw rows
-  // With encode_copy: where the file's syntax fits_empty_null_copy_text(), COPY text whose NULL is
-  // the empty field, rows staged whole (ScanConfig::empty_null_copy). For Snowflake's stage.
-  bool copy_empty_nulls = false;
+  // PostgreSQL's COPY text, or the CSV staged for Snowflake (ScanConfig::copy_format).
+  CopyFormat copy_format = CopyFormat::postgres_text;
   bool skip_bad_rows = false; // keep bad rows for a reject file (ScannedChunk::rejects)
   std::size_t max_rejects_kept = 0;
   // Optional: one FieldObserver per chunk slot (analysis); the sink reads it after each chunk.

@@ -20,9 +20,9 @@
 #include "loaders/snowflake/stage_sink.h"
 #include "operations/load_operation.h"
 #include "operations/reject_file.h"
+#include "operations/snowflake_resume_key.h"
 #include "operations/table_qc.h"
 #include "operations/validate_operation.h"
-#include "warehouse/crypto/digest.h"
 #include "warehouse/s3/stage_settings.h"
 #include "warehouse/snowflake/dialect.h"
 #include "warehouse/snowflake/snowflake_warehouse.h"
@@ -79,19 +79,8 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
 
   // Resume: the same files (path, size, time), target and staging settings as a load whose
   // process died give the same staged parts; that job's parts are checked, not uploaded again.
-  // "copy-text-2": the staged parts' format (SnowflakeTarget::file_format); parts an older sluice
-  // staged in another format are not resumed.
-  std::string key_material = fmt::format("copy-text-2|{}|{}|{}|{}|{}|{}|{}|{}", connection.name, sfc.stage.url,
-                                         sfc.schema, to_string(req.qc), req.on_error == OnError::skip,
-                                         req.max_errors, req.pipeline.chunk_bytes, req.staging.part_bytes);
-  for (const auto& f : files) {
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(f.path, ec);
-    const auto mtime = std::filesystem::last_write_time(f.path, ec).time_since_epoch().count();
-    key_material += fmt::format("|{}:{}:{}:{}", std::filesystem::absolute(f.path).string(), size, mtime,
-                                f.table->table);
-  }
-  const std::string resume_key = crypto::sha256_hex(key_material).substr(0, 32);
+  // The key names the staged format: parts an older sluice staged in another are not resumed.
+  const std::string resume_key = snowflake_resume_key(SnowflakeTarget::staged_format, connection, req, files);
   const std::int64_t resumed = jobs_.find_interrupted("load", resume_key);
   std::map<std::string, std::string> recorded;
   if (resumed) {
@@ -187,7 +176,7 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
       popts.encode_copy = load;
       popts.zstd_level = load ? std::max(1, popts.zstd_level) : 0;
       popts.zstd_copy_text = load;
-      popts.copy_empty_nulls = true;
+      popts.copy_format = CopyFormat::snowflake_csv;
       const FileSyntax syntax = FileSyntax::for_table(table, name);
       popts.phase = load ? "scan+stage" : "check";
       popts.skip_bad_rows = req.on_error == OnError::skip;
@@ -319,7 +308,6 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
         l.table = &table;
         l.stage_dir = job_dir + table_dir;
         l.parts = std::move(parts);
-        l.empty_nulls = syntax.fits_empty_null_copy_text();
         l.history.file_name = name;
         if (req.qc == QcMode::warehouse) {
           // The validate checks on the rows as Snowflake stores them, in a staging table; the

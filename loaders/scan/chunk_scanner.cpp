@@ -57,6 +57,93 @@ inline void put_escaped(OutBuffer& out, const char* p, std::size_t n) {
   out.commit(static_cast<std::size_t>(o - start));
 }
 
+inline bool starts_with_bom(const char* p, std::size_t n) {
+  return n >= 3 && std::memcmp(p, "\xEF\xBB\xBF", 3) == 0;
+}
+
+// Snowflake's staged CSV (CopyFormat::snowflake_csv): true when a value must be enclosed to read
+// back as itself under SnowflakeTarget::file_format's rules. Unenclosed, an empty field is NULL;
+// a tab or newline would end the field or record, a carriage return before a newline would be
+// read as part of it, and a quote could open an enclosure; a byte order mark that starts a staged
+// file is dropped (SKIP_BYTE_ORDER_MARK), and a file starts with a row's first value.
+inline bool must_enclose(const char* p, std::size_t n, bool first_in_row) {
+  if (n == 0) return true;
+  if (first_in_row && starts_with_bom(p, n)) return true;
+  for (std::size_t i = 0; i < n; ++i) {
+    switch (p[i]) {
+      case '\t': case '\n': case '\r': case '"': return true;
+      default: break;
+    }
+  }
+  return false;
+}
+
+// Writes a value of Snowflake's staged CSV: as is, or enclosed in quotes with its quotes doubled.
+inline void put_staged(OutBuffer& out, const char* p, std::size_t n, bool first_in_row) {
+  if (!must_enclose(p, n, first_in_row)) {
+    out.put(p, n);
+    return;
+  }
+  char* o = out.reserve(2 * n + 2);
+  char* const start = o;
+  *o++ = '"';
+  for (std::size_t i = 0; i < n; ++i) {
+    if (p[i] == '"') *o++ = '"';
+    *o++ = p[i];
+  }
+  *o++ = '"';
+  out.commit(static_cast<std::size_t>(o - start));
+}
+
+// An escaped TSV's value (FileSyntax::backslash_escapes) is PostgreSQL COPY text. Staged for
+// Snowflake it is decoded first, the way PostgreSQL's COPY reads it, so both warehouses load the
+// same value: \b \f \n \r \t \v; a backslash and one to three octal digits, or x and one or two
+// hex digits, is that byte; a backslash before any other character is that character
+// (https://www.postgresql.org/docs/current/sql-copy.html, "Text Format"). A backslash that ends
+// the value stays.
+void decode_copy_text(const char* p, std::size_t n, std::string& out) {
+  out.clear();
+  const auto digit = [](char c, int base) {
+    if (c >= '0' && c <= '7') return c - '0';
+    if (base == 16 && c >= '8' && c <= '9') return c - '0';
+    if (base == 16 && c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (base == 16 && c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    if (p[i] != '\\' || i + 1 == n) {
+      out.push_back(p[i]);
+      continue;
+    }
+    const char c = p[++i];
+    int base = 0, max_digits = 0;
+    std::size_t first = i;
+    if (c >= '0' && c <= '7') {
+      base = 8, max_digits = 3;
+    } else if (c == 'x' && i + 1 < n && digit(p[i + 1], 16) >= 0) {
+      base = 16, max_digits = 2, first = i + 1;
+    }
+    if (base) {
+      int value = 0;
+      std::size_t k = first;
+      for (; k < n && k < first + static_cast<std::size_t>(max_digits) && digit(p[k], base) >= 0; ++k)
+        value = value * base + digit(p[k], base);
+      out.push_back(static_cast<char>(value));
+      i = k - 1;
+      continue;
+    }
+    switch (c) {
+      case 'b': out.push_back('\b'); break;
+      case 'f': out.push_back('\f'); break;
+      case 'n': out.push_back('\n'); break;
+      case 'r': out.push_back('\r'); break;
+      case 't': out.push_back('\t'); break;
+      case 'v': out.push_back('\v'); break;
+      default: out.push_back(c);
+    }
+  }
+}
+
 // What to do with each column's values, flattened from QcSettings once per chunk so the per-field
 // path reads one small struct instead of four containers.
 struct ColumnPlan {
@@ -72,7 +159,10 @@ class RowChecker {
   RowChecker(const ScanConfig& cfg, ChunkScanResult& res)
       : cfg_(cfg), qc_(*cfg.qc), res_(res), out_(res.copy, res.copy_size),
         expected_(qc_.expected_fields()), observer_(res.observer), encode_copy_(cfg.encode_copy),
-        whole_rows_(cfg.encode_copy && cfg.empty_null_copy && cfg.syntax.fits_empty_null_copy_text()),
+        staged_csv_(cfg.encode_copy && cfg.copy_format == CopyFormat::snowflake_csv),
+        whole_rows_(staged_csv_ && cfg.syntax.rows_are_snowflake_csv() && expected_ > 1),
+        decode_escapes_(staged_csv_ && cfg.syntax.backslash_escapes),
+        padded_(staged_csv_ && expected_ == 1),
         null_data_(cfg.syntax.null_marker.data()),
         null_size_(cfg.syntax.null_marker.empty() ? SIZE_MAX : cfg.syntax.null_marker.size()) {
     plan_.resize(static_cast<std::size_t>(expected_));
@@ -97,6 +187,8 @@ class RowChecker {
   }
 
   // One field's value (unquoted); `quoted` values are never NULL. The hot path of the scan.
+  // `needs_escape`: the value may need escaping (PostgreSQL text) or enclosing (Snowflake's CSV);
+  // false only when it holds none of the bytes that can.
   [[gnu::always_inline]] void field(const char* p, std::size_t n, bool quoted, const char* raw_start,
                                     bool needs_escape) {
     const int i = field_++;
@@ -108,11 +200,12 @@ class RowChecker {
     if (encode_copy_) {
       if (!row_whole_) {
         encode(i, p, n, is_null, needs_escape);
-      } else if (needs_escape) {  // the row up to this value is its own COPY text; the rest goes field by field
+      } else if (needs_escape || (i == 0 && starts_with_bom(p, n))) {
+        // The row up to this value is its own staged text; the rest goes field by field.
         end_verbatim();
         out_.put(row_start_, static_cast<std::size_t>(raw_start - row_start_));
         row_whole_ = false;
-        put_escaped(out_, p, n);
+        put_value(i, p, n, is_null, true);
       }
     }
     if (is_null && c.required) missing_required(i, raw_start);
@@ -169,6 +262,7 @@ class RowChecker {
     }
     if (cfg_.encode_copy && !verbatim_) {  // verbatim: still the input's own bytes
       if (row_whole_) out_.put(row_start_, raw_row_length);
+      if (padded_) out_.put('\t');
       out_.put('\n');
     }
     if (res_.observer) res_.observer->row_end(true);
@@ -176,9 +270,9 @@ class RowChecker {
 
   OutBuffer& out() { return out_; }
 
-  // With empty_null_copy, as long as every row of the chunk is staged whole, the COPY text is the
+  // With whole rows, as long as every row of the chunk is staged whole, the COPY text is the
   // scanned bytes themselves: nothing is copied (ChunkScanResult::copy_is_input) until a row that
-  // is not (an escape, an error) makes the rows before it the start of the COPY buffer.
+  // is not (a value to enclose, an error) makes the rows before it the start of the COPY buffer.
   void begin_chunk(const char* data) {
     chunk_start_ = data;
     verbatim_ = whole_rows_;
@@ -205,9 +299,23 @@ class RowChecker {
  private:
   void encode(int i, const char* p, std::size_t n, bool is_null, bool needs_escape) {
     if (i > 0) out_.put('\t');
-    if (is_null) {
-      if (!whole_rows_) out_.put("\\N", 2);  // with empty_null_copy, NULL is the empty field
+    put_value(i, p, n, is_null, needs_escape);
+  }
+
+  void put_value(int i, const char* p, std::size_t n, bool is_null, bool needs_escape) {
+    if (staged_csv_) {
+      if (is_null) return;  // the empty field
+      if (decode_escapes_) {
+        decode_copy_text(p, n, res_.decoded);
+        put_staged(out_, res_.decoded.data(), res_.decoded.size(), i == 0);
+      } else if (needs_escape || n == 0 || i == 0) {
+        put_staged(out_, p, n, i == 0);
+      } else {
+        out_.put(p, n);
+      }
+      return;
     }
+    if (is_null) out_.put("\\N", 2);
     else if (needs_escape) put_escaped(out_, p, n);
     else out_.put(p, n);
   }
@@ -296,7 +404,11 @@ class RowChecker {
   const int expected_;
   FieldObserver* const observer_;
   const bool encode_copy_;
-  const bool whole_rows_;  // ScanConfig::empty_null_copy in effect
+  const bool staged_csv_;      // CopyFormat::snowflake_csv
+  const bool whole_rows_;      // and the syntax's rows are that text: rows staged whole
+  const bool decode_escapes_;  // and the syntax's values are COPY text, decoded first
+  // And the table has one column: each record gets a second, empty field (CopyFormat::snowflake_csv).
+  const bool padded_;
   bool row_whole_ = false; // this row so far needs no escape: staged as read, at its end
   bool verbatim_ = false;   // every row so far staged whole: the COPY text is the input (begin_chunk)
   const char* chunk_start_ = nullptr;
@@ -324,10 +436,13 @@ inline std::uint64_t movemask16(__m128i v, __m128i c) {
 }
 #endif
 
-// The delimiters, LFs, CRs (when the chunk has any) and (when COPY output needs them) bytes that
-// COPY text must escape, in 64 bytes at once: four 16-byte compares per class instead of a memchr
-// call per field.
-inline BlockMasks classify_block(const char* block, std::size_t valid, char delim, bool want_crs, bool want_escapes) {
+// The delimiters, LFs, CRs (when the chunk has any) and (when COPY output needs them) the bytes that
+// make a value need escaping or enclosing, in 64 bytes at once: four 16-byte compares per class
+// instead of a memchr call per field. Those are a carriage return, a tab that is not the
+// delimiter, and `special`: the backslash for PostgreSQL's COPY text, the quote for Snowflake's
+// staged CSV.
+inline BlockMasks classify_block(const char* block, std::size_t valid, char delim, bool want_crs, bool want_escapes,
+                                 char special) {
   alignas(16) char tail[64];
   if (valid < 64) {  // the chunk's last bytes: never read past them
     std::memset(tail, 0, sizeof tail);  // masked off below in any case
@@ -337,7 +452,7 @@ inline BlockMasks classify_block(const char* block, std::size_t valid, char deli
   BlockMasks m;
 #if defined(__SSE2__)
   const __m128i d = _mm_set1_epi8(delim), nl = _mm_set1_epi8('\n');
-  const __m128i bs = _mm_set1_epi8('\\'), cr = _mm_set1_epi8('\r'), tab = _mm_set1_epi8('\t');
+  const __m128i bs = _mm_set1_epi8(special), cr = _mm_set1_epi8('\r'), tab = _mm_set1_epi8('\t');
   for (int k = 0; k < 4; ++k) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * k));
     m.delimiter |= movemask16(v, d) << (16 * k);
@@ -356,7 +471,7 @@ inline BlockMasks classify_block(const char* block, std::size_t valid, char deli
     if (c == delim) m.delimiter |= bit;
     else if (c == '\n') m.newline |= bit;
     if (want_crs && c == '\r') m.cr |= bit;
-    if (want_escapes && (c == '\\' || c == '\r' || (c == '\t' && delim != '\t'))) m.escape |= bit;
+    if (want_escapes && (c == special || c == '\r' || (c == '\t' && delim != '\t'))) m.escape |= bit;
   }
 #endif
   if (valid < 64) {
@@ -396,8 +511,10 @@ template <bool kCrs>
 void scan_unquoted_walk(const char* data, std::size_t size, const ScanConfig& cfg, ChunkScanResult& res) {
   RowChecker rc(cfg, res);
   const char delim = cfg.syntax.delimiter;
-  // Values needing COPY escapes are rare; only then is a field copied through put_escaped.
+  // Values needing COPY escapes (or enclosing) are rare; only then is a field copied through
+  // put_escaped (put_staged). An escaped TSV's values are already COPY text (or decoded first).
   const bool want_escapes = cfg.encode_copy && !cfg.syntax.backslash_escapes;
+  const char special = cfg.copy_format == CopyFormat::snowflake_csv ? '"' : '\\';
   // A blank line has no fields to check (unless the table has a single column).
   const bool blank_has_field = cfg.qc->expected_fields() <= 1;
   const char* const end = data + size;
@@ -432,7 +549,7 @@ void scan_unquoted_walk(const char* data, std::size_t size, const ScanConfig& cf
   bool more_rows = true;
   for (const char* block = data; more_rows && block < end; block += 64) {
     const BlockMasks m = classify_block(block, std::min<std::size_t>(64, static_cast<std::size_t>(end - block)),
-                                        delim, kCrs, want_escapes);
+                                        delim, kCrs, want_escapes, special);
     // A CR right before an LF goes with the LF (CR LF); any other may end a line by itself.
     const std::uint64_t lone_cr = kCrs ? m.cr & ~(m.newline >> 1) : 0;
     const std::uint64_t row_ends = m.newline | lone_cr;

@@ -1,6 +1,7 @@
 // The Scanner stage: walks the rows and fields of one row-aligned chunk, feeds the QC accumulators,
-// and (when loading into PostgreSQL) writes the rows in COPY text format. One pass, no allocation
-// per field: the output buffer and the CSV unquoting scratch are reused from chunk to chunk.
+// and (when loading) writes the rows in the warehouse's format: PostgreSQL's COPY text, or the CSV
+// staged for Snowflake (CopyFormat). One pass, no allocation per field: the output buffer and the
+// CSV unquoting scratch are reused from chunk to chunk.
 #pragma once
 
 #include <cstddef>
@@ -26,13 +27,26 @@ class FieldObserver {
   virtual void row_end(bool well_formed) = 0;
 };
 
+// What encode_copy writes.
+enum class CopyFormat {
+  // PostgreSQL's COPY text: tab-separated, \N for NULL, backslash escapes.
+  postgres_text,
+  // The CSV staged for Snowflake (SnowflakeTarget::file_format), where every byte means what
+  // Snowflake's documentation says it means: tab-separated, one record a line, NULL the empty
+  // field; a value that is empty, holds a tab, newline, carriage return or double quote, or (first
+  // in its row) starts with a byte order mark is enclosed in double quotes with its quotes doubled;
+  // nothing else is escaped (a backslash is a backslash). A one-column table's records get a
+  // second, empty field: its NULL would otherwise be a blank line, which Snowflake documents as an
+  // error (SnowflakeTarget::file_format). For a syntax whose rows already are that text
+  // (FileSyntax::rows_are_snowflake_csv), a row whose values need no enclosing is copied whole.
+  snowflake_csv,
+};
+
 struct ScanConfig {
   FileSyntax syntax;
   const QcSettings* qc = nullptr;  // required
-  bool encode_copy = false;        // produce PostgreSQL COPY text (tab, \N, backslash escapes)
-  // With encode_copy, for a syntax that fits_empty_null_copy_text(): NULL is the empty field
-  // instead of \N, and a row whose values need no escape is copied whole, not field by field.
-  bool empty_null_copy = false;
+  bool encode_copy = false;        // write each good row in copy_format (ChunkScanResult::copy)
+  CopyFormat copy_format = CopyFormat::postgres_text;
   bool skip_bad_rows = false;      // --on-error skip: keep bad rows (up to max_rejects_kept) for the reject file
   std::size_t max_rejects_kept = 0;
 };
@@ -54,10 +68,11 @@ struct ChunkScanResult {
   ChunkQc qc;
   std::vector<char> copy;           // COPY text; valid up to copy_size
   std::size_t copy_size = 0;
-  // The COPY text is the scanned bytes themselves (ScanConfig::empty_null_copy, every row staged
+  // The COPY text is the scanned bytes themselves (CopyFormat::snowflake_csv, every row staged
   // whole): `copy` was not written.
   bool copy_is_input = false;
   std::string scratch;              // CSV unquoting
+  std::string decoded;              // an escaped TSV's value decoded (CopyFormat::snowflake_csv)
   bool utf8_suspect = false;        // the chunk has bytes that are not valid UTF-8
   FieldObserver* observer = nullptr; // optional; owned by the pipeline's slot
   // With QcSettings::key_fields: the slot's hasher, and one (hash, chunk-relative line) per row

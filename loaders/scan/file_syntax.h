@@ -20,11 +20,11 @@ struct FileSyntax {
   bool windows1252 = false;        // with latin1: 0x80..0x9F are Windows-1252's (euro, quotes, ...)
   bool backslash_escapes = false;  // fields already in COPY text form (\t, \n, \\; \N is NULL)
 
-  // True when this file's rows are already COPY text in the dialect where an empty field is NULL
-  // (Snowflake's EMPTY_FIELD_AS_NULL = TRUE, NULL_IF = ()), except for values with a backslash or
-  // a carriage return: unquoted, tab-separated, no NULL marker besides the empty field, no escapes
-  // of its own. The scan can then stage such rows whole (ScanConfig::empty_null_copy).
-  bool fits_empty_null_copy_text() const {
+  // True when this file's rows, as read, already are the CSV staged for Snowflake
+  // (CopyFormat::snowflake_csv) except for values that must be enclosed (a double quote or a
+  // carriage return in them): unquoted, tab-separated, no NULL marker besides the empty field
+  // (which is NULL there too), no escapes of its own. The scan then stages such rows whole.
+  bool rows_are_snowflake_csv() const {
     return !quoted && delimiter == '\t' && null_marker.empty() && !backslash_escapes;
   }
 

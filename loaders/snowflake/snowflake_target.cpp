@@ -76,7 +76,7 @@ void copy_statements(std::vector<Statement>& out, std::size_t i, const Snowflake
                    fmt::format("COPY INTO {} ({}) FROM @{}/{} FILES = ({}) FILE_FORMAT = {} "
                                "ON_ERROR = ABORT_STATEMENT PURGE = TRUE",
                                table, columns, sf::identifier(stage), f.stage_dir, names,
-                               SnowflakeTarget::file_format(f.empty_nulls))});
+                               SnowflakeTarget::file_format(f.table->columns.size()))});
   }
 }
 
@@ -153,16 +153,31 @@ std::string SnowflakeTarget::qualified_table(const TableSpec& t) const { return 
 
 std::string SnowflakeTarget::history_table() const { return sf::load_history_table(schema_); }
 
-std::string SnowflakeTarget::file_format(bool empty_nulls) {
-  // The staged files hold PostgreSQL COPY text (what the scan already produces): tab-separated,
-  // backslash escapes; one row per line; never quoted. NULL is \N, or, for a TSV whose only NULL
-  // is the empty field, the empty field: then most rows are staged exactly as read, and no value
-  // can be an empty string in such a file anyway.
-  return fmt::format("(TYPE = CSV FIELD_DELIMITER = '\\t' RECORD_DELIMITER = '\\n' COMPRESSION = ZSTD "
-                     "ESCAPE_UNENCLOSED_FIELD = '\\\\' FIELD_OPTIONALLY_ENCLOSED_BY = NONE {} "
-                     "ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE ENCODING = 'UTF8')",
-                     empty_nulls ? "NULL_IF = () EMPTY_FIELD_AS_NULL = TRUE"
-                                 : "NULL_IF = ('\\\\N') EMPTY_FIELD_AS_NULL = FALSE");
+std::string SnowflakeTarget::file_format(std::size_t columns) {
+  // Every option that decides what a byte of the staged CSV means is spelled out, and each is one
+  // Snowflake documents (COPY INTO <table>, "Format type options", and "Data unloading
+  // considerations: Empty strings and NULL values"; quoted in docs/snowflake.md):
+  // - FIELD_DELIMITER tab, RECORD_DELIMITER newline, MULTI_LINE: a newline inside an enclosed
+  //   value is the value's;
+  // - FIELD_OPTIONALLY_ENCLOSED_BY '"': an enclosed value is the string between the quotes, with
+  //   "" for a quote ("When a field contains this character, escape it using the same character");
+  // - ESCAPE and ESCAPE_UNENCLOSED_FIELD NONE: no escape character, so a backslash is a backslash
+  //   (the unenclosed escape defaults to backslash, whose decoding of other sequences is
+  //   undocumented);
+  // - NULL_IF () with EMPTY_FIELD_AS_NULL: only an empty unenclosed field is NULL; "" is the
+  //   empty string, and no text (\N included) means NULL;
+  // - SKIP_BYTE_ORDER_MARK: a file starting with one loses it, so such a first value is enclosed;
+  // - SKIP_BLANK_LINES FALSE: "blank lines produce an end-of-record error". A one-column table's
+  //   NULL would be one, so its records carry a second, empty field, and ERROR_ON_COLUMN_COUNT_MISMATCH
+  //   is FALSE for it: then "the matching fields are loaded in order of occurrence in the file and
+  //   the remaining fields are not loaded" (every record has two fields, as that option assumes);
+  // - TRIM_SPACE FALSE, SKIP_HEADER 0, ENCODING UTF8, REPLACE_INVALID_CHARACTERS FALSE.
+  return fmt::format("(TYPE = CSV FIELD_DELIMITER = '\\t' RECORD_DELIMITER = '\\n' MULTI_LINE = TRUE "
+                     "COMPRESSION = ZSTD FIELD_OPTIONALLY_ENCLOSED_BY = '\"' ESCAPE = NONE "
+                     "ESCAPE_UNENCLOSED_FIELD = NONE NULL_IF = () EMPTY_FIELD_AS_NULL = TRUE SKIP_BYTE_ORDER_MARK = TRUE "
+                     "TRIM_SPACE = FALSE SKIP_HEADER = 0 SKIP_BLANK_LINES = FALSE ERROR_ON_COLUMN_COUNT_MISMATCH = {} "
+                     "ENCODING = 'UTF8' REPLACE_INVALID_CHARACTERS = FALSE)",
+                     columns == 1 ? "FALSE" : "TRUE");
 }
 
 void SnowflakeTarget::ensure_history_table() {

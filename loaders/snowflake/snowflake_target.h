@@ -28,7 +28,6 @@ struct SnowflakeFileLoad {
   std::vector<StagedPart> parts;
   std::optional<DateRange> replace;  // --replace: the range deleted first
   std::string staging_table;         // --qc warehouse: the checked rows are there, not on the stage
-  bool empty_nulls = false;          // the parts' NULL is the empty field (PipelineOptions::copy_empty_nulls)
   HistoryRecord history;             // rows_loaded = rows staged
 };
 
@@ -66,10 +65,12 @@ class SnowflakeTarget {
 
   std::string qualified_table(const TableSpec& table) const;
   std::string history_table() const;
-  // The FILE_FORMAT clause for the staged files: PostgreSQL COPY text, zstd-compressed.
-  // The FILE_FORMAT of staged parts: COPY text with \N for NULL, or (empty_nulls) with the empty
-  // field for NULL.
-  static std::string file_format(bool empty_nulls);
+  // The FILE_FORMAT of the staged parts (CopyFormat::snowflake_csv, zstd-compressed) of a table
+  // with `columns` columns.
+  static std::string file_format(std::size_t columns);
+  // Names that format in the resume key, so parts staged in another one (an older sluice's
+  // PostgreSQL COPY text, "copy-text-2") are never resumed with it. Change it with the format.
+  static constexpr const char* staged_format = "csv-enclosed-1";
   // The statements publish() sends (for logs and tests).
   std::string publish_sql(const std::vector<SnowflakeFileLoad>& files, std::int64_t job_id) const;
 

@@ -1,7 +1,8 @@
 """COPY INTO <table> FROM @stage for the SQL API emulator: finds the staged files in the S3
-emulator's storage (s3store.Store, same root directory), applies the CSV file format the way
-Snowflake does (delimiters, optional enclosure, NULL_IF, EMPTY_FIELD_AS_NULL, escapes, SKIP_HEADER,
-column-count check, compression by magic bytes), loads the rows with PostgreSQL's COPY, keeps
+emulator's storage (s3store.Store, same root directory), reads them with the CSV file format by the
+rules Snowflake's documentation states (parse_records; each rule cites the sentence it follows) and
+refuses, loudly, a file whose bytes those rules leave open (Undocumented), so a test fails wherever
+a real Snowflake might load another value. It loads the rows with PostgreSQL's COPY, keeps
 Snowflake's per-table load metadata (a file loaded once is skipped: "Copy executed with 0 files
 processed.") and answers one row per file. ON_ERROR = ABORT_STATEMENT (the default) and SKIP_FILE
 are implemented; other values fail loudly."""
@@ -53,6 +54,10 @@ class Format:
         self.compression = opts.get("COMPRESSION", "AUTO")
         self.delimiter = none(opts.get("FIELD_DELIMITER", ","))
         self.record = none(opts.get("RECORD_DELIMITER", "\n"))
+        # Only the default record delimiter is documented as a logical new line (below).
+        self.record_is_default = "RECORD_DELIMITER" not in opts
+        if self.record is None:
+            raise unsupported("RECORD_DELIMITER = NONE")
         self.skip_header = int(opts.get("SKIP_HEADER", 0))
         self.enclosed_by = none(opts.get("FIELD_OPTIONALLY_ENCLOSED_BY", "NONE"))
         null_if = opts.get("NULL_IF", ["\\N"])
@@ -68,6 +73,9 @@ class Format:
         self.trim = bool(opts.get("TRIM_SPACE", False))
         self.skip_blank = bool(opts.get("SKIP_BLANK_LINES", False))
         self.skip_bom = bool(opts.get("SKIP_BYTE_ORDER_MARK", True))
+        self.multi_line = bool(opts.get("MULTI_LINE", True))
+        if opts.get("REPLACE_INVALID_CHARACTERS"):
+            raise unsupported("REPLACE_INVALID_CHARACTERS = TRUE")
 
 
 class LoadError(Exception):
@@ -104,114 +112,235 @@ def decompress(data: bytes, compression: str, url: str) -> bytes:
     raise unsupported(f"COMPRESSION = {compression}")
 
 
-_UNESCAPE = {"t": "\t", "n": "\n", "r": "\r", "b": "\b", "f": "\f", "0": "\0"}
+# The rules below are the documentation's; where it is silent the file is refused. Sources:
+#   COPY = https://docs.snowflake.com/en/sql-reference/sql/copy-into-table ("Format type options",
+#          TYPE = CSV; the same text as CREATE FILE FORMAT's)
+#   UNLOAD = https://docs.snowflake.com/en/user-guide/data-unload-considerations ("Empty strings and
+#          NULL values", which names the options for "unloading or loading data")
 
 
-def parse_records(text: str, fmt: Format):
-    """Yields (line number of the record's start, [fields]) with Snowflake's CSV rules; a field is
-    None for NULL."""
+class Undocumented(SqlError):
+    """A staged file whose bytes the documented rules leave open: the emulator will not guess."""
+
+    def __init__(self, what: str, url: str, line: int):
+        super().__init__("000002", "0A000",
+                         f"Unsupported feature: {what} (file '{url}', line {line}). Snowflake's "
+                         "documentation does not say how COPY reads this, so the sluice Snowflake "
+                         "emulator does not load it.")
+
+
+def _load_error(message: str, url: str, line: int) -> LoadError:
+    # The wording of these parse errors is the emulator's own; the documentation names the
+    # situations ("...produce an end-of-record error", "...will be interpreted as an error"), not
+    # the messages.
+    return LoadError("100000", "22000", f"{message}\n  File '{url}', line {line}, character 1"
+                     + LOAD_ERROR_TAIL, line, 1, "")
+
+
+def parse_records(text: str, fmt: Format, url: str = ""):
+    """Yields (line number of the record's start, [fields]) by the documented CSV rules; a field
+    is None for NULL."""
+    # COPY, SKIP_BYTE_ORDER_MARK: "Boolean that specifies whether to skip the BOM (byte order
+    # mark), if present in a data file."
     if fmt.skip_bom and text.startswith("\ufeff"):
         text = text[1:]
-    rec_delim = fmt.record or "\n"
-    delim = fmt.delimiter
-    q = fmt.enclosed_by
-    esc = fmt.escape_unenclosed
-    i, n, line = 0, len(text), 1
-    # Fast path for the common record (no enclosure, "\n" records, no escape except a NULL_IF
-    # value such as \N): str.split gives exactly what the character loop below would, 50x
-    # faster, which matters for the benchmarks' gigabyte loads. Anything else (an escape, a
-    # quote) goes through the character loop, which is the reference.
-    fast = q is None and rec_delim == "\n" and bool(delim) and not fmt.trim
-    null_if, empty_as_null = fmt.null_if, fmt.empty_as_null
+    rec, delim, q = fmt.record, fmt.delimiter, fmt.enclosed_by
+    esc, esc_enclosed = fmt.escape_unenclosed, fmt.escape
+    # COPY, RECORD_DELIMITER, Default: "New line character. Note that "new line" is logical such
+    # that \r\n is understood as a new line for files on a Windows platform." Said of the default
+    # only; with RECORD_DELIMITER given, a \r before the delimiter is refused (record_end).
+    logical_newline = rec == "\n" and fmt.record_is_default
+    n, i, line = len(text), 0, 1
+    # A record with none of these is fields between delimiters, nothing else: str.split reads it
+    # as the character loop below would, 50x faster (the reference for everything else).
+    specials = [c for c in (q, esc, esc_enclosed, "\r") if c]
+    plain = rec == "\n" and delim is not None and not fmt.trim
+
+    def record_end(k):
+        """Length of the record delimiter at k (0: none there)."""
+        if text.startswith(rec, k):
+            return len(rec)
+        if rec == "\n" and text.startswith("\r\n", k):
+            if logical_newline:
+                return 2
+            raise Undocumented("a carriage return before the newline with RECORD_DELIMITER given",
+                               url, line)
+        return 0
+
     while i < n:
-        if fast:
+        start_line = line
+        if plain:
             j = text.find("\n", i)
             end = n if j < 0 else j
-            parts = text[i:end].split(delim)
-            if not esc or not any(esc in p for p in parts if p not in null_if):
-                i, start_line = (n if j < 0 else j + 1), line
-                line += 1
-                if parts[-1].endswith("\r"):
-                    parts[-1] = parts[-1][:-1]
-                if fmt.skip_blank and parts == [""]:
-                    continue
-                yield start_line, [None if (v in null_if or (not v and empty_as_null)) else v
-                                   for v in parts]
+            record = text[i:end]
+            if record and not any(c in record for c in specials):
+                i, line = end + 1, line + 1
+                yield start_line, [_unenclosed(v, fmt, False, url, start_line)
+                                   for v in record.split(delim)]
                 continue
-        start_line = line
-        fields, field, enclosed = [], [], False
-        at_field_start = True
-        while True:
+        fields = []
+        while True:  # one field; i is its first character
+            k = i
+            if fmt.trim:
+                while k < n and text[k] == " ":
+                    k += 1
+            # COPY, TRIM_SPACE: "...Snowflake reads the leading space rather than the opening
+            # quotation character as the beginning of the field (that is, the quotation marks are
+            # interpreted as part of the string of field data)": a quote opens an enclosure only
+            # as the field's first character (after the spaces TRIM_SPACE removes).
+            if q and k < n and text[k] == q:
+                value, i, line = _enclosed(text, k + 1, fmt, url, line)
+                if fmt.trim:
+                    while i < n and text[i] == " ":
+                        i += 1
+                fields.append((True, value))
+                if i < n and not (delim and text.startswith(delim, i)) and not record_end(i):
+                    raise _load_error(f"Found character '{text[i]}' instead of field delimiter "
+                                      f"'{delim}'", url, line)
+            else:
+                i, line = _unenclosed_field(text, i, fmt, url, line, record_end, fields)
+            # The field ends at the end of the file, at a delimiter (another field follows) or at
+            # the record delimiter.
             if i >= n:
                 break
-            c = text[i]
-            if at_field_start and q and c == q:
-                enclosed, at_field_start = True, False
-                i += 1
-                while i < n:
-                    c = text[i]
-                    if fmt.escape and c == fmt.escape and i + 1 < n:
-                        field.append(text[i + 1])
-                        i += 2
-                        continue
-                    if c == q:
-                        if i + 1 < n and text[i + 1] == q:
-                            field.append(q)
-                            i += 2
-                            continue
-                        i += 1
-                        break
-                    if c == "\n":
-                        line += 1
-                    field.append(c)
-                    i += 1
-                continue
-            at_field_start = False
             if delim and text.startswith(delim, i):
-                fields.append((enclosed, "".join(field)))
-                field, enclosed, at_field_start = [], False, True
                 i += len(delim)
                 continue
-            if text.startswith(rec_delim, i):
-                i += len(rec_delim)
-                if rec_delim == "\n":
-                    line += 1
-                break
-            if esc and c == esc and not enclosed and i + 1 < n:
-                nxt = text[i + 1]
-                field.append("\x00ESC" + nxt)  # resolved after the NULL_IF check
-                if nxt == "\n":
-                    line += 1
+            length = record_end(i)
+            i, line = i + length, line + text.count("\n", i, i + length)
+            break
+        if len(fields) == 1 and not fields[0][0] and not fields[0][1][0]:
+            # COPY, SKIP_BLANK_LINES: "Boolean that specifies to skip any blank lines encountered
+            # in the data files; otherwise, blank lines produce an end-of-record error (default
+            # behavior)."
+            if fmt.skip_blank:
+                continue
+            raise _load_error("End of record reached on a blank line (SKIP_BLANK_LINES = FALSE)",
+                              url, start_line)
+        yield start_line, [_enclosed_value(v, fmt, url, start_line) if enclosed
+                           else _unenclosed(v, fmt, True, url, start_line)
+                           for enclosed, v in fields]
+
+
+def _unenclosed_field(text, i, fmt, url, line, record_end, fields):
+    """Appends the unenclosed field at i to `fields` as (False, (pieces, undocumented)), each
+    piece (as written, as read); returns the index of what ends it, and the line."""
+    n, delim, rec, esc = len(text), fmt.delimiter, fmt.record, fmt.escape_unenclosed
+    raw, undocumented = [], None
+    while i < n:
+        if delim and text.startswith(delim, i):
+            break
+        if record_end(i):
+            break
+        c = text[i]
+        # COPY, ESCAPE_UNENCLOSED_FIELD: "You can use the ESCAPE character to interpret instances
+        # of the FIELD_DELIMITER or RECORD_DELIMITER characters in the data as literals. The
+        # escape character can also be used to escape instances of itself in the data." Nothing
+        # else is said of it (no "\t", "\n", octal...).
+        if esc and c == esc:
+            k = i + 1
+            if delim and text.startswith(delim, k):
+                raw.append((c + delim, delim))
+                i = k + len(delim)
+                continue
+            if text.startswith(rec, k):
+                raw.append((c + rec, rec))
+                line += rec.count("\n")
+                i = k + len(rec)
+                continue
+            if k < n and text[k] == esc:
+                raw.append((c + esc, esc))
+                i = k + 1
+                continue
+            if undocumented is None:
+                shown = repr(text[i:k + 1]) if k < n else repr(c) + " at the end of the file"
+                undocumented = f"ESCAPE_UNENCLOSED_FIELD {esc!r} in the sequence {shown}"
+            raw.append((text[i:k + 1], None))
+            i = k + 1
+            continue
+        raw.append((c, c))
+        i += 1
+    fields.append((False, (raw, undocumented)))
+    return i, line
+
+
+def _enclosed(text, i, fmt, url, line):
+    """An enclosed field's value from just after its opening quote: (value, index after the
+    closing quote, line)."""
+    q, esc, n = fmt.enclosed_by, fmt.escape, len(text)
+    out, start_line = [], line
+    while True:
+        if i >= n:
+            raise _load_error("Found the end of the file inside a quoted field", url, start_line)
+        c = text[i]
+        # COPY, ESCAPE: "You can use the ESCAPE character to interpret instances of the
+        # FIELD_OPTIONALLY_ENCLOSED_BY character in the data as literals." Only that.
+        if esc and c == esc and c != q:
+            if i + 1 < n and text[i + 1] == q:
+                out.append(q)
                 i += 2
                 continue
-            if c == "\n":
-                line += 1
-            field.append(c)
-            i += 1
-        fields.append((enclosed, "".join(field)))
-        if rec_delim == "\n":
-            last_enclosed, last = fields[-1]
-            if not last_enclosed and last.endswith("\r"):
-                fields[-1] = (False, last[:-1])
-        if fmt.skip_blank and len(fields) == 1 and fields[0] == (False, ""):
-            continue
-        yield start_line, [_field_value(e, v, fmt) for e, v in fields]
+            raise Undocumented(f"ESCAPE {esc!r} before {text[i + 1:i + 2]!r} in a quoted field",
+                               url, line)
+        if c == q:
+            # UNLOAD, FIELD_OPTIONALLY_ENCLOSED_BY: "When a field contains this character, escape
+            # it using the same character. For example, if the value is the double quote character
+            # and a field contains the string "A", escape the double quotes as follows: ""A""."
+            if i + 1 < n and text[i + 1] == q:
+                out.append(q)
+                i += 2
+                continue
+            return "".join(out), i + 1, line
+        if text.startswith(fmt.record, i):
+            # COPY, MULTI_LINE: "If MULTI_LINE is set to FALSE and the specified record delimiter
+            # is present within a CSV field, the record containing the field will be interpreted
+            # as an error." (TRUE, the default, allows it: the delimiter is the value's.)
+            if not fmt.multi_line:
+                raise _load_error("Found the record delimiter inside a quoted field with "
+                                  "MULTI_LINE = FALSE", url, start_line)
+        if c == "\n":
+            line += 1
+        out.append(c)
+        i += 1
 
 
-def _field_value(enclosed: bool, raw: str, fmt: Format):
-    if not enclosed:
-        if fmt.trim:
-            raw = raw.strip()
-        plain = re.sub(r"\x00ESC(.)", lambda m: "\\" + m.group(1), raw, flags=re.DOTALL)
-        if plain in fmt.null_if:
-            return None
-        if raw == "" and fmt.empty_as_null:
-            return None
-        return re.sub(r"\x00ESC(.)", lambda m: _UNESCAPE.get(m.group(1), m.group(1)), raw,
-                      flags=re.DOTALL)
-    if raw in fmt.null_if:
+def _enclosed_value(value: str, fmt: Format, url: str, line: int):
+    # UNLOAD: "An empty string is typically represented by a quoted empty string (e.g. '') to
+    # indicate that the string contains zero characters", and its example loads '' as the empty
+    # string with EMPTY_FIELD_AS_NULL at its default (TRUE): an enclosed value is never NULL
+    # for being empty.
+    if value in fmt.null_if:
+        raise Undocumented(f"the quoted value {value!r}, which NULL_IF lists", url, line)
+    return value
+
+
+def _unenclosed(field, fmt: Format, decoded: bool, url: str, line: int):
+    """An unenclosed field's value: `field` is the text (decoded False) or (pieces, undocumented)
+    where each piece is (as written, as read)."""
+    if decoded:
+        pieces, undocumented = field
+        written = "".join(p[0] for p in pieces)
+    else:
+        pieces, undocumented, written = None, None, field
+    if fmt.trim:
+        written = written.strip()
+    # COPY, NULL_IF: "String used to convert to and from SQL NULL. Snowflake replaces these
+    # strings in the data load source with SQL NULL." Its default, "\N (that is, NULL, which
+    # assumes the ESCAPE_UNENCLOSED_FIELD value is \\ (default))", is the text as written.
+    if written in fmt.null_if:
         return None
-    return raw
+    # COPY, EMPTY_FIELD_AS_NULL: "Boolean that specifies whether to insert SQL NULL for empty
+    # fields in an input file, which are represented by two successive delimiters (For example,
+    # ,,). If set to FALSE, Snowflake attempts to cast an empty field to the corresponding column
+    # type. An empty string is inserted into columns of type STRING."
+    if written == "":
+        return None if fmt.empty_as_null else ""
+    if undocumented:
+        raise Undocumented(undocumented, url, line)
+    if pieces is None:
+        return written
+    value = "".join(p[1] for p in pieces)
+    return value.strip() if fmt.trim else value
 
 
 def _csv_cell(v) -> str:
@@ -277,62 +406,44 @@ def _map_pg_error(e: psycopg2.Error, url: str, table: str, lines: list, columns:
     return LoadError(code, state, message + LOAD_ERROR_TAIL, line, 1, column_name)
 
 
-# The escapes PostgreSQL's COPY text format and Snowflake's unenclosed-field escape read alike.
-# Any other backslash (octal and hex escapes, "\." as end of data, one that ends the file) is read
-# differently. Matched left to right, so "\\" is one escape and not the start of another.
-_SHARED_ESCAPE = re.compile(rb"\\[tnrbf\\N]")
-
-
-def _copy_text_null(fmt: Format):
-    r"""The NULL string of PostgreSQL's COPY text format that reads a file exactly as this file
-    format does, or None when none does. It does when the format has one delimiter byte, no
-    enclosure, "\n" records, backslash escapes, a column-count error, nothing to skip or trim,
-    and NULL either \N alone (an empty field is an empty string) or the empty field alone
-    (NULL_IF = (), EMPTY_FIELD_AS_NULL = TRUE). Those are the formats sluice stages
-    (SnowflakeTarget::file_format)."""
+def _postgres_csv_reads_alike(raw: bytes, fmt: Format) -> bool:
+    r"""True when PostgreSQL's COPY (FORMAT csv, NULL '') gives exactly the values parse_records
+    would, so the file can go to PostgreSQL as it is (a gigabyte at the server's speed). The format:
+    one delimiter byte, "\n" records, no header, trimming or escapes to apply, NULL_IF empty and
+    EMPTY_FIELD_AS_NULL (an empty field is NULL: PostgreSQL's NULL ''), a column-count error,
+    UTF-8. The bytes: no double quote (PostgreSQL's QUOTE opens a quoted section anywhere in a
+    field, not only as its first character) and no escape character, no carriage return (a line
+    end to PostgreSQL), no blank line (an error to Snowflake), no "\." (PostgreSQL's end-of-data
+    line), no byte order mark first and no NUL. Then every byte but the delimiter and the newline
+    is data to both (https://www.postgresql.org/docs/15/sql-copy.html, "CSV Format")."""
     d = fmt.delimiter
-    if not (d is not None and len(d) == 1 and d not in "\\\r\n" and fmt.enclosed_by is None
-            and fmt.record == "\n" and fmt.escape_unenclosed == "\\" and fmt.column_count_check
-            and fmt.skip_header == 0 and not fmt.trim and not fmt.skip_blank
+    if not (d is not None and len(d) == 1 and d.isascii() and d not in "\"'\\\r\n"
+            and fmt.record == "\n" and fmt.skip_header == 0 and not fmt.trim
+            and not fmt.null_if and fmt.empty_as_null and fmt.column_count_check
             and fmt.encoding == "utf-8"):
-        return None
-    if fmt.null_if == {"\\N"} and not fmt.empty_as_null:
-        return "\\N"
-    if not fmt.null_if and fmt.empty_as_null:
-        return ""
-    return None
-
-
-def _reads_as_copy_text(raw: bytes) -> bool:
-    r"""True when PostgreSQL's text parser gives exactly the fields Snowflake's would: no carriage
-    return (Snowflake strips one before "\n"), no byte order mark (Snowflake skips it), no NUL,
-    and only the escapes both read alike."""
-    if b"\r" in raw or b"\x00" in raw or raw.startswith(b"\xef\xbb\xbf"):
         return False
-    backslashes = raw.count(b"\\")
-    if not backslashes:
-        return True
-    if b"\\\\" not in raw:  # every backslash starts an escape: count the shared ones (C speed)
-        return backslashes == sum(raw.count(b"\\" + c) for c in (b"t", b"n", b"r", b"b", b"f", b"N"))
-    return b"\\" not in _SHARED_ESCAPE.sub(b"", raw)
+    if not raw or raw.startswith(b"\n") or raw.startswith(b"\xef\xbb\xbf"):
+        return False
+    banned = [b'"', b"\r", b"\x00", b"\n\n", b"\\."]
+    banned += [c.encode() for c in (fmt.enclosed_by, fmt.escape, fmt.escape_unenclosed) if c]
+    return not any(b in raw for b in banned)
 
 
-def _copy_text_directly(cur, table_sql: str, columns: list, raw: bytes, fmt: Format):
-    """The fast path: the decompressed bytes go to PostgreSQL's COPY as they are, with no Python
-    per field (a gigabyte loads at the server's speed). Returns the rows loaded, or None when the
-    server refused the data: the caller then runs the reference parser, which reports the error
-    as Snowflake words it (file, line, column)."""
+def _postgres_csv_directly(cur, table_sql: str, columns: list, raw: bytes, fmt: Format):
+    """Hands the decompressed bytes to PostgreSQL's COPY as they are. Returns the rows loaded, or
+    None when the server refused the data: the caller then runs the reference parser, which
+    reports the error as Snowflake words it (file, line, column)."""
     rows = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
     quote = lambda v: "E'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'"  # noqa: E731
-    cur.execute("SAVEPOINT sfemu_copy_text")
+    cur.execute("SAVEPOINT sfemu_copy_csv")
     try:
-        cur.copy_expert(f"COPY {table_sql} ({', '.join(columns)}) FROM STDIN WITH (FORMAT text, "
-                        f"DELIMITER {quote(fmt.delimiter)}, NULL {quote(_copy_text_null(fmt))})",
-                        io.BytesIO(raw), size=1 << 20)
+        cur.copy_expert(f"COPY {table_sql} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, "
+                        f"DELIMITER {quote(fmt.delimiter)}, NULL '')", io.BytesIO(raw),
+                        size=1 << 20)
     except psycopg2.Error:
-        cur.execute("ROLLBACK TO SAVEPOINT sfemu_copy_text")
+        cur.execute("ROLLBACK TO SAVEPOINT sfemu_copy_csv")
         return None
-    cur.execute("RELEASE SAVEPOINT sfemu_copy_text")
+    cur.execute("RELEASE SAVEPOINT sfemu_copy_csv")
     return rows
 
 
@@ -340,8 +451,8 @@ def load_file(cur, table_sql: str, table_name: str, columns: list, data: bytes, 
               url: str):
     """Parses one staged file and COPYs its rows; returns rows loaded; raises LoadError."""
     raw = decompress(data, fmt.compression, url)
-    if raw and _copy_text_null(fmt) is not None and _reads_as_copy_text(raw):
-        rows = _copy_text_directly(cur, table_sql, columns, raw, fmt)
+    if _postgres_csv_reads_alike(raw, fmt):
+        rows = _postgres_csv_directly(cur, table_sql, columns, raw, fmt)
         if rows is not None:
             return rows, rows
     try:
@@ -350,9 +461,17 @@ def load_file(cur, table_sql: str, table_name: str, columns: list, data: bytes, 
         raise LoadError("100069", "22P02", f"Invalid UTF8 detected in string '{e.object[e.start:e.start + 8]!r}'"
                         f"\n  File '{url}', line 1, character 1" + LOAD_ERROR_TAIL, 1, 1, "")
     lines, values, buf, row_of_csv_line = [], [], io.StringIO(), []
-    for number, (line, fields) in enumerate(parse_records(text, fmt), start=1):
+    record_length = None
+    for number, (line, fields) in enumerate(parse_records(text, fmt, url), start=1):
         if number <= fmt.skip_header:
             continue
+        # COPY, ERROR_ON_COLUMN_COUNT_MISMATCH: "This option assumes all the records within the
+        # input file are the same length (that is, a file containing records of varying length
+        # return an error regardless of the value specified for this option)."
+        record_length = len(fields) if record_length is None else record_length
+        if len(fields) != record_length and not fmt.column_count_check:
+            raise _load_error(f"A record of {len(fields)} fields after records of "
+                              f"{record_length}", url, line)
         if len(fields) != len(columns):
             if fmt.column_count_check:
                 raise LoadError("100080", "22000", f"Number of columns in file ({len(fields)}) does "
@@ -362,6 +481,11 @@ def load_file(cur, table_sql: str, table_name: str, columns: list, data: bytes, 
                                 f"{len(lines) + 1} starts at line {line}, column "
                                 f"\"{table_name}\"[{len(fields)}]" + LOAD_ERROR_TAIL,
                                 line, 1, f'"{table_name}"[{len(fields)}]')
+            # Else "If the input file contains records with more fields than columns in the
+            # table, the matching fields are loaded in order of occurrence in the file and the
+            # remaining fields are not loaded. If the input file contains records with fewer
+            # fields than columns in the table, the non-matching columns in the table are loaded
+            # with NULL values."
             fields = (fields + [None] * len(columns))[:len(columns)]
         lines.append(line)
         values.append(fields)

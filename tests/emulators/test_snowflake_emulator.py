@@ -24,7 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from harness import EmulatorProcess
 from pgtemp import TempPostgres
-from sf_copy import _reads_as_copy_text
+from sf_copy import Format, _postgres_csv_reads_alike
+from sf_sql import parse_copy
 
 ACCOUNT, USER = "MYORG-MYACCT", "LOADER"
 AKID, SECRET, REGION = "AKIDSFTEST", "sf/test/secret", "us-east-1"
@@ -452,78 +453,141 @@ class SnowflakeEmulatorTest(unittest.TestCase):
         self.assertIn("Number of columns in file (3) does not match that of the corresponding "
                       "table (2)", body["message"])
 
-    # sluice's staging formats (SnowflakeTarget::file_format): PostgreSQL COPY text with \N for
-    # NULL, or with the empty field for NULL; the emulator hands such a file to PostgreSQL as it
-    # is when both read the bytes alike.
-    def sluice_format(self, empty_nulls=False, extra=""):
-        nulls = ("NULL_IF = () EMPTY_FIELD_AS_NULL = TRUE" if empty_nulls
-                 else "NULL_IF = ('\\\\N') EMPTY_FIELD_AS_NULL = FALSE")
-        return ("FILE_FORMAT = (TYPE = CSV FIELD_DELIMITER = '\\t' RECORD_DELIMITER = '\\n' "
-                "COMPRESSION = ZSTD ESCAPE_UNENCLOSED_FIELD = '\\\\' FIELD_OPTIONALLY_ENCLOSED_BY = "
-                f"NONE {nulls} ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE ENCODING = 'UTF8'{extra})")
+    # sluice's staging format (SnowflakeTarget::file_format): tab-separated CSV, values enclosed
+    # in double quotes only when they must be, no escape character, NULL the empty field.
+    STAGED_FORMAT = ("TYPE = CSV FIELD_DELIMITER = '\\t' RECORD_DELIMITER = '\\n' MULTI_LINE = TRUE "
+                     "COMPRESSION = ZSTD FIELD_OPTIONALLY_ENCLOSED_BY = '\"' ESCAPE = NONE "
+                     "ESCAPE_UNENCLOSED_FIELD = NONE NULL_IF = () EMPTY_FIELD_AS_NULL = TRUE "
+                     "SKIP_BYTE_ORDER_MARK = TRUE TRIM_SPACE = FALSE SKIP_HEADER = 0 "
+                     "SKIP_BLANK_LINES = FALSE ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE "
+                     "ENCODING = 'UTF8' REPLACE_INVALID_CHARACTERS = FALSE")
 
-    def copy_sluice_format(self, table, key, empty_nulls=False, extra=""):
+    def copy_staged(self, table, key, fmt=None):
+        fmt = fmt if fmt is not None else self.STAGED_FORMAT
         return self.submit(f'COPY INTO "CT"."{table}" FROM @SLUICE_STAGE/ct/ FILES = (\'{key}\') '
-                           f"{self.sluice_format(empty_nulls, extra)} ON_ERROR = ABORT_STATEMENT")
+                           f"FILE_FORMAT = ({fmt}) ON_ERROR = ABORT_STATEMENT")
 
-    def test_copy_text_fast_path_reads_as_the_reference_parser(self):
+    def test_staged_csv_fast_path_reads_as_the_reference_parser(self):
         self.schema("CT")
-        rows = ("1\ttab\\there\t2024-01-01\n"
-                "2\tnew\\nline and back\\\\slash\t2024-01-02\n"
-                "3\t\t2024-01-03\n"
-                "4\t\\N\t2024-01-04\n"
-                "5\tcaf\u00e9 a\\Nb \u20ac\t2024-01-05")  # \N inside a field; no final newline
-        self.assertTrue(_reads_as_copy_text(rows.encode()))  # so FAST takes the fast path
+        rows = ("1\tback\\slash \\N \\t\t2024-01-01\n"
+                "2\t\t2024-01-02\n"
+                "3\tmid\u00a0'quote' caf\u00e9 \u20ac\t2024-01-03\n"
+                "4\ttrailing\\\t2024-01-04")  # no final newline
+        options = parse_copy(f"COPY INTO T FROM @S FILE_FORMAT = ({self.STAGED_FORMAT})").file_format
+        self.assertTrue(_postgres_csv_reads_alike(rows.encode(), Format(options)))  # FAST is fast
         query = 'select "ID", "NOTE", "D"::text from "CT"."{}" order by 1'
-        for empty_nulls in (False, True):
-            fast, ref = f"FAST{int(empty_nulls)}", f"REF{int(empty_nulls)}"
-            for t in (fast, ref):
-                self.ok(f'CREATE TABLE "CT"."{t}" ("ID" NUMBER(38,0), "NOTE" VARCHAR, "D" DATE)')
-            self.put_zst(f"sluice/ct/{fast}.tsv.zst", rows)
-            # SKIP_HEADER = 1 over a header line: the same rows, through the reference parser
-            self.put_zst(f"sluice/ct/{ref}.tsv.zst", "ID\tNOTE\tD\n" + rows)
-            status, _, body = self.copy_sluice_format(fast, f"{fast}.tsv.zst", empty_nulls)
-            self.assertEqual(status, 200, body)
-            self.assertEqual(body["data"][0][1:4], ["LOADED", "5", "5"])
-            status, _, body = self.copy_sluice_format(ref, f"{ref}.tsv.zst", empty_nulls,
-                                                      " SKIP_HEADER = 1")
-            self.assertEqual(status, 200, body)
-            self.assertEqual(body["data"][0][1:4], ["LOADED", "5", "5"])
-            self.assertEqual(self.psql(query.format(fast)), self.psql(query.format(ref)))
-        # \N is NULL and an empty field an empty string; or the empty field is NULL and \N is "N"
-        self.assertEqual(self.psql(query.format("FAST0")), [
-            (1, "tab\there", "2024-01-01"), (2, "new\nline and back\\slash", "2024-01-02"),
-            (3, "", "2024-01-03"), (4, None, "2024-01-04"), (5, "caf\u00e9 aNb \u20ac", "2024-01-05")])
-        self.assertEqual(self.psql(query.format("FAST1")), [
-            (1, "tab\there", "2024-01-01"), (2, "new\nline and back\\slash", "2024-01-02"),
-            (3, None, "2024-01-03"), (4, "N", "2024-01-04"), (5, "caf\u00e9 aNb \u20ac", "2024-01-05")])
+        for t in ("FAST", "REF"):
+            self.ok(f'CREATE TABLE "CT"."{t}" ("ID" NUMBER(38,0), "NOTE" VARCHAR, "D" DATE)')
+        self.put_zst("sluice/ct/FAST.tsv.zst", rows)
+        # SKIP_HEADER = 1 over a header line: the same rows, through the reference parser
+        self.put_zst("sluice/ct/REF.tsv.zst", "ID\tNOTE\tD\n" + rows)
+        status, _, body = self.copy_staged("FAST", "FAST.tsv.zst")
+        self.assertEqual((status, body["data"][0][1:4]), (200, ["LOADED", "4", "4"]), body)
+        status, _, body = self.copy_staged("REF", "REF.tsv.zst",
+                                           self.STAGED_FORMAT.replace("SKIP_HEADER = 0",
+                                                                      "SKIP_HEADER = 1"))
+        self.assertEqual((status, body["data"][0][1:4]), (200, ["LOADED", "4", "4"]), body)
+        expected = [(1, "back\\slash \\N \\t", "2024-01-01"), (2, None, "2024-01-02"),
+                    (3, "mid\u00a0'quote' caf\u00e9 \u20ac", "2024-01-03"),
+                    (4, "trailing\\", "2024-01-04")]
+        self.assertEqual(self.psql(query.format("FAST")), expected)
+        self.assertEqual(self.psql(query.format("REF")), expected)
 
-    def test_copy_text_the_fast_path_leaves_to_the_reference_parser(self):
+    def test_staged_csv_values_by_the_documented_rules(self):
         self.schema("CT")
-        self.ok('CREATE TABLE "CT"."SLOW" ("ID" NUMBER(38,0), "NOTE" VARCHAR)')
-        # An octal escape: PostgreSQL's text format would read "A", Snowflake reads "101".
-        self.put_zst("sluice/ct/octal.tsv.zst", "1\ta\\101b\n")
-        status, _, body = self.copy_sluice_format("SLOW", "octal.tsv.zst")
-        self.assertEqual(status, 200, body)
-        self.assertEqual(self.psql('select "NOTE" from "CT"."SLOW"'), [("a101b",)])
-        # A carriage return before the newline: Snowflake drops it.
-        self.put_zst("sluice/ct/crlf.tsv.zst", "2\tcr\r\n")
-        self.assertEqual(self.copy_sluice_format("SLOW", "crlf.tsv.zst")[0], 200)
-        self.assertEqual(self.psql('select "NOTE" from "CT"."SLOW" where "ID" = 2'), [("cr",)])
-        # A bad value on line 3: PostgreSQL refuses the fast COPY, and the error is Snowflake's,
-        # with the file's line and the column (a value with an escaped newline before it does not
-        # shift the line).
-        self.put_zst("sluice/ct/bad.tsv.zst", "3\tok\\nok\n4\tok\nx5\tbad\n")
-        status, _, body = self.copy_sluice_format("SLOW", "bad.tsv.zst")
+        self.ok('CREATE TABLE "CT"."V" ("ID" NUMBER(38,0), "NOTE" VARCHAR)')
+        values = {1: "tab\there", 2: "new\nline", 3: "cr\rhere", 4: "crlf\r\nhere",
+                  5: 'say "hi"', 6: "", 7: None, 8: "\\N", 9: "\\t", 10: "ends\\",
+                  11: "\ufeffmark", 12: "caf\u00e9 \u20ac \U0001f600", 13: 'mid"quote'}
+        text = ("1\t\"tab\there\"\n2\t\"new\nline\"\n3\t\"cr\rhere\"\n4\t\"crlf\r\nhere\"\n"
+                "5\t\"say \"\"hi\"\"\"\n6\t\"\"\n7\t\n8\t\\N\n9\t\\t\n10\tends\\\n"
+                "11\t\"\ufeffmark\"\n12\tcaf\u00e9 \u20ac \U0001f600\n"
+                "13\tmid\"quote\n")  # a quote inside an unenclosed field is data
+        self.put_zst("sluice/ct/v.tsv.zst", "\ufeff" + text)  # a leading byte order mark is skipped
+        status, _, body = self.copy_staged("V", "v.tsv.zst")
+        self.assertEqual((status, body["data"][0][1:4]), (200, ["LOADED", "13", "13"]), body)
+        self.assertEqual(self.psql('select "ID", "NOTE" from "CT"."V" order by 1'),
+                         sorted(values.items()))
+
+    def test_staged_csv_documented_errors_and_line_numbers(self):
+        self.schema("CT")
+        self.ok('CREATE TABLE "CT"."E" ("ID" NUMBER(38,0), "NOTE" VARCHAR)')
+        # A bad value on the fourth line, third row: a newline in an enclosed value before it
+        # counts as a line.
+        self.put_zst("sluice/ct/bad.tsv.zst", "1\t\"ok\nok\"\n2\tok\nx3\tbad\n")
+        status, _, body = self.copy_staged("E", "bad.tsv.zst")
         self.assertEqual((status, body["code"], body["sqlState"]), (422, "100038", "22018"))
         self.assertTrue(body["message"].startswith(
-            "Numeric value 'x5' is not recognized\n  File 's3://stage/sluice/ct/bad.tsv.zst', "
-            "line 3, character 1\n  Row 3, column \"SLOW\"[\"ID\":1]"), body["message"])
-        self.put_zst("sluice/ct/ragged.tsv.zst", "6\tok\n7\tok\textra\n")
-        status, _, body = self.copy_sluice_format("SLOW", "ragged.tsv.zst")
-        self.assertEqual((status, body["code"]), (422, "100080"))
-        self.assertIn("line 2, character 1", body["message"])
-        self.assertEqual(self.psql('select "ID" from "CT"."SLOW" order by 1'), [(1,), (2,)])
+            "Numeric value 'x3' is not recognized\n  File 's3://stage/sluice/ct/bad.tsv.zst', "
+            "line 4, character 1\n  Row 3, column \"E\"[\"ID\":1]"), body["message"])
+        for name, text, fmt, wanted in [
+                ("ragged", "6\tok\n7\tok\textra\n", None, "line 2, character 1"),
+                ("blank", "8\tok\n\n9\tok\n", None, "blank line"),
+                ("unterminated", "8\t\"never closed\n", None, "end of the file inside a quoted"),
+                ("after", "8\t\"a\"b\n", None, "Found character 'b' instead of field delimiter"),
+                ("multiline", "8\t\"a\nb\"\n", self.STAGED_FORMAT.replace("MULTI_LINE = TRUE",
+                                                                        "MULTI_LINE = FALSE"),
+                 "MULTI_LINE = FALSE")]:
+            self.put_zst(f"sluice/ct/{name}.tsv.zst", text)
+            status, _, body = self.copy_staged("E", f"{name}.tsv.zst", fmt)
+            self.assertEqual(status, 422, (name, body))
+            self.assertIn(wanted, body["message"], name)
+        self.assertEqual(self.psql('select count(*) from "CT"."E"'), [(0,)])
+        # A blank line is skipped with SKIP_BLANK_LINES = TRUE, and with the default
+        # RECORD_DELIMITER "\r\n" is a new line.
+        self.put_zst("sluice/ct/skip.tsv.zst", "8\tok\r\n\r\n9\tok\r\n")
+        status, _, body = self.copy_staged("E", "skip.tsv.zst", self.STAGED_FORMAT.replace(
+            "SKIP_BLANK_LINES = FALSE", "SKIP_BLANK_LINES = TRUE").replace(
+            "RECORD_DELIMITER = '\\n' ", ""))
+        self.assertEqual(status, 200, body)
+        self.assertEqual(self.psql('select "ID", "NOTE" from "CT"."E" order by 1'),
+                         [(8, "ok"), (9, "ok")])
+
+    def test_a_one_column_table_reads_the_first_of_two_fields(self):
+        # sluice stages a one-column table's records with a second, empty field and
+        # ERROR_ON_COLUMN_COUNT_MISMATCH = FALSE: its NULL is then no blank line.
+        self.schema("CT")
+        self.ok('CREATE TABLE "CT"."ONE" ("NOTE" VARCHAR)')
+        fmt = self.STAGED_FORMAT.replace("ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE",
+                                         "ERROR_ON_COLUMN_COUNT_MISMATCH = FALSE")
+        self.put_zst("sluice/ct/one.tsv.zst", "a\t\n\t\n\"\"\t\n\"b\tc\"\t\n")
+        status, _, body = self.copy_staged("ONE", "one.tsv.zst", fmt)
+        self.assertEqual((status, body["data"][0][1:4]), (200, ["LOADED", "4", "4"]), body)
+        self.assertEqual(sorted(self.psql('select "NOTE" from "CT"."ONE"'), key=str),
+                         sorted([("a",), (None,), ("",), ("b\tc",)], key=str))
+        # Records of varying length are an error whatever that option says.
+        self.put_zst("sluice/ct/ragged1.tsv.zst", "d\t\ne\n")
+        status, _, body = self.copy_staged("ONE", "ragged1.tsv.zst", fmt)
+        self.assertEqual(status, 422, body)
+        self.assertIn("A record of 1 fields after records of 2", body["message"])
+
+    def test_bytes_the_documentation_leaves_open_are_refused(self):
+        # What the old emulator guessed (PostgreSQL's reading of backslash sequences) and what no
+        # documented rule settles: the statement fails, nothing is loaded.
+        self.schema("CT")
+        self.ok('CREATE TABLE "CT"."U" ("ID" NUMBER(38,0), "NOTE" VARCHAR)')
+        backslash = self.STAGED_FORMAT.replace("ESCAPE_UNENCLOSED_FIELD = NONE",
+                                               "ESCAPE_UNENCLOSED_FIELD = '\\\\'")
+        escape = self.STAGED_FORMAT.replace("ESCAPE = NONE", "ESCAPE = '\\\\'")
+        null_if = self.STAGED_FORMAT.replace("NULL_IF = ()", "NULL_IF = ('NA')")
+        for name, text, fmt in [
+                ("tab", "1\ta\\tb\n", backslash),          # backslash + t
+                ("octal", "1\ta\\101b\n", backslash),      # backslash + digits
+                ("last", "1\tends\\", backslash),          # an escape that ends the file
+                ("crlf", "1\tcr\r\n", None),               # \r\n with RECORD_DELIMITER given
+                ("quoted-escape", "1\t\"a\\tb\"\n", escape),  # ESCAPE before other than a quote
+                ("quoted-null", "1\t\"NA\"\n", null_if)]:  # NULL_IF and an enclosed value
+            self.put_zst(f"sluice/ct/{name}.tsv.zst", text)
+            status, _, body = self.copy_staged("U", f"{name}.tsv.zst", fmt)
+            self.assertEqual((status, body["code"]), (422, "000002"), (name, body))
+            self.assertIn("documentation does not say", body["message"], name)
+        # What the documentation does say: the escape makes a delimiter, a newline or itself
+        # literal, and NULL_IF matches the text as written (its default, \N, with the backslash).
+        self.put_zst("sluice/ct/said.tsv.zst", "1\ta\\\tb\\\nc\\\\d\n2\t\\N\n3\tNA\n")
+        self.assertEqual(self.copy_staged("U", "said.tsv.zst", backslash.replace(
+            "NULL_IF = ()", "NULL_IF = ('\\\\N', 'NA')"))[0], 200)
+        self.assertEqual(self.psql('select "ID", "NOTE" from "CT"."U" order by 1'),
+                         [(1, "a\tb\nc\\d"), (2, None), (3, None)])
 
     # --- warehouse operations: catalog, bindings, Time Travel, staging tables ------------------
 

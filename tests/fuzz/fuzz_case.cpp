@@ -94,7 +94,7 @@ FuzzCase decode_case(const std::uint8_t* data, std::size_t size) {
   c.workers = (b[8] & 1) ? 2 : 1;
   c.skip_bad_rows = b[8] & 2;
   c.max_rejects_kept = c.skip_bad_rows ? 1 + ((b[8] >> 4) & 7) : 0;
-  c.empty_null_copy = b[8] & 128;
+  c.copy_format = (b[8] & 128) ? CopyFormat::snowflake_csv : CopyFormat::postgres_text;
 
   std::string types_text;
   for (const auto& check : c.qc.value_checks)
@@ -102,12 +102,13 @@ FuzzCase decode_case(const std::uint8_t* data, std::size_t size) {
   c.summary = fmt::format(
       "{} delimiter=0x{:02x} quote={} escapes={} header={} latin1={} null='{}' columns={} types={} "
       "required=0x{:02x} date_field={} range={} format={} check_dates={} chunk_bytes={} max_read={} "
-      "workers={} skip_bad_rows={} max_rejects_kept={} empty_null_copy={}",
+      "workers={} skip_bad_rows={} max_rejects_kept={} copy_format={}",
       c.syntax.quoted ? "csv" : "tsv", c.syntax.delimiter, c.syntax.quote, c.syntax.backslash_escapes,
       c.syntax.header, c.syntax.latin1, c.syntax.null_marker, columns, types_text, b[4] & ((1 << columns) - 1),
       c.qc.date_field, c.qc.expected_range ? c.qc.expected_range->str() : "none",
       c.qc.date_parser.format().empty() ? "auto" : c.qc.date_parser.format(), c.qc.check_dates, c.chunk_bytes,
-      c.max_read, c.workers, c.skip_bad_rows, c.max_rejects_kept, c.empty_null_copy);
+      c.max_read, c.workers, c.skip_bad_rows, c.max_rejects_kept,
+      c.copy_format == CopyFormat::snowflake_csv ? "snowflake_csv" : "postgres_text");
   return c;
 }
 
@@ -135,12 +136,16 @@ void RowLog::field(int field, const char* data, std::size_t size, bool is_null, 
     row_line_ = line;
     row_has_fields_ = true;
     row_.clear();
+    values_.clear();
   }
   row_ += fmt::format(" {}{}:", field, is_null ? "N" : "");
   row_.append(data, size);
+  values_.push_back(is_null ? std::nullopt : std::optional<std::string>(std::in_place, data, size));
 }
 
 void RowLog::row_end(bool well_formed) {
+  if (well_formed) staged_rows.push_back(std::move(values_));
+  values_.clear();
   // A row whose fields were not looked at (a blank line) tells the observer no line.
   entries_.push_back({row_has_fields_, row_line_, std::move(row_) + (well_formed ? " ok" : " bad")});
   row_.clear();

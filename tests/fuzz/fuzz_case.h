@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,7 +29,7 @@ struct FuzzCase {
   int workers = 1;
   bool skip_bad_rows = false;
   std::size_t max_rejects_kept = 0;
-  bool empty_null_copy = false;  // ScanConfig::empty_null_copy (Snowflake's staging)
+  CopyFormat copy_format = CopyFormat::postgres_text;  // ScanConfig::copy_format
   std::string_view content;      // the file's bytes
   std::string summary;           // one line naming every choice, printed with a failure
 };
@@ -61,7 +62,11 @@ class RowLog final : public FieldObserver {
   // Appends what was observed (chunk-relative lines shifted by `first_line`) to `out` and forgets it.
   void drain(std::uint64_t first_line, std::string& out);
 
+  // The values (nullopt for NULL) of every well-formed row so far, in order: the rows COPY gets.
+  std::vector<std::vector<std::optional<std::string>>> staged_rows;
+
  private:
+  std::vector<std::optional<std::string>> values_;
   struct Entry {
     bool has_line;
     std::uint64_t line;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,7 @@ struct Outcome {
   std::size_t rejects_kept = 0;
   std::string row_log;
   std::string qc;
+  std::vector<std::vector<std::optional<std::string>>> staged_rows;  // RowLog::staged_rows
 };
 
 // Latin-1 files are transcoded chunk by chunk, as the pipeline's workers do.
@@ -63,7 +65,7 @@ ScanConfig scan_config(const FuzzCase& c) {
   config.syntax = c.syntax;
   config.qc = &c.qc;
   config.encode_copy = true;
-  config.empty_null_copy = c.empty_null_copy;
+  config.copy_format = c.copy_format;
   config.skip_bad_rows = c.skip_bad_rows;
   config.max_rejects_kept = c.max_rejects_kept;
   return config;
@@ -102,6 +104,70 @@ Outcome scan_whole(const FuzzCase& c) {
   Outcome out;
   add_chunk(data, result, log, c, 1, 0, qc, out);
   out.qc = describe(qc.finish(out.rows));
+  out.staged_rows = std::move(log.staged_rows);
+  return out;
+}
+
+// Reads Snowflake's staged CSV (CopyFormat::snowflake_csv) by the documented rules its FILE_FORMAT
+// selects (SnowflakeTarget::file_format; the emulator's parse_records is the reference, with the
+// documentation quoted): records end at a newline outside quotes, fields at a tab; a field that
+// starts with a quote is the text up to the next lone quote, "" standing for one, and a tab, a
+// newline or the end must follow it; any other field is its bytes, NULL when empty. What sluice
+// must never write is an error here: a quote or carriage return in an unenclosed field, a byte
+// order mark starting one that starts a record, a blank line. A one-column table's records carry
+// a second, empty field. Returns "" and fills `rows`, or what is wrong.
+std::string read_staged_csv(std::string_view text, int columns,
+                            std::vector<std::vector<std::optional<std::string>>>& rows) {
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  while (i < n) {
+    std::vector<std::optional<std::string>> record;
+    for (bool more = true; more;) {
+      std::string value;
+      bool enclosed = false;
+      if (text[i] == '"') {
+        enclosed = true;
+        for (++i;; ++i) {
+          if (i >= n) return "a quoted value is never closed";
+          if (text[i] == '"' && i + 1 < n && text[i + 1] == '"') {
+            value += '"';
+            ++i;
+          } else if (text[i] == '"') {
+            ++i;
+            break;
+          } else {
+            value += text[i];
+          }
+        }
+        if (i < n && text[i] != '\t' && text[i] != '\n')
+          return "a character after a closing quote: " + std::string(1, text[i]);
+      } else {
+        const std::size_t end = text.find_first_of("\t\n", i);
+        value = text.substr(i, (end == std::string_view::npos ? n : end) - i);
+        i = end == std::string_view::npos ? n : end;
+        if (value.find_first_of("\"\r") != std::string::npos) return "an unenclosed quote or CR: " + value;
+        if (record.empty() && value.starts_with("\xEF\xBB\xBF")) return "an unenclosed byte order mark first";
+      }
+      record.push_back(enclosed || !value.empty() ? std::optional<std::string>(std::move(value)) : std::nullopt);
+      more = i < n && text[i] == '\t';
+      if (i < n) ++i;  // the tab or the newline
+    }
+    if (record.size() == 1 && !record[0]) return "a blank line";
+    if (columns == 1) {
+      if (record.size() != 2 || record[1]) return "a one-column record without its second, empty field";
+      record.pop_back();
+    }
+    rows.push_back(std::move(record));
+  }
+  return "";
+}
+
+std::string render_rows(const std::vector<std::vector<std::optional<std::string>>>& rows) {
+  std::string out;
+  for (const auto& r : rows) {
+    for (const auto& v : r) out += v ? "'" + *v + "' " : std::string("NULL ");
+    out += '\n';
+  }
   return out;
 }
 
@@ -166,6 +232,14 @@ void check(const FuzzCase& c, const std::string& path) {
   require_equal("QC reports (one chunk vs split)", whole.qc, split.qc, c);
   require_equal("COPY streams (one chunk vs split)", whole.copy, split.copy, c);
   require_equal("rejected rows kept (one chunk vs split)", whole.rejects, split.rejects, c);
+  // Snowflake's staged CSV, read by the documented rules, holds exactly the values the scan saw
+  // (an escaped TSV's values are seen still escaped, so not for it).
+  if (c.copy_format == CopyFormat::snowflake_csv && !c.syntax.backslash_escapes) {
+    std::vector<std::vector<std::optional<std::string>>> staged;
+    const std::string error = read_staged_csv(whole.copy, c.qc.expected_fields(), staged);
+    require(error.empty(), "the staged CSV does not read by the documented rules: " + error, c);
+    require_equal("values staged (read back) vs values scanned", render_rows(whole.staged_rows), render_rows(staged), c);
+  }
 }
 
 }  // namespace

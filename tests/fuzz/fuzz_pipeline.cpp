@@ -74,7 +74,7 @@ Outcome run(const FuzzCase& c, const std::string& path, std::size_t chunk_bytes,
   options.chunk_bytes = chunk_bytes;
   options.workers = workers;
   options.encode_copy = true;
-  options.copy_empty_nulls = c.empty_null_copy;
+  options.copy_format = c.copy_format;
   options.skip_bad_rows = c.skip_bad_rows;
   options.max_rejects_kept = c.max_rejects_kept;
   options.make_observer = [] { return std::make_unique<RowLog>(); };

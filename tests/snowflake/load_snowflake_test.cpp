@@ -17,10 +17,14 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <sqlite3.h>
 
+#include "app/config.h"
 #include "app/job_store.h"
 #include "core/progress.h"
+#include "loaders/snowflake/snowflake_target.h"
 #include "operations/sample_data.h"
+#include "operations/snowflake_resume_key.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/run_sluice.h"
 #include "tests/support/snowflake_emulators.h"
@@ -54,10 +58,14 @@ class LoadSnowflakeTest : public ::testing::Test {
     s3_->reset();
     sf_->reset();
     schema_ = create_snowflake_test_schema("SF");
-    const TableSpec spec = sample_table_spec("FACT_LENDING", "factLending_{date_range}.tsv", false);
-    const std::string tables = table_entry_yaml(spec, false);
     config_ = dir_.path() / "sluice.yaml";
-    std::ofstream(config_) << snowflake_config_yaml({key_->private_key_file.string(), schema_, sf_->url(), s3_->url(), ""}, tables);
+    write_config("");
+  }
+  // The config: FACT_LENDING (the sample table, TSV) and `more_tables` (entries of `tables:`).
+  void write_config(const std::string& more_tables) {
+    const TableSpec spec = sample_table_spec("FACT_LENDING", "factLending_{date_range}.tsv", false);
+    std::ofstream(config_) << snowflake_config_yaml({key_->private_key_file.string(), schema_, sf_->url(), s3_->url(), ""},
+                                                    table_entry_yaml(spec, false) + more_tables);
   }
   void TearDown() override {
     try {
@@ -119,6 +127,37 @@ class LoadSnowflakeTest : public ::testing::Test {
       if (status == 200) out.push_back(r["key"]);
     }
     return out;
+  }
+  // (ID, NOTE) of a table, by ID, read on the emulator's PostgreSQL: NULL stays apart from "".
+  using Notes = std::vector<std::pair<std::int64_t, std::optional<std::string>>>;
+  Notes notes(const std::string& table) {
+    const auto r = test_connection().query(
+        fmt::format("SELECT \"ID\", \"NOTE\" FROM \"{}\".\"{}\" ORDER BY 1", schema_, table));
+    Notes out;
+    for (int i = 0; i < r.rows(); ++i) out.emplace_back(r.get_int(i, 0), r.get_optional(i, 1));
+    return out;
+  }
+  // Starts `args` (a load), waits until `parts` of its PutObjects were stored, and kills it with
+  // SIGKILL; returns the keys the stage holds from it.
+  std::set<std::string> kill_load_after(const std::vector<std::string>& args, std::size_t parts) {
+    s3_->faults(json::array({{{"op", "PutObject"}, {"action", "delay"}, {"delay_ms", 300}, {"count", -1}}}));
+    const pid_t pid = spawn_sluice(args, env(), dir_.path());
+    auto stored_puts = [&] {
+      std::set<std::string> keys;
+      for (const auto& r : s3_->requests("op", "PutObject"))
+        if (r["status"] == 200) keys.insert(r["key"].get<std::string>());
+      return keys;
+    };
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (stored_puts().size() < parts && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    EXPECT_TRUE(WIFSIGNALED(status));
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // uploads the server was still taking
+    s3_->faults(json::array());
+    return stored_puts();
   }
   std::vector<std::string> submitted(const std::string& needle) {
     std::vector<std::string> out;
@@ -357,23 +396,7 @@ TEST_F(LoadSnowflakeTest, KillDashNineDuringUploadsThenResumeUploadsNoPartTwice)
   const std::vector<std::string> args = {"--config", config_.string(), "--progress", "none", "--batch", "load",
                                          "--files", file.string(), "--create", "--chunk-mb", "1",
                                          "--stage-part-mb", "0.1", "--stage-uploads", "2"};
-  s3_->faults(json::array({{{"op", "PutObject"}, {"action", "delay"}, {"delay_ms", 300}, {"count", -1}}}));
-  const pid_t pid = spawn_sluice(args, env(), dir_.path());
-  auto stored_puts = [&] {
-    std::set<std::string> keys;
-    for (const auto& r : s3_->requests("op", "PutObject"))
-      if (r["status"] == 200) keys.insert(r["key"].get<std::string>());
-    return keys;
-  };
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (stored_puts().size() < 3 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  kill(pid, SIGKILL);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFSIGNALED(status));
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // uploads the server was still taking
-  const std::set<std::string> first = stored_puts();
+  const std::set<std::string> first = kill_load_after(args, 3);
   ASSERT_GE(first.size(), 3u);
   EXPECT_TRUE(submitted("COPY INTO").empty());
 
@@ -400,6 +423,148 @@ TEST_F(LoadSnowflakeTest, KillDashNineDuringUploadsThenResumeUploadsNoPartTwice)
   const std::string dir_of_first = first.begin()->substr(0, first.begin()->rfind('/'));
   for (const auto& k : second) EXPECT_TRUE(k.starts_with(dir_of_first)) << k;  // the same job's directory
   EXPECT_TRUE(staged_keys().empty());
+}
+
+// A table whose text column comes first (a staged file starts with a record's first value).
+std::string notes_table_yaml(const std::string& table, const std::string& pattern, const std::string& format,
+                             bool header) {
+  return fmt::format("  - table: {}\n    file_pattern: \"{}\"\n    format: {}\n    header: {}\n    date_column: D\n"
+                     "    columns:\n      - {{ name: NOTE, type: \"text\" }}\n"
+                     "      - {{ name: ID, type: \"bigint\", required: true }}\n      - {{ name: D, type: \"date\" }}\n",
+                     table, pattern, format, header);
+}
+
+TEST_F(LoadSnowflakeTest, EveryValueOfACsvSourceLoadsExactly) {
+  // The values a staged file must enclose, and those it must leave alone. The first starts the
+  // staged file: Snowflake skips a byte order mark there (SKIP_BYTE_ORDER_MARK).
+  const std::vector<std::optional<std::string>> values = {
+      "\xEF\xBB\xBF" "starts with a byte order mark", "tab\there", "new\nline", "carriage\rreturn",
+      "crlf\r\nin a value", "back\\slash", "\\N", "\\t", "trailing backslash\\", "", std::nullopt,
+      "say \"hi\"", "\"", "caf\u00e9 \u20ac \U0001F600 \u65e5\u672c", " spaces around ", "NULL", "\\"};
+  write_config(notes_table_yaml("NOTES", "notes_{date_range}.csv", "csv", false));
+  std::string csv;
+  Notes expected;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const auto id = static_cast<std::int64_t>(i + 1);
+    std::string note;  // CSV: NULL is the unquoted empty field, "" the empty string
+    if (values[i]) {
+      note = "\"";
+      for (char c : *values[i]) note += c == '"' ? std::string("\"\"") : std::string(1, c);
+      note += "\"";
+    }
+    csv += fmt::format("{},{},2024-01-01\n", note, id);
+    expected.emplace_back(id, values[i]);
+  }
+  const auto file = dir_.write("notes_20240101-20240101.csv", csv);
+  const RunResult r = run({"--batch", "load", "--files", file.string(), "--create"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << sf_->stderr_text();
+  EXPECT_EQ(notes("NOTES"), expected);
+}
+
+TEST_F(LoadSnowflakeTest, AOneColumnTablesNullAndEmptyStringLoadExactly) {
+  // Its NULL would be a blank line, an error to Snowflake: each record gets a second, empty field.
+  write_config("  - table: ONE\n    file_pattern: \"one_{date_range}.csv\"\n    format: csv\n    columns:\n"
+               "      - { name: NOTE, type: \"text\" }\n");
+  const auto file = dir_.write("one_20240101-20240101.csv", "x\n\n\"\"\n\"tab\there\"\n\n");
+  const RunResult r = run({"--batch", "load", "--files", file.string(), "--create"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << sf_->stderr_text();
+  const auto rows = test_connection().query(
+      fmt::format("SELECT \"NOTE\" FROM \"{}\".\"ONE\" ORDER BY \"NOTE\" NULLS FIRST", schema_));
+  std::vector<std::optional<std::string>> got;
+  for (int i = 0; i < rows.rows(); ++i) got.push_back(rows.get_optional(i, 0));
+  EXPECT_EQ(got, (std::vector<std::optional<std::string>>{std::nullopt, std::nullopt, "", "tab\there", "x"}));
+}
+
+TEST_F(LoadSnowflakeTest, PlainTsvRowsAreStagedWholeAndValuesThatMustBeEnclosedAreExact) {
+  // A plain TSV (its rows staged as read, CopyFormat::snowflake_csv) of two 1 MiB chunks, so two
+  // staged files. Most rows need no enclosing (backslashes included); quotes and carriage returns
+  // do; a CRLF row loses its CR. The rows near the chunk boundary start with a byte order mark, so
+  // the second staged file starts with one, which Snowflake would drop were it not enclosed.
+  write_config(notes_table_yaml("PLAIN", "plain_{date_range}.tsv", "tsv", true));
+  std::string tsv = "NOTE\tID\tD\n";
+  Notes expected;
+  for (std::int64_t id = 1; tsv.size() < (1u << 20) + (256u << 10); ++id) {
+    std::optional<std::string> note = fmt::format("row {} plain text of some length", id);
+    switch (id % 6) {
+      case 1: note = fmt::format("row {} back\\slash \\N \\t and a trailing backslash\\", id); break;
+      case 2: note = fmt::format("row {} say \"hi\"", id); break;
+      case 3: note = fmt::format("row {} carriage\rreturn", id); break;
+      case 4: note = std::nullopt; break;
+      default: break;
+    }
+    const std::size_t from_boundary =
+        tsv.size() > (1u << 20) ? tsv.size() - (1u << 20) : (1u << 20) - tsv.size();
+    if (from_boundary < (64u << 10)) note = "\xEF\xBB\xBF" + note.value_or(fmt::format("row {}", id));
+    tsv += fmt::format("{}\t{}\t2024-01-01{}\n", note.value_or(""), id, id % 7 == 0 ? "\r" : "");
+    expected.emplace_back(id, note);
+  }
+  const auto file = dir_.write("plain_20240101-20240101.tsv", tsv);
+  const RunResult r = run({"--batch", "load", "--files", file.string(), "--create", "--chunk-mb", "1",
+                           "--stage-part-mb", "0.1"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err << sf_->stderr_text();
+  EXPECT_EQ(s3_->requests("op", "PutObject").size(), 2u);  // one a chunk: the second starts at the boundary
+  EXPECT_EQ(notes("PLAIN"), expected);
+}
+
+TEST_F(LoadSnowflakeTest, AKilledLoadThatStagedTheOlderFormatIsNotResumed) {
+  // An older sluice staged PostgreSQL COPY text; its resume key named "copy-text-2". A job it left
+  // (killed) must not be resumed by a load staging the CSV: its parts are left alone and the load
+  // stages its own. The job is made here by killing a load and giving it the key the older sluice
+  // computed for the same load.
+  SampleDataOptions o;
+  o.rows = 60000;
+  const auto file = generate(o, "factLending_20240101-20240131.tsv");
+  const std::vector<std::string> args = {"--config", config_.string(), "--progress", "none", "--batch", "load",
+                                         "--files", file.string(), "--create", "--chunk-mb", "1",
+                                         "--stage-part-mb", "0.1"};
+  const std::set<std::string> first = kill_load_after(args, 2);
+  ASSERT_GE(first.size(), 2u);
+
+  const Config config = load_config(config_);
+  LoadRequest request;  // what the command line above asks for
+  request.pipeline.chunk_bytes = std::size_t{1} << 20;
+  request.staging.part_bytes = static_cast<std::uint64_t>(0.1 * (1 << 20));
+  const TableSpec& table = config.tables.at(0);
+  const std::vector<SelectedFile> files = {{file, &table, std::nullopt}};
+  const ConnectionSpec& connection = config.connection_for(table);
+  const std::string key = snowflake_resume_key(SnowflakeTarget::staged_format, connection, request, files);
+  const std::string older = snowflake_resume_key("copy-text-2", connection, request, files);
+  ASSERT_NE(key, older);
+  const auto db = dir_.path() / "state" / "sluice" / "jobs.sqlite";
+  std::int64_t killed = 0;
+  {
+    JobStore jobs(db);
+    const auto recent = jobs.recent_jobs(1);
+    ASSERT_EQ(recent.size(), 1u);
+    killed = recent[0].id;
+    // The key this sluice records is the one computed here, so `older` is the older sluice's.
+    ASSERT_NE(recent[0].args_json.find("\"resume_key\":\"" + key + "\""), std::string::npos) << recent[0].args_json;
+  }
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  const std::string update =
+      fmt::format("UPDATE jobs SET args_json = replace(args_json, '{}', '{}') WHERE id = {}", key, older, killed);
+  EXPECT_EQ(sqlite3_exec(h, update.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(h);
+
+  s3_->reset();
+  std::vector<std::string> again(args.begin() + 4, args.end());  // run() adds config and progress
+  const RunResult r = run(again);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  {
+    JobStore jobs(db);
+    const auto recent = jobs.recent_jobs(2);
+    ASSERT_EQ(recent.size(), 2u);
+    EXPECT_EQ(recent[1].id, killed);
+    EXPECT_NE(recent[0].args_json.find("\"resumed_from\":0"), std::string::npos) << recent[0].args_json;
+  }
+  EXPECT_EQ(count("FACT_LENDING"), 60000);
+  EXPECT_EQ(digest("FACT_LENDING"), reference_digest(file));
+  const std::string killed_dir = first.begin()->substr(0, first.begin()->rfind('/'));
+  for (const auto& h : s3_->requests("op", "HeadObject"))
+    EXPECT_FALSE(h["key"].get<std::string>().starts_with(killed_dir)) << h["key"] << " was checked for resuming";
+  for (const auto& p : s3_->requests("op", "PutObject"))
+    EXPECT_FALSE(p["key"].get<std::string>().starts_with(killed_dir)) << p["key"];
 }
 
 }  // namespace
