@@ -140,6 +140,9 @@ CompressResult CompressOperation::run(const CompressRequest& req) {
     }
   }
 
+  // Without a header row the bytes before the data are at most a byte order mark: the scan skips
+  // it, and the output must still hold it.
+  if (!syntax.header) header = read_first_rows(req.input, syntax).header;
   RollingZstWriter writer(target, wo);
   // Parts leave the header out so that every part of a split file is alike.
   r.header_written = !header.empty() && !split;

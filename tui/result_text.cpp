@@ -38,17 +38,17 @@ std::string findings_text(const std::string& file, const json& list) {
   for (const auto& f : list) {
     if (!f.is_object()) continue;
     Finding finding;
-    finding.check = json_text(f, "check");
-    finding.severity = json_text(f, "severity") == "warning" ? Severity::warning : Severity::error;
-    finding.message = json_text(f, "message");
+    finding.check = member_text(f, "check");
+    finding.severity = member_text(f, "severity") == "warning" ? Severity::warning : Severity::error;
+    finding.message = member_text(f, "message");
     finding.count = json_count(f, "count");
     for (const auto& e : array_at(f, "examples")) {
       Example ex;
       ex.line = json_count(e, "line");
       ex.column = static_cast<std::uint32_t>(json_count(e, "column"));
       ex.field = static_cast<int>(json_count(e, "field"));
-      ex.value = json_text(e, "value");
-      ex.note = json_text(e, "note");
+      ex.value = member_text(e, "value");
+      ex.note = member_text(e, "note");
       finding.examples.push_back(std::move(ex));
     }
     for (const auto& d : array_at(f, "details")) finding.details.push_back(d.is_string() ? d.get<std::string>() : d.dump());
@@ -67,22 +67,22 @@ Read load_lines(const json& j, std::vector<std::string>& out) {
   Read r;
   const json& files = array_at(j, "files");
   const bool dry_run = !files.empty() && std::all_of(files.begin(), files.end(), [](const json& f) {
-    return json_text(f, "status") == "checked (dry run)";
+    return member_text(f, "status") == "checked (dry run)";
   });
   bool qc_failed = false;
-  for (const auto& f : files) qc_failed = qc_failed || json_text(f, "status") == "QC failed";
+  for (const auto& f : files) qc_failed = qc_failed || member_text(f, "status") == "QC failed";
   r.passed = j.value("committed", false) || dry_run;
   r.verdict = dry_run ? "Checked (dry run): QC passed, nothing was meant to be loaded."
               : r.passed ? "Loaded and committed."
               : qc_failed ? "QC failed: nothing was loaded."
                           : "Failed: nothing was loaded.";
   for (const auto& f : files) {
-    out.push_back(fmt::format("  {}  {}", json_text(f, "status"), json_text(f, "file")));
-    out.push_back(fmt::format("    table {}: {} rows in the file, {} loaded, {} replaced, days {}", json_text(f, "table"),
+    out.push_back(fmt::format("  {}  {}", member_text(f, "status"), member_text(f, "file")));
+    out.push_back(fmt::format("    table {}: {} rows in the file, {} loaded, {} replaced, days {}", member_text(f, "table"),
                               grouped(json_count(f, "rows_in_file")), grouped(json_count(f, "rows_loaded")),
-                              grouped(json_count(f, "rows_deleted")), json_text(f, "found_range")));
-    append_lines(findings_text(json_text(f, "file"), array_at(f, "qc_findings")), out);
-    if (f.contains("error") && f["error"].is_object()) out.push_back("    " + json_text(f["error"], "message"));
+                              grouped(json_count(f, "rows_deleted")), member_text(f, "found_range")));
+    append_lines(findings_text(member_text(f, "file"), array_at(f, "qc_findings")), out);
+    if (f.contains("error") && f["error"].is_object()) out.push_back("    " + member_text(f["error"], "message"));
   }
   for (const auto& n : array_at(j, "not_found")) out.push_back("  no file for " + n.dump());
   return r;
@@ -93,8 +93,8 @@ Read validate_lines(const json& j, std::vector<std::string>& out) {
   r.passed = j.value("passed", false);
   r.verdict = r.passed ? "PASS: every table passed." : "FAIL: at least one table failed.";
   for (const auto& t : array_at(j, "tables")) {
-    out.push_back(fmt::format("  {}  {} ({}): {} rows, {} of {} days with rows", json_text(t, "status"), json_text(t, "table"),
-                              json_text(t, "target"), grouped(json_count(t, "rows")), json_count(t, "days_with_rows"), json_count(t, "days_expected")));
+    out.push_back(fmt::format("  {}  {} ({}): {} rows, {} of {} days with rows", member_text(t, "status"), member_text(t, "table"),
+                              member_text(t, "target"), grouped(json_count(t, "rows")), json_count(t, "days_with_rows"), json_count(t, "days_expected")));
     append_lines(findings_text("", array_at(t, "findings")), out);
   }
   return r;
@@ -104,11 +104,11 @@ Read analyze_lines(const json& j, std::vector<std::string>& out) {
   Read r;
   const json qc = j.contains("qc") && j["qc"].is_object() ? j["qc"] : json::object();
   r.passed = qc.value("passed", true);
-  const std::string table = json_text(j, "table");
+  const std::string table = member_text(j, "table");
   r.verdict = fmt::format("{}: {} rows, {} columns", r.passed ? "Analyzed" : table.empty() ? "Structure problems" : "QC failed",
                           grouped(json_count(j, "rows")), json_count(j, "column_count"));
   if (!table.empty()) r.verdict += fmt::format(" (read as {}{})", table, r.passed ? ", QC passed" : "");
-  append_lines(findings_text(json_text(j, "file"), array_at(qc, "findings")), out);
+  append_lines(findings_text(member_text(j, "file"), array_at(qc, "findings")), out);
   return r;
 }
 
@@ -118,11 +118,11 @@ Read delete_lines(const std::string& kind, const json& j, std::vector<std::strin
   if (kind == "restore") r.verdict = dry ? "Would restore:" : (j.value("executed", false) ? "Restored." : "Nothing restored.");
   else r.verdict = dry ? "Preview (nothing deleted):" : (j.value("executed", false) ? "Deleted." : "Nothing deleted.");
   for (const auto& t : array_at(j, "tables")) {
-    out.push_back(fmt::format("  {} ({}): {} rows in range, {} deleted{}", json_text(t, "table"), json_text(t, "target"),
+    out.push_back(fmt::format("  {} ({}): {} rows in range, {} deleted{}", member_text(t, "table"), member_text(t, "target"),
                               grouped(json_count(t, "range_rows")), grouped(json_count(t, "rows_deleted")),
-                              json_text(t, "backup").empty() ? "" : ", kept in " + json_text(t, "backup")));
+                              member_text(t, "backup").empty() ? "" : ", kept in " + member_text(t, "backup")));
   }
-  if (!json_text(j, "restore_command").empty()) out.push_back("To put them back: " + json_text(j, "restore_command"));
+  if (!member_text(j, "restore_command").empty()) out.push_back("To put them back: " + member_text(j, "restore_command"));
   return r;
 }
 
@@ -140,7 +140,7 @@ void log_tail(const std::string& log, std::vector<std::string>& out) {
 
 }  // namespace
 
-std::string json_text(const json& j, const char* key) {
+std::string member_text(const json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || j[key].is_null()) return "";
   return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
 }

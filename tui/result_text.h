@@ -32,7 +32,7 @@ JobOutcome describe_outcome(const JobFacts& facts);
 
 // A member of a JSON result as text ("" when missing or null; a number as written), and as a count
 // (0 unless an unsigned number).
-std::string json_text(const nlohmann::json& j, const char* key);
+std::string member_text(const nlohmann::json& j, const char* key);
 std::uint64_t json_count(const nlohmann::json& j, const char* key);
 
 // A job's time: tenths of a second under a minute ("4.2s", "59.9s"), then m:ss and h:mm:ss.

@@ -465,7 +465,8 @@ TEST_F(LoadSnowflakeTest, AOneColumnTablesNullAndEmptyStringLoadExactly) {
   // Its NULL would be a blank line, an error to Snowflake: each record gets a second, empty field.
   write_config("  - table: ONE\n    file_pattern: \"one_{date_range}.csv\"\n    format: csv\n    columns:\n"
                "      - { name: NOTE, type: \"text\" }\n");
-  const auto file = dir_.write("one_20240101-20240101.csv", "x\n\n\"\"\n\"tab\there\"\n\n");
+  // Blank lines inside the data are rows (NULL here); those at the end of the file are not.
+  const auto file = dir_.write("one_20240101-20240101.csv", "x\n\n\"\"\n\n\"tab\there\"\n\n");
   const RunResult r = run({"--batch", "load", "--files", file.string(), "--create"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err << sf_->stderr_text();
   const auto rows = test_connection().query(
@@ -477,8 +478,8 @@ TEST_F(LoadSnowflakeTest, AOneColumnTablesNullAndEmptyStringLoadExactly) {
 
 TEST_F(LoadSnowflakeTest, PlainTsvRowsAreStagedWholeAndValuesThatMustBeEnclosedAreExact) {
   // A plain TSV (its rows staged as read, CopyFormat::snowflake_csv) of two 1 MiB chunks, so two
-  // staged files. Most rows need no enclosing (backslashes included); quotes and carriage returns
-  // do; a CRLF row loses its CR. The rows near the chunk boundary start with a byte order mark, so
+  // staged files. Most rows need no enclosing (backslashes included); quotes do (a raw CR would end
+  // a TSV row); a CRLF row loses its CR. The rows near the chunk boundary start with a byte order mark, so
   // the second staged file starts with one, which Snowflake would drop were it not enclosed.
   write_config(notes_table_yaml("PLAIN", "plain_{date_range}.tsv", "tsv", true));
   std::string tsv = "NOTE\tID\tD\n";
@@ -488,7 +489,7 @@ TEST_F(LoadSnowflakeTest, PlainTsvRowsAreStagedWholeAndValuesThatMustBeEnclosedA
     switch (id % 6) {
       case 1: note = fmt::format("row {} back\\slash \\N \\t and a trailing backslash\\", id); break;
       case 2: note = fmt::format("row {} say \"hi\"", id); break;
-      case 3: note = fmt::format("row {} carriage\rreturn", id); break;
+      case 3: note = fmt::format("\"row {}\" starts with a quote", id); break;
       case 4: note = std::nullopt; break;
       default: break;
     }

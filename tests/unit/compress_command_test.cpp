@@ -95,6 +95,11 @@ TEST_F(CompressCommand, AwkwardInputsRoundTrip) {
   expect_round_trip(dir_.write("quoted.csv", csv), csv);
   const fs::path header = generate("header.tsv", {"--rows", "2000", "--header"});
   expect_round_trip(header, read_all(header));
+  // A byte order mark with no header row: the mark is not data, but it is the file's.
+  const std::string bom_tsv = "\xEF\xBB\xBF" "1\t2\n3\t4\n";
+  expect_round_trip(dir_.write("bom.tsv", bom_tsv), bom_tsv);
+  const std::string bom_csv = "\xEF\xBB\xBF" "1,\"a\"\n2,b\n";
+  expect_round_trip(dir_.write("bom.csv", bom_csv), bom_csv);
 }
 
 TEST_F(CompressCommand, RaggedRowsAreReportedButTheOutputIsStillTheInput) {

@@ -61,7 +61,15 @@ TEST(SnowflakeCsvCopy, AQuoteOrCarriageReturnEnclosesItsValueAndTheRestOfTheRowG
   const auto qc = three_columns();
   EXPECT_EQ(staged("1\t2024-01-01\tsay \"hi\"\n", qc), "1\t2024-01-01\t\"say \"\"hi\"\"\"\n");
   EXPECT_EQ(staged("\"1\t2024-01-01\t\n", qc), "\"\"\"1\"\t2024-01-01\t\n");
-  EXPECT_EQ(staged("1\t2024-01-01\ta\rb\n", qc), "1\t2024-01-01\t\"a\rb\"\n");
+  // A raw CR ends a TSV row (docs/csv-dialects.md); in a value it comes from CSV quoting or from
+  // a TSV's escapes, and is enclosed.
+  FileSyntax csv = delimited_by(',');
+  csv.quoted = true;
+  EXPECT_EQ(staged("1,2024-01-01,\"a\rb\"\n", qc, csv), "1\t2024-01-01\t\"a\rb\"\n");
+  FileSyntax escaped;
+  escaped.backslash_escapes = true;
+  escaped.null_marker = "\\N";
+  EXPECT_EQ(staged("1\t2024-01-01\ta\\rb\n", qc, escaped), "1\t2024-01-01\t\"a\rb\"\n");
   // An empty value after the switch stays empty (NULL), not "".
   EXPECT_EQ(staged("1\"\t2024-01-01\t\n", qc), "\"1\"\"\"\t2024-01-01\t\n");
 }

@@ -24,7 +24,7 @@ struct Row {
 
 // "2024-01-01..2024-01-31", or "" when the range is not known.
 std::string range_of(const json& j) {
-  const std::string from = json_text(j, "from"), to = json_text(j, "to");
+  const std::string from = member_text(j, "from"), to = member_text(j, "to");
   return from.empty() && to.empty() ? "" : from + ".." + to;
 }
 
@@ -32,17 +32,17 @@ std::string range_of(const json& j) {
 // validate verdict with the reasons.
 std::vector<std::string> table_detail(const json& t) {
   std::vector<std::string> out;
-  out.push_back(fmt::format("{}  ({} on connection {}): {}", json_text(t, "table"), json_text(t, "target"), json_text(t, "connection"),
-                            json_text(t, "status")));
-  if (!json_text(t, "error").empty()) out.push_back("  error: " + json_text(t, "error"));
+  out.push_back(fmt::format("{}  ({} on connection {}): {}", member_text(t, "table"), member_text(t, "target"), member_text(t, "connection"),
+                            member_text(t, "status")));
+  if (!member_text(t, "error").empty()) out.push_back("  error: " + member_text(t, "error"));
   if (!t.value("exists", false)) {
     out.push_back("  The table does not exist (Load with Create table makes it).");
     return out;
   }
   out.push_back(fmt::format("  {} rows, {} columns; date column {}", grouped(json_count(t, "rows")), json_count(t, "columns"),
-                            json_text(t, "date_column").empty() ? "(none)" : json_text(t, "date_column")));
-  if (!json_text(t, "first_day").empty())
-    out.push_back(fmt::format("  days {}..{}, {} with rows", json_text(t, "first_day"), json_text(t, "last_day"), json_count(t, "days_with_rows")));
+                            member_text(t, "date_column").empty() ? "(none)" : member_text(t, "date_column")));
+  if (!member_text(t, "first_day").empty())
+    out.push_back(fmt::format("  days {}..{}, {} with rows", member_text(t, "first_day"), member_text(t, "last_day"), json_count(t, "days_with_rows")));
   if (json_count(t, "null_dates") || json_count(t, "bad_dates"))
     out.push_back(fmt::format("  {} rows without a date, {} with a date that is not one", grouped(json_count(t, "null_dates")),
                               grouped(json_count(t, "bad_dates"))));
@@ -55,16 +55,16 @@ std::vector<std::string> table_detail(const json& t) {
   out.push_back("");
   const json load = t.contains("last_load") ? t["last_load"] : json();
   if (load.is_object()) {
-    out.push_back(fmt::format("Last load: {}", json_text(load, "file")));
-    out.push_back(fmt::format("  {} rows, days {}, at {}, job {}", grouped(json_count(load, "rows")), range_of(load), json_text(load, "at"),
-                              json_text(load, "job_id")));
+    out.push_back(fmt::format("Last load: {}", member_text(load, "file")));
+    out.push_back(fmt::format("  {} rows, days {}, at {}, job {}", grouped(json_count(load, "rows")), range_of(load), member_text(load, "at"),
+                              member_text(load, "job_id")));
   } else {
     out.push_back("Last load: none recorded");
   }
   const json v = t.contains("validation") ? t["validation"] : json();
   if (v.is_object()) {
-    out.push_back(fmt::format("Last validate: {} over {}, {} rows, at {}, job {}", json_text(v, "status"), range_of(v),
-                              grouped(json_count(v, "rows")), json_text(v, "at"), json_text(v, "job_id")));
+    out.push_back(fmt::format("Last validate: {} over {}, {} rows, at {}, job {}", member_text(v, "status"), range_of(v),
+                              grouped(json_count(v, "rows")), member_text(v, "at"), member_text(v, "job_id")));
     if (v.contains("reasons") && v["reasons"].is_array())
       for (const auto& r : v["reasons"]) out.push_back("  " + (r.is_string() ? r.get<std::string>() : r.dump()));
   } else {
@@ -177,8 +177,7 @@ class ReportScreen final : public Screen {
         if (t.contains("validation") && t["validation"].is_object()) validation = t["validation"].value("status", "?");
         const std::string status = t.value("status", "");
         r.cells = {t.value("table", ""), exists ? grouped(r.rows) : "missing",
-                   t["first_day"].is_string() ? t["first_day"].get<std::string>() : "",
-                   t["last_day"].is_string() ? t["last_day"].get<std::string>() : "", last_load, validation, status};
+                   member_text(t, "first_day"), member_text(t, "last_day"), last_load, validation, status};
         r.problem = !exists || r.rows == 0 || validation == "FAIL" || status != "ok";
         r.table = t;
         rows_.push_back(std::move(r));
