@@ -211,6 +211,7 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
       };
       std::optional<std::pair<FileStatus, Error>> check_failure;
       bool range_checked = false;
+      Cancellation file_cancel(&cancel_);
       std::future<TableChecks> checks;
       if (load)
         checks = std::async(std::launch::async, [&] {
@@ -245,19 +246,25 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
           tee.inner = nullptr;
           sink->abandon();
         }
+        // A refused file is not read on: the refusal stands whatever it holds.
+        if (check_failure && check_failure->first == FileStatus::refused) file_cancel.cancel();
       };
       tee.before_first = settle_checks;
 
       try {
         o.scan = run_pipeline(file.path, syntax,
                               table_qc_settings(table, file.expected_range, req.qc == QcMode::file), popts,
-                              (load || rejects) ? &tee : nullptr, progress_, cancel_);
+                              (load || rejects) ? &tee : nullptr, progress_, file_cancel);
         o.scanned = true;
         apply_error_policy(req, o);
       } catch (const Error& e) {
         if (sink) sink->abandon();
         if (cancel_.cancelled()) throw;
-        fail(FileStatus::failed, e);
+        if (file_cancel.cancelled() && check_failure) {
+          fail(check_failure->first, std::move(check_failure->second));  // refused: its scan was stopped
+        } else {
+          fail(FileStatus::failed, e);
+        }
         o.seconds = seconds_since(t0);
         continue;
       }

@@ -310,6 +310,24 @@ TEST_F(LoadSnowflakeTest, AnotherExportOrTheCompressedFileOfALoadedMonthIsRefuse
   EXPECT_EQ(count("FACT_LENDING"), 3000);
 }
 
+TEST_F(LoadSnowflakeTest, ARefusedFileIsNotReadToItsEnd) {
+  SampleDataOptions o;
+  o.rows = 30000;
+  const auto file = generate(o, "factLending_20240101-20240131.tsv");
+  ASSERT_GT(std::filesystem::file_size(file), 3u << 20);  // several 1 MiB chunks
+  ASSERT_EQ(run({"--batch", "load", "--files", file.string(), "--create"}).exit_code, 0);
+  ASSERT_EQ(std::system(("zstd -q -f " + file.string()).c_str()), 0);
+  const RunResult r = run({"--batch", "load", "--json", "--chunk-mb", "1", "--files", file.string() + ".zst"});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  const json j = json::parse(r.out);
+  const auto& f = j["files"][0];
+  EXPECT_EQ(f["status"], "refused") << f.dump(2);
+  // The table check settled at the first chunk and stopped the scan there.
+  EXPECT_EQ(f["scanned"], false) << f.dump(2);
+  EXPECT_NE(f["error"]["message"].get<std::string>().find("already holds 30,000 rows"), std::string::npos) << f.dump(2);
+  EXPECT_EQ(count("FACT_LENDING"), 30000);
+}
+
 TEST_F(LoadSnowflakeTest, AReloadIsRefusedAndReplaceSwapsTheMonth) {
   SampleDataOptions o;
   o.rows = 5000;
