@@ -136,6 +136,50 @@ TEST_F(CompressCommand, CsvFieldCountComesFromTheFirstRowAsTheScannerReadsIt) {
   EXPECT_EQ(zstd_d(f.string() + ".zst"), text);
 }
 
+// Issue 13: compress once read its first row with a walk of its own that flipped in and out of
+// quotes at every quote, so the stray quote in `na"me` hid the header's line end and the "first
+// row" ran on into the data: every row was then reported with the wrong number of fields, while
+// analyze (the scanner's rules: a quote opens a field only as its first byte) read three fields.
+TEST_F(CompressCommand, AStrayQuoteInTheFirstRowDoesNotMakeTheRowsRagged) {
+  const std::string text = "id,na\"me,note\n1,a,b\n2,\"c, d\",e\n3,\"x\ny\",z\n";
+  const fs::path f = dir_.write("stray.csv", text);
+  const auto r = sluice({"compress", f.string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("number of fields other than"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("stray.csv: 4 records;"), std::string::npos) << r.out;
+  EXPECT_EQ(zstd_d(f.string() + ".zst"), text);
+
+  const auto a = sluice({"analyze", f.string(), "--json"});
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  EXPECT_NE(a.out.find("\"column_count\": 3"), std::string::npos) << a.out;
+}
+
+// Issue 13: with --table, compress cut a header at its first LF, quoted or not, so a header whose
+// quoted name holds a line break was written short, the rest was scanned as data, and the output
+// check failed with "does not match the input ... This is a bug".
+TEST_F(CompressCommand, TableCsvWhoseHeaderHoldsAQuotedNewline) {
+  const std::string text = "id,\"two\nlines\",note\r\n1,a,b\r\n2,\"c, d\",e\r\n";
+  const fs::path f = dir_.write("qh_2024-01.csv", text);
+  dir_.write("sluice.yaml", R"(target: local
+connections:
+  local: { type: postgres, embedded: true }
+tables:
+  - table: "QH"
+    file_pattern: "qh_{month}.csv"
+    format: csv
+    header: true
+    columns:
+      - { name: "id", type: "integer", required: true }
+      - { name: "two\nlines", type: "text" }
+      - { name: "note", type: "text" }
+)");
+  const auto r = sluice({"--config", (dir_ / "sluice.yaml").string(), "compress", f.string(), "--table", "QH"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_EQ(r.err.find("does not match the input"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("QC passed for table QH: 2 rows"), std::string::npos) << r.out;
+  EXPECT_EQ(zstd_d(f.string() + ".zst"), text);  // the header, quoted line break and all
+}
+
 TEST_F(CompressCommand, GzipInputIsRecompressedAsZstd) {
   const fs::path f = generate("month.tsv", {"--rows", "5000"});
   const std::string original = read_all(f);
