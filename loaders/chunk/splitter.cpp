@@ -8,59 +8,24 @@
 #include "core/error.h"
 
 namespace sluice {
+namespace {
+
+// Where the last row with text ends (a blank line is not where a chunk may end).
+struct LastRowEnd : RowVisitor {
+  static constexpr bool kValues = false;
+  void begin_row(const char* row, std::uint64_t) { start = row; }
+  bool end_row(const char* text_end, const char* next, std::uint64_t) {
+    if (text_end > start) last = next;
+    return true;
+  }
+  const char* start = nullptr;
+  const char* last = nullptr;
+};
+
+}  // namespace
 
 std::size_t utf8_bom_length(const char* p, std::size_t n) {
   return n >= 3 && p[0] == '\xEF' && p[1] == '\xBB' && p[2] == '\xBF' ? 3 : 0;
-}
-
-std::size_t row_length(const char* p, std::size_t n, const FileSyntax& syntax, std::uint64_t* quoted_newlines) {
-  const char* const end = p + n;
-  std::uint64_t newlines = 0;
-  // `at` is the first CR or LF outside quotes.
-  auto through_line_end = [&](const char* at) -> std::size_t {
-    const std::size_t eol = line_end_length(at, end, false);
-    if (eol == 0) return 0;
-    if (quoted_newlines) *quoted_newlines = newlines;
-    return static_cast<std::size_t>(at - p) + eol;
-  };
-  if (!syntax.quoted) {
-    // The first CR or LF, by memchr in windows that grow: a file with no CR at all (or no LF) is
-    // then not searched to its end for every row.
-    for (const char* from = p; from < end;) {
-      const std::ptrdiff_t window = 4096 + (from - p);
-      const char* const to = end - from > window ? from + window : end;
-      const char* lf = static_cast<const char*>(std::memchr(from, '\n', static_cast<std::size_t>(to - from)));
-      const char* cr = static_cast<const char*>(std::memchr(from, '\r', static_cast<std::size_t>((lf ? lf : to) - from)));
-      if (cr || lf) return through_line_end(cr ? cr : lf);
-      from = to;
-    }
-    return 0;
-  }
-  // Mirrors scan_quoted: a quote opens a quoted field only as the field's first byte ("" inside is
-  // one quote); text after the closing quote runs to the delimiter or the line end. A quote anywhere
-  // else is text (27" monitor).
-  const char q = syntax.quote;
-  const char delim = syntax.delimiter;
-  const char* s = p;  // at the start of a field
-  for (;;) {
-    if (s < end && *s == q) {
-      for (++s;;) {
-        const char* close = static_cast<const char*>(std::memchr(s, q, static_cast<std::size_t>(end - s)));
-        if (!close) return 0;  // the quoted field goes on past the buffer
-        if (quoted_newlines) newlines += count_line_ends(s, close);
-        s = close + 1;
-        if (s < end && *s == q) {
-          ++s;
-          continue;
-        }
-        break;
-      }
-    }
-    while (s < end && *s != delim && !is_line_end_byte(*s)) ++s;
-    if (s == end) return 0;
-    if (*s != delim) return through_line_end(s);
-    ++s;  // the next field starts
-  }
 }
 
 HeaderSpan header_span(const char* p, std::size_t n, const FileSyntax& syntax) {
@@ -108,18 +73,15 @@ std::size_t Splitter::complete_rows(const char* p, std::size_t n) const {
       e = k;
     }
   }
-  // Row by row as the scanner reads them, so a cut is always a row end it agrees with. Toggling on
-  // every quote, as this once did, let one quote inside an unquoted field hide the newlines after
-  // it: the chunk was then cut inside the next quoted newline, or grew to max_row_bytes and the file
-  // was refused.
-  std::size_t last = 0;
-  for (std::size_t at = 0; at < n;) {
-    const std::size_t length = row_length(p + at, n - at, syntax_);
-    if (length == 0) break;
-    if (!is_line_end_byte(p[at])) last = at + length;
-    at += length;
-  }
-  return last;
+  // With quotes, a line end may be inside a field: the rows are walked from the chunk's start as
+  // the scanner will walk them, so a cut is always a row end it agrees with. Toggling on every
+  // quote, as this once did, let one quote inside an unquoted field hide the newlines after it.
+  LastRowEnd rows;
+  WalkOptions o;
+  o.end_of_text = false;
+  std::string unused;  // values are not wanted, so nothing is copied
+  walk_rows(p, p + n, syntax_, o, unused, rows);
+  return rows.last ? static_cast<std::size_t>(rows.last - p) : 0;
 }
 
 bool Splitter::next(Chunk& chunk) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "loaders/csv/row_walker.h"
 #include "loaders/input/byte_source.h"
 #include "loaders/scan/file_syntax.h"
 
@@ -23,14 +24,6 @@ struct Chunk {
 // A UTF-8 byte order mark at the start of a file is not data (editors on Windows write one): the
 // engine drops it before scanning, and the Splitter reads the first row from after it.
 std::size_t utf8_bom_length(const char* p, std::size_t n);
-
-// The length, line end included, of the row that starts at `p`, read the way the chunk scanner
-// reads rows: a row ends at the first line end (file_syntax.h) outside quotes; for CSV a quoted
-// newline stays inside its field. 0 when the row does not end within the `n` bytes, or its line end
-// could go on past them (a CR, perhaps of a CR LF). With `quoted_newlines`, also counts the line
-// ends inside the row's quoted fields (the row spans that many lines more than one).
-std::size_t row_length(const char* p, std::size_t n, const FileSyntax& syntax,
-                       std::uint64_t* quoted_newlines = nullptr);
 
 // Where the data rows of a file with a header row start, read from its first chunk (after a BOM):
 // blank lines before the header are not rows (Python's csv module skips them too), then the header

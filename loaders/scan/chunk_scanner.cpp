@@ -3,10 +3,6 @@
 #include <algorithm>
 #include <cstring>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include <fmt/format.h>
 
 #include "validators/file_qc/utf8.h"
@@ -153,8 +149,9 @@ struct ColumnPlan {
   bool is_date = false;
 };
 
-// Per-row state shared by the TSV and CSV walkers.
-class RowChecker {
+// The scan's visitor of the row walker (loaders/csv/row_walker.h): checks each row and field, and
+// writes the COPY text. The walker's calls reach it without an indirection, as the hot path needs.
+class RowChecker : public RowVisitor {
  public:
   RowChecker(const ScanConfig& cfg, ChunkScanResult& res)
       : cfg_(cfg), qc_(*cfg.qc), res_(res), out_(res.copy, res.copy_size),
@@ -234,7 +231,17 @@ class RowChecker {
                                       display_value(field_start, static_cast<std::size_t>(end - field_start)), ""});
   }
 
-  void end_row(std::size_t raw_row_length) {
+  // A blank line is a row without fields, unless the table has a single column, where it is that
+  // column's NULL (as PostgreSQL's COPY reads it).
+  [[gnu::always_inline]] bool end_row(const char* text_end, const char*, std::uint64_t last_line) {
+    const auto length = static_cast<std::size_t>(text_end - row_start_);
+    if (length == 0 && expected_ <= 1) field(row_start_, 0, false, row_start_, false);
+    finish_row(length);
+    if (last_line != line_) res_.rows_span_lines = true;
+    return true;
+  }
+
+  void finish_row(std::size_t raw_row_length) {
     const std::uint64_t row_index = res_.rows++;
     check_utf8(raw_row_length);
     if (field_ != expected_) {
@@ -425,266 +432,17 @@ class RowChecker {
   bool has_day_ = false;
 };
 
-// Bit i set where block[i] is one of the bytes. Bytes past `valid` are not looked at.
-struct BlockMasks {
-  std::uint64_t delimiter = 0, newline = 0, cr = 0, escape = 0;
-};
-
-#if defined(__SSE2__)
-inline std::uint64_t movemask16(__m128i v, __m128i c) {
-  return static_cast<std::uint64_t>(static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, c))));
-}
-#endif
-
-// The delimiters, LFs, CRs (when the chunk has any) and (when COPY output needs them) the bytes that
-// make a value need escaping or enclosing, in 64 bytes at once: four 16-byte compares per class
-// instead of a memchr call per field. Those are a carriage return, a tab that is not the
-// delimiter, and `special`: the backslash for PostgreSQL's COPY text, the quote for Snowflake's
-// staged CSV.
-inline BlockMasks classify_block(const char* block, std::size_t valid, char delim, bool want_crs, bool want_escapes,
-                                 char special) {
-  alignas(16) char tail[64];
-  if (valid < 64) {  // the chunk's last bytes: never read past them
-    std::memset(tail, 0, sizeof tail);  // masked off below in any case
-    std::memcpy(tail, block, valid);
-    block = tail;
-  }
-  BlockMasks m;
-#if defined(__SSE2__)
-  const __m128i d = _mm_set1_epi8(delim), nl = _mm_set1_epi8('\n');
-  const __m128i bs = _mm_set1_epi8(special), cr = _mm_set1_epi8('\r'), tab = _mm_set1_epi8('\t');
-  for (int k = 0; k < 4; ++k) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 16 * k));
-    m.delimiter |= movemask16(v, d) << (16 * k);
-    m.newline |= movemask16(v, nl) << (16 * k);
-    if (want_crs) m.cr |= movemask16(v, cr) << (16 * k);
-    if (want_escapes) {
-      std::uint64_t e = movemask16(v, bs) | movemask16(v, cr);  // the same compare as above, once
-      if (delim != '\t') e |= movemask16(v, tab);
-      m.escape |= e << (16 * k);
-    }
-  }
-#else
-  for (int i = 0; i < 64; ++i) {
-    const char c = block[i];
-    const std::uint64_t bit = std::uint64_t{1} << i;
-    if (c == delim) m.delimiter |= bit;
-    else if (c == '\n') m.newline |= bit;
-    if (want_crs && c == '\r') m.cr |= bit;
-    if (want_escapes && (c == special || c == '\r' || (c == '\t' && delim != '\t'))) m.escape |= bit;
-  }
-#endif
-  if (valid < 64) {
-    const std::uint64_t keep = (std::uint64_t{1} << valid) - 1;
-    m.delimiter &= keep;
-    m.newline &= keep;
-    m.cr &= keep;
-    m.escape &= keep;
-  }
-  return m;
-}
-
-// Blank lines are rows (a NULL in a one-column table, else a row with no fields), except those at
-// the end of the file: they hold no data, editors leave them, and Python's csv module and DuckDB
-// skip them. The Splitter gives only the last chunk blank lines at its end, so the end of what is
-// scanned is the end of the file.
-class TrailingBlankLines {
- public:
-  TrailingBlankLines(const char* data, const char* end) : end_(end), text_(data) {}
-  // True when the blank line starting at `p` has nothing but blank lines after it. A run of blank
-  // lines inside the file is looked at once, not once per line.
-  bool from(const char* p) {
-    if (p < text_) return false;
-    text_ = std::find_if_not(p, end_, is_line_end_byte);
-    return text_ == end_;
-  }
-
- private:
-  const char* const end_;
-  const char* text_;  // the first byte after the last run of line ends looked at
-};
-
-// TSV-style rows: a field never contains the delimiter or a line end, so every delimiter, LF and CR
-// is a boundary. They are found 64 bytes at a time and visited in order with their bit positions.
-// Without CRs in the chunk (kCrs false: most files written on Unix) their mask is not computed.
-template <bool kCrs>
-void scan_unquoted_walk(const char* data, std::size_t size, const ScanConfig& cfg, ChunkScanResult& res) {
+void scan_rows(const char* data, std::size_t size, const ScanConfig& cfg, ChunkScanResult& res) {
   RowChecker rc(cfg, res);
-  const char delim = cfg.syntax.delimiter;
+  WalkOptions o;
   // Values needing COPY escapes (or enclosing) are rare; only then is a field copied through
   // put_escaped (put_staged). An escaped TSV's values are already COPY text (or decoded first).
-  const bool want_escapes = cfg.encode_copy && !cfg.syntax.backslash_escapes;
-  const char special = cfg.copy_format == CopyFormat::snowflake_csv ? '"' : '\\';
-  // A blank line has no fields to check (unless the table has a single column).
-  const bool blank_has_field = cfg.qc->expected_fields() <= 1;
-  const char* const end = data + size;
-  std::uint64_t line = 0;
-  const char* row = data;
-  const char* field = data;
-  bool field_escapes = false;
-  TrailingBlankLines trailing(data, end);
+  o.escapes = cfg.encode_copy && !cfg.syntax.backslash_escapes;
+  o.special = cfg.copy_format == CopyFormat::snowflake_csv ? '"' : '\\';
   rc.begin_chunk(data);
-  if (row < end) rc.begin_row(row, line);
-
-  // Ends the row whose text ends at `rend`; the next starts at `next`.
-  auto finish_row = [&](const char* rend, const char* next) {
-    const std::size_t len = static_cast<std::size_t>(rend - row);
-    if (len > 0 || blank_has_field) {
-      const char* f = field <= rend ? field : rend;
-      rc.field(f, static_cast<std::size_t>(rend - f), false, f, field_escapes);
-    }
-    rc.end_row(len);
-    ++line;
-    row = field = next;
-    field_escapes = false;
-    if (row < end) rc.begin_row(row, line);
-  };
-  // True at a blank line with only blank lines after it: the rows have ended.
-  auto rows_ended = [&](const char* rend) {
-    if (rend != row || !trailing.from(row)) return false;
-    line += count_line_ends(row, end);
-    return true;
-  };
-
-  bool more_rows = true;
-  for (const char* block = data; more_rows && block < end; block += 64) {
-    const BlockMasks m = classify_block(block, std::min<std::size_t>(64, static_cast<std::size_t>(end - block)),
-                                        delim, kCrs, want_escapes, special);
-    // A CR right before an LF goes with the LF (CR LF); any other may end a line by itself.
-    const std::uint64_t lone_cr = kCrs ? m.cr & ~(m.newline >> 1) : 0;
-    const std::uint64_t row_ends = m.newline | lone_cr;
-    std::uint64_t boundaries = m.delimiter | row_ends;
-    std::uint64_t escapes = m.escape;
-    while (boundaries) {
-      const int bit = __builtin_ctzll(boundaries);
-      const std::uint64_t below = (std::uint64_t{1} << bit) - 1;
-      if (escapes & below) {  // an escape byte inside the current field
-        field_escapes = true;
-        escapes &= ~below;
-      }
-      const char* c = block + bit;
-      if (!((row_ends >> bit) & 1)) {  // the delimiter: checked first, it is the common boundary
-        rc.field(field, static_cast<std::size_t>(c - field), false, field, field_escapes);
-        field = c + 1;
-        field_escapes = false;
-      } else if (*c == '\n') {
-        const char* rend = c;
-        while (rend > row && rend[-1] == '\r') --rend;  // CR LF, CR CR LF
-        if (rows_ended(rend)) {
-          more_rows = false;
-          break;
-        }
-        finish_row(rend, c + 1);
-      } else if (line_end_length(c, end, true) == 1) {  // not the first of the CRs before an LF
-        if (rows_ended(c)) {
-          more_rows = false;
-          break;
-        }
-        // COPY text ends rows with an LF, so a row ended by a CR is not staged as read.
-        if ((escapes >> bit) & 1) field_escapes = true;
-        escapes &= ~((below << 1) | 1);
-        finish_row(c, c + 1);
-      }
-      boundaries &= boundaries - 1;
-    }
-    if (escapes) field_escapes = true;  // after the block's last boundary: the current field's
-  }
-  if (more_rows && row < end) finish_row(end, end);  // no final line end
-  res.copy_is_input = rc.finish_chunk(row, end);  // the rows end at `row`
-  res.lines = line;
-}
-
-void scan_unquoted(const char* data, std::size_t size, const ScanConfig& cfg, ChunkScanResult& res) {
-  // Not memchr on an empty chunk: its data may be null, which memchr may not be given.
-  if (size > 0 && std::memchr(data, '\r', size)) scan_unquoted_walk<true>(data, size, cfg, res);
-  else scan_unquoted_walk<false>(data, size, cfg, res);
-}
-
-// CSV rows (RFC 4180): quoted fields may hold delimiters, doubled quotes and newlines.
-void scan_quoted(const char* data, std::size_t size, const ScanConfig& cfg, ChunkScanResult& res) {
-  RowChecker rc(cfg, res);
-  const char delim = cfg.syntax.delimiter;
-  const char quote = cfg.syntax.quote;
-  const bool blank_has_field = cfg.qc->expected_fields() <= 1;
-  // The bytes an unquoted field stops at, to look at each byte once.
-  bool stops[256] = {};
-  for (const char c : {delim, quote, '\n', '\r'}) stops[static_cast<unsigned char>(c)] = true;
-  const char* p = data;
-  const char* const end = data + size;
-  std::uint64_t line = 0;
-  std::string& scratch = res.scratch;
-  TrailingBlankLines trailing(data, end);
-  while (p < end) {
-    const char* const row_start = p;
-    const std::uint64_t row_line = line;
-    const char* line_start = p;  // of the physical line p is on
-    if (is_line_end_byte(*p)) {
-      if (trailing.from(p)) {
-        line += count_line_ends(p, end);
-        break;
-      }
-      rc.begin_row(p, line);
-      if (blank_has_field) rc.field(p, 0, false, p, false);
-      rc.end_row(0);
-      p += line_end_length(p, end, true);
-      ++line;
-      continue;
-    }
-    rc.begin_row(p, line);
-    for (;;) {
-      const char* field_start = p;
-      if (p < end && *p == quote) {
-        // Quoted: copy segments between quotes; "" is one quote.
-        scratch.clear();
-        ++p;
-        bool closed = false;
-        while (p < end) {
-          const char* q = static_cast<const char*>(std::memchr(p, quote, static_cast<std::size_t>(end - p)));
-          const char* seg_end = q ? q : end;
-          line += count_line_ends(p, seg_end, &line_start);
-          scratch.append(p, static_cast<std::size_t>(seg_end - p));
-          if (!q) { p = end; break; }
-          if (q + 1 < end && q[1] == quote) {
-            scratch.push_back(quote);
-            p = q + 2;
-            continue;
-          }
-          p = q + 1;
-          closed = true;
-          break;
-        }
-        if (!closed) rc.unterminated_quote(field_start, end);
-        // Text after the closing quote up to the delimiter is kept, as PostgreSQL's CSV reader does.
-        const char* const after = p;
-        while (p < end && *p != delim && !is_line_end_byte(*p)) scratch.push_back(*p++);
-        if (p > after) rc.stray_quote(line, line_start, after - 1, scratch.data(), scratch.size(), "text after the closing quote");
-        rc.field(scratch.data(), scratch.size(), true, field_start, true);
-      } else {
-        const char* stray = nullptr;
-        for (;;) {
-          while (p < end && !stops[static_cast<unsigned char>(*p)]) ++p;
-          if (p == end || *p != quote) break;
-          if (!stray) stray = p;  // a quote inside an unquoted field is text (27" monitor)
-          ++p;
-        }
-        const std::size_t n = static_cast<std::size_t>(p - field_start);
-        if (stray) rc.stray_quote(line, line_start, stray, field_start, n, "quote inside an unquoted field");
-        rc.field(field_start, n, false, field_start, true);
-      }
-      if (p < end && *p == delim) {
-        ++p;
-        continue;
-      }
-      break;  // at the row's line end, or at the end
-    }
-    const char* row_end = p;
-    while (row_end > row_start && is_line_end_byte(row_end[-1])) --row_end;  // a quote never closed ran on
-    rc.end_row(static_cast<std::size_t>(row_end - row_start));
-    if (line != row_line) res.rows_span_lines = true;
-    if (p < end) p += line_end_length(p, end, true);
-    ++line;
-  }
-  res.lines = line;
+  const WalkEnd w = walk_rows(data, data + size, cfg.syntax, o, res.scratch, rc);
+  res.copy_is_input = rc.finish_chunk(w.rows_end, data + size);
+  res.lines = w.lines;
 }
 
 }  // namespace
@@ -692,62 +450,7 @@ void scan_quoted(const char* data, std::size_t size, const ScanConfig& cfg, Chun
 void scan_chunk(const char* data, std::size_t size, const ScanConfig& config, ChunkScanResult& out) {
   out.reset();
   out.utf8_suspect = find_invalid_utf8(data, size) != static_cast<std::size_t>(-1);
-  if (config.syntax.quoted) scan_quoted(data, size, config, out);
-  else scan_unquoted(data, size, config, out);
-}
-
-void split_fields(const char* data, std::size_t size, const FileSyntax& syntax, RowFields& out) {
-  out.values.clear();
-  out.quoted.clear();
-  out.unterminated = out.stray_quote = false;
-  const char delim = syntax.delimiter;
-  const char quote = syntax.quote;
-  const char* p = data;
-  const char* const end = data + size;
-  // As scan_quoted reads a field: a quote opens a quoted field only as its first byte, "" inside is
-  // one quote, text after the closing quote is kept, and a quote anywhere else is text.
-  for (;;) {
-    std::string value;
-    const bool quoted = syntax.quoted && p < end && *p == quote;
-    if (quoted) {
-      bool closed = false;
-      for (++p; p < end;) {
-        const char* q = static_cast<const char*>(std::memchr(p, quote, static_cast<std::size_t>(end - p)));
-        value.append(p, q ? q : end);
-        if (!q) {
-          p = end;
-          break;
-        }
-        p = q + 1;
-        if (p < end && *p == quote) {
-          value.push_back(quote);
-          ++p;
-          continue;
-        }
-        closed = true;
-        break;
-      }
-      out.unterminated = out.unterminated || !closed;
-      const char* const after = p;
-      while (p < end && *p != delim) value.push_back(*p++);
-      out.stray_quote = out.stray_quote || p > after;
-    } else {
-      const char* const start = p;
-      while (p < end && *p != delim) ++p;
-      value.assign(start, p);
-      out.stray_quote = out.stray_quote || (syntax.quoted && value.find(quote) != std::string::npos);
-    }
-    out.values.push_back(std::move(value));
-    out.quoted.push_back(quoted);
-    if (p >= end) break;
-    ++p;  // the delimiter
-  }
-}
-
-std::vector<std::string> split_row(const char* data, std::size_t size, const FileSyntax& syntax) {
-  RowFields fields;
-  split_fields(data, size, syntax, fields);
-  return std::move(fields.values);
+  scan_rows(data, size, config, out);
 }
 
 }  // namespace sluice

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "loaders/csv/row_walker.h"
 #include "loaders/scan/file_syntax.h"
 #include "validators/file_qc/duplicate_keys.h"
 #include "validators/file_qc/file_qc.h"
@@ -94,18 +95,5 @@ struct ChunkScanResult {
 // Scans `size` bytes of whole rows (the last row may lack its newline). Line numbers in the
 // results are 0-based and relative to the chunk's first byte.
 void scan_chunk(const char* data, std::size_t size, const ScanConfig& config, ChunkScanResult& out);
-
-// One row's fields, unquoted as the scanner unquotes them.
-struct RowFields {
-  std::vector<std::string> values;
-  std::vector<bool> quoted;   // per field: enclosed in quotes (so never NULL)
-  bool unterminated = false;  // a quoted field is never closed
-  bool stray_quote = false;   // a quote RFC 4180 does not allow, read as text (as the scanner warns)
-};
-
-// Splits one row (its line end excluded) into fields with the file's syntax, as the chunk scanner
-// reads them. Not the hot path: the header row, the sniffer, the duplicate-key check, error reports.
-void split_fields(const char* data, std::size_t size, const FileSyntax& syntax, RowFields& out);
-std::vector<std::string> split_row(const char* data, std::size_t size, const FileSyntax& syntax);
 
 }  // namespace sluice
