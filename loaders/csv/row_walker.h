@@ -147,76 +147,167 @@ inline BlockMasks classify_block(const char* block, std::size_t valid, char deli
   return m;
 }
 
-// The bits of the block at `block` for the bytes at and after `p`.
-inline std::uint64_t bits_from(const char* block, const char* p) {
-  if (p <= block) return ~std::uint64_t{0};
-  const auto k = static_cast<std::size_t>(p - block);
-  return k >= 64 ? 0 : ~std::uint64_t{0} << k;
+// XOR of bits 0..i into bit i: with the quotes' bits, the bytes after an odd number of quotes.
+inline std::uint64_t prefix_xor(std::uint64_t x) {
+  x ^= x << 1;
+  x ^= x << 2;
+  x ^= x << 4;
+  x ^= x << 8;
+  x ^= x << 16;
+  x ^= x << 32;
+  return x;
+}
+
+// One field read byte by byte by the rules: where the fast reading of quotes (every quote toggles)
+// is wrong, because a quote is not where RFC 4180 allows one.
+struct ExactField {
+  const char* end;            // the delimiter or line-end byte after it, or the end of the bytes
+  const char* value;
+  std::size_t size;
+  bool quoted;
+  bool unterminated;          // quoted, and never closed
+  bool lines;                 // a line end inside its quotes
+  const char* stray;          // a quote read as text, or null
+  const char* note;
+};
+
+[[gnu::noinline]] inline ExactField read_exact_field(const char* p, const char* end, char delim, char quote,
+                                                     bool values, std::string& scratch) {
+  ExactField f{};
+  if (p < end && *p == quote) {
+    f.quoted = true;
+    const char* s = p + 1;
+    const char* close = nullptr;
+    bool copied = false;
+    while (s < end) {
+      const char* q = static_cast<const char*>(std::memchr(s, quote, static_cast<std::size_t>(end - s)));
+      if (!q) break;
+      if (q + 1 < end && q[1] == quote) {  // "" is one quote
+        if (values) {
+          if (!copied) scratch.assign(p + 1, q + 1);
+          else scratch.append(s, q + 1);
+        }
+        copied = true;
+        s = q + 2;
+        continue;
+      }
+      close = q;
+      break;
+    }
+    const char* const content_end = close ? close : end;
+    f.lines = std::find_if(p + 1, content_end, is_line_end_byte) != content_end;
+    if (values && copied) scratch.append(s, content_end);
+    f.end = end;
+    if (close) {  // text after the closing quote is kept, as PostgreSQL's CSV reader does
+      const char* e = close + 1;
+      while (e < end && *e != delim && !is_line_end_byte(*e)) ++e;
+      if (e > close + 1) {
+        if (values) {
+          if (!copied) scratch.assign(p + 1, close);
+          scratch.append(close + 1, e);
+        }
+        copied = true;
+        f.stray = close;
+        f.note = "text after the closing quote";
+      }
+      f.end = e;
+    }
+    f.unterminated = !close;
+    f.value = copied ? scratch.data() : p + 1;
+    f.size = copied ? scratch.size() : static_cast<std::size_t>(content_end - (p + 1));
+    return f;
+  }
+  const char* e = p;
+  for (; e < end && *e != delim && !is_line_end_byte(*e); ++e) {
+    if (*e == quote && !f.stray) f.stray = e;  // a quote inside an unquoted field is text (27" monitor)
+  }
+  f.note = "quote inside an unquoted field";
+  f.end = e;
+  f.value = p;
+  f.size = static_cast<std::size_t>(e - p);
+  return f;
+}
+
+// A field read by read_exact_field, with its stray quote named at its line and column.
+template <class V>
+[[gnu::noinline]] void emit_exact_field(V& v, const ExactField& ef, const char* row, std::uint64_t line,
+                                        const char* field) {
+  if (ef.stray) {
+    const char* line_start = row;
+    const std::uint64_t at = line + count_line_ends(row, ef.stray, &line_start);
+    v.stray_quote(at, line_start, ef.stray, ef.value, ef.size, ef.note);
+  }
+  v.field(ef.value, ef.size, ef.quoted, field, true);
+}
+
+// The value of a quoted field's content [p, e) whose quotes are all pairs: each "" is one quote.
+inline void collapse_pairs(const char* p, const char* e, char quote, std::string& out) {
+  out.clear();
+  while (p < e) {
+    const char* q = static_cast<const char*>(std::memchr(p, quote, static_cast<std::size_t>(e - p)));
+    if (!q) {
+      out.append(p, e);
+      return;
+    }
+    out.append(p, q + 1);
+    p = q + 2;
+  }
 }
 
 // The walk for one dialect shape: kQuoted (CSV quoting) and kCrs (the bytes hold a CR) are known at
 // compile time, so a TSV without CRs compiles to the delimiter and LF walk alone.
+//
+// Quotes are read fast, as a mask: a byte is inside quotes after an odd number of quotes (a prefix
+// XOR of the quote bits), so a pair "" leaves the value quoted and a closing quote ends it. That is
+// the RFC 4180 reading wherever each quote that opens follows a delimiter or line end (or the
+// quote of a pair) and each that closes precedes one (or a quote), which is checked per block for
+// all its quotes at once. Where a quote is anywhere else, the fast reading is wrong from that quote
+// on: the field holding it is read byte by byte by the rules (read_exact_field), and the fast
+// reading starts again after it.
 template <bool kQuoted, bool kCrs, class V>
 WalkEnd walk(const char* const begin, const char* const end, const FileSyntax& syntax, const WalkOptions& o,
              std::string& scratch, V& v) {
   const char delim = syntax.delimiter;
   const char quote = syntax.quote;
+  // The line the current row starts on. The line ends inside its quotes are counted at its end,
+  // and only when its bits show some (row_lines).
   std::uint64_t line = 0;
   const char* row = begin;
   const char* field = begin;
-  const char* line_start = begin;  // of the physical line being walked: a quoted line end starts one
   bool field_escapes = false;
+  // What the current field holds, from its bits: most nothing; a quoted one may hold pairs (its
+  // value is then copied), and one with a wrong quote was read by read_exact_field into `ef`.
+  // Until the first quote, no field is looked at for one (fresh: plain); after it, fresh is
+  // may_be_quoted.
+  enum Kind : unsigned char { plain, may_be_quoted, pairs_inside, exact };
+  Kind kind = plain, fresh = plain;
+  bool row_lines = false;
   const char* text = begin;  // the first byte after the last run of line ends looked at (trailing blanks)
+  ExactField ef{};
+  std::uint64_t carry = 0;   // all ones: the block starts inside quotes
 
-  // The field being walked: most are plain; the others are walked in `quotes` (between the opening
-  // and the closing quote), and end with code of their own.
-  enum class In : unsigned char { plain, stray, quotes, after_quotes };
-  In in = In::plain;
-  const char* stray = nullptr;  // In::stray: the first quote inside the unquoted field
-  const char* seg = nullptr;    // inside quotes: the text after the opening quote or the last pair
-  bool seg_lines = false;       // that text holds a CR or LF
-  bool copied = false;          // the value is in scratch (a doubled quote, text after the close)
-  const char* close = nullptr;  // the closing quote
-  const char* from = begin;     // a pair's second quote can be the next block's first byte: not a bit to visit
-
-  // Ends a field that is not plain at e (a delimiter, or the row's text end). Out of line: rare.
-  auto end_other_field = [&](const char* e) __attribute__((noinline)) {
-    const In was = in;
-    in = In::plain;
-    if (was == In::stray) {
-      v.stray_quote(line, line_start, stray, field, static_cast<std::size_t>(e - field), "quote inside an unquoted field");
-      v.field(field, static_cast<std::size_t>(e - field), false, field, field_escapes);
-      return;
-    }
-    const char* value = field + 1;
-    std::size_t size = static_cast<std::size_t>(close - value);
-    if (e > close + 1) {  // text after the closing quote is kept, as PostgreSQL's CSV reader does
-      if constexpr (V::kValues) {
-        if (!copied) scratch.assign(value, close);
-        scratch.append(close + 1, e);
-        copied = true;
-      }
-      field_escapes = true;
-      if (copied) value = scratch.data(), size = scratch.size();
-      v.stray_quote(line, line_start, close, value, size, "text after the closing quote");
-    } else if (copied) {
-      value = scratch.data(), size = scratch.size();
-    }
-    v.field(value, size, true, field, field_escapes);
-  };
+  auto is_sep_or_quote = [&](char c) { return c == delim || is_line_end_byte(c) || c == quote; };
+  // Ends the field at e: a delimiter or line end, or the end of the bytes when the field has some.
   auto end_field = [&](const char* e) __attribute__((always_inline)) {
     const char* value = field;
-    const char* value_end = e;
+    std::size_t size = static_cast<std::size_t>(e - field);
     bool quoted = false;
-    if (kQuoted && in != In::plain) {
-      // The common quoted field: closed right before the delimiter or line end, with no pair.
-      if (in != In::after_quotes || e != close + 1 || copied) return end_other_field(e);
-      in = In::plain;
-      ++value;
-      value_end = close;
-      quoted = true;
+    if constexpr (kQuoted) {
+      if (kind != plain) {
+        if (kind == exact) return emit_exact_field(v, ef, row, line, field);
+        if (*field == quote) {  // the reading was checked: it closes right before e
+          quoted = true;
+          ++value;
+          size -= 2;
+          if (kind == pairs_inside) {
+            collapse_pairs(value, value + size, quote, scratch);
+            value = scratch.data();
+            size = scratch.size();
+          }
+        }
+      }
     }
-    v.field(value, static_cast<std::size_t>(value_end - value), quoted, field, field_escapes);
+    v.field(value, size, quoted, field, field_escapes);
   };
   // True at a blank line with only blank lines after it, at the end of the text: the rows have ended.
   auto rows_ended = [&](const char* rend) {
@@ -228,146 +319,121 @@ WalkEnd walk(const char* const begin, const char* const end, const FileSyntax& s
   };
 
   if (row < end) v.begin_row(row, line);
-  for (const char* block = begin; block < end; block += 64) {
-    const BlockMasks m = classify_block<kQuoted, kCrs>(block, std::min<std::size_t>(64, static_cast<std::size_t>(end - block)),
-                                                       delim, quote, o.escapes, o.special);
+  for (const char* block = begin; block < end;) {
+    const std::size_t valid = std::min<std::size_t>(64, static_cast<std::size_t>(end - block));
+    const BlockMasks m = classify_block<kQuoted, kCrs>(block, valid, delim, quote, o.escapes, o.special);
     // A CR right before an LF goes with the LF (CR LF); any other may end a line by itself.
     const std::uint64_t lone_cr = kCrs ? m.cr & ~(m.newline >> 1) : 0;
     const std::uint64_t row_ends = m.newline | lone_cr;
-    const std::uint64_t outside = m.delimiter | row_ends | m.quote;
-    const std::uint64_t live = kQuoted ? bits_from(block, from) : ~std::uint64_t{0};
-    std::uint64_t escapes = m.escape & live;
-    std::uint64_t line_bytes = kQuoted ? (m.newline | m.cr) & live : 0;
-    const bool in_quotes = kQuoted && in == In::quotes;
-    std::uint64_t pending = (in_quotes ? m.quote : outside) & live;
-    // Outside quotes every delimiter, line end and quote is visited; inside, only the quotes. The
-    // state is looked at only where it changes.
-    for (bool quoted_part = in_quotes;; quoted_part = !quoted_part) {
-      if (!quoted_part) {
-        while (pending) {
-          const int bit = __builtin_ctzll(pending);
-          const char* const c = block + bit;
-          const std::uint64_t below = (std::uint64_t{1} << bit) - 1;
-          if (escapes & below) field_escapes = true;
-          if ((m.delimiter >> bit) & 1) {  // the common boundary, so looked for first
-            escapes &= ~below;
-            end_field(c);
-            field = c + 1;
-            field_escapes = false;
-            pending &= pending - 1;
-            continue;
-          }
-          const std::uint64_t through = (below << 1) | 1;
-          if (kQuoted && ((m.quote >> bit) & 1)) {
-            if (c == field) {  // the field's first byte: it is quoted
-              in = In::quotes;
-              seg = c + 1;
-              seg_lines = copied = false;
-              escapes &= ~through;
-              line_bytes &= ~through;
-              pending = m.quote & ~through;
-              break;
-            }
-            if (in == In::plain) {  // anywhere else a quote is text (27" monitor)
-              in = In::stray;
-              stray = c;
-            }
-            pending &= pending - 1;
-            continue;
-          }
-          const char* rend = c;  // where the row's text ends
-          if (*c == '\n') {
-            while (rend > row && rend[-1] == '\r') --rend;  // CR LF, CR CR LF
-          } else {
-            const std::size_t eol = line_end_length(c, end, o.end_of_text);
-            if (eol == 0) return {row, line};  // a CR at the end of the bytes: perhaps a CR LF
-            if (eol != 1) {                    // not the last of the CRs before an LF, which ends the line
-              pending &= pending - 1;
-              continue;
-            }
-            // COPY text ends rows with an LF, so a row ended by a CR is not staged as read.
-            if ((escapes >> bit) & 1) field_escapes = true;
-          }
-          if (rows_ended(rend)) return {row, line};
-          if (rend > row) end_field(rend);
-          const char* const next = c + 1;
-          if (!v.end_row(rend, next, line)) return {next, line + 1};
-          ++line;
-          row = line_start = field = next;
-          field_escapes = false;
-          if (row < end) v.begin_row(row, line);
-          escapes &= ~through;
-          pending &= pending - 1;
-        }
-        if (!kQuoted || in != In::quotes) break;  // the block is walked
+    // A line end is one even where it is the delimiter: compress counts rows with '\n' as one.
+    const std::uint64_t delimiters = m.delimiter & ~row_ends;
+    std::uint64_t inside = 0, wrong = 0, pairs = 0, quoted_lines = 0;
+    if (kQuoted && (m.quote | carry)) {
+      inside = prefix_xor(m.quote) ^ carry;
+      const std::uint64_t last = std::uint64_t{1} << (valid - 1);
+      carry = inside & last ? ~std::uint64_t{0} : 0;
+      const std::uint64_t seps = m.delimiter | m.newline | m.cr;
+      const std::uint64_t before_ok = ((seps | m.quote) << 1) | (block == begin || is_sep_or_quote(block[-1]));
+      const bool next_quote = block + valid < end && block[valid] == quote;
+      const std::uint64_t after_ok = ((seps | m.quote) >> 1) |
+                                     (block + valid == end || next_quote || is_sep_or_quote(block[valid]) ? last : 0);
+      if (fresh == plain) kind = fresh = may_be_quoted;
+      const std::uint64_t opens = m.quote & inside, closes = m.quote & ~inside;
+      wrong = (opens & ~before_ok) | (closes & ~after_ok);
+      pairs = closes & ((m.quote >> 1) | (next_quote ? last : 0));
+      quoted_lines = (m.newline | m.cr) & inside;
+    }
+    // What makes a field unusual: a byte to escape, a pair, a quoted line end. Rare, so looked at
+    // once per boundary and sorted out only when there is one.
+    std::uint64_t escapes = m.escape & ~m.quote;  // the enclosing quotes are not the value's
+    std::uint64_t unusual = escapes | pairs | quoted_lines;
+    auto note = [&](std::uint64_t bits) __attribute__((always_inline)) {
+      if (escapes & bits) field_escapes = true;
+      if (pairs & bits) {
+        kind = pairs_inside;
+        field_escapes = true;  // the value holds a quote
+      }
+      if (quoted_lines & bits) row_lines = field_escapes = true;  // a line end in a value is escaped
+      escapes &= ~bits;
+      pairs &= ~bits;
+      quoted_lines &= ~bits;
+      unusual &= ~bits;
+    };
+    std::uint64_t pending = (delimiters | row_ends) & ~inside;
+    if (wrong) pending &= (wrong & -wrong) - 1;  // the boundaries before the first wrong quote
+    while (pending) {
+      const int bit = __builtin_ctzll(pending);
+      const char* const c = block + bit;
+      const std::uint64_t below = (std::uint64_t{1} << bit) - 1;
+      if (unusual & below) note(below);
+      if ((delimiters >> bit) & 1) {  // the common boundary, so looked for first
+        end_field(c);
+        field = c + 1;
+        field_escapes = false;
+        if constexpr (kQuoted) kind = fresh;
+        pending &= pending - 1;
         continue;
       }
-      if constexpr (kQuoted) {
-        while (pending) {  // a quote inside quotes: a pair, or the closing one
-          const int bit = __builtin_ctzll(pending);
-          const char* const c = block + bit;
-          const std::uint64_t below = (std::uint64_t{1} << bit) - 1;
-          const std::uint64_t through = (below << 1) | 1;
-          if (line_bytes & below) seg_lines = true;
-          if (escapes & below) field_escapes = true;
-          line_bytes &= ~through;
-          escapes &= ~through;
-          if (seg_lines) {
-            line += count_line_ends(seg, c, &line_start);
-            seg_lines = false;
-            field_escapes = true;  // a line end in a value is escaped (COPY) or enclosed (staged CSV)
-          }
-          if (c + 1 < end && c[1] == quote) {  // "" is one quote
-            if constexpr (V::kValues) {
-              if (!copied) scratch.assign(field + 1, c + 1);
-              else scratch.append(seg, c + 1);
-            }
-            copied = field_escapes = true;
-            seg = from = c + 2;
-            const std::uint64_t after = bits_from(block, c + 2);
-            pending &= after;
-            line_bytes &= after;
-            escapes &= after;
-            continue;
-          }
-          if constexpr (V::kValues) {
-            if (copied) scratch.append(seg, c);
-          }
-          close = c;
-          in = In::after_quotes;
-          pending = outside & ~through;
-          break;
+      const char* rend = c;  // where the row's text ends
+      if (*c == '\n') {
+        while (rend > row && rend[-1] == '\r') --rend;  // CR LF, CR CR LF
+      } else {
+        const std::size_t eol = line_end_length(c, end, o.end_of_text);
+        if (eol == 0) return {row, line};  // a CR at the end of the bytes: perhaps a CR LF
+        if (eol != 1) {                    // not the last of the CRs before an LF, which ends the line
+          pending &= pending - 1;
+          continue;
         }
-        if (in == In::quotes) {  // the block is walked, still inside quotes
-          if (line_bytes) seg_lines = true;
-          break;
-        }
+        // COPY text ends rows with an LF, so a row ended by a CR is not staged as read.
+        if ((escapes >> bit) & 1) field_escapes = true;
+      }
+      if (rows_ended(rend)) return {row, line};
+      if (rend > row) end_field(rend);
+      std::uint64_t last_line = line;
+      if (row_lines) last_line += count_line_ends(row, rend);
+      const char* const next = c + 1;
+      if (!v.end_row(rend, next, last_line)) return {next, last_line + 1};
+      line = last_line + 1;
+      row = field = next;
+      field_escapes = row_lines = false;
+      if constexpr (kQuoted) kind = fresh;
+      if (row < end) v.begin_row(row, line);
+      escapes &= ~(below + 1);  // a CR that ended the row was the last field's, not the next one's
+      unusual &= ~(below + 1);
+      pending &= pending - 1;
+    }
+    if constexpr (kQuoted) {
+      if (wrong) {
+        ef = read_exact_field(field, end, delim, quote, V::kValues, scratch);
+        kind = exact;
+        row_lines = row_lines || ef.lines;
+        block = ef.end;  // its delimiter or line end starts the next block
+        carry = 0;
+        continue;
       }
     }
-    if (escapes) field_escapes = true;  // after the block's last boundary: the current field's
+    if (unusual) note(~std::uint64_t{0});  // after the block's last boundary: the current field's
+    block += valid;
   }
   if (row == end) return {end, line};
   if (!o.end_of_text) return {row, line};  // the last row's end is in bytes not read yet
-  if (kQuoted && in == In::quotes) {
-    line += count_line_ends(seg, end, &line_start);
-    const char* value = field + 1;
-    std::size_t size = static_cast<std::size_t>(end - value);
-    if constexpr (V::kValues) {
-      if (copied) {
-        scratch.append(seg, end);
-        value = scratch.data(), size = scratch.size();
-      }
-    }
+  if (kQuoted && kind != exact && carry) {  // a quote still open: its field is all the rest
+    ef = read_exact_field(field, end, delim, quote, V::kValues, scratch);
+    kind = exact;
+  }
+  const std::uint64_t last_line = line + count_line_ends(row, end);
+  if (kQuoted && kind == exact && ef.unterminated) {
     v.unterminated_quote(field, end);
-    v.field(value, size, true, field, true);
+    v.field(ef.value, ef.size, true, field, true);
     const char* rend = end;
     while (rend > row && is_line_end_byte(rend[-1])) --rend;
-    v.end_row(rend, end, line);
+    v.end_row(rend, end, last_line);
   } else {
-    end_field(end);
-    v.end_row(end, end, line);
+    if (field < end) end_field(end);
+    else v.field(end, 0, false, end, field_escapes);  // after a delimiter that ends the bytes
+    v.end_row(end, end, last_line);
   }
-  return {end, line + 1};
+  return {end, last_line + 1};
 }
 
 }  // namespace walk_detail
