@@ -18,9 +18,9 @@ namespace {
 constexpr std::size_t kReadStep = 64u << 10;
 
 // What comes before the data (a byte order mark, the blank lines before a header and the header
-// row, as stored), and the first data row's text, read as the pipeline reads them (Splitter,
-// header_span, row_length). They are needed before the pipeline starts; they are read through a
-// ByteSource of their own, and reading a few KB twice costs nothing.
+// row, as stored), and the first data row's text, read as the pipeline reads them (the Splitter,
+// data_start and row_length: the row walker's rules). They are needed before the pipeline starts;
+// they are read through a ByteSource of their own, and reading a few KB twice costs nothing.
 struct FirstRows {
   std::string header;
   std::string first_row;
@@ -35,8 +35,7 @@ FirstRows read_first_rows(const std::filesystem::path& file, const FileSyntax& s
     const char* p = chunk.data.data();
     const char* const end = p + chunk.size;
     if (first_chunk) {
-      const char* data = p + utf8_bom_length(p, chunk.size);
-      if (syntax.header) data += header_span(data, static_cast<std::size_t>(end - data), syntax).skip;
+      const char* data = p + data_start(p, chunk.size, syntax).skip;
       r.header.assign(p, data);
       p = data;
     }

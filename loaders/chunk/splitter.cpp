@@ -48,6 +48,17 @@ HeaderSpan header_span(const char* p, std::size_t n, const FileSyntax& syntax) {
   return h;
 }
 
+DataStart data_start(const char* p, std::size_t n, const FileSyntax& syntax) {
+  DataStart d;
+  d.skip = utf8_bom_length(p, n);
+  if (syntax.header) {
+    const HeaderSpan h = header_span(p + d.skip, n - d.skip, syntax);
+    d.skip += h.skip;
+    d.lines = h.lines;
+  }
+  return d;
+}
+
 Splitter::Splitter(ByteSource& source, const FileSyntax& syntax, std::size_t chunk_bytes,
                    std::size_t max_row_bytes)
     : source_(source), syntax_(syntax), chunk_bytes_(chunk_bytes), max_row_bytes_(max_row_bytes) {}

@@ -37,6 +37,15 @@ struct HeaderSpan {
 };
 HeaderSpan header_span(const char* p, std::size_t n, const FileSyntax& syntax);
 
+// Where a file's data rows start in its first chunk, as the pipeline reads it: after a byte order
+// mark and, with a header row, after the header (and the blank lines before it). `lines` is the
+// lines those bytes span.
+struct DataStart {
+  std::size_t skip = 0;
+  std::uint64_t lines = 0;
+};
+DataStart data_start(const char* p, std::size_t n, const FileSyntax& syntax);
+
 class Splitter {
  public:
   // `chunk_bytes` is the target size; a single row longer than that grows the buffer up to

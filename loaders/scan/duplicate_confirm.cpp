@@ -62,40 +62,68 @@ struct KeyFields {
   std::vector<char> utf8;
 };
 
-// The row at `p`, read with the Splitter's row_length (the scanner's rules: quoted newlines, CR LF,
-// a CR alone ending a line), so rows start on the same lines as in the scan; with `capture`, its
-// key fields through split_fields (which, unlike split_row, tells a quoted empty string from an
-// empty, NULL field). Returns the position after the row; `line` advances by the line ends inside
-// quotes, and the caller adds the row's own.
-const char* walk_row(const char* p, const char* end, const FileSyntax& syntax, std::uint64_t& line,
-                     KeyFields* capture, RowFields& fields) {
-  std::uint64_t quoted_newlines = 0;
-  std::size_t length = row_length(p, static_cast<std::size_t>(end - p), syntax, &quoted_newlines);
-  if (length == 0) length = static_cast<std::size_t>(end - p);  // the last row, without a line end
-  line += quoted_newlines;
-  if (capture) {
-    std::size_t size = length;
-    while (size > 0 && is_line_end_byte(p[size - 1])) --size;
-    split_fields(p, size, syntax, fields);
-    for (std::size_t field = 0; field < fields.values.size(); ++field) {
-      const int s = capture->slot(static_cast<int>(field));
-      if (s < 0) continue;
-      auto& v = capture->values[static_cast<std::size_t>(s)];
-      v.scratch = std::move(fields.values[field]);
-      v.data = v.scratch.data();
-      v.size = v.scratch.size();
-      v.quoted = fields.quoted[field];
-      v.present = true;
-    }
-  }
-  return p + length;
-}
-
 [[noreturn]] void file_changed(const std::filesystem::path& file, std::uint64_t line) {
   throw runtime_error(fmt::format("{} changed during the duplicate-key check", file.string()),
                       fmt::format("no row starts at line {}, where the scan found one", line),
                       "Do not modify files while they are being loaded; run the command again.");
 }
+
+// The rows of the file walked as the scan walked them (the row walker: quoted newlines, CR LF, a
+// CR alone ending a line, the scan's line numbers), the key fields of each candidate row captured
+// and handed to the grouper with its hash and line.
+class CandidateRows : public RowVisitor {
+ public:
+  CandidateRows(const std::filesystem::path& file, const FileSyntax& syntax, KeyFields& fields,
+                CandidateSet::Reader& candidates, KeyGrouper& grouper)
+      : file_(file), syntax_(syntax), fields_(fields), candidates_(candidates), grouper_(grouper) {
+    have_ = candidates_.next(target_);
+  }
+  bool have() const { return have_; }
+  std::uint64_t next_line() const { return target_.line; }
+  // The line the walk's line 0 is in the file.
+  void begin_chunk(std::uint64_t first_line) { first_line_ = first_line; }
+
+  void begin_row(const char*, std::uint64_t line) {
+    row_line_ = first_line_ + line;
+    if (row_line_ > target_.line) file_changed(file_, target_.line);
+    wanted_ = row_line_ == target_.line;
+    field_ = 0;
+    if (wanted_) fields_.reset();
+  }
+  void field(const char* value, std::size_t size, bool quoted, const char*, bool) {
+    const int s = wanted_ ? fields_.slot(field_) : -1;
+    ++field_;
+    if (s < 0) return;
+    auto& v = fields_.values[static_cast<std::size_t>(s)];
+    v.scratch.assign(value, size);  // the walk's scratch is reused by the next field
+    v.data = v.scratch.data();
+    v.size = size;
+    v.quoted = quoted;
+    v.present = true;
+  }
+  bool end_row(const char* text_end, const char*, std::uint64_t) {
+    if (!wanted_) return true;
+    if (field_ == 0) field(text_end, 0, false, text_end, false);  // a blank line: one empty field, as the scan reads it
+    fields_.encode(syntax_, encoded_);
+    grouper_.add(target_.hash, row_line_, encoded_);
+    have_ = candidates_.next(target_);
+    return have_;
+  }
+
+ private:
+  const std::filesystem::path& file_;
+  const FileSyntax& syntax_;
+  KeyFields& fields_;
+  CandidateSet::Reader& candidates_;
+  KeyGrouper& grouper_;
+  KeyHash target_{};
+  bool have_ = false;
+  std::uint64_t first_line_ = 1;
+  std::uint64_t row_line_ = 0;
+  bool wanted_ = false;
+  int field_ = 0;
+  std::string encoded_;
+};
 
 // Keeps the best `n` groups seen: most rows first, then earliest first line.
 class TopKeys {
@@ -147,52 +175,34 @@ DuplicateReport confirm_duplicates(const std::filesystem::path& file, const File
   const std::size_t budget = std::max<std::size_t>(options.memory_budget, 256u << 10);
   CandidateSet::Reader next_candidate = candidates.reader(budget / 16);
   KeyGrouper grouper(options.spill_dir, budget / 2);
-  KeyHash target{};
-  bool have = next_candidate.next(target);
-
   auto source = open_byte_source(file);
   Splitter splitter(*source, syntax, options.chunk_bytes);
   if (options.progress) options.progress->begin("duplicates", file.filename().string(), source->file_size());
   Chunk chunk;
   KeyFields fields(key_fields);
-  RowFields split;
-  std::string encoded;
+  CandidateRows rows(file, syntax, fields, next_candidate, grouper);
+  std::string scratch;
   std::uint64_t line = 1;
   std::uint64_t bytes_done = 0;
-  while (have && splitter.next(chunk)) {
+  while (rows.have() && splitter.next(chunk)) {
     if (options.cancel && options.cancel->cancelled())
       throw runtime_error("cancelled", "the duplicate-key check was interrupted before it finished",
                           "Nothing was published; run the command again.");
     const char* p = chunk.data.data();
-    const char* const end = p + chunk.size;
     if (chunk.index == 0) {  // as the pipeline does: a UTF-8 byte order mark, then the header
-      p += utf8_bom_length(p, chunk.size);
-      if (syntax.header) {
-        const HeaderSpan h = header_span(p, static_cast<std::size_t>(end - p), syntax);
-        p += h.skip;
-        line += h.lines;
-      }
+      const DataStart d = data_start(p, chunk.size, syntax);
+      p += d.skip;
+      line += d.lines;
     }
-    while (p < end && have) {
-      const std::uint64_t row_line = line;
-      if (row_line > target.line) file_changed(file, target.line);
-      const bool wanted = row_line == target.line;
-      if (wanted) fields.reset();
-      p = walk_row(p, end, syntax, line, wanted ? &fields : nullptr, split);
-      ++line;
-      if (wanted) {
-        fields.encode(syntax, encoded);
-        grouper.add(target.hash, row_line, encoded);
-        have = next_candidate.next(target);
-      }
-    }
+    rows.begin_chunk(line);
+    line += walk_rows(p, chunk.data.data() + chunk.size, syntax, WalkOptions{}, scratch, rows).lines;
     bytes_done += chunk.size;
     if (options.progress)
       options.progress->update({"duplicates", "", source->compression() == Compression::none ? bytes_done
                                                                                              : source->file_bytes_read(),
                                 source->file_size(), 0});
   }
-  if (have) file_changed(file, target.line);
+  if (rows.have()) file_changed(file, rows.next_line());
 
   TopKeys top(top_n);
   grouper.finish([&](std::string_view key, std::uint64_t count, const std::uint64_t* lines, std::size_t n_lines) {

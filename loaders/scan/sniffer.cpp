@@ -11,9 +11,8 @@
 #include <fmt/format.h>
 
 #include "core/dates.h"
-#include "loaders/chunk/splitter.h"
+#include "loaders/csv/row_walker.h"
 #include "loaders/input/byte_source.h"
-#include "loaders/scan/chunk_scanner.h"
 #include "validators/profile/column_profile.h"
 
 namespace sluice {
@@ -31,39 +30,55 @@ struct Parsed {
   bool unterminated = false;              // a quote that is never closed before the end of the file
 };
 
-// Reads rows as the chunk scanner would with this syntax (the Splitter's row_length and the
-// scanner's split_fields: quotes, line ends). A row cut off by the end of the sample is dropped,
-// unless the sample is the whole file. Blank lines are left out: they say nothing of the
-// delimiter, and the reader skips those before a header.
+// The rows, as the chunk scanner reads them with this syntax (the row walker: quotes, line ends).
+// Blank lines are left out: they say nothing of the delimiter, and the reader skips those before a
+// header. A quote never closed stops the reading there.
+class SampleRows : public RowVisitor {
+ public:
+  SampleRows(Parsed& out, std::size_t max_rows) : out_(out), max_rows_(max_rows) {}
+  void begin_row(const char*, std::uint64_t) {
+    values_.clear();
+    quoted_.clear();
+    stray_ = false;
+  }
+  void field(const char* value, std::size_t size, bool quoted, const char*, bool) {
+    values_.emplace_back(value, size);
+    quoted_.push_back(quoted);
+  }
+  void stray_quote(std::uint64_t, const char*, const char*, const char*, std::size_t, const char*) { stray_ = true; }
+  void unterminated_quote(const char*, const char*) { out_.unterminated = true; }
+  bool end_row(const char*, const char*, std::uint64_t) {
+    if (out_.unterminated) return false;
+    if (values_.empty()) return true;
+    for (const bool q : quoted_) out_.quoted_fields += q;
+    out_.stray_quote_rows += stray_;
+    out_.rows.push_back(std::move(values_));
+    out_.quoted.push_back(std::move(quoted_));
+    values_ = {};
+    quoted_ = {};
+    return out_.rows.size() < max_rows_;
+  }
+
+ private:
+  Parsed& out_;
+  const std::size_t max_rows_;
+  std::vector<std::string> values_;
+  std::vector<bool> quoted_;
+  bool stray_ = false;
+};
+
+// A row cut off by the end of the sample is left out, unless the sample is the whole file.
 Parsed parse(std::string_view t, char delim, bool use_quotes, char quote, bool whole, std::size_t max_rows) {
   FileSyntax syntax;
   syntax.delimiter = delim;
   syntax.quoted = use_quotes;
   syntax.quote = quote;
   Parsed out;
-  RowFields fields;
-  const char* p = t.data();
-  const char* const end = p + t.size();
-  while (p < end && out.rows.size() < max_rows) {
-    std::size_t length = row_length(p, static_cast<std::size_t>(end - p), syntax);
-    if (length == 0) {
-      if (!whole) break;
-      length = static_cast<std::size_t>(end - p);
-    }
-    std::size_t size = length;
-    while (size > 0 && is_line_end_byte(p[size - 1])) --size;
-    p += length;
-    if (size == 0) continue;
-    split_fields(p - length, size, syntax, fields);
-    if (fields.unterminated) {
-      out.unterminated = true;
-      break;
-    }
-    for (const bool q : fields.quoted) out.quoted_fields += q;
-    out.stray_quote_rows += fields.stray_quote;
-    out.rows.push_back(std::move(fields.values));
-    out.quoted.push_back(std::move(fields.quoted));
-  }
+  SampleRows rows(out, max_rows);
+  WalkOptions o;
+  o.end_of_text = whole;
+  std::string scratch;
+  walk_rows(t.data(), t.data() + t.size(), syntax, o, scratch, rows);
   return out;
 }
 
