@@ -346,6 +346,7 @@ WalkEnd walk(const char* const begin, const char* const end, const FileSyntax& s
     // What makes a field unusual: a byte to escape, a pair, a quoted line end. Rare, so looked at
     // once per boundary and sorted out only when there is one.
     std::uint64_t escapes = m.escape & ~m.quote;  // the enclosing quotes are not the value's
+    if (kQuoted && delim == '\t') escapes |= m.delimiter & inside;  // a quoted tab is
     std::uint64_t unusual = escapes | pairs | quoted_lines;
     auto note = [&](std::uint64_t bits) __attribute__((always_inline)) {
       if (escapes & bits) field_escapes = true;
