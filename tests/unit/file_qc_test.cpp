@@ -25,7 +25,7 @@ void all_days_but(ChunkQc& c, std::initializer_list<int> skip) {
 
 const Finding* find(const QcReport& r, const std::string& check) {
   for (const auto& f : r.findings)
-    if (f.check == check) return &f;
+    if (f.id() == check) return &f;
   return nullptr;
 }
 
@@ -44,8 +44,8 @@ TEST(FileQc, ExamplesFromLaterChunksGetAbsoluteLines) {
   FileQc qc(jan_settings());
   ChunkQc a, b;
   all_days_but(a, {});
-  a.wrong_field_count.add({4, 0, 0, "x", "1 field, expected 2"});
-  b.wrong_field_count.add({0, 0, 0, "y", "3 fields, expected 2"});
+  a.list(Check::column_count).add({4, 0, 0, "x", "1 field, expected 2"});
+  b.list(Check::column_count).add({0, 0, 0, "y", "3 fields, expected 2"});
   qc.merge(std::move(a), 1);      // chunk a starts at line 1
   qc.merge(std::move(b), 1001);   // chunk b starts at line 1001
   const QcReport r = qc.finish(2000);
@@ -77,7 +77,7 @@ TEST(FileQc, NoRowsInTheRangeIsAWhollyMissingMonth) {
   FileQc qc(jan_settings());
   ChunkQc c;
   c.days.add(days_from_civil(2024, 2, 1));
-  c.out_of_range.add({1, 1, 1, "2024-02-01", ""});
+  c.list(Check::date_out_of_range).add({1, 1, 1, "2024-02-01", ""});
   qc.merge(std::move(c), 1);
   const QcReport r = qc.finish(1);
   const Finding* f = find(r, "missing_days");
