@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/column_type.h"
 #include "loaders/scan/chunk_scanner.h"
 #include "tests/support/scan_file.h"
 
@@ -119,6 +120,24 @@ TEST(ChunkScanner, SkippedRowWithAnUnterminatedQuotePastTheLastColumn) {
   EXPECT_EQ(r.rejects[0].reason, "quoted field never closed");
   EXPECT_EQ(r.rejects[0].text, "a,b,\"open\nstill open");
   EXPECT_EQ(copy_text(r), "ok\n");
+}
+
+TEST(ChunkScanner, RowsPastTheExampleCapKeepTheirRejectReason) {
+  // Examples stop at the cap; a set-aside row's reason is still made from its own first problem.
+  QcSettings qc = test::id_day_name_qc();
+  qc.value_checks = {ValueChecker(*parse_column_type("integer")), std::nullopt, std::nullopt};
+  std::string text;
+  for (int i = 0; i < 30; ++i) text += "x" + std::to_string(i) + "\t2024-01-01\tn\n";
+  ScanConfig cfg = test::copy_scan();
+  cfg.skip_bad_rows = true;
+  cfg.max_rejects_kept = 25;
+  const auto r = test::scan_text(text, qc, cfg);
+  EXPECT_EQ(r.qc.list(Check::type).count(), 30u);
+  EXPECT_EQ(r.qc.list(Check::type).examples().size(), ExampleList::kMaxExamples);
+  EXPECT_EQ(r.rejected_rows, 30u);
+  ASSERT_EQ(r.rejects.size(), 25u);
+  EXPECT_EQ(r.rejects[24].line, 24u);
+  EXPECT_EQ(r.rejects[24].reason, "ID: not an integer: x24");
 }
 
 TEST(ChunkScanner, SplitRowUnquotesCsv) {
