@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/findings_output.h"
 #include "app/progress_renderers.h"
 #include "core/text_format.h"
 

@@ -6,7 +6,6 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "app/findings_output.h"
 #include "operations/load_operation.h"
 
 namespace sluice {

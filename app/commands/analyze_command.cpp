@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "app/json_text.h"
 #include "app/commands/commands.h"
-#include "app/load_report.h"
+#include "app/findings_output.h"
+#include "app/json_text.h"
 #include "app/output.h"
 #include "app/progress_renderers.h"
 #include "core/text_format.h"

@@ -5,8 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands/commands.h"
+#include "app/findings_output.h"
 #include "app/json_text.h"
-#include "app/load_report.h"
 #include "app/output.h"
 #include "app/progress_renderers.h"
 #include "core/text_format.h"

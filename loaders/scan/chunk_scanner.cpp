@@ -345,16 +345,14 @@ class RowChecker {
   bool rejects_wanted() const { return keep_rejects_ && res_.rejects.size() < cfg_.max_rejects_kept; }
 
   // Records a problem of this row. Its example is made only while the check's list keeps one, or
-  // for the row's first problem when that becomes the row's reason in the reject file.
+  // for the row's first problem when that becomes the row's reason in the reject file. The reason
+  // is made here, not at the row's end: a CSV value lives in the scratch the next field reuses.
   template <typename MakeExample>
   void flag(Check check, MakeExample&& make) {
     ExampleList& list = res_.qc.list(check);
-    if (row_bad_ || !rejects_wanted()) {
-      row_bad_ = true;
-      list.add_with(make);
-      return;
-    }
+    const bool first = !row_bad_;
     row_bad_ = true;
+    if (!first || !rejects_wanted()) return list.add_with(make);
     Example e = make();
     // A ragged row's unterminated quote can be in a field past the last column: no name then.
     const std::string_view column =
@@ -417,14 +415,14 @@ class RowChecker {
   const char* chunk_start_ = nullptr;
   const char* const null_data_;
   const std::size_t null_size_;  // SIZE_MAX: no marker (only the empty field is NULL)
-  const bool keep_rejects_;      // --on-error skip with a reject file
+  const bool keep_rejects_;      // --on-error skip, keeping rows for the reject file
   std::vector<ColumnPlan> plan_;
   const char* row_start_ = nullptr;
   std::uint64_t line_ = 0;
   int field_ = 0;
   std::size_t row_out_start_ = 0;
   bool row_bad_ = false;    // the row has a problem: it is not sent
-  std::string row_reason_;  // its first problem, for the reject file (while rejects_wanted())
+  std::string row_reason_;  // its first problem's reason (made only while rejects_wanted())
   DayNumber day_ = 0;
   bool has_day_ = false;
 };

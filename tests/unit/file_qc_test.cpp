@@ -4,15 +4,14 @@
 #include <algorithm>
 #include <map>
 
+#include "tests/support/scan_file.h"
 #include "validators/file_qc/file_qc.h"
 
 namespace sluice {
 namespace {
 
 QcSettings jan_settings() {
-  QcSettings s;
-  s.column_names = {"DAY", "ID"};
-  s.required = {false, false};
+  QcSettings s = test::columns_qc({"DAY", "ID"});
   s.date_field = 0;
   s.expected_range = DateRange::month(2024, 1);
   return s;

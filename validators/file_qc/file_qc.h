@@ -45,7 +45,7 @@ struct ChunkQc {
 
   ExampleList& list(Check check) { return lists[static_cast<std::size_t>(check)]; }
   const ExampleList& list(Check check) const { return lists[static_cast<std::size_t>(check)]; }
-  // The problems that make a row bad (every scan check's but the warnings').
+  // The problems that make rows bad (not the warnings): any of them stops the chunk's COPY.
   std::uint64_t error_count() const;
 };
 
