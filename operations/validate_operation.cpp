@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/text_format.h"
-#include "operations/load_history.h"
+#include "warehouse/load_history.h"
 
 namespace sluice {
 namespace {
