@@ -54,4 +54,13 @@ std::string json_text(nlohmann::json j, int indent) {
   return j.dump(indent);
 }
 
+std::string member_text(const nlohmann::json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return "";
+  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+}
+
+std::uint64_t json_count(const nlohmann::json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_number_unsigned() ? j[key].get<std::uint64_t>() : 0;
+}
+
 }  // namespace sluice

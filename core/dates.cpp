@@ -175,4 +175,17 @@ bool DateParser::parse_custom(std::string_view s, DayNumber& day) const {
   return pos == s.size() && make_day(y, m, d, day);
 }
 
+std::optional<DayNumber> parse_iso_day(std::string_view text) {
+  static const DateParser iso = *DateParser::with_format("%Y-%m-%d");
+  DayNumber day = 0;
+  if (text.size() != 10 || !iso.parse(text, day)) return std::nullopt;
+  return day;
+}
+
+std::vector<std::string> day_spellings(DayNumber day) {
+  const CivilDate cd = civil_from_days(day);
+  return {format_iso(day), format_compact(day), fmt::format("{:02}/{:02}/{:04}", cd.month, cd.day, cd.year),
+          fmt::format("{}/{}/{:04}", cd.month, cd.day, cd.year)};
+}
+
 }  // namespace sluice

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice {
 
@@ -22,6 +23,9 @@ bool is_valid_date(int year, int month, int day);
 
 std::string format_iso(DayNumber day);      // 2024-01-31
 std::string format_compact(DayNumber day);  // 20240131
+// Every spelling of a day the file QC's automatic date forms accept: 2024-01-05, 20240105,
+// 01/05/2024, 1/5/2024. A text date column matches a day by these.
+std::vector<std::string> day_spellings(DayNumber day);
 
 // An inclusive range of days.
 struct DateRange {
@@ -56,5 +60,8 @@ class DateParser {
   bool parse_custom(std::string_view text, DayNumber& day) const;
   std::string format_;
 };
+
+// "2024-01-05" -> the day; nullopt when malformed or not a real day.
+std::optional<DayNumber> parse_iso_day(std::string_view text);
 
 }  // namespace sluice

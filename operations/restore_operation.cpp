@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/text_format.h"
-#include "operations/load_history.h"
+#include "warehouse/load_history.h"
 #include "operations/table_sql.h"
 #include "operations/trash.h"
 
