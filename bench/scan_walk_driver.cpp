@@ -128,7 +128,7 @@ int main(int argc, char** argv) try {
         scan_chunk(p, n, sc, res);
         rows += res.rows;
         errors += res.qc.error_count();
-        warnings += res.qc.stray_quote.count();
+        warnings += res.qc.list(Check::stray_quote).count();
         const char* copy = res.copy_is_input ? p : res.copy.data();
         const std::size_t copy_size = res.copy_is_input ? n : res.copy_size;
         copy_bytes += copy_size;

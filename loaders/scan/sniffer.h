@@ -3,7 +3,7 @@
 // silently: every result carries a confidence and the evidence it rests on, so a person can tell a
 // sure answer from a coin toss.
 //
-// Rows are read as the chunk scanner reads them (the Splitter's row_length and split_fields: line
+// Rows are read as the chunk scanner reads them (the row walker, loaders/csv/row_walker.h: line
 // ends LF, CR LF or CR; blank lines left out). Delimiter: each of tab , | ; is tried with and
 // without RFC 4180 quoting; the one that splits the most rows into the same number of fields (two
 // or more) wins, more fields breaking near-ties. Where the quotes read as RFC 4180 quoting on every
