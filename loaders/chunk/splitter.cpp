@@ -12,7 +12,7 @@ namespace {
 
 // Where the last row with text ends (a blank line is not where a chunk may end).
 struct LastRowEnd : RowVisitor {
-  static constexpr bool kValues = false;
+  static constexpr bool kFields = false;
   void begin_row(const char* row, std::uint64_t) { start = row; }
   bool end_row(const char* text_end, const char* next, std::uint64_t) {
     if (text_end > start) last = next;

@@ -5,7 +5,7 @@ namespace {
 
 // The first row's end, and the line ends inside it.
 struct FirstRow : RowVisitor {
-  static constexpr bool kValues = false;
+  static constexpr bool kFields = false;
   bool end_row(const char*, const char* row_next, std::uint64_t row_line) {
     next = row_next;
     line = row_line;

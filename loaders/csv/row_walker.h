@@ -63,8 +63,9 @@ struct WalkEnd {
 // The walker's calls, in file order: begin_row, then per field any stray_quote and
 // unterminated_quote and then field, then end_row. A blank line is a row without fields.
 struct RowVisitor {
-  // Unquoted values: false hands field() the raw span and skips the copies values may need.
-  static constexpr bool kValues = true;
+  // False: the visitor wants rows only. Fields are then not looked for (a quote's place is still
+  // checked), and field(), stray_quote() and unterminated_quote() are not called.
+  static constexpr bool kFields = true;
   // `line` counts the line ends before the row from the start of the walk.
   void begin_row(const char* /*row*/, std::uint64_t /*line*/) {}
   // The value (in the input, or in the walk's scratch until the next field), whether it was quoted,
@@ -267,6 +268,7 @@ inline void collapse_pairs(const char* p, const char* e, char quote, std::string
 template <bool kQuoted, bool kCrs, class V>
 WalkEnd walk(const char* const begin, const char* const end, const FileSyntax& syntax, const WalkOptions& o,
              std::string& scratch, V& v) {
+  constexpr bool kFields = V::kFields;
   const char delim = syntax.delimiter;
   const char quote = syntax.quote;
   // The line the current row starts on. The line ends inside its quotes are counted at its end,
@@ -333,7 +335,9 @@ WalkEnd walk(const char* const begin, const char* const end, const FileSyntax& s
       const std::uint64_t last = std::uint64_t{1} << (valid - 1);
       carry = inside & last ? ~std::uint64_t{0} : 0;
       const std::uint64_t seps = m.delimiter | m.newline | m.cr;
-      const std::uint64_t before_ok = ((seps | m.quote) << 1) | (block == begin || is_sep_or_quote(block[-1]));
+      // The byte before the block is looked at only for a quote at its start.
+      const std::uint64_t before_ok =
+          ((seps | m.quote) << 1) | ((m.quote & 1) && (block == begin || is_sep_or_quote(block[-1])));
       const bool next_quote = block + valid < end && block[valid] == quote;
       const std::uint64_t after_ok = ((seps | m.quote) >> 1) |
                                      (block + valid == end || next_quote || is_sep_or_quote(block[valid]) ? last : 0);
@@ -347,7 +351,7 @@ WalkEnd walk(const char* const begin, const char* const end, const FileSyntax& s
     // once per boundary and sorted out only when there is one.
     std::uint64_t escapes = m.escape & ~m.quote;  // the enclosing quotes are not the value's
     if (kQuoted && delim == '\t') escapes |= m.delimiter & inside;  // a quoted tab is
-    std::uint64_t unusual = escapes | pairs | quoted_lines;
+    std::uint64_t unusual = kFields ? escapes | pairs | quoted_lines : quoted_lines;
     auto note = [&](std::uint64_t bits) __attribute__((always_inline)) {
       if (escapes & bits) field_escapes = true;
       if (pairs & bits) {
@@ -360,7 +364,9 @@ WalkEnd walk(const char* const begin, const char* const end, const FileSyntax& s
       quoted_lines &= ~bits;
       unusual &= ~bits;
     };
-    std::uint64_t pending = (delimiters | row_ends) & ~inside;
+    // A visitor of rows only is not shown the delimiters: where a field starts is worked out from
+    // the block's bits, and only for a wrong quote's field (below).
+    std::uint64_t pending = ((kFields ? delimiters : 0) | row_ends) & ~inside;
     if (wrong) pending &= (wrong & -wrong) - 1;  // the boundaries before the first wrong quote
     while (pending) {
       const int bit = __builtin_ctzll(pending);
@@ -389,7 +395,7 @@ WalkEnd walk(const char* const begin, const char* const end, const FileSyntax& s
         if ((escapes >> bit) & 1) field_escapes = true;
       }
       if (rows_ended(rend)) return {row, line};
-      if (rend > row) end_field(rend);
+      if (kFields && rend > row) end_field(rend);
       std::uint64_t last_line = line;
       if (row_lines) last_line += count_line_ends(row, rend);
       const char* const next = c + 1;
@@ -405,7 +411,13 @@ WalkEnd walk(const char* const begin, const char* const end, const FileSyntax& s
     }
     if constexpr (kQuoted) {
       if (wrong) {
-        ef = read_exact_field(field, end, delim, quote, V::kValues, scratch);
+        const std::uint64_t before_wrong = (wrong & -wrong) - 1;
+        if (unusual & before_wrong) note(before_wrong);  // a row-only walk visited no delimiter there
+        if (!kFields) {  // the field holding the wrong quote starts after the last separator before it
+          const std::uint64_t seps = (delimiters | row_ends) & ~inside & before_wrong;
+          if (seps) field = std::max(field, block + (64 - __builtin_clzll(seps)));
+        }
+        ef = read_exact_field(field, end, delim, quote, kFields, scratch);
         kind = exact;
         row_lines = row_lines || ef.lines;
         block = ef.end;  // its delimiter or line end starts the next block
@@ -414,24 +426,31 @@ WalkEnd walk(const char* const begin, const char* const end, const FileSyntax& s
       }
     }
     if (unusual) note(~std::uint64_t{0});  // after the block's last boundary: the current field's
+    if (!kFields) {
+      if (const std::uint64_t seps = (delimiters | row_ends) & ~inside) field = block + (64 - __builtin_clzll(seps));
+    }
     block += valid;
   }
   if (row == end) return {end, line};
   if (!o.end_of_text) return {row, line};  // the last row's end is in bytes not read yet
   if (kQuoted && kind != exact && carry) {  // a quote still open: its field is all the rest
-    ef = read_exact_field(field, end, delim, quote, V::kValues, scratch);
+    ef = read_exact_field(field, end, delim, quote, kFields, scratch);
     kind = exact;
   }
   const std::uint64_t last_line = line + count_line_ends(row, end);
   if (kQuoted && kind == exact && ef.unterminated) {
-    v.unterminated_quote(field, end);
-    v.field(ef.value, ef.size, true, field, true);
+    if constexpr (kFields) {
+      v.unterminated_quote(field, end);
+      v.field(ef.value, ef.size, true, field, true);
+    }
     const char* rend = end;
     while (rend > row && is_line_end_byte(rend[-1])) --rend;
     v.end_row(rend, end, last_line);
   } else {
-    if (field < end) end_field(end);
-    else v.field(end, 0, false, end, field_escapes);  // after a delimiter that ends the bytes
+    if constexpr (kFields) {
+      if (field < end) end_field(end);
+      else v.field(end, 0, false, end, field_escapes);  // after a delimiter that ends the bytes
+    }
     v.end_row(end, end, last_line);
   }
   return {end, last_line + 1};

@@ -8,7 +8,7 @@ namespace {
 
 // Counts rows to the wanted one and keeps the line it starts on.
 struct FindRow : RowVisitor {
-  static constexpr bool kValues = false;
+  static constexpr bool kFields = false;
   explicit FindRow(std::uint64_t row) : wanted(row) {}
   void begin_row(const char*, std::uint64_t line) { row_line = line; }
   bool end_row(const char*, const char*, std::uint64_t) {

@@ -231,6 +231,10 @@ TEST(RowWalker, RowLengthAndSplitFieldsAreVisitorsOfTheWalk) {
   std::uint64_t quoted_newlines = 0;
   EXPECT_EQ(row_length("\"a\nb\",1\r\nnext", 14, csv(), &quoted_newlines), 9u);
   EXPECT_EQ(quoted_newlines, 1u);
+  // A walk of rows only does not visit delimiters: the quoted line end after a stray quote still
+  // counts.
+  EXPECT_EQ(row_length("a\"b,\"x\ny\",z\nnext", 16, csv(), &quoted_newlines), 12u);
+  EXPECT_EQ(quoted_newlines, 1u);
   RowFields f;
   split_fields("\"a\"\"b\",,'c'", 11, csv(), f);
   EXPECT_EQ(f.values, (std::vector<std::string>{"a\"b", "", "'c'"}));
