@@ -352,16 +352,21 @@ WalkEnd walk(const char* const begin, const char* const end, const FileSyntax& s
     std::uint64_t escapes = m.escape & ~m.quote;  // the enclosing quotes are not the value's
     if (kQuoted && delim == '\t') escapes |= m.delimiter & inside;  // a quoted tab is
     std::uint64_t unusual = kFields ? escapes | pairs | quoted_lines : quoted_lines;
+    // Without quotes only escapes are unusual: the hot TSV loop keeps one mask, not four.
     auto note = [&](std::uint64_t bits) __attribute__((always_inline)) {
-      if (escapes & bits) field_escapes = true;
-      if (pairs & bits) {
-        kind = pairs_inside;
-        field_escapes = true;  // the value holds a quote
+      if constexpr (kQuoted) {
+        if (escapes & bits) field_escapes = true;
+        if (pairs & bits) {
+          kind = pairs_inside;
+          field_escapes = true;  // the value holds a quote
+        }
+        if (quoted_lines & bits) row_lines = field_escapes = true;  // a line end in a value is escaped
+        escapes &= ~bits;
+        pairs &= ~bits;
+        quoted_lines &= ~bits;
+      } else {
+        field_escapes = true;
       }
-      if (quoted_lines & bits) row_lines = field_escapes = true;  // a line end in a value is escaped
-      escapes &= ~bits;
-      pairs &= ~bits;
-      quoted_lines &= ~bits;
       unusual &= ~bits;
     };
     // A visitor of rows only is not shown the delimiters: where a field starts is worked out from
@@ -392,7 +397,7 @@ WalkEnd walk(const char* const begin, const char* const end, const FileSyntax& s
           continue;
         }
         // COPY text ends rows with an LF, so a row ended by a CR is not staged as read.
-        if ((escapes >> bit) & 1) field_escapes = true;
+        if (((kQuoted ? escapes : unusual) >> bit) & 1) field_escapes = true;
       }
       if (rows_ended(rend)) return {row, line};
       if (kFields && rend > row) end_field(rend);
@@ -405,7 +410,7 @@ WalkEnd walk(const char* const begin, const char* const end, const FileSyntax& s
       field_escapes = row_lines = false;
       if constexpr (kQuoted) kind = fresh;
       if (row < end) v.begin_row(row, line);
-      escapes &= ~(below + 1);  // a CR that ended the row was the last field's, not the next one's
+      if constexpr (kQuoted) escapes &= ~(below + 1);  // a CR that ended the row was the last field's
       unusual &= ~(below + 1);
       pending &= pending - 1;
     }
