@@ -11,12 +11,12 @@
 //   app/config.cpp), and delimiters and line ends are text; text after the closing quote is kept
 //   up to the delimiter, and a quote anywhere else is text. Both are reported as stray quotes.
 //
-// How: like the TSV scan before it, the walker classifies 64 bytes at a time (SSE2 compares for the
-// delimiter, quote, LF, CR and the bytes COPY output must escape) and visits only the bits that
-// matter in the state it is in: outside quotes the delimiters, line ends and quotes; inside quotes
-// only the quotes, so a quoted field's delimiters and line breaks cost nothing to skip (its line
-// breaks are counted only when its bits say it has some). A quoted value is handed on where it lies
-// in the input; only a doubled quote or text after the closing quote copy it, into a reused scratch.
+// How: like the TSV scan before it, 64 bytes at a time. SSE2 compares give masks of the delimiter,
+// quote, LF, CR and the bytes COPY output must escape, and only the boundaries are visited (ctz).
+// Quotes are read as a mask too (walk_detail::walk), so the delimiters and line breaks inside them
+// cost nothing, and quoted line ends are counted only for a row whose bits show some. A quoted value
+// is handed on where it lies in the input; only a pair or a stray quote copies it, into a scratch
+// reused from walk to walk.
 //
 // Visitors say what they want by hiding RowVisitor's members; the walk is instantiated per visitor,
 // so what a visitor does not want costs nothing.
