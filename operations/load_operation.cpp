@@ -231,7 +231,7 @@ LoadSummary LoadOperation::check_only(const std::vector<SelectedFile>& files, Lo
     o.seconds = since(t0);
   }
   summary.seconds = since(started);
-  jobs_.finish_job(summary.job_id, failed ? "failed" : "succeeded", "{}", failed ? "QC failed" : "");
+  jobs_.finish_job(summary.job_id, failed ? JobStatus::failed : JobStatus::succeeded, "{}", failed ? "QC failed" : "");
   return summary;
 }
 
@@ -522,14 +522,14 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
     }
   } catch (...) {
     rollback_all();
-    jobs_.finish_job(summary.job_id, cancel_.cancelled() ? "cancelled" : "failed", "{}", "load aborted");
+    jobs_.finish_job(summary.job_id, cancel_.cancelled() ? JobStatus::cancelled : JobStatus::failed, "{}", "load aborted");
     throw;
   }
   summary.seconds = since(started);
 
   std::uint64_t rows = 0;
   for (const auto& f : summary.files) rows += f.rows_loaded;
-  jobs_.finish_job(summary.job_id, summary.committed ? "succeeded" : "failed",
+  jobs_.finish_job(summary.job_id, summary.committed ? JobStatus::succeeded : JobStatus::failed,
                    fmt::format(R"({{"files":{},"rows_loaded":{},"seconds":{:.1f}}})", summary.files.size(), rows, summary.seconds),
                    summary.committed ? "" : "nothing loaded: see the file statuses");
   return summary;

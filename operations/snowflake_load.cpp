@@ -73,7 +73,6 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
                                                 snowflake::make_token_source(sfc)));
   s3::StageTarget stage = s3::stage_target(sfc.stage);
   stage.settings.http.cancel = &cancel_;
-  stage.settings.http.user_agent = "sluice/0.1";
   s3::S3Client s3(stage.settings);
   SnowflakeTarget target(sql, sfc.schema, sfc.stage.name);
 
@@ -411,13 +410,13 @@ LoadSummary LoadOperation::run_snowflake(const ConnectionSpec& connection, const
   } catch (...) {
     remove_staged(stage.settings, job_prefix, progress_);
     drop_staging();
-    jobs_.finish_job(summary.job_id, cancel_.cancelled() ? "cancelled" : "failed", "{}", "load aborted");
+    jobs_.finish_job(summary.job_id, cancel_.cancelled() ? JobStatus::cancelled : JobStatus::failed, "{}", "load aborted");
     throw;
   }
   summary.seconds = seconds_since(started);
   std::uint64_t rows = 0;
   for (const auto& f : summary.files) rows += f.rows_loaded;
-  jobs_.finish_job(summary.job_id, summary.committed ? "succeeded" : "failed",
+  jobs_.finish_job(summary.job_id, summary.committed ? JobStatus::succeeded : JobStatus::failed,
                    fmt::format(R"({{"files":{},"rows_loaded":{},"seconds":{:.1f}}})", summary.files.size(), rows,
                                summary.seconds),
                    summary.committed ? "" : "nothing loaded: see the file statuses");

@@ -16,9 +16,10 @@
 #include <thread>
 #include <vector>
 
-#include "app/job_store.h"
-#include "app/launcher.h"
-#include "app/session_log.h"
+#include "jobs/job_store.h"
+#include "jobs/launcher.h"
+#include "jobs/session_log.h"
+#include "tui/menu.h"
 
 namespace sluice::tui {
 
@@ -52,11 +53,12 @@ struct Services {
   JobStore& store;
   Launcher& launcher;
   SessionLog& session;
+  const ConfigReader& read_config;
 };
 
 class Backend {
  public:
-  Backend(JobStore& store, Launcher& launcher, SessionLog& session);
+  Backend(JobStore& store, Launcher& launcher, SessionLog& session, const ConfigReader& read_config);
   ~Backend();
   Backend(const Backend&) = delete;
   Backend& operator=(const Backend&) = delete;

@@ -5,9 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "app/load_report.h"
-#include "app/progress_renderers.h"
 #include "core/text_format.h"
+#include "validators/file_qc/findings_text.h"
 
 namespace sluice::tui {
 namespace {

@@ -8,7 +8,6 @@
 #include "app/json_text.h"
 #include "app/load_report.h"
 #include "app/output.h"
-#include "app/progress_renderers.h"
 #include "core/text_format.h"
 
 namespace sluice {

@@ -1,4 +1,4 @@
-#include "app/session_log.h"
+#include "jobs/session_log.h"
 
 #include <sys/stat.h>
 
