@@ -175,4 +175,12 @@ bool DateParser::parse_custom(std::string_view s, DayNumber& day) const {
   return pos == s.size() && make_day(y, m, d, day);
 }
 
+std::string format_time(const char* format, TimeZone zone, std::time_t t) {
+  std::tm tm{};
+  if (zone == TimeZone::utc) gmtime_r(&t, &tm);
+  else localtime_r(&t, &tm);
+  char buf[64];
+  return std::string(buf, std::strftime(buf, sizeof buf, format, &tm));
+}
+
 }  // namespace sluice

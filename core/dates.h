@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,10 @@ bool is_valid_date(int year, int month, int day);
 
 std::string format_iso(DayNumber day);      // 2024-01-31
 std::string format_compact(DayNumber day);  // 20240131
+
+// A moment (now by default) as strftime writes `format`, in UTC or in the local time zone.
+enum class TimeZone { utc, local };
+std::string format_time(const char* format, TimeZone zone, std::time_t t = std::time(nullptr));
 
 // An inclusive range of days.
 struct DateRange {

@@ -6,11 +6,11 @@
 #include <cerrno>
 #include <cstdlib>
 #include <chrono>
-#include <ctime>
 #include <mutex>
 
 #include <fmt/format.h>
 
+#include "core/dates.h"
 #include "core/error.h"
 #include "jobs/job_output.h"
 #include "warehouse/sqlite/database.h"
@@ -115,14 +115,7 @@ std::string hint_for(sqlite::Trouble trouble, const std::filesystem::path&) {
 using sqlite::Statement;
 using sqlite::Transaction;
 
-std::string utc_now() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string utc_now() { return format_time("%Y-%m-%dT%H:%M:%SZ", TimeZone::utc); }
 
 JobStatus parse_status(const std::string& s) {
   if (s == "succeeded") return JobStatus::succeeded;

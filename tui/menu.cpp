@@ -1,7 +1,6 @@
 #include "tui/menu.h"
 
 #include <algorithm>
-#include <chrono>
 #include <filesystem>
 #include <optional>
 
@@ -9,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "core/dates.h"
 #include "core/error.h"
 #include "jobs/launcher.h"
 #include "jobs/session_log.h"
@@ -17,14 +17,7 @@
 namespace sluice::tui {
 namespace {
 
-std::string session_name() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "session-%Y%m%d-%H%M%S.sh", &tm);
-  return buf;
-}
+std::string session_name() { return format_time("session-%Y%m%d-%H%M%S.sh", TimeZone::local); }
 
 class MenuApp final : public Menu {
  public:
