@@ -175,6 +175,13 @@ bool DateParser::parse_custom(std::string_view s, DayNumber& day) const {
   return pos == s.size() && make_day(y, m, d, day);
 }
 
+std::optional<DayNumber> parse_iso_day(std::string_view text) {
+  static const DateParser iso = *DateParser::with_format("%Y-%m-%d");
+  DayNumber day = 0;
+  if (text.size() != 10 || !iso.parse(text, day)) return std::nullopt;
+  return day;
+}
+
 std::string format_time(const char* format, TimeZone zone, std::time_t t) {
   std::tm tm{};
   if (zone == TimeZone::utc) gmtime_r(&t, &tm);

@@ -62,4 +62,7 @@ class DateParser {
   std::string format_;
 };
 
+// "2024-01-05" -> the day; nullopt when malformed or not a real day.
+std::optional<DayNumber> parse_iso_day(std::string_view text);
+
 }  // namespace sluice

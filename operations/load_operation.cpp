@@ -3,21 +3,26 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
-#include <regex>
+#include <cmath>
+#include <future>
+#include <mutex>
+#include <utility>
+
+#include <nlohmann/json.hpp>
 
 #include <fmt/format.h>
 
+#include "loaders/load_target.h"
 #include "loaders/postgres/postgres_target.h"
+#include "loaders/snowflake/snowflake_target.h"
 #include "loaders/scan/file_syntax.h"
 #include "loaders/scan/row_locator.h"
 #include "operations/reject_file.h"
 #include "operations/reload_guard.h"
+#include "operations/snowflake_resume_key.h"
 #include "operations/table_qc.h"
 #include "operations/table_sql.h"
 #include "operations/validate_operation.h"
-#include "warehouse/postgres/connection.h"
-#include "warehouse/postgres/dialect.h"
-#include "warehouse/postgres/postgres_warehouse.h"
 
 namespace sluice {
 
@@ -61,120 +66,15 @@ LoadOperation::LoadOperation(const Config& config, ConninfoResolver conninfo, Jo
                              const Cancellation& cancel)
     : config_(config), conninfo_(std::move(conninfo)), jobs_(jobs), progress_(progress), cancel_(cancel) {}
 
-ReloadCheckInput reload_input(Warehouse& w, const std::string& schema, const TableSpec& table, const std::string& file,
-                              const std::string& target, const LoadRequest& req) {
-  ReloadCheckInput in;
-  in.warehouse = &w;
-  in.table = &table;
-  in.schema = schema;
-  in.file = file;
-  in.target = target;
-  in.append = req.append;
-  return in;
-}
+namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t) {
+double since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
-namespace {
-
-double since(std::chrono::steady_clock::time_point t) { return seconds_since(t); }
-
-// Remembers where each chunk's rows are (to turn the server's row number into a file line),
-// records each chunk in the job log as it is sent, and writes set-aside rows to the reject file.
-class RecordingSink final : public ChunkSink {
- public:
-  RecordingSink(ChunkSink& inner, JobLog& jobs, std::int64_t job_id, std::string file, std::string destination,
-                RejectFile* rejects)
-      : inner_(inner), jobs_(jobs), job_id_(job_id), file_(std::move(file)), destination_(std::move(destination)),
-        rejects_(rejects) {}
-
-  void consume(const ScannedChunk& c) override {
-    inner_.consume(c);
-    Span span{c.first_row, c.rows, c.first_line, c.rows_span_lines, {}};
-    if (c.rejects) {
-      for (const auto& r : *c.rejects) {
-        span.rejected_rows.push_back(r.row);
-        if (rejects_) rejects_->write(file_, r, c.first_line);
-      }
-    }
-    spans_.push_back(std::move(span));
-    ChunkProgress p;
-    p.job_id = job_id_;
-    p.file = file_;
-    p.chunk_index = c.index;
-    p.offset = c.stream_offset;
-    p.bytes = c.stream_bytes;
-    p.rows = c.rows - c.rejected_rows;
-    p.destination = destination_;
-    p.status = c.qc_errors ? (c.rejects ? "sent, rows set aside" : "qc_failed") : "sent";
-    jobs_.record_chunk(p);
-  }
-
-  // File line of the server's 1-based row `sent_row` (rows set aside were never sent), or 0.
-  std::uint64_t line_of(std::uint64_t sent_row, const std::filesystem::path& path, const FileSyntax& syntax) const {
-    std::uint64_t sent_before = 0;
-    for (const auto& s : spans_) {
-      const std::uint64_t sent_here = s.rows - s.rejected_rows.size();
-      if (sent_row > sent_before + sent_here) {
-        sent_before += sent_here;
-        continue;
-      }
-      // The k-th sent row of this chunk is its k-th row not set aside.
-      std::uint64_t row = sent_row - sent_before - 1;
-      for (std::uint64_t skipped : s.rejected_rows)
-        if (skipped <= row) ++row;
-      if (!s.spans_lines) return s.first_line + row;
-      return line_of_row(path, syntax, s.first_row + row + 1);
-    }
-    return 0;
-  }
-
- private:
-  struct Span {
-    std::uint64_t first_row, rows, first_line;
-    bool spans_lines;
-    std::vector<std::uint64_t> rejected_rows;  // ascending, chunk-relative
-  };
-  ChunkSink& inner_;
-  JobLog& jobs_;
-  std::int64_t job_id_;
-  std::string file_, destination_;
-  RejectFile* rejects_;
-  std::vector<Span> spans_;
-};
-
-// A value the server rejected during COPY, told in the file's terms: file:line, table.column.
-// Only data errors (SQLSTATE classes 22 and 23) are about a value; anything else (a lost
-// connection, a full disk, a refused privilege) is reported as what it is.
-Error copy_error(const pg::ServerError& e, const SelectedFile& file, const FileSyntax& syntax, const RecordingSink& rec) {
-  const bool about_a_value = e.sqlstate().starts_with("22") || e.sqlstate().starts_with("23");
-  if (!about_a_value) return e;
-  static const std::regex where(R"(line (\d+)(?:, column ([^:]+))?)");
-  std::smatch m;
-  std::string location = file.path.string();
-  std::string column;
-  if (std::regex_search(e.context(), m, where)) {
-    const std::uint64_t row = std::stoull(m[1].str());
-    if (const std::uint64_t line = rec.line_of(row, file.path, syntax)) location += fmt::format(":{}", line);
-    if (m[2].matched) {
-      const std::string server_name = m[2].str();
-      column = server_name;
-      const int idx = file.table->column_index(server_name);
-      if (idx >= 0)
-        column = fmt::format("{}.{} (field {})", file.table->table, file.table->columns[static_cast<std::size_t>(idx)].name, idx + 1);
-    }
-  }
-  std::string detail = column.empty() ? "" : "column " + column + "\n";
-  detail += "PostgreSQL: " + e.primary();
-  if (!e.detail().empty()) detail += "\n" + e.detail();
-  if (!e.context().empty()) detail += "\n(" + e.context() + ")";
-  return Error(ExitCode::runtime, fmt::format("{}: the server rejected a value", location), detail,
-               "Fix the value in the file, or the column's type in the config. Nothing was loaded.");
-}
-
 }  // namespace
+
+namespace {
 
 // --on-error skip: within the limit, row-level findings are warnings (those rows are in the reject
 // file); beyond it, the file fails and says why.
@@ -192,15 +92,6 @@ void apply_error_policy(const LoadRequest& req, FileOutcome& o) {
                           o.scan.rejected_rows, req.max_errors);
   o.scan.qc.findings.insert(o.scan.qc.findings.begin(), std::move(f));
 }
-
-namespace {
-
-struct Group {
-  const ConnectionSpec* connection = nullptr;
-  std::unique_ptr<pg::Connection> conn;
-  std::unique_ptr<PostgresTarget> target;
-  bool broken = false;  // its transaction can take no more statements
-};
 
 }  // namespace
 
@@ -288,240 +179,90 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
                         "Add date_column: to the table's config entry.");
   }
 
-  // One transaction per target connection, in the order the files come.
-  std::vector<Group> groups;
-  std::vector<std::size_t> group_of(files.size());
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    const ConnectionSpec& c = config_.connection_for(*files[i].table);
-    std::size_t g = 0;
-    while (g < groups.size() && groups[g].connection != &c) ++g;
-    if (g == groups.size()) groups.push_back(Group{&c, nullptr, nullptr, false});
-    group_of[i] = g;
-  }
   if (req.dry_run && req.qc == QcMode::warehouse)
     throw usage_error("--dry-run cannot use --qc warehouse", "warehouse QC checks the rows in a staging table, which takes a load",
                       "Check the files with --dry-run --qc file, or load with --qc warehouse (nothing is published when it fails).");
   if (req.dry_run) return check_only(files, std::move(summary), req, started);
-  for (const auto& g : groups) {
-    if (g.connection->type != ConnectionType::snowflake) continue;
-    if (groups.size() != 1)
-      throw usage_error(fmt::format("this load goes to the Snowflake connection \"{}\" and to other connections",
-                                    g.connection->name),
-                        "a load is one transaction, and no transaction spans two warehouses",
-                        "Load the tables of each connection separately (--table).");
-    return run_snowflake(*g.connection, files, req, std::move(summary), started);
+
+  // One target (one transaction) per connection, in the order the files come.
+  std::vector<const ConnectionSpec*> connections;
+  std::vector<std::size_t> target_of(files.size());
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const ConnectionSpec& c = config_.connection_for(*files[i].table);
+    std::size_t t = 0;
+    while (t < connections.size() && connections[t] != &c) ++t;
+    if (t == connections.size()) connections.push_back(&c);
+    target_of[i] = t;
+  }
+  std::vector<std::unique_ptr<LoadTarget>> targets;
+  for (const ConnectionSpec* c : connections) {
+    if (c->type == ConnectionType::snowflake) {
+      if (connections.size() != 1)
+        throw usage_error(fmt::format("this load goes to the Snowflake connection \"{}\" and to other connections", c->name),
+                          "a load is one transaction, and no transaction spans two warehouses",
+                          "Load the tables of each connection separately (--table).");
+      SnowflakeLoadSettings s;
+      s.jobs = &jobs_;
+      s.resume_key = snowflake_resume_key(SnowflakeTarget::staged_format, *c, req, files);
+      s.staging = req.staging;
+      s.progress = &progress_;
+      s.cancel = &cancel_;
+      targets.push_back(std::make_unique<SnowflakeTarget>(c->snowflake, std::move(s)));
+    } else {
+      targets.push_back(std::make_unique<PostgresTarget>([this, c] { return conninfo_(*c); }, c->postgres.schema));
+    }
   }
 
-  std::string description = req.month.empty() ? fmt::format("{} file(s)", files.size())
-                                              : fmt::format("{} ({} file(s))", req.month, files.size());
-  std::string args = fmt::format(R"({{"month":"{}","files":{},"qc":"{}","replace":{},"create":{}}})", req.month,
-                                 files.size(), to_string(req.qc), req.replace, req.create);
-  summary.job_id = jobs_.begin_job("load", description, args);
-
-  auto rollback_all = [&] {
-    for (auto& g : groups)
-      if (g.target) g.target->rollback();
-  };
-
+  nlohmann::json args = {{"month", req.month}, {"files", files.size()}, {"qc", to_string(req.qc)},
+                         {"replace", req.replace}, {"create", req.create}};
+  for (const auto& t : targets) t->describe(args);
+  summary.job_id = jobs_.begin_job("load",
+                                   req.month.empty() ? fmt::format("{} file(s)", files.size())
+                                                     : fmt::format("{} ({} file(s))", req.month, files.size()),
+                                   args.dump());
   std::optional<RejectFile> rejects;
   if (req.on_error == OnError::skip) rejects.emplace(req.reject_file);
-
+  std::mutex jobs_mu;  // chunks are recorded from the scan's and the uploads' threads
   bool any_failed = false;
+
   try {
-    for (auto& g : groups) {
-      g.conn = std::make_unique<pg::Connection>(pg::Connection::open(conninfo_(*g.connection), "sluice load"));
-      g.target = std::make_unique<PostgresTarget>(*g.conn, g.connection->postgres.schema);
-      g.target->ensure_history_table();
-      g.target->begin();
-    }
-
+    for (auto& t : targets) t->begin(summary.job_id);
     for (std::size_t i = 0; i < files.size(); ++i) {
-      const SelectedFile& file = files[i];
-      const TableSpec& table = *file.table;
-      Group& g = groups[group_of[i]];
-      PostgresTarget& target = *g.target;
+      LoadTarget& target = *targets[target_of[i]];
       FileOutcome& o = summary.files.emplace_back();
-      o.file = file;
-      o.target = fmt::format("{}.{}", pg::normalize_identifier(target.schema()), pg::normalize_identifier(table.table));
-      const auto t0 = std::chrono::steady_clock::now();
-      const std::string name = file.path.filename().string();
-      const FileSyntax syntax = FileSyntax::for_table(table, name);
-      const QcSettings qc = table_qc_settings(table, file.expected_range, req.qc == QcMode::file);
-
-      bool load = !any_failed && !g.broken;
-      bool range_checked = false;  // the range the rows go to was checked for rows already there
-      std::string staging;  // --qc warehouse: the temporary table the rows are checked in
-      auto fail = [&](FileStatus status, Error e, bool breaks_transaction) {
-        o.status = status;
-        o.error = std::move(e);
-        any_failed = true;
-        if (breaks_transaction) g.broken = true;
-      };
-
-      if (load) {
-        try {
-          target.lock_table(table);
-          o.table_created = target.prepare_table(table, req.create);
-          if (o.table_created) progress_.note(fmt::format("created table {}", o.target));
-          if (!req.replace) {
-            std::error_code ec;
-            const auto size = std::filesystem::file_size(file.path, ec);
-            PostgresWarehouse w(*g.conn, target.schema());
-            std::vector<std::string> notes;
-            ReloadCheckInput in = reload_input(w, target.schema(), table, name, o.target, req);
-            in.table_is_new = o.table_created;
-            auto refusal = reload_check_before_scan(in,
-                                                    target.find_by_name(table, name, size), file.expected_range,
-                                                    &range_checked, notes);
-            for (const auto& n : notes) progress_.note(n);
-            if (refusal) {
-              fail(FileStatus::refused, std::move(*refusal), false);
-              load = false;
-            }
-          }
-          if (load && req.replace) {
-            o.rows_deleted = target.delete_range(table, *file.expected_range);
-            if (o.rows_deleted)
-              progress_.note(fmt::format("{}: {} rows of {} to be replaced", o.target, o.rows_deleted, file.expected_range->str()));
-          }
-          if (load && req.qc == QcMode::warehouse) staging = target.create_staging_table(table, static_cast<int>(i));
-          if (load)
-            target.begin_copy(table, req.on_error == OnError::skip ? std::optional<std::uint64_t>(req.max_errors) : std::nullopt,
-                              staging);
-        } catch (const Error& e) {
-          fail(FileStatus::failed, e, true);
-          load = false;
-          // Said now: the file is still read for its QC report, which can take a while.
-          progress_.note(fmt::format("{}: {}; nothing will be loaded (the file is still checked)", o.target, e.primary()));
-        }
-      }
-
-      // A file refused before its scan is not read: the refusal stands whatever it holds, and a
-      // 50 GB month should be refused in a second, not after an hour.
-      if (o.status == FileStatus::refused) {
-        o.seconds = since(t0);
-        continue;
-      }
-      PipelineOptions popts = req.pipeline;
-      popts.encode_copy = load;
-      popts.phase = load ? "load" : "check";
-      popts.skip_bad_rows = req.on_error == OnError::skip;
-      popts.max_rejects_kept = static_cast<std::size_t>(req.max_errors) + 1;
-      RecordingSink rec(target.sink(), jobs_, summary.job_id, file.path.string(), "postgres:" + o.target,
-                        rejects ? &*rejects : nullptr);
-      try {
-        o.scan = run_pipeline(file.path, syntax, qc, popts, load ? &rec : nullptr, progress_, cancel_);
-        o.scanned = true;
-        apply_error_policy(req, o);
-      } catch (const Error& e) {
-        if (cancel_.cancelled()) throw;
-        fail(FileStatus::failed, e, load);
-        o.seconds = since(t0);
-        continue;
-      }
-
-      if (!o.scan.qc.passed()) {
-        o.status = FileStatus::qc_failed;
-        any_failed = true;
-        if (load) g.broken = true;  // its COPY was aborted or is still open
-        o.seconds = since(t0);
-        continue;
-      }
-      if (!load) {
-        if (!o.error) o.status = FileStatus::rolled_back;
-        o.seconds = since(t0);
-        continue;
-      }
-      try {
-        const std::uint64_t copied = target.end_copy();
-        const std::uint64_t expected_rows = o.scan.rows - o.rows_rejected;
-        if (copied != expected_rows)
-          throw runtime_error(fmt::format("{}: the server copied {} rows but {} were sent", name, copied, expected_rows),
-                              o.target, "This should not happen: keep the file and report it. Nothing was loaded.");
-        if (!staging.empty()) {
-          // The validate checks, on the staged rows, in the load's transaction.
-          progress_.begin("qc", o.target, 0);
-          PostgresWarehouse w(*g.conn, target.schema());
-          const TableSql staged(w.dialect(), table, target.schema(), staging);
-          TableValidation v;
-          try {
-            v = check_table(w, staged, file.expected_range);
-          } catch (const pg::ServerError& e) {
-            // A failed check query, not a rejected value: report it as itself.
-            throw runtime_error(fmt::format("{}: the warehouse QC of the staged rows failed", name), e.report(),
-                                "Nothing was loaded.");
-          }
-          progress_.end(v.passed(), v.passed() ? "passed" : "failed");
-          o.scan.qc.findings.insert(o.scan.qc.findings.end(), v.findings.begin(), v.findings.end());
-          if (!v.passed()) {
-            o.status = FileStatus::qc_failed;
-            any_failed = true;
-            o.seconds = since(t0);
-            continue;
-          }
-          if (target.publish_staged(table, staging) != copied)
-            throw runtime_error(fmt::format("{}: the staged rows did not all reach {}", name, o.target), "",
-                                "This should not happen: report it. Nothing was loaded.");
-        }
-        if (!req.replace) {
-          PostgresWarehouse w(*g.conn, target.schema());
-          std::vector<std::string> notes;
-          ReloadCheckInput in = reload_input(w, target.schema(), table, name, o.target, req);
-          in.table_is_new = o.table_created;
-          auto refusal = reload_check_after_scan(
-              in, target.find_by_checksum(table, o.scan.file_checksum, o.scan.content_checksum), o.scan.qc.found_range,
-              range_checked, true, o.scan.qc.rows_per_day, copied, notes);
-          for (const auto& n : notes) progress_.note(n);
-          if (refusal) {
-            fail(FileStatus::refused, std::move(*refusal), true);
-            o.seconds = since(t0);
-            continue;
-          }
-        }
-        HistoryRecord h;
-        h.table = table.table;
-        h.file_name = name;
-        h.file_path = std::filesystem::absolute(file.path).string();
-        h.compression = to_string(o.scan.compression);
-        h.qc_mode = to_string(req.qc);
-        h.file_size = o.scan.file_bytes;
-        h.file_checksum = o.scan.file_checksum;
-        h.content_checksum = o.scan.content_checksum;
-        h.rows_loaded = copied;
-        h.rows_deleted = o.rows_deleted;
-        h.rows_rejected = o.rows_rejected;
-        h.range = file.expected_range ? file.expected_range : o.scan.qc.found_range;
-        h.job_id = summary.job_id;
-        h.replace = req.replace;
-        target.record_history(h);
-        o.rows_loaded = copied;
-        o.status = FileStatus::loaded;
-      } catch (const pg::ServerError& e) {
-        fail(FileStatus::failed, copy_error(e, file, syntax, rec), true);
-      } catch (const Error& e) {
-        fail(FileStatus::failed, e, true);
-      }
-      o.seconds = since(t0);
+      any_failed = !load_file(files[i], i, target, req, summary.job_id, rejects ? &*rejects : nullptr, jobs_mu, !any_failed, o) ||
+                   any_failed;
     }
-
     if (rejects) {
       rejects->close();
       if (rejects->rows()) summary.reject_file = rejects->path();
     }
     if (!any_failed) {
-      progress_.begin("commit", "", 0);
-      for (auto& g : groups) g.target->commit();
-      progress_.end(true, "committed");
-      summary.committed = true;
-    } else {
-      rollback_all();
+      try {
+        for (auto& t : targets)
+          for (const auto& [index, done] : t->commit(progress_)) {
+            summary.files[index].rows_loaded = done.rows_loaded;
+            summary.files[index].rows_deleted = done.rows_deleted;
+          }
+        summary.committed = true;
+      } catch (const Error& e) {
+        if (cancel_.cancelled()) throw;
+        for (auto& f : summary.files)
+          if (f.status == FileStatus::loaded) {
+            f.status = FileStatus::failed;
+            f.error = e;
+          }
+      }
+    }
+    if (!summary.committed) {
+      for (auto& t : targets) t->abandon();
       for (auto& f : summary.files) {
         if (f.status == FileStatus::loaded) f.status = FileStatus::rolled_back;
-        f.rows_loaded = 0;
+        f.rows_loaded = 0;  // rows_deleted stays: what would have been replaced
       }
     }
   } catch (...) {
-    rollback_all();
+    for (auto& t : targets) t->abandon();
     jobs_.finish_job(summary.job_id, cancel_.cancelled() ? JobStatus::cancelled : JobStatus::failed, "{}", "load aborted");
     throw;
   }
@@ -529,10 +270,256 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
 
   std::uint64_t rows = 0;
   for (const auto& f : summary.files) rows += f.rows_loaded;
-  jobs_.finish_job(summary.job_id, summary.committed ? JobStatus::succeeded : JobStatus::failed,
-                   fmt::format(R"({{"files":{},"rows_loaded":{},"seconds":{:.1f}}})", summary.files.size(), rows, summary.seconds),
+  const nlohmann::json result = {{"files", summary.files.size()}, {"rows_loaded", rows},
+                                 {"seconds", std::round(summary.seconds * 10) / 10}};
+  jobs_.finish_job(summary.job_id, summary.committed ? JobStatus::succeeded : JobStatus::failed, result.dump(),
                    summary.committed ? "" : "nothing loaded: see the file statuses");
   return summary;
+}
+
+namespace {
+
+// The scan's chunks on their way to the target: the table checks are settled before the first
+// one goes (the checks run while the scan starts), rows set aside go to the reject file in file
+// order, and where every sent row came from is kept for the server's errors.
+class FileTee final : public ChunkSink {
+ public:
+  std::function<void()> before_first;
+  ChunkSink* target = nullptr;
+  RejectFile* rejects = nullptr;
+  std::string file;
+  SentRows sent;
+
+  void consume(const ScannedChunk& c) override {
+    if (before_first) std::exchange(before_first, nullptr)();
+    if (rejects && c.rejects)
+      for (const auto& r : *c.rejects) rejects->write(file, r, c.first_line);
+    if (target) {
+      sent.add(c);
+      target->consume(c);
+    }
+  }
+};
+
+}  // namespace
+
+// One file, from the table checks to its history row: false when it failed (nothing of the load
+// is then published). `load` is false once an earlier file failed: the file is only checked.
+bool LoadOperation::load_file(const SelectedFile& file, std::size_t index, LoadTarget& target, const LoadRequest& req,
+                              std::int64_t job_id, RejectFile* rejects, std::mutex& jobs_mu, bool load, FileOutcome& o) {
+  const TableSpec& table = *file.table;
+  const auto t0 = std::chrono::steady_clock::now();
+  o.file = file;
+  o.target = target.display_table(table);
+  TargetFile tf;
+  tf.index = index;
+  tf.table = &table;
+  tf.path = file.path;
+  tf.name = file.path.filename().string();
+  tf.syntax = FileSyntax::for_table(table, tf.name);
+  if (req.replace) tf.replace = file.expected_range;
+  tf.warehouse_qc = req.qc == QcMode::warehouse;
+  if (req.on_error == OnError::skip) tf.skip_limit = req.max_errors;
+  bool failed = false;
+  auto fail = [&](FileStatus status, Error e) {
+    o.status = status;
+    o.error = std::move(e);
+    failed = true;
+  };
+  auto done = [&] {
+    o.seconds = since(t0);
+    return !failed;
+  };
+  const auto reload_input_for = [&](bool table_is_new) {
+    ReloadCheckInput in;
+    in.warehouse = &target.warehouse();
+    in.table = &table;
+    in.schema = target.warehouse().schema();
+    in.file = tf.name;
+    in.target = o.target;
+    in.append = req.append;
+    in.table_is_new = table_is_new;
+    return in;
+  };
+
+  // The table checks (its columns, CREATE with --create, rows already where the file goes) are
+  // round trips to the warehouse: they run while the scan starts, and the first chunk waits for
+  // them. A file they refuse stops being read: the refusal stands whatever it holds. A table that
+  // fails them takes nothing; the file is still scanned for its QC report.
+  struct TableChecks {
+    bool created = false;
+    bool range_checked = false;
+    std::optional<Error> refusal;
+    std::vector<std::string> notes;
+  };
+  std::future<TableChecks> checks;
+  if (load)
+    checks = std::async(std::launch::async, [&] {
+      TableChecks c;
+      c.created = target.prepare_table(table, req.create);
+      if (!req.replace) {
+        std::error_code ec;
+        const auto size = std::filesystem::file_size(file.path, ec);
+        c.refusal = reload_check_before_scan(reload_input_for(c.created),
+                                             LoadHistory(target.warehouse()).load_of_file(table.table, tf.name, size),
+                                             file.expected_range, &c.range_checked, c.notes);
+      }
+      return c;
+    });
+  std::optional<std::pair<FileStatus, Error>> check_failure;
+  bool range_checked = false;
+  bool sending = false;  // the target takes this file's chunks
+  FileTee tee;
+  tee.rejects = rejects;
+  tee.file = file.path.string();
+  Cancellation file_cancel(&cancel_);
+  const auto settle_checks = [&] {
+    if (!checks.valid()) return;
+    try {
+      TableChecks c = checks.get();
+      o.table_created = c.created;
+      range_checked = c.range_checked;
+      if (o.table_created) progress_.note(fmt::format("created table {}", o.target));
+      for (const auto& n : c.notes) progress_.note(n);
+      if (c.refusal) {
+        check_failure.emplace(FileStatus::refused, std::move(*c.refusal));
+        file_cancel.cancel();
+        return;
+      }
+      o.rows_deleted = target.open_file(tf, [this, &jobs_mu, job_id, path = file.path.string()](ChunkProgress p) {
+        p.job_id = job_id;
+        p.file = path;
+        std::lock_guard lock(jobs_mu);
+        jobs_.record_chunk(p);
+      });
+      if (o.rows_deleted)
+        progress_.note(fmt::format("{}: {} rows of {} to be replaced", o.target, o.rows_deleted, tf.replace->str()));
+      sending = true;
+      tee.target = &target.file_sink();
+    } catch (const Error& e) {
+      if (cancel_.cancelled()) throw;
+      check_failure.emplace(FileStatus::failed, e);
+      // Said now: the file is still read for its QC report, which can take a while.
+      progress_.note(fmt::format("{}: {}; nothing will be loaded (the file is still checked)", o.target, e.primary()));
+    }
+  };
+  tee.before_first = settle_checks;
+
+  PipelineOptions popts = req.pipeline;
+  if (load) {
+    target.configure(popts);
+  } else {
+    popts.encode_copy = false;
+    popts.phase = "check";
+  }
+  popts.skip_bad_rows = req.on_error == OnError::skip;
+  popts.max_rejects_kept = static_cast<std::size_t>(req.max_errors) + 1;
+  try {
+    o.scan = run_pipeline(file.path, tf.syntax, table_qc_settings(table, file.expected_range, req.qc == QcMode::file), popts,
+                          (load || rejects) ? &tee : nullptr, progress_, file_cancel);
+    o.scanned = true;
+    apply_error_policy(req, o);
+  } catch (const Error& e) {
+    if (sending) target.abandon_file();
+    if (checks.valid()) checks.wait();
+    if (cancel_.cancelled()) throw;
+    if (file_cancel.cancelled() && check_failure) {
+      fail(check_failure->first, std::move(check_failure->second));  // refused: its scan was stopped
+    } else {
+      fail(FileStatus::failed, e);
+    }
+    return done();
+  }
+  settle_checks();  // a file without rows never reached the sink
+  if (check_failure) {
+    if (check_failure->first == FileStatus::refused) {
+      // Refused before its rows went anywhere: what was read of it is not reported.
+      o.scan = PipelineResult{};
+      o.scanned = false;
+    }
+    fail(check_failure->first, std::move(check_failure->second));
+    load = false;
+  }
+  if (!o.scan.qc.passed()) {
+    if (sending) target.abandon_file();
+    o.status = FileStatus::qc_failed;
+    failed = true;
+    return done();
+  }
+  if (!load) {
+    if (!o.error) o.status = FileStatus::rolled_back;
+    return done();
+  }
+  try {
+    const std::uint64_t rows = target.close_file(tf, tee.sent);
+    const std::uint64_t expected = o.scan.rows - o.rows_rejected;
+    if (rows != expected)
+      throw runtime_error(fmt::format("{}: {} rows reached {} but {} were read", tf.name, rows, o.target, expected),
+                          "", "This should not happen: keep the file and report it. Nothing was loaded.");
+    if (tf.warehouse_qc) {
+      // The validate checks, on the rows as the warehouse stores them, before they are published.
+      progress_.begin("qc", o.target, 0);
+      std::string relation;
+      try {
+        relation = target.staged_relation(tf);
+      } catch (...) {
+        progress_.end(false, "failed");
+        throw;
+      }
+      TableValidation v;
+      try {
+        v = check_table(target.warehouse(), TableSql(target.warehouse().dialect(), table, target.warehouse().schema(), relation),
+                        file.expected_range);
+      } catch (const Error& e) {
+        progress_.end(false, "failed");
+        // A failed check query, not a rejected value: report it as itself.
+        throw runtime_error(fmt::format("{}: the warehouse QC of the staged rows failed", tf.name), e.report(),
+                            "Nothing was loaded.");
+      }
+      progress_.end(v.passed(), v.passed() ? "passed" : "failed");
+      o.scan.qc.findings.insert(o.scan.qc.findings.end(), v.findings.begin(), v.findings.end());
+      if (!v.passed()) {
+        o.status = FileStatus::qc_failed;
+        failed = true;
+        return done();
+      }
+      target.publish_staged(tf, rows);
+    }
+    if (!req.replace) {
+      std::vector<std::string> notes;
+      auto refusal = reload_check_after_scan(
+          reload_input_for(o.table_created),
+          LoadHistory(target.warehouse()).load_of_contents(table.table, o.scan.file_checksum, o.scan.content_checksum),
+          o.scan.qc.found_range, range_checked, target.rows_visible_before_commit(), o.scan.qc.rows_per_day, rows, notes);
+      for (const auto& n : notes) progress_.note(n);
+      if (refusal) {
+        fail(FileStatus::refused, std::move(*refusal));
+        return done();
+      }
+    }
+    HistoryRecord h;
+    h.table = table.table;
+    h.file_name = tf.name;
+    h.file_path = std::filesystem::absolute(file.path).string();
+    h.compression = to_string(o.scan.compression);
+    h.qc_mode = to_string(req.qc);
+    h.file_size = o.scan.file_bytes;
+    h.file_checksum = o.scan.file_checksum;
+    h.content_checksum = o.scan.content_checksum;
+    h.rows_loaded = rows;
+    h.rows_deleted = o.rows_deleted;
+    h.rows_rejected = o.rows_rejected;
+    h.range = file.expected_range ? file.expected_range : o.scan.qc.found_range;
+    h.job_id = job_id;
+    h.replace = req.replace;
+    target.add_history(tf, h);
+    o.rows_loaded = rows;
+    o.status = FileStatus::loaded;  // until the commit says otherwise
+  } catch (const Error& e) {
+    if (cancel_.cancelled()) throw;
+    fail(FileStatus::failed, e);
+  }
+  return done();
 }
 
 }  // namespace sluice

@@ -1,13 +1,14 @@
-// The load: select the month's files, then for each target connection run one transaction in
-// which every file is scanned once (QC + COPY in the same pass), reconciled and recorded. The
-// transaction commits only when every file passed; otherwise nothing is loaded and the summary
-// says exactly why, file by file.
+// The load: select the month's files, then one driver for every target (loaders/load_target.h):
+// per target connection one transaction in which every file is scanned once (QC + COPY or
+// staging in the same pass), reconciled and recorded. It commits only when every file passed;
+// otherwise nothing is loaded and the summary says exactly why, file by file.
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,12 +19,14 @@
 #include "core/job_log.h"
 #include "core/progress.h"
 #include "loaders/pipeline.h"
-#include "loaders/postgres/postgres_target.h"  // HistoryEntry
+#include "loaders/load_target.h"
 #include "loaders/snowflake/stage_sink.h"
 #include "operations/file_selection.h"
 #include "operations/reload_guard.h"
 
 namespace sluice {
+
+class RejectFile;
 
 // file: file QC in the scan gates the load; warehouse: the rows go to a staging table in the load's
 // transaction and the validate checks run there before they are published; none: structure only.
@@ -83,12 +86,6 @@ struct LoadSummary {
   ExitCode exit_code() const;
 };
 
-// Shared by the load paths.
-void apply_error_policy(const LoadRequest& req, FileOutcome& outcome);
-double seconds_since(std::chrono::steady_clock::time_point t);
-// What the reload checks (operations/reload_guard.h) need of a load, for either target.
-ReloadCheckInput reload_input(Warehouse& w, const std::string& schema, const TableSpec& table, const std::string& file,
-                              const std::string& target, const LoadRequest& req);
 
 class LoadOperation {
  public:
@@ -104,11 +101,8 @@ class LoadOperation {
  private:
   LoadSummary check_only(const std::vector<SelectedFile>& files, LoadSummary summary, const LoadRequest& req,
                          std::chrono::steady_clock::time_point started);
-  // Snowflake (operations/snowflake_load.cpp): chunks staged in S3 as they are scanned, then one
-  // transaction of COPY INTO ... FILES = (...) once every file passed QC.
-  LoadSummary run_snowflake(const ConnectionSpec& connection, const std::vector<SelectedFile>& files,
-                            const LoadRequest& req, LoadSummary summary,
-                            std::chrono::steady_clock::time_point started);
+  bool load_file(const SelectedFile& file, std::size_t index, LoadTarget& target, const LoadRequest& req,
+                 std::int64_t job_id, RejectFile* rejects, std::mutex& jobs_mu, bool load, FileOutcome& outcome);
   const Config& config_;
   ConninfoResolver conninfo_;
   JobLog& jobs_;

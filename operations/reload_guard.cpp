@@ -82,7 +82,7 @@ std::optional<Error> occupied_range_refusal(const ReloadFacts& f, bool append) {
                      detail, hint);
 }
 
-std::optional<Error> same_file_refusal(const std::string& file, const std::string& target, const HistoryEntry& prev,
+std::optional<Error> same_file_refusal(const std::string& file, const std::string& target, const HistoryRow& prev,
                                        bool by_contents, std::uint64_t rows_still_there, std::string* note) {
   const std::string range = prev.range ? prev.range->str() : std::string("the table");
   if (rows_still_there == 0) {
@@ -97,15 +97,15 @@ std::optional<Error> same_file_refusal(const std::string& file, const std::strin
   if (by_contents)
     return usage_error(fmt::format("the contents of {} are already loaded into {}", file, target),
                        fmt::format("{} ({}, {}) has the same checksum; {}", prev.file_name,
-                                   load_name(prev.id, prev.job_id), prev.loaded_at, there),
+                                   load_name(prev.id, prev.job_id), short_time(prev.at), there),
                        "Pass --replace to load it again in place of that month.");
   return usage_error(fmt::format("{} is already loaded into {}", file, target),
-                     fmt::format("{} at {}, {} rows; {}", load_name(prev.id, prev.job_id), prev.loaded_at,
-                                 grouped(static_cast<std::uint64_t>(prev.rows)), there),
+                     fmt::format("{} at {}, {} rows; {}", load_name(prev.id, prev.job_id), short_time(prev.at),
+                                 grouped(static_cast<std::uint64_t>(prev.rows_loaded)), there),
                      "Pass --replace to replace its date range with this file, or delete the month first.");
 }
 
-std::optional<Error> reload_check_before_scan(const ReloadCheckInput& in, const std::optional<HistoryEntry>& same_name,
+std::optional<Error> reload_check_before_scan(const ReloadCheckInput& in, const std::optional<HistoryRow>& same_name,
                                               const std::optional<DateRange>& range, bool* range_checked,
                                               std::vector<std::string>& notes) {
   *range_checked = false;
@@ -130,7 +130,7 @@ std::optional<Error> reload_check_before_scan(const ReloadCheckInput& in, const 
   return occupied_range_refusal(facts, in.append);
 }
 
-std::optional<Error> reload_check_after_scan(const ReloadCheckInput& in, const std::optional<HistoryEntry>& same_contents,
+std::optional<Error> reload_check_after_scan(const ReloadCheckInput& in, const std::optional<HistoryRow>& same_contents,
                                              const std::optional<DateRange>& found, bool range_checked,
                                              bool own_rows_in_table,
                                              const std::map<DayNumber, std::uint64_t>& rows_per_day,

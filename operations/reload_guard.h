@@ -18,8 +18,7 @@
 #include "core/config_model.h"
 #include "core/dates.h"
 #include "core/error.h"
-#include "loaders/postgres/postgres_target.h"  // HistoryEntry
-#include "operations/load_history.h"
+#include "warehouse/load_history.h"
 #include "warehouse/warehouse.h"
 
 namespace sluice {
@@ -54,7 +53,7 @@ std::optional<Error> occupied_range_refusal(const ReloadFacts& facts, bool appen
 // `prev` is a current history load of the same file (by name and size, or by contents);
 // `rows_still_there` the rows the table holds in prev's range now. The "already loaded" refusal
 // when they are there; nullopt (and a note for the user in *note) when they are gone.
-std::optional<Error> same_file_refusal(const std::string& file, const std::string& target, const HistoryEntry& prev,
+std::optional<Error> same_file_refusal(const std::string& file, const std::string& target, const HistoryRow& prev,
                                        bool by_contents, std::uint64_t rows_still_there, std::string* note);
 
 // The checks a load path runs without --replace. `notes` collects what the user should read
@@ -73,7 +72,7 @@ struct ReloadCheckInput {
 // any), `range` the range the file goes to when known before reading it (--month or the file
 // name). Sets *range_checked when the range (or, for a table without a date column, the whole
 // table) was checked, so the scan's own range need not be.
-std::optional<Error> reload_check_before_scan(const ReloadCheckInput& in, const std::optional<HistoryEntry>& same_name,
+std::optional<Error> reload_check_before_scan(const ReloadCheckInput& in, const std::optional<HistoryRow>& same_name,
                                               const std::optional<DateRange>& range, bool* range_checked,
                                               std::vector<std::string>& notes);
 
@@ -81,7 +80,7 @@ std::optional<Error> reload_check_before_scan(const ReloadCheckInput& in, const 
 // range of the file's dates, checked when the range was not known before. `own_rows_in_table`:
 // the file's rows are already in the table (PostgreSQL after the COPY, in the load's transaction)
 // and are not counted as rows "already there"; `rows_per_day` and `copied` say which they are.
-std::optional<Error> reload_check_after_scan(const ReloadCheckInput& in, const std::optional<HistoryEntry>& same_contents,
+std::optional<Error> reload_check_after_scan(const ReloadCheckInput& in, const std::optional<HistoryRow>& same_contents,
                                              const std::optional<DateRange>& found, bool range_checked,
                                              bool own_rows_in_table,
                                              const std::map<DayNumber, std::uint64_t>& rows_per_day,

@@ -13,7 +13,7 @@
 
 #include "core/config_model.h"
 #include "core/progress.h"
-#include "operations/load_history.h"
+#include "warehouse/load_history.h"
 #include "warehouse/warehouse.h"
 
 namespace sluice {

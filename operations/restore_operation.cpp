@@ -7,9 +7,9 @@
 
 #include "core/text_format.h"
 #include "operations/job_json.h"
-#include "operations/load_history.h"
 #include "operations/table_sql.h"
 #include "operations/trash.h"
+#include "warehouse/load_history.h"
 
 namespace sluice {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "core/text_format.h"
 #include "operations/job_json.h"
-#include "operations/load_history.h"
+#include "warehouse/load_history.h"
 
 namespace sluice {
 namespace {

@@ -8,13 +8,6 @@
 
 namespace sluice {
 
-std::optional<DayNumber> parse_iso_day(std::string_view text) {
-  static const DateParser iso = *DateParser::with_format("%Y-%m-%d");
-  DayNumber day = 0;
-  if (text.size() != 10 || !iso.parse(text, day)) return std::nullopt;
-  return day;
-}
-
 DateScope DateScope::parse(const std::string& month, const std::string& from, const std::string& to, bool allow_all) {
   DateScope s;
   if (!month.empty()) {

@@ -41,7 +41,4 @@ class WarehousePool {
   std::map<std::string, std::unique_ptr<Warehouse>> open_;
 };
 
-// "2024-01-05" -> the day; nullopt when malformed or not a real day.
-std::optional<DayNumber> parse_iso_day(std::string_view text);
-
 }  // namespace sluice

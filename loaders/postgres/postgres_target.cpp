@@ -1,6 +1,7 @@
 #include "loaders/postgres/postgres_target.h"
 
 #include <map>
+#include <regex>
 
 #include <fmt/format.h>
 
@@ -9,54 +10,71 @@
 
 namespace sluice {
 
-PostgresTarget::PostgresTarget(pg::Connection& conn, std::string schema)
-    : conn_(conn), schema_(std::move(schema)), sink_(conn) {}
+PostgresTarget::PostgresTarget(std::function<std::string()> conninfo, std::string schema)
+    : conninfo_(std::move(conninfo)), schema_(std::move(schema)) {}
+
+PostgresTarget::~PostgresTarget() { abandon(); }
 
 std::string PostgresTarget::qualified_table(const TableSpec& table) const {
   return pg::qualified(schema_, table.table);
 }
 
-std::string PostgresTarget::history_table() const { return pg::qualified(schema_, kHistoryTable); }
+std::string PostgresTarget::display_table(const TableSpec& table) const {
+  return fmt::format("{}.{}", pg::normalize_identifier(schema_), pg::normalize_identifier(table.table));
+}
 
-void PostgresTarget::ensure_history_table() { pg::ensure_load_history(conn_, schema_); }
+void PostgresTarget::configure(PipelineOptions& options) const {
+  options.encode_copy = true;
+  options.phase = "load";
+}
 
-void PostgresTarget::begin() {
-  conn_.exec("BEGIN");
+void PostgresTarget::begin(std::int64_t) {
+  conn_ = std::make_unique<pg::Connection>(pg::Connection::open(conninfo_(), "sluice load"));
+  warehouse_ = std::make_unique<PostgresWarehouse>(*conn_, schema_);
+  sink_.conn = conn_.get();
+  pg::ensure_load_history(*conn_, schema_);  // DDL outside the transaction (concurrent loads race on it)
+  conn_->exec("BEGIN");
   in_transaction_ = true;
   // Dates in MM/DD/YYYY form must mean month first whatever the server's default.
-  conn_.exec("SET LOCAL datestyle = 'ISO, MDY'");
+  conn_->exec("SET LOCAL datestyle = 'ISO, MDY'");
 }
 
-void PostgresTarget::commit() {
-  conn_.exec("COMMIT");
+std::map<std::size_t, LoadTarget::Committed> PostgresTarget::commit(ProgressSink& progress) {
+  progress.begin("commit", "", 0);
+  try {
+    conn_->exec("COMMIT");
+  } catch (...) {
+    progress.end(false, "failed");
+    throw;
+  }
   in_transaction_ = false;
+  progress.end(true, "committed");
+  return added_;
 }
 
-void PostgresTarget::rollback() noexcept {
+void PostgresTarget::abandon() noexcept {
   if (!in_transaction_) return;
   in_transaction_ = false;
   try {
     if (sink_.active) {
       sink_.active = false;
-      conn_.copy_abort("load abandoned");
+      conn_->copy_abort("load abandoned");
     }
-    conn_.exec("ROLLBACK");
+    conn_->exec("ROLLBACK");
   } catch (...) {
     // The connection is gone: the server has already rolled the transaction back.
   }
 }
 
-void PostgresTarget::lock_table(const TableSpec& table) {
-  conn_.query("SELECT pg_advisory_xact_lock(hashtext($1))", {pg::table_lock_key(schema_, table.table)});
-}
-
 bool PostgresTarget::prepare_table(const TableSpec& table, bool create) {
+  // Serialises loads of one table across sessions until the transaction ends.
+  conn_->query("SELECT pg_advisory_xact_lock(hashtext($1))", {pg::table_lock_key(schema_, table.table)});
   const std::string schema = pg::normalize_identifier(schema_);
   const std::string name = pg::normalize_identifier(table.table);
   // format_type spells the type with its length, precision and scale (information_schema keeps
   // them in separate columns); a domain is compared as its base type, as file QC cannot see the
   // domain's own constraints anyway.
-  auto res = conn_.query(
+  auto res = conn_->query(
       "SELECT a.attname, format_type(coalesce(nullif(t.typbasetype, 0), a.atttypid), "
       "CASE WHEN t.typbasetype <> 0 THEN t.typtypmod ELSE a.atttypmod END), NOT a.attnotnull, a.atthasdef "
       "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -76,7 +94,7 @@ bool PostgresTarget::prepare_table(const TableSpec& table, bool create) {
                          c.required ? " NOT NULL" : "");
     }
     ddl += ")";
-    conn_.exec(ddl);
+    conn_->exec(ddl);
     return true;
   }
   struct Existing {
@@ -117,73 +135,18 @@ bool PostgresTarget::prepare_table(const TableSpec& table, bool create) {
   return false;
 }
 
-namespace {
-
-std::optional<HistoryEntry> first_entry(pg::Result& res) {
-  if (res.rows() == 0) return std::nullopt;
-  HistoryEntry e;
-  e.id = res.get_int(0, 0);
-  e.file_name = std::string(res.get(0, 1));
-  e.loaded_at = std::string(res.get(0, 2));
-  e.rows = res.get_int(0, 3);
-  e.job_id = res.is_null(0, 4) ? 0 : res.get_int(0, 4);
-  if (!res.is_null(0, 5) && !res.is_null(0, 6)) {
-    DayNumber from = 0, to = 0;
-    const DateParser iso;
-    if (iso.parse(res.get(0, 5), from) && iso.parse(res.get(0, 6), to)) e.range = DateRange{from, to};
-  }
-  return e;
-}
-
-std::string checksum_text(std::uint64_t checksum) { return fmt::format("xxh3:{:016x}", checksum); }
-
-// A load whose whole range a later `sluice delete` removed (and no restore undid) is no longer in
-// the table: loading its file again is not a reload. `l` is the load's history row.
-std::string not_deleted_since(const std::string& history) {
-  return fmt::format("NOT EXISTS (SELECT 1 FROM {} d WHERE d.table_name = l.table_name AND d.operation = 'delete' "
-                     "AND d.replaced_by IS NULL AND d.id > l.id AND d.date_from <= l.date_from AND d.date_to >= l.date_to)",
-                     history);
-}
-
-}  // namespace
-
-std::optional<HistoryEntry> PostgresTarget::latest_load(const std::string& condition,
-                                                         std::vector<std::optional<std::string>> params) {
-  auto res = conn_.query(fmt::format("SELECT id, file_name, to_char(loaded_at, 'YYYY-MM-DD HH24:MI:SS TZ'), rows_loaded, job_id, "
-                                     "date_from, date_to "
-                                     "FROM {h} l WHERE {condition} "
-                                     "AND replaced_by IS NULL AND operation = 'load' AND {not_deleted} ORDER BY id DESC LIMIT 1",
-                                     fmt::arg("h", history_table()), fmt::arg("condition", condition),
-                                     fmt::arg("not_deleted", not_deleted_since(history_table()))),
-                         params);
-  return first_entry(res);
-}
-
-std::optional<HistoryEntry> PostgresTarget::find_by_name(const TableSpec& table, const std::string& file_name,
-                                                         std::uint64_t size) {
-  return latest_load("table_name = $1 AND file_name = $2 AND file_size = $3",
-                     {pg::normalize_identifier(table.table), file_name, std::to_string(size)});
-}
-
-std::optional<HistoryEntry> PostgresTarget::find_by_checksum(const TableSpec& table, std::uint64_t file_checksum,
-                                                             std::uint64_t content_checksum) {
-  // Rows recorded before content_checksum existed have only the stored bytes' checksum.
-  return latest_load("table_name = $1 AND (content_checksum = $2 OR file_checksum = $3)",
-                     {pg::normalize_identifier(table.table), checksum_text(content_checksum), checksum_text(file_checksum)});
-}
-
 std::uint64_t PostgresTarget::delete_range(const TableSpec& table, const DateRange& range) {
   const int idx = table.date_column_index();
   const ColumnSpec& col = table.columns.at(static_cast<std::size_t>(idx));
   const std::string target = qualified_table(table);
   const std::string c = pg::identifier(col.name);
   if (col.type.is_temporal()) {
-    return conn_.query(fmt::format("DELETE FROM {} WHERE {c} >= $1::date AND {c} < $2::date + 1", target, fmt::arg("c", c)),
+    return conn_->query(fmt::format("DELETE FROM {} WHERE {c} >= $1::date AND {c} < $2::date + 1", target, fmt::arg("c", c)),
                        {format_iso(range.first), format_iso(range.last)})
         .affected_rows();
   }
   if (col.type.is_integer() || col.type.kind == ColumnKind::numeric) {
-    return conn_.query(fmt::format("DELETE FROM {} WHERE {c} BETWEEN $1 AND $2", target, fmt::arg("c", c)),
+    return conn_->query(fmt::format("DELETE FROM {} WHERE {c} BETWEEN $1 AND $2", target, fmt::arg("c", c)),
                        {format_compact(range.first), format_compact(range.last)})
         .affected_rows();
   }
@@ -197,7 +160,7 @@ std::uint64_t PostgresTarget::delete_range(const TableSpec& table, const DateRan
       days += (days.size() > 1 ? "," : "") + ("\"" + s + "\"");
   }
   days += "}";
-  return conn_.query(fmt::format("DELETE FROM {} WHERE {} = ANY($1::text[])", target, c), {days}).affected_rows();
+  return conn_->query(fmt::format("DELETE FROM {} WHERE {} = ANY($1::text[])", target, c), {days}).affected_rows();
 }
 
 namespace {
@@ -210,76 +173,122 @@ std::string column_list(const TableSpec& table) {
 
 }  // namespace
 
-std::string PostgresTarget::create_staging_table(const TableSpec& table, int n) {
-  const std::string name = "pg_temp." + pg::quote_identifier(fmt::format("sluice_stage_{}", n));
-  conn_.exec(fmt::format("CREATE TEMPORARY TABLE {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP", name, qualified_table(table)));
-  return name;
-}
-
-std::uint64_t PostgresTarget::publish_staged(const TableSpec& table, const std::string& staging) {
-  const std::string cols = column_list(table);
-  const std::uint64_t n =
-      conn_.query(fmt::format("INSERT INTO {} ({cols}) SELECT {cols} FROM {}", qualified_table(table), staging, fmt::arg("cols", cols)))
-          .affected_rows();
-  conn_.exec(fmt::format("DROP TABLE {}", staging));
-  return n;
-}
-
-void PostgresTarget::begin_copy(const TableSpec& table, std::optional<std::uint64_t> skip_limit, const std::string& relation) {
-  conn_.copy_begin(fmt::format("COPY {} ({}) FROM STDIN", relation.empty() ? qualified_table(table) : relation, column_list(table)));
+std::uint64_t PostgresTarget::open_file(const TargetFile& file, ChunkRecorder record) {
+  const TableSpec& table = *file.table;
+  const std::uint64_t deleted = file.replace ? delete_range(table, *file.replace) : 0;
+  staging_.clear();
+  if (file.warehouse_qc) {
+    // A temporary table with the table's columns, dropped at the end of the transaction: the rows
+    // are checked there before they reach the table.
+    staging_ = "pg_temp." + pg::quote_identifier(fmt::format("sluice_stage_{}", file.index));
+    conn_->exec(fmt::format("CREATE TEMPORARY TABLE {} (LIKE {} INCLUDING DEFAULTS) ON COMMIT DROP", staging_,
+                            qualified_table(table)));
+  }
+  conn_->copy_begin(fmt::format("COPY {} ({}) FROM STDIN", staging_.empty() ? qualified_table(table) : staging_,
+                                column_list(table)));
   sink_.active = true;
   sink_.doomed = false;
-  sink_.rows_sent = 0;
-  sink_.skip_limit = skip_limit;
+  sink_.skip_limit = file.skip_limit;
   sink_.rows_set_aside = 0;
+  sink_.destination = "postgres:" + display_table(table);
+  sink_.record = std::move(record);
+  return deleted;
 }
 
 void PostgresTarget::CopySink::consume(const ScannedChunk& chunk) {
-  if (doomed) return;
-  rows_set_aside += chunk.rejected_rows;
-  const bool over = skip_limit ? rows_set_aside > *skip_limit : chunk.qc_errors > 0;
-  if (over) {
-    // QC failed: nothing of this file will be published, so stop feeding the server now.
-    doomed = true;
-    active = false;
-    conn.copy_abort("sluice: file QC failed");
-    return;
+  if (!doomed) {
+    rows_set_aside += chunk.rejected_rows;
+    const bool over = skip_limit ? rows_set_aside > *skip_limit : chunk.qc_errors > 0;
+    if (over) {
+      // QC failed: nothing of this file will be published, so stop feeding the server now.
+      doomed = true;
+      active = false;
+      conn->copy_abort("sluice: file QC failed");
+    } else {
+      conn->copy_put(chunk.copy_data, chunk.copy_size);
+    }
   }
-  conn.copy_put(chunk.copy_data, chunk.copy_size);
-  rows_sent += chunk.rows - chunk.rejected_rows;
+  ChunkProgress p;
+  p.chunk_index = chunk.index;
+  p.offset = chunk.stream_offset;
+  p.bytes = chunk.stream_bytes;
+  p.rows = chunk.rows - chunk.rejected_rows;
+  p.destination = destination;
+  p.status = chunk.qc_errors ? (chunk.rejects ? "sent, rows set aside" : "qc_failed") : "sent";
+  if (record) record(std::move(p));
 }
 
-std::uint64_t PostgresTarget::end_copy() {
+void PostgresTarget::abandon_file() noexcept {
+  if (!sink_.active) return;
+  sink_.active = false;
+  sink_.doomed = true;
+  try {
+    conn_->copy_abort("sluice: the file is not loaded");
+  } catch (...) {
+    // The transaction is rolled back at the end of the load either way.
+  }
+}
+
+namespace {
+
+// A value the server rejected during COPY, told in the file's terms: file:line, table.column.
+// Only data errors (SQLSTATE classes 22 and 23) are about a value; anything else (a lost
+// connection, a full disk, a refused privilege) is reported as what it is.
+Error copy_error(const pg::ServerError& e, const TargetFile& file, const SentRows& sent) {
+  const bool about_a_value = e.sqlstate().starts_with("22") || e.sqlstate().starts_with("23");
+  if (!about_a_value) return e;
+  static const std::regex where(R"(line (\d+)(?:, column ([^:]+))?)");
+  std::smatch m;
+  std::string location = file.path.string();
+  std::string column;
+  if (std::regex_search(e.context(), m, where)) {
+    const std::uint64_t row = std::stoull(m[1].str());
+    if (const std::uint64_t line = sent.line_of(row, file.path, file.syntax)) location += fmt::format(":{}", line);
+    if (m[2].matched) {
+      const std::string server_name = m[2].str();
+      column = server_name;
+      const int idx = file.table->column_index(server_name);
+      if (idx >= 0)
+        column = fmt::format("{}.{} (field {})", file.table->table,
+                             file.table->columns[static_cast<std::size_t>(idx)].name, idx + 1);
+    }
+  }
+  std::string detail = column.empty() ? "" : "column " + column + "\n";
+  detail += "PostgreSQL: " + e.primary();
+  if (!e.detail().empty()) detail += "\n" + e.detail();
+  if (!e.context().empty()) detail += "\n(" + e.context() + ")";
+  return Error(ExitCode::runtime, fmt::format("{}: the server rejected a value", location), detail,
+               "Fix the value in the file, or the column's type in the config. Nothing was loaded.");
+}
+
+}  // namespace
+
+std::uint64_t PostgresTarget::close_file(const TargetFile& file, const SentRows& sent) {
   if (!sink_.active) return 0;
   sink_.active = false;
-  return conn_.copy_end();
+  try {
+    return conn_->copy_end();
+  } catch (const pg::ServerError& e) {
+    throw copy_error(e, file, sent);
+  }
 }
 
-std::int64_t PostgresTarget::record_history(const HistoryRecord& r) {
-  std::optional<std::string> from, to;
-  if (r.range) {
-    from = format_iso(r.range->first);
-    to = format_iso(r.range->last);
-  }
-  auto res = conn_.query(
-      fmt::format("INSERT INTO {} (table_name, file_name, file_path, file_size, file_checksum, compression, "
-                  "rows_loaded, rows_deleted, date_from, date_to, qc_mode, job_id, rows_rejected, content_checksum) "
-                  "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-                  history_table()),
-      {pg::normalize_identifier(r.table), r.file_name, r.file_path, std::to_string(r.file_size),
-       checksum_text(r.file_checksum), r.compression, std::to_string(r.rows_loaded), std::to_string(r.rows_deleted),
-       from, to, r.qc_mode, std::to_string(r.job_id), std::to_string(r.rows_rejected),
-       checksum_text(r.content_checksum)});
-  const std::int64_t id = res.get_int(0, 0);
-  if (r.replace) {
-    // Earlier loads of the same file, or of the range now replaced, are superseded by this one.
-    conn_.query(fmt::format("UPDATE {} SET replaced_by = $1 WHERE table_name = $2 AND id <> $1 AND replaced_by IS NULL "
-                            "AND (file_name = $3 OR (date_from <= $5::date AND date_to >= $4::date))",
-                            history_table()),
-                {std::to_string(id), pg::normalize_identifier(r.table), r.file_name,
-                 from.value_or("infinity"), to.value_or("-infinity")});
-  }
-  return id;
+std::string PostgresTarget::staged_relation(const TargetFile&) { return staging_; }
+
+void PostgresTarget::publish_staged(const TargetFile& file, std::uint64_t rows) {
+  const std::string cols = column_list(*file.table);
+  const std::uint64_t n = conn_->query(fmt::format("INSERT INTO {} ({cols}) SELECT {cols} FROM {}",
+                                                   qualified_table(*file.table), staging_, fmt::arg("cols", cols)))
+                              .affected_rows();
+  conn_->exec(fmt::format("DROP TABLE {}", staging_));
+  if (n != rows)
+    throw runtime_error(fmt::format("{}: the staged rows did not all reach {}", file.name, display_table(*file.table)),
+                        fmt::format("{} rows staged, {} moved", rows, n), "This should not happen: report it. Nothing was loaded.");
+}
+
+void PostgresTarget::add_history(const TargetFile& file, const HistoryRecord& record) {
+  LoadHistory(*warehouse_).record_load(record);
+  added_[file.index] = Committed{record.rows_loaded, record.rows_deleted};
 }
 
 }  // namespace sluice

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "loaders/input/byte_source.h"
 #include "warehouse/snowflake/dialect.h"
 #include "warehouse/snowflake/snowflake_warehouse.h"
 
@@ -19,17 +21,6 @@ constexpr std::size_t kMaxFilesPerCopy = 1000;
 std::string upper(std::string_view s) { return sf::normalize_identifier(s); }
 
 std::string lit(std::string_view v) { return sf::string_literal(v); }
-
-std::string checksum_text(std::uint64_t c) { return fmt::format("{:016x}", c); }
-
-// As on PostgreSQL: a load whose whole range a later `sluice delete` removed (and no restore undid)
-// is no longer in the table, so loading its file again is not a reload. "L" is the load's row.
-std::string not_deleted_since(const std::string& history) {
-  return fmt::format("NOT EXISTS (SELECT 1 FROM {} \"D\" WHERE \"D\".\"TABLE_NAME\" = \"L\".\"TABLE_NAME\" AND "
-                     "\"D\".\"OPERATION\" = 'delete' AND \"D\".\"REPLACED_BY\" IS NULL AND \"D\".\"ID\" > \"L\".\"ID\" AND "
-                     "\"D\".\"DATE_FROM\" <= \"L\".\"DATE_FROM\" AND \"D\".\"DATE_TO\" >= \"L\".\"DATE_TO\")",
-                     history);
-}
 
 struct Statement {
   enum Kind { other, remove_range, copy, insert_staged } kind = other;
@@ -80,46 +71,35 @@ void copy_statements(std::vector<Statement>& out, std::size_t i, const Snowflake
   }
 }
 
+// The load history's statements for one file (warehouse/load_history.h), as Snowflake runs
+// them inside the publish transaction: rendered by a SnowflakeWarehouse that buffers them.
+std::vector<std::string> history_statements(const HistoryRecord& h, const std::string& rows_deleted_sql,
+                                            const std::string& schema, sf::SqlApiClient& client) {
+  SnowflakeWarehouse w(client, schema);
+  w.begin();
+  LoadHistory(w).record_load(h, rows_deleted_sql);
+  std::vector<std::string> statements = w.pending();
+  w.rollback();
+  return statements;
+}
+
 std::vector<Statement> build(const std::vector<SnowflakeFileLoad>& files, std::int64_t job_id,
-                             const std::string& schema, const std::string& stage,
-                             const std::string& history) {
+                             const std::string& schema, const std::string& stage, sf::SqlApiClient& client) {
   std::vector<Statement> out;
   out.push_back({Statement::other, 0, 0, "BEGIN"});
   for (std::size_t i = 0; i < files.size(); ++i) {
     const SnowflakeFileLoad& f = files[i];
     const TableSpec& t = *f.table;
     const std::string table = sf::qualified(schema, t.table);
-    const HistoryRecord& h = f.history;
-    const auto opt_date = [](const std::optional<DateRange>& r, bool first) {
-      // CAST: in INSERT ... SELECT a bare literal would be text to PostgreSQL (the emulator).
-      return fmt::format("CAST({} AS DATE)", r ? lit(format_iso(first ? r->first : r->last)) : "NULL");
-    };
     // The history row first: with --replace it counts the rows about to be deleted. Then the
     // rows it replaces (loads, deletes and restores overlapping the range) point at it.
+    HistoryRecord h = f.history;
+    h.staged_files = f.parts.size();
+    h.job_id = job_id;
+    h.replace = f.replace.has_value();
     const std::string deleted =
-        f.replace ? fmt::format("(SELECT COUNT(*) FROM {} WHERE {})", table, range_condition(t, *f.replace))
-                  : std::string("0");
-    out.push_back({Statement::other, i, 0,
-                   fmt::format("INSERT INTO {} (\"TABLE_NAME\", \"FILE_NAME\", \"FILE_PATH\", \"FILE_SIZE\", "
-                               "\"FILE_CHECKSUM\", \"COMPRESSION\", \"QC_MODE\", \"ROWS_LOADED\", "
-                               "\"ROWS_DELETED\", \"ROWS_REJECTED\", \"DATE_FROM\", \"DATE_TO\", "
-                               "\"JOB_ID\", \"STAGED_FILES\", \"OPERATION\", \"CONTENT_CHECKSUM\") SELECT {}, {}, {}, {}, {}, "
-                               "{}, {}, {}, {}, {}, {}, {}, {}, {}, 'load', {}",
-                               history, lit(upper(t.table)), lit(h.file_name), lit(h.file_path), h.file_size,
-                               lit(checksum_text(h.file_checksum)), lit(h.compression), lit(h.qc_mode),
-                               h.rows_loaded, deleted, h.rows_rejected, opt_date(h.range, true),
-                               opt_date(h.range, false), job_id, f.parts.size(),
-                               lit(checksum_text(h.content_checksum)))});
-    if (f.replace)
-      out.push_back({Statement::other, i, 0,
-                     fmt::format("UPDATE {h} SET \"REPLACED_BY\" = \"REPLACING\".\"NEW_ID\" FROM (SELECT MAX(\"ID\") AS "
-                                 "\"NEW_ID\" FROM {h} WHERE \"TABLE_NAME\" = {t} AND \"JOB_ID\" = {job} AND "
-                                 "\"OPERATION\" = 'load' AND \"FILE_NAME\" = {file}) \"REPLACING\" WHERE \"TABLE_NAME\" = {t} AND "
-                                 "\"REPLACED_BY\" IS NULL AND \"ID\" <> \"REPLACING\".\"NEW_ID\" AND \"DATE_FROM\" <= {last} "
-                                 "AND \"DATE_TO\" >= {first}",
-                                 fmt::arg("h", history), fmt::arg("t", lit(upper(t.table))), fmt::arg("job", job_id),
-                                 fmt::arg("file", lit(h.file_name)), fmt::arg("last", opt_date(f.replace, false)),
-                                 fmt::arg("first", opt_date(f.replace, true)))});
+        f.replace ? fmt::format("(SELECT COUNT(*) FROM {} WHERE {})", table, range_condition(t, *f.replace)) : "";
+    for (auto& sql : history_statements(h, deleted, schema, client)) out.push_back({Statement::other, i, 0, std::move(sql)});
     if (f.replace)
       out.push_back({Statement::remove_range, i, 0,
                      fmt::format("DELETE FROM {} WHERE {}", table, range_condition(t, *f.replace))});
@@ -138,20 +118,207 @@ std::vector<Statement> build(const std::vector<SnowflakeFileLoad>& files, std::i
   return out;
 }
 
-}  // namespace
+// A file name fit for an object key and a FILES = ('...') entry.
+std::string safe_name(const std::filesystem::path& file) {
+  std::string name = file.filename().string();
+  for (const char* ext : {".zst", ".gz", ".tsv", ".csv", ".txt"})
+    if (name.size() > std::strlen(ext) && name.ends_with(ext)) name.resize(name.size() - std::strlen(ext));
+  for (char& c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) c = '_';
+  return name.empty() ? "file" : name;
+}
 
-SnowflakeTarget::SnowflakeTarget(snowflake::SqlApiClient& sql, std::string schema, std::string stage_name)
-    : sql_(sql), schema_(std::move(schema)), stage_(std::move(stage_name)) {
-  if (stage_.empty())
+void require_stage_name(const std::string& stage) {
+  if (stage.empty())
     throw usage_error("the Snowflake connection's stage has no name",
                       "COPY INTO reads the staged files through a named external stage.",
                       "Add name: to the stage entry (the stage created with CREATE STAGE ... URL = "
                       "the stage url).");
 }
 
+}  // namespace
+
+SnowflakeTarget::SnowflakeTarget(snowflake::SqlApiClient& sql, std::string schema, std::string stage_name)
+    : sql_(&sql), reads_(std::make_unique<SnowflakeWarehouse>(sql, schema)), schema_(std::move(schema)),
+      stage_(std::move(stage_name)) {
+  require_stage_name(stage_);
+}
+
+SnowflakeTarget::SnowflakeTarget(const SnowflakeConnection& c, SnowflakeLoadSettings settings)
+    : schema_(c.schema), stage_(c.stage.name), connection_(&c), settings_(std::move(settings)) {
+  require_stage_name(stage_);
+  sql_settings_ = sf::sql_api_settings(c, settings_.cancel);
+  owned_sql_ = std::make_unique<sf::SqlApiClient>(sql_settings_, std::shared_ptr<sf::TokenSource>(sf::make_token_source(c)));
+  sql_ = owned_sql_.get();
+  reads_ = std::make_unique<SnowflakeWarehouse>(*sql_, schema_);
+  stage_target_ = s3::stage_target(c.stage);
+  stage_target_.settings.http.cancel = settings_.cancel;
+  s3_ = std::make_unique<s3::S3Client>(stage_target_.settings);
+  // The key names the staged format: parts an older sluice staged in another are not resumed.
+  resumed_ = settings_.jobs->find_interrupted("load", settings_.resume_key);
+  if (resumed_) {
+    const std::string bucket_url = "s3://" + stage_target_.settings.bucket + "/";
+    for (const auto& chunk : settings_.jobs->chunks_of(resumed_))
+      if (chunk.status == "staged" && chunk.destination.starts_with(bucket_url))
+        recorded_[chunk.destination.substr(bucket_url.size())] = chunk.etag;
+  }
+}
+
+SnowflakeTarget::~SnowflakeTarget() { abandon(); }
+
 std::string SnowflakeTarget::qualified_table(const TableSpec& t) const { return sf::qualified(schema_, t.table); }
 
-std::string SnowflakeTarget::history_table() const { return sf::load_history_table(schema_); }
+std::string SnowflakeTarget::display_table(const TableSpec& table) const {
+  return sf::normalize_identifier(schema_) + "." + sf::normalize_identifier(table.table);
+}
+
+void SnowflakeTarget::describe(nlohmann::json& args) const {
+  args["target"] = "snowflake";
+  args["resume_key"] = settings_.resume_key;
+  args["resumed_from"] = resumed_;
+}
+
+void SnowflakeTarget::configure(PipelineOptions& options) const {
+  options.encode_copy = true;
+  options.zstd_level = std::max(1, options.zstd_level);
+  options.zstd_copy_text = true;
+  options.copy_format = CopyFormat::snowflake_csv;
+  options.phase = "scan+stage";
+}
+
+void SnowflakeTarget::begin(std::int64_t job_id) {
+  job_id_ = job_id;
+  // Under the stage: the interrupted job's directory when resuming, else this job's.
+  job_dir_ = fmt::format("{}/", resumed_ ? resumed_ : job_id);
+  job_prefix_ = stage_target_.location.prefix + job_dir_;
+  cleaned_up_ = false;
+  if (resumed_)
+    settings_.progress->note(fmt::format("resuming job {}: {} staged file(s) recorded; they are checked on the stage, "
+                                         "not uploaded again",
+                                         resumed_, recorded_.size()));
+  reads_->ensure_load_history();
+}
+
+std::uint64_t SnowflakeTarget::open_file(const TargetFile& file, ChunkRecorder record) {
+  const std::string table_dir = sf::normalize_identifier(file.table->table) + "/";
+  StageSinkOptions so = settings_.staging;
+  so.skip_limit = file.skip_limit;
+  so.reuse_staged = resumed_ != 0;
+  // A plain file's size is its stream's: the sink can shrink the last parts (stage_sink.h).
+  if (open_byte_source(file.path)->compression() == Compression::none) {
+    std::error_code ec;
+    so.input_bytes = std::filesystem::file_size(file.path, ec);
+  }
+  so.recorded_etags = recorded_;
+  current_ = SnowflakeFileLoad{};
+  current_.table = file.table;
+  current_.stage_dir = job_dir_ + table_dir;
+  current_.replace = file.replace;
+  sink_.emplace(*s3_, job_prefix_ + table_dir, safe_name(file.path), so,
+                [this, record = std::move(record)](const StagedPart& p) {
+                  ChunkProgress c;
+                  c.chunk_index = p.first_chunk;
+                  c.bytes = p.bytes;
+                  c.rows = p.rows;
+                  c.destination = s3::S3Url{stage_target_.settings.bucket, ""}.url_of(p.key);
+                  c.status = "staged";  // kept from an interrupted job, or uploaded now
+                  c.etag = p.etag;
+                  std::lock_guard lock(jobs_mu_);
+                  record(std::move(c));
+                });
+  return 0;
+}
+
+ChunkSink& SnowflakeTarget::file_sink() { return *sink_; }
+
+void SnowflakeTarget::abandon_file() noexcept {
+  if (sink_) sink_->abandon();
+}
+
+std::uint64_t SnowflakeTarget::close_file(const TargetFile&, const SentRows&) {
+  current_.parts = sink_->finish();
+  std::uint64_t staged = 0;
+  for (const auto& p : current_.parts) staged += p.rows;
+  return staged;
+}
+
+std::string SnowflakeTarget::staged_relation(const TargetFile& file) {
+  current_.staging_table = create_staging_table(*file.table, job_id_, file.index);
+  staging_tables_.push_back(current_.staging_table);
+  copy_to_staging(current_, current_.staging_table);
+  return sf::qualified(schema_, current_.staging_table);
+}
+
+void SnowflakeTarget::add_history(const TargetFile& file, const HistoryRecord& record) {
+  current_.history = record;
+  loads_.push_back(std::move(current_));
+  file_of_load_.push_back(file.index);
+  current_ = SnowflakeFileLoad{};
+}
+
+std::map<std::size_t, LoadTarget::Committed> SnowflakeTarget::commit(ProgressSink& progress) {
+  std::size_t staged_files = 0;
+  for (const auto& l : loads_) staged_files += l.parts.size();
+  // The warehouse reports nothing while COPY runs: the line shows the files and the time.
+  progress.begin("copy into",
+                 fmt::format("{}.{}: {} staged file(s)", connection_ ? connection_->database : "",
+                             sf::normalize_identifier(schema_), staged_files),
+                 0);
+  std::map<std::size_t, Committed> out;
+  try {
+    const std::vector<SnowflakeFileResult> results =
+        publish(loads_, job_id_, [&] { progress.update({"copy into", "", 0, 0, 0}); });
+    for (std::size_t i = 0; i < loads_.size(); ++i)
+      out[file_of_load_[i]] = Committed{results[i].rows_loaded, results[i].rows_deleted};
+  } catch (...) {
+    progress.end(false, "failed");
+    clean_up();
+    throw;
+  }
+  progress.end(true, "committed");
+  // PURGE removed what COPY loaded; anything else the job staged goes now.
+  clean_up();
+  return out;
+}
+
+void SnowflakeTarget::abandon() noexcept {
+  if (sink_) sink_->abandon();
+  clean_up();
+}
+
+void SnowflakeTarget::clean_up() noexcept {
+  if (cleaned_up_ || !connection_) return;
+  cleaned_up_ = true;
+  ProgressSink& progress = *settings_.progress;
+  try {
+    s3::S3Settings quiet = stage_target_.settings;
+    quiet.http.cancel = nullptr;
+    s3::S3Client s3(quiet);
+    std::vector<std::string> keys;
+    for (const auto& o : s3.list_objects(job_prefix_)) keys.push_back(o.key);
+    if (!keys.empty()) s3.delete_objects(keys);  // a request per thousand parts
+    s3.abort_multipart_uploads(job_prefix_);
+    if (!keys.empty()) progress.note(fmt::format("removed {} staged file(s)", keys.size()));
+  } catch (const Error& e) {
+    progress.note(fmt::format("could not remove the staged files under {}: {}", job_prefix_, e.primary()));
+  }
+  if (staging_tables_.empty()) return;
+  sf::SqlApiSettings quiet = sql_settings_;
+  quiet.cancel = nullptr;
+  try {
+    sf::SqlApiClient cleanup(quiet, std::shared_ptr<sf::TokenSource>(sf::make_token_source(*connection_)));
+    for (const auto& t : staging_tables_) {
+      try {
+        cleanup.execute(fmt::format("DROP TABLE IF EXISTS {}", sf::qualified(schema_, t)));
+      } catch (...) {
+        // Left behind: a transient table named after the job, easy to find and drop by hand.
+      }
+    }
+  } catch (const Error& e) {
+    progress.note(fmt::format("could not drop the staging table(s) of job {}: {}", job_id_, e.primary()));
+  }
+  staging_tables_.clear();
+}
 
 std::string SnowflakeTarget::file_format(std::size_t columns) {
   // Every option that decides what a byte of the staged CSV means is spelled out, and each is one
@@ -180,18 +347,13 @@ std::string SnowflakeTarget::file_format(std::size_t columns) {
                      columns == 1 ? "FALSE" : "TRUE");
 }
 
-void SnowflakeTarget::ensure_history_table() {
-  sql_.execute(sf::load_history_ddl(schema_));
-  sql_.execute(sf::load_history_upgrade_sql(schema_));
-}
-
 std::string SnowflakeTarget::create_staging_table(const TableSpec& table, std::int64_t job_id, std::size_t file_index) {
   // Transient: no Fail-safe and at most a day of Time Travel for rows that live minutes. One per
   // file: two months of one table in one load are checked (and published) apart.
   const std::string name = fmt::format("{}__SLUICE_STAGE_{}_{}", upper(table.table), job_id, file_index + 1);
   std::string cols;
   for (const auto& c : table.columns) cols += (cols.empty() ? "" : ", ") + sf::identifier(c.name) + " " + sf::type_name(c.type);
-  sql_.execute(fmt::format("CREATE OR REPLACE TRANSIENT TABLE {} ({})", sf::qualified(schema_, name), cols));
+  sql_->execute(fmt::format("CREATE OR REPLACE TRANSIENT TABLE {} ({})", sf::qualified(schema_, name), cols));
   return name;
 }
 
@@ -200,7 +362,7 @@ std::uint64_t SnowflakeTarget::copy_to_staging(const SnowflakeFileLoad& file, co
   copy_statements(statements, 0, file, sf::qualified(schema_, staging), stage_);
   std::uint64_t loaded = 0, staged = 0;
   for (const auto& s : statements) {
-    const snowflake::ResultSet rs = sql_.execute(s.sql);
+    const snowflake::ResultSet rs = sql_->execute(s.sql);
     staged += s.expected_rows;
     const int rows_loaded = rs.column("rows_loaded");
     if (rows_loaded < 0) continue;
@@ -214,18 +376,10 @@ std::uint64_t SnowflakeTarget::copy_to_staging(const SnowflakeFileLoad& file, co
   return loaded;
 }
 
-void SnowflakeTarget::drop_staging_table(snowflake::SqlApiClient& client, const std::string& staging) noexcept {
-  try {
-    client.execute(fmt::format("DROP TABLE IF EXISTS {}", sf::qualified(schema_, staging)));
-  } catch (...) {
-    // Left behind: a transient table named after the job, easy to find and drop by hand.
-  }
-}
-
 bool SnowflakeTarget::prepare_table(const TableSpec& table, bool create) {
   snowflake::StatementOptions o;
   o.bindings = {{"TEXT", upper(schema_)}, {"TEXT", upper(table.table)}};
-  const auto rs = sql_.execute(
+  const auto rs = sql_->execute(
       "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE "
       "FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
       o);
@@ -236,7 +390,7 @@ bool SnowflakeTarget::prepare_table(const TableSpec& table, bool create) {
     std::string cols;
     for (const auto& c : table.columns)
       cols += (cols.empty() ? "" : ", ") + sf::identifier(c.name) + " " + sf::type_name(c.type);
-    sql_.execute(fmt::format("CREATE TABLE IF NOT EXISTS {} ({})", qualified_table(table), cols));
+    sql_->execute(fmt::format("CREATE TABLE IF NOT EXISTS {} ({})", qualified_table(table), cols));
     return true;
   }
   auto number = [](const std::optional<std::string>& v) -> std::optional<std::int64_t> {
@@ -283,61 +437,23 @@ bool SnowflakeTarget::prepare_table(const TableSpec& table, bool create) {
   return false;
 }
 
-std::optional<HistoryEntry> SnowflakeTarget::latest_load(const std::string& condition,
-                                                          const snowflake::StatementOptions& bound) {
-  const auto rs = sql_.execute(
-      fmt::format("SELECT \"JOB_ID\", \"LOADED_AT\", \"ROWS_LOADED\", \"FILE_NAME\", \"ID\", \"DATE_FROM\", \"DATE_TO\" "
-                  "FROM {0} \"L\" WHERE {1} AND {2} "
-                  "AND \"REPLACED_BY\" IS NULL AND \"OPERATION\" = 'load' ORDER BY \"LOADED_AT\" DESC",
-                  history_table(), not_deleted_since(history_table()), condition),
-      bound);
-  if (rs.rows.empty()) return std::nullopt;
-  const auto& r = rs.rows[0];
-  HistoryEntry e;
-  e.job_id = r[0] ? snowflake::jsonv2::to_int64(*r[0]) : 0;
-  e.loaded_at = r[1] ? snowflake::jsonv2::to_iso(*r[1], snowflake::jsonv2::Type::timestamp_ntz) : "";
-  e.rows = r[2] ? snowflake::jsonv2::to_int64(*r[2]) : 0;
-  e.file_name = r[3].value_or("");
-  e.id = r[4] ? snowflake::jsonv2::to_int64(*r[4]) : 0;
-  if (r[5] && r[6])
-    e.range = DateRange{static_cast<DayNumber>(snowflake::jsonv2::to_days(*r[5])),
-                        static_cast<DayNumber>(snowflake::jsonv2::to_days(*r[6]))};
-  return e;
-}
-
-std::optional<HistoryEntry> SnowflakeTarget::find_by_name(const TableSpec& table, const std::string& file_name,
-                                                          std::uint64_t size) {
-  snowflake::StatementOptions o;
-  o.bindings = {{"TEXT", upper(table.table)}, {"TEXT", file_name}, {"FIXED", std::to_string(size)}};
-  return latest_load("\"TABLE_NAME\" = ? AND \"FILE_NAME\" = ? AND \"FILE_SIZE\" = ?", o);
-}
-
-std::optional<HistoryEntry> SnowflakeTarget::find_by_checksum(const TableSpec& table, std::uint64_t file_checksum,
-                                                              std::uint64_t content_checksum) {
-  snowflake::StatementOptions o;
-  o.bindings = {{"TEXT", upper(table.table)}, {"TEXT", checksum_text(content_checksum)},
-                {"TEXT", checksum_text(file_checksum)}};
-  // Rows recorded before CONTENT_CHECKSUM existed have only the stored bytes' checksum.
-  return latest_load("\"TABLE_NAME\" = ? AND (\"CONTENT_CHECKSUM\" = ? OR \"FILE_CHECKSUM\" = ?)", o);
-}
-
 std::string SnowflakeTarget::publish_sql(const std::vector<SnowflakeFileLoad>& files, std::int64_t job_id) const {
   std::string out;
-  for (const auto& s : build(files, job_id, schema_, stage_, history_table())) out += s.sql + ";\n";
+  for (const auto& s : build(files, job_id, schema_, stage_, *sql_)) out += s.sql + ";\n";
   return out;
 }
 
 std::vector<SnowflakeFileResult> SnowflakeTarget::publish(const std::vector<SnowflakeFileLoad>& files,
                                                           std::int64_t job_id,
                                                           const std::function<void()>& while_running) {
-  const std::vector<Statement> statements = build(files, job_id, schema_, stage_, history_table());
+  const std::vector<Statement> statements = build(files, job_id, schema_, stage_, *sql_);
   std::string text;
   for (const auto& s : statements) text += s.sql + ";\n";
   snowflake::StatementOptions o;
   o.multi_statement_count = static_cast<int>(statements.size());
   o.query_tag = fmt::format("sluice:job-{}", job_id);
   o.while_running = while_running;
-  const snowflake::ResultSet parent = sql_.execute(text, o);
+  const snowflake::ResultSet parent = sql_->execute(text, o);
   if (parent.statement_handles.size() != statements.size())
     throw runtime_error("Snowflake answered the load's transaction without every statement's handle",
                         fmt::format("{} handles for {} statements", parent.statement_handles.size(),
@@ -349,7 +465,7 @@ std::vector<SnowflakeFileResult> SnowflakeTarget::publish(const std::vector<Snow
   for (std::size_t k = 0; k < statements.size(); ++k) {
     const Statement& s = statements[k];
     if (s.kind == Statement::other) continue;
-    const snowflake::ResultSet rs = sql_.fetch(parent.statement_handles[k]);
+    const snowflake::ResultSet rs = sql_->fetch(parent.statement_handles[k]);
     SnowflakeFileResult& r = results[s.file];
     if (s.kind == Statement::remove_range) {
       r.rows_deleted += static_cast<std::uint64_t>(rs.rows_affected());

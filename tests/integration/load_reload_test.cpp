@@ -52,6 +52,18 @@ TEST_F(LoadReload, AnotherExportOfALoadedMonthIsRefusedNamingTheRowsAndTheLoad) 
   EXPECT_EQ(history_rows(), "1");
 }
 
+TEST_F(LoadReload, TheHistorySpellsChecksumsAsTheLoadReportsThem) {
+  const auto plain = month(500, 5, "factLending_20240101-20240131.tsv");
+  const auto r = load_files(plain.string(), {"--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const std::string reported = nlohmann::json::parse(r.out)["files"][0]["checksum"];
+  ASSERT_TRUE(reported.starts_with("xxh3:")) << reported;
+  ASSERT_EQ(reported.size(), 5u + 16u) << reported;
+  EXPECT_EQ(scalar("SELECT file_checksum FROM " + schema_ + ".sluice_load_history"), reported);
+  // Not compressed: the contents are the stored bytes.
+  EXPECT_EQ(scalar("SELECT content_checksum FROM " + schema_ + ".sluice_load_history"), reported);
+}
+
 TEST_F(LoadReload, TheSameMonthCompressedIsRefusedBeforeItIsRead) {
   const auto plain = month(2000, 42, "factLending_20240101-20240131.tsv");
   ASSERT_EQ(load_files(plain.string()).exit_code, 0);

@@ -310,6 +310,32 @@ TEST_F(LoadSnowflakeTest, AnotherExportOrTheCompressedFileOfALoadedMonthIsRefuse
   EXPECT_EQ(count("FACT_LENDING"), 3000);
 }
 
+TEST_F(LoadSnowflakeTest, TheHistorySpellsChecksumsAsPostgreSqlAndAnOlderSpellingIsReadAgain) {
+  SampleDataOptions o;
+  o.rows = 1500;
+  const auto file = generate(o, "factLending_20240101-20240131.tsv");
+  const RunResult first = run({"--batch", "load", "--json", "--files", file.string(), "--create"});
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  const std::string reported = json::parse(first.out)["files"][0]["checksum"];
+  ASSERT_TRUE(reported.starts_with("xxh3:")) << reported;
+  const std::string history = fmt::format("\"{}\".\"SLUICE_LOAD_HISTORY\"", schema_);
+  EXPECT_EQ(scalar("SELECT \"FILE_CHECKSUM\" FROM " + history), reported);
+  EXPECT_EQ(scalar("SELECT \"CONTENT_CHECKSUM\" FROM " + history), reported);
+
+  // As an older sluice wrote it: bare hex. The next load brings it to the one spelling, so the
+  // same contents (compressed, appended) are recognised.
+  test_connection().exec("UPDATE " + history + " SET \"FILE_CHECKSUM\" = substr(\"FILE_CHECKSUM\", 6), "
+                         "\"CONTENT_CHECKSUM\" = substr(\"CONTENT_CHECKSUM\", 6)");
+  ASSERT_EQ(scalar("SELECT \"FILE_CHECKSUM\" FROM " + history), reported.substr(5));
+  ASSERT_EQ(std::system(("zstd -q -f " + file.string()).c_str()), 0);
+  const RunResult again = run({"--batch", "load", "--files", file.string() + ".zst", "--append"});
+  EXPECT_EQ(again.exit_code, 2) << again.out << again.err;
+  EXPECT_NE(again.out.find("are already loaded"), std::string::npos) << again.out;
+  EXPECT_EQ(count("FACT_LENDING"), 1500);
+  EXPECT_EQ(scalar("SELECT \"FILE_CHECKSUM\" FROM " + history), reported);
+  EXPECT_EQ(scalar("SELECT \"CONTENT_CHECKSUM\" FROM " + history), reported);
+}
+
 TEST_F(LoadSnowflakeTest, ARefusedFileIsNotReadToItsEnd) {
   SampleDataOptions o;
   o.rows = 30000;

@@ -2,7 +2,7 @@
 // touching the requested range cover (widened until closed).
 #include <gtest/gtest.h>
 
-#include "operations/load_history.h"
+#include "warehouse/load_history.h"
 #include "operations/warehouse_session.h"
 
 namespace sluice {

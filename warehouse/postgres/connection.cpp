@@ -374,6 +374,52 @@ void Connection::copy_abort(const std::string& reason) {
   }
 }
 
+std::uint64_t Connection::copy_out(const std::string& copy_sql, const std::function<void(const char*, std::size_t)>& row) {
+  PGresult* res = PQexec(conn_, copy_sql.c_str());
+  const auto status = PQresultStatus(res);
+  if (status != PGRES_COPY_OUT) {
+    if (status == PGRES_COPY_IN) {
+      PQclear(res);
+      refuse_stray_copy(conn_, status);
+    }
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+      PQclear(res);
+      throw runtime_error("copy_out() needs a COPY ... TO STDOUT statement", fmt::format("the statement was: {}", copy_sql));
+    }
+    throw_result_error(res, "COPY");
+  }
+  PQclear(res);
+  for (;;) {
+    char* buf = nullptr;
+    const int n = PQgetCopyData(conn_, &buf, 0);
+    if (n > 0) {
+      try {
+        row(buf, static_cast<std::size_t>(n));
+      } catch (...) {
+        PQfreemem(buf);
+        PQreset(conn_);  // the only way out of a COPY OUT before its end
+        throw;
+      }
+      PQfreemem(buf);
+      continue;
+    }
+    if (n == -1) break;  // done: the result follows
+    throw_result_error(nullptr, "COPY");  // -2: the connection failed
+  }
+  PGresult* error = nullptr;
+  std::uint64_t rows = 0;
+  while (PGresult* r = PQgetResult(conn_)) {
+    if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+      rows = Result(r).affected_rows();
+      continue;
+    }
+    if (!error) error = r;
+    else PQclear(r);
+  }
+  if (error) throw_result_error(error, "COPY");
+  return rows;
+}
+
 int Connection::backend_pid() const { return conn_ ? PQbackendPID(conn_) : 0; }
 
 std::string Connection::describe() const { return describe_target(conn_); }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,6 +79,10 @@ class Connection {
   void copy_put(const char* data, std::size_t size);
   std::uint64_t copy_end();
   void copy_abort(const std::string& reason);
+  // COPY ... TO STDOUT: `row` gets each row as the server sends it (one line of COPY text, its
+  // newline included); returns the rows copied. The caller stops early by throwing from `row`
+  // (the connection is then reset: libpq cannot leave a COPY OUT halfway).
+  std::uint64_t copy_out(const std::string& copy_sql, const std::function<void(const char*, std::size_t)>& row);
 
   // The server's process id for this session (to cancel or inspect it).
   int backend_pid() const;

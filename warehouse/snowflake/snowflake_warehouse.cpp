@@ -208,7 +208,7 @@ void SnowflakeWarehouse::lock_table(const std::string&, const std::string&) {}
 
 void SnowflakeWarehouse::ensure_load_history() {
   client_->execute(sf::load_history_ddl(schema_));
-  client_->execute(sf::load_history_upgrade_sql(schema_));
+  for (const auto& statement : sf::load_history_upgrade_sql(schema_)) client_->execute(statement);
 }
 
 namespace snowflake {
@@ -255,8 +255,20 @@ std::string load_history_ddl(const std::string& schema) {
       load_history_table(schema));
 }
 
-std::string load_history_upgrade_sql(const std::string& schema) {
-  return fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS \"CONTENT_CHECKSUM\" VARCHAR", load_history_table(schema));
+std::vector<std::string> load_history_upgrade_sql(const std::string& schema) {
+  const std::string h = load_history_table(schema);
+  // An older sluice wrote Snowflake's checksums as bare hex; PostgreSQL's were always
+  // "xxh3:<hex>", which is the spelling now (one history implementation reads both targets).
+  // Delete and restore rows have an empty checksum.
+  const auto bare = [](const char* column) {
+    return fmt::format("(\"{0}\" <> '' AND \"{0}\" NOT LIKE 'xxh3:%')", column);
+  };
+  const auto spelled = [&](const char* column) {
+    return fmt::format("\"{0}\" = CASE WHEN {1} THEN 'xxh3:' || \"{0}\" ELSE \"{0}\" END", column, bare(column));
+  };
+  return {fmt::format("ALTER TABLE {} ADD COLUMN IF NOT EXISTS \"CONTENT_CHECKSUM\" VARCHAR", h),
+          fmt::format("UPDATE {} SET {}, {} WHERE {} OR {}", h, spelled("FILE_CHECKSUM"), spelled("CONTENT_CHECKSUM"),
+                      bare("FILE_CHECKSUM"), bare("CONTENT_CHECKSUM"))};
 }
 
 }  // namespace snowflake

@@ -65,6 +65,8 @@ class SnowflakeWarehouse final : public Warehouse {
   void lock_table(const std::string& schema, const std::string& table) override;
   void ensure_load_history() override;
 
+  // The statements of the open transaction, as commit() would send them.
+  const std::vector<std::string>& pending() const { return buffered_; }
   // The results of the statements of the last committed transaction, in order.
   const std::vector<SqlResult>& transaction_results() const { return transaction_results_; }
   snowflake::SqlApiClient& client() { return *client_; }
@@ -94,8 +96,9 @@ SqlResult to_sql_result(const ResultSet& rs);
 // DATE_FROM, DATE_TO, REPLACED_BY = the id of the row that replaced it, ...) plus STAGED_FILES.
 std::string load_history_table(const std::string& schema);
 std::string load_history_ddl(const std::string& schema);
-// Adds the columns later versions use to a history an older sluice created.
-std::string load_history_upgrade_sql(const std::string& schema);
+// Brings a history an older sluice created up to date: the columns later versions use, and the
+// checksums' spelling. One statement each.
+std::vector<std::string> load_history_upgrade_sql(const std::string& schema);
 
 }  // namespace snowflake
 }  // namespace sluice

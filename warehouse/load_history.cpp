@@ -1,11 +1,10 @@
-#include "operations/load_history.h"
+#include "warehouse/load_history.h"
 
 #include <algorithm>
 #include <deque>
 
 #include <fmt/format.h>
 
-#include "operations/warehouse_session.h"
 
 namespace sluice {
 namespace {
@@ -108,6 +107,90 @@ void LoadHistory::supersede(std::int64_t id, std::int64_t by) {
   const std::string sql = fmt::format("UPDATE {} SET {} = {} WHERE {} = {}", table_sql(), d.identifier("replaced_by"), p.add(by),
                                       d.identifier("id"), p.add(id));
   w_.query(sql, p.list());
+}
+
+std::string history_checksum(std::uint64_t checksum) { return fmt::format("xxh3:{:016x}", checksum); }
+
+std::optional<HistoryRow> LoadHistory::newest_load(const std::string& condition, const SqlParams& params) {
+  const Dialect& d = w_.dialect();
+  QuotedArgs c(d);
+  // A load whose whole range a later `sluice delete` removed (and no restore undid) is no longer in
+  // the table: loading its file again is not a reload.
+  const SqlResult r = w_.query(
+      fmt::format("SELECT {cols} FROM {h} l WHERE {cond} AND l.{replaced_by} IS NULL AND l.{operation} = 'load' "
+                  "AND NOT EXISTS (SELECT 1 FROM {h} d WHERE d.{table_name} = l.{table_name} AND d.{operation} = 'delete' "
+                  "AND d.{replaced_by} IS NULL AND d.{id} > l.{id} AND d.{date_from} <= l.{date_from} "
+                  "AND d.{date_to} >= l.{date_to}) ORDER BY l.{id} DESC LIMIT 1",
+                  fmt::arg("cols", read_columns(d)), fmt::arg("h", table_sql()), fmt::arg("cond", condition),
+                  c("replaced_by"), c("operation"), c("table_name"), c("id"), c("date_from"), c("date_to")),
+      params.list());
+  if (r.size() == 0) return std::nullopt;
+  return row_of(r, 0);
+}
+
+std::optional<HistoryRow> LoadHistory::load_of_file(const std::string& table, const std::string& file_name,
+                                                    std::uint64_t size) {
+  const Dialect& d = w_.dialect();
+  SqlParams p(d);
+  const std::string cond =
+      fmt::format("l.{} = {} AND l.{} = {} AND l.{} = {}", d.identifier("table_name"), p.add(d.fold(table)),
+                  d.identifier("file_name"), p.add(file_name), d.identifier("file_size"),
+                  p.add(static_cast<std::int64_t>(size)));
+  return newest_load(cond, p);
+}
+
+std::optional<HistoryRow> LoadHistory::load_of_contents(const std::string& table, std::uint64_t file_checksum,
+                                                        std::uint64_t content_checksum) {
+  const Dialect& d = w_.dialect();
+  SqlParams p(d);
+  // Rows recorded before content_checksum existed have only the stored bytes' checksum.
+  const std::string cond = fmt::format("l.{} = {} AND (l.{} = {} OR l.{} = {})", d.identifier("table_name"),
+                                       p.add(d.fold(table)), d.identifier("content_checksum"),
+                                       p.add(history_checksum(content_checksum)), d.identifier("file_checksum"),
+                                       p.add(history_checksum(file_checksum)));
+  return newest_load(cond, p);
+}
+
+void LoadHistory::record_load(const HistoryRecord& r, const std::string& rows_deleted_sql) {
+  const Dialect& d = w_.dialect();
+  QuotedArgs c(d);
+  SqlParams p(d);
+  const auto date = [&](bool first) -> std::string {
+    return p.add(r.range ? SqlValue(format_iso(first ? r.range->first : r.range->last)) : std::nullopt, SqlType::date);
+  };
+  const auto count = [&](std::uint64_t n) { return p.add(static_cast<std::int64_t>(n)); };
+  // INSERT ... SELECT, not VALUES: Snowflake takes no subquery (rows_deleted_sql) in VALUES.
+  std::string columns = d.identifiers({"table_name", "file_name", "file_path", "file_size", "file_checksum",
+                                       "compression", "qc_mode", "rows_loaded", "rows_deleted", "rows_rejected",
+                                       "date_from", "date_to", "job_id", "operation", "content_checksum"});
+  std::string values = fmt::format(
+      "{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 'load', {}", p.add(d.fold(r.table)), p.add(r.file_name),
+      p.add(r.file_path), count(r.file_size), p.add(history_checksum(r.file_checksum)), p.add(r.compression),
+      p.add(r.qc_mode), count(r.rows_loaded), rows_deleted_sql.empty() ? count(r.rows_deleted) : rows_deleted_sql,
+      count(r.rows_rejected), date(true), date(false), p.add(r.job_id), p.add(history_checksum(r.content_checksum)));
+  if (r.staged_files) {  // a column of the Snowflake history only
+    columns += ", " + d.identifier("staged_files");
+    values += ", " + count(r.staged_files);
+  }
+  w_.query(fmt::format("INSERT INTO {} ({}) SELECT {}", table_sql(), columns, values), p.list());
+  if (!r.replace) return;
+  // The rows it replaces (loads, deletes and restores of the same file name or of an overlapping
+  // range) point at it. Its id is found again by job and file: there is no RETURNING on every
+  // warehouse, and inside a Snowflake transaction no result is read before the commit.
+  SqlParams q(d);
+  std::string overlap = "FALSE";
+  if (r.range)
+    overlap = fmt::format("({date_from} <= {} AND {date_to} >= {})", q.add(format_iso(r.range->last), SqlType::date),
+                          q.add(format_iso(r.range->first), SqlType::date), c("date_from"), c("date_to"));
+  const std::string table = q.add(d.fold(r.table));
+  w_.query(fmt::format("UPDATE {h} SET {replaced_by} = r.new_id FROM (SELECT max({id}) AS new_id FROM {h} "
+                       "WHERE {table_name} = {t} AND {job_id} = {job} AND {operation} = 'load' AND {file_name} = {file}) r "
+                       "WHERE {table_name} = {t} AND {replaced_by} IS NULL AND {id} <> r.new_id "
+                       "AND ({file_name} = {file} OR {overlap})",
+                       fmt::arg("h", table_sql()), fmt::arg("t", table), fmt::arg("job", q.add(r.job_id)),
+                       fmt::arg("file", q.add(r.file_name)), fmt::arg("overlap", overlap), c("replaced_by"), c("id"),
+                       c("table_name"), c("job_id"), c("operation"), c("file_name")),
+           q.list());
 }
 
 std::optional<HistoryExpectation> expected_by_history(const std::vector<HistoryRow>& current,

@@ -1,6 +1,8 @@
-// The load history (sluice_load_history in each target schema) as the warehouse operations read and
-// write it, through the Warehouse interface. Loads write their rows in loaders/postgres; delete and
-// restore add rows with operation 'delete' / 'restore'. A row is current while replaced_by is NULL.
+// The load history (sluice_load_history in each target schema), read and written through the
+// Warehouse interface only: the loads of every target, delete and restore (operation 'delete' /
+// 'restore') use this one implementation. A row is current while replaced_by is NULL. Checksums are
+// spelled "xxh3:<16 hex digits>" on every warehouse (Warehouse::ensure_load_history brings rows an
+// older sluice wrote up to that spelling).
 //
 // What the table should hold, by the history: the rows of current loads minus the rows of current
 // deletes. A restore marks the delete it undid as replaced, so the delete stops counting; the
@@ -29,6 +31,19 @@ struct HistoryRow {
   std::string at;               // loaded_at as the warehouse prints it
 };
 
+// What a load records about one file.
+struct HistoryRecord {
+  std::string table, file_name, file_path, compression, qc_mode;
+  std::uint64_t file_size = 0, file_checksum = 0, content_checksum = 0, rows_loaded = 0, rows_deleted = 0,
+                rows_rejected = 0, staged_files = 0;
+  std::optional<DateRange> range;
+  std::int64_t job_id = 0;
+  bool replace = false;  // supersedes the current rows of the same file name or of an overlapping range
+};
+
+// The spelling of a checksum in the history.
+std::string history_checksum(std::uint64_t checksum);
+
 class LoadHistory {
  public:
   explicit LoadHistory(Warehouse& w) : w_(w) {}
@@ -44,8 +59,20 @@ class LoadHistory {
   // Marks row `id` replaced by row `by`.
   void supersede(std::int64_t id, std::int64_t by);
 
+  // The newest current load of this file name and size, or of the same data (the stored bytes'
+  // or the decompressed contents' checksum), that no later delete removed.
+  std::optional<HistoryRow> load_of_file(const std::string& table, const std::string& file_name, std::uint64_t size);
+  std::optional<HistoryRow> load_of_contents(const std::string& table, std::uint64_t file_checksum,
+                                             std::uint64_t content_checksum);
+  // Appends a load's row (and, with record.replace, points the rows it replaces at it). Written so
+  // that it needs no result in between: it runs inside a Snowflake transaction, which is one
+  // request. `rows_deleted_sql`, when given, is an SQL expression counted in the same transaction
+  // (the rows a --replace is about to delete) in place of record.rows_deleted.
+  void record_load(const HistoryRecord& record, const std::string& rows_deleted_sql = {});
+
  private:
   std::string table_sql() const;
+  std::optional<HistoryRow> newest_load(const std::string& condition, const SqlParams& params);
   Warehouse& w_;
 };
 

@@ -1,0 +1,28 @@
+// A PostgreSQL table as a TableSource (loaders/table_source.h): the catalog says its columns and
+// types (format_type, as the load's table check reads them), min/max of the chunk column plan the
+// ranges, and COPY (SELECT ... WHERE range) TO STDOUT reads one, so the rows arrive already in the
+// COPY text a PostgreSQL target takes.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "loaders/table_source.h"
+#include "warehouse/postgres/connection.h"
+
+namespace sluice {
+
+class PostgresTableSource final : public TableSource {
+ public:
+  explicit PostgresTableSource(pg::Connection& conn) : conn_(conn) {}
+
+  SourceTable describe(const std::string& schema, const std::string& table) override;
+  std::vector<SourceRange> plan_ranges(const SourceTable& table, const std::string& chunk_by, std::size_t parts) override;
+  std::uint64_t read_range(const SourceTable& table, const SourceRange& range, ChunkSink& sink, std::size_t chunk_bytes,
+                           ProgressSink& progress, const Cancellation& cancel) override;
+
+ private:
+  pg::Connection& conn_;
+};
+
+}  // namespace sluice
