@@ -16,12 +16,12 @@
 #include "app/application_context.h"
 #include "app/commands/commands.h"
 #include "app/commands/db_commands.h"
-#include "app/json_text.h"
 #include "app/paths.h"
 #include "core/error.h"
 #include "core/version.h"
 #include "jobs/job_output.h"
 #include "jobs/job_store.h"
+#include "output/json_text.h"
 
 namespace sluice {
 namespace {

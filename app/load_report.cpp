@@ -7,6 +7,7 @@
 
 #include "app/progress_renderers.h"
 #include "core/text_format.h"
+#include "output/findings_output.h"
 
 namespace sluice {
 std::string render_load_text(const LoadSummary& s) {
@@ -59,7 +60,7 @@ std::string render_load_text(const LoadSummary& s) {
                          human_bytes(f.scan.stream_bytes / secs), human_count(f.scan.rows / secs));
       if (!qc.findings.empty()) {
         out += "  QC findings:\n";
-        out += render_findings(f.file.path.string(), qc);
+        out += render_findings(f.file.path.string(), qc.findings);
       } else if (f.scanned) {
         out += s.qc == QcMode::none        ? "  QC       none (structure only: field counts and UTF-8)\n"
                : s.qc == QcMode::warehouse ? "  QC       passed (structure in the file; validate's checks on the staged rows)\n"
@@ -86,18 +87,6 @@ std::string render_load_text(const LoadSummary& s) {
   return out;
 }
 
-nlohmann::json findings_json(const QcReport& report) {
-  nlohmann::json findings = nlohmann::json::array();
-  for (const auto& fd : report.findings) {
-    nlohmann::json ex = nlohmann::json::array();
-    for (const auto& e : fd.examples)
-      ex.push_back({{"line", e.line}, {"column", e.column}, {"field", e.field}, {"value", e.value}, {"note", e.note}});
-    findings.push_back({{"check", fd.check}, {"severity", fd.severity == Severity::error ? "error" : "warning"},
-                        {"message", fd.message}, {"count", fd.count}, {"examples", ex}, {"details", fd.details}});
-  }
-  return findings;
-}
-
 nlohmann::json render_load_json(const LoadSummary& s) {
   nlohmann::json j{{"job_id", s.job_id}, {"committed", s.committed}, {"seconds", s.seconds}, {"qc", to_string(s.qc)},
                    {"exit_code", static_cast<int>(s.exit_code())}, {"not_found", s.not_found},
@@ -117,7 +106,7 @@ nlohmann::json render_load_json(const LoadSummary& s) {
     nlohmann::json per_day = nlohmann::json::object();
     for (const auto& [day, n] : f.scan.qc.rows_per_day) per_day[format_iso(day)] = n;
     fj["rows_per_day"] = per_day;
-    fj["qc_findings"] = findings_json(f.scan.qc);
+    fj["qc_findings"] = findings_json(f.scan.qc.findings);
     if (f.error) fj["error"] = {{"message", f.error->primary()}, {"detail", f.error->detail()}, {"hint", f.error->hint()}};
     j["files"].push_back(fj);
   }

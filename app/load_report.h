@@ -7,14 +7,10 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "operations/load_operation.h"
-#include "validators/file_qc/findings_text.h"
 
 namespace sluice {
 
 std::string render_load_text(const LoadSummary& summary);
 nlohmann::json render_load_json(const LoadSummary& summary);
-// The findings as a JSON array: check, severity, message, count, examples {line, column, field,
-// value, note}, details. The one spelling load, analyze and compress print.
-nlohmann::json findings_json(const QcReport& report);
 
 }  // namespace sluice

@@ -5,6 +5,7 @@
 
 #include "app/output.h"
 #include "core/text_format.h"
+#include "output/findings_output.h"
 
 namespace sluice {
 namespace {
@@ -31,15 +32,6 @@ std::string days_column(const TableValidation& v) {
 }
 
 }  // namespace
-
-std::string render_warehouse_findings(const std::vector<Finding>& findings, const std::string& indent) {
-  std::string out;
-  for (const auto& f : findings) {
-    out += fmt::format("{}{} {}: {}\n", indent, f.severity == Severity::error ? "ERROR" : "WARNING", f.check, f.message);
-    for (const auto& d : f.details) out += indent + "    " + d + "\n";
-  }
-  return out;
-}
 
 std::string render_validate_text(const ValidateSummary& s) {
   std::size_t failed = 0;
@@ -73,7 +65,7 @@ std::string render_validate_text(const ValidateSummary& s) {
       if (t.duplicates && t.duplicates->keys == 0)
         out += fmt::format("  keys     ({}) unique\n", fmt::join(t.duplicates->columns, ", "));
     }
-    out += t.findings.empty() ? "  every check passed\n" : render_warehouse_findings(t.findings);
+    out += t.findings.empty() ? "  every check passed\n" : render_findings("", t.findings, "  ");
   }
   return out;
 }
@@ -139,11 +131,7 @@ nlohmann::json table_validation_json(const TableValidation& v) {
                     {"loads", v.history->loads}, {"deletes", v.history->deletes}};
   else
     j["history"] = nullptr;
-  json findings = json::array();
-  for (const auto& f : v.findings)
-    findings.push_back({{"check", f.check}, {"severity", f.severity == Severity::error ? "error" : "warning"},
-                        {"message", f.message}, {"count", f.count}, {"details", f.details}});
-  j["findings"] = findings;
+  j["findings"] = findings_json(v.findings);
   return j;
 }
 

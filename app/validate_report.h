@@ -16,7 +16,5 @@ std::string render_validate_csv(const ValidateSummary& summary);
 
 // One table's validation as JSON (also used by `report`).
 nlohmann::json table_validation_json(const TableValidation& v);
-// The findings as text lines ("  ERROR check: message", details indented).
-std::string render_warehouse_findings(const std::vector<Finding>& findings, const std::string& indent = "  ");
 
 }  // namespace sluice

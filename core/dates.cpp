@@ -182,6 +182,12 @@ std::optional<DayNumber> parse_iso_day(std::string_view text) {
   return day;
 }
 
+std::vector<std::string> day_spellings(DayNumber day) {
+  const CivilDate cd = civil_from_days(day);
+  return {format_iso(day), format_compact(day), fmt::format("{:02}/{:02}/{:04}", cd.month, cd.day, cd.year),
+          fmt::format("{}/{}/{:04}", cd.month, cd.day, cd.year)};
+}
+
 std::string format_time(const char* format, TimeZone zone, std::time_t t) {
   std::tm tm{};
   if (zone == TimeZone::utc) gmtime_r(&t, &tm);

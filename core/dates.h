@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice {
 
@@ -23,6 +24,9 @@ bool is_valid_date(int year, int month, int day);
 
 std::string format_iso(DayNumber day);      // 2024-01-31
 std::string format_compact(DayNumber day);  // 20240131
+// Every spelling of a day the file QC's automatic date forms accept: 2024-01-05, 20240105,
+// 01/05/2024, 1/5/2024. A text date column matches a day by these.
+std::vector<std::string> day_spellings(DayNumber day);
 
 // A moment (now by default) as strftime writes `format`, in UTC or in the local time zone.
 enum class TimeZone { utc, local };

@@ -129,7 +129,7 @@ AnalyzeResult analyze_file(const AnalyzeRequest& req, ProgressSink& progress, co
   r.scan = run_pipeline(req.file, r.syntax, qc, popts, &sink, progress, cancel);
   // From the QC report, not the observer: row_end(false) also marks rows with other row errors.
   for (const auto& f : r.scan.qc.findings)
-    if (f.check == "column_count") r.malformed_rows = f.count;
+    if (f.check == Check::column_count) r.malformed_rows = f.count;
 
   for (std::size_t i = 0; i < names.size(); ++i) {
     const ColumnStats& s = total.columns()[i];

@@ -2,10 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "output/json_text.h"
+
 namespace sluice {
 
 std::string job_json(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  nlohmann::json j = value;
+  make_utf8(j);
+  return j.dump();
 }
 
 }  // namespace sluice

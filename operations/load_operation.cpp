@@ -85,12 +85,8 @@ void apply_error_policy(const LoadRequest& req, FileOutcome& o) {
     o.rows_rejected = o.scan.rejected_rows;
     return;
   }
-  Finding f;
-  f.check = "max_errors";
-  f.count = o.scan.rejected_rows;
-  f.message = fmt::format("{} bad rows, more than --max-errors {}: nothing of this file is loaded",
-                          o.scan.rejected_rows, req.max_errors);
-  o.scan.qc.findings.insert(o.scan.qc.findings.begin(), std::move(f));
+  o.scan.qc.findings.insert(o.scan.qc.findings.begin(),
+                            make_finding(Check::max_errors, o.scan.rejected_rows, fmt::arg("limit", req.max_errors)));
 }
 
 }  // namespace

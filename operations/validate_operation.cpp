@@ -13,17 +13,6 @@
 namespace sluice {
 namespace {
 
-const char* plural(std::uint64_t n, const char* one = "", const char* many = "s") { return n == 1 ? one : many; }
-
-Finding finding(const char* check, Severity severity, std::string message, std::uint64_t count = 0) {
-  Finding f;
-  f.check = check;
-  f.severity = severity;
-  f.message = std::move(message);
-  f.count = count;
-  return f;
-}
-
 std::string key_text(const DuplicateKeys& d, const DuplicateKeyExample& e) {
   std::string out;
   for (std::size_t i = 0; i < d.columns.size() && i < e.key.size(); ++i)
@@ -48,12 +37,14 @@ void completeness(TableValidation& v, const TableSql& t) {
   }
   if (v.missing_days.empty()) return;
   const std::string col = t.display_column(t.date_column().name);
-  Finding f = finding("missing_days", Severity::error, "", v.missing_days.size());
-  if (static_cast<std::int64_t>(v.missing_days.size()) == span.days())
-    f.message = fmt::format("no rows at all in {} ({} day{}, by {})", span.str(), span.days(), plural(span.days()), col);
-  else
-    f.message = fmt::format("{} day{} of {} have no rows (by {}), in {} gap{}", v.missing_days.size(),
-                            plural(v.missing_days.size()), span.str(), col, v.gaps.size(), plural(v.gaps.size()));
+  // The table's words say more than the file's: the column the days are read by, and the gaps.
+  Finding f = make_finding_saying(
+      Check::missing_days, v.missing_days.size(),
+      static_cast<std::int64_t>(v.missing_days.size()) == span.days()
+          ? fmt::format("no rows at all in {} ({} day{}, by {})", span.str(), span.days(),
+                        plural_s(static_cast<std::uint64_t>(span.days())), col)
+          : fmt::format("{} day{} of {} have no rows (by {}), in {} gap{}", v.missing_days.size(),
+                        plural_s(v.missing_days.size()), span.str(), col, v.gaps.size(), plural_s(v.gaps.size())));
   for (const auto& g : v.gaps)
     f.details.push_back(g.days.days() == 1 ? fmt::format("{} ({})", format_iso(g.days.first), g.position)
                                            : fmt::format("{}..{} ({} days, {})", format_iso(g.days.first),
@@ -97,11 +88,10 @@ void duplicate_keys(TableValidation& v, Warehouse& w, const TableSql& t, const s
     }
   }
   if (d.keys) {
-    Finding f = finding("duplicate_keys", Severity::error,
-                        fmt::format("{} key{} of ({}) occur more than once in {}: {} excess row{}, at most {} rows for one key",
-                                    grouped(d.keys), plural(d.keys), fmt::join(d.columns, ", "), t.display_name(),
-                                    grouped(d.excess_rows), plural(d.excess_rows), grouped(d.max_rows_per_key)),
-                        d.keys);
+    Finding f = make_finding(Check::duplicate_keys, d.keys, fmt::arg("keys", grouped(d.keys)),
+                             fmt::arg("columns", fmt::format("{}", fmt::join(d.columns, ", "))),
+                             fmt::arg("table", t.display_name()), fmt::arg("excess", grouped(d.excess_rows)),
+                             fmt::arg("excess_s", plural_s(d.excess_rows)), fmt::arg("max", grouped(d.max_rows_per_key)));
     for (const auto& e : d.examples) f.details.push_back(fmt::format("{}: {} rows", key_text(d, e), grouped(e.rows)));
     if (d.keys > d.examples.size()) f.details.push_back(fmt::format("... and {} more keys", grouped(d.keys - d.examples.size())));
     v.findings.push_back(std::move(f));
@@ -119,18 +109,20 @@ void required_nulls(TableValidation& v, Warehouse& w, const TableSql& t, const s
   SqlParams p(w.dialect());
   const std::string where = range ? " WHERE " + t.in_range(*range, v.rows, p) : "";
   const SqlResult r = w.query(fmt::format("SELECT {} FROM {}{}", exprs, t.relation(), where), p.list());
-  Finding f = finding("required_nulls", Severity::error, "");
-  std::uint64_t columns_hit = 0;
+  std::uint64_t nulls = 0, columns_hit = 0;
+  std::vector<std::string> per_column;
   for (std::size_t i = 0; i < required.size(); ++i) {
     const auto n = static_cast<std::uint64_t>(r.integer(0, i));
     v.nulls.push_back({w.dialect().fold(required[i]->name), n});
     if (!n) continue;
-    f.count += n;
+    nulls += n;
     ++columns_hit;
-    f.details.push_back(fmt::format("{}: {} NULL{}", t.display_column(required[i]->name), grouped(n), plural(n)));
+    per_column.push_back(fmt::format("{}: {} NULL{}", t.display_column(required[i]->name), grouped(n), plural_s(n)));
   }
-  if (!f.count) return;
-  f.message = fmt::format("{} NULL{} in {} required column{}", grouped(f.count), plural(f.count), columns_hit, plural(columns_hit));
+  if (!nulls) return;
+  Finding f = make_finding(Check::required_nulls, nulls, fmt::arg("nulls", grouped(nulls)), fmt::arg("columns", columns_hit),
+                           fmt::arg("columns_s", plural_s(columns_hit)));
+  f.details.insert(f.details.end(), per_column.begin(), per_column.end());
   v.findings.push_back(std::move(f));
 }
 
@@ -138,20 +130,18 @@ void date_values(TableValidation& v, const TableSql& t) {
   if (!t.has_date()) return;
   const std::string col = t.display_column(t.date_column().name);
   if (v.rows.bad_dates) {
-    Finding f = finding("date_unparseable", Severity::error,
-                        fmt::format("{} row{} whose {} is not a valid date", grouped(v.rows.bad_dates),
-                                    plural(v.rows.bad_dates), col),
-                        v.rows.bad_dates);
+    // Values in the table have no line to name and the date_format is the table's: its own words.
+    Finding f = make_finding_saying(Check::date_unparseable, v.rows.bad_dates,
+                                    fmt::format("{} row{} whose {} is not a valid date", grouped(v.rows.bad_dates),
+                                                plural_s(v.rows.bad_dates), col));
     for (const auto& e : v.rows.bad_examples) f.details.push_back(fmt::format("\"{}\"", e));
     v.findings.push_back(std::move(f));
   }
   // A required date column's NULLs are the required-column check's; otherwise they only mean the
   // rows are in no day.
   if (v.rows.null_dates && !t.date_column().required)
-    v.findings.push_back(finding("date_null", Severity::warning,
-                                 fmt::format("{} row{} with no {} (in no day)", grouped(v.rows.null_dates),
-                                             plural(v.rows.null_dates), col),
-                                 v.rows.null_dates));
+    v.findings.push_back(make_finding(Check::date_null, v.rows.null_dates, fmt::arg("rows", grouped(v.rows.null_dates)),
+                                      fmt::arg("column", col)));
 }
 
 double since(std::chrono::steady_clock::time_point t) {
@@ -186,20 +176,17 @@ TableValidation check_table(Warehouse& w, const TableSql& t, const std::optional
   if (t.has_date()) {
     v.checked = range ? range : v.rows.found();
     if (!v.checked) {
-      v.findings.push_back(finding("missing_days", Severity::error, fmt::format("{} has no dated rows at all", t.display_name())));
+      v.findings.push_back(
+          make_finding_saying(Check::missing_days, 0, fmt::format("{} has no dated rows at all", t.display_name())));
     }
     completeness(v, t);
     anomalies(v, t.spec());
     date_values(v, t);
   } else {
     // Nothing to check by day: say so, rather than let a PASS suggest the month was checked.
-    v.findings.push_back(finding(
-        "date_checks_skipped", Severity::warning,
-        fmt::format("{} has no date_column: the checks by day (missing days, rows per day{}) were skipped; the other "
-                    "checks ran over the whole table",
-                    t.display_name(), range ? ", the range " + range->str() : std::string())));
-    if (v.rows.rows == 0)
-      v.findings.push_back(finding("empty", Severity::error, fmt::format("{} has no rows", t.display_name())));
+    v.findings.push_back(make_finding(Check::date_checks_skipped, 0, fmt::arg("table", t.display_name()),
+                                      fmt::arg("range", range ? ", the range " + range->str() : std::string())));
+    if (v.rows.rows == 0) v.findings.push_back(make_finding(Check::empty, 0, fmt::arg("table", t.display_name())));
   }
   if (checks.duplicates) duplicate_keys(v, w, t, range, checks.examples);
   if (checks.nulls) required_nulls(v, w, t, range);
@@ -228,9 +215,8 @@ ValidateSummary ValidateOperation::run(const ValidateRequest& req) {
         v.table = spec->table;
         v.target = t.display_name();
         v.requested = req.scope.range;
-        v.findings.push_back(finding("table_missing", Severity::error, fmt::format("table {} does not exist", t.display_name())));
-        v.findings.back().details.push_back(fmt::format("the config entry at {} names it; load a month with --create first",
-                                                        spec->position.str()));
+        v.findings.push_back(make_finding(Check::table_missing, 0, fmt::arg("table", t.display_name())));
+        v.findings.back().details.push_back(fmt::format("the config entry at {} names it", spec->position.str()));
       } else {
         std::vector<std::string> missing;
         for (const auto& c : spec->columns)
@@ -241,9 +227,7 @@ ValidateSummary ValidateOperation::run(const ValidateRequest& req) {
           v.target = t.display_name();
           v.exists = true;
           v.requested = req.scope.range;
-          Finding f = finding("columns_missing", Severity::error,
-                              fmt::format("{} lacks {} configured column{}", t.display_name(), missing.size(), plural(missing.size())),
-                              missing.size());
+          Finding f = make_finding(Check::columns_missing, missing.size(), fmt::arg("table", t.display_name()));
           for (const auto& m : missing) f.details.push_back(m + " is in the config (" + spec->position.str() + ") but not in the table");
           v.findings.push_back(std::move(f));
         } else {
@@ -261,17 +245,17 @@ ValidateSummary ValidateOperation::run(const ValidateRequest& req) {
                                                                         e->range->last == req.scope.range->last);
               h.actual_rows = static_cast<std::int64_t>(same_days ? v.rows.rows : t.rows_by_day(w, e->range).rows);
               if (h.actual_rows != h.expected_rows) {
-                Finding f = finding("history_mismatch", Severity::error,
-                                    fmt::format("{} holds {} rows in {} but the load history says {}", t.display_name(),
-                                                grouped(static_cast<std::uint64_t>(std::max<std::int64_t>(h.actual_rows, 0))),
-                                                h.range ? h.range->str() : std::string("the whole table"),
-                                                h.expected_rows < 0 ? std::to_string(h.expected_rows)
-                                                                    : grouped(static_cast<std::uint64_t>(h.expected_rows))),
-                                    static_cast<std::uint64_t>(std::llabs(h.actual_rows - h.expected_rows)));
-                f.details.push_back(fmt::format("{} load{} and {} delete{} recorded over those days", h.loads, plural(h.loads),
-                                                h.deletes, plural(h.deletes)));
-                f.details.push_back("rows were added or removed outside sluice, or a load was cut short; "
-                                    "compare the month's file with `sluice compare FILE`");
+                Finding f = make_finding(
+                    Check::history_mismatch, static_cast<std::uint64_t>(std::llabs(h.actual_rows - h.expected_rows)),
+                    fmt::arg("table", t.display_name()),
+                    fmt::arg("actual", grouped(static_cast<std::uint64_t>(std::max<std::int64_t>(h.actual_rows, 0)))),
+                    fmt::arg("range", h.range ? h.range->str() : std::string("the whole table")),
+                    fmt::arg("expected", h.expected_rows < 0 ? std::to_string(h.expected_rows)
+                                                             : grouped(static_cast<std::uint64_t>(h.expected_rows))));
+                f.details.push_back(fmt::format("{} load{} and {} delete{} recorded over those days", h.loads,
+                                                plural_s(static_cast<std::uint64_t>(h.loads)), h.deletes,
+                                                plural_s(static_cast<std::uint64_t>(h.deletes))));
+                f.details.push_back("rows were added or removed outside sluice, or a load was cut short");
                 v.findings.push_back(std::move(f));
               }
               v.history = h;

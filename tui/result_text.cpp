@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/text_format.h"
-#include "validators/file_qc/findings_text.h"
+#include "output/findings_output.h"
 
 namespace sluice::tui {
 namespace {
@@ -33,27 +33,7 @@ const json& array_at(const json& j, const char* key) {
 // The findings of a result as the command line prints them (render_findings): severity, check and
 // message, then each example's file:line:column.
 std::string findings_text(const std::string& file, const json& list) {
-  QcReport report;
-  for (const auto& f : list) {
-    if (!f.is_object()) continue;
-    Finding finding;
-    finding.check = member_text(f, "check");
-    finding.severity = member_text(f, "severity") == "warning" ? Severity::warning : Severity::error;
-    finding.message = member_text(f, "message");
-    finding.count = json_count(f, "count");
-    for (const auto& e : array_at(f, "examples")) {
-      Example ex;
-      ex.line = json_count(e, "line");
-      ex.column = static_cast<std::uint32_t>(json_count(e, "column"));
-      ex.field = static_cast<int>(json_count(e, "field"));
-      ex.value = member_text(e, "value");
-      ex.note = member_text(e, "note");
-      finding.examples.push_back(std::move(ex));
-    }
-    for (const auto& d : array_at(f, "details")) finding.details.push_back(d.is_string() ? d.get<std::string>() : d.dump());
-    report.findings.push_back(std::move(finding));
-  }
-  return render_findings(file, report);
+  return render_findings(file, findings_from_json(list));
 }
 
 // Each kind's verdict from its JSON (the command's own word on how it went), and the lines behind it.
@@ -138,15 +118,6 @@ void log_tail(const std::string& log, std::vector<std::string>& out) {
 }
 
 }  // namespace
-
-std::string member_text(const json& j, const char* key) {
-  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return "";
-  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
-}
-
-std::uint64_t json_count(const json& j, const char* key) {
-  return j.is_object() && j.contains(key) && j[key].is_number_unsigned() ? j[key].get<std::uint64_t>() : 0;
-}
 
 JobOutcome describe_outcome(const JobFacts& f) {
   JobOutcome o;

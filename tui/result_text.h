@@ -12,6 +12,8 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "output/json_text.h"  // member_text, json_count: how the menu reads results
+
 namespace sluice::tui {
 
 struct JobFacts {
@@ -29,11 +31,6 @@ struct JobOutcome {
 };
 
 JobOutcome describe_outcome(const JobFacts& facts);
-
-// A member of a JSON result as text ("" when missing or null; a number as written), and as a count
-// (0 unless an unsigned number).
-std::string member_text(const nlohmann::json& j, const char* key);
-std::uint64_t json_count(const nlohmann::json& j, const char* key);
 
 // A job's time: tenths of a second under a minute ("4.2s", "59.9s"), then m:ss and h:mm:ss.
 std::string job_time(double seconds);

@@ -5,14 +5,14 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "app/json_text.h"
 #include "app/commands/commands.h"
-#include "app/load_report.h"
 #include "app/output.h"
 #include "app/progress_renderers.h"
 #include "core/text_format.h"
 #include "operations/analyze_operation.h"
 #include "operations/file_selection.h"
+#include "output/findings_output.h"
+#include "output/json_text.h"
 
 namespace sluice {
 namespace {
@@ -146,7 +146,7 @@ std::string render_text(const AnalyzeResult& a) {
   } else if (!qc.findings.empty()) {
     out += "\n  structure findings:\n";
   }
-  out += render_findings(a.file.string(), qc);
+  out += render_findings(a.file.string(), qc.findings);
   return out;
 }
 
@@ -217,7 +217,7 @@ nlohmann::json render_json(const AnalyzeResult& a) {
                         {"rows_per_day", per_day},
                         {"rows_without_date", a.rows_without_date}};
   }
-  j["qc"] = {{"table_checks", !a.table.empty()}, {"passed", s.qc.passed()}, {"findings", findings_json(s.qc)}};
+  j["qc"] = {{"table_checks", !a.table.empty()}, {"passed", s.qc.passed()}, {"findings", findings_json(s.qc.findings)}};
   return j;
 }
 

@@ -5,10 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands/commands.h"
-#include "app/json_text.h"
-#include "app/load_report.h"
 #include "app/output.h"
 #include "core/text_format.h"
+#include "output/findings_output.h"
+#include "output/json_text.h"
 
 namespace sluice {
 namespace {
@@ -48,7 +48,7 @@ nlohmann::json compress_json(const CompressResult& r) {
           {"output_bytes", r.output_bytes},
           {"seconds", r.seconds},
           {"parts", parts},
-          {"qc_findings", findings_json(r.scan.qc)}};
+          {"qc_findings", findings_json(r.scan.qc.findings)}};
 }
 
 }  // namespace
@@ -65,7 +65,7 @@ int run_compress_command(ApplicationContext& ctx, const CompressRequest& request
 
   if (!r.qc_passed) {
     std::string text = fmt::format("{}: QC failed for table {}; nothing was written\n", input, r.table);
-    text += render_findings(input, r.scan.qc);
+    text += render_findings(input, r.scan.qc.findings);
     emit(text, out.output);
     ctx.log().info("compress {}: QC failed", input);
     return static_cast<int>(r.exit_code());
@@ -78,7 +78,7 @@ int run_compress_command(ApplicationContext& ctx, const CompressRequest& request
     text += fmt::format("{}: QC passed for table {}: {} rows", input, r.table, grouped(r.scan.rows));
     if (r.scan.qc.found_range) text += ", dated " + r.scan.qc.found_range->str();
     text += "\n";
-    if (!r.scan.qc.findings.empty()) text += render_findings(input, r.scan.qc);  // warnings
+    if (!r.scan.qc.findings.empty()) text += render_findings(input, r.scan.qc.findings);  // warnings
   }
   if (r.parts.size() > 1 || request.split_bytes > 0) {
     for (const auto& p : r.parts)

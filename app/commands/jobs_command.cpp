@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands/commands.h"
-#include "app/json_text.h"
 #include "jobs/job_store.h"
+#include "output/json_text.h"
 
 namespace sluice {
 namespace {

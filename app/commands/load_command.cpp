@@ -4,10 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands/commands.h"
-#include "app/json_text.h"
 #include "app/load_report.h"
 #include "app/output.h"
 #include "jobs/job_log_adapter.h"
+#include "output/json_text.h"
 
 namespace sluice {
 

@@ -9,12 +9,12 @@
 
 #include "app/commands/commands.h"
 #include "app/confirmation.h"
-#include "app/json_text.h"
 #include "app/output.h"
 #include "core/text_format.h"
 #include "jobs/job_log_adapter.h"
 #include "jobs/job_store.h"
 #include "operations/stage_cleanup.h"
+#include "output/json_text.h"
 
 namespace sluice {
 namespace {

@@ -2,11 +2,11 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands/commands.h"
-#include "app/json_text.h"
 #include "app/output.h"
 #include "app/validate_report.h"
 #include "jobs/job_log_adapter.h"
 #include "operations/validate_operation.h"
+#include "output/json_text.h"
 
 namespace sluice {
 

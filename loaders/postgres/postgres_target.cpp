@@ -152,13 +152,8 @@ std::uint64_t PostgresTarget::delete_range(const TableSpec& table, const DateRan
   }
   // A text date column: match every spelling the file QC accepts for each day of the range.
   std::string days = "{";
-  for (DayNumber d = range.first; d <= range.last; ++d) {
-    const CivilDate cd = civil_from_days(d);
-    for (const std::string& s : {format_iso(d), format_compact(d),
-                                 fmt::format("{:02}/{:02}/{:04}", cd.month, cd.day, cd.year),
-                                 fmt::format("{}/{}/{:04}", cd.month, cd.day, cd.year)})
-      days += (days.size() > 1 ? "," : "") + ("\"" + s + "\"");
-  }
+  for (DayNumber d = range.first; d <= range.last; ++d)
+    for (const std::string& s : day_spellings(d)) days += (days.size() > 1 ? "," : "") + ("\"" + s + "\"");
   days += "}";
   return conn_->query(fmt::format("DELETE FROM {} WHERE {} = ANY($1::text[])", target, c), {days}).affected_rows();
 }

@@ -164,7 +164,8 @@ class RowChecker {
         decode_escapes_(staged_csv_ && cfg.syntax.backslash_escapes),
         padded_(staged_csv_ && expected_ == 1),
         null_data_(cfg.syntax.null_marker.data()),
-        null_size_(cfg.syntax.null_marker.empty() ? SIZE_MAX : cfg.syntax.null_marker.size()) {
+        null_size_(cfg.syntax.null_marker.empty() ? SIZE_MAX : cfg.syntax.null_marker.size()),
+        keep_rejects_(cfg.skip_bad_rows && cfg.max_rejects_kept > 0) {
     plan_.resize(static_cast<std::size_t>(expected_));
     for (int i = 0; i < expected_; ++i) {
       ColumnPlan& c = plan_[static_cast<std::size_t>(i)];
@@ -182,7 +183,7 @@ class RowChecker {
     field_ = 0;
     row_out_start_ = out_.size();
     row_whole_ = whole_rows_;
-    row_error_ = nullptr;
+    row_bad_ = false;
     has_day_ = false;
   }
 
@@ -224,14 +225,17 @@ class RowChecker {
   // row may span lines. Called before field() is given the value: the field's number is field_ + 1.
   [[gnu::noinline, gnu::cold]] void stray_quote(std::uint64_t line, const char* line_start, const char* quote,
                                                 const char* value, std::size_t size, const char* note) {
-    res_.qc.stray_quote.add({line, static_cast<std::uint32_t>(quote - line_start + 1), field_ + 1,
-                             display_value(value, size), note});
+    res_.qc.list(Check::stray_quote).add_with([&] {
+      return Example{line, static_cast<std::uint32_t>(quote - line_start + 1), field_ + 1, display_value(value, size), note};
+    });
   }
 
   // Called before field() is given the value, so the field's 1-based number is field_ + 1.
   void unterminated_quote(const char* field_start, const char* end) {
-    flag(res_.qc.unterminated_quote, {line_, column_of(field_start), field_ + 1,
-                                      display_value(field_start, static_cast<std::size_t>(end - field_start)), ""});
+    flag(Check::unterminated_quote, [&] {
+      return Example{line_, column_of(field_start), field_ + 1,
+                     display_value(field_start, static_cast<std::size_t>(end - field_start)), ""};
+    });
   }
 
   void end_row(std::size_t raw_row_length) {
@@ -239,25 +243,25 @@ class RowChecker {
     check_utf8(raw_row_length);
     if (field_ != expected_) {
       ++res_.qc.rows_by_field_count[field_];
-      flag(res_.qc.wrong_field_count, {line_, 0, 0, display_value(row_start_, raw_row_length),
-                                       raw_row_length == 0 ? "blank line"
-                                                           : fmt::format("{} field{}, expected {}", field_,
-                                                                         field_ == 1 ? "" : "s", expected_)});
+      flag(Check::column_count, [&] {
+        return Example{line_, 0, 0, display_value(row_start_, raw_row_length),
+                       raw_row_length == 0 ? "blank line"
+                                           : fmt::format("{} field{}, expected {}", field_, plural_s(field_), expected_)};
+      });
     }
     // With --on-error skip a set-aside row does not count for its day (it will not be loaded);
     // otherwise the day is in the file whatever else is wrong with the row.
-    if (has_day_ && (!row_error_ || !cfg_.skip_bad_rows)) res_.qc.days.add(day_);
+    if (has_day_ && (!row_bad_ || !cfg_.skip_bad_rows)) res_.qc.days.add(day_);
     if (res_.key_hasher) {
       std::uint64_t hash;  // finish() also resets the hasher, so it runs for every row
-      if (res_.key_hasher->finish(hash) && !row_error_) res_.key_hashes.push_back({hash, line_});
+      if (res_.key_hasher->finish(hash) && !row_bad_) res_.key_hashes.push_back({hash, line_});
     }
-    if (row_error_) {
+    if (row_bad_) {
       end_verbatim();
       out_.truncate(row_out_start_);  // a bad row is never sent
       if (res_.observer) res_.observer->row_end(false);
       ++res_.rejected_rows;
-      if (cfg_.skip_bad_rows && res_.rejects.size() < cfg_.max_rejects_kept)
-        res_.rejects.push_back({line_, row_index, row_error_reason(), std::string(row_start_, raw_row_length)});
+      if (rejects_wanted()) res_.rejects.push_back({line_, row_index, row_reason_, std::string(row_start_, raw_row_length)});
       return;
     }
     if (cfg_.encode_copy && !verbatim_) {  // verbatim: still the input's own bytes
@@ -321,8 +325,9 @@ class RowChecker {
   }
 
   [[gnu::noinline, gnu::cold]] void missing_required(int i, const char* raw_start) {
-    flag(res_.qc.missing_required, {line_, column_of(raw_start), i + 1, "",
-                                    qc_.column_names[static_cast<std::size_t>(i)] + " is empty"});
+    flag(Check::required_empty, [&] {
+      return Example{line_, column_of(raw_start), i + 1, "", qc_.column_names[static_cast<std::size_t>(i)] + " is empty"};
+    });
   }
 
   std::uint32_t column_of(const char* p) const { return static_cast<std::uint32_t>(p - row_start_ + 1); }
@@ -333,33 +338,27 @@ class RowChecker {
     if (!res_.utf8_suspect) return;
     const std::size_t k = find_invalid_utf8(row_start_, raw_row_length);
     if (k == static_cast<std::size_t>(-1)) return;
-    flag(res_.qc.invalid_utf8, invalid_utf8_example(line_, row_start_, raw_row_length, k));
+    flag(Check::invalid_utf8, [&] { return invalid_utf8_example(line_, row_start_, raw_row_length, k); });
   }
 
-  // Records a problem of this row; the first one becomes the row's reason in the reject file.
-  void flag(ExampleList& list, Example e) {
-    if (!row_error_) {
-      row_error_ = &list;
-      row_error_example_ = e;
-    }
-    list.add(std::move(e));
-  }
+  // With --on-error skip, while the reject file still takes rows: their reasons are needed.
+  bool rejects_wanted() const { return keep_rejects_ && res_.rejects.size() < cfg_.max_rejects_kept; }
 
-  std::string row_error_reason() const {
-    const ChunkQc& q = res_.qc;
-    const Example& e = row_error_example_;
+  // Records a problem of this row. Its example is made only while the check's list keeps one, or
+  // for the row's first problem when that becomes the row's reason in the reject file. The reason
+  // is made here, not at the row's end: a CSV value lives in the scratch the next field reuses.
+  template <typename MakeExample>
+  void flag(Check check, MakeExample&& make) {
+    ExampleList& list = res_.qc.list(check);
+    const bool first = !row_bad_;
+    row_bad_ = true;
+    if (!first || !rejects_wanted()) return list.add_with(make);
+    Example e = make();
     // A ragged row's unterminated quote can be in a field past the last column: no name then.
-    const std::string field = e.field > 0 && e.field <= expected_
-                                  ? qc_.column_names[static_cast<std::size_t>(e.field - 1)] : "";
-    if (row_error_ == &q.wrong_field_count) return "wrong number of fields: " + e.note;
-    if (row_error_ == &q.missing_required) return "required value missing: " + e.note;
-    if (row_error_ == &q.empty_date) return "no date in " + field;
-    if (row_error_ == &q.bad_date) return "not a valid date in " + field + ": " + e.value;
-    if (row_error_ == &q.out_of_range) return "date outside the expected range in " + field + ": " + e.value;
-    if (row_error_ == &q.unterminated_quote) return "quoted field never closed";
-    if (row_error_ == &q.bad_value) return e.note + ": " + e.value;
-    if (row_error_ == &q.invalid_utf8) return "not valid UTF-8 at column " + std::to_string(e.column) + " (" + e.note + ")";
-    return "rejected";
+    const std::string_view column =
+        e.field > 0 && e.field <= expected_ ? std::string_view(qc_.column_names[static_cast<std::size_t>(e.field - 1)]) : "";
+    row_reason_ = reject_reason(check, e, column);
+    list.add(std::move(e));
   }
 
   void check_value(int i, const ValueChecker& checker, const char* p, std::size_t n, const char* raw_start) {
@@ -369,32 +368,34 @@ class RowChecker {
 
   [[gnu::noinline, gnu::cold]] void bad_value(int i, const ValueChecker& checker, ValueError e, const char* p,
                                               std::size_t n, const char* raw_start) {
-    flag(res_.qc.bad_value, {line_, column_of(raw_start), i + 1, display_value(p, n),
-                             qc_.column_names[static_cast<std::size_t>(i)] + ": " + checker.describe(e)});
+    flag(Check::type, [&] {
+      return Example{line_, column_of(raw_start), i + 1, display_value(p, n),
+                     qc_.column_names[static_cast<std::size_t>(i)] + ": " + checker.describe(e)};
+    });
   }
 
   // True when the value is a valid date.
   bool check_date(const char* p, std::size_t n, bool is_null, const char* raw_start) {
     if (is_null) {
-      if (qc_.check_dates) date_problem(res_.qc.empty_date, raw_start, nullptr, 0, "empty");
+      if (qc_.check_dates) date_problem(Check::date_empty, raw_start, nullptr, 0, "empty");
       return false;
     }
     DayNumber day;
     if (!qc_.date_parser.parse({p, n}, day)) {
-      if (qc_.check_dates) date_problem(res_.qc.bad_date, raw_start, p, n, "");
+      if (qc_.check_dates) date_problem(Check::date_unparseable, raw_start, p, n, "");
       return false;
     }
     // Counted in end_row, once the row's fate is known.
     day_ = day;
     has_day_ = true;
     if (qc_.check_dates && qc_.expected_range && !qc_.expected_range->contains(day))
-      date_problem(res_.qc.out_of_range, raw_start, p, n, "");
+      date_problem(Check::date_out_of_range, raw_start, p, n, "");
     return true;
   }
 
-  [[gnu::noinline, gnu::cold]] void date_problem(ExampleList& list, const char* raw_start, const char* p,
-                                                 std::size_t n, const char* note) {
-    flag(list, {line_, column_of(raw_start), field_, p ? display_value(p, n) : std::string(), note});
+  [[gnu::noinline, gnu::cold]] void date_problem(Check check, const char* raw_start, const char* p, std::size_t n,
+                                                 const char* note) {
+    flag(check, [&] { return Example{line_, column_of(raw_start), field_, p ? display_value(p, n) : std::string(), note}; });
   }
 
   const ScanConfig& cfg_;
@@ -414,13 +415,14 @@ class RowChecker {
   const char* chunk_start_ = nullptr;
   const char* const null_data_;
   const std::size_t null_size_;  // SIZE_MAX: no marker (only the empty field is NULL)
+  const bool keep_rejects_;      // --on-error skip, keeping rows for the reject file
   std::vector<ColumnPlan> plan_;
   const char* row_start_ = nullptr;
   std::uint64_t line_ = 0;
   int field_ = 0;
   std::size_t row_out_start_ = 0;
-  const ExampleList* row_error_ = nullptr;
-  Example row_error_example_;
+  bool row_bad_ = false;    // the row has a problem: it is not sent
+  std::string row_reason_;  // its first problem's reason (made only while rejects_wanted())
   DayNumber day_ = 0;
   bool has_day_ = false;
 };

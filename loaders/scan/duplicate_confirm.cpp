@@ -206,15 +206,11 @@ DuplicateReport confirm_duplicates(const std::filesystem::path& file, const File
 }
 
 Finding duplicate_key_finding(const DuplicateReport& report, const std::vector<std::string>& key_names) {
-  Finding f;
-  f.check = "duplicate_key";
-  f.severity = Severity::error;
-  f.count = report.excess_rows;
   std::string names;
   for (const auto& n : key_names) names += (names.empty() ? "" : ", ") + n;
-  f.message = fmt::format("{} key{} ({}) occur{} on more than one row: {} extra row{}", report.duplicate_keys,
-                          report.duplicate_keys == 1 ? "" : "s", names, report.duplicate_keys == 1 ? "s" : "",
-                          report.excess_rows, report.excess_rows == 1 ? "" : "s");
+  Finding f = make_finding(Check::duplicate_key, report.excess_rows, fmt::arg("keys", report.duplicate_keys),
+                           fmt::arg("keys_s", plural_s(report.duplicate_keys)), fmt::arg("columns", names),
+                           fmt::arg("occur", report.duplicate_keys == 1 ? "occurs" : "occur"));
   for (const auto& d : report.top) {
     Example e;
     e.line = d.lines.empty() ? 0 : d.lines[0];

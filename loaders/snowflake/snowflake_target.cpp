@@ -40,13 +40,8 @@ std::string range_condition(const TableSpec& table, const DateRange& range) {
     return fmt::format("{} BETWEEN {} AND {}", c, format_compact(range.first), format_compact(range.last));
   // A text date column: every spelling the file QC accepts for each day of the range.
   std::string days;
-  for (DayNumber d = range.first; d <= range.last; ++d) {
-    const CivilDate cd = civil_from_days(d);
-    for (const std::string& s : {format_iso(d), format_compact(d),
-                                 fmt::format("{:02}/{:02}/{:04}", cd.month, cd.day, cd.year),
-                                 fmt::format("{}/{}/{:04}", cd.month, cd.day, cd.year)})
-      days += (days.empty() ? "" : ", ") + lit(s);
-  }
+  for (DayNumber d = range.first; d <= range.last; ++d)
+    for (const std::string& s : day_spellings(d)) days += (days.empty() ? "" : ", ") + lit(s);
   return fmt::format("{} IN ({})", c, days);
 }
 

@@ -164,12 +164,13 @@ void RowLog::drain(std::uint64_t first_line, std::string& out) {
 std::string describe(const QcReport& report) {
   std::string out = fmt::format("rows {}\n", report.rows);
   for (const auto& f : report.findings) {
-    out += fmt::format("{} {} count={} {}\n", f.check, f.severity == Severity::error ? "error" : "warning",
-                       f.count, f.message);
+    out += fmt::format("{} {} count={} {}\n", f.id(), f.severity == Severity::error ? "error" : "warning", f.count,
+                       f.message);
     for (const auto& e : f.examples)
       out += fmt::format("  line {} column {} field {} value '{}' note '{}'\n", e.line, e.column, e.field, e.value,
                          e.note);
     for (const auto& d : f.details) out += "  " + d + "\n";
+    if (!f.hint.empty()) out += "  hint " + f.hint + "\n";
   }
   for (const auto& [fields, rows] : report.rows_by_field_count) out += fmt::format("{} fields: {} rows\n", fields, rows);
   for (const auto& [day, rows] : report.rows_per_day) out += fmt::format("day {} {}\n", format_iso(day), rows);

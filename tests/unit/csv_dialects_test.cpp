@@ -21,13 +21,7 @@ using nlohmann::json;
 // Columns DAY, ID (required), NOTE unless `columns` says otherwise.
 test::ScannedFile scan(const std::string& content, const FileSyntax& syntax, std::size_t chunk,
                        const std::vector<std::string>& columns = {}) {
-  QcSettings qc = test::day_id_note_qc();
-  if (!columns.empty()) {
-    qc = QcSettings{};
-    qc.column_names = columns;
-    qc.required.assign(columns.size(), false);
-  }
-  return test::scan_file(content, syntax, qc, chunk, 2);
+  return test::scan_file(content, syntax, columns.empty() ? test::day_id_note_qc() : test::columns_qc(columns), chunk, 2);
 }
 
 FileSyntax tsv() { return FileSyntax{}; }
@@ -38,12 +32,7 @@ std::string bytes(const char (&literal)[N]) {
   return std::string(literal, N - 1);
 }
 
-FileSyntax csv(char delimiter = ',') {
-  FileSyntax s;
-  s.quoted = true;
-  s.delimiter = delimiter;
-  return s;
-}
+FileSyntax csv(char delimiter = ',') { return test::csv_syntax(delimiter); }
 
 // Small chunks put line ends and blank lines at chunk edges; a big one holds the whole file.
 constexpr std::size_t kChunks[] = {64, 1u << 20};

@@ -8,11 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "core/cancellation.h"
 #include "core/error.h"
-#include "core/progress.h"
 #include "loaders/pipeline.h"
 #include "loaders/scan/duplicate_confirm.h"
+#include "tests/support/scan_file.h"
 #include "tests/support/temp_dir.h"
 
 namespace sluice {
@@ -49,9 +48,8 @@ struct Outcome {
 
 Outcome find_duplicates(const fs::path& file, const FileSyntax& syntax, int columns, const std::vector<int>& key,
                         const Options& opt) {
-  QcSettings qc;
-  for (int i = 0; i < columns; ++i) qc.column_names.push_back("C" + std::to_string(i));
-  qc.required.assign(static_cast<std::size_t>(columns), false);
+  std::vector<std::string> names;
+  for (int i = 0; i < columns; ++i) names.push_back("C" + std::to_string(i));
   PipelineOptions po;
   po.chunk_bytes = opt.chunk_bytes;
   po.workers = opt.workers;
@@ -59,10 +57,8 @@ Outcome find_duplicates(const fs::path& file, const FileSyntax& syntax, int colu
   const fs::path spill = opt.spill.empty() ? file.parent_path() : opt.spill;
   DuplicateKeyIndex index(spill, opt.budget);
   IndexSink sink(index);
-  NullProgress progress;
-  Cancellation cancel;
   Outcome out;
-  out.rows = run_pipeline(file, syntax, qc, po, &sink, progress, cancel).rows;
+  out.rows = test::run_engine(file, syntax, test::columns_qc(names), po, &sink).rows;
   CandidateSet candidates = index.candidates();
   ConfirmOptions co;
   co.spill_dir = spill;
@@ -130,7 +126,7 @@ TEST(DuplicateConfirm, FirstAndLastRowsWithHeader) {
   EXPECT_EQ(o.report.top[0].count, 2u);
   EXPECT_EQ(o.report.top[0].lines, (std::vector<std::uint64_t>{2, 1002}));
   const Finding f = duplicate_key_finding(o.report, {"DAY", "ASSET"});
-  EXPECT_EQ(f.check, "duplicate_key");
+  EXPECT_EQ(f.id(), "duplicate_key");
   EXPECT_EQ(f.count, 1u);
   EXPECT_EQ(f.message, "1 key (DAY, ASSET) occurs on more than one row: 1 extra row");
   ASSERT_EQ(f.examples.size(), 1u);

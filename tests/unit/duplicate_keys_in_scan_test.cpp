@@ -4,12 +4,11 @@
 
 #include <string>
 
-#include "core/cancellation.h"
-#include "core/progress.h"
 #include <fmt/format.h>
 
 #include "core/column_type.h"
 #include "loaders/pipeline.h"
+#include "tests/support/scan_file.h"
 #include "tests/support/temp_dir.h"
 
 namespace sluice {
@@ -28,9 +27,7 @@ struct Options {
 PipelineResult scan(const std::string& content, const Options& opt = {}) {
   test::TempDir dir;
   const auto file = dir.write(opt.syntax.quoted ? "f.csv" : "f.tsv", content);
-  QcSettings qc;
-  qc.column_names = {"DAY", "ID", "NOTE"};
-  qc.required = {false, false, false};
+  QcSettings qc = test::columns_qc({"DAY", "ID", "NOTE"});
   qc.value_checks.emplace_back();
   qc.value_checks.emplace_back(ValueChecker(*parse_column_type("integer")));
   qc.value_checks.emplace_back();
@@ -43,14 +40,12 @@ PipelineResult scan(const std::string& content, const Options& opt = {}) {
   o.duplicate_memory_budget = opt.budget;
   o.skip_bad_rows = opt.skip_bad_rows;
   o.max_rejects_kept = 100;
-  NullProgress progress;
-  Cancellation cancel;
-  return run_pipeline(file, opt.syntax, qc, o, nullptr, progress, cancel);
+  return test::run_engine(file, opt.syntax, qc, o);
 }
 
 const Finding* find(const PipelineResult& r, const std::string& check) {
   for (const auto& f : r.qc.findings)
-    if (f.check == check) return &f;
+    if (f.id() == check) return &f;
   return nullptr;
 }
 

@@ -4,15 +4,14 @@
 #include <algorithm>
 #include <map>
 
+#include "tests/support/scan_file.h"
 #include "validators/file_qc/file_qc.h"
 
 namespace sluice {
 namespace {
 
 QcSettings jan_settings() {
-  QcSettings s;
-  s.column_names = {"DAY", "ID"};
-  s.required = {false, false};
+  QcSettings s = test::columns_qc({"DAY", "ID"});
   s.date_field = 0;
   s.expected_range = DateRange::month(2024, 1);
   return s;
@@ -25,7 +24,7 @@ void all_days_but(ChunkQc& c, std::initializer_list<int> skip) {
 
 const Finding* find(const QcReport& r, const std::string& check) {
   for (const auto& f : r.findings)
-    if (f.check == check) return &f;
+    if (f.id() == check) return &f;
   return nullptr;
 }
 
@@ -44,8 +43,8 @@ TEST(FileQc, ExamplesFromLaterChunksGetAbsoluteLines) {
   FileQc qc(jan_settings());
   ChunkQc a, b;
   all_days_but(a, {});
-  a.wrong_field_count.add({4, 0, 0, "x", "1 field, expected 2"});
-  b.wrong_field_count.add({0, 0, 0, "y", "3 fields, expected 2"});
+  a.list(Check::column_count).add({4, 0, 0, "x", "1 field, expected 2"});
+  b.list(Check::column_count).add({0, 0, 0, "y", "3 fields, expected 2"});
   qc.merge(std::move(a), 1);      // chunk a starts at line 1
   qc.merge(std::move(b), 1001);   // chunk b starts at line 1001
   const QcReport r = qc.finish(2000);
@@ -77,7 +76,7 @@ TEST(FileQc, NoRowsInTheRangeIsAWhollyMissingMonth) {
   FileQc qc(jan_settings());
   ChunkQc c;
   c.days.add(days_from_civil(2024, 2, 1));
-  c.out_of_range.add({1, 1, 1, "2024-02-01", ""});
+  c.list(Check::date_out_of_range).add({1, 1, 1, "2024-02-01", ""});
   qc.merge(std::move(c), 1);
   const QcReport r = qc.finish(1);
   const Finding* f = find(r, "missing_days");
@@ -117,6 +116,76 @@ TEST(FileQc, ExampleListKeepsTheFirstTenAndCountsAll) {
   EXPECT_EQ(l.count(), 25u);
   ASSERT_EQ(l.examples().size(), ExampleList::kMaxExamples);
   EXPECT_EQ(l.examples().back().line, 9u);
+}
+
+TEST(FileQc, ExamplesPastTheCapAreNeverMade) {
+  // A file whose every row fails a check pays for ten examples, not for one per failing value.
+  ExampleList l;
+  int made = 0;
+  for (int i = 0; i < 1000; ++i) l.add_with([&] {
+      ++made;
+      return Example{static_cast<std::uint64_t>(i), 0, 0, "", ""};
+    });
+  EXPECT_EQ(l.count(), 1000u);
+  EXPECT_EQ(made, static_cast<int>(ExampleList::kMaxExamples));
+}
+
+TEST(FileQc, EveryScanCheckIsReportedInTheTablesOrderAndWords) {
+  QcSettings s = jan_settings();
+  s.column_names = {"DAY", "ID", "AMOUNT"};
+  s.required = {false, true, false};
+  FileQc qc(s);
+  ChunkQc c;
+  all_days_but(c, {});
+  for (std::size_t i = kScanChecks; i-- > 0;) c.lists[i].add({i, 1, 1, "v", "n"});  // backwards: order is the report's
+  c.rows_by_field_count[2] = 1;
+  qc.merge(std::move(c), 1);
+  const QcReport r = qc.finish(40);
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"column_count", "1 row with a number of fields other than 3"},
+      {"unterminated_quote", "a quoted field is never closed"},
+      {"stray_quote", "1 field with a quote that RFC 4180 does not allow there, read as text"},
+      {"invalid_utf8", "1 row with bytes that are not valid UTF-8 (or a NUL byte)"},
+      {"type", "1 value that the column's type does not accept"},
+      {"required_empty", "1 empty value in required columns"},
+      {"date_empty", "1 row with no value in date column DAY"},
+      {"date_unparseable", "1 row with a value in DAY that is not a valid date (YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY)"},
+      {"date_out_of_range", "1 row dated outside the expected range 2024-01-01..2024-01-31"},
+  };
+  ASSERT_EQ(r.findings.size(), expected.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const Finding& f = r.findings[i];
+    EXPECT_EQ(f.id(), expected[i].first);
+    EXPECT_EQ(f.message, expected[i].second);
+    EXPECT_EQ(f.severity, f.check == Check::stray_quote ? Severity::warning : Severity::error) << f.id();
+    EXPECT_FALSE(f.hint.empty()) << f.id() << " says nothing about what to do";
+    ASSERT_EQ(f.examples.size(), 1u);
+    EXPECT_EQ(f.examples[0].line, i + 1);  // chunk line i, in a chunk that starts at line 1
+  }
+  EXPECT_EQ(r.findings[0].details, (std::vector<std::string>{"1 row with 2 fields"}));
+  EXPECT_EQ(r.findings[3].details, (std::vector<std::string>{"The examples show each such byte as \\xHH."}));
+  EXPECT_NE(r.findings[3].hint.find("set encoding: latin-1"), std::string::npos) << r.findings[3].hint;
+}
+
+TEST(FileQc, SettingRowsAsideMakesOnlyTheRowChecksWarnings) {
+  QcSettings s = jan_settings();
+  s.expected_range = DateRange::month(2024, 2);  // every day of February missing: a file-level error
+  FileQc qc(s);
+  ChunkQc c;
+  c.days.add(days_from_civil(2024, 2, 1));
+  c.list(Check::type).add({3, 5, 2, "x", "ID: not an integer"});
+  c.list(Check::stray_quote).add({4, 1, 1, "27\" monitor", "quote inside an unquoted field"});
+  qc.merge(std::move(c), 1);
+  QcReport r = qc.finish(2);
+  set_aside_row_findings(r);
+  const Finding* type = find(r, "type");
+  ASSERT_TRUE(type);
+  EXPECT_EQ(type->severity, Severity::warning);
+  EXPECT_EQ(type->message, "1 value that the column's type does not accept (set aside in the reject file)");
+  ASSERT_TRUE(find(r, "missing_days"));
+  EXPECT_EQ(find(r, "missing_days")->severity, Severity::error);
+  EXPECT_EQ(find(r, "stray_quote")->message.find("set aside"), std::string::npos);
+  EXPECT_FALSE(r.passed());
 }
 
 TEST(FileQc, DayCountsMergeAcrossChunks) {

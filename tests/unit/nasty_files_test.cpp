@@ -12,12 +12,7 @@ test::ScannedFile scan(const std::string& content, FileSyntax syntax = {}, std::
   return test::scan_file(content, syntax, test::day_id_note_qc(), chunk);
 }
 
-FileSyntax csv() {
-  FileSyntax s;
-  s.quoted = true;
-  s.delimiter = ',';
-  return s;
-}
+FileSyntax csv() { return test::csv_syntax(); }
 
 TEST(NastyFiles, RaggedRows) {
   auto s = scan("2024-01-01\t1\ta\n2024-01-01\t2\n2024-01-01\t3\tc\td\n");

@@ -4,9 +4,8 @@
 
 #include <string>
 
-#include "core/cancellation.h"
-#include "core/progress.h"
 #include "loaders/pipeline.h"
+#include "tests/support/scan_file.h"
 #include "tests/support/temp_dir.h"
 
 namespace sluice {
@@ -24,10 +23,7 @@ class CollectingSink final : public ChunkSink {
 };
 
 QcSettings settings() {
-  QcSettings s;
-  s.column_names = {"DAY", "ID", "NOTE"};
-  s.required = {false, true, false};
-  s.date_field = 0;
+  QcSettings s = test::day_id_note_qc();
   s.expected_range = DateRange::month(2024, 1);
   return s;
 }
@@ -62,12 +58,10 @@ Outcome run(const std::filesystem::path& file, bool csv, std::size_t chunk, int 
   o.workers = workers;
   o.encode_copy = true;
   CollectingSink sink;
-  NullProgress progress;
-  Cancellation cancel;
-  auto r = run_pipeline(file, syntax, settings(), o, &sink, progress, cancel);
+  auto r = test::run_engine(file, syntax, settings(), o, &sink);
   std::string f;
   for (const auto& finding : r.qc.findings) {
-    f += finding.check + ":" + std::to_string(finding.count);
+    f += std::string(finding.id()) + ":" + std::to_string(finding.count);
     for (const auto& e : finding.examples) f += " " + std::to_string(e.line) + ":" + std::to_string(e.column);
     for (const auto& d : finding.details) f += " " + d;
     f += "\n";
@@ -104,16 +98,13 @@ TEST(PipelineChunking, HeaderRowIsSkippedAndCountedInLineNumbers) {
   const auto file = dir.write("h.tsv", "DAY\tID\tNOTE\n2024-01-01\t1\ta\n2024-01-02\t\tb\n");
   FileSyntax syntax;
   syntax.header = true;
-  PipelineOptions o;
-  NullProgress progress;
-  Cancellation cancel;
   auto s = settings();
   s.expected_range.reset();
-  auto r = run_pipeline(file, syntax, s, o, nullptr, progress, cancel);
+  auto r = test::run_engine(file, syntax, s, PipelineOptions{});
   EXPECT_EQ(r.rows, 2u);
   EXPECT_EQ(r.header_lines, 1u);
   ASSERT_EQ(r.qc.findings.size(), 1u);
-  EXPECT_EQ(r.qc.findings[0].check, "required_empty");
+  EXPECT_EQ(r.qc.findings[0].id(), "required_empty");
   EXPECT_EQ(r.qc.findings[0].examples[0].line, 3u);
 }
 
@@ -122,12 +113,10 @@ TEST(PipelineChunking, EmptyFileHasNoRowsAndEveryDayMissing) {
   const auto file = dir.write("e.tsv", "");
   FileSyntax syntax;
   PipelineOptions o;
-  NullProgress progress;
-  Cancellation cancel;
-  auto r = run_pipeline(file, syntax, settings(), o, nullptr, progress, cancel);
+  auto r = test::run_engine(file, syntax, settings(), o);
   EXPECT_EQ(r.rows, 0u);
   ASSERT_EQ(r.qc.findings.size(), 1u);
-  EXPECT_EQ(r.qc.findings[0].check, "missing_days");
+  EXPECT_EQ(r.qc.findings[0].id(), "missing_days");
   EXPECT_EQ(r.qc.findings[0].count, 31u);
 }
 

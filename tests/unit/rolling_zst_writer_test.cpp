@@ -15,11 +15,10 @@
 
 #include <fmt/format.h>
 
-#include "core/cancellation.h"
 #include "core/error.h"
-#include "core/progress.h"
 #include "loaders/encode/rolling_zst_writer.h"
 #include "loaders/pipeline.h"
+#include "tests/support/scan_file.h"
 #include "tests/support/temp_dir.h"
 
 namespace sluice {
@@ -68,22 +67,12 @@ std::string make_rows(int rows, unsigned seed = 7) {
   return s;
 }
 
-QcSettings three_columns() {
-  QcSettings s;
-  s.column_names = {"DAY", "ID", "NOTE"};
-  s.required = {false, false, false};
-  s.check_dates = false;
-  return s;
-}
-
 PipelineResult pump(const fs::path& file, RollingZstWriter& writer, std::size_t chunk_bytes, int level = 1) {
   PipelineOptions o;
   o.chunk_bytes = chunk_bytes;
   o.workers = 2;
   o.zstd_level = level;
-  NullProgress progress;
-  Cancellation cancel;
-  return run_pipeline(file, FileSyntax{}, three_columns(), o, &writer, progress, cancel);
+  return test::run_engine(file, FileSyntax{}, test::columns_qc({"DAY", "ID", "NOTE"}), o, &writer);
 }
 
 std::vector<fs::path> files_in(const fs::path& dir) {

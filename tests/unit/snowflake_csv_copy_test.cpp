@@ -9,28 +9,14 @@
 #include <string>
 
 #include "loaders/scan/chunk_scanner.h"
+#include "tests/support/scan_file.h"
 
 namespace sluice {
 namespace {
 
-QcSettings three_columns() {
-  QcSettings s;
-  s.column_names = {"ID", "DAY", "NAME"};
-  s.required = {true, false, false};
-  s.date_field = 1;
-  return s;
-}
-
 ChunkScanResult scan_staged(const std::string& text, const QcSettings& qc, const FileSyntax& syntax = {},
                             CopyFormat format = CopyFormat::snowflake_csv) {
-  ScanConfig cfg;
-  cfg.syntax = syntax;
-  cfg.qc = &qc;
-  cfg.encode_copy = true;
-  cfg.copy_format = format;
-  ChunkScanResult r;
-  scan_chunk(text.data(), text.size(), cfg, r);
-  return r;
+  return test::scan_text(text, qc, test::copy_scan(syntax, format));
 }
 
 std::string staged(const std::string& text, const QcSettings& qc, const FileSyntax& syntax = {},
@@ -46,25 +32,24 @@ FileSyntax delimited_by(char delimiter) {
 }
 
 TEST(SnowflakeCsvCopy, RowsNeedingNoEnclosingAreStagedAsReadBackslashesIncluded) {
-  const auto qc = three_columns();
+  const auto qc = test::id_day_name_qc();
   const std::string text = "1\t2024-01-01\tab\n2\t2024-01-02\t\n3\t2024-01-03\tc:\\dir\\\n4\t2024-01-04\t\\N \\t";
   EXPECT_EQ(staged(text, qc), text + "\n");
 }
 
 TEST(SnowflakeCsvCopy, PostgresTextKeepsBackslashNAndEscapes) {
-  const auto qc = three_columns();
+  const auto qc = test::id_day_name_qc();
   EXPECT_EQ(staged("2\t2024-01-02\t\n3\t2024-01-03\ta\\b\n", qc, {}, CopyFormat::postgres_text),
             "2\t2024-01-02\t\\N\n3\t2024-01-03\ta\\\\b\n");
 }
 
 TEST(SnowflakeCsvCopy, AQuoteOrCarriageReturnEnclosesItsValueAndTheRestOfTheRowGoesFieldByField) {
-  const auto qc = three_columns();
+  const auto qc = test::id_day_name_qc();
   EXPECT_EQ(staged("1\t2024-01-01\tsay \"hi\"\n", qc), "1\t2024-01-01\t\"say \"\"hi\"\"\"\n");
   EXPECT_EQ(staged("\"1\t2024-01-01\t\n", qc), "\"\"\"1\"\t2024-01-01\t\n");
   // A raw CR ends a TSV row (docs/csv-dialects.md); in a value it comes from CSV quoting or from
   // a TSV's escapes, and is enclosed.
-  FileSyntax csv = delimited_by(',');
-  csv.quoted = true;
+  const FileSyntax csv = test::csv_syntax();
   EXPECT_EQ(staged("1,2024-01-01,\"a\rb\"\n", qc, csv), "1\t2024-01-01\t\"a\rb\"\n");
   FileSyntax escaped;
   escaped.backslash_escapes = true;
@@ -75,19 +60,19 @@ TEST(SnowflakeCsvCopy, AQuoteOrCarriageReturnEnclosesItsValueAndTheRestOfTheRowG
 }
 
 TEST(SnowflakeCsvCopy, CrlfRowsLoseTheCarriageReturn) {
-  const auto qc = three_columns();
+  const auto qc = test::id_day_name_qc();
   EXPECT_EQ(staged("1\t2024-01-01\tab\r\n2\t2024-01-02\t\r\n", qc), "1\t2024-01-01\tab\n2\t2024-01-02\t\n");
 }
 
 TEST(SnowflakeCsvCopy, AFirstValueStartingWithAByteOrderMarkIsEnclosed) {
   // A staged file starts with a row, and SKIP_BYTE_ORDER_MARK would drop the mark there.
-  const auto qc = three_columns();
+  const auto qc = test::id_day_name_qc();
   EXPECT_EQ(staged("\xEF\xBB\xBF" "1\t2024-01-01\t\xEF\xBB\xBFx\n", qc),
             "\"\xEF\xBB\xBF" "1\"\t2024-01-01\t\xEF\xBB\xBFx\n");
 }
 
 TEST(SnowflakeCsvCopy, RaggedAndFailingRowsAreNotStaged) {
-  auto qc = three_columns();
+  auto qc = test::id_day_name_qc();
   qc.expected_range = DateRange::month(2024, 1);
   EXPECT_EQ(staged("1\t2024-01-01\ta\n2\t2024-01-02\n3\t2024-01-03\tc\td\n4\t2024-02-01\td\n\t2024-01-05\te\n"
                    "6\t2024-01-06\tf\n",
@@ -96,7 +81,7 @@ TEST(SnowflakeCsvCopy, RaggedAndFailingRowsAreNotStaged) {
 }
 
 TEST(SnowflakeCsvCopy, AChunkOfWholeRowsIsItsOwnCopyTextAndNothingIsCopied) {
-  const auto qc = three_columns();
+  const auto qc = test::id_day_name_qc();
   const auto r = scan_staged("1\t2024-01-01\tab\n2\t2024-01-02\t\\\n", qc);
   EXPECT_TRUE(r.copy_is_input);
   EXPECT_EQ(r.copy_size, 0u);
@@ -104,7 +89,7 @@ TEST(SnowflakeCsvCopy, AChunkOfWholeRowsIsItsOwnCopyTextAndNothingIsCopied) {
 }
 
 TEST(SnowflakeCsvCopy, TheRowsBeforeAnEnclosedValueOrABadRowAreCopiedOnce) {
-  auto qc = three_columns();
+  auto qc = test::id_day_name_qc();
   qc.expected_range = DateRange::month(2024, 1);
   const auto quoted = scan_staged("1\t2024-01-01\ta\n2\t2024-01-02\tb\"c\n3\t2024-01-03\tc\n", qc);
   EXPECT_FALSE(quoted.copy_is_input);
@@ -119,7 +104,7 @@ TEST(SnowflakeCsvCopy, TheRowsBeforeAnEnclosedValueOrABadRowAreCopiedOnce) {
 }
 
 TEST(SnowflakeCsvCopy, ALastRowWithoutItsNewlineGetsOne) {
-  const auto qc = three_columns();
+  const auto qc = test::id_day_name_qc();
   const auto r = scan_staged("1\t2024-01-01\ta\n2\t2024-01-02\tb", qc);
   EXPECT_FALSE(r.copy_is_input);
   EXPECT_EQ(std::string(r.copy.data(), r.copy_size), "1\t2024-01-01\ta\n2\t2024-01-02\tb\n");
@@ -140,26 +125,22 @@ TEST(SnowflakeCsvCopy, RowsAreStagedWholeOnlyForTabSeparatedFilesWithoutAMarkerO
   csv.delimiter = ',';
   EXPECT_FALSE(csv.rows_are_snowflake_csv());
   // A pipe-separated file is written again with tabs, field by field; a tab in a value is enclosed.
-  const auto qc = three_columns();
+  const auto qc = test::id_day_name_qc();
   EXPECT_EQ(staged("1|2024-01-01|a\tb\n2|2024-01-02|\n", qc, delimited_by('|')),
             "1\t2024-01-01\t\"a\tb\"\n2\t2024-01-02\t\n");
   EXPECT_EQ(staged("1\t2024-01-01\tNULL\n2\t2024-01-02\t\n", qc, marker), "1\t2024-01-01\t\n2\t2024-01-02\t\n");
 }
 
 TEST(SnowflakeCsvCopy, AOneColumnTablesRecordsGetASecondEmptyFieldSoItsNullIsNoBlankLine) {
-  QcSettings qc;
-  qc.column_names = {"NOTE"};
-  qc.required = {false};
+  const QcSettings qc = test::columns_qc({"NOTE"});
   const auto r = scan_staged("a\n\nb\\c\n\"\n", qc);
   EXPECT_FALSE(r.copy_is_input);
   EXPECT_EQ(std::string(r.copy.data(), r.copy_size), "a\t\n\t\nb\\c\t\n\"\"\"\"\t\n");
 }
 
 TEST(SnowflakeCsvCopy, CsvValuesAreEnclosedOnlyWhenTheyMustBe) {
-  FileSyntax csv;
-  csv.quoted = true;
-  csv.delimiter = ',';
-  const auto qc = three_columns();
+  const FileSyntax csv = test::csv_syntax();
+  const auto qc = test::id_day_name_qc();
   EXPECT_EQ(staged("1,2024-01-01,\"a,b\"\n2,2024-01-02,\"\"\n3,2024-01-03,\n4,2024-01-04,\"x\ny\"\n"
                    "5,2024-01-05,\"q\"\"q\"\n6,2024-01-06,\\N\n7,2024-01-07,\"tab\there\"\n",
                    qc, csv),
@@ -171,7 +152,7 @@ TEST(SnowflakeCsvCopy, EscapedTsvValuesAreDecodedAsPostgresReadsThem) {
   FileSyntax escaped;
   escaped.backslash_escapes = true;
   escaped.null_marker = "\\N";
-  const auto qc = three_columns();
+  const auto qc = test::id_day_name_qc();
   EXPECT_EQ(staged("1\t2024-01-01\ttab\\there\n2\t2024-01-02\t\\N\n3\t2024-01-03\ta\\\\b\\101\\x41\\q\\7z\n"
                    "4\t2024-01-04\t\\b\\f\\n\\r\\v\\x4G\\\n",
                    qc, escaped),

@@ -55,10 +55,5 @@ TEST(ValueChecksDescribe, IdsAreStable) {
   EXPECT_EQ(value_error_id(ValueError::too_long), "too_long");
 }
 
-TEST(ValueChecksDescribe, CheckerKeepsItsType) {
-  const ColumnType t = *parse_column_type("numeric(20,2)");
-  EXPECT_EQ(ValueChecker(t).type(), t);
-}
-
 }  // namespace
 }  // namespace sluice

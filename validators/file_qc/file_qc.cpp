@@ -15,40 +15,27 @@ std::uint64_t QcReport::error_findings() const {
       findings.begin(), findings.end(), [](const Finding& f) { return f.severity == Severity::error; }));
 }
 
+std::uint64_t ChunkQc::error_count() const {
+  std::uint64_t n = 0;
+  for (std::size_t i = 0; i < kScanChecks; ++i)
+    if (check_info(static_cast<Check>(i)).scope == CheckScope::row) n += lists[i].count();
+  return n;
+}
+
 void FileQc::merge(ChunkQc&& c, std::uint64_t first_line) {
   // Chunk-relative lines are 0-based: line 0 of the chunk is file line `first_line`.
-  total_.wrong_field_count.merge(std::move(c.wrong_field_count), first_line);
-  total_.missing_required.merge(std::move(c.missing_required), first_line);
-  total_.empty_date.merge(std::move(c.empty_date), first_line);
-  total_.bad_date.merge(std::move(c.bad_date), first_line);
-  total_.out_of_range.merge(std::move(c.out_of_range), first_line);
-  total_.unterminated_quote.merge(std::move(c.unterminated_quote), first_line);
-  total_.invalid_utf8.merge(std::move(c.invalid_utf8), first_line);
-  total_.bad_value.merge(std::move(c.bad_value), first_line);
-  total_.stray_quote.merge(std::move(c.stray_quote), first_line);
+  for (std::size_t i = 0; i < kScanChecks; ++i) total_.lists[i].merge(std::move(c.lists[i]), first_line);
   for (const auto& [fields, rows] : c.rows_by_field_count) total_.rows_by_field_count[fields] += rows;
   total_.days.merge(c.days);
 }
 
 void FileQc::header_mismatch(std::uint64_t line, const std::string& found, const std::string& expected) {
-  Finding f;
-  f.check = "header";
-  f.message = "the header row does not match the configured columns";
-  f.count = 1;
+  Finding f = make_finding(Check::header, 1);
   f.examples.push_back({line, 0, 0, found, "expected: " + expected});
   extra_.push_back(std::move(f));
 }
 
 namespace {
-
-Finding from_list(const char* check, std::string message, const ExampleList& list) {
-  Finding f;
-  f.check = check;
-  f.message = std::move(message);
-  f.count = list.count();
-  f.examples = list.examples();
-  return f;
-}
 
 double quantile(const std::vector<double>& sorted, double q) {
   const double pos = q * static_cast<double>(sorted.size() - 1);
@@ -73,17 +60,10 @@ std::vector<std::string> day_ranges(const std::vector<DayNumber>& days) {
 }
 
 void set_aside_row_findings(QcReport& report) {
-  static const char* const kRowLevel[] = {"column_count", "unterminated_quote", "invalid_utf8", "type", "required_empty",
-                                          "date_empty", "date_unparseable", "date_out_of_range"};
   for (auto& f : report.findings) {
-    if (f.severity != Severity::error) continue;
-    for (const char* check : kRowLevel) {
-      if (f.check == check) {
-        f.severity = Severity::warning;
-        f.message += " (set aside in the reject file)";
-        break;
-      }
-    }
+    if (f.severity != Severity::error || check_info(f.check).scope != CheckScope::row) continue;
+    f.severity = Severity::warning;
+    f.message += " (set aside in the reject file)";
   }
 }
 
@@ -144,25 +124,26 @@ std::optional<DayStatistics> day_statistics(const std::map<DayNumber, std::uint6
 }
 
 std::vector<Finding> day_anomaly_findings(const DayStatistics& s, bool low_days_fail) {
-  Finding bad{"day_anomalies", low_days_fail ? Severity::error : Severity::warning, "", 0, {}, {}};
-  Finding unusual{"unusual_days", Severity::warning, "", 0, {}, {}};
+  std::vector<std::string> far_below, unusual;
   for (const auto& a : s.anomalies) {
-    const bool far_below = a.kind == DayAnomalyKind::severely_low || a.kind == DayAnomalyKind::outlier_low;
-    Finding& f = far_below ? bad : unusual;
-    ++f.count;
-    f.details.push_back(fmt::format("{}: {} rows, {:.0f}% of the mean {:.0f}: {}", format_iso(a.day), grouped(a.rows),
-                                    a.percent_of_mean, s.mean, describe(a.kind)));
+    const bool far = a.kind == DayAnomalyKind::severely_low || a.kind == DayAnomalyKind::outlier_low;
+    (far ? far_below : unusual)
+        .push_back(fmt::format("{}: {} rows, {:.0f}% of the mean {:.0f}: {}", format_iso(a.day), grouped(a.rows),
+                               a.percent_of_mean, s.mean, describe(a.kind)));
   }
   const std::string stats = fmt::format("mean {:.0f} rows/day, IQR {:.0f}..{:.0f}", s.mean, s.q1, s.q3);
   std::vector<Finding> out;
-  if (bad.count) {
-    bad.message = fmt::format("{} day{} with far fewer rows than the others ({}){}", bad.count, bad.count == 1 ? "" : "s",
-                              stats, low_days_fail ? "" : "; the table's low_days: warn makes this a warning");
-    out.push_back(std::move(bad));
+  if (!far_below.empty()) {
+    Finding f = make_finding(Check::day_anomalies, far_below.size(), fmt::arg("stats", stats),
+                             fmt::arg("low_days_warn", low_days_fail ? "" : "; the table's low_days: warn makes this a warning"));
+    if (!low_days_fail) f.severity = Severity::warning;
+    f.details.insert(f.details.end(), far_below.begin(), far_below.end());
+    out.push_back(std::move(f));
   }
-  if (unusual.count) {
-    unusual.message = fmt::format("{} day{} with unusual row counts ({})", unusual.count, unusual.count == 1 ? "" : "s", stats);
-    out.push_back(std::move(unusual));
+  if (!unusual.empty()) {
+    Finding f = make_finding(Check::unusual_days, unusual.size(), fmt::arg("stats", stats));
+    f.details.insert(f.details.end(), unusual.begin(), unusual.end());
+    out.push_back(std::move(f));
   }
   return out;
 }
@@ -177,73 +158,31 @@ QcReport FileQc::finish(std::uint64_t rows) {
   r.findings = extra_;
 
   const int n = settings_.expected_fields();
+  const ExampleList& ragged = total_.list(Check::column_count);
   r.rows_by_field_count = total_.rows_by_field_count;
-  if (rows > total_.wrong_field_count.count()) r.rows_by_field_count[n] = rows - total_.wrong_field_count.count();
-  if (!total_.wrong_field_count.empty()) {
-    Finding f = from_list("column_count",
-        fmt::format("{} row{} with a number of fields other than {}", total_.wrong_field_count.count(),
-                    total_.wrong_field_count.count() == 1 ? "" : "s", n),
-        total_.wrong_field_count);
-    for (const auto& [fields, count] : total_.rows_by_field_count)
-      f.details.push_back(fmt::format("{} row{} with {} field{}", count, count == 1 ? "" : "s", fields, fields == 1 ? "" : "s"));
-    r.findings.push_back(std::move(f));
-  }
-  if (!total_.unterminated_quote.empty())
-    r.findings.push_back(from_list("unterminated_quote", "a quoted field is never closed",
-                                   total_.unterminated_quote));
-  if (!total_.stray_quote.empty()) {
-    Finding f = from_list("stray_quote",
-        fmt::format("{} field{} with a quote that RFC 4180 does not allow there, read as text", total_.stray_quote.count(),
-                    total_.stray_quote.count() == 1 ? "" : "s"),
-        total_.stray_quote);
-    f.severity = Severity::warning;
-    f.details.push_back("A quote inside an unquoted field is kept as text, and so is text after a closing quote, as "
-                        "PostgreSQL and Python's csv module read them. If the file escapes quotes with a backslash "
-                        "(\\\"), these values are not what was written: the producer must double them (\"\").");
-    r.findings.push_back(std::move(f));
-  }
-  if (!total_.invalid_utf8.empty()) {
-    Finding f = from_list("invalid_utf8",
-                          fmt::format("{} row{} with bytes that are not valid UTF-8 (or a NUL byte)", total_.invalid_utf8.count(),
-                                      total_.invalid_utf8.count() == 1 ? "" : "s"),
-                          total_.invalid_utf8);
-    f.details.push_back("The examples show each such byte as \\xHH. If the file is latin-1 (ISO-8859-1) or Windows-1252 "
-                        "(\"ANSI\"), set encoding: latin-1 (or windows-1252) for the table.");
-    r.findings.push_back(std::move(f));
-  }
-  if (!total_.bad_value.empty())
-    r.findings.push_back(from_list("type",
-        fmt::format("{} value{} that the column's type does not accept", total_.bad_value.count(),
-                    total_.bad_value.count() == 1 ? "" : "s"),
-        total_.bad_value));
-  if (!total_.missing_required.empty())
-    r.findings.push_back(from_list("required_empty",
-        fmt::format("{} empty value{} in required columns", total_.missing_required.count(),
-                    total_.missing_required.count() == 1 ? "" : "s"),
-        total_.missing_required));
+  if (rows > ragged.count()) r.rows_by_field_count[n] = rows - ragged.count();
 
-  if (settings_.date_field >= 0 && settings_.check_dates) {
-    const std::string& col = settings_.column_names[static_cast<size_t>(settings_.date_field)];
-    if (!total_.empty_date.empty())
-      r.findings.push_back(from_list("date_empty",
-          fmt::format("{} row{} with no value in date column {}", total_.empty_date.count(),
-                      total_.empty_date.count() == 1 ? "" : "s", col),
-          total_.empty_date));
-    if (!total_.bad_date.empty()) {
-      const std::string forms = settings_.date_parser.format().empty()
-                                    ? "YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY"
-                                    : "the configured format " + settings_.date_parser.format();
-      r.findings.push_back(from_list("date_unparseable",
-          fmt::format("{} row{} with a value in {} that is not a valid date ({})", total_.bad_date.count(),
-                      total_.bad_date.count() == 1 ? "" : "s", col, forms),
-          total_.bad_date));
-    }
-    if (!total_.out_of_range.empty() && r.expected_range)
-      r.findings.push_back(from_list("date_out_of_range",
-          fmt::format("{} row{} dated outside the expected range {}", total_.out_of_range.count(),
-                      total_.out_of_range.count() == 1 ? "" : "s", r.expected_range->str()),
-          total_.out_of_range));
+  // The facts the scan checks' messages name. Date findings exist only for a date column.
+  const bool dates = settings_.date_field >= 0;
+  const std::string column = dates ? settings_.column_names[static_cast<std::size_t>(settings_.date_field)] : "";
+  const std::string forms = settings_.date_parser.format().empty()
+                                ? "YYYY-MM-DD, YYYYMMDD or MM/DD/YYYY"
+                                : "the configured format " + settings_.date_parser.format();
+  const std::string range = r.expected_range ? r.expected_range->str() : "";
+  for (std::size_t i = 0; i < kScanChecks; ++i) {
+    const auto check = static_cast<Check>(i);
+    const ExampleList& list = total_.lists[i];
+    if (list.empty()) continue;
+    Finding f = make_finding(check, list.count(), fmt::arg("expected", n), fmt::arg("column", column),
+                             fmt::arg("forms", forms), fmt::arg("range", range));
+    f.examples = list.examples();
+    if (check == Check::column_count)
+      for (const auto& [fields, count] : total_.rows_by_field_count)
+        f.details.push_back(fmt::format("{} row{} with {} field{}", count, plural_s(count), fields, plural_s(fields)));
+    r.findings.push_back(std::move(f));
+  }
 
+  if (dates && settings_.check_dates) {
     // Completeness: every day of the expected range (or of min..max when none is known) has rows.
     std::optional<DateRange> span = r.expected_range ? r.expected_range : r.found_range;
     if (span) {
@@ -251,16 +190,12 @@ QcReport FileQc::finish(std::uint64_t rows) {
       for (DayNumber d = span->first; d <= span->last; ++d)
         if (!r.rows_per_day.count(d)) missing.push_back(d);
       if (!missing.empty()) {
-        Finding f;
-        f.check = "missing_days";
-        f.count = missing.size();
-        if (static_cast<std::int64_t>(missing.size()) == span->days())
-          f.message = fmt::format("no rows at all are dated in the expected range {} ({} days)",
-                                  span->str(), missing.size());
-        else
-          f.message = fmt::format("{} day{} of {} have no rows", missing.size(),
-                                  missing.size() == 1 ? "" : "s", span->str());
-        f.details = day_ranges(missing);
+        Finding f = static_cast<std::int64_t>(missing.size()) == span->days()
+                        ? make_finding_saying(Check::missing_days, missing.size(),
+                                              fmt::format("no rows at all are dated in the expected range {} ({} days)",
+                                                          span->str(), missing.size()))
+                        : make_finding(Check::missing_days, missing.size(), fmt::arg("range", span->str()));
+        for (auto& d : day_ranges(missing)) f.details.push_back(std::move(d));
         r.findings.push_back(std::move(f));
       }
       if (const auto stats = day_statistics(r.rows_per_day, *span))

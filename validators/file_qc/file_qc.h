@@ -5,6 +5,7 @@
 // and trailing days, and a wholly missing range).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -38,23 +39,14 @@ struct QcSettings {
 
 // One chunk's findings; lines are chunk-relative (0-based) until merged.
 struct ChunkQc {
-  ExampleList wrong_field_count;
-  ExampleList missing_required;
-  ExampleList empty_date;
-  ExampleList bad_date;
-  ExampleList out_of_range;
-  ExampleList unterminated_quote;
-  ExampleList invalid_utf8;
-  ExampleList bad_value;
-  ExampleList stray_quote;  // a warning: the value is read as PostgreSQL reads it
-  std::map<int, std::uint64_t> rows_by_field_count;  // of the rows in wrong_field_count only
+  std::array<ExampleList, kScanChecks> lists;  // one per scan check, indexed by Check
+  std::map<int, std::uint64_t> rows_by_field_count;  // of the rows in the column_count list only
   DayCounts days;
 
-  std::uint64_t error_count() const {
-    return wrong_field_count.count() + missing_required.count() + empty_date.count() +
-           bad_date.count() + out_of_range.count() + unterminated_quote.count() + invalid_utf8.count() +
-           bad_value.count();
-  }
+  ExampleList& list(Check check) { return lists[static_cast<std::size_t>(check)]; }
+  const ExampleList& list(Check check) const { return lists[static_cast<std::size_t>(check)]; }
+  // The problems that make rows bad (not the warnings): any of them stops the chunk's COPY.
+  std::uint64_t error_count() const;
 };
 
 struct QcReport {
@@ -108,7 +100,7 @@ inline constexpr double kMinOutlierDeviation = 0.2;
 // legitimately thin) and "unusual_days" (low, outlier_high: always a warning).
 std::vector<Finding> day_anomaly_findings(const DayStatistics& stats, bool low_days_fail);
 
-// --on-error skip within its limit: the row-level findings (field count, required, dates, quotes)
+// --on-error skip within its limit: the row checks' findings (field count, required, dates, quotes)
 // become warnings, since those rows went to the reject file instead of the table.
 void set_aside_row_findings(QcReport& report);
 
@@ -123,7 +115,7 @@ class FileQc {
   void header_mismatch(std::uint64_t line, const std::string& found, const std::string& expected);
   // Bytes in the header row that are not UTF-8: before the first chunk is merged, so the examples
   // stay in line order.
-  void header_not_utf8(Example e) { total_.invalid_utf8.add(std::move(e)); }
+  void header_not_utf8(Example e) { total_.list(Check::invalid_utf8).add(std::move(e)); }
   // A file-level finding made outside the chunks (the duplicate-key confirmation pass).
   void add_finding(Finding f) { extra_.push_back(std::move(f)); }
   // The verdict over everything merged.

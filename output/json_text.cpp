@@ -1,4 +1,4 @@
-#include "app/json_text.h"
+#include "output/json_text.h"
 
 #include <fmt/format.h>
 
@@ -52,6 +52,15 @@ std::string json_text(nlohmann::json j, int indent) {
         "latin-1 or windows-1252 if the file is not UTF-8)",
         rewritten, rewritten == 1 ? "" : "s");
   return j.dump(indent);
+}
+
+std::string member_text(const nlohmann::json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key) || j[key].is_null()) return "";
+  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+}
+
+std::uint64_t json_count(const nlohmann::json& j, const char* key) {
+  return j.is_object() && j.contains(key) && j[key].is_number_unsigned() ? j[key].get<std::uint64_t>() : 0;
 }
 
 }  // namespace sluice
