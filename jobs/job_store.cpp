@@ -157,6 +157,53 @@ JobRecord read_job(const Statement& s) {
   return j;
 }
 
+ChunkProgress read_chunk(const Statement& s) {
+  ChunkProgress c;
+  c.job_id = s.int64(0);
+  c.file = s.text(1);
+  c.chunk_index = s.uint64(2);
+  c.offset = s.uint64(3);
+  c.bytes = s.uint64(4);
+  c.rows = s.uint64(5);
+  c.checksum = s.uint64(6);
+  c.destination = s.text(7);
+  c.status = s.text(8);
+  c.etag = s.text(9);
+  return c;
+}
+
+PhaseRecord read_phase(const Statement& s) {
+  PhaseRecord p;
+  p.job_id = s.int64(0);
+  p.seq = s.int64(1);
+  p.phase = s.text(2);
+  p.subject = s.text(3);
+  p.done_bytes = s.uint64(4);
+  p.total_bytes = s.uint64(5);
+  p.rows = s.uint64(6);
+  p.state = s.text(7);
+  p.summary = s.text(8);
+  p.started_at = s.real(9);
+  p.updated_at = s.real(10);
+  return p;
+}
+
+// The rows of `s`, whose one parameter is `key` (an id, a limit), each as `read` makes it.
+template <class Read>
+auto all_rows(Statement& s, std::int64_t key, Read read) {
+  s.bind(1, key);
+  std::vector<decltype(read(s))> out;
+  while (s.step()) out.push_back(read(s));
+  return out;
+}
+
+template <class Read>
+auto first_row(Statement& s, std::int64_t key, Read read) -> std::optional<decltype(read(s))> {
+  s.bind(1, key);
+  if (!s.step()) return std::nullopt;
+  return read(s);
+}
+
 }  // namespace
 
 std::int64_t current_launch_id() {
@@ -268,48 +315,23 @@ void JobStore::record_chunk(const ChunkProgress& c) {
 
 std::optional<JobRecord> JobStore::job(std::int64_t id) const {
   std::lock_guard lock(impl_->mutex);
-  Statement s(impl_->db, fmt::format("SELECT {} FROM jobs WHERE id = ?", kJobColumns),
-              "cannot read a job");
-  s.bind(1, id);
-  if (!s.step()) return std::nullopt;
-  return read_job(s);
+  Statement s(impl_->db, fmt::format("SELECT {} FROM jobs WHERE id = ?", kJobColumns), "cannot read a job");
+  return first_row(s, id, read_job);
 }
 
 std::vector<JobRecord> JobStore::recent_jobs(int limit) const {
   std::lock_guard lock(impl_->mutex);
-  Statement s(impl_->db,
-              fmt::format("SELECT {} FROM jobs ORDER BY id DESC LIMIT ?", kJobColumns),
-              "cannot list jobs");
-  s.bind(1, static_cast<std::int64_t>(limit));
-  std::vector<JobRecord> out;
-  while (s.step()) out.push_back(read_job(s));
-  return out;
+  Statement s(impl_->db, fmt::format("SELECT {} FROM jobs ORDER BY id DESC LIMIT ?", kJobColumns), "cannot list jobs");
+  return all_rows(s, limit, read_job);
 }
 
 std::vector<ChunkProgress> JobStore::chunks(std::int64_t job_id) const {
   std::lock_guard lock(impl_->mutex);
-  Statement s(
-      impl_->db,
-      "SELECT job_id, file, chunk_index, byte_offset, bytes, row_count, checksum, destination, "
-      "status, etag FROM chunks WHERE job_id = ? ORDER BY file, chunk_index",
-      "cannot list the chunks of a job");
-  s.bind(1, job_id);
-  std::vector<ChunkProgress> out;
-  while (s.step()) {
-    ChunkProgress c;
-    c.job_id = s.int64(0);
-    c.file = s.text(1);
-    c.chunk_index = s.uint64(2);
-    c.offset = s.uint64(3);
-    c.bytes = s.uint64(4);
-    c.rows = s.uint64(5);
-    c.checksum = s.uint64(6);
-    c.destination = s.text(7);
-    c.status = s.text(8);
-    c.etag = s.text(9);
-    out.push_back(std::move(c));
-  }
-  return out;
+  Statement s(impl_->db,
+              "SELECT job_id, file, chunk_index, byte_offset, bytes, row_count, checksum, destination, "
+              "status, etag FROM chunks WHERE job_id = ? ORDER BY file, chunk_index",
+              "cannot list the chunks of a job");
+  return all_rows(s, job_id, read_chunk);
 }
 
 std::int64_t JobStore::find_interrupted(const std::string& kind, const std::string& resume_key) const {
@@ -321,7 +343,7 @@ std::int64_t JobStore::find_interrupted(const std::string& kind, const std::stri
               "cannot look for an interrupted job");
   s.bind(1, kind).bind(2, "\"resume_key\":\"" + resume_key + "\"");
   if (!s.step()) return 0;
-  if (s.text(1) == "failed" && s.text(2) == "process ended unexpectedly") return s.int64(0);
+  if (parse_status(s.text(1)) == JobStatus::failed && s.text(2) == "process ended unexpectedly") return s.int64(0);
   return 0;
 }
 
@@ -422,24 +444,7 @@ std::vector<PhaseRecord> JobStore::phases(std::int64_t job_id) const {
               "SELECT job_id, seq, phase, subject, done_bytes, total_bytes, row_count, state, summary, started_at, "
               "updated_at FROM job_progress WHERE job_id = ? ORDER BY seq",
               "cannot read a job's progress");
-  s.bind(1, job_id);
-  std::vector<PhaseRecord> out;
-  while (s.step()) {
-    PhaseRecord p;
-    p.job_id = s.int64(0);
-    p.seq = s.int64(1);
-    p.phase = s.text(2);
-    p.subject = s.text(3);
-    p.done_bytes = s.uint64(4);
-    p.total_bytes = s.uint64(5);
-    p.rows = s.uint64(6);
-    p.state = s.text(7);
-    p.summary = s.text(8);
-    p.started_at = s.real(9);
-    p.updated_at = s.real(10);
-    out.push_back(std::move(p));
-  }
-  return out;
+  return all_rows(s, job_id, read_phase);
 }
 
 std::int64_t JobStore::add_launch(const std::string& title, const std::string& command, const std::string& log_path,
@@ -481,29 +486,21 @@ std::optional<LaunchRecord> JobStore::launch(std::int64_t id) const {
   std::lock_guard lock(impl_->mutex);
   Statement s(impl_->db, fmt::format("SELECT {} FROM launches WHERE id = ?", kLaunchColumns),
               "cannot read a background job");
-  s.bind(1, id);
-  if (!s.step()) return std::nullopt;
-  return read_launch(s);
+  return first_row(s, id, read_launch);
 }
 
 std::vector<LaunchRecord> JobStore::recent_launches(int limit) const {
   std::lock_guard lock(impl_->mutex);
   Statement s(impl_->db, fmt::format("SELECT {} FROM launches ORDER BY id DESC LIMIT ?", kLaunchColumns),
               "cannot list background jobs");
-  s.bind(1, static_cast<std::int64_t>(limit));
-  std::vector<LaunchRecord> out;
-  while (s.step()) out.push_back(read_launch(s));
-  return out;
+  return all_rows(s, limit, read_launch);
 }
 
 std::vector<JobRecord> JobStore::jobs_of_launch(std::int64_t launch_id) const {
   std::lock_guard lock(impl_->mutex);
   Statement s(impl_->db, fmt::format("SELECT {} FROM jobs WHERE launch_id = ? ORDER BY id", kJobColumns),
               "cannot list the jobs of a background job");
-  s.bind(1, launch_id);
-  std::vector<JobRecord> out;
-  while (s.step()) out.push_back(read_job(s));
-  return out;
+  return all_rows(s, launch_id, read_job);
 }
 
 std::optional<std::string> JobStore::preference(const std::string& name) const {
