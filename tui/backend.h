@@ -36,7 +36,7 @@ struct JobEntry {
   std::optional<int> exit_code;
   std::vector<PhaseRecord> phases;
   // Its stderr and stdout: the launch's files, or for a job started elsewhere the copies it kept
-  // (app/job_output.h).
+  // (jobs/job_output.h).
   std::string log_path, result_path;
 
   bool finished() const { return status != "starting" && status != "running"; }
