@@ -10,11 +10,11 @@
 
 #include "app/config.h"
 #include "app/embedded_postgres.h"
-#include "app/job_progress_recorder.h"
-#include "app/job_store.h"
 #include "app/logging.h"
 #include "app/progress_renderers.h"
 #include "core/error.h"
+#include "jobs/job_progress_recorder.h"
+#include "jobs/job_store.h"
 #include "warehouse/postgres/postgres_warehouse.h"
 #include "warehouse/snowflake/snowflake_warehouse.h"
 

@@ -16,12 +16,12 @@
 #include "app/application_context.h"
 #include "app/commands/commands.h"
 #include "app/commands/db_commands.h"
-#include "app/job_output.h"
-#include "app/job_store.h"
-#include "app/json_text.h"
 #include "app/paths.h"
-#include "tui/menu.h"
 #include "core/error.h"
+#include "core/version.h"
+#include "jobs/job_output.h"
+#include "jobs/job_store.h"
+#include "output/json_text.h"
 
 namespace sluice {
 namespace {
@@ -108,12 +108,12 @@ ProgressMode progress_mode(const std::string& s) {
 
 }  // namespace
 
-static int run_command_line(int argc, char** argv) {
+static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
   CLI::App app{"sluice: load, check and manage large monthly TSV/CSV files in PostgreSQL and Snowflake.\n"
                "Run `sluice demo` for a first look; `sluice <command> --help` for each command.",
                "sluice"};
   app.footer(kExitCodes);
-  app.set_version_flag("--version", "sluice 0.1.0");
+  app.set_version_flag("--version", "sluice " + std::string(version()));
   app.require_subcommand(0, 1);
   // Global options work after the command too (`sluice load ... --config X --batch`): a subcommand
   // passes what it does not know to its parent. Set before the subcommands, which inherit it.
@@ -384,7 +384,7 @@ static int run_command_line(int argc, char** argv) {
       if (g.batch || !on_terminal)
         throw usage_error("the menu needs a terminal", "stdin or stdout is not a terminal, or --batch was given",
                           "Run sluice in a terminal, or use the commands (`sluice --help`) in scripts.");
-      rc = tui::run_menu(ctx);
+      rc = run_menu(ctx);
     } else if (*load_cmd) {
       load.request.qc = qc == "none" ? QcMode::none : qc == "warehouse" ? QcMode::warehouse : QcMode::file;
       load.request.on_error = on_error == "skip" ? OnError::skip : OnError::abort;
@@ -439,9 +439,9 @@ static int run_command_line(int argc, char** argv) {
 
 // A job the menu started records how its process ended, so the Jobs screen can tell a failure
 // from a crash.
-int run_cli(int argc, char** argv) {
+int run_cli(int argc, char** argv, const MenuRunner& run_menu) {
   JobOutputCapture output;  // a job begun here keeps its log and result for the menu
-  const int rc = run_command_line(argc, argv);
+  const int rc = run_command_line(argc, argv, run_menu);
   output.finish(rc);
   if (const std::int64_t launch = current_launch_id()) {
     try {

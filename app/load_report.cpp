@@ -5,9 +5,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "app/findings_output.h"
 #include "app/progress_renderers.h"
 #include "core/text_format.h"
+#include "output/findings_output.h"
 
 namespace sluice {
 std::string render_load_text(const LoadSummary& s) {

@@ -7,8 +7,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "app/job_output.h"
 #include "app/paths.h"
+#include "jobs/job_output.h"
 
 namespace sluice {
 namespace {

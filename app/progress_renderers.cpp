@@ -1,5 +1,6 @@
-#include "app/json_text.h"
+#include "output/json_text.h"
 #include "app/progress_renderers.h"
+#include "core/text_format.h"
 
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -10,31 +11,6 @@
 #include <nlohmann/json.hpp>
 
 namespace sluice {
-
-std::string human_bytes(double b) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  int u = 0;
-  while (b >= 1000 && u < 4) {
-    b /= 1000;
-    ++u;
-  }
-  return u == 0 ? fmt::format("{:.0f} B", b) : fmt::format("{:.1f} {}", b, units[u]);
-}
-
-std::string human_count(double n) {
-  if (n >= 1e9) return fmt::format("{:.2f}G", n / 1e9);
-  if (n >= 1e6) return fmt::format("{:.2f}M", n / 1e6);
-  if (n >= 1e4) return fmt::format("{:.1f}K", n / 1e3);
-  return fmt::format("{:.0f}", n);
-}
-
-std::string human_duration(double s) {
-  if (s < 0) s = 0;
-  const auto t = static_cast<long long>(s + 0.5);
-  if (t >= 3600) return fmt::format("{}:{:02}:{:02}", t / 3600, (t / 60) % 60, t % 60);
-  if (s < 10) return fmt::format("{:.1f}s", s);
-  return fmt::format("{}:{:02}", t / 60, t % 60);
-}
 
 namespace {
 

@@ -60,9 +60,4 @@ class JsonProgress final : public ProgressSink {
   std::chrono::steady_clock::time_point started_, last_emit_;
 };
 
-// Human-readable sizes and durations shared by the renderers and the summaries.
-std::string human_bytes(double bytes);
-std::string human_count(double n);
-std::string human_duration(double seconds);
-
 }  // namespace sluice

@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "app/findings_output.h"
 #include "app/output.h"
 #include "core/text_format.h"
+#include "output/findings_output.h"
 
 namespace sluice {
 namespace {

@@ -188,4 +188,12 @@ std::vector<std::string> day_spellings(DayNumber day) {
           fmt::format("{}/{}/{:04}", cd.month, cd.day, cd.year)};
 }
 
+std::string format_time(const char* format, TimeZone zone, std::time_t t) {
+  std::tm tm{};
+  if (zone == TimeZone::utc) gmtime_r(&t, &tm);
+  else localtime_r(&t, &tm);
+  char buf[64];
+  return std::string(buf, std::strftime(buf, sizeof buf, format, &tm));
+}
+
 }  // namespace sluice

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,10 @@ std::string format_compact(DayNumber day);  // 20240131
 // Every spelling of a day the file QC's automatic date forms accept: 2024-01-05, 20240105,
 // 01/05/2024, 1/5/2024. A text date column matches a day by these.
 std::vector<std::string> day_spellings(DayNumber day);
+
+// A moment (now by default) as strftime writes `format`, in UTC or in the local time zone.
+enum class TimeZone { utc, local };
+std::string format_time(const char* format, TimeZone zone, std::time_t t = std::time(nullptr));
 
 // An inclusive range of days.
 struct DateRange {

@@ -1,14 +1,21 @@
-// What operations record about their jobs (for resume and the Jobs screen). The app implements it
-// with the SQLite JobStore; operations see only this interface.
+// What operations record about their jobs (for resume and the Jobs screen). The job store
+// (jobs/job_store.h) keeps them in SQLite; operations see only this interface.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sluice {
 
+enum class JobStatus { running, succeeded, failed, cancelled };
+
+std::string_view to_string(JobStatus status);  // "running", "succeeded", ...
+
+// How far a job got with one chunk of a file: where it went and in what state. A load records one
+// as each chunk reaches its destination, and a resumed load reads them back.
 struct ChunkProgress {
   std::int64_t job_id = 0;
   std::string file;
@@ -16,7 +23,7 @@ struct ChunkProgress {
   std::uint64_t checksum = 0;
   std::string destination;  // e.g. "postgres:public.fact_lending", "s3://bucket/key"
   std::string status;       // "sent", "staged", ...
-  std::string etag;         // a staged object's ETag
+  std::string etag;         // a staged object's ETag (Snowflake loads); "" otherwise
 };
 
 class JobLog {
@@ -24,8 +31,7 @@ class JobLog {
   virtual ~JobLog() = default;
   virtual std::int64_t begin_job(const std::string& kind, const std::string& description,
                                  const std::string& args_json) = 0;
-  // status: "succeeded", "failed" or "cancelled".
-  virtual void finish_job(std::int64_t id, const std::string& status, const std::string& summary_json,
+  virtual void finish_job(std::int64_t id, JobStatus status, const std::string& summary_json,
                           const std::string& error) = 0;
   virtual void record_chunk(const ChunkProgress& chunk) = 0;
   // Resume support: the newest job of `kind` with this resume key whose process died before it
@@ -43,7 +49,7 @@ class JobLog {
 class NullJobLog final : public JobLog {
  public:
   std::int64_t begin_job(const std::string&, const std::string&, const std::string&) override { return 0; }
-  void finish_job(std::int64_t, const std::string&, const std::string&, const std::string&) override {}
+  void finish_job(std::int64_t, JobStatus, const std::string&, const std::string&) override {}
   void record_chunk(const ChunkProgress&) override {}
 };
 

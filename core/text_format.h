@@ -19,4 +19,9 @@ std::string trim(std::string_view s);
 // Leading and trailing whitespace dropped, each inner run of it made one space.
 std::string collapse_whitespace(std::string_view s);
 
+// For people reading progress and summaries: 1.2 GB, 3.40M (rows), 4.2s / 1:05 / 1:02:03.
+std::string human_bytes(double bytes);
+std::string human_count(double n);
+std::string human_duration(double seconds);
+
 }  // namespace sluice

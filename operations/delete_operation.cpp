@@ -7,9 +7,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/text_format.h"
-#include "warehouse/load_history.h"
+#include "operations/job_json.h"
 #include "operations/table_sql.h"
 #include "operations/trash.h"
+#include "warehouse/load_history.h"
 
 namespace sluice {
 
@@ -72,7 +73,7 @@ void DeleteOperation::execute(DeleteSummary& plan) {
   const DateRange range = *plan.scope.range;
   nlohmann::json args{{"scope", plan.scope.label}, {"tables", nlohmann::json::array()}};
   for (const auto& t : plan.tables) args["tables"].push_back(t.target);
-  plan.job_id = jobs_.begin_job("delete", fmt::format("{} from {} table(s)", plan.scope.label, plan.tables.size()), args.dump());
+  plan.job_id = jobs_.begin_job("delete", fmt::format("{} from {} table(s)", plan.scope.label, plan.tables.size()), job_json(args));
 
   // Connections in the order their first table comes; all their transactions commit at the end.
   std::vector<std::pair<Warehouse*, std::vector<TableDelete*>>> groups;
@@ -145,12 +146,12 @@ void DeleteOperation::execute(DeleteSummary& plan) {
       t.backup.clear();
     }
     if (done_already.empty()) {
-      jobs_.finish_job(plan.job_id, "failed", "{}", "nothing was deleted");
+      jobs_.finish_job(plan.job_id, JobStatus::failed, "{}", "nothing was deleted");
       throw;
     }
     std::string list;
     for (const auto& d : done_already) list += "\n  " + d;
-    jobs_.finish_job(plan.job_id, "failed", "{}", fmt::format("{} table(s) deleted before the failure", done_already.size()));
+    jobs_.finish_job(plan.job_id, JobStatus::failed, "{}", fmt::format("{} table(s) deleted before the failure", done_already.size()));
     throw Error(e.code(), e.primary(),
                 (e.detail().empty() ? "" : e.detail() + "\n") + "deleted before the failure (each DELETE commits on its own):" + list,
                 fmt::format("sluice restore {} puts back what the log recorded (Time Travel); a statement not in "
@@ -162,14 +163,14 @@ void DeleteOperation::execute(DeleteSummary& plan) {
       t.rows_deleted = 0;
       t.backup.clear();
     }
-    jobs_.finish_job(plan.job_id, "failed", "{}", done_already.empty() ? "nothing was deleted" : "some tables were deleted");
+    jobs_.finish_job(plan.job_id, JobStatus::failed, "{}", done_already.empty() ? "nothing was deleted" : "some tables were deleted");
     throw;
   }
   nlohmann::json done = nlohmann::json::array();
   for (const auto& t : plan.tables)
     done.push_back({{"table", t.table}, {"target", t.target}, {"connection", t.connection}, {"rows_deleted", t.rows_deleted},
                     {"backup", t.backup}});
-  jobs_.finish_job(plan.job_id, "succeeded", nlohmann::json{{"scope", plan.scope.label}, {"tables", done}}.dump(), "");
+  jobs_.finish_job(plan.job_id, JobStatus::succeeded, job_json({{"scope", plan.scope.label}, {"tables", done}}), "");
 }
 
 std::string delete_confirmation_text(const std::string& table, const std::string& scope_label) {

@@ -17,6 +17,7 @@
 #include "loaders/snowflake/snowflake_target.h"
 #include "loaders/scan/file_syntax.h"
 #include "loaders/scan/row_locator.h"
+#include "operations/job_json.h"
 #include "operations/reject_file.h"
 #include "operations/reload_guard.h"
 #include "operations/snowflake_resume_key.h"
@@ -118,7 +119,7 @@ LoadSummary LoadOperation::check_only(const std::vector<SelectedFile>& files, Lo
     o.seconds = since(t0);
   }
   summary.seconds = since(started);
-  jobs_.finish_job(summary.job_id, failed ? "failed" : "succeeded", "{}", failed ? "QC failed" : "");
+  jobs_.finish_job(summary.job_id, failed ? JobStatus::failed : JobStatus::succeeded, "{}", failed ? "QC failed" : "");
   return summary;
 }
 
@@ -215,7 +216,7 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
   summary.job_id = jobs_.begin_job("load",
                                    req.month.empty() ? fmt::format("{} file(s)", files.size())
                                                      : fmt::format("{} ({} file(s))", req.month, files.size()),
-                                   args.dump());
+                                   job_json(args));
   std::optional<RejectFile> rejects;
   if (req.on_error == OnError::skip) rejects.emplace(req.reject_file);
   std::mutex jobs_mu;  // chunks are recorded from the scan's and the uploads' threads
@@ -259,7 +260,7 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
     }
   } catch (...) {
     for (auto& t : targets) t->abandon();
-    jobs_.finish_job(summary.job_id, cancel_.cancelled() ? "cancelled" : "failed", "{}", "load aborted");
+    jobs_.finish_job(summary.job_id, cancel_.cancelled() ? JobStatus::cancelled : JobStatus::failed, "{}", "load aborted");
     throw;
   }
   summary.seconds = since(started);
@@ -268,7 +269,7 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
   for (const auto& f : summary.files) rows += f.rows_loaded;
   const nlohmann::json result = {{"files", summary.files.size()}, {"rows_loaded", rows},
                                  {"seconds", std::round(summary.seconds * 10) / 10}};
-  jobs_.finish_job(summary.job_id, summary.committed ? "succeeded" : "failed", result.dump(),
+  jobs_.finish_job(summary.job_id, summary.committed ? JobStatus::succeeded : JobStatus::failed, job_json(result),
                    summary.committed ? "" : "nothing loaded: see the file statuses");
   return summary;
 }

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include "core/dates.h"
 #include "operations/table_sql.h"
 
 namespace sluice {
@@ -32,14 +32,7 @@ std::vector<const TableReport*> ReportSummary::largest(std::size_t n) const {
 
 namespace {
 
-std::string utc_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string utc_now() { return format_time("%Y-%m-%dT%H:%M:%SZ", TimeZone::utc); }
 
 // Per warehouse, what is looked up once: does it keep a load history.
 struct Open {

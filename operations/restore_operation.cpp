@@ -6,9 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "core/text_format.h"
-#include "warehouse/load_history.h"
+#include "operations/job_json.h"
 #include "operations/table_sql.h"
 #include "operations/trash.h"
+#include "warehouse/load_history.h"
 
 namespace sluice {
 namespace {
@@ -266,7 +267,7 @@ RestoreSummary RestoreOperation::run(const RestoreRequest& req) {
   if (req.dry_run) return s;
 
   s.job_id = jobs_.begin_job("restore", fmt::format("restore of delete job {}", req.delete_job),
-                             nlohmann::json{{"delete_job", req.delete_job}}.dump());
+                             job_json({{"delete_job", req.delete_job}}));
   std::vector<Warehouse*> open;
   try {
     for (auto& it : items) it.w->ensure_load_history();  // outside the transaction: DDL under its own lock
@@ -284,12 +285,12 @@ RestoreSummary RestoreOperation::run(const RestoreRequest& req) {
   } catch (...) {
     for (Warehouse* w : open) w->rollback();
     for (auto& t : s.tables) t.rows_restored = 0;
-    jobs_.finish_job(s.job_id, "failed", "{}", "nothing was restored");
+    jobs_.finish_job(s.job_id, JobStatus::failed, "{}", "nothing was restored");
     throw;
   }
   nlohmann::json done = nlohmann::json::array();
   for (const auto& t : s.tables) done.push_back({{"table", t.table}, {"target", t.target}, {"rows_restored", t.rows_restored}});
-  jobs_.finish_job(s.job_id, "succeeded", nlohmann::json{{"delete_job", req.delete_job}, {"tables", done}}.dump(), "");
+  jobs_.finish_job(s.job_id, JobStatus::succeeded, job_json({{"delete_job", req.delete_job}, {"tables", done}}), "");
   return s;
 }
 

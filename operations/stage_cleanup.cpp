@@ -7,8 +7,10 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "operations/job_json.h"
 #include "warehouse/s3/s3_client.h"
 #include "warehouse/s3/stage_settings.h"
 
@@ -64,7 +66,7 @@ StageCleanup::StageCleanup(const ConnectionSpec& connection, JobLookup lookup, J
 void StageCleanup::classify(StagedJobDir& d) {
   const JobFacts f = lookup_(d.job_id);
   d.note.clear();
-  if (f.known && f.status == "running") {
+  if (f.known && f.status == JobStatus::running) {
     d.state = StagedJobState::running;
     d.note = fmt::format("pid {}", f.pid);
   } else if (f.resumed_by) {
@@ -74,19 +76,18 @@ void StageCleanup::classify(StagedJobDir& d) {
     // Another machine's job store (or another state directory) may own it, and it may be running.
     d.state = StagedJobState::unknown;
     d.note = f.known ? fmt::format("job {} is a {}, not a load", d.job_id, f.kind) : "not in this job store";
-  } else if (f.status == "failed" && f.error == "process ended unexpectedly") {
+  } else if (f.status == JobStatus::failed && f.error == "process ended unexpectedly") {
     d.state = StagedJobState::resumable;
     d.note = "process ended unexpectedly";
   } else {
     d.state = StagedJobState::finished;
-    d.note = f.status;
+    d.note = to_string(f.status);
   }
 }
 
 StageListing StageCleanup::list(const StageCleanRequest& request) {
   s3::StageTarget stage = stage_of(connection_);
   stage.settings.http.cancel = &cancel_;
-  stage.settings.http.user_agent = "sluice/0.1";
   s3::S3Client s3(stage.settings);
   const std::string& prefix = stage.location.prefix;
 
@@ -150,7 +151,6 @@ StageListing StageCleanup::list(const StageCleanRequest& request) {
 StageCleanResult StageCleanup::clean(const StageListing& listing) {
   s3::StageTarget stage = stage_of(connection_);
   stage.settings.http.cancel = &cancel_;
-  stage.settings.http.user_agent = "sluice/0.1";
   s3::S3Client s3(stage.settings);
 
   StageCleanResult r;
@@ -159,8 +159,7 @@ StageCleanResult StageCleanup::clean(const StageListing& listing) {
     if (d.selected) ids.push_back(d.job_id);
   r.job_id = jobs_.begin_job("stage-clean", fmt::format("{}: {} job director{}", listing.stage_url, ids.size(),
                                                         ids.size() == 1 ? "y" : "ies"),
-                             fmt::format(R"({{"connection":"{}","jobs":[{}]}})", listing.connection,
-                                         fmt::join(ids, ",")));
+                             job_json({{"connection", listing.connection}, {"jobs", ids}}));
   try {
     for (const auto& planned : listing.dirs) {
       if (!planned.selected) continue;
@@ -185,13 +184,15 @@ StageCleanResult StageCleanup::clean(const StageListing& listing) {
       ++r.dirs;
     }
   } catch (const Error& e) {
-    jobs_.finish_job(r.job_id, cancel_.cancelled() ? "cancelled" : "failed",
-                     fmt::format(R"({{"objects_deleted":{}}})", r.objects_deleted), e.primary());
+    jobs_.finish_job(r.job_id, cancel_.cancelled() ? JobStatus::cancelled : JobStatus::failed,
+                     job_json({{"objects_deleted", r.objects_deleted}}), e.primary());
     throw;
   }
-  jobs_.finish_job(r.job_id, "succeeded",
-                   fmt::format(R"({{"dirs":{},"objects_deleted":{},"bytes_deleted":{},"uploads_aborted":{}}})", r.dirs,
-                               r.objects_deleted, r.bytes_deleted, r.uploads_aborted),
+  jobs_.finish_job(r.job_id, JobStatus::succeeded,
+                   job_json({{"dirs", r.dirs},
+                             {"objects_deleted", r.objects_deleted},
+                             {"bytes_deleted", r.bytes_deleted},
+                             {"uploads_aborted", r.uploads_aborted}}),
                    "");
   return r;
 }

@@ -28,7 +28,7 @@ namespace sluice {
 struct JobFacts {
   bool known = false;
   std::string kind;             // "load", ...
-  std::string status;           // running | succeeded | failed | cancelled
+  JobStatus status = JobStatus::running;
   std::string error;
   int pid = 0;
   std::int64_t resumed_by = 0;  // a running load resuming this job's directory (0: none)

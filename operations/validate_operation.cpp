@@ -4,8 +4,10 @@
 #include <chrono>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "core/text_format.h"
+#include "operations/job_json.h"
 #include "warehouse/load_history.h"
 
 namespace sluice {
@@ -200,7 +202,7 @@ ValidateSummary ValidateOperation::run(const ValidateRequest& req) {
   ValidateSummary summary;
   summary.scope = req.scope;
   summary.job_id = jobs_.begin_job("validate", fmt::format("{} table(s), {}", tables.size(), req.scope.label),
-                                   fmt::format(R"({{"scope":"{}","tables":{}}})", req.scope.label, tables.size()));
+                                   job_json({{"scope", req.scope.label}, {"tables", tables.size()}}));
   try {
     for (const TableSpec* spec : tables) {
       const ConnectionSpec& conn = config_.connection_for(*spec);
@@ -280,14 +282,14 @@ ValidateSummary ValidateOperation::run(const ValidateRequest& req) {
       summary.tables.push_back(std::move(v));
     }
   } catch (...) {
-    jobs_.finish_job(summary.job_id, "failed", "{}", "validate aborted");
+    jobs_.finish_job(summary.job_id, JobStatus::failed, "{}", "validate aborted");
     throw;
   }
   summary.seconds = since(started);
   std::size_t failed = 0;
   for (const auto& t : summary.tables) failed += !t.passed();
-  jobs_.finish_job(summary.job_id, failed ? "failed" : "succeeded",
-                   fmt::format(R"({{"tables":{},"failed":{}}})", summary.tables.size(), failed),
+  jobs_.finish_job(summary.job_id, failed ? JobStatus::failed : JobStatus::succeeded,
+                   job_json({{"tables", summary.tables.size()}, {"failed", failed}}),
                    failed ? fmt::format("{} table(s) failed validation", failed) : "");
   return summary;
 }

@@ -4,8 +4,8 @@
 #include <fstream>
 #include <map>
 
-#include "app/job_output.h"
 #include "core/error.h"
+#include "jobs/job_output.h"
 
 namespace sluice::tui {
 
@@ -44,8 +44,8 @@ std::string read_tail(const std::string& path, std::size_t max_bytes) {
   return out;
 }
 
-Backend::Backend(JobStore& store, Launcher& launcher, SessionLog& session)
-    : services_{store, launcher, session}, thread_([this] { run(); }) {}
+Backend::Backend(JobStore& store, Launcher& launcher, SessionLog& session, const ConfigReader& read_config)
+    : services_{store, launcher, session, read_config}, thread_([this] { run(); }) {}
 
 Backend::~Backend() {
   {

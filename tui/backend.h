@@ -16,9 +16,10 @@
 #include <thread>
 #include <vector>
 
-#include "app/job_store.h"
-#include "app/launcher.h"
-#include "app/session_log.h"
+#include "jobs/job_store.h"
+#include "jobs/launcher.h"
+#include "jobs/session_log.h"
+#include "tui/menu.h"
 
 namespace sluice::tui {
 
@@ -35,7 +36,7 @@ struct JobEntry {
   std::optional<int> exit_code;
   std::vector<PhaseRecord> phases;
   // Its stderr and stdout: the launch's files, or for a job started elsewhere the copies it kept
-  // (app/job_output.h).
+  // (jobs/job_output.h).
   std::string log_path, result_path;
 
   bool finished() const { return status != "starting" && status != "running"; }
@@ -52,11 +53,12 @@ struct Services {
   JobStore& store;
   Launcher& launcher;
   SessionLog& session;
+  const ConfigReader& read_config;
 };
 
 class Backend {
  public:
-  Backend(JobStore& store, Launcher& launcher, SessionLog& session);
+  Backend(JobStore& store, Launcher& launcher, SessionLog& session, const ConfigReader& read_config);
   ~Backend();
   Backend(const Backend&) = delete;
   Backend& operator=(const Backend&) = delete;

@@ -1,38 +1,30 @@
 #include "tui/menu.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include <unistd.h>
 
 #include <fmt/format.h>
 
-#include "app/application_context.h"
-#include "app/config.h"
-#include "app/job_store.h"
-#include "app/launcher.h"
-#include "app/session_log.h"
+#include "core/dates.h"
 #include "core/error.h"
+#include "jobs/launcher.h"
+#include "jobs/session_log.h"
 #include "tui/screen.h"
 
 namespace sluice::tui {
 namespace {
 
-std::string session_name() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "session-%Y%m%d-%H%M%S.sh", &tm);
-  return buf;
-}
+std::string session_name() { return format_time("session-%Y%m%d-%H%M%S.sh", TimeZone::local); }
 
 class MenuApp final : public Menu {
  public:
-  MenuApp(ApplicationContext& ctx, Terminal& term, Backend& backend, Launcher& launcher, MenuSettings settings)
-      : ctx_(ctx), term_(term), backend_(backend), launcher_(launcher), settings_(std::move(settings)) {}
+  MenuApp(const Cancellation& cancellation, Terminal& term, Backend& backend, Launcher& launcher,
+          MenuSettings settings)
+      : cancellation_(cancellation), term_(term), backend_(backend), launcher_(launcher),
+        settings_(std::move(settings)) {}
 
   void push(std::unique_ptr<Screen> screen) override { pending_.push_back(std::move(screen)); }
   void pop() override { ++pops_; }
@@ -59,7 +51,7 @@ class MenuApp final : public Menu {
     bool help = false;
     while (!quit_ && !stack_.empty()) {
       // Ctrl-C (or SIGTERM) quits cleanly, the terminal restored; background jobs go on.
-      if (ctx_.cancellation().cancelled()) break;
+      if (cancellation_.cancelled()) break;
       snapshot_ = backend_.snapshot();
       for (auto& s : stack_) s->tick();
       apply_navigation();
@@ -182,7 +174,7 @@ class MenuApp final : public Menu {
     term_.text(y + height - 2, x + 2, footer, width - 4, Style::dim);
   }
 
-  ApplicationContext& ctx_;
+  const Cancellation& cancellation_;
   Terminal& term_;
   Backend& backend_;
   Launcher& launcher_;
@@ -198,25 +190,27 @@ class MenuApp final : public Menu {
   bool status_bad_ = false;
 };
 
-MenuSettings initial_settings(ApplicationContext& ctx) {
+MenuSettings initial_settings(const MenuContext& ctx) {
   MenuSettings s;
-  JobStore& store = ctx.jobs();
+  JobStore& store = ctx.jobs;
+  std::optional<Config> config;
   // A config chosen in Settings is used when none was named for this run (--config, SLUICE_CONFIG).
-  const char* env = std::getenv("SLUICE_CONFIG");
-  if (ctx.options().config_path.empty() && !(env && *env)) {
+  if (!ctx.config_named) {
     std::error_code ec;
     if (auto remembered = store.preference("config_path"); remembered && std::filesystem::exists(*remembered, ec)) {
       try {
-        ctx.set_config(load_config(*remembered));
+        config = ctx.read_config(*remembered);
         s.config_path = *remembered;
       } catch (const Error&) {
       }
     }
   }
   try {
-    const Config& config = ctx.config();
-    if (s.config_path.empty()) s.config_path = ctx.config_path().string();
-    for (const auto& t : config.tables) {
+    if (!config) {
+      config = ctx.run_config();
+      s.config_path = std::filesystem::absolute(config->path).string();
+    }
+    for (const auto& t : config->tables) {
       s.tables.push_back(t.table);
       if (!t.date_column.empty()) s.dated_tables.push_back(t.table);
     }
@@ -233,20 +227,19 @@ MenuSettings initial_settings(ApplicationContext& ctx) {
 
 }  // namespace
 
-int run_menu(ApplicationContext& ctx) {
+int run_menu(const MenuContext& ctx) {
   MenuSettings settings = initial_settings(ctx);
-  JobStore& store = ctx.jobs();
-  const auto work_dir = Paths::ensure(ctx.paths().state_dir) / "menu";
+  const auto work_dir = ctx.state_dir / "menu";
   SessionLog session(work_dir / "sessions" / session_name());
   std::vector<std::string> global;
   if (!settings.config_path.empty()) global = {"--config", settings.config_path};
   char self[4096];
   const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
   const std::string exe = n > 0 ? std::string(self, static_cast<std::size_t>(n)) : "sluice";
-  Launcher launcher(store, exe, global, work_dir / "jobs", &session);
-  Backend backend(store, launcher, session);
+  Launcher launcher(ctx.jobs, exe, global, work_dir / "jobs", &session);
+  Backend backend(ctx.jobs, launcher, session, ctx.read_config);
   Terminal term;
-  MenuApp app(ctx, term, backend, launcher, std::move(settings));
+  MenuApp app(ctx.cancellation, term, backend, launcher, std::move(settings));
   return app.run();
 }
 

@@ -2,13 +2,34 @@
 // on after it closes.
 #pragma once
 
-namespace sluice {
-class ApplicationContext;
-}
+#include <filesystem>
+#include <functional>
+
+#include "core/cancellation.h"
+#include "core/config_model.h"
+#include "jobs/job_store.h"
 
 namespace sluice::tui {
 
+// Reads and checks a config file; throws sluice::Error saying what is wrong. The menu reads configs
+// only to list their tables and match files to them: its jobs read the config themselves.
+using ConfigReader = std::function<Config(const std::filesystem::path&)>;
+
+// What the program that opens the menu hands it. The entry point (app/main.cpp) builds it from the
+// command line's context, so the menu depends on neither the command line nor its options.
+struct MenuContext {
+  JobStore& jobs;
+  const Cancellation& cancellation;  // Ctrl-C or SIGTERM: the menu quits, the terminal restored
+  std::filesystem::path state_dir;   // the menu keeps its session logs and its jobs' files here
+  ConfigReader read_config;
+  // This run's config (--config, $SLUICE_CONFIG, else the first of the usual places), read; throws
+  // sluice::Error when there is none or it is wrong.
+  std::function<Config()> run_config;
+  // --config or $SLUICE_CONFIG named the config: then it wins over the one chosen in Settings.
+  bool config_named = false;
+};
+
 // Returns the process exit code.
-int run_menu(ApplicationContext& ctx);
+int run_menu(const MenuContext& context);
 
 }  // namespace sluice::tui

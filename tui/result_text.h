@@ -12,7 +12,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "app/json_text.h"  // member_text, json_count: how the menu reads results
+#include "output/json_text.h"  // member_text, json_count: how the menu reads results
 
 namespace sluice::tui {
 

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "app/launcher.h"
+#include "jobs/launcher.h"
 #include "tui/backend.h"
 #include "tui/terminal.h"
 

@@ -5,11 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands/commands.h"
-#include "app/findings_output.h"
-#include "app/json_text.h"
 #include "app/output.h"
-#include "app/progress_renderers.h"
 #include "core/text_format.h"
+#include "output/findings_output.h"
+#include "output/json_text.h"
 
 namespace sluice {
 namespace {

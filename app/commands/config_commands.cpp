@@ -5,8 +5,8 @@
 
 #include "app/commands/commands.h"
 #include "app/config.h"
-#include "app/json_text.h"
 #include "app/output.h"
+#include "output/json_text.h"
 
 namespace sluice {
 

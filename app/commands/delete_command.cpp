@@ -7,14 +7,14 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "app/json_text.h"
 #include "app/commands/commands.h"
 #include "app/confirmation.h"
-#include "app/job_log_adapter.h"
 #include "app/output.h"
 #include "core/text_format.h"
+#include "jobs/job_log_adapter.h"
 #include "operations/delete_operation.h"
 #include "operations/restore_operation.h"
+#include "output/json_text.h"
 
 namespace sluice {
 namespace {

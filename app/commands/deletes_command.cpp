@@ -4,13 +4,13 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands/commands.h"
-#include "app/json_text.h"
 #include "app/output.h"
 #include "core/dates.h"
 #include "core/error.h"
 #include "core/job_log.h"
 #include "core/text_format.h"
 #include "operations/restore_operation.h"
+#include "output/json_text.h"
 
 namespace sluice {
 

@@ -7,10 +7,10 @@
 
 #include "app/commands/commands.h"
 #include "app/config.h"
-#include "app/job_log_adapter.h"
 #include "app/load_report.h"
-#include "app/progress_renderers.h"
 #include "core/error.h"
+#include "core/text_format.h"
+#include "jobs/job_log_adapter.h"
 #include "operations/sample_data.h"
 #include "warehouse/postgres/connection.h"
 #include "warehouse/postgres/dialect.h"

@@ -3,16 +3,16 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "app/json_text.h"
 #include "app/commands/commands.h"
-#include "app/job_store.h"
+#include "jobs/job_store.h"
+#include "output/json_text.h"
 
 namespace sluice {
 namespace {
 
-// A job's recorded summary as JSON; null when it is empty or not JSON (an older version's record),
-// so the listing stays valid JSON.
-nlohmann::json summary_of(const std::string& text) {
+// A job's recorded args or summary as JSON: {} when empty, null when not JSON (an older version
+// pasted some together), so the listing stays valid JSON.
+nlohmann::json recorded_json(const std::string& text) {
   if (text.empty()) return nlohmann::json::object();
   nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
   return j.is_discarded() ? nlohmann::json(nullptr) : j;
@@ -29,7 +29,7 @@ int run_jobs_command(ApplicationContext& ctx, int limit, bool json) {
       const auto chunks = store.chunks(j.id);
       out.push_back({{"id", j.id}, {"kind", j.kind}, {"description", j.description}, {"status", std::string(to_string(j.status))},
                      {"pid", j.pid}, {"started_at", j.started_at}, {"finished_at", j.finished_at}, {"error", j.error},
-                     {"summary", summary_of(j.summary_json)},
+                     {"args", recorded_json(j.args_json)}, {"summary", recorded_json(j.summary_json)},
                      {"chunks", chunks.size()}});
     }
     std::printf("%s\n", json_text(out).c_str());

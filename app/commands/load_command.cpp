@@ -3,11 +3,11 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "app/json_text.h"
 #include "app/commands/commands.h"
-#include "app/job_log_adapter.h"
 #include "app/load_report.h"
 #include "app/output.h"
+#include "jobs/job_log_adapter.h"
+#include "output/json_text.h"
 
 namespace sluice {
 

@@ -2,12 +2,12 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "app/json_text.h"
 #include "app/commands/commands.h"
 #include "app/config.h"
 #include "app/output.h"
 #include "core/text_format.h"
 #include "operations/report_operation.h"
+#include "output/json_text.h"
 
 namespace sluice {
 namespace {

@@ -7,28 +7,17 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "app/json_text.h"
 #include "app/commands/commands.h"
 #include "app/confirmation.h"
-#include "app/job_log_adapter.h"
-#include "app/job_store.h"
 #include "app/output.h"
 #include "core/text_format.h"
+#include "jobs/job_log_adapter.h"
+#include "jobs/job_store.h"
 #include "operations/stage_cleanup.h"
+#include "output/json_text.h"
 
 namespace sluice {
 namespace {
-
-std::string human_bytes(std::uint64_t n) {
-  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1000 && u < 4) {
-    v /= 1000;
-    ++u;
-  }
-  return u == 0 ? fmt::format("{} B", n) : fmt::format("{:.1f} {}", v, units[u]);
-}
 
 // --connection, else the target when it is a Snowflake connection, else the only one.
 const ConnectionSpec& snowflake_connection(const Config& config, const std::string& name) {
@@ -61,14 +50,16 @@ JobLookup job_lookup(JobStore& store) {
     if (auto j = store.job(id)) {
       f.known = true;
       f.kind = j->kind;
-      f.status = std::string(to_string(j->status));
+      f.status = j->status;
       f.error = j->error;
       f.pid = j->pid;
     }
-    const std::string resumes = fmt::format("\"resumed_from\":{}}}", id);
-    for (const JobRecord& r : store.recent_jobs(1000))
-      if (r.status == JobStatus::running && r.kind == "load" && r.args_json.find(resumes) != std::string::npos)
-        f.resumed_by = r.id;
+    for (const JobRecord& r : store.recent_jobs(1000)) {
+      if (r.status != JobStatus::running || r.kind != "load") continue;
+      const auto args = nlohmann::json::parse(r.args_json, nullptr, false);
+      const auto from = args.is_object() ? args.find("resumed_from") : args.end();
+      if (from != args.end() && from->is_number_integer() && from->get<std::int64_t>() == id) f.resumed_by = r.id;
+    }
     return f;
   };
 }

@@ -1,12 +1,12 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "app/json_text.h"
 #include "app/commands/commands.h"
-#include "app/job_log_adapter.h"
 #include "app/output.h"
 #include "app/validate_report.h"
+#include "jobs/job_log_adapter.h"
 #include "operations/validate_operation.h"
+#include "output/json_text.h"
 
 namespace sluice {
 

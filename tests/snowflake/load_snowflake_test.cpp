@@ -20,15 +20,15 @@
 #include <sqlite3.h>
 
 #include "app/config.h"
-#include "app/job_store.h"
 #include "core/progress.h"
+#include "jobs/job_store.h"
 #include "loaders/snowflake/snowflake_target.h"
 #include "operations/sample_data.h"
 #include "operations/snowflake_resume_key.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/run_sluice.h"
-#include "tests/support/snowflake_emulators.h"
 #include "tests/support/snowflake_config.h"
+#include "tests/support/snowflake_emulators.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_keys.h"
 #include "tests/support/test_postgres.h"

@@ -18,11 +18,12 @@
 #include <fmt/format.h>
 
 #include "core/progress.h"
+#include "jobs/job_store.h"
 #include "operations/sample_data.h"
 #include "tests/support/emulator_process.h"
 #include "tests/support/run_sluice.h"
-#include "tests/support/snowflake_emulators.h"
 #include "tests/support/snowflake_config.h"
+#include "tests/support/snowflake_emulators.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_keys.h"
 #include "tests/support/test_postgres.h"
@@ -277,6 +278,48 @@ TEST_F(StageCleanTest, OnATerminalTheTypedConfirmationMustMatch) {
   r = run_sluice(with_config({"stage", "clean", "--older-than", "0"}), o);
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_TRUE(keys_under("sluice/").empty());
+}
+
+// A job's args were pasted together with fmt::format, so a connection name holding a quote or a
+// backslash made the record invalid JSON. Built as JSON, the record parses and gives the name back,
+// in the job store and in `sluice jobs --json`.
+TEST_F(StageCleanTest, JobArgsStayValidJsonForAConnectionNameWithQuotesAndBackslashes) {
+  const std::string name = R"(snow "eu" \ prod)";
+  std::ifstream in(config_);
+  std::string yaml((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // YAML's single quotes keep " and \ as they are.
+  const std::string quoted = "'" + name + "'";
+  for (const auto& [from, to] : {std::pair<std::string, std::string>{"target: snow\n", "target: " + quoted + "\n"},
+                                 {"\n  snow:\n", "\n  " + quoted + ":\n"}}) {
+    const auto at = yaml.find(from);
+    ASSERT_NE(at, std::string::npos) << yaml;
+    yaml.replace(at, from.size(), to);
+  }
+  std::ofstream(config_) << yaml;
+  s3::S3Client s3(s3_settings());
+  s3.put_object("sluice/990005/T/a.tsv.zst", http::Body::memory("a"));
+
+  const RunResult clean = run({"--batch", "stage", "clean", "--yes", "--older-than", "0", "--json"});
+  ASSERT_EQ(clean.exit_code, 0) << clean.out << clean.err;
+  const json result = json::parse(clean.out);
+  EXPECT_EQ(result["connection"], name);
+  const std::int64_t id = result["result"]["job_id"];
+
+  const auto job = JobStore(dir_.path() / "state" / "sluice" / "jobs.sqlite").job(id);
+  ASSERT_TRUE(job.has_value());
+  const json args = json::parse(job->args_json, nullptr, false);
+  ASSERT_FALSE(args.is_discarded()) << "not JSON: " << job->args_json;
+  EXPECT_EQ(args["connection"], name) << job->args_json;
+  EXPECT_EQ(args["jobs"], json::array({990005})) << job->args_json;
+
+  const RunResult jobs = run({"jobs", "--json"});
+  ASSERT_EQ(jobs.exit_code, 0) << jobs.out << jobs.err;
+  json listed;
+  for (const auto& j : json::parse(jobs.out))
+    if (j["id"] == id) listed = j;
+  ASSERT_TRUE(listed.is_object()) << jobs.out;
+  EXPECT_EQ(listed["kind"], "stage-clean");
+  EXPECT_EQ(listed["args"]["connection"], name) << jobs.out;
 }
 
 }  // namespace

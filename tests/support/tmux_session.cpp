@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "app/launcher.h"
+#include "jobs/launcher.h"
 #include "tests/support/run_sluice.h"
 
 namespace sluice::test {

@@ -2,7 +2,7 @@
 
 #include <signal.h>
 
-#include "app/job_store.h"
+#include "jobs/job_store.h"
 
 namespace sluice::test {
 

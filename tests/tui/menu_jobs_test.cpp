@@ -10,7 +10,7 @@
 #include <iterator>
 #include <thread>
 
-#include "app/job_store.h"
+#include "jobs/job_store.h"
 #include "tests/tui/menu_fixture.h"
 #include "tests/tui/menu_steps.h"
 

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/findings_output.h"
+#include "output/findings_output.h"
 
 namespace sluice {
 namespace {

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "app/job_output.h"
-#include "app/job_store.h"
+#include "jobs/job_output.h"
+#include "jobs/job_store.h"
 #include "tests/support/run_sluice.h"
 #include "tests/support/temp_dir.h"
 

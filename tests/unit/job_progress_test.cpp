@@ -5,8 +5,8 @@
 #include <chrono>
 #include <thread>
 
-#include "app/job_progress_recorder.h"
-#include "app/job_store.h"
+#include "jobs/job_progress_recorder.h"
+#include "jobs/job_store.h"
 #include "tests/support/temp_dir.h"
 
 namespace sluice {

@@ -11,8 +11,8 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include "app/job_store.h"
 #include "core/error.h"
+#include "jobs/job_store.h"
 #include "tests/support/temp_dir.h"
 
 namespace sluice {
@@ -86,7 +86,7 @@ TEST(JobStore, ChunksAreInsertedAndReplacedByJobFileAndIndex) {
   const std::int64_t job = store.begin_job("load", "", "{}");
   const std::int64_t other = store.begin_job("load", "", "{}");
 
-  ChunkRecord c;
+  ChunkProgress c;
   c.job_id = job;
   c.file = "/data/fact_2024-01.tsv";
   c.chunk_index = 0;
@@ -132,7 +132,7 @@ TEST(JobStore, ChunksAreInsertedAndReplacedByJobFileAndIndex) {
 TEST(JobStore, ChunkOfAnUnknownJobIsRejected) {
   test::TempDir dir;
   JobStore store(dir / "jobs.sqlite");
-  ChunkRecord c;
+  ChunkProgress c;
   c.job_id = 4242;
   c.file = "f.tsv";
   try {
@@ -185,7 +185,7 @@ TEST(JobStore, TwoStoresOnOneFileSeeEachOthersWrites) {
   const std::int64_t from_b = b.begin_job("qc", "from b", "{}");
   EXPECT_NE(from_a, from_b);
   EXPECT_EQ(a.recent_jobs(10).size(), 2u);
-  ChunkRecord c;
+  ChunkProgress c;
   c.job_id = from_b;
   c.file = "x.tsv";
   a.record_chunk(c);
@@ -226,7 +226,7 @@ TEST(JobStore, AVersion1StoreGetsTheEtagColumn) {
   run_sql(path, "PRAGMA user_version = 1");
   JobStore store(path);
   EXPECT_EQ(run_sql(path, "PRAGMA user_version"), "4");
-  ChunkRecord c;
+  ChunkProgress c;
   c.job_id = id;
   c.file = "a.tsv";
   c.destination = "s3://b/k";

@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "app/job_output.h"
-#include "app/job_store.h"
+#include "jobs/job_output.h"
+#include "jobs/job_store.h"
 #include "tests/support/temp_dir.h"
 #include "tui/backend.h"
 #include "tui/result_text.h"

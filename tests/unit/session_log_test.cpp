@@ -7,9 +7,9 @@
 #include <cstdio>
 #include <fstream>
 
-#include "app/launcher.h"
-#include "app/session_log.h"
 #include "core/error.h"
+#include "jobs/launcher.h"
+#include "jobs/session_log.h"
 #include "tests/support/temp_dir.h"
 
 namespace sluice {

@@ -5,9 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "app/config.h"
-#include "app/progress_renderers.h"
 #include "core/error.h"
+#include "core/text_format.h"
 #include "operations/file_selection.h"
 #include "tui/screen.h"
 #include "tui/widgets.h"
@@ -31,13 +30,13 @@ struct Listing {
   std::string error;
 };
 
-Listing list_dir(const std::string& dir, const std::string& config_path) {
+Listing list_dir(const std::string& dir, const std::string& config_path, const ConfigReader& read_config) {
   Listing l;
   l.dir = dir;
   std::optional<Config> config;
   if (!config_path.empty()) {
     try {
-      config = load_config(config_path);
+      config = read_config(config_path);
     } catch (const Error&) {
     }
   }
@@ -173,7 +172,7 @@ class FilePicker final : public Screen {
     dir_ = dir;
     loaded_ = false;
     const std::string config = menu_.settings().config_path;
-    pending_ = menu_.backend().submit([dir, config](Services&) { return list_dir(dir, config); });
+    pending_ = menu_.backend().submit([dir, config](Services& s) { return list_dir(dir, config, s.read_config); });
   }
   void finish() {
     std::vector<std::string> files(marked_.begin(), marked_.end());

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-#include "app/progress_renderers.h"
+#include "core/text_format.h"
 #include "tui/result_text.h"
 #include "tui/screen.h"
 #include "tui/widgets.h"

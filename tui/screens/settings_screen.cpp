@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "app/config.h"
 #include "core/error.h"
 #include "tui/screen.h"
 #include "tui/widgets.h"
@@ -75,7 +74,7 @@ class SettingsScreen final : public Screen {
         return c;
       }
       try {
-        const Config config = load_config(next.config_path);
+        const Config config = s.read_config(next.config_path);
         next.config_path = std::filesystem::absolute(next.config_path).string();
         next.config_error.clear();
         next.tables.clear();

@@ -23,6 +23,7 @@
 
 #include "core/cancellation.h"
 #include "core/error.h"
+#include "core/version.h"
 
 namespace sluice::http {
 
@@ -87,7 +88,7 @@ class TransportError : public std::runtime_error {
 };
 
 struct ClientOptions {
-  std::string user_agent = "sluice";
+  std::string user_agent = sluice::user_agent();
   std::chrono::milliseconds connect_timeout{10'000};
   // A transfer slower than 1 byte/s for this long is a transport error (a dead peer).
   std::chrono::seconds stall_timeout{120};

@@ -220,7 +220,6 @@ SqlApiSettings sql_api_settings(const SnowflakeConnection& c, const Cancellation
   s.schema = normalize_identifier(c.schema);
   s.warehouse = c.warehouse;
   s.role = c.role;
-  s.user_agent = "sluice/0.1";
   s.cancel = cancel;
   s.http.ca_file = c.ca_file;
   return s;

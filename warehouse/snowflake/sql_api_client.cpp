@@ -120,7 +120,7 @@ SqlApiClient::SqlApiClient(SqlApiSettings settings, std::shared_ptr<TokenSource>
   const http::Url u = http::parse_url(settings_.base_url);
   if (u.path != "/" || !u.query.empty())
     throw usage_error(fmt::format("the Snowflake endpoint \"{}\" must not have a path", settings_.base_url));
-  if (settings_.user_agent.empty()) settings_.user_agent = "sluice";
+  if (settings_.user_agent.empty()) settings_.user_agent = sluice::user_agent();
   settings_.retry.max_attempts = std::max(1, settings_.retry.max_attempts);
 }
 

@@ -31,6 +31,7 @@
 #include "core/cancellation.h"
 #include "core/config_model.h"
 #include "core/error.h"
+#include "core/version.h"
 #include "warehouse/http/http_client.h"
 #include "warehouse/http/retry.h"
 #include "warehouse/snowflake/auth.h"
@@ -100,7 +101,7 @@ struct StatementOptions {
 struct SqlApiSettings {
   std::string base_url;  // https://<account>.snowflakecomputing.com (or the endpoint override)
   std::string database, schema, warehouse, role;
-  std::string user_agent = "sluice/0.1";
+  std::string user_agent = sluice::user_agent();
   http::RetryPolicy retry;
   std::chrono::milliseconds poll_first{25};
   std::chrono::milliseconds poll_max{2000};

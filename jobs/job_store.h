@@ -12,11 +12,9 @@
 #include <string_view>
 #include <vector>
 
+#include "core/job_log.h"
+
 namespace sluice {
-
-enum class JobStatus { running, succeeded, failed, cancelled };
-
-std::string_view to_string(JobStatus status);  // "running", "succeeded", ...
 
 // The launch this process runs in: $SLUICE_LAUNCH_ID, set by the menu for its background jobs; 0
 // when not launched by the menu.
@@ -62,17 +60,6 @@ struct LaunchRecord {
   double started_unix = 0, finished_unix = 0;  // as JobRecord's
 };
 
-struct ChunkRecord {
-  std::int64_t job_id = 0;
-  std::string file;
-  std::int64_t chunk_index = 0;
-  std::uint64_t offset = 0, bytes = 0, rows = 0;
-  std::uint64_t checksum = 0;
-  std::string destination;
-  std::string status;
-  std::string etag;  // a staged object's ETag (Snowflake loads); "" otherwise
-};
-
 class JobStore {
  public:
   // Opens or creates the file (its directory must exist) and brings the schema to the current
@@ -93,11 +80,11 @@ class JobStore {
   // The exit code of the process that ran job `id`, written by that process as it ends.
   void set_exit_code(std::int64_t id, int exit_code);
   // Insert or replace by (job_id, file, chunk_index). The job must exist.
-  void record_chunk(const ChunkRecord& c);
+  void record_chunk(const ChunkProgress& c);
 
   std::optional<JobRecord> job(std::int64_t id) const;
   std::vector<JobRecord> recent_jobs(int limit) const;         // newest first
-  std::vector<ChunkRecord> chunks(std::int64_t job_id) const;  // by file, then chunk_index
+  std::vector<ChunkProgress> chunks(std::int64_t job_id) const;  // by file, then chunk_index
 
   // Jobs marked running whose pid is gone are marked failed with error "process ended
   // unexpectedly"; returns how many. Only pids on this machine can be checked, and a pid the

@@ -1,4 +1,4 @@
-#include "app/json_text.h"
+#include "output/json_text.h"
 
 #include <fmt/format.h>
 

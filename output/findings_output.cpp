@@ -1,10 +1,10 @@
-#include "app/findings_output.h"
+#include "output/findings_output.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "app/json_text.h"
 #include "core/text_format.h"
+#include "output/json_text.h"
 
 namespace sluice {
 namespace {

@@ -1,26 +1,18 @@
-#include "app/session_log.h"
+#include "jobs/session_log.h"
 
 #include <sys/stat.h>
 
-#include <chrono>
-#include <ctime>
 #include <fstream>
 
 #include <fmt/format.h>
 
+#include "core/dates.h"
 #include "core/error.h"
 
 namespace sluice {
 namespace {
 
-std::string local_time_now() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
+std::string local_time_now() { return format_time("%Y-%m-%d %H:%M:%S", TimeZone::local); }
 
 }  // namespace
 

@@ -1,5 +1,5 @@
 // What a job started from the command line printed, kept for the menu's Jobs screen. A job the
-// menu starts has its stderr and stdout in its launch's files already (app/launcher.h); a job run
+// menu starts has its stderr and stdout in its launch's files already (jobs/launcher.h); a job run
 // in a shell had them only on the terminal. While a JobOutputCapture lives (run_cli), the first job
 // the process begins makes it keep, under the state directory:
 //

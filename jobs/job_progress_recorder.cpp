@@ -1,13 +1,13 @@
-#include "app/job_progress_recorder.h"
+#include "jobs/job_progress_recorder.h"
 
 #include <string>
 
 #include <fmt/format.h>
 
-#include "app/job_output.h"
-#include "app/job_store.h"
-#include "app/progress_renderers.h"
 #include "core/error.h"
+#include "core/text_format.h"
+#include "jobs/job_output.h"
+#include "jobs/job_store.h"
 
 namespace sluice {
 

@@ -1,4 +1,4 @@
-#include "app/job_store.h"
+#include "jobs/job_store.h"
 
 #include <signal.h>
 #include <unistd.h>
@@ -6,14 +6,14 @@
 #include <cerrno>
 #include <cstdlib>
 #include <chrono>
-#include <ctime>
 #include <mutex>
 
 #include <fmt/format.h>
-#include <sqlite3.h>
 
-#include "app/job_output.h"
+#include "core/dates.h"
 #include "core/error.h"
+#include "jobs/job_output.h"
+#include "warehouse/sqlite/database.h"
 
 namespace sluice {
 namespace {
@@ -98,153 +98,24 @@ ALTER TABLE launches ADD COLUMN started_unix REAL NOT NULL DEFAULT 0;
 ALTER TABLE launches ADD COLUMN finished_unix REAL NOT NULL DEFAULT 0;
 )sql";
 
-std::string hint_for(int rc, const std::filesystem::path& path) {
-  switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
+// What to do about a job store SQLite cannot use, where the general advice would not say it.
+std::string hint_for(sqlite::Trouble trouble, const std::filesystem::path&) {
+  switch (trouble) {
+    case sqlite::Trouble::busy:
       return "Another sluice process held the job store for more than 5 seconds; try again.";
-    case SQLITE_CANTOPEN:
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-    case SQLITE_AUTH:
-      return fmt::format("Check that {} exists and is writable.", path.parent_path().string());
-    case SQLITE_FULL:
-    case SQLITE_IOERR:
+    case sqlite::Trouble::disk:
       return "Check free space and the health of the disk holding the state directory.";
-    case SQLITE_CORRUPT:
-    case SQLITE_NOTADB:
+    case sqlite::Trouble::not_a_database:
       return "The file is not a usable job store: move it aside and sluice will start a new one "
              "(only the job history is lost).";
     default: return {};
   }
 }
 
-class Db {
- public:
-  explicit Db(const std::filesystem::path& path) : path_(path) {
-    const int rc =
-        sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-    if (rc != SQLITE_OK) {
-      // sqlite3_open_v2 hands back a handle even on failure (for the message); it must be closed.
-      const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
-      sqlite3_close_v2(db_);
-      db_ = nullptr;
-      fail_with("cannot open the job store", rc, message);
-    }
-    sqlite3_extended_result_codes(db_, 1);
-  }
-  ~Db() { sqlite3_close_v2(db_); }
-  Db(const Db&) = delete;
-  Db& operator=(const Db&) = delete;
+using sqlite::Statement;
+using sqlite::Transaction;
 
-  sqlite3* get() const { return db_; }
-
-  void exec(const char* sql, const char* what) const {
-    const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) fail(what, rc);
-  }
-
-  [[noreturn]] void fail(std::string_view what, int rc) const {
-    fail_with(what, rc, sqlite3_errmsg(db_));
-  }
-
- private:
-  [[noreturn]] void fail_with(std::string_view what, int rc, const std::string& message) const {
-    throw runtime_error(std::string(what), fmt::format("{}: {}", path_.string(), message),
-                        hint_for(rc, path_));
-  }
-
-  std::filesystem::path path_;
-  sqlite3* db_ = nullptr;
-};
-
-class Statement {
- public:
-  Statement(const Db& db, const char* sql, std::string_view what) : db_(db), what_(what) {
-    const int rc = sqlite3_prepare_v2(db.get(), sql, -1, &stmt_, nullptr);
-    if (rc != SQLITE_OK) db.fail(what_, rc);
-  }
-  ~Statement() { sqlite3_finalize(stmt_); }
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-
-  Statement& bind(int index, std::int64_t value) {
-    check(sqlite3_bind_int64(stmt_, index, value));
-    return *this;
-  }
-  Statement& bind(int index, std::uint64_t value) {
-    return bind(index, static_cast<std::int64_t>(value));
-  }
-  Statement& bind_real(int index, double value) {
-    check(sqlite3_bind_double(stmt_, index, value));
-    return *this;
-  }
-  Statement& bind(int index, const std::string& value) {
-    check(sqlite3_bind_text(stmt_, index, value.data(), static_cast<int>(value.size()),
-                            SQLITE_TRANSIENT));
-    return *this;
-  }
-
-  // True while there is a row to read.
-  bool step() {
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    db_.fail(what_, rc);
-  }
-  void run() {
-    while (step()) {
-    }
-  }
-
-  std::int64_t int64(int column) const { return sqlite3_column_int64(stmt_, column); }
-  double real(int column) const { return sqlite3_column_double(stmt_, column); }
-  sqlite3_stmt* raw() const { return stmt_; }
-  std::string text(int column) const {
-    const auto* p = sqlite3_column_text(stmt_, column);
-    return p ? std::string(reinterpret_cast<const char*>(p),
-                           static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column)))
-             : std::string();
-  }
-
- private:
-  void check(int rc) const {
-    if (rc != SQLITE_OK) db_.fail(what_, rc);
-  }
-
-  const Db& db_;
-  std::string_view what_;
-  sqlite3_stmt* stmt_ = nullptr;
-};
-
-// Commits on commit(), rolls back when left early (an exception).
-class Transaction {
- public:
-  Transaction(const Db& db, std::string_view what) : db_(db), what_(what) {
-    db_.exec("BEGIN IMMEDIATE", what_.c_str());
-  }
-  ~Transaction() {
-    if (open_) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-  void commit() {
-    db_.exec("COMMIT", what_.c_str());
-    open_ = false;
-  }
-
- private:
-  const Db& db_;
-  std::string what_;
-  bool open_ = true;
-};
-
-std::string utc_now() {
-  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string utc_now() { return format_time("%Y-%m-%dT%H:%M:%SZ", TimeZone::utc); }
 
 JobStatus parse_status(const std::string& s) {
   if (s == "succeeded") return JobStatus::succeeded;
@@ -280,10 +151,57 @@ JobRecord read_job(const Statement& s) {
   j.error = s.text(8);
   j.summary_json = s.text(9);
   j.launch_id = s.int64(10);
-  if (sqlite3_column_type(s.raw(), 11) != SQLITE_NULL) j.exit_code = static_cast<int>(s.int64(11));
+  if (!s.is_null(11)) j.exit_code = static_cast<int>(s.int64(11));
   j.started_unix = s.real(12);
   j.finished_unix = s.real(13);
   return j;
+}
+
+ChunkProgress read_chunk(const Statement& s) {
+  ChunkProgress c;
+  c.job_id = s.int64(0);
+  c.file = s.text(1);
+  c.chunk_index = s.uint64(2);
+  c.offset = s.uint64(3);
+  c.bytes = s.uint64(4);
+  c.rows = s.uint64(5);
+  c.checksum = s.uint64(6);
+  c.destination = s.text(7);
+  c.status = s.text(8);
+  c.etag = s.text(9);
+  return c;
+}
+
+PhaseRecord read_phase(const Statement& s) {
+  PhaseRecord p;
+  p.job_id = s.int64(0);
+  p.seq = s.int64(1);
+  p.phase = s.text(2);
+  p.subject = s.text(3);
+  p.done_bytes = s.uint64(4);
+  p.total_bytes = s.uint64(5);
+  p.rows = s.uint64(6);
+  p.state = s.text(7);
+  p.summary = s.text(8);
+  p.started_at = s.real(9);
+  p.updated_at = s.real(10);
+  return p;
+}
+
+// The rows of `s`, whose one parameter is `key` (an id, a limit), each as `read` makes it.
+template <class Read>
+auto all_rows(Statement& s, std::int64_t key, Read read) {
+  s.bind(1, key);
+  std::vector<decltype(read(s))> out;
+  while (s.step()) out.push_back(read(s));
+  return out;
+}
+
+template <class Read>
+auto first_row(Statement& s, std::int64_t key, Read read) -> std::optional<decltype(read(s))> {
+  s.bind(1, key);
+  if (!s.step()) return std::nullopt;
+  return read(s);
 }
 
 }  // namespace
@@ -296,20 +214,11 @@ std::int64_t current_launch_id() {
   return end && *end == '\0' && id > 0 ? id : 0;
 }
 
-std::string_view to_string(JobStatus status) {
-  switch (status) {
-    case JobStatus::running: return "running";
-    case JobStatus::succeeded: return "succeeded";
-    case JobStatus::failed: return "failed";
-    case JobStatus::cancelled: return "cancelled";
-  }
-  return "running";
-}
-
 struct JobStore::Impl {
-  explicit Impl(const std::filesystem::path& p) : path(p), db(p) {}
+  explicit Impl(const std::filesystem::path& p)
+      : path(p), db(p, sqlite::OpenMode::read_write, "the job store", hint_for) {}
   std::filesystem::path path;
-  Db db;
+  sqlite::Database db;
   // One connection serves every thread; statements are per call, so a mutex is all it needs.
   mutable std::mutex mutex;
   std::int64_t active_job = 0;    // the job this process began and has not finished
@@ -317,8 +226,8 @@ struct JobStore::Impl {
 };
 
 JobStore::JobStore(const std::filesystem::path& db_path) : impl_(std::make_unique<Impl>(db_path)) {
-  const Db& db = impl_->db;
-  sqlite3_busy_timeout(db.get(), 5000);
+  const sqlite::Database& db = impl_->db;
+  db.set_busy_timeout(5000);
   db.exec("PRAGMA foreign_keys = ON", "cannot configure the job store");
   // Readers never block the writer and vice versa; the mode is stored in the file.
   db.exec("PRAGMA journal_mode = WAL", "cannot configure the job store");
@@ -366,7 +275,7 @@ std::int64_t JobStore::begin_job(const std::string& kind, const std::string& des
   s.bind(1, kind).bind(2, description).bind(3, args_json);
   s.bind(4, static_cast<std::int64_t>(::getpid())).bind(5, utc_now()).bind(6, current_launch_id()).bind_real(7, unix_now());
   s.run();
-  impl_->active_job = sqlite3_last_insert_rowid(impl_->db.get());
+  impl_->active_job = impl_->db.last_insert_rowid();
   impl_->progress_seq = 0;
   JobOutputCapture::job_begun(impl_->path, impl_->active_job);
   return impl_->active_job;
@@ -392,7 +301,7 @@ void JobStore::set_exit_code(std::int64_t id, int exit_code) {
   s.run();
 }
 
-void JobStore::record_chunk(const ChunkRecord& c) {
+void JobStore::record_chunk(const ChunkProgress& c) {
   std::lock_guard lock(impl_->mutex);
   Statement s(
       impl_->db,
@@ -406,48 +315,23 @@ void JobStore::record_chunk(const ChunkRecord& c) {
 
 std::optional<JobRecord> JobStore::job(std::int64_t id) const {
   std::lock_guard lock(impl_->mutex);
-  Statement s(impl_->db, fmt::format("SELECT {} FROM jobs WHERE id = ?", kJobColumns).c_str(),
-              "cannot read a job");
-  s.bind(1, id);
-  if (!s.step()) return std::nullopt;
-  return read_job(s);
+  Statement s(impl_->db, fmt::format("SELECT {} FROM jobs WHERE id = ?", kJobColumns), "cannot read a job");
+  return first_row(s, id, read_job);
 }
 
 std::vector<JobRecord> JobStore::recent_jobs(int limit) const {
   std::lock_guard lock(impl_->mutex);
-  Statement s(impl_->db,
-              fmt::format("SELECT {} FROM jobs ORDER BY id DESC LIMIT ?", kJobColumns).c_str(),
-              "cannot list jobs");
-  s.bind(1, static_cast<std::int64_t>(limit));
-  std::vector<JobRecord> out;
-  while (s.step()) out.push_back(read_job(s));
-  return out;
+  Statement s(impl_->db, fmt::format("SELECT {} FROM jobs ORDER BY id DESC LIMIT ?", kJobColumns), "cannot list jobs");
+  return all_rows(s, limit, read_job);
 }
 
-std::vector<ChunkRecord> JobStore::chunks(std::int64_t job_id) const {
+std::vector<ChunkProgress> JobStore::chunks(std::int64_t job_id) const {
   std::lock_guard lock(impl_->mutex);
-  Statement s(
-      impl_->db,
-      "SELECT job_id, file, chunk_index, byte_offset, bytes, row_count, checksum, destination, "
-      "status, etag FROM chunks WHERE job_id = ? ORDER BY file, chunk_index",
-      "cannot list the chunks of a job");
-  s.bind(1, job_id);
-  std::vector<ChunkRecord> out;
-  while (s.step()) {
-    ChunkRecord c;
-    c.job_id = s.int64(0);
-    c.file = s.text(1);
-    c.chunk_index = s.int64(2);
-    c.offset = static_cast<std::uint64_t>(s.int64(3));
-    c.bytes = static_cast<std::uint64_t>(s.int64(4));
-    c.rows = static_cast<std::uint64_t>(s.int64(5));
-    c.checksum = static_cast<std::uint64_t>(s.int64(6));
-    c.destination = s.text(7);
-    c.status = s.text(8);
-    c.etag = s.text(9);
-    out.push_back(std::move(c));
-  }
-  return out;
+  Statement s(impl_->db,
+              "SELECT job_id, file, chunk_index, byte_offset, bytes, row_count, checksum, destination, "
+              "status, etag FROM chunks WHERE job_id = ? ORDER BY file, chunk_index",
+              "cannot list the chunks of a job");
+  return all_rows(s, job_id, read_chunk);
 }
 
 std::int64_t JobStore::find_interrupted(const std::string& kind, const std::string& resume_key) const {
@@ -459,13 +343,13 @@ std::int64_t JobStore::find_interrupted(const std::string& kind, const std::stri
               "cannot look for an interrupted job");
   s.bind(1, kind).bind(2, "\"resume_key\":\"" + resume_key + "\"");
   if (!s.step()) return 0;
-  if (s.text(1) == "failed" && s.text(2) == "process ended unexpectedly") return s.int64(0);
+  if (parse_status(s.text(1)) == JobStatus::failed && s.text(2) == "process ended unexpectedly") return s.int64(0);
   return 0;
 }
 
 int JobStore::reap_dead_jobs() {
   std::lock_guard lock(impl_->mutex);
-  const Db& db = impl_->db;
+  const sqlite::Database& db = impl_->db;
   // IMMEDIATE: a job finishing in another process between the check and the update must win.
   Transaction tx(db, "cannot check for abandoned jobs");
   std::vector<std::int64_t> dead;
@@ -485,7 +369,7 @@ int JobStore::reap_dead_jobs() {
                 "cannot mark an abandoned job failed");
     s.bind(1, now).bind_real(2, now_unix).bind(3, id);
     s.run();
-    reaped += sqlite3_changes(db.get());
+    reaped += db.changes();
   }
   tx.commit();
   return reaped;
@@ -499,7 +383,7 @@ namespace {
 constexpr const char* kLaunchColumns =
     "id, title, command, log_path, result_path, pid, started_at, finished_at, exit_code, kind, started_unix, finished_unix";
 
-LaunchRecord read_launch(sqlite3_stmt* raw, const Statement& s) {
+LaunchRecord read_launch(const Statement& s) {
   LaunchRecord l;
   l.id = s.int64(0);
   l.title = s.text(1);
@@ -509,7 +393,7 @@ LaunchRecord read_launch(sqlite3_stmt* raw, const Statement& s) {
   l.pid = static_cast<int>(s.int64(5));
   l.started_at = s.text(6);
   l.finished_at = s.text(7);
-  if (sqlite3_column_type(raw, 8) != SQLITE_NULL) l.exit_code = static_cast<int>(s.int64(8));
+  if (!s.is_null(8)) l.exit_code = static_cast<int>(s.int64(8));
   l.kind = s.text(9);
   l.started_unix = s.real(10);
   l.finished_unix = s.real(11);
@@ -560,24 +444,7 @@ std::vector<PhaseRecord> JobStore::phases(std::int64_t job_id) const {
               "SELECT job_id, seq, phase, subject, done_bytes, total_bytes, row_count, state, summary, started_at, "
               "updated_at FROM job_progress WHERE job_id = ? ORDER BY seq",
               "cannot read a job's progress");
-  s.bind(1, job_id);
-  std::vector<PhaseRecord> out;
-  while (s.step()) {
-    PhaseRecord p;
-    p.job_id = s.int64(0);
-    p.seq = s.int64(1);
-    p.phase = s.text(2);
-    p.subject = s.text(3);
-    p.done_bytes = static_cast<std::uint64_t>(s.int64(4));
-    p.total_bytes = static_cast<std::uint64_t>(s.int64(5));
-    p.rows = static_cast<std::uint64_t>(s.int64(6));
-    p.state = s.text(7);
-    p.summary = s.text(8);
-    p.started_at = s.real(9);
-    p.updated_at = s.real(10);
-    out.push_back(std::move(p));
-  }
-  return out;
+  return all_rows(s, job_id, read_phase);
 }
 
 std::int64_t JobStore::add_launch(const std::string& title, const std::string& command, const std::string& log_path,
@@ -590,7 +457,7 @@ std::int64_t JobStore::add_launch(const std::string& title, const std::string& c
   s.bind(1, title).bind(2, command).bind(3, log_path).bind(4, result_path).bind(5, utc_now()).bind(6, kind);
   s.bind_real(7, unix_now());
   s.run();
-  return sqlite3_last_insert_rowid(impl_->db.get());
+  return impl_->db.last_insert_rowid();
 }
 
 void JobStore::set_launch_pid(std::int64_t id, int pid) {
@@ -617,31 +484,23 @@ void JobStore::finish_launch(std::int64_t id, int exit_code) {
 
 std::optional<LaunchRecord> JobStore::launch(std::int64_t id) const {
   std::lock_guard lock(impl_->mutex);
-  Statement s(impl_->db, fmt::format("SELECT {} FROM launches WHERE id = ?", kLaunchColumns).c_str(),
+  Statement s(impl_->db, fmt::format("SELECT {} FROM launches WHERE id = ?", kLaunchColumns),
               "cannot read a background job");
-  s.bind(1, id);
-  if (!s.step()) return std::nullopt;
-  return read_launch(s.raw(), s);
+  return first_row(s, id, read_launch);
 }
 
 std::vector<LaunchRecord> JobStore::recent_launches(int limit) const {
   std::lock_guard lock(impl_->mutex);
-  Statement s(impl_->db, fmt::format("SELECT {} FROM launches ORDER BY id DESC LIMIT ?", kLaunchColumns).c_str(),
+  Statement s(impl_->db, fmt::format("SELECT {} FROM launches ORDER BY id DESC LIMIT ?", kLaunchColumns),
               "cannot list background jobs");
-  s.bind(1, static_cast<std::int64_t>(limit));
-  std::vector<LaunchRecord> out;
-  while (s.step()) out.push_back(read_launch(s.raw(), s));
-  return out;
+  return all_rows(s, limit, read_launch);
 }
 
 std::vector<JobRecord> JobStore::jobs_of_launch(std::int64_t launch_id) const {
   std::lock_guard lock(impl_->mutex);
-  Statement s(impl_->db, fmt::format("SELECT {} FROM jobs WHERE launch_id = ? ORDER BY id", kJobColumns).c_str(),
+  Statement s(impl_->db, fmt::format("SELECT {} FROM jobs WHERE launch_id = ? ORDER BY id", kJobColumns),
               "cannot list the jobs of a background job");
-  s.bind(1, launch_id);
-  std::vector<JobRecord> out;
-  while (s.step()) out.push_back(read_job(s));
-  return out;
+  return all_rows(s, launch_id, read_job);
 }
 
 std::optional<std::string> JobStore::preference(const std::string& name) const {

@@ -1,4 +1,4 @@
-#include "app/launcher.h"
+#include "jobs/launcher.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -10,10 +10,10 @@
 
 #include <fmt/format.h>
 
-#include "app/job_output.h"
-#include "app/job_store.h"
-#include "app/session_log.h"
 #include "core/error.h"
+#include "jobs/job_output.h"
+#include "jobs/job_store.h"
+#include "jobs/session_log.h"
 
 extern char** environ;
 

@@ -1,6 +1,6 @@
 // A ProgressSink that also writes the phases and counters of this process's job into the job
 // store, a few times a second, so the menu (another process) can draw the job's progress bars, and
-// its notes and phase ends into the job's log (app/job_output.h).
+// its notes and phase ends into the job's log (jobs/job_output.h).
 // Everything is passed on to the sink the command line uses (bars, JSON lines or nothing).
 #pragma once
 

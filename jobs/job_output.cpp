@@ -1,4 +1,4 @@
-#include "app/job_output.h"
+#include "jobs/job_output.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "app/job_store.h"
+#include "jobs/job_store.h"
 
 namespace sluice {
 namespace {
