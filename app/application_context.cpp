@@ -94,7 +94,11 @@ EmbeddedPostgres& ApplicationContext::embedded_postgres() {
 }
 
 std::string ApplicationContext::postgres_conninfo(const ConnectionSpec& connection) {
-  if (!connection.postgres.embedded) return connection.postgres.dsn;
+  const PostgresConnection* postgres = connection.postgres();
+  if (!postgres)
+    throw usage_error(fmt::format("connection \"{}\" is not a PostgreSQL connection", connection.name), "",
+                      "Name a connection of type: postgres.");
+  if (!postgres->embedded) return postgres->dsn;
   auto& server = embedded_postgres();
   if (!server.status().running) {
     // Said on stderr whatever the progress mode: a server the user stopped (`sluice db stop`)
@@ -111,8 +115,10 @@ std::string ApplicationContext::postgres_conninfo(const ConnectionSpec& connecti
 }
 
 std::unique_ptr<Warehouse> ApplicationContext::open_warehouse(const ConnectionSpec& connection) {
-  if (connection.type == ConnectionType::snowflake) return SnowflakeWarehouse::open(connection.snowflake, &cancellation_);
-  return PostgresWarehouse::open(postgres_conninfo(connection), connection.postgres.schema);
+  if (const SnowflakeConnection* snowflake = connection.snowflake())
+    return SnowflakeWarehouse::open(*snowflake, &cancellation_);
+  std::string conninfo = postgres_conninfo(connection);  // refuses any other backend
+  return PostgresWarehouse::open(conninfo, connection.postgres()->schema);
 }
 
 WarehouseOpener ApplicationContext::warehouse_opener() {

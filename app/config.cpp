@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <yaml-cpp/yaml.h>
 
 #include "core/error.h"
@@ -542,11 +543,9 @@ ConnectionSpec parse_connection(const Reader& r, const std::string& name, const 
            "Expected type: postgres or type: snowflake");
   const std::string type_name = type.IsScalar() ? r.expand(type, "type") : std::string();
   if (type_name == "postgres") {
-    c.type = ConnectionType::postgres;
-    c.postgres = parse_postgres(r, name, node);
+    c.backend = parse_postgres(r, name, node);
   } else if (type_name == "snowflake") {
-    c.type = ConnectionType::snowflake;
-    c.snowflake = parse_snowflake(r, name, node);
+    c.backend = parse_snowflake(r, name, node);
   } else {
     r.fail(type.IsNull() ? key : type,
            fmt::format("unknown connection type \"{}\" in connection \"{}\"", type_name, name),
@@ -627,6 +626,60 @@ std::string column_list(const TableSpec& t) {
   return "columns: " + join(names);
 }
 
+// The keys of a table entry that say how its files are written.
+FeedSpec parse_feed(const Reader& r, const Mapping& m) {
+  FeedSpec f;
+  r.attempt([&] {
+    f.file_pattern = m.required_text("file_pattern", "file_pattern: \"sales_{month}.tsv\"");
+    check_file_pattern(m, f.file_pattern);
+  });
+
+  const bool format_ok = r.attempt([&] {
+    if (auto format = m.text("format")) {
+      if (*format == "tsv") f.format = FileFormat::tsv;
+      else if (*format == "csv") f.format = FileFormat::csv;
+      else if (*format == "auto") f.format = FileFormat::auto_detect;
+      else m.fail_value("format", fmt::format("unknown format \"{}\"", *format), "Expected tsv, csv or auto");
+    }
+  });
+  r.attempt([&] { f.header = m.flag("header").value_or(false); });
+  f.delimiter = f.format == FileFormat::csv ? ',' : '\t';
+  const bool delimiter_ok = r.attempt([&] {
+    if (m.has("delimiter")) f.delimiter = single_character(m, "delimiter");
+  });
+  if (format_ok && delimiter_ok)
+    r.attempt([&] {
+      if (!m.has("quote")) return;
+      if (f.format == FileFormat::tsv)
+        m.fail_value("quote", "quote applies only to csv files",
+                     "TSV has no quoting: remove quote, or set format: csv (or auto).");
+      f.quote = single_character(m, "quote");
+      if (f.quote == f.delimiter)
+        m.fail_value("quote", "quote and delimiter are the same character", "Use different characters.");
+    });
+  r.attempt([&] { f.null_marker = m.text_or_empty("null_marker").value_or(""); });
+  r.attempt([&] {
+    if (auto encoding = m.text("encoding")) {
+      if (*encoding == "utf-8" || *encoding == "utf8") f.encoding = TextEncoding::utf8;
+      else if (*encoding == "latin-1" || *encoding == "latin1" || *encoding == "iso-8859-1") f.encoding = TextEncoding::latin1;
+      else if (*encoding == "windows-1252" || *encoding == "cp1252") f.encoding = TextEncoding::windows1252;
+      else m.fail_value("encoding", fmt::format("unknown encoding \"{}\"", *encoding),
+                        "Expected utf-8, latin-1 or windows-1252 (what Excel and Windows tools call ANSI).");
+    }
+  });
+  if (format_ok)
+    r.attempt([&] {
+      f.backslash_escapes = m.flag("escapes").value_or(false);
+      if (f.backslash_escapes) {
+        if (f.format == FileFormat::csv)
+          m.fail_value("escapes", "escapes applies only to tsv files",
+                       "CSV escapes quotes by doubling them: remove escapes, or set format: tsv.");
+        if (f.null_marker.empty()) f.null_marker = "\\N";
+      }
+    });
+  return f;
+}
+
 TableSpec parse_table(const Reader& r, const YAML::Node& node,
                       const std::map<std::string, ConnectionSpec>& connections) {
   if (!node.IsMap())
@@ -651,54 +704,7 @@ TableSpec parse_table(const Reader& r, const YAML::Node& node,
     }
   });
 
-  r.attempt([&] {
-    t.file_pattern = m.required_text("file_pattern", "file_pattern: \"sales_{month}.tsv\"");
-    check_file_pattern(m, t.file_pattern);
-  });
-
-  const bool format_ok = r.attempt([&] {
-    if (auto format = m.text("format")) {
-      if (*format == "tsv") t.format = FileFormat::tsv;
-      else if (*format == "csv") t.format = FileFormat::csv;
-      else if (*format == "auto") t.format = FileFormat::auto_detect;
-      else m.fail_value("format", fmt::format("unknown format \"{}\"", *format), "Expected tsv, csv or auto");
-    }
-  });
-  r.attempt([&] { t.header = m.flag("header").value_or(false); });
-  t.delimiter = t.format == FileFormat::csv ? ',' : '\t';
-  const bool delimiter_ok = r.attempt([&] {
-    if (m.has("delimiter")) t.delimiter = single_character(m, "delimiter");
-  });
-  if (format_ok && delimiter_ok)
-    r.attempt([&] {
-      if (!m.has("quote")) return;
-      if (t.format == FileFormat::tsv)
-        m.fail_value("quote", "quote applies only to csv files",
-                     "TSV has no quoting: remove quote, or set format: csv (or auto).");
-      t.quote = single_character(m, "quote");
-      if (t.quote == t.delimiter)
-        m.fail_value("quote", "quote and delimiter are the same character", "Use different characters.");
-    });
-  r.attempt([&] { t.null_marker = m.text_or_empty("null_marker").value_or(""); });
-  r.attempt([&] {
-    if (auto encoding = m.text("encoding")) {
-      if (*encoding == "utf-8" || *encoding == "utf8") t.encoding = TextEncoding::utf8;
-      else if (*encoding == "latin-1" || *encoding == "latin1" || *encoding == "iso-8859-1") t.encoding = TextEncoding::latin1;
-      else if (*encoding == "windows-1252" || *encoding == "cp1252") t.encoding = TextEncoding::windows1252;
-      else m.fail_value("encoding", fmt::format("unknown encoding \"{}\"", *encoding),
-                        "Expected utf-8, latin-1 or windows-1252 (what Excel and Windows tools call ANSI).");
-    }
-  });
-  if (format_ok)
-    r.attempt([&] {
-      t.backslash_escapes = m.flag("escapes").value_or(false);
-      if (t.backslash_escapes) {
-        if (t.format == FileFormat::csv)
-          m.fail_value("escapes", "escapes applies only to tsv files",
-                       "CSV escapes quotes by doubling them: remove escapes, or set format: tsv.");
-        if (t.null_marker.empty()) t.null_marker = "\\N";
-      }
-    });
+  t.feed = parse_feed(r, m);
 
   bool columns_ok = true;
   columns_ok = r.attempt([&] {
@@ -821,7 +827,9 @@ Config parse_config(const std::string& yaml_text, const std::string& path_for_me
       // No connections and no target: the embedded PostgreSQL, so a config may be just tables.
       ConnectionSpec local;
       local.name = "local";
-      local.postgres.embedded = true;
+      PostgresConnection embedded;
+      embedded.embedded = true;
+      local.backend = embedded;
       local.position = SourcePosition{path_for_messages, 0, 0};
       config.connections.emplace("local", local);
       config.target = "local";
@@ -882,6 +890,54 @@ Config load_config(const std::filesystem::path& path) {
 }
 
 // Kept identical to etc/sluice.example.yaml (a unit test compares them).
+std::string yaml_quoted(const std::string& s) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\t': out += "\\t"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        else if (c == '$' && i + 1 < s.size() && s[i + 1] == '{') out += "$$";
+        else out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string table_config_yaml(const TableSpec& t) {
+  const FeedSpec& f = t.feed;
+  const bool csv = f.format == FileFormat::csv;
+  std::string y = fmt::format("  - table: {}\n", yaml_quoted(t.table));
+  if (!t.connection.empty()) y += fmt::format("    connection: {}\n", yaml_quoted(t.connection));
+  y += fmt::format("    file_pattern: {}\n", yaml_quoted(f.file_pattern));
+  y += fmt::format("    format: {}\n", csv ? "csv" : f.format == FileFormat::tsv ? "tsv" : "auto");
+  y += fmt::format("    header: {}\n", f.header ? "true" : "false");
+  if (f.delimiter != (csv ? ',' : '\t')) y += fmt::format("    delimiter: {}\n", yaml_quoted(std::string(1, f.delimiter)));
+  if (f.format != FileFormat::tsv && f.quote != '"') y += fmt::format("    quote: {}\n", yaml_quoted(std::string(1, f.quote)));
+  if (!f.null_marker.empty()) y += fmt::format("    null_marker: {}\n", yaml_quoted(f.null_marker));
+  if (f.encoding == TextEncoding::latin1) y += "    encoding: latin-1\n";
+  if (f.encoding == TextEncoding::windows1252) y += "    encoding: windows-1252\n";
+  if (f.backslash_escapes) y += "    escapes: true\n";
+  if (!t.date_column.empty()) y += fmt::format("    date_column: {}\n", yaml_quoted(t.date_column));
+  if (!t.date_format.empty()) y += fmt::format("    date_format: {}\n", yaml_quoted(t.date_format));
+  if (!t.low_days_fail) y += "    low_days: warn\n";
+  if (!t.duplicate_key.empty()) {
+    std::vector<std::string> key;
+    for (const auto& k : t.duplicate_key) key.push_back(yaml_quoted(k));
+    y += fmt::format("    duplicate_key: [{}]\n", fmt::join(key, ", "));
+  }
+  y += "    columns:\n";
+  for (const auto& c : t.columns)
+    y += fmt::format("      - {{ name: {}, type: {}{} }}\n", yaml_quoted(c.name), yaml_quoted(to_string(c.type)),
+                     c.required ? ", required: true" : "");
+  return y;
+}
+
 std::string example_config_text() {
   return R"yaml(# sluice configuration
 #

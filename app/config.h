@@ -20,6 +20,14 @@ Config load_config(const std::filesystem::path& path);
 // Same, from text; path_for_messages is used only in error positions and Config::path.
 Config parse_config(const std::string& yaml_text, const std::string& path_for_messages);
 
+// A YAML double-quoted scalar that the config reads back as `s` ("${" is written "$${", since
+// every value is expanded).
+std::string yaml_quoted(const std::string& s);
+
+// One entry of tables: (indented to sit under it) that parse_config reads back as `table`, every
+// key that differs from its default written. Comment lines may be added before "    columns:".
+std::string table_config_yaml(const TableSpec& table);
+
 // The commented example config (what `sluice config init` writes). It parses cleanly and targets
 // the embedded PostgreSQL; other connections are shown commented out.
 std::string example_config_text();

@@ -88,7 +88,7 @@ int main(int argc, char** argv) try {
   for (const auto& t : config.tables)
     if (t.table == table_name) table = &t;
   if (!table) throw usage_error("no table " + table_name, "", "");
-  const FileSyntax syntax = FileSyntax::for_table(*table, path);
+  const FileSyntax syntax = FileSyntax::for_feed(table->feed, path);
   const QcSettings qc = table_qc_settings(*table, std::nullopt, qc_mode == "full");
 
   std::ifstream in(path, std::ios::binary);

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/column_type.h"
@@ -28,9 +29,9 @@ struct ColumnSpec {
   bool required = false;  // a NULL / empty value is a QC finding
 };
 
-struct TableSpec {
-  std::string table;          // as written in the config; the dialect decides case and quoting
-  std::string connection;     // optional per-table target; empty = the config's target
+// How a table's monthly files are written: where they are and their syntax. Kept apart from the
+// table itself because a table is also filled from other sources (a migrated table has no feed).
+struct FeedSpec {
   std::string file_pattern;   // may contain {month} (YYYY-MM) or {date_range} (YYYYMMDD-YYYYMMDD)
   FileFormat format = FileFormat::tsv;
   bool header = false;
@@ -39,6 +40,13 @@ struct TableSpec {
   std::string null_marker;    // besides the empty field, e.g. "\\N" or "NULL"; empty = none
   TextEncoding encoding = TextEncoding::utf8;  // latin1: transcoded to UTF-8 while scanning
   bool backslash_escapes = false;  // TSV in PostgreSQL text form: \t \n \\ escapes, \N is NULL
+};
+
+// A warehouse table as the checks see it: its columns, the date that splits it into months, the
+// key that makes a row unique, the connection it lives in; and the feed its files arrive by.
+struct TableSpec {
+  std::string table;          // as written in the config; the dialect decides case and quoting
+  std::string connection;     // optional per-table target; empty = the config's target
   std::string date_column;    // empty = no date QC for this table
   std::string date_format;    // empty = auto (YYYY-MM-DD, YYYYMMDD, MM/DD/YYYY); else strftime-like
   std::vector<ColumnSpec> columns;
@@ -47,6 +55,7 @@ struct TableSpec {
   // the IQR fence) fail file QC and validate; false (low_days: warn) makes them warnings, for
   // data where weekends or holidays are legitimately thin.
   bool low_days_fail = true;
+  FeedSpec feed;
   SourcePosition position;    // where the entry starts in the config file
 
   // Index of a column by name (case-insensitive), or -1.
@@ -94,13 +103,23 @@ struct SnowflakeConnection {
   std::string ca_file;   // CA certificates (PEM) for the SQL API's TLS (and the stage's by default)
 };
 
+// A named connection: one backend's settings. Code that needs a particular backend asks for it
+// (postgres(), snowflake()) and gets nullptr from any other, so a new backend is one more
+// alternative here and a compile error at every std::visit that forgets it.
 struct ConnectionSpec {
   std::string name;
-  ConnectionType type = ConnectionType::postgres;
-  PostgresConnection postgres;
-  SnowflakeConnection snowflake;
+  std::variant<PostgresConnection, SnowflakeConnection> backend;
   SourcePosition position;
+
+  // The alternatives are in ConnectionType's order.
+  ConnectionType type() const { return static_cast<ConnectionType>(backend.index()); }
+  const PostgresConnection* postgres() const { return std::get_if<PostgresConnection>(&backend); }
+  const SnowflakeConnection* snowflake() const { return std::get_if<SnowflakeConnection>(&backend); }
+  PostgresConnection* postgres() { return std::get_if<PostgresConnection>(&backend); }
 };
+
+static_assert(std::variant_size_v<decltype(ConnectionSpec::backend)> ==
+              static_cast<std::size_t>(ConnectionType::snowflake) + 1);
 
 struct Config {
   std::string path;                 // the file it was read from ("" for the built-in default)

@@ -76,7 +76,7 @@ AnalyzeResult analyze_file(const AnalyzeRequest& req, ProgressSink& progress, co
   if (req.table) {
     const TableSpec& t = *req.table;
     r.table = t.table;
-    r.syntax = FileSyntax::for_table(t, file_name);
+    r.syntax = FileSyntax::for_feed(t.feed, file_name);
     r.format = r.syntax.quoted ? FileFormat::csv : FileFormat::tsv;
     for (const auto& c : t.columns) names.push_back(c.name);
     qc = table_qc_settings(t, req.expected_range);
@@ -317,13 +317,13 @@ GeneratedTable table_spec_from_analysis(const AnalyzeResult& a, const std::strin
   TableSpec& t = g.spec;
   t.table = table_name;
   const FilePattern fp = file_pattern_for_file(a.file.filename().string());
-  t.file_pattern = fp.pattern;
+  t.feed.file_pattern = fp.pattern;
   if (!fp.note.empty()) g.notes.push_back(fp.note);
-  t.format = a.format;
-  t.header = a.syntax.header;
-  t.delimiter = a.syntax.delimiter;
-  t.quote = a.syntax.quote;
-  t.null_marker = a.syntax.null_marker;
+  t.feed.format = a.format;
+  t.feed.header = a.syntax.header;
+  t.feed.delimiter = a.syntax.delimiter;
+  t.feed.quote = a.syntax.quote;
+  t.feed.null_marker = a.syntax.null_marker;
 
   // Names must be distinct (any case) for the config; a header's names are kept as written, since
   // loads compare the header row with them.

@@ -41,7 +41,7 @@ CompareResult CompareOperation::run(const CompareRequest& req) {
   PipelineOptions popts;
   popts.workers = req.workers;
   popts.phase = "compare";
-  const PipelineResult scan = run_pipeline(file.path, FileSyntax::for_table(spec, file.path.filename().string()), std::move(qc),
+  const PipelineResult scan = run_pipeline(file.path, FileSyntax::for_feed(spec.feed, file.path.filename().string()), std::move(qc),
                                            popts, nullptr, progress_, cancel_);
   r.file_rows = scan.rows;
 

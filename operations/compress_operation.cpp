@@ -118,13 +118,13 @@ CompressResult CompressOperation::run(const CompressRequest& req) {
       throw usage_error("--table needs a config", "", "Pass --config FILE, or set SLUICE_CONFIG.");
     const SelectedFile file = select_files(*config_, {req.input.string()}, req.table).front();
     r.table = file.table->table;
-    syntax = FileSyntax::for_table(*file.table, name);
+    syntax = FileSyntax::for_feed(file.table->feed, name);
     qc = table_qc_settings(*file.table, file.expected_range);
     if (syntax.header) header = read_first_rows(req.input, syntax).header;
   } else {
-    TableSpec any;
+    FeedSpec any;
     any.format = FileFormat::auto_detect;
-    syntax = FileSyntax::for_table(any, name);  // .csv in the name: CSV, else TSV; no header
+    syntax = FileSyntax::for_feed(any, name);  // .csv in the name: CSV, else TSV; no header
     if (syntax.quoted || req.check_fields) {
       // CSV rows can only be found by walking the fields, so the field count comes for free there.
       const std::string first = read_first_rows(req.input, syntax).first_row;

@@ -84,12 +84,12 @@ MonthSelection select_by_month(const Config& config, const std::string& month,
   MonthSelection sel;
   for (const auto& table : config.tables) {
     if (!wanted(table, only_tables)) continue;
-    if (table.file_pattern.find("{month}") == std::string::npos &&
-        table.file_pattern.find("{date_range}") == std::string::npos) {
+    if (table.feed.file_pattern.find("{month}") == std::string::npos &&
+        table.feed.file_pattern.find("{date_range}") == std::string::npos) {
       sel.not_found.push_back(fmt::format("{}: its file_pattern has no {{month}} or {{date_range}}", table.table));
       continue;
     }
-    const std::string name = pattern_for_month(table.file_pattern, c.year, c.month);
+    const std::string name = pattern_for_month(table.feed.file_pattern, c.year, c.month);
     std::vector<std::filesystem::path> found;
     const auto names = candidates(name);
     for (const auto& n : names)
@@ -126,7 +126,7 @@ void require_regular_file(const std::filesystem::path& path, const std::string& 
 std::vector<TableMatch> match_tables(const Config& config, const std::string& name) {
   std::vector<TableMatch> matches;
   for (const auto& table : config.tables) {
-    std::string rx = regex_escape(table.file_pattern);
+    std::string rx = regex_escape(table.feed.file_pattern);
     const bool has_month = replace(rx, regex_escape("{month}"), R"((\d{4}-\d{2}))");
     const bool has_range = replace(rx, regex_escape("{date_range}"), R"((\d{8}-\d{8}))");
     // Accept another data extension and a compression suffix, as month mode does.
@@ -179,7 +179,7 @@ std::vector<SelectedFile> select_files(const Config& config, const std::vector<s
     }
     if (matches.empty()) {
       std::string patterns;
-      for (const auto& t : config.tables) patterns += fmt::format("\n  {}: {}", t.table, t.file_pattern);
+      for (const auto& t : config.tables) patterns += fmt::format("\n  {}: {}", t.table, t.feed.file_pattern);
       throw usage_error(fmt::format("file {} matches no table's file_pattern", name),
                         "the patterns are:" + patterns, "Rename the file, or pass --table to choose the table.");
     }

@@ -105,7 +105,7 @@ LoadSummary LoadOperation::check_only(const std::vector<SelectedFile>& files, Lo
     popts.encode_copy = false;
     popts.phase = "check";
     try {
-      o.scan = run_pipeline(file.path, FileSyntax::for_table(*file.table, file.path.filename().string()),
+      o.scan = run_pipeline(file.path, FileSyntax::for_feed(file.table->feed, file.path.filename().string()),
                             table_qc_settings(*file.table, file.expected_range, req.qc == QcMode::file), popts, nullptr, progress_, cancel_);
       o.scanned = true;
       apply_error_policy(req, o);
@@ -170,7 +170,7 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
                         "the range comes from --month or a {month}/{date_range} in the file name",
                         fmt::format("Say which month it is (--files {} --month YYYY-MM --replace), or name the file "
                                     "after its pattern ({}).",
-                                    f.path.string(), f.table->file_pattern));
+                                    f.path.string(), f.table->feed.file_pattern));
     if (req.replace && f.table->date_column.empty())
       throw usage_error(fmt::format("--replace needs a date_column for table {}", f.table->table), f.table->position.str(),
                         "Add date_column: to the table's config entry.");
@@ -193,7 +193,7 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
   }
   std::vector<std::unique_ptr<LoadTarget>> targets;
   for (const ConnectionSpec* c : connections) {
-    if (c->type == ConnectionType::snowflake) {
+    if (const SnowflakeConnection* snowflake = c->snowflake()) {
       if (connections.size() != 1)
         throw usage_error(fmt::format("this load goes to the Snowflake connection \"{}\" and to other connections", c->name),
                           "a load is one transaction, and no transaction spans two warehouses",
@@ -204,9 +204,9 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
       s.staging = req.staging;
       s.progress = &progress_;
       s.cancel = &cancel_;
-      targets.push_back(std::make_unique<SnowflakeTarget>(c->snowflake, std::move(s)));
-    } else {
-      targets.push_back(std::make_unique<PostgresTarget>([this, c] { return conninfo_(*c); }, c->postgres.schema));
+      targets.push_back(std::make_unique<SnowflakeTarget>(*snowflake, std::move(s)));
+    } else if (const PostgresConnection* postgres = c->postgres()) {
+      targets.push_back(std::make_unique<PostgresTarget>([this, c] { return conninfo_(*c); }, postgres->schema));
     }
   }
 
@@ -313,7 +313,7 @@ bool LoadOperation::load_file(const SelectedFile& file, std::size_t index, LoadT
   tf.table = &table;
   tf.path = file.path;
   tf.name = file.path.filename().string();
-  tf.syntax = FileSyntax::for_table(table, tf.name);
+  tf.syntax = FileSyntax::for_feed(table.feed, tf.name);
   if (req.replace) tf.replace = file.expected_range;
   tf.warehouse_qc = req.qc == QcMode::warehouse;
   if (req.on_error == OnError::skip) tf.skip_limit = req.max_errors;

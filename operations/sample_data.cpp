@@ -878,10 +878,10 @@ TableSpec sample_table_spec(const std::string& table_name, const std::string& fi
                             bool header) {
   TableSpec t;
   t.table = table_name.empty() ? "FACT_LENDING_SAMPLE" : table_name;
-  t.file_pattern = file_pattern;
-  t.format = FileFormat::tsv;
-  t.header = header;
-  t.delimiter = '\t';
+  t.feed.file_pattern = file_pattern;
+  t.feed.format = FileFormat::tsv;
+  t.feed.header = header;
+  t.feed.delimiter = '\t';
   t.date_column = "RECORDDATEID";
   t.columns = sample_columns();
   t.duplicate_key = {"RECORDDATEID", "ASSETID"};

@@ -11,7 +11,7 @@ namespace sluice {
 
 std::string snowflake_resume_key(std::string_view staged_format, const ConnectionSpec& connection,
                                  const LoadRequest& req, const std::vector<SelectedFile>& files) {
-  const SnowflakeConnection& sfc = connection.snowflake;
+  const SnowflakeConnection& sfc = std::get<SnowflakeConnection>(connection.backend);
   std::string material = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}", staged_format, connection.name, sfc.stage.url,
                                      sfc.schema, to_string(req.qc), req.on_error == OnError::skip, req.max_errors,
                                      req.pipeline.chunk_bytes, req.staging.part_bytes);

@@ -39,13 +39,14 @@ std::int64_t job_of(std::string_view rest, std::string* dir) {
   return std::stoll(std::string(name));
 }
 
-s3::StageTarget stage_of(const ConnectionSpec& c) {
-  if (c.type != ConnectionType::snowflake)
-    throw usage_error(fmt::format("connection \"{}\" is not a Snowflake connection", c.name),
-                      "Only Snowflake loads stage files in S3.",
-                      "Name a connection of type: snowflake with --connection.");
-  return s3::stage_target(c.snowflake.stage);
+const SnowflakeConnection& snowflake_of(const ConnectionSpec& c) {
+  if (const SnowflakeConnection* snowflake = c.snowflake()) return *snowflake;
+  throw usage_error(fmt::format("connection \"{}\" is not a Snowflake connection", c.name),
+                    "Only Snowflake loads stage files in S3.",
+                    "Name a connection of type: snowflake with --connection.");
 }
+
+s3::StageTarget stage_of(const ConnectionSpec& c) { return s3::stage_target(snowflake_of(c).stage); }
 
 }  // namespace
 
@@ -93,7 +94,7 @@ StageListing StageCleanup::list(const StageCleanRequest& request) {
 
   StageListing out;
   out.connection = connection_.name;
-  out.stage_url = connection_.snowflake.stage.url;
+  out.stage_url = snowflake_of(connection_).stage.url;
   std::map<std::int64_t, StagedJobDir> dirs;
   std::map<std::int64_t, std::time_t> newest;
   auto dir_for = [&](const std::string& key) -> StagedJobDir* {

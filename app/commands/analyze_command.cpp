@@ -243,7 +243,7 @@ int run_analyze_command(ApplicationContext& ctx, const AnalyzeCommandOptions& o)
         req.expected_range = matches.front().range;
         ctx.progress().note(fmt::format("read as table {} (its file_pattern {} matches the name; --sniff to ignore the "
                                         "config, --table to choose another)",
-                                        req.table->table, req.table->file_pattern));
+                                        req.table->table, req.table->feed.file_pattern));
       } else if (matches.size() > 1) {
         std::string names;
         for (const auto& m : matches) names += " " + m.table->table;

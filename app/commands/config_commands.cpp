@@ -15,7 +15,7 @@ int run_config_validate(const std::filesystem::path& file, const OutputOptions& 
   if (out.is_json()) {
     nlohmann::json tables = nlohmann::json::array();
     for (const auto& t : c.tables)
-      tables.push_back({{"table", t.table}, {"file_pattern", t.file_pattern}, {"columns", t.columns.size()},
+      tables.push_back({{"table", t.table}, {"file_pattern", t.feed.file_pattern}, {"columns", t.columns.size()},
                         {"date_column", t.date_column.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.date_column)},
                         {"connection", c.connection_for(t).name}});
     emit(json_text({{"file", file.string()}, {"valid", true}, {"exit_code", 0}, {"connections", c.connections.size()},
@@ -25,7 +25,7 @@ int run_config_validate(const std::filesystem::path& file, const OutputOptions& 
   std::printf("%s: valid (%zu connection%s, %zu table%s, target %s)\n", file.c_str(), c.connections.size(),
               c.connections.size() == 1 ? "" : "s", c.tables.size(), c.tables.size() == 1 ? "" : "s", c.target.c_str());
   for (const auto& t : c.tables)
-    std::printf("  %-28s %-42s %zu columns%s\n", t.table.c_str(), t.file_pattern.c_str(), t.columns.size(),
+    std::printf("  %-28s %-42s %zu columns%s\n", t.table.c_str(), t.feed.file_pattern.c_str(), t.columns.size(),
                 t.date_column.empty() ? "" : fmt::format(", date {}", t.date_column).c_str());
   return 0;
 }
@@ -37,25 +37,11 @@ int run_config_init(const std::filesystem::path& file, bool force) {
 }
 
 std::string embedded_config_yaml(const TableSpec& t) {
-  std::string y = "# Written by sluice: the embedded PostgreSQL and one table.\n"
-                  "target: local\n"
-                  "connections:\n"
-                  "  local: { type: postgres, embedded: true }\n"
-                  "tables:\n";
-  const char* format = t.format == FileFormat::csv ? "csv" : t.format == FileFormat::tsv ? "tsv" : "auto";
-  y += fmt::format("  - table: \"{}\"\n    file_pattern: \"{}\"\n    format: {}\n    header: {}\n", t.table, t.file_pattern,
-                   format, t.header ? "true" : "false");
-  if (!t.date_column.empty()) y += fmt::format("    date_column: \"{}\"\n", t.date_column);
-  if (!t.date_format.empty()) y += fmt::format("    date_format: \"{}\"\n", t.date_format);
-  y += "    columns:\n";
-  for (const auto& c : t.columns)
-    y += fmt::format("      - {{ name: \"{}\", type: \"{}\"{} }}\n", c.name, to_string(c.type), c.required ? ", required: true" : "");
-  if (!t.duplicate_key.empty()) {
-    y += "    duplicate_key: [";
-    for (std::size_t i = 0; i < t.duplicate_key.size(); ++i) y += (i ? ", \"" : "\"") + t.duplicate_key[i] + "\"";
-    y += "]\n";
-  }
-  return y;
+  return "# Written by sluice: the embedded PostgreSQL and one table.\n"
+         "target: local\n"
+         "connections:\n"
+         "  local: { type: postgres, embedded: true }\n"
+         "tables:\n" + table_config_yaml(t);
 }
 
 }  // namespace sluice

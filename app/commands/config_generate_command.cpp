@@ -7,32 +7,13 @@
 #include <spdlog/spdlog.h>
 
 #include "app/commands/commands.h"
+#include "app/config.h"
 #include "operations/file_selection.h"
 #include "core/error.h"
 #include "operations/analyze_operation.h"
 
 namespace sluice {
 namespace {
-
-// A YAML double-quoted scalar. "${" is doubled because the config expands ${VAR} in every value.
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-        else if (c == '$' && i + 1 < s.size() && s[i + 1] == '{') out += "$$";
-        else out += c;
-    }
-  }
-  return out + "\"";
-}
 
 // Comment lines; the reason texts are long, so they are wrapped.
 std::string comment(const std::string& text, const std::string& indent) {
@@ -62,22 +43,13 @@ std::string table_entry_yaml(const GeneratedTable& g, const AnalyzeResult& a) {
     y += comment(fmt::format("Sniffed with confidence {:.0f}%: {}.", 100 * a.sniff->confidence, a.sniff->reason), "  ");
   for (const auto& n : g.notes) y += comment("CHECK: " + n + ".", "  ");
   for (const auto& c : g.comments) y += comment(c, "  ");
-  y += fmt::format("  - table: {}\n", quoted(t.table));
-  y += fmt::format("    file_pattern: {}\n", quoted(t.file_pattern));
-  const bool csv = t.format == FileFormat::csv;
-  y += fmt::format("    format: {}\n", csv ? "csv" : "tsv");
-  y += fmt::format("    header: {}\n", t.header ? "true" : "false");
-  if (t.delimiter != (csv ? ',' : '\t')) y += fmt::format("    delimiter: {}\n", quoted(std::string(1, t.delimiter)));
-  if (csv && t.quote != '"') y += fmt::format("    quote: {}\n", quoted(std::string(1, t.quote)));
-  if (!t.null_marker.empty()) y += fmt::format("    null_marker: {}\n", quoted(t.null_marker));
-  if (!t.date_column.empty()) y += fmt::format("    date_column: {}\n", quoted(t.date_column));
-  if (!t.date_format.empty()) y += fmt::format("    date_format: {}\n", quoted(t.date_format));
+  std::string entry = table_config_yaml(t);
   // No choice is the right default for an ambiguous order: both are offered, commented out.
+  std::string choices;
   for (const auto& f : g.date_format_choices)
-    y += fmt::format("    # date_format: {}    # {}\n", quoted(f.format), to_string(f.order));
-  y += "    columns:\n";
-  for (const auto& c : t.columns) y += fmt::format("      - {{ name: {}, type: {} }}\n", quoted(c.name), quoted(to_string(c.type)));
-  return y;
+    choices += fmt::format("    # date_format: {}    # {}\n", yaml_quoted(f.format), to_string(f.order));
+  entry.insert(entry.find("    columns:\n"), choices);
+  return y + entry;
 }
 
 }  // namespace

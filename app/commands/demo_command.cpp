@@ -38,7 +38,7 @@ std::string read_file(const std::filesystem::path& p) {
 // What is in the table now, after the load: the report a person checks first.
 void print_table_report(ApplicationContext& ctx, const Config& config, const TableSpec& table) {
   auto conn = pg::Connection::open(ctx.postgres_conninfo(config.target_connection()), "sluice demo");
-  const std::string schema = config.target_connection().postgres.schema;
+  const std::string schema = config.target_connection().postgres()->schema;
   const std::string t = pg::qualified(schema, table.table);
   const std::string d = pg::identifier("RECORDDATE");
   auto r = conn.query(fmt::format("SELECT count(*), min({d}), max({d}), count(DISTINCT {d}), "

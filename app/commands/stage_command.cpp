@@ -28,11 +28,11 @@ const ConnectionSpec& snowflake_connection(const Config& config, const std::stri
     return it->second;
   }
   const auto target = config.connections.find(config.target);
-  if (target != config.connections.end() && target->second.type == ConnectionType::snowflake) return target->second;
+  if (target != config.connections.end() && target->second.snowflake()) return target->second;
   const ConnectionSpec* only = nullptr;
   int n = 0;
   for (const auto& [_, c] : config.connections)
-    if (c.type == ConnectionType::snowflake) {
+    if (c.snowflake()) {
       only = &c;
       ++n;
     }

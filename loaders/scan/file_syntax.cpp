@@ -6,24 +6,24 @@
 
 namespace sluice {
 
-FileSyntax FileSyntax::for_table(const TableSpec& table, const std::string& file_name) {
+FileSyntax FileSyntax::for_feed(const FeedSpec& feed, const std::string& file_name) {
   FileSyntax s;
-  FileFormat format = table.format;
+  FileFormat format = feed.format;
   if (format == FileFormat::auto_detect) {
     const bool csv = file_name.find(".csv") != std::string::npos;
     format = csv ? FileFormat::csv : FileFormat::tsv;
   }
   s.quoted = format == FileFormat::csv;
-  s.delimiter = table.delimiter;
+  s.delimiter = feed.delimiter;
   // A table left at the tab default but declared csv means comma.
-  if (format == FileFormat::csv && table.delimiter == '\t' && table.format == FileFormat::auto_detect)
+  if (format == FileFormat::csv && feed.delimiter == '\t' && feed.format == FileFormat::auto_detect)
     s.delimiter = ',';
-  s.quote = table.quote;
-  s.null_marker = table.null_marker;
-  s.header = table.header;
-  s.latin1 = table.encoding == TextEncoding::latin1 || table.encoding == TextEncoding::windows1252;
-  s.windows1252 = table.encoding == TextEncoding::windows1252;
-  s.backslash_escapes = table.backslash_escapes && !s.quoted;
+  s.quote = feed.quote;
+  s.null_marker = feed.null_marker;
+  s.header = feed.header;
+  s.latin1 = feed.encoding == TextEncoding::latin1 || feed.encoding == TextEncoding::windows1252;
+  s.windows1252 = feed.encoding == TextEncoding::windows1252;
+  s.backslash_escapes = feed.backslash_escapes && !s.quoted;
   return s;
 }
 

@@ -28,8 +28,8 @@ struct FileSyntax {
     return !quoted && delimiter == '\t' && null_marker.empty() && !backslash_escapes;
   }
 
-  // From the table's config; `auto` picks by the file name (.csv -> CSV, otherwise TSV).
-  static FileSyntax for_table(const TableSpec& table, const std::string& file_name);
+  // From the table's feed; `auto` picks by the file name (.csv -> CSV, otherwise TSV).
+  static FileSyntax for_feed(const FeedSpec& feed, const std::string& file_name);
 
   // Transcodes a single-byte file's bytes (latin1 set) to UTF-8 at the start of `out`, which only
   // ever grows (3 bytes per input byte at most); returns the bytes written.

@@ -23,7 +23,7 @@ class LoadCompressed : public LoadFixture {
     std::string y;
     for (const char* t : {"PLAIN", "GZ", "ZST"}) {
       const TableSpec s = sample_table_spec(t, "factLending_{date_range}.tsv", false);
-      y += "  - table: " + s.table + "\n    file_pattern: \"" + s.file_pattern + "\"\n    date_column: RECORDDATEID\n    columns:\n";
+      y += "  - table: " + s.table + "\n    file_pattern: \"" + s.feed.file_pattern + "\"\n    date_column: RECORDDATEID\n    columns:\n";
       for (const auto& c : s.columns) y += "      - { name: " + c.name + ", type: \"" + to_string(c.type) + "\" }\n";
     }
     return y;

@@ -131,7 +131,7 @@ TEST_F(LoadQcFailure, OneBadFileMeansNoTableOfTheMonthIsLoaded) {
   const TableSpec b = sample_table_spec("FACT_B", "factB_{month}.tsv", false);
   std::string yaml;
   for (const auto* t : {&a, &b}) {
-    yaml += "  - table: " + t->table + "\n    file_pattern: \"" + t->file_pattern + "\"\n    date_column: RECORDDATEID\n    columns:\n";
+    yaml += "  - table: " + t->table + "\n    file_pattern: \"" + t->feed.file_pattern + "\"\n    date_column: RECORDDATEID\n    columns:\n";
     for (const auto& c : t->columns) yaml += "      - { name: " + c.name + ", type: \"" + to_string(c.type) + "\" }\n";
   }
   write_config(yaml);

@@ -20,7 +20,7 @@ class SnowflakeWarehouseTest : public SnowflakeFixture {
     SnowflakeFixture::SetUp();
     write_config(daily_yaml("DAILY"));
     config_model_ = load_config(config_);
-    w_ = SnowflakeWarehouse::open(config_model_.connections.at("snow").snowflake);
+    w_ = SnowflakeWarehouse::open(*config_model_.connections.at("snow").snowflake());
     exec(fmt::format("CREATE TABLE {} (\"ID\" numeric(38,0), \"NOTE\" text, \"DAY\" date)", pg_table("T")));
   }
   Config config_model_;

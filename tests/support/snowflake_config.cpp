@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "app/config.h"
+
 namespace sluice::test {
 
 std::string snowflake_config_yaml(const SnowflakeTestTarget& t, const std::string& tables_yaml) {
@@ -26,13 +28,9 @@ std::string snowflake_config_yaml(const SnowflakeTestTarget& t, const std::strin
 }
 
 std::string table_entry_yaml(const TableSpec& spec, bool with_duplicate_key) {
-  std::string yaml = fmt::format("  - table: {}\n    file_pattern: \"{}\"\n    format: tsv\n    date_column: {}\n",
-                                 spec.table, spec.file_pattern, spec.date_column);
-  if (with_duplicate_key) yaml += fmt::format("    duplicate_key: [{}]\n", fmt::join(spec.duplicate_key, ", "));
-  yaml += "    columns:\n";
-  for (const auto& c : spec.columns)
-    yaml += fmt::format("      - {{ name: {}, type: \"{}\"{} }}\n", c.name, to_string(c.type), c.required ? ", required: true" : "");
-  return yaml;
+  TableSpec entry = spec;
+  if (!with_duplicate_key) entry.duplicate_key.clear();
+  return table_config_yaml(entry);
 }
 
 }  // namespace sluice::test

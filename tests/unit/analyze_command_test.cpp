@@ -409,10 +409,10 @@ TEST_F(ConfigGenerateTest, EntryParsesAndRoundTripsToTheSamplesTypes) {
   ASSERT_EQ(config.tables.size(), 1u);
   const TableSpec& t = config.tables[0];
   EXPECT_EQ(t.table, "FACT_LENDING");
-  EXPECT_EQ(t.file_pattern, "factLending_{date_range}.tsv");
-  EXPECT_EQ(t.format, FileFormat::tsv);
-  EXPECT_EQ(t.delimiter, '\t');
-  EXPECT_TRUE(t.header);
+  EXPECT_EQ(t.feed.file_pattern, "factLending_{date_range}.tsv");
+  EXPECT_EQ(t.feed.format, FileFormat::tsv);
+  EXPECT_EQ(t.feed.delimiter, '\t');
+  EXPECT_TRUE(t.feed.header);
   EXPECT_EQ(t.date_column, "RECORDDATE");
   EXPECT_TRUE(t.duplicate_key.empty());
   const auto& spec = sample_columns();
@@ -480,11 +480,11 @@ TEST_F(ConfigGenerateTest, HeaderlessPipeFileWithNullMarker) {
   const Config config = parse_config("target: local\nconnections:\n  local: { type: postgres, embedded: true }\ntables:\n" + r.out, "g.yaml");
   const TableSpec& t = config.tables.at(0);
   EXPECT_EQ(t.table, "STORE_SALES");
-  EXPECT_EQ(t.file_pattern, "store_sales_{month}.psv");
-  EXPECT_EQ(t.format, FileFormat::tsv);
-  EXPECT_EQ(t.delimiter, '|');
-  EXPECT_EQ(t.null_marker, "\\N");
-  EXPECT_FALSE(t.header);
+  EXPECT_EQ(t.feed.file_pattern, "store_sales_{month}.psv");
+  EXPECT_EQ(t.feed.format, FileFormat::tsv);
+  EXPECT_EQ(t.feed.delimiter, '|');
+  EXPECT_EQ(t.feed.null_marker, "\\N");
+  EXPECT_FALSE(t.feed.header);
   EXPECT_EQ(t.date_column, "COL1");
   ASSERT_EQ(t.columns.size(), 4u);
   // Room for next month: bigint, 18 digits, text (the file alone needed smallint, numeric(2,1), varchar(6)).

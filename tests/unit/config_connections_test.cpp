@@ -9,35 +9,13 @@
 
 #include "app/config.h"
 #include "core/error.h"
+#include "tests/support/config_test.h"
 
 namespace sluice {
 namespace {
 
-Error parse_error(const std::string& text) {
-  try {
-    parse_config(text, "t.yaml");
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no error for:\n" << text;
-  return Error(ExitCode::ok, "");
-}
-
-// Sets (or, with nullptr, unsets) an environment variable for one test; restores it after.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    value ? ::setenv(name, value, 1) : ::unsetenv(name);
-  }
-  ~ScopedEnv() { old_ ? ::setenv(name_, old_->c_str(), 1) : ::unsetenv(name_); }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using test::parse_error;
+using test::ScopedEnv;
 
 // A complete snowflake connection; `extra` lines are appended inside it.
 std::string snowflake(const std::string& extra = "") {
@@ -61,8 +39,8 @@ TEST(ConfigConnections, NoConnectionsAndNoTargetMeanTheEmbeddedServer) {
   ASSERT_EQ(c.connections.count("local"), 1u);
   const ConnectionSpec& local = c.target_connection();
   EXPECT_EQ(local.name, "local");
-  EXPECT_EQ(local.type, ConnectionType::postgres);
-  EXPECT_TRUE(local.postgres.embedded);
+  EXPECT_EQ(local.type(), ConnectionType::postgres);
+  EXPECT_TRUE(local.postgres()->embedded);
   EXPECT_EQ(&c.connection_for(c.tables.at(0)), &local);
 }
 
@@ -76,7 +54,7 @@ TEST(ConfigConnections, TheOnlyConnectionIsTheTarget) {
   prod_pg: { type: postgres, dsn: "host=db.internal dbname=analytics user=loader" }
 )", "t.yaml");
   EXPECT_EQ(c.target, "prod_pg");
-  const PostgresConnection& pg = c.connections.at("prod_pg").postgres;
+  const PostgresConnection& pg = *c.connections.at("prod_pg").postgres();
   EXPECT_FALSE(pg.embedded);
   EXPECT_EQ(pg.dsn, "host=db.internal dbname=analytics user=loader");
   EXPECT_EQ(pg.schema, "public");
@@ -99,7 +77,7 @@ connections:
   b: { type: postgres, dsn: "host=x", schema: staging }
 )", "t.yaml");
   EXPECT_EQ(c.target, "b");
-  EXPECT_EQ(c.target_connection().postgres.schema, "staging");
+  EXPECT_EQ(c.target_connection().postgres()->schema, "staging");
 }
 
 TEST(ConfigConnections, TargetMustNameADefinedConnection) {
@@ -168,8 +146,8 @@ TEST(ConfigConnections, SnowflakeParsesEveryFieldAndExpandsTildeInTheKeyFile) {
 )"), "t.yaml");
   EXPECT_EQ(c.target, "snow");
   const ConnectionSpec& spec = c.connections.at("snow");
-  EXPECT_EQ(spec.type, ConnectionType::snowflake);
-  const SnowflakeConnection& sf = spec.snowflake;
+  EXPECT_EQ(spec.type(), ConnectionType::snowflake);
+  const SnowflakeConnection& sf = *spec.snowflake();
   EXPECT_EQ(sf.account, "myorg-myaccount");
   EXPECT_EQ(sf.user, "LOADER");
   EXPECT_EQ(sf.auth.method, "keypair");
@@ -195,7 +173,7 @@ TEST(ConfigConnections, SnowflakeDefaultsAndAnAbsoluteKeyPath) {
     warehouse: w
     database: d
 )", "t.yaml");
-  const SnowflakeConnection& sf = c.connections.at("snow").snowflake;
+  const SnowflakeConnection& sf = *c.connections.at("snow").snowflake();
   EXPECT_EQ(sf.schema, "PUBLIC");
   EXPECT_EQ(sf.auth.private_key_file, "/keys/u.p8");
   EXPECT_TRUE(sf.auth.passphrase_env.empty());
@@ -254,10 +232,10 @@ TEST(ConfigConnections, OAuthAndProgrammaticAccessTokensComeFromAVariableOrAFile
            auth + "\n    warehouse: w\n    database: d\n";
   };
   Config c = parse_config(with_auth("{ method: oauth, token_env: SF_OAUTH }"), "t.yaml");
-  EXPECT_EQ(c.connections.at("snow").snowflake.auth.method, "oauth");
-  EXPECT_EQ(c.connections.at("snow").snowflake.auth.token_env, "SF_OAUTH");
+  EXPECT_EQ(c.connections.at("snow").snowflake()->auth.method, "oauth");
+  EXPECT_EQ(c.connections.at("snow").snowflake()->auth.token_env, "SF_OAUTH");
   c = parse_config(with_auth("{ method: pat, token_file: /run/secrets/sf_pat }"), "t.yaml");
-  EXPECT_EQ(c.connections.at("snow").snowflake.auth.token_file, "/run/secrets/sf_pat");
+  EXPECT_EQ(c.connections.at("snow").snowflake()->auth.token_file, "/run/secrets/sf_pat");
   Error e = parse_error(with_auth("{ method: pat }"));
   EXPECT_EQ(e.primary(), "missing key \"token_env\" in auth of snowflake connection \"snow\"");
   e = parse_error(with_auth("{ method: oauth, token_env: \"ver:y/secret\" }"));
@@ -289,14 +267,14 @@ TEST(ConfigConnections, StageEndpointAddressingAndCredentialVariables) {
                 "addressing: path, access_key_id_env: K_ID, secret_access_key_env: K_SECRET, "
                 "session_token_env: K_TOKEN }\n"),
       "t.yaml");
-  const SnowflakeStage& st = c.connections.at("snow").snowflake.stage;
+  const SnowflakeStage& st = c.connections.at("snow").snowflake()->stage;
   EXPECT_EQ(st.endpoint, "http://127.0.0.1:9000");
   EXPECT_EQ(st.addressing, "path");
   EXPECT_EQ(st.access_key_id_env, "K_ID");
   EXPECT_EQ(st.secret_access_key_env, "K_SECRET");
   EXPECT_EQ(st.session_token_env, "K_TOKEN");
   const SnowflakeStage defaults =
-      parse_config(snowflake("    stage: { url: \"s3://b/x/\" }\n"), "t.yaml").connections.at("snow").snowflake.stage;
+      parse_config(snowflake("    stage: { url: \"s3://b/x/\" }\n"), "t.yaml").connections.at("snow").snowflake()->stage;
   EXPECT_EQ(defaults.addressing, "auto");
   EXPECT_EQ(defaults.access_key_id_env, "AWS_ACCESS_KEY_ID");
   EXPECT_EQ(defaults.secret_access_key_env, "AWS_SECRET_ACCESS_KEY");
@@ -315,7 +293,7 @@ TEST(ConfigConnections, EndpointIsHttpsOrHttpToLoopback) {
   for (const char* ok : {"https://example.com", "http://localhost:8080/", "http://127.0.0.1:9000",
                          "http://127.1.2.3", "http://[::1]:8443/x", "HTTP://LOCALHOST"}) {
     const Config c = parse_config(snowflake(std::string("    endpoint: \"") + ok + "\"\n"), "t.yaml");
-    EXPECT_EQ(c.connections.at("snow").snowflake.endpoint, ok);
+    EXPECT_EQ(c.connections.at("snow").snowflake()->endpoint, ok);
   }
   for (const char* bad : {"http://example.com", "http://localhost.evil.com", "http://128.0.0.1",
                           "http://127.0.0.1.evil.com", "http://127.0.0.1:80@evil.com/",
@@ -354,13 +332,13 @@ TEST(ConfigConnections, CaFileOnTheConnectionServesTheStageUnlessItHasItsOwn) {
   Config c = parse_config(snowflake("    ca_file: ~/proxy-ca.pem\n"
                                     "    stage: { url: \"s3://b/x/\" }\n"),
                           "t.yaml");
-  EXPECT_EQ(c.connections.at("snow").snowflake.ca_file, "/home/loader/proxy-ca.pem");
-  EXPECT_EQ(c.connections.at("snow").snowflake.stage.ca_file, "/home/loader/proxy-ca.pem");
+  EXPECT_EQ(c.connections.at("snow").snowflake()->ca_file, "/home/loader/proxy-ca.pem");
+  EXPECT_EQ(c.connections.at("snow").snowflake()->stage.ca_file, "/home/loader/proxy-ca.pem");
   c = parse_config(snowflake("    ca_file: /etc/a.pem\n"
                              "    stage: { url: \"s3://b/x/\", ca_file: /etc/s3-ca.pem }\n"),
                    "t.yaml");
-  EXPECT_EQ(c.connections.at("snow").snowflake.ca_file, "/etc/a.pem");
-  EXPECT_EQ(c.connections.at("snow").snowflake.stage.ca_file, "/etc/s3-ca.pem");
+  EXPECT_EQ(c.connections.at("snow").snowflake()->ca_file, "/etc/a.pem");
+  EXPECT_EQ(c.connections.at("snow").snowflake()->stage.ca_file, "/etc/s3-ca.pem");
 }
 
 }  // namespace

@@ -9,42 +9,20 @@
 
 #include "app/config.h"
 #include "core/error.h"
+#include "tests/support/config_test.h"
 
 namespace sluice {
 namespace {
 
-Error parse_error(const std::string& text) {
-  try {
-    parse_config(text, "t.yaml");
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no error for:\n" << text;
-  return Error(ExitCode::ok, "");
-}
-
-// Sets (or, with nullptr, unsets) an environment variable for one test; restores it after.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    value ? ::setenv(name, value, 1) : ::unsetenv(name);
-  }
-  ~ScopedEnv() { old_ ? ::setenv(name_, old_->c_str(), 1) : ::unsetenv(name_); }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using test::parse_error;
+using test::ScopedEnv;
 
 std::string dsn_config(const std::string& dsn) {
   return "connections:\n  pg:\n    type: postgres\n    dsn: \"" + dsn + "\"\n";
 }
 
 std::string parsed_dsn(const std::string& dsn) {
-  return parse_config(dsn_config(dsn), "t.yaml").connections.at("pg").postgres.dsn;
+  return parse_config(dsn_config(dsn), "t.yaml").connections.at("pg").postgres()->dsn;
 }
 
 TEST(ConfigEnv, ExpandsAVariable) {
@@ -106,8 +84,8 @@ tables:
   EXPECT_EQ(c.target, "pg");
   const TableSpec& t = c.tables.at(0);
   EXPECT_EQ(t.table, "SALES");
-  EXPECT_EQ(t.file_pattern, "/data/in/sales_{month}.tsv");
-  EXPECT_TRUE(t.header);
+  EXPECT_EQ(t.feed.file_pattern, "/data/in/sales_{month}.tsv");
+  EXPECT_TRUE(t.feed.header);
   EXPECT_EQ(to_string(t.columns.at(0).type), "numeric(12,2)");
 }
 
@@ -123,7 +101,7 @@ TEST(ConfigEnv, ExpandsBeforeTildeInTheKeyFile) {
     warehouse: w
     database: d
 )", "t.yaml");
-  EXPECT_EQ(c.connections.at("snow").snowflake.auth.private_key_file, "/home/loader/keys/k.p8");
+  EXPECT_EQ(c.connections.at("snow").snowflake()->auth.private_key_file, "/home/loader/keys/k.p8");
 }
 
 }  // namespace

@@ -13,9 +13,12 @@
 
 #include "app/config.h"
 #include "core/error.h"
+#include "tests/support/config_test.h"
 
 namespace sluice {
 namespace {
+
+using test::ScopedEnv;
 
 namespace fs = std::filesystem;
 
@@ -25,22 +28,6 @@ std::string read_file(const fs::path& path) {
   text << in.rdbuf();
   return text.str();
 }
-
-// Sets (or, with nullptr, unsets) an environment variable for one test; restores it after.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    value ? ::setenv(name, value, 1) : ::unsetenv(name);
-  }
-  ~ScopedEnv() { old_ ? ::setenv(name_, old_->c_str(), 1) : ::unsetenv(name_); }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
 
 // The example's convention: "#key: value" (no space after #, or two or more for nested lines) is a
 // setting to enable by deleting the #; "# text" is prose.
@@ -72,10 +59,10 @@ TEST(ConfigExample, ParsesAndTargetsTheEmbeddedServer) {
   const Config c = parse_config(example_config_text(), "sluice.yaml");
   EXPECT_EQ(c.target, "local");
   ASSERT_EQ(c.connections.size(), 1u);
-  EXPECT_TRUE(c.target_connection().postgres.embedded);
+  EXPECT_TRUE(c.target_connection().postgres()->embedded);
   ASSERT_EQ(c.tables.size(), 1u);
   EXPECT_EQ(c.tables[0].table, "FACT_LENDING");
-  EXPECT_EQ(c.tables[0].null_marker, "\\N");
+  EXPECT_EQ(c.tables[0].feed.null_marker, "\\N");
   EXPECT_EQ(c.tables[0].duplicate_key, (std::vector<std::string>{"RECORDDATEID", "ASSETID"}));
 }
 
@@ -86,12 +73,12 @@ TEST(ConfigExample, CommentedOutSettingsAreValidOnceEnabled) {
   const Config c = parse_config(enabled, "sluice.yaml");
   EXPECT_EQ(c.target, "local");
   ASSERT_EQ(c.connections.size(), 3u);
-  EXPECT_EQ(c.connections.at("prod_pg").postgres.dsn, "host=db.internal dbname=analytics user=loader");
-  const SnowflakeConnection& snow = c.connections.at("snow").snowflake;
+  EXPECT_EQ(c.connections.at("prod_pg").postgres()->dsn, "host=db.internal dbname=analytics user=loader");
+  const SnowflakeConnection& snow = *c.connections.at("snow").snowflake();
   EXPECT_EQ(snow.auth.private_key_file, "/home/loader/.snowflake/loader.p8");
   EXPECT_EQ(snow.stage.url, "s3://my-bucket/sluice/");
   EXPECT_EQ(c.tables.at(0).connection, "prod_pg");
-  EXPECT_EQ(c.tables.at(0).delimiter, '\t');
+  EXPECT_EQ(c.tables.at(0).feed.delimiter, '\t');
 }
 
 TEST(ConfigExample, MatchesTheFileInEtc) {

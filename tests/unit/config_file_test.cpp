@@ -8,21 +8,14 @@
 
 #include "app/config.h"
 #include "core/error.h"
+#include "tests/support/config_test.h"
 
 namespace sluice {
 namespace {
 
-namespace fs = std::filesystem;
+using test::parse_error;
 
-Error parse_error(const std::string& text) {
-  try {
-    parse_config(text, "t.yaml");
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no error for:\n" << text;
-  return Error(ExitCode::ok, "");
-}
+namespace fs = std::filesystem;
 
 // A fresh directory under $TMPDIR, removed with the fixture.
 class ConfigFile : public ::testing::Test {
@@ -77,7 +70,7 @@ TEST(ConfigSyntax, AnEmptyFileIsTheEmbeddedDefault) {
   EXPECT_EQ(c.path, "t.yaml");
   EXPECT_EQ(c.target, "local");
   ASSERT_EQ(c.connections.size(), 1u);
-  EXPECT_TRUE(c.connections.at("local").postgres.embedded);
+  EXPECT_TRUE(c.connections.at("local").postgres()->embedded);
   EXPECT_TRUE(c.tables.empty());
 }
 

@@ -4,19 +4,12 @@
 
 #include "app/config.h"
 #include "core/error.h"
+#include "tests/support/config_test.h"
 
 namespace sluice {
 namespace {
 
-Error parse_error(const std::string& text) {
-  try {
-    parse_config(text, "t.yaml");
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no error for:\n" << text;
-  return Error(ExitCode::ok, "");
-}
+using test::parse_error;
 
 TEST(ConfigKeys, UnknownTableKeySuggestsTheClosestKey) {
   const Error e = parse_error(R"(tables:

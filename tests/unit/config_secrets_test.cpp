@@ -3,19 +3,12 @@
 
 #include "app/config.h"
 #include "core/error.h"
+#include "tests/support/config_test.h"
 
 namespace sluice {
 namespace {
 
-Error parse_error(const std::string& text) {
-  try {
-    parse_config(text, "t.yaml");
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no error for:\n" << text;
-  return Error(ExitCode::ok, "");
-}
+using test::parse_error;
 
 TEST(ConfigSecrets, SecretKeysWithLiteralValuesAreRefusedWithoutEchoingThem) {
   for (const std::string key :
@@ -80,7 +73,7 @@ TEST(ConfigSecrets, DsnsWithoutAPasswordAreAccepted) {
     const Config c = parse_config(std::string("connections:\n  pg: { type: postgres, dsn: \"") + dsn +
                                       "\" }\n",
                                   "t.yaml");
-    EXPECT_EQ(c.connections.at("pg").postgres.dsn, dsn);
+    EXPECT_EQ(c.connections.at("pg").postgres()->dsn, dsn);
   }
 }
 

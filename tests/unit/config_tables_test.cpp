@@ -4,19 +4,12 @@
 
 #include "app/config.h"
 #include "core/error.h"
+#include "tests/support/config_test.h"
 
 namespace sluice {
 namespace {
 
-Error parse_error(const std::string& text) {
-  try {
-    parse_config(text, "t.yaml");
-  } catch (const Error& e) {
-    return e;
-  }
-  ADD_FAILURE() << "no error for:\n" << text;
-  return Error(ExitCode::ok, "");
-}
+using test::parse_error;
 
 // One table entry starting on line 2; `extra` lines (indented 4) go after its columns (line 5 on).
 std::string table(const std::string& extra, const std::string& pattern = "a_{month}.tsv") {
@@ -49,12 +42,12 @@ TEST(ConfigTables, AFullEntryParses) {
   const TableSpec& t = c.tables[0];
   EXPECT_EQ(t.table, "FACT_LENDING");
   EXPECT_EQ(t.connection, "");
-  EXPECT_EQ(t.file_pattern, "factLendingBenchmark_{date_range}.tsv");
-  EXPECT_EQ(t.format, FileFormat::csv);
-  EXPECT_TRUE(t.header);
-  EXPECT_EQ(t.delimiter, ';');
-  EXPECT_EQ(t.quote, '\'');
-  EXPECT_EQ(t.null_marker, "\\N");
+  EXPECT_EQ(t.feed.file_pattern, "factLendingBenchmark_{date_range}.tsv");
+  EXPECT_EQ(t.feed.format, FileFormat::csv);
+  EXPECT_TRUE(t.feed.header);
+  EXPECT_EQ(t.feed.delimiter, ';');
+  EXPECT_EQ(t.feed.quote, '\'');
+  EXPECT_EQ(t.feed.null_marker, "\\N");
   EXPECT_EQ(t.date_column, "RECORDDATEID");  // the column's own spelling
   EXPECT_EQ(t.date_column_index(), 1);
   EXPECT_EQ(t.date_format, "%Y%m%d");
@@ -72,18 +65,18 @@ TEST(ConfigTables, AFullEntryParses) {
 TEST(ConfigTables, DefaultsDependOnTheFormat) {
   Config c = parse_config(table(""), "t.yaml");
   const TableSpec& tsv = c.tables.at(0);
-  EXPECT_EQ(tsv.format, FileFormat::tsv);
-  EXPECT_EQ(tsv.delimiter, '\t');
-  EXPECT_FALSE(tsv.header);
-  EXPECT_EQ(tsv.null_marker, "");
+  EXPECT_EQ(tsv.feed.format, FileFormat::tsv);
+  EXPECT_EQ(tsv.feed.delimiter, '\t');
+  EXPECT_FALSE(tsv.feed.header);
+  EXPECT_EQ(tsv.feed.null_marker, "");
   EXPECT_EQ(tsv.date_column, "");
   EXPECT_TRUE(tsv.duplicate_key.empty());
 
-  EXPECT_EQ(parse_config(table("    format: csv\n"), "t.yaml").tables.at(0).delimiter, ',');
-  EXPECT_EQ(parse_config(table("    format: csv\n"), "t.yaml").tables.at(0).quote, '"');
-  EXPECT_EQ(parse_config(table("    format: auto\n"), "t.yaml").tables.at(0).format,
+  EXPECT_EQ(parse_config(table("    format: csv\n"), "t.yaml").tables.at(0).feed.delimiter, ',');
+  EXPECT_EQ(parse_config(table("    format: csv\n"), "t.yaml").tables.at(0).feed.quote, '"');
+  EXPECT_EQ(parse_config(table("    format: auto\n"), "t.yaml").tables.at(0).feed.format,
             FileFormat::auto_detect);
-  EXPECT_EQ(parse_config(table("    format: auto\n"), "t.yaml").tables.at(0).delimiter, '\t');
+  EXPECT_EQ(parse_config(table("    format: auto\n"), "t.yaml").tables.at(0).feed.delimiter, '\t');
 }
 
 TEST(ConfigTables, FormatMustBeTsvCsvOrAuto) {
@@ -96,7 +89,7 @@ TEST(ConfigTables, FormatMustBeTsvCsvOrAuto) {
 
 TEST(ConfigTables, DelimiterIsOneCharacterAndBackslashTIsATab) {
   auto delimiter = [](const std::string& line) {
-    return parse_config(table("    " + line + "\n"), "t.yaml").tables.at(0).delimiter;
+    return parse_config(table("    " + line + "\n"), "t.yaml").tables.at(0).feed.delimiter;
   };
   EXPECT_EQ(delimiter(R"(delimiter: "\t")"), '\t');  // YAML unescapes it
   EXPECT_EQ(delimiter(R"(delimiter: '\t')"), '\t');  // two characters, taken as a tab
@@ -122,7 +115,7 @@ TEST(ConfigTables, QuoteIsForCsvOnlyAndDiffersFromTheDelimiter) {
   EXPECT_EQ(e.primary(), "quote and delimiter are the same character");
   EXPECT_EQ(e.detail(), "t.yaml:6:12");
 
-  EXPECT_EQ(parse_config(table("    format: auto\n    quote: \"'\"\n"), "t.yaml").tables.at(0).quote, '\'');
+  EXPECT_EQ(parse_config(table("    format: auto\n    quote: \"'\"\n"), "t.yaml").tables.at(0).feed.quote, '\'');
 }
 
 TEST(ConfigTables, ColumnsAreRequiredAndNotEmpty) {
@@ -267,8 +260,8 @@ TEST(ConfigTables, TableNamesAreUniqueIgnoringCase) {
 }
 
 TEST(ConfigTables, BooleansAreTrueOrFalse) {
-  EXPECT_TRUE(parse_config(table("    header: yes\n"), "t.yaml").tables.at(0).header);
-  EXPECT_FALSE(parse_config(table("    header: False\n"), "t.yaml").tables.at(0).header);
+  EXPECT_TRUE(parse_config(table("    header: yes\n"), "t.yaml").tables.at(0).feed.header);
+  EXPECT_FALSE(parse_config(table("    header: False\n"), "t.yaml").tables.at(0).feed.header);
   const Error e = parse_error(table("    header: 1\n"));
   EXPECT_EQ(e.primary(), "key \"header\" must be true or false, not \"1\"");
   EXPECT_EQ(e.detail(), "t.yaml:5:13");
@@ -279,19 +272,88 @@ TEST(ConfigTables, UnquotedNullMarkerNullIsExplained) {
   EXPECT_EQ(e.primary(), "key \"null_marker\" has no value");
   EXPECT_EQ(e.detail(), "t.yaml:5:5");
   EXPECT_NE(e.hint().find("quote them"), std::string::npos);
-  EXPECT_EQ(parse_config(table("    null_marker: \"NULL\"\n"), "t.yaml").tables.at(0).null_marker, "NULL");
+  EXPECT_EQ(parse_config(table("    null_marker: \"NULL\"\n"), "t.yaml").tables.at(0).feed.null_marker, "NULL");
 }
 
 TEST(ConfigTables, EncodingsAndTheirSpellings) {
-  EXPECT_EQ(parse_config(table(""), "t.yaml").tables[0].encoding, TextEncoding::utf8);
-  EXPECT_EQ(parse_config(table("    encoding: latin-1\n"), "t.yaml").tables[0].encoding, TextEncoding::latin1);
-  EXPECT_EQ(parse_config(table("    encoding: windows-1252\n"), "t.yaml").tables[0].encoding,
+  EXPECT_EQ(parse_config(table(""), "t.yaml").tables[0].feed.encoding, TextEncoding::utf8);
+  EXPECT_EQ(parse_config(table("    encoding: latin-1\n"), "t.yaml").tables[0].feed.encoding, TextEncoding::latin1);
+  EXPECT_EQ(parse_config(table("    encoding: windows-1252\n"), "t.yaml").tables[0].feed.encoding,
             TextEncoding::windows1252);
-  EXPECT_EQ(parse_config(table("    encoding: cp1252\n"), "t.yaml").tables[0].encoding, TextEncoding::windows1252);
+  EXPECT_EQ(parse_config(table("    encoding: cp1252\n"), "t.yaml").tables[0].feed.encoding, TextEncoding::windows1252);
   const Error e = parse_error(table("    encoding: ebcdic\n"));
   EXPECT_EQ(e.primary(), "unknown encoding \"ebcdic\"");
   EXPECT_EQ(e.detail(), "t.yaml:5:15");
   EXPECT_EQ(e.hint(), "Expected utf-8, latin-1 or windows-1252 (what Excel and Windows tools call ANSI).");
+}
+
+// The entry sluice writes (config generate, the demo, the tests' fixtures) is read back as the
+// table it was written from: every key, and values holding quotes, backslashes, tabs and "${".
+void expect_same_table(const TableSpec& a, const TableSpec& b) {
+  EXPECT_EQ(a.table, b.table);
+  EXPECT_EQ(a.connection, b.connection);
+  EXPECT_EQ(a.date_column, b.date_column);
+  EXPECT_EQ(a.date_format, b.date_format);
+  EXPECT_EQ(a.duplicate_key, b.duplicate_key);
+  EXPECT_EQ(a.low_days_fail, b.low_days_fail);
+  ASSERT_EQ(a.columns.size(), b.columns.size());
+  for (std::size_t i = 0; i < a.columns.size(); ++i) {
+    EXPECT_EQ(a.columns[i].name, b.columns[i].name);
+    EXPECT_EQ(to_string(a.columns[i].type), to_string(b.columns[i].type));
+    EXPECT_EQ(a.columns[i].required, b.columns[i].required);
+  }
+  EXPECT_EQ(a.feed.file_pattern, b.feed.file_pattern);
+  EXPECT_EQ(a.feed.format, b.feed.format);
+  EXPECT_EQ(a.feed.header, b.feed.header);
+  EXPECT_EQ(a.feed.delimiter, b.feed.delimiter);
+  EXPECT_EQ(a.feed.quote, b.feed.quote);
+  EXPECT_EQ(a.feed.null_marker, b.feed.null_marker);
+  EXPECT_EQ(a.feed.encoding, b.feed.encoding);
+  EXPECT_EQ(a.feed.backslash_escapes, b.feed.backslash_escapes);
+}
+
+TEST(ConfigTables, AWrittenEntryReadsBackAsTheSameTable) {
+  TableSpec csv;
+  csv.table = "Sales \"EU\" ${REGION}";
+  csv.connection = "pg";
+  csv.feed.file_pattern = "/in/sa\\les_{month}.csv";
+  csv.feed.format = FileFormat::csv;
+  csv.feed.header = true;
+  csv.feed.delimiter = ';';
+  csv.feed.quote = '\'';
+  csv.feed.null_marker = "N/A";
+  csv.feed.encoding = TextEncoding::windows1252;
+  csv.columns = {{"Day", *parse_column_type("date"), true},
+                 {"amount \"net\"", *parse_column_type("numeric(12,2)"), false},
+                 {"note\tx", *parse_column_type("text"), false}};
+  csv.date_column = "Day";
+  csv.date_format = "%d.%m.%Y";
+  csv.duplicate_key = {"Day", "amount \"net\""};
+  csv.low_days_fail = false;
+
+  TableSpec tsv;
+  tsv.table = "T";
+  tsv.feed.file_pattern = "t_{date_range}.tsv";
+  tsv.feed.delimiter = '|';
+  tsv.feed.null_marker = "\\N";
+  tsv.feed.encoding = TextEncoding::latin1;
+  tsv.feed.backslash_escapes = true;
+  tsv.columns = {{"id", *parse_column_type("bigint"), false}};
+
+  TableSpec detected;
+  detected.table = "D";
+  detected.feed.file_pattern = "d_{month}.dat";
+  detected.feed.format = FileFormat::auto_detect;
+  detected.columns = {{"id", *parse_column_type("bigint"), false}};
+
+  for (const TableSpec* t : {&csv, &tsv, &detected}) {
+    const std::string yaml = "connections:\n  pg: { type: postgres, dsn: \"dbname=x\" }\ntarget: pg\ntables:\n" +
+                             table_config_yaml(*t);
+    SCOPED_TRACE(yaml);
+    const Config c = parse_config(yaml, "t.yaml");
+    ASSERT_EQ(c.tables.size(), 1u);
+    expect_same_table(c.tables[0], *t);
+  }
 }
 
 }  // namespace

@@ -12,10 +12,10 @@ Config two_tables() {
   c.path = "t.yaml";
   TableSpec a;
   a.table = "FACT_A";
-  a.file_pattern = "factA_{date_range}.tsv";
+  a.feed.file_pattern = "factA_{date_range}.tsv";
   TableSpec b;
   b.table = "FACT_B";
-  b.file_pattern = "factB_{month}.csv";
+  b.feed.file_pattern = "factB_{month}.csv";
   c.tables = {a, b};
   return c;
 }

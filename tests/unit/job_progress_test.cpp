@@ -7,6 +7,7 @@
 
 #include "jobs/job_progress_recorder.h"
 #include "jobs/job_store.h"
+#include "tests/support/scoped_env.h"
 #include "tests/support/temp_dir.h"
 
 namespace sluice {
@@ -101,12 +102,13 @@ TEST(JobProgress, AJobNamesTheLaunchItRunsIn) {
   test::TempDir dir;
   JobStore store(dir / "jobs.sqlite");
   const std::int64_t l = store.add_launch("t", "c", "", "");
-  ::setenv("SLUICE_LAUNCH_ID", std::to_string(l).c_str(), 1);
-  const std::int64_t inside = store.begin_job("validate", "d", "{}");
-  ::setenv("SLUICE_LAUNCH_ID", "not a number", 1);
-  const std::int64_t garbled = store.begin_job("validate", "d", "{}");
-  ::unsetenv("SLUICE_LAUNCH_ID");
-  const std::int64_t outside = store.begin_job("validate", "d", "{}");
+  const auto begin_with_launch = [&](const char* launch_id) {
+    test::ScopedEnv env("SLUICE_LAUNCH_ID", launch_id);
+    return store.begin_job("validate", "d", "{}");
+  };
+  const std::int64_t inside = begin_with_launch(std::to_string(l).c_str());
+  const std::int64_t garbled = begin_with_launch("not a number");
+  const std::int64_t outside = begin_with_launch(nullptr);
   EXPECT_EQ(store.job(inside)->launch_id, l);
   EXPECT_EQ(store.job(garbled)->launch_id, 0);
   EXPECT_EQ(store.job(outside)->launch_id, 0);

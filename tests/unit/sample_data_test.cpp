@@ -210,15 +210,15 @@ TEST(SampleData, HeaderNamesTheColumnsOfTheTableSpec) {
   for (std::size_t i = 0; i < spec.columns.size(); ++i) EXPECT_EQ(rows[0][i], spec.columns[i].name);
 
   EXPECT_EQ(spec.table, "FACT_LENDING_SAMPLE");
-  EXPECT_EQ(spec.file_pattern, "data/fact_{month}.tsv");
-  EXPECT_EQ(spec.format, FileFormat::tsv);
-  EXPECT_TRUE(spec.header);
+  EXPECT_EQ(spec.feed.file_pattern, "data/fact_{month}.tsv");
+  EXPECT_EQ(spec.feed.format, FileFormat::tsv);
+  EXPECT_TRUE(spec.feed.header);
   EXPECT_EQ(spec.date_column, "RECORDDATEID");
   EXPECT_EQ(spec.date_column_index(), 1);
   EXPECT_EQ(spec.duplicate_key, (std::vector<std::string>{"RECORDDATEID", "ASSETID"}));
   EXPECT_EQ(to_string(spec.columns[spec.column_index("LOANVALUE")].type), "numeric(20,2)");
   EXPECT_EQ(sample_table_spec("MY_FACTS", "x.tsv", false).table, "MY_FACTS");
-  EXPECT_FALSE(sample_table_spec("MY_FACTS", "x.tsv", false).header);
+  EXPECT_FALSE(sample_table_spec("MY_FACTS", "x.tsv", false).feed.header);
 }
 
 TEST(SampleData, TargetBytesLandsWithinOnePercentOnWholeRows) {

@@ -53,7 +53,7 @@ Listing list_dir(const std::string& dir, const std::string& config_path, const C
           const auto sel = select_files(*config, {it->path().string()}, "");
           if (!sel.empty() && sel[0].table) {
             e.table = sel[0].table->table;
-            e.pattern = sel[0].table->file_pattern;
+            e.pattern = sel[0].table->feed.file_pattern;
           }
         } catch (const Error&) {
         }

@@ -28,22 +28,8 @@ std::string qualified(std::string_view schema, std::string_view table) {
 }
 
 std::string type_name(const ColumnType& t) {
-  switch (t.kind) {
-    case ColumnKind::text: return "text";
-    case ColumnKind::varchar: return t.length ? fmt::format("varchar({})", t.length) : "varchar";
-    case ColumnKind::character: return t.length ? fmt::format("char({})", t.length) : "char";
-    case ColumnKind::smallint: return "smallint";
-    case ColumnKind::integer: return "integer";
-    case ColumnKind::bigint: return "bigint";
-    case ColumnKind::numeric: return t.precision ? fmt::format("numeric({},{})", t.precision, t.scale) : "numeric";
-    case ColumnKind::real: return "real";
-    case ColumnKind::double_precision: return "double precision";
-    case ColumnKind::boolean: return "boolean";
-    case ColumnKind::date: return "date";
-    case ColumnKind::timestamp: return "timestamp";
-    case ColumnKind::timestamptz: return "timestamptz";
-  }
-  return "text";
+  // The config's spellings are PostgreSQL's, but for double, which PostgreSQL spells in two words.
+  return t.kind == ColumnKind::double_precision ? "double precision" : to_string(t);
 }
 
 std::optional<ColumnType> column_type_from_catalog(std::string_view format_type) {
