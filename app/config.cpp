@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -380,6 +381,14 @@ class Mapping {
   std::vector<std::string> suggested_;  // the keys "did you mean" named
 };
 
+constexpr std::string_view kSqliteIsASource =
+    "Tables load into a postgres or snowflake connection; a SQLite file is read by a migration "
+    "(migrations: - { source: NAME, ... }).";
+
+constexpr std::string_view kConnectionTypes =
+    "Expected type: postgres or type: snowflake (loads and migrations go into them), or type: sqlite "
+    "(a file migrations read from)";
+
 std::vector<std::string> connection_names(const std::map<std::string, ConnectionSpec>& connections) {
   std::vector<std::string> names;
   for (const auto& [name, spec] : connections) names.push_back(name);
@@ -527,6 +536,15 @@ SnowflakeConnection parse_snowflake(const Reader& r, const std::string& name, co
   return sf;
 }
 
+SqliteConnection parse_sqlite(const Reader& r, const std::string& name, const YAML::Node& node) {
+  const Mapping m(r, node, fmt::format("in sqlite connection \"{}\"", name), {"type", "path"});
+  SqliteConnection c;
+  // Whether the file exists is checked when it is opened: the config may be checked elsewhere.
+  c.path = expand_home(m.required_text("path", "path: /data/legacy.db (the SQLite file to migrate from)"));
+  if (c.path.empty()) m.fail_value("path", "cannot expand ~ in path: HOME is not set", "Set HOME, or write the full path.");
+  return c;
+}
+
 ConnectionSpec parse_connection(const Reader& r, const std::string& name, const YAML::Node& key,
                                 const YAML::Node& node) {
   constexpr std::string_view kExample = "e.g.  local: { type: postgres, embedded: true }";
@@ -540,16 +558,18 @@ ConnectionSpec parse_connection(const Reader& r, const std::string& name, const 
   const YAML::Node type = node["type"];
   if (!type.IsDefined())
     r.fail(node, fmt::format("missing key \"type\" in connection \"{}\"", name),
-           "Expected type: postgres or type: snowflake");
+           kConnectionTypes);
   const std::string type_name = type.IsScalar() ? r.expand(type, "type") : std::string();
   if (type_name == "postgres") {
     c.backend = parse_postgres(r, name, node);
   } else if (type_name == "snowflake") {
     c.backend = parse_snowflake(r, name, node);
+  } else if (type_name == "sqlite") {
+    c.backend = parse_sqlite(r, name, node);
   } else {
     r.fail(type.IsNull() ? key : type,
            fmt::format("unknown connection type \"{}\" in connection \"{}\"", type_name, name),
-           "Expected type: postgres or type: snowflake");
+           kConnectionTypes);
   }
   return c;
 }
@@ -700,6 +720,8 @@ TableSpec parse_table(const Reader& r, const YAML::Node& node,
       if (!connections.contains(*connection))
         m.fail_value("connection", fmt::format("connection \"{}\" is not defined", *connection),
                      fmt::format("Defined connections: {}", join(connection_names(connections))));
+      if (!connections.at(*connection).can_be_loaded_into())
+        m.fail_value("connection", fmt::format("connection \"{}\" is a SQLite file", *connection), kSqliteIsASource);
       t.connection = *connection;
     }
   });
@@ -775,6 +797,146 @@ TableSpec parse_table(const Reader& r, const YAML::Node& node,
 
 }  // namespace
 
+// A whole number in [low, high] for `key`, or nullopt when absent.
+std::optional<std::int64_t> whole_number(const Mapping& m, std::string_view key, std::int64_t low, std::int64_t high) {
+  const auto text = m.text(key);
+  if (!text) return std::nullopt;
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || end != text->data() + text->size() || value < low || value > high)
+    m.fail_value(key, fmt::format("{} must be a whole number from {} to {}, not \"{}\"", key, low, high, *text),
+                 fmt::format("e.g. {}: {}", key, low == 0 ? 1 : low));
+  return value;
+}
+
+MigrationMode parse_mode(const Mapping& m) {
+  const std::string mode = *m.text("mode");
+  if (mode == "full") return MigrationMode::full;
+  if (mode == "append") return MigrationMode::append;
+  m.fail_value("mode", fmt::format("unknown mode \"{}\"", mode),
+               "Expected full (build the table apart and swap it in when complete; the default) or append "
+               "(add the rows to the existing table).");
+}
+
+// rename: / cast: — a mapping of source column names to one value each.
+std::map<std::string, std::string> column_map(const Reader& r, const Mapping& m, std::string_view key,
+                                              std::string_view example) {
+  std::map<std::string, std::string> out;
+  const YAML::Node* node = m.mapping(key, /*empty_ok=*/true);
+  if (!node) return out;
+  for (const auto& kv : *node) {
+    if (!kv.first.IsScalar() || kv.first.Scalar().empty())
+      r.fail(kv.first, fmt::format("{} takes source column names as keys", key), example);
+    if (!kv.second.IsScalar() || kv.second.Scalar().empty())
+      r.fail(kv.second.IsNull() ? kv.first : kv.second,
+             fmt::format("{}: {} needs a single value", key, kv.first.Scalar()), example);
+    if (!out.emplace(kv.first.Scalar(), r.expand(kv.second, key)).second)
+      r.fail(kv.first, fmt::format("{}: column {} is named twice", key, kv.first.Scalar()), "Keep one of them.");
+  }
+  return out;
+}
+
+MigrationTableRule parse_migration_table(const Reader& r, const YAML::Node& node) {
+  constexpr std::string_view kExample =
+      "e.g.  - \"*\"  (every table),  - \"!tmp_*\"  (not these),  - { table: events, chunk_by: id }";
+  MigrationTableRule rule;
+  rule.position = r.position(node);
+  if (node.IsScalar()) {
+    std::string pattern = r.expand(node, "tables");
+    if (!pattern.empty() && pattern[0] == '!') {
+      rule.exclude = true;
+      pattern.erase(0, 1);
+    }
+    if (pattern.empty()) r.fail(node, "an empty table name in a migration's tables", kExample);
+    rule.pattern = pattern;
+    return rule;
+  }
+  if (!node.IsMap()) r.fail(node, "a migration's table entry must be a name, a glob or a mapping", kExample);
+  const Mapping m(r, node, "in migration table entry",
+                  {"table", "target_table", "chunk_by", "where", "mode", "rename", "cast"});
+  r.attempt([&] {
+    rule.pattern = m.required_text("table", "table: NAME (a source table, or a glob such as fact_*)");
+    if (rule.pattern[0] == '!')
+      m.fail_value("table", "an entry that excludes tables is a plain list item",
+                   "Write - \"!name\" on a line of its own; a mapping names tables to copy.");
+  });
+  r.attempt([&] {
+    if (auto target = m.text("target_table")) {
+      if (rule.is_glob())
+        m.fail_value("target_table", fmt::format("target_table names one table, but \"{}\" is a glob", rule.pattern),
+                     "Give target_table in an entry that names one source table.");
+      rule.target_table = *target;
+    }
+  });
+  r.attempt([&] { rule.chunk_by = m.text("chunk_by").value_or(""); });
+  r.attempt([&] { rule.where = m.text("where").value_or(""); });
+  r.attempt([&] {
+    if (m.has("mode")) rule.mode = parse_mode(m);
+  });
+  r.attempt([&] { rule.rename = column_map(r, m, "rename", "e.g. rename: { old_name: new_name }"); });
+  r.attempt([&] { rule.cast = column_map(r, m, "cast", "e.g. cast: { amount: \"numeric(12,2)\", flags: text }"); });
+  return rule;
+}
+
+MigrationSpec parse_migration(const Reader& r, const YAML::Node& node, const Config& config) {
+  if (!node.IsMap())
+    r.fail(node, "a migration must be a mapping",
+           "e.g.  - { name: legacy_to_pg, source: legacy, tables: [\"*\"] }");
+  const Mapping m(r, node, "in migration",
+                  {"name", "source", "target", "source_schema", "schema", "workers", "chunk_rows", "mode", "tables"});
+  MigrationSpec spec;
+  spec.position = r.position(node);
+  r.attempt([&] {
+    spec.name = m.required_text("name", "name: legacy_to_pg (how commands name this migration)");
+    const bool plain = std::all_of(spec.name.begin(), spec.name.end(), [](unsigned char c) {
+      return std::isalnum(c) || c == '_' || c == '-' || c == '.';
+    });
+    if (!plain)
+      m.fail_value("name", fmt::format("migration name \"{}\" holds characters other than letters, digits, _ - .", spec.name),
+                   "It is typed on the command line (sluice migrate run NAME): keep it plain.");
+  });
+  const auto connection = [&](std::string_view key, const std::string& name) -> const ConnectionSpec& {
+    const auto it = config.connections.find(name);
+    if (it == config.connections.end())
+      m.fail_value(key, fmt::format("connection \"{}\" is not defined", name),
+                   fmt::format("Defined connections: {}", join(connection_names(config.connections))));
+    return it->second;
+  };
+  r.attempt([&] {
+    spec.source = m.required_text("source", "source: NAME (the connection to copy tables from)");
+    connection("source", spec.source);
+  });
+  r.attempt([&] {
+    spec.target = m.text("target").value_or(config.target);
+    const ConnectionSpec& target = m.has("target") ? connection("target", spec.target) : config.target_connection();
+    if (!target.postgres())
+      m.fail_value(m.has("target") ? "target" : "name",
+                   fmt::format("migration \"{}\" goes into connection \"{}\", which is not PostgreSQL", spec.name, spec.target),
+                   "Migrations copy tables into PostgreSQL: set target: to a postgres connection.");
+  });
+  r.attempt([&] { spec.source_schema = m.text("source_schema").value_or(""); });
+  r.attempt([&] { spec.schema = m.text("schema").value_or(""); });
+  r.attempt([&] { spec.workers = static_cast<int>(whole_number(m, "workers", 1, 64).value_or(0)); });
+  r.attempt([&] {
+    spec.chunk_rows = static_cast<std::uint64_t>(whole_number(m, "chunk_rows", 1, 1'000'000'000).value_or(1'000'000));
+  });
+  r.attempt([&] {
+    if (m.has("mode")) spec.mode = parse_mode(m);
+  });
+  r.attempt([&] {
+    const YAML::Node* tables = m.list("tables");
+    if (!tables) m.fail_missing("tables", "tables: [\"*\"] (every table of the source), or a list of names");
+    if (tables->size() == 0)
+      m.fail_value("tables", fmt::format("migration \"{}\" lists no tables", spec.name),
+                   "List the source tables to copy, or \"*\" for all of them.");
+    for (const auto& entry : *tables) r.attempt([&] { spec.tables.push_back(parse_migration_table(r, entry)); });
+    if (std::all_of(spec.tables.begin(), spec.tables.end(), [](const MigrationTableRule& t) { return t.exclude; }))
+      m.fail_value("tables", fmt::format("migration \"{}\" only excludes tables", spec.name),
+                   "Add the tables to copy, e.g. - \"*\" before the - \"!name\" entries.");
+  });
+  return spec;
+}
+
 Config parse_config(const std::string& yaml_text, const std::string& path_for_messages) {
   const Reader r(path_for_messages);
   YAML::Node doc;
@@ -790,7 +952,7 @@ Config parse_config(const std::string& yaml_text, const std::string& path_for_me
            "Start from the example: sluice config init");
   reject_literal_secrets(r, doc);
 
-  const Mapping top(r, doc, "at the top level", {"target", "connections", "tables"});
+  const Mapping top(r, doc, "at the top level", {"target", "connections", "tables", "migrations"});
   Config config;
   config.path = path_for_messages;
 
@@ -819,12 +981,18 @@ Config parse_config(const std::string& yaml_text, const std::string& path_for_me
 
   r.attempt([&] {
     const std::optional<std::string> target = top.text("target");
-    if (config.connections.empty()) {
-      if (target)
+    std::vector<std::string> loadable;
+    for (const auto& [name, c] : config.connections)
+      if (c.can_be_loaded_into()) loadable.push_back(name);
+    if (loadable.empty() && !config.connections.contains("local")) {
+      if (target && !config.connections.contains(*target))
         top.fail_value("target", fmt::format("target \"{}\" is not a defined connection", *target),
-                       "No connections are defined: add it under connections:, or remove target: to "
-                       "use the embedded PostgreSQL.");
-      // No connections and no target: the embedded PostgreSQL, so a config may be just tables.
+                       "No connections to load into are defined: add it under connections:, or remove "
+                       "target: to use the embedded PostgreSQL.");
+      if (target)
+        top.fail_value("target", fmt::format("target \"{}\" is a SQLite file", *target), kSqliteIsASource);
+      // No connection to load into and no target: the embedded PostgreSQL, so a config may be
+      // just tables (or SQLite files to migrate).
       ConnectionSpec local;
       local.name = "local";
       PostgresConnection embedded;
@@ -837,13 +1005,17 @@ Config parse_config(const std::string& yaml_text, const std::string& path_for_me
       if (!config.connections.contains(*target))
         top.fail_value("target", fmt::format("target \"{}\" is not a defined connection", *target),
                        fmt::format("Defined connections: {}", join(connection_names(config.connections))));
+      if (!config.connections.at(*target).can_be_loaded_into())
+        top.fail_value("target", fmt::format("target \"{}\" is a SQLite file", *target), kSqliteIsASource);
       config.target = *target;
-    } else if (config.connections.size() == 1) {
-      config.target = config.connections.begin()->first;
+    } else if (loadable.size() == 1) {
+      config.target = loadable.front();
+    } else if (loadable.empty()) {
+      r.fail(doc, "no connection to load or migrate into",
+             "Add a postgres connection, e.g. pg: { type: postgres, embedded: true }.");
     } else {
       r.fail(doc, "missing key \"target\" at the top level",
-             fmt::format("Several connections are defined; set target: to one of: {}",
-                         join(connection_names(config.connections))));
+             fmt::format("Several connections are defined; set target: to one of: {}", join(loadable)));
     }
   });
 
@@ -859,6 +1031,19 @@ Config parse_config(const std::string& yaml_text, const std::string& path_for_me
                              "case-insensitively); keep one entry.",
                              first->position.str()));
         config.tables.push_back(std::move(table));
+      });
+    }
+  }
+  const YAML::Node* migrations = nullptr;
+  r.attempt([&] { migrations = top.list("migrations", /*empty_ok=*/true); });
+  if (migrations && !config.target.empty()) {
+    for (const auto& entry : *migrations) {
+      r.attempt([&] {
+        MigrationSpec migration = parse_migration(r, entry, config);
+        if (const MigrationSpec* first = config.find_migration(migration.name); first && !migration.name.empty())
+          r.fail(entry, fmt::format("migration \"{}\" is defined twice", migration.name),
+                 fmt::format("It is already defined at {}; keep one of them.", first->position.str()));
+        config.migrations.push_back(std::move(migration));
       });
     }
   }
@@ -889,7 +1074,6 @@ Config load_config(const std::filesystem::path& path) {
   return parse_config(text.str(), name);
 }
 
-// Kept identical to etc/sluice.example.yaml (a unit test compares them).
 std::string yaml_quoted(const std::string& s) {
   std::string out = "\"";
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -938,6 +1122,7 @@ std::string table_config_yaml(const TableSpec& t) {
   return y;
 }
 
+// Kept identical to etc/sluice.example.yaml (a unit test compares them).
 std::string example_config_text() {
   return R"yaml(# sluice configuration
 #

@@ -44,4 +44,10 @@ const TableSpec* Config::find_table(const std::string& name) const {
   return nullptr;
 }
 
+const MigrationSpec* Config::find_migration(const std::string& name) const {
+  for (const auto& m : migrations)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
 }  // namespace sluice

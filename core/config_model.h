@@ -3,6 +3,7 @@
 // at the config entry that caused them.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -63,7 +64,7 @@ struct TableSpec {
   int date_column_index() const { return date_column.empty() ? -1 : column_index(date_column); }
 };
 
-enum class ConnectionType { postgres, snowflake };
+enum class ConnectionType { postgres, snowflake, sqlite };
 
 struct PostgresConnection {
   bool embedded = false;
@@ -103,34 +104,78 @@ struct SnowflakeConnection {
   std::string ca_file;   // CA certificates (PEM) for the SQL API's TLS (and the stage's by default)
 };
 
+// A SQLite database file: a migration source only, opened read-only and never written.
+struct SqliteConnection {
+  std::string path;  // ~ expanded
+};
+
 // A named connection: one backend's settings. Code that needs a particular backend asks for it
 // (postgres(), snowflake()) and gets nullptr from any other, so a new backend is one more
 // alternative here and a compile error at every std::visit that forgets it.
 struct ConnectionSpec {
   std::string name;
-  std::variant<PostgresConnection, SnowflakeConnection> backend;
+  std::variant<PostgresConnection, SnowflakeConnection, SqliteConnection> backend;
   SourcePosition position;
 
   // The alternatives are in ConnectionType's order.
   ConnectionType type() const { return static_cast<ConnectionType>(backend.index()); }
   const PostgresConnection* postgres() const { return std::get_if<PostgresConnection>(&backend); }
   const SnowflakeConnection* snowflake() const { return std::get_if<SnowflakeConnection>(&backend); }
+  const SqliteConnection* sqlite() const { return std::get_if<SqliteConnection>(&backend); }
   PostgresConnection* postgres() { return std::get_if<PostgresConnection>(&backend); }
+  // Loads go into PostgreSQL and Snowflake; SQLite files are only read (by migrate).
+  bool can_be_loaded_into() const { return !sqlite(); }
 };
 
 static_assert(std::variant_size_v<decltype(ConnectionSpec::backend)> ==
-              static_cast<std::size_t>(ConnectionType::snowflake) + 1);
+              static_cast<std::size_t>(ConnectionType::sqlite) + 1);
+
+enum class MigrationMode {
+  full,    // the table is built under a staging name and swapped in when every chunk is done
+  append,  // rows are added to the existing table chunk by chunk
+};
+
+// One entry of a migration's tables: a source table name or a glob of them ("!glob" excludes), and
+// the settings for the tables it names.
+struct MigrationTableRule {
+  std::string pattern;       // "events", "fact_*", "*"
+  bool exclude = false;      // written "!pattern"
+  std::string target_table;  // only for an entry naming one table; empty = the source's name
+  std::string chunk_by;      // a column to cut the table into ranges by; empty = the rowid / a key
+  std::string where;         // a condition in the source's SQL, written by the config's author
+  std::optional<MigrationMode> mode;            // unset: the migration's (full)
+  std::map<std::string, std::string> rename;    // source column -> target column
+  std::map<std::string, std::string> cast;      // source column -> target PostgreSQL type
+  SourcePosition position;
+
+  bool is_glob() const { return pattern.find_first_of("*?[") != std::string::npos; }
+};
+
+// A named migration job: tables of one source connection copied into one PostgreSQL target.
+struct MigrationSpec {
+  std::string name;
+  std::string source, target;        // connection names
+  std::string source_schema;         // empty: the source's default (main, public, the connection's)
+  std::string schema;                // target schema; empty: the target connection's
+  int workers = 0;                   // 0: sized to the cores and the source
+  std::uint64_t chunk_rows = 1000000;  // rows a chunk holds, about
+  MigrationMode mode = MigrationMode::full;
+  std::vector<MigrationTableRule> tables;
+  SourcePosition position;
+};
 
 struct Config {
   std::string path;                 // the file it was read from ("" for the built-in default)
   std::string target;               // connection name loads go to
   std::map<std::string, ConnectionSpec> connections;
   std::vector<TableSpec> tables;
+  std::vector<MigrationSpec> migrations;
 
   // The connection a table loads into (its own, else the config's target).
   const ConnectionSpec& connection_for(const TableSpec& table) const;
   const ConnectionSpec& target_connection() const;
   const TableSpec* find_table(const std::string& name) const;  // case-insensitive
+  const MigrationSpec* find_migration(const std::string& name) const;  // exact
 };
 
 }  // namespace sluice

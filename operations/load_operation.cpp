@@ -207,6 +207,9 @@ LoadSummary LoadOperation::run(const LoadRequest& req) {
       targets.push_back(std::make_unique<SnowflakeTarget>(*snowflake, std::move(s)));
     } else if (const PostgresConnection* postgres = c->postgres()) {
       targets.push_back(std::make_unique<PostgresTarget>([this, c] { return conninfo_(*c); }, postgres->schema));
+    } else {
+      throw usage_error(fmt::format("connection \"{}\" is a SQLite file, which sluice reads but never loads into", c->name),
+                        "", "Load into a postgres or snowflake connection.");
     }
   }
 

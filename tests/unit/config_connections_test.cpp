@@ -98,7 +98,8 @@ TEST(ConfigConnections, TypeIsRequiredAndMustBeKnown) {
   Error e = parse_error("connections:\n  pg: { dsn: \"host=x\" }\n");
   EXPECT_EQ(e.primary(), "missing key \"type\" in connection \"pg\"");
   EXPECT_EQ(e.detail(), "t.yaml:2:7");
-  EXPECT_EQ(e.hint(), "Expected type: postgres or type: snowflake");
+  EXPECT_EQ(e.hint(), "Expected type: postgres or type: snowflake (loads and migrations go into them), or type: "
+                      "sqlite (a file migrations read from)");
 
   e = parse_error("connections:\n  pg: { type: mysql }\n");
   EXPECT_EQ(e.primary(), "unknown connection type \"mysql\" in connection \"pg\"");

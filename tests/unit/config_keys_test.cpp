@@ -30,7 +30,7 @@ TEST(ConfigKeys, UnknownKeyWithNoCloseMatchListsTheAcceptedKeys) {
   EXPECT_EQ(e.code(), ExitCode::usage);
   EXPECT_EQ(e.primary(), "unknown key \"colour\" at the top level");
   EXPECT_EQ(e.detail(), "t.yaml:1:1");
-  EXPECT_EQ(e.hint(), "accepted keys: target, connections, tables");
+  EXPECT_EQ(e.hint(), "accepted keys: target, connections, tables, migrations");
 }
 
 TEST(ConfigKeys, SwappedLettersCountAsOneEdit) {
