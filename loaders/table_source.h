@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "core/cancellation.h"
 #include "core/column_type.h"
 #include "core/progress.h"
+#include "loaders/migrate/column_mapping.h"
 #include "loaders/pipeline.h"
 
 namespace sluice {
@@ -23,13 +25,36 @@ struct SourceColumn {
   std::string declared_type;        // as the source declares it ("numeric(20,2)", "TEXT", ...)
   std::optional<ColumnType> type;   // sluice's type for it; nullopt when it has none
   bool nullable = true;
+  ColumnMapping mapping;            // the PostgreSQL column it becomes
+};
+
+// An index of the source table, rebuilt on the target after the data.
+struct SourceIndex {
+  std::string name;
+  bool unique = false;
+  std::vector<std::string> columns;
 };
 
 struct SourceTable {
   std::string schema, name;         // as the source spells them
   std::vector<SourceColumn> columns;
   std::uint64_t estimated_rows = 0; // the source's statistics; 0 when unknown
+  std::vector<std::string> primary_key;  // column names, in key order; empty when none
+  std::vector<SourceIndex> indexes;      // besides the primary key
+  std::string row_id;               // a column-like handle every row has (SQLite's rowid); "" when none
 };
+
+// A value the target column cannot take as it is (SQLite is dynamically typed): where, what and why.
+struct ValueProblem {
+  std::string table, column;
+  std::string row;                  // "rowid 17", or the key
+  std::string value;                // as the source holds it, for display
+  std::string reason;               // "text in an integer column"
+};
+
+// What a source does with a row holding such a value: nullptr (the default) stops the read with
+// a located error; a handler is told and the row is left out.
+using ValueProblemHandler = std::function<void(const ValueProblem&)>;
 
 // The rows whose `column` lies in [first, last]; the whole table when `column` is empty.
 struct SourceRange {
@@ -38,9 +63,40 @@ struct SourceRange {
   std::string label() const;        // "id 1..250000", or "all rows"
 };
 
+// About `parts` ranges of equal width that cover [lo, hi] of `column`, in order.
+std::vector<SourceRange> equal_ranges(const std::string& column, std::int64_t lo, std::int64_t hi, std::size_t parts);
+
+// Gathers a range's COPY text rows into batches of about `chunk_bytes` and hands each to the sink
+// as a ScannedChunk (rows numbered from 1: a table has no lines), reporting progress as it goes.
+// Both sources write rows through it.
+class CopyBatcher {
+ public:
+  CopyBatcher(ChunkSink& sink, std::size_t chunk_bytes, ProgressSink& progress, const Cancellation& cancel,
+              std::string subject);
+  // Where the next row's text goes; end_row() after it.
+  std::string& text() { return batch_; }
+  void end_row();
+  // Hands over what is left; returns the rows handed over in all.
+  std::uint64_t finish();
+
+ private:
+  void flush();
+
+  ChunkSink& sink_;
+  std::size_t chunk_bytes_;
+  ProgressSink& progress_;
+  const Cancellation& cancel_;
+  std::string subject_;
+  std::string batch_;
+  ScannedChunk chunk_;
+  std::uint64_t rows_total_ = 0, bytes_total_ = 0;
+};
+
 class TableSource {
  public:
   virtual ~TableSource() = default;
+  // The tables of `schema` ("" = the source's default), sorted by name.
+  virtual std::vector<std::string> list_tables(const std::string& schema) = 0;
   // Throws a usage Error when the table does not exist.
   virtual SourceTable describe(const std::string& schema, const std::string& table) = 0;
   // About `parts` ranges of equal width over the integer column `chunk_by` (its min..max), or one
@@ -48,9 +104,11 @@ class TableSource {
   // last one).
   virtual std::vector<SourceRange> plan_ranges(const SourceTable& table, const std::string& chunk_by,
                                                std::size_t parts) = 0;
-  // Reads `range` as COPY text in chunks of about `chunk_bytes`; returns the rows read.
+  // Reads `range` as COPY text in chunks of about `chunk_bytes`; returns the rows read (rows left
+  // out for their values not counted).
   virtual std::uint64_t read_range(const SourceTable& table, const SourceRange& range, ChunkSink& sink,
-                                   std::size_t chunk_bytes, ProgressSink& progress, const Cancellation& cancel) = 0;
+                                   std::size_t chunk_bytes, ProgressSink& progress, const Cancellation& cancel,
+                                   const ValueProblemHandler& problems = {}) = 0;
 };
 
 }  // namespace sluice

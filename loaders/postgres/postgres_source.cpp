@@ -10,10 +10,6 @@
 
 namespace sluice {
 
-std::string SourceRange::label() const {
-  return column.empty() ? std::string("all rows") : fmt::format("{} {}..{}", column, first, last);
-}
-
 namespace {
 
 std::string relation(const SourceTable& t) { return pg::quote_identifier(t.schema) + "." + pg::quote_identifier(t.name); }
@@ -28,6 +24,15 @@ const SourceColumn& find_column(const SourceTable& t, const std::string& name) {
 }
 
 }  // namespace
+
+std::vector<std::string> PostgresTableSource::list_tables(const std::string& schema) {
+  auto res = conn_.query("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                         "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1",
+                         {schema.empty() ? std::string("public") : schema});
+  std::vector<std::string> out;
+  for (int r = 0; r < res.rows(); ++r) out.emplace_back(res.get(r, 0));
+  return out;
+}
 
 SourceTable PostgresTableSource::describe(const std::string& schema, const std::string& table) {
   // Names as the catalog holds them: the caller quotes nothing and folds nothing.
@@ -50,7 +55,31 @@ SourceTable PostgresTableSource::describe(const std::string& schema, const std::
     c.declared_type = std::string(res.get(r, 1));
     c.type = pg::column_type_from_catalog(c.declared_type);
     c.nullable = res.get(r, 2) == "t";
+    c.mapping = postgres_column_mapping(c.declared_type);
     t.columns.push_back(std::move(c));
+  }
+  // Indexes on plain columns, the primary key apart; an index on an expression or with a
+  // WHERE is the target's to rebuild by hand, and is left out.
+  auto idx = conn_.query(
+      "SELECT i.relname, x.indisprimary, x.indisunique, array_to_string(array_agg(a.attname ORDER BY k.n), chr(9)), "
+      "bool_and(k.attnum > 0) FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+      "JOIN pg_class c ON c.oid = x.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, n) "
+      "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum "
+      "WHERE n.nspname = $1 AND c.relname = $2 AND k.n <= x.indnkeyatts AND x.indpred IS NULL GROUP BY 1, 2, 3 ORDER BY 1",
+      {schema, table});
+  for (int r = 0; r < idx.rows(); ++r) {
+    if (idx.get(r, 4) != "t") continue;
+    std::vector<std::string> columns;
+    const std::string list(idx.get(r, 3));
+    for (std::size_t start = 0;;) {
+      const std::size_t tab = list.find('\t', start);
+      columns.push_back(list.substr(start, tab - start));
+      if (tab == std::string::npos) break;
+      start = tab + 1;
+    }
+    if (idx.get(r, 1) == "t") t.primary_key = std::move(columns);
+    else t.indexes.push_back(SourceIndex{std::string(idx.get(r, 0)), idx.get(r, 2) == "t", std::move(columns)});
   }
   return t;
 }
@@ -65,24 +94,12 @@ std::vector<SourceRange> PostgresTableSource::plan_ranges(const SourceTable& t, 
   auto res = conn_.query(fmt::format("SELECT min({0})::text, max({0})::text FROM {1}", pg::quote_identifier(c.name), relation(t)));
   if (res.is_null(0, 0)) return {SourceRange{}};  // empty, or every value NULL
   const std::int64_t lo = std::stoll(std::string(res.get(0, 0))), hi = std::stoll(std::string(res.get(0, 1)));
-  // Widths in unsigned arithmetic: hi - lo can exceed int64 (min and max of a bigint).
-  const std::uint64_t span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
-  const std::uint64_t width = std::max<std::uint64_t>(1, span / parts + (span % parts ? 1 : 0));
-  std::vector<SourceRange> out;
-  for (std::uint64_t start = 0;; start += width) {
-    SourceRange r;
-    r.column = c.name;
-    r.first = static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + start);
-    const bool last = span - start < width;
-    r.last = last ? hi : static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + start + width - 1);
-    out.push_back(r);
-    if (last) break;
-  }
-  return out;
+  return equal_ranges(c.name, lo, hi, parts);
 }
 
 std::uint64_t PostgresTableSource::read_range(const SourceTable& t, const SourceRange& range, ChunkSink& sink,
-                                              std::size_t chunk_bytes, ProgressSink& progress, const Cancellation& cancel) {
+                                              std::size_t chunk_bytes, ProgressSink& progress, const Cancellation& cancel,
+                                              const ValueProblemHandler&) {
   std::string columns;
   for (const auto& c : t.columns) columns += (columns.empty() ? "" : ", ") + pg::quote_identifier(c.name);
   std::string where;
@@ -93,40 +110,13 @@ std::uint64_t PostgresTableSource::read_range(const SourceTable& t, const Source
     auto res = conn_.query(fmt::format("SELECT max({})::text FROM {}", col, relation(t)));
     if (!res.is_null(0, 0) && std::stoll(std::string(res.get(0, 0))) == range.last) where += fmt::format(" OR {} IS NULL", col);
   }
-  std::string batch;
-  batch.reserve(chunk_bytes + (64u << 10));
-  ScannedChunk chunk;
-  chunk.first_line = 1;
-  std::uint64_t rows_total = 0, bytes_total = 0;
-  const std::string subject = fmt::format("{}.{} {}", t.schema, t.name, range.label());
-  const auto flush = [&] {
-    if (chunk.rows == 0) return;
-    chunk.copy_data = batch.data();
-    chunk.copy_size = batch.size();
-    chunk.stream_bytes = batch.size();
-    sink.consume(chunk);
-    rows_total += chunk.rows;
-    bytes_total += batch.size();
-    progress.update({"copy", subject, bytes_total, 0, rows_total});
-    chunk.stream_offset = bytes_total;
-    chunk.first_row = rows_total;
-    chunk.first_line = rows_total + 1;  // a table has no lines: its rows are numbered from 1
-    ++chunk.index;
-    chunk.rows = 0;
-    batch.clear();
-  };
+  CopyBatcher batcher(sink, chunk_bytes, progress, cancel, fmt::format("{}.{} {}", t.schema, t.name, range.label()));
   conn_.copy_out(fmt::format("COPY (SELECT {} FROM {}{}) TO STDOUT", columns, relation(t), where),
                  [&](const char* data, std::size_t size) {
-                   batch.append(data, size);
-                   ++chunk.rows;
-                   if (batch.size() >= chunk_bytes) {
-                     if (cancel.cancelled())
-                       throw runtime_error("cancelled", "the copy was interrupted before it finished", "");
-                     flush();
-                   }
+                   batcher.text().append(data, size);
+                   batcher.end_row();
                  });
-  flush();
-  return rows_total;
+  return batcher.finish();
 }
 
 }  // namespace sluice

@@ -16,10 +16,12 @@ class PostgresTableSource final : public TableSource {
  public:
   explicit PostgresTableSource(pg::Connection& conn) : conn_(conn) {}
 
+  std::vector<std::string> list_tables(const std::string& schema) override;
   SourceTable describe(const std::string& schema, const std::string& table) override;
   std::vector<SourceRange> plan_ranges(const SourceTable& table, const std::string& chunk_by, std::size_t parts) override;
   std::uint64_t read_range(const SourceTable& table, const SourceRange& range, ChunkSink& sink, std::size_t chunk_bytes,
-                           ProgressSink& progress, const Cancellation& cancel) override;
+                           ProgressSink& progress, const Cancellation& cancel,
+                           const ValueProblemHandler& problems = {}) override;
 
  private:
   pg::Connection& conn_;

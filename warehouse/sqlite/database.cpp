@@ -125,6 +125,18 @@ std::string Statement::text(int column) const {
            : std::string();
 }
 
+int Statement::column_count() const { return sqlite3_column_count(stmt_); }
+
+int Statement::storage_class(int column) const { return sqlite3_column_type(stmt_, column); }
+
+std::string_view Statement::bytes(int column) const {
+  // sqlite3_column_blob before sqlite3_column_bytes: the order SQLite documents as safe, and for
+  // text it returns the text's bytes without converting them.
+  const void* p = sqlite3_column_blob(stmt_, column);
+  const int n = sqlite3_column_bytes(stmt_, column);
+  return p ? std::string_view(static_cast<const char*>(p), static_cast<std::size_t>(n)) : std::string_view();
+}
+
 void Statement::check(int result_code) const {
   if (result_code != SQLITE_OK) db_.fail(what_, result_code);
 }

@@ -93,6 +93,13 @@ class Statement {
   double real(int column) const;
   std::string text(int column) const;  // "" for NULL
 
+  // The value as stored, for a reader that takes every storage class (a migration): its class
+  // (SQLITE_INTEGER, SQLITE_FLOAT, SQLITE_TEXT, SQLITE_BLOB or SQLITE_NULL), and a text's or a
+  // blob's bytes, valid until the next step.
+  int column_count() const;
+  int storage_class(int column) const;
+  std::string_view bytes(int column) const;
+
  private:
   void check(int result_code) const;
 

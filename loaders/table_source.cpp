@@ -1,0 +1,71 @@
+#include "loaders/table_source.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace sluice {
+
+std::string SourceRange::label() const {
+  return column.empty() ? std::string("all rows") : fmt::format("{} {}..{}", column, first, last);
+}
+
+std::vector<SourceRange> equal_ranges(const std::string& column, std::int64_t lo, std::int64_t hi, std::size_t parts) {
+  // Widths in unsigned arithmetic: hi - lo can exceed int64 (min and max of a bigint).
+  const std::uint64_t span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
+  if (parts <= 1) return {SourceRange{column, lo, hi}};
+  // span + 1 values in ceil((span + 1) / parts)-wide ranges, without computing span + 1 (which
+  // overflows for a whole bigint range).
+  const std::uint64_t width = span / parts + 1;
+  std::vector<SourceRange> out;
+  for (std::uint64_t start = 0;; start += width) {
+    SourceRange r;
+    r.column = column;
+    r.first = static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + start);
+    const bool last = span - start < width;
+    r.last = last ? hi : static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + start + width - 1);
+    out.push_back(r);
+    if (last) break;
+  }
+  return out;
+}
+
+CopyBatcher::CopyBatcher(ChunkSink& sink, std::size_t chunk_bytes, ProgressSink& progress, const Cancellation& cancel,
+                         std::string subject)
+    : sink_(sink), chunk_bytes_(chunk_bytes), progress_(progress), cancel_(cancel), subject_(std::move(subject)) {
+  batch_.reserve(chunk_bytes + (64u << 10));
+  chunk_.first_line = 1;
+}
+
+void CopyBatcher::end_row() {
+  ++chunk_.rows;
+  if (batch_.size() < chunk_bytes_) return;
+  if (cancel_.cancelled()) throw runtime_error("cancelled", "the copy was interrupted before it finished", "");
+  flush();
+}
+
+std::uint64_t CopyBatcher::finish() {
+  flush();
+  return rows_total_;
+}
+
+void CopyBatcher::flush() {
+  if (chunk_.rows == 0) return;
+  chunk_.copy_data = batch_.data();
+  chunk_.copy_size = batch_.size();
+  chunk_.stream_bytes = batch_.size();
+  sink_.consume(chunk_);
+  rows_total_ += chunk_.rows;
+  bytes_total_ += batch_.size();
+  progress_.update({"copy", subject_, bytes_total_, 0, rows_total_});
+  chunk_.stream_offset = bytes_total_;
+  chunk_.first_row = rows_total_;
+  chunk_.first_line = rows_total_ + 1;
+  ++chunk_.index;
+  chunk_.rows = 0;
+  batch_.clear();
+}
+
+}  // namespace sluice
