@@ -286,6 +286,19 @@ static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
       ->check(CLI::IsMember({"start", "stop", "status", "url"}));
   add_output_options(outputs, db_cmd, db_out, {"text", "json"}, false);
 
+  // migrate plan
+  MigrateCommandOptions migrate;
+  auto* migrate_cmd = app.add_subcommand(
+      "migrate", "Copy tables from a SQLite file or a PostgreSQL database into PostgreSQL (the config's migrations:)");
+  migrate_cmd->require_subcommand(1);
+  auto* migrate_plan_cmd = migrate_cmd->add_subcommand(
+      "plan", "The tables a migration copies, each column's PostgreSQL type and whether every value survives "
+              "(exact, widened, lossy), values that will not fit, and the DDL; changes nothing. Exit 2 when the "
+              "config must change first");
+  migrate_plan_cmd->add_option("job", migrate.job, "The migration's name (default: the config's only one)");
+  migrate_plan_cmd->add_option("--table", migrate.table, "Only this source table");
+  add_output_options(outputs, migrate_plan_cmd, migrate.out, {"text", "json"});
+
   // stage list | clean
   StageCommandOptions stage;
   auto* stage_cmd = app.add_subcommand("stage", "The job directories on a Snowflake connection's S3 stage: list, clean");
@@ -395,6 +408,8 @@ static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
       rc = run_demo_command(ctx, demo);
     } else if (*jobs_cmd) {
       rc = run_jobs_command(ctx, jobs_limit, jobs_out.is_json());
+    } else if (*migrate_cmd) {
+      rc = run_migrate_plan_command(ctx, migrate);
     } else if (*stage_cmd) {
       stage.clean = static_cast<bool>(*stage_clean_cmd);
       rc = run_stage_command(ctx, stage);

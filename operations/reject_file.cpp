@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/text_format.h"
 
 namespace sluice {
 
@@ -27,15 +28,7 @@ void RejectFile::fail(int err) {
 
 void RejectFile::write(const std::string& file, const RejectedRow& row, std::uint64_t line_offset) {
   std::string out = fmt::format("{}\t{}\t{}\t", file, row.line + line_offset, row.reason);
-  for (char c : row.text) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
-    }
-  }
+  append_copy_escaped(out, row.text);
   out += '\n';
   if (std::fwrite(out.data(), 1, out.size(), f_) != out.size()) fail(errno);
   ++rows_;

@@ -121,6 +121,14 @@ struct CompareCommandOptions {
 };
 int run_compare_command(ApplicationContext& ctx, const CompareCommandOptions& options);
 
+// sluice migrate plan [JOB] [--table T]: what a migration would do; changes nothing.
+struct MigrateCommandOptions {
+  std::string job;
+  std::string table;
+  OutputOptions out;
+};
+int run_migrate_plan_command(ApplicationContext& ctx, const MigrateCommandOptions& options);
+
 // sluice stage list | clean: a Snowflake connection's staged job directories.
 struct StageCommandOptions {
   bool clean = false;           // clean (else list)

@@ -6,23 +6,12 @@
 
 #include <fmt/format.h>
 
+#include "core/text_format.h"
+
 namespace sluice {
 namespace {
 
-std::string lowered(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      space = !out.empty();
-      continue;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
+std::string lowered(std::string_view s) { return ascii_lower(collapse_whitespace(s)); }
 
 bool contains(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
 

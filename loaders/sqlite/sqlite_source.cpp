@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "core/text_format.h"
 #include "loaders/sqlite/sqlite_values.h"
 
 namespace sluice {
@@ -41,14 +42,7 @@ sqlite::Value value_of(const sqlite::Statement& st, int column) {
 
 }  // namespace
 
-std::string sqlite_identifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string sqlite_identifier(std::string_view name) { return double_quoted(name); }
 
 std::string StorageCounts::only_class() const {
   const int kinds = (integers > 0) + (reals > 0) + (texts > 0) + (blobs > 0);

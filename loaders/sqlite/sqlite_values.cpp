@@ -8,23 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "core/dates.h"
+#include "core/text_format.h"
 #include "validators/file_qc/utf8.h"
 
 namespace sluice::sqlite {
 namespace {
-
-// COPY text: backslash, tab, newline and carriage return escaped.
-void append_escaped(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\t': out += "\\t"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      default: out += c;
-    }
-  }
-}
 
 void append_integer(std::string& out, std::int64_t v) {
   char buf[24];
@@ -63,6 +51,20 @@ struct Instant {
   bool has_time = false;
 };
 
+// [:SS[.fff...]] at s[at], moving `at` past it; false when it is there but malformed.
+bool read_seconds(std::string_view s, std::size_t& at, Instant& t) {
+  if (at >= s.size() || s[at] != ':') return true;
+  if (!digits(s, at + 1, 2, t.second)) return false;
+  at += 3;
+  if (at < s.size() && s[at] == '.') {
+    const std::size_t start = ++at;
+    while (at < s.size() && is_digit(s[at])) ++at;
+    if (at == start) return false;
+    t.fraction = s.substr(start, at - start);
+  }
+  return true;
+}
+
 // ISO 8601 as SQLite's date functions read it: YYYY-MM-DD, then optionally [ T]HH:MM[:SS[.fff]]
 // and a zone (Z or ±HH:MM). Anything else (PostgreSQL would read some of it, by DateStyle) is not
 // a date here.
@@ -77,16 +79,7 @@ bool parse_iso(std::string_view s, Instant& t) {
   if (!digits(s, at, 2, t.hour) || at + 5 > s.size() || s[at + 2] != ':' || !digits(s, at + 3, 2, t.minute)) return false;
   at += 5;
   t.has_time = true;
-  if (at < s.size() && s[at] == ':') {
-    if (!digits(s, at + 1, 2, t.second)) return false;
-    at += 3;
-    if (at < s.size() && s[at] == '.') {
-      const std::size_t start = ++at;
-      while (at < s.size() && is_digit(s[at])) ++at;
-      if (at == start) return false;
-      t.fraction = s.substr(start, at - start);
-    }
-  }
+  if (!read_seconds(s, at, t)) return false;
   if (t.hour > 23 || t.minute > 59 || t.second > 59) return false;
   if (at == s.size()) return true;
   t.zone = s.substr(at);
@@ -104,16 +97,7 @@ bool parse_iso(std::string_view s, Instant& t) {
 bool parse_time(std::string_view s, Instant& t) {
   if (!digits(s, 0, 2, t.hour) || s.size() < 5 || s[2] != ':' || !digits(s, 3, 2, t.minute)) return false;
   std::size_t at = 5;
-  if (at < s.size() && s[at] == ':') {
-    if (!digits(s, at + 1, 2, t.second)) return false;
-    at += 3;
-    if (at < s.size() && s[at] == '.') {
-      const std::size_t start = ++at;
-      while (at < s.size() && is_digit(s[at])) ++at;
-      if (at == start) return false;
-      t.fraction = s.substr(start, at - start);
-    }
-  }
+  if (!read_seconds(s, at, t)) return false;
   return at == s.size() && t.hour <= 23 && t.minute <= 59 && t.second <= 59;
 }
 
@@ -363,7 +347,7 @@ bool append_copy_value(std::string& out, const ColumnMapping& m, const Value& v,
         return refuse(v.bytes[bad] == '\0' ? fmt::format("a NUL character (at byte {}), which PostgreSQL text cannot hold", bad)
                                            : fmt::format("not valid UTF-8 (at byte {})", bad));
       if (m.kind == ValueKind::json && !nlohmann::json::accept(v.bytes)) return refuse("not valid JSON");
-      append_escaped(out, v.bytes);
+      append_copy_escaped(out, v.bytes);
       return true;
     case ValueKind::bytes:
       if (v.storage != StorageClass::blob && v.storage != StorageClass::text) return refuse(wrong_class(v, "bytea"));

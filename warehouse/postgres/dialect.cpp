@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text_format.h"
+
 namespace sluice::pg {
 
 std::string normalize_identifier(std::string_view name) {
@@ -11,15 +13,7 @@ std::string normalize_identifier(std::string_view name) {
   return out;
 }
 
-std::string quote_identifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
+std::string quote_identifier(std::string_view name) { return double_quoted(name); }
 
 std::string identifier(std::string_view config_name) { return quote_identifier(normalize_identifier(config_name)); }
 

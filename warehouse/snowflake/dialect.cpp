@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text_format.h"
+
 namespace sluice::snowflake {
 
 std::string normalize_identifier(std::string_view name) {
@@ -14,14 +16,7 @@ std::string normalize_identifier(std::string_view name) {
   return out;
 }
 
-std::string quote_identifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
+std::string quote_identifier(std::string_view name) { return double_quoted(name); }
 
 std::string identifier(std::string_view config_name) { return quote_identifier(normalize_identifier(config_name)); }
 

@@ -1,0 +1,114 @@
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "app/commands/commands.h"
+#include "app/output.h"
+#include "core/error.h"
+#include "core/text_format.h"
+#include "operations/migrate_plan.h"
+#include "output/json_text.h"
+
+namespace sluice {
+namespace {
+
+using nlohmann::json;
+
+std::string_view mode_name(MigrationMode m) { return m == MigrationMode::full ? "full" : "append"; }
+
+json plan_json(const MigrationPlan& p) {
+  json tables = json::array();
+  for (const auto& t : p.tables) {
+    json columns = json::array();
+    for (const auto& c : t.columns)
+      columns.push_back({{"source", c.source_name},
+                         {"source_type", c.source_type},
+                         {"target", c.target_name},
+                         {"target_type", c.mapping.target_type},
+                         {"nullable", c.nullable},
+                         {"fidelity", to_string(c.mapping.fidelity)},
+                         {"cast", c.mapping.cast},
+                         {"note", c.mapping.note},
+                         {"values_that_do_not_fit", c.misfits},
+                         {"values_that_do_not_fit_note", c.misfit_note}});
+    tables.push_back({{"source_table", t.source_table},
+                      {"target_schema", t.target_schema},
+                      {"target_table", t.target_table},
+                      {"mode", mode_name(t.mode)},
+                      {"rows", t.rows_known ? json(t.rows) : json(nullptr)},
+                      {"estimated_rows", t.rows},
+                      {"chunk_by", t.chunk_by.empty() ? json(nullptr) : json(t.chunk_by)},
+                      {"where", t.where.empty() ? json(nullptr) : json(t.where)},
+                      {"columns", columns},
+                      {"primary_key", t.primary_key},
+                      {"create_sql", t.create_sql},
+                      {"after_data_sql", t.after_data_sql},
+                      {"problems", t.problems}});
+  }
+  return {{"migration", p.job},      {"source", p.source},
+          {"source_kind", p.source_kind}, {"target", p.target},
+          {"target_schema", p.target_schema}, {"workers", p.workers == 0 ? json(nullptr) : json(p.workers)},
+          {"chunk_rows", p.chunk_rows}, {"runnable", p.runnable()},
+          {"exit_code", p.runnable() ? 0 : 2}, {"tables", tables}};
+}
+
+std::string plan_text(const MigrationPlan& p) {
+  std::string out = fmt::format("migration {}: {} \"{}\" -> postgres \"{}\", schema {}\n", p.job, p.source_kind, p.source,
+                                p.target, p.target_schema);
+  if (p.tables.empty()) out += "  no table of the source matches its tables: entries\n";
+  for (const auto& t : p.tables) {
+    out += fmt::format("\n{} -> {}.{}  ({} rows{}, {}{}{})\n", t.source_table, t.target_schema, t.target_table,
+                       t.rows_known ? grouped(t.rows) : "about " + grouped(t.rows), t.where.empty() ? "" : " where " + t.where,
+                       t.mode == MigrationMode::full ? "full: built apart, swapped in when complete"
+                                                     : "append: rows are added chunk by chunk",
+                       t.chunk_by.empty() ? "" : ", ranges by ", t.chunk_by);
+    std::size_t wide_source = 6, wide_type = 11, wide_target = 6, wide_target_type = 11;
+    for (const auto& c : t.columns) {
+      wide_source = std::max(wide_source, c.source_name.size());
+      wide_type = std::max(wide_type, c.source_type.size());
+      wide_target = std::max(wide_target, c.target_name.size());
+      wide_target_type = std::max(wide_target_type, c.mapping.target_type.size() + (c.nullable ? 0 : 9));
+    }
+    out += fmt::format("  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {:<8} {}\n", "column", wide_source, "source type", wide_type,
+                       "target", wide_target, "target type", wide_target_type, "fidelity", "note");
+    for (const auto& c : t.columns) {
+      std::string note = c.mapping.note;
+      if (c.misfits) note += (note.empty() ? "" : "; ") + fmt::format("WILL NOT FIT: {}", c.misfit_note);
+      out += fmt::format("  {:<{}}  {:<{}}  {:<{}}  {:<{}}  {:<8} {}\n", c.source_name, wide_source,
+                         c.source_type.empty() ? "(none)" : c.source_type, wide_type, c.target_name, wide_target,
+                         c.mapping.target_type + (c.nullable ? "" : " NOT NULL"), wide_target_type,
+                         to_string(c.mapping.fidelity), note);
+    }
+    for (const auto& c : t.columns)
+      if (c.misfits)
+        out += fmt::format("  ! {}: {} cannot become {}: cast it (cast: {{ {}: text }}) or run with --on-error skip\n",
+                           c.source_name, c.misfit_note, c.mapping.target_type, c.source_name);
+    for (const auto& problem : t.problems) out += fmt::format("  PROBLEM: {}\n", problem);
+    out += "  DDL:\n";
+    for (std::size_t start = 0; start < t.create_sql.size();) {
+      const std::size_t nl = t.create_sql.find('\n', start);
+      out += "    " + t.create_sql.substr(start, nl - start) + (nl == std::string::npos ? ";\n" : "\n");
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+    if (!t.after_data_sql.empty()) out += "    -- after the data:\n";
+    for (const auto& sql : t.after_data_sql) out += "    " + sql + ";\n";
+  }
+  if (!p.runnable())
+    out += "\nThe plan has problems (PROBLEM above): change the config, then plan again. Nothing was changed.\n";
+  return out;
+}
+
+}  // namespace
+
+int run_migrate_plan_command(ApplicationContext& ctx, const MigrateCommandOptions& options) {
+  const Config& config = ctx.config();
+  const MigrationSpec& job = find_migration(config, options.job);
+  auto source = open_table_source(config.connections.at(job.source),
+                                  [&](const ConnectionSpec& c) { return ctx.postgres_conninfo(c); });
+  const MigrationPlan plan = plan_migration(config, job, *source, options.table);
+  if (options.out.is_json()) emit(json_text(plan_json(plan)) + "\n", options.out.output);
+  else emit(plan_text(plan), options.out.output);
+  return plan.runnable() ? 0 : static_cast<int>(ExitCode::usage);
+}
+
+}  // namespace sluice

@@ -1,0 +1,262 @@
+#include "operations/migrate_plan.h"
+
+#include <fnmatch.h>
+#include <strings.h>
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/error.h"
+#include "loaders/postgres/postgres_source.h"
+#include "loaders/sqlite/sqlite_source.h"
+#include "warehouse/postgres/connection.h"
+#include "warehouse/postgres/dialect.h"
+
+namespace sluice {
+namespace {
+
+constexpr std::string_view kWritableTypes =
+    "smallint, integer, bigint, real, double precision, numeric(p,s), text, varchar(n), bytea, boolean, date, "
+    "timestamp, timestamptz, time, json, jsonb";
+
+// A PostgreSQL source with the connection it reads through.
+class OwnedPostgresSource final : public TableSource {
+ public:
+  explicit OwnedPostgresSource(pg::Connection conn) : conn_(std::move(conn)), source_(conn_) {}
+  std::vector<std::string> list_tables(const std::string& schema) override { return source_.list_tables(schema); }
+  SourceTable describe(const std::string& schema, const std::string& table) override {
+    return source_.describe(schema.empty() ? "public" : schema, table);
+  }
+  std::vector<SourceRange> plan_ranges(const SourceTable& t, const std::string& chunk_by, std::size_t parts) override {
+    return source_.plan_ranges(t, chunk_by, parts);
+  }
+  std::uint64_t read_range(const SourceTable& t, const SourceRange& r, ChunkSink& sink, std::size_t chunk_bytes,
+                           ProgressSink& progress, const Cancellation& cancel, const ValueProblemHandler& problems) override {
+    return source_.read_range(t, r, sink, chunk_bytes, progress, cancel, problems);
+  }
+
+ private:
+  pg::Connection conn_;
+  PostgresTableSource source_;
+};
+
+bool same_name(std::string_view a, std::string_view b, bool ignore_case) {
+  return ignore_case ? a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0 : a == b;
+}
+
+bool rule_matches(const MigrationTableRule& rule, const std::string& table, bool ignore_case) {
+  if (!rule.is_glob()) return same_name(rule.pattern, table, ignore_case);
+  return ::fnmatch(rule.pattern.c_str(), table.c_str(), ignore_case ? FNM_CASEFOLD : 0) == 0;
+}
+
+// The values of a column whose storage class its target never takes (a SQLite profile).
+std::uint64_t misfits(ValueKind kind, const StorageCounts& c, std::string& note) {
+  std::uint64_t texts = 0, blobs = 0, numbers = 0;
+  switch (kind) {
+    case ValueKind::integer:
+    case ValueKind::real: texts = c.texts, blobs = c.blobs; break;
+    case ValueKind::numeric:
+    case ValueKind::boolean:
+    case ValueKind::date:
+    case ValueKind::timestamp:
+    case ValueKind::timestamptz: blobs = c.blobs; break;
+    case ValueKind::time: blobs = c.blobs, numbers = c.integers + c.reals; break;
+    case ValueKind::text: blobs = c.blobs; break;
+    case ValueKind::json: blobs = c.blobs, numbers = c.integers + c.reals; break;
+    case ValueKind::bytes: numbers = c.integers + c.reals; break;
+    case ValueKind::passthrough: break;
+  }
+  std::vector<std::string> parts;
+  if (texts) parts.push_back(fmt::format("{} text value{}", texts, texts == 1 ? "" : "s"));
+  if (numbers) parts.push_back(fmt::format("{} number{}", numbers, numbers == 1 ? "" : "s"));
+  if (blobs) parts.push_back(fmt::format("{} blob{}", blobs, blobs == 1 ? "" : "s"));
+  note = fmt::format("{}", fmt::join(parts, ", "));
+  return texts + blobs + numbers;
+}
+
+std::string column_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + pg::quote_identifier(n);
+  return out;
+}
+
+}  // namespace
+
+bool MigrationPlan::runnable() const {
+  return std::all_of(tables.begin(), tables.end(), [](const PlannedTable& t) { return t.problems.empty(); });
+}
+
+std::unique_ptr<TableSource> open_table_source(const ConnectionSpec& source,
+                                               const std::function<std::string(const ConnectionSpec&)>& postgres_conninfo) {
+  if (const SqliteConnection* file = source.sqlite()) return std::make_unique<SqliteTableSource>(file->path);
+  if (source.postgres()) return std::make_unique<OwnedPostgresSource>(pg::Connection::open(postgres_conninfo(source), "sluice migrate"));
+  throw usage_error(fmt::format("migrating from the Snowflake connection \"{}\" is not available in this version", source.name),
+                    "sluice migrates from SQLite files and PostgreSQL so far",
+                    "Unload the tables to files and load them with `sluice load`, or migrate from a SQLite or PostgreSQL source.");
+}
+
+const MigrationSpec& find_migration(const Config& config, const std::string& name) {
+  std::vector<std::string> names;
+  for (const auto& m : config.migrations) names.push_back(m.name);
+  if (name.empty()) {
+    if (config.migrations.size() == 1) return config.migrations.front();
+    if (config.migrations.empty())
+      throw usage_error(fmt::format("{} defines no migrations", config.path.empty() ? "the config" : config.path), "",
+                        "Add one under migrations: (see the README, \"Migrating tables\").");
+    throw usage_error("which migration?", fmt::format("the config defines {}", fmt::join(names, ", ")),
+                      "Name one: sluice migrate plan NAME.");
+  }
+  if (const MigrationSpec* m = config.find_migration(name)) return *m;
+  throw usage_error(fmt::format("no migration \"{}\" in {}", name, config.path.empty() ? "the config" : config.path),
+                    names.empty() ? "it defines none" : fmt::format("it defines {}", fmt::join(names, ", ")),
+                    "Check the name (names are compared exactly).");
+}
+
+MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, TableSource& source, const std::string& only_table) {
+  const ConnectionSpec& source_conn = config.connections.at(job.source);
+  const ConnectionSpec& target_conn = config.connections.at(job.target);
+  const bool ignore_case = source_conn.sqlite() != nullptr;  // SQLite's names ignore case; PostgreSQL's do not
+  auto* sqlite_source = dynamic_cast<SqliteTableSource*>(&source);
+
+  MigrationPlan plan;
+  plan.job = job.name;
+  plan.source = job.source;
+  plan.source_kind = source_conn.sqlite() ? "sqlite" : source_conn.postgres() ? "postgres" : "snowflake";
+  plan.target = job.target;
+  plan.target_schema = pg::normalize_identifier(job.schema.empty() ? target_conn.postgres()->schema : job.schema);
+  plan.workers = job.workers;
+  plan.chunk_rows = job.chunk_rows;
+
+  // The tables the rules name, in the source's order.
+  const std::vector<std::string> all = source.list_tables(job.source_schema);
+  for (const auto& rule : job.tables) {
+    if (rule.exclude || rule.is_glob()) continue;
+    if (std::none_of(all.begin(), all.end(), [&](const std::string& t) { return same_name(rule.pattern, t, ignore_case); }))
+      throw usage_error(fmt::format("migration \"{}\" names table {}, which the source \"{}\" does not have", job.name,
+                                    rule.pattern, job.source),
+                        all.empty() ? "the source has no tables" : fmt::format("its tables: {}", fmt::join(all, ", ")),
+                        fmt::format("Correct the name at {}, or remove the entry.", rule.position.str()));
+  }
+  std::vector<std::string> chosen;
+  for (const auto& table : all) {
+    // The last entry that names the table decides: "*" then "!tmp_*" copies all but tmp_ tables.
+    bool in = false;
+    for (const auto& rule : job.tables)
+      if (rule_matches(rule, table, ignore_case)) in = !rule.exclude;
+    if (in && (only_table.empty() || same_name(only_table, table, ignore_case))) chosen.push_back(table);
+  }
+  if (!only_table.empty() && chosen.empty())
+    throw usage_error(fmt::format("migration \"{}\" does not copy a table {}", job.name, only_table), "",
+                      "Run sluice migrate plan without --table to see the tables it copies.");
+
+  std::map<std::string, std::string> target_owner;  // target table -> source table
+  for (const auto& name : chosen) {
+    // Settings: every entry that names the table, later ones over earlier ones.
+    MigrationTableRule settings;
+    for (const auto& rule : job.tables) {
+      if (rule.exclude || !rule_matches(rule, name, ignore_case)) continue;
+      if (!rule.target_table.empty()) settings.target_table = rule.target_table;
+      if (!rule.chunk_by.empty()) settings.chunk_by = rule.chunk_by;
+      if (!rule.where.empty()) settings.where = rule.where;
+      if (rule.mode) settings.mode = rule.mode;
+      for (const auto& [k, v] : rule.rename) settings.rename[k] = v;
+      for (const auto& [k, v] : rule.cast) settings.cast[k] = v;
+    }
+    SourceTable desc = source.describe(job.source_schema, name);
+    PlannedTable t;
+    t.source_table = desc.name;
+    t.target_schema = plan.target_schema;
+    t.target_table = pg::normalize_identifier(settings.target_table.empty() ? desc.name : settings.target_table);
+    t.mode = settings.mode.value_or(job.mode);
+    t.where = settings.where;
+    TableProfile profile;
+    if (sqlite_source) {
+      profile = sqlite_source->profile(desc);
+      SqliteTableSource::type_by_contents(desc, profile);
+      t.rows = settings.where.empty() ? profile.rows : sqlite_source->count_rows(desc, settings.where);
+      t.rows_known = true;
+    } else {
+      t.rows = desc.estimated_rows;
+    }
+    t.chunk_by = !desc.row_id.empty() ? desc.row_id : !settings.chunk_by.empty() ? settings.chunk_by
+                 : desc.primary_key.size() == 1 ? desc.primary_key[0] : "";
+
+    const auto find_column = [&](const std::string& column) -> SourceColumn* {
+      for (auto& c : desc.columns)
+        if (same_name(c.name, column, ignore_case)) return &c;
+      return nullptr;
+    };
+    for (const auto& [column, type] : settings.cast) {
+      SourceColumn* c = find_column(column);
+      if (!c) {
+        t.problems.push_back(fmt::format("cast names column {}, which {} does not have", column, desc.name));
+        continue;
+      }
+      auto cast = cast_mapping(type);
+      if (!cast) {
+        t.problems.push_back(fmt::format("cast: {{ {}: {} }}: sluice writes no values of type {} (it writes {})", column,
+                                         type, type, kWritableTypes));
+        continue;
+      }
+      cast->note = fmt::format("cast in the config (was {})", c->mapping.target_type);
+      c->mapping = *cast;
+    }
+    for (const auto& [column, renamed] : settings.rename)
+      if (!find_column(column)) t.problems.push_back(fmt::format("rename names column {}, which {} does not have", column, desc.name));
+
+    std::map<std::string, std::string> target_columns;  // target name -> source name
+    for (std::size_t i = 0; i < desc.columns.size(); ++i) {
+      const SourceColumn& c = desc.columns[i];
+      PlannedColumn pc;
+      pc.source_name = c.name;
+      pc.source_type = c.declared_type;
+      std::string renamed = c.name;
+      for (const auto& [from, to] : settings.rename)
+        if (same_name(from, c.name, ignore_case)) renamed = to;
+      pc.target_name = pg::normalize_identifier(renamed);
+      pc.mapping = c.mapping;
+      pc.nullable = c.nullable;
+      if (sqlite_source && i < profile.columns.size()) pc.misfits = misfits(pc.mapping.kind, profile.columns[i], pc.misfit_note);
+      if (pc.mapping.fidelity == Fidelity::lossy && !pc.mapping.cast)
+        t.problems.push_back(fmt::format("{} {} -> {} may lose values ({}): cast it explicitly (cast: {{ {}: TYPE }})",
+                                         c.name, c.declared_type, pc.mapping.target_type, pc.mapping.note, c.name));
+      if (const auto [it, fresh] = target_columns.emplace(pc.target_name, c.name); !fresh)
+        t.problems.push_back(fmt::format("columns {} and {} would both be {} in PostgreSQL: rename one (rename: {{ {}: NEW }})",
+                                         it->second, c.name, pc.target_name, c.name));
+      t.columns.push_back(std::move(pc));
+    }
+    const auto target_name = [&](const std::string& source_column) {
+      for (const auto& pc : t.columns)
+        if (pc.source_name == source_column) return pc.target_name;
+      return pg::normalize_identifier(source_column);
+    };
+    for (const auto& k : desc.primary_key) t.primary_key.push_back(target_name(k));
+    for (auto index : desc.indexes) {
+      for (auto& c : index.columns) c = target_name(c);
+      index.name = pg::normalize_identifier(index.name);
+      t.indexes.push_back(std::move(index));
+    }
+    if (const auto [it, fresh] = target_owner.emplace(t.target_table, desc.name); !fresh)
+      t.problems.push_back(fmt::format("tables {} and {} would both become {}.{}: give one a target_table", it->second,
+                                       desc.name, t.target_schema, t.target_table));
+
+    const std::string relation = pg::quote_identifier(t.target_schema) + "." + pg::quote_identifier(t.target_table);
+    std::string columns;
+    for (const auto& pc : t.columns)
+      columns += fmt::format("{}\n  {} {}{}", columns.empty() ? "" : ",", pg::quote_identifier(pc.target_name),
+                             pc.mapping.target_type, pc.nullable ? "" : " NOT NULL");
+    t.create_sql = fmt::format("CREATE TABLE {} ({}\n)", relation, columns);
+    if (!t.primary_key.empty())
+      t.after_data_sql.push_back(fmt::format("ALTER TABLE {} ADD PRIMARY KEY ({})", relation, column_list(t.primary_key)));
+    for (const auto& index : t.indexes)
+      t.after_data_sql.push_back(fmt::format("CREATE {}INDEX {} ON {} ({})", index.unique ? "UNIQUE " : "",
+                                             pg::quote_identifier(index.name), relation, column_list(index.columns)));
+    plan.tables.push_back(std::move(t));
+  }
+  return plan;
+}
+
+}  // namespace sluice

@@ -1,0 +1,64 @@
+// `sluice migrate plan`: what a migration job would do, changing nothing. The tables its rules
+// name in the source, each column's PostgreSQL type and fidelity (loaders/migrate/column_mapping.h),
+// the values that cannot fit (a SQLite source is profiled: one pass a table), the DDL, and the
+// problems that stop it from running until the config changes.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config_model.h"
+#include "loaders/migrate/column_mapping.h"
+#include "loaders/table_source.h"
+
+namespace sluice {
+
+struct PlannedColumn {
+  std::string source_name, source_type;
+  std::string target_name;        // folded to lower case, or the rename
+  ColumnMapping mapping;
+  bool nullable = true;
+  std::uint64_t misfits = 0;      // values whose kind the target column never takes
+  std::string misfit_note;        // "2 text values, 1 blob" when misfits
+};
+
+struct PlannedTable {
+  std::string source_table;
+  std::string target_schema, target_table;  // as PostgreSQL will hold them
+  MigrationMode mode = MigrationMode::full;
+  std::uint64_t rows = 0;
+  bool rows_known = false;
+  std::string chunk_by;          // what ranges are cut by ("rowid", a column, "" for whole)
+  std::string where;
+  std::vector<PlannedColumn> columns;
+  std::vector<std::string> primary_key;   // target names
+  std::vector<SourceIndex> indexes;       // target names
+  std::string create_sql;                 // CREATE TABLE, without keys or indexes
+  std::vector<std::string> after_data_sql;  // primary key, then indexes, built after the data
+  std::vector<std::string> problems;      // each stops the table until the config changes
+};
+
+struct MigrationPlan {
+  std::string job, source, source_kind, target, target_schema;
+  int workers = 0;
+  std::uint64_t chunk_rows = 0;
+  std::vector<PlannedTable> tables;
+  bool runnable() const;  // no table has problems
+};
+
+// Opens a migration's source: SQLite read-only, PostgreSQL through `postgres_conninfo`.
+// Throws a usage Error for a source sluice cannot read yet.
+std::unique_ptr<TableSource> open_table_source(const ConnectionSpec& source,
+                                               const std::function<std::string(const ConnectionSpec&)>& postgres_conninfo);
+
+// The plan of `job` (only `only_table` of it, when given: a source table name).
+MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, TableSource& source,
+                             const std::string& only_table = "");
+
+// The migration a command names: `name`, or the only one when `name` is empty.
+const MigrationSpec& find_migration(const Config& config, const std::string& name);
+
+}  // namespace sluice
