@@ -695,6 +695,134 @@ class SnowflakeEmulatorTest(unittest.TestCase):
         status, _, body = self.submit('SELECT * FROM "TT"."T" AT(TIMESTAMP => CURRENT_TIMESTAMP())')
         self.assertEqual((status, body["code"]), (422, "001003"))
 
+    # --- Snowflake column types ----------------------------------------------------------------
+
+    ALL_TYPES = ('"ID" INT, "I" INTEGER, "BI" BIGINT, "SI" SMALLINT, "TI" TINYINT, "BY" BYTEINT, '
+                 '"N" NUMBER(38,0), "NUM" NUMERIC(12,3), "DEC" DECIMAL, "F" FLOAT, "F4" FLOAT4, '
+                 '"F8" FLOAT8, "DB" DOUBLE, "DP" DOUBLE PRECISION, "R" REAL, "V" VARCHAR, '
+                 '"V7" VARCHAR(7), "ST" STRING, "TX" TEXT, "C" CHAR, "CH" CHARACTER(5), '
+                 '"B" BINARY, "VB" VARBINARY(16), "BO" BOOLEAN, "D" DATE, "TM" TIME, '
+                 '"TM3" TIME(3), "DT" DATETIME, "TS" TIMESTAMP, "NTZ" TIMESTAMP_NTZ(6), '
+                 '"LTZ" TIMESTAMP_LTZ, "TZ" TIMESTAMP_TZ(9), "VA" VARIANT, "O" OBJECT, "A" ARRAY')
+
+    def test_column_types_as_information_schema_and_row_type_report_them(self):
+        self.schema("TYP")
+        self.ok(f'CREATE TABLE "TYP"."ALL" ({self.ALL_TYPES})')
+        body = self.ok("SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, "
+                       "CHARACTER_OCTET_LENGTH, NUMERIC_PRECISION, NUMERIC_PRECISION_RADIX, "
+                       "NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE, TABLE_CATALOG, "
+                       "ORDINAL_POSITION FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = 'TYP' "
+                       "AND TABLE_NAME = 'ALL' ORDER BY ORDINAL_POSITION")
+        number = lambda p, s: ["NUMBER", None, None, str(p), "10", str(s)]  # noqa: E731
+        text = lambda n, o: ["TEXT", str(n), str(o), None, None, None]  # noqa: E731
+        plain = lambda t: [t, None, None, None, None, None]  # noqa: E731
+        binary = lambda n: ["BINARY", str(n), str(n), None, None, None]  # noqa: E731
+        expected = {
+            "ID": number(38, 0), "I": number(38, 0), "BI": number(38, 0), "SI": number(38, 0),
+            "TI": number(38, 0), "BY": number(38, 0), "N": number(38, 0), "NUM": number(12, 3),
+            "DEC": number(38, 0), "F": plain("FLOAT"), "F4": plain("FLOAT"), "F8": plain("FLOAT"),
+            "DB": plain("FLOAT"), "DP": plain("FLOAT"), "R": plain("FLOAT"),
+            "V": text(16777216, 16777216), "V7": text(7, 28), "ST": text(16777216, 16777216),
+            "TX": text(16777216, 16777216), "C": text(1, 4), "CH": text(5, 20),
+            "B": binary(8388608), "VB": binary(16), "BO": plain("BOOLEAN"), "D": plain("DATE"),
+            "TM": plain("TIME"), "TM3": plain("TIME"), "DT": plain("TIMESTAMP_NTZ"),
+            "TS": plain("TIMESTAMP_NTZ"), "NTZ": plain("TIMESTAMP_NTZ"),
+            "LTZ": plain("TIMESTAMP_LTZ"), "TZ": plain("TIMESTAMP_TZ"), "VA": plain("VARIANT"),
+            "O": plain("OBJECT"), "A": plain("ARRAY")}
+        self.assertEqual([r[0] for r in body["data"]], list(expected))
+        for r in body["data"]:
+            # DATETIME_PRECISION: "Not applicable for Snowflake." (the COLUMNS view's page)
+            self.assertEqual(r[1:8], expected[r[0]] + [None], r[0])
+            self.assertEqual(r[8], "YES")
+        self.assertEqual([r[10] for r in body["data"]],
+                         [str(k) for k in range(1, len(expected) + 1)])
+        # the same types in a result's rowType; a TIME/TIMESTAMP's precision is its scale
+        row_type = self.ok('SELECT * FROM "TYP"."ALL" LIMIT 0')["resultSetMetaData"]["rowType"]
+        got = {c["name"]: (c["type"], c["precision"], c["scale"], c["length"]) for c in row_type}
+        self.assertEqual(got["NUM"], ("fixed", 12, 3, None))
+        self.assertEqual(got["I"], ("fixed", 38, 0, None))
+        self.assertEqual(got["F8"], ("real", None, None, None))
+        self.assertEqual(got["V7"], ("text", None, None, 7))
+        self.assertEqual(got["V"], ("text", None, None, 16777216))
+        self.assertEqual(got["VB"], ("binary", None, None, 16))
+        self.assertEqual(got["TM"], ("time", 0, 9, None))
+        self.assertEqual(got["TM3"], ("time", 0, 3, None))
+        self.assertEqual(got["DT"], ("timestamp_ntz", 0, 9, None))
+        self.assertEqual(got["NTZ"], ("timestamp_ntz", 0, 6, None))
+        self.assertEqual(got["LTZ"], ("timestamp_ltz", 0, 9, None))
+        self.assertEqual(got["TZ"], ("timestamp_tz", 0, 9, None))
+        self.assertEqual([got[k][0] for k in ("BO", "D", "VA", "O", "A")],
+                         ["boolean", "date", "variant", "object", "array"])
+        self.assertEqual(row_type[0]["table"], "ALL")
+        # spellings Snowflake refuses
+        for bad in ("INT(5)", "NUMBER(39,0)", "NUMBER(10,11)", "TIME(10)", "FLOAT(5)"):
+            status, _, body = self.submit(f'CREATE TABLE "TYP"."BAD" ("X" {bad})')
+            self.assertEqual((status, body["code"]), (422, "002040"), bad)
+
+    # One row of every type, with the values a migration must keep apart; a second with only
+    # the strings that look like NULL markers.
+    VALUES_COLUMNS = ('"ID" INT, "BIG" NUMBER(38,0), "DEC" NUMBER(12,3), "NAN" FLOAT, "INF" FLOAT, '
+                      '"NINF" FLOAT, "TENTH" FLOAT, "S" VARCHAR, "E" VARCHAR, "B" BINARY, '
+                      '"BO" BOOLEAN, "D" DATE, "TM" TIME, "NTZ" TIMESTAMP_NTZ, '
+                      '"LTZ" TIMESTAMP_LTZ, "TZ" TIMESTAMP_TZ, "V" VARIANT, "O" OBJECT, "A" ARRAY')
+    TRICKY = 'a,b\tc\nd\\e "q" \'s\''  # delimiter, tab, newline, backslash, both quotes
+
+    def values_table(self, schema):
+        self.schema(schema)
+        self.ok(f'CREATE OR REPLACE TABLE "{schema}"."V" ({self.VALUES_COLUMNS})')
+        tricky = "'" + self.TRICKY.replace("\\", "\\\\").replace("'", "''").replace(
+            "\t", "\\t").replace("\n", "\\n") + "'"
+        self.ok(f'INSERT INTO "{schema}"."V" SELECT 1, 12345678901234567890123456789012345678, '
+                f"-1234567.891, 'NaN', 'inf', '-inf', 0.1, {tricky}, '', TO_BINARY('00ff7F10'), "
+                "TRUE, '1969-12-31', '23:59:59.123456789', '2024-02-29 13:14:15.123456789', "
+                "'2024-01-31 10:00:00.5 +02:00', '2024-01-31 10:00:00.123456789 +07:00', "
+                "PARSE_JSON('{\"b\": 1.10, \"a\": [1, null, \"x\"]}'), PARSE_JSON('{\"k\": \"v\"}'), "
+                "PARSE_JSON('[1, 2.5]')")
+        self.ok(f'INSERT INTO "{schema}"."V" ("ID", "S", "E") VALUES (2, \'\\\\N\', \'null\')')
+
+    def test_every_type_round_trips_through_jsonv2(self):
+        self.values_table("RT")
+        body = self.ok('SELECT * FROM "RT"."V" ORDER BY "ID"')
+        self.assertEqual(body["data"][0], [
+            "1", "12345678901234567890123456789012345678", "-1234567.891", "NaN", "inf", "-inf",
+            "0.1", self.TRICKY, "", "00FF7F10", "true", "-1", "86399.123456789",
+            # 2024-02-29 13:14:15 as if UTC; 10:00:00.5 at +02:00 is 08:00:00.5 UTC; TIMESTAMP_TZ:
+            # seconds of the instant, then the offset in minutes + 1440 (+07:00: 1860)
+            "1709212455.123456789", "1706688000.500000000", "1706670000.123456789 1860",
+            '{\n  "a": [\n    1,\n    null,\n    "x"\n  ],\n  "b": 1.10\n}', '{\n  "k": "v"\n}',
+            "[\n  1,\n  2.5\n]"])
+        self.assertEqual(body["data"][1], ["2"] + [None] * 6 + ["\\N", "null"] + [None] * 10)
+        # the stored values, as psql sees them: nanoseconds and the offset kept
+        self.assertEqual(self.psql('select _sfemu.raw("TM"), _sfemu.raw("NTZ"), _sfemu.raw("LTZ"), '
+                                   '_sfemu.raw("TZ"), _sfemu.raw("B") from "RT"."V" where "ID" = 1'),
+                         [("23:59:59.123456789", "2024-02-29 13:14:15.123456789",
+                           "2024-01-31 08:00:00.5+00:00", "2024-01-31 10:00:00.123456789 +07:00",
+                           "00FF7F10")])
+        # comparisons, MIN/MAX and ORDER BY by the value (TIMESTAMP_TZ "compared based on their
+        # times in UTC"), literals in any accepted spelling
+        self.ok('INSERT INTO "RT"."V" ("ID", "TZ", "NTZ") VALUES (3, '
+                '\'2024-01-31 03:00:00.123456789Z\', \'2024-02-29T13:14:15.12345679\')')
+        body = self.ok('SELECT "ID" FROM "RT"."V" WHERE "TZ" = '
+                       '\'2024-01-31 03:00:00.123456789 +00:00\' ORDER BY "ID"')
+        self.assertEqual(body["data"], [["1"], ["3"]])
+        body = self.ok('SELECT MAX("NTZ"), MIN("NTZ"), COUNT(DISTINCT "TZ") FROM "RT"."V"')
+        self.assertEqual(body["data"], [["1709212455.123456790", "1709212455.123456789", "1"]])
+        body = self.ok('SELECT "ID" FROM "RT"."V" WHERE "NTZ" > \'2024-02-29 13:14:15.123456789\'')
+        self.assertEqual(body["data"], [["3"]])
+        # bindings as the SQL API encodes them: TIMESTAMP_TZ "<nanoseconds> <offset + 1440>"
+        self.ok('INSERT INTO "RT"."V" ("ID", "TZ", "TM") VALUES (?, ?, ?)',
+                bindings={"1": {"type": "FIXED", "value": "4"},
+                          "2": {"type": "TIMESTAMP_TZ", "value": "1706670000123456789 1860"},
+                          "3": {"type": "TIME", "value": "86399123456789"}})
+        body = self.ok('SELECT "TZ", "TM" FROM "RT"."V" WHERE "ID" = 4')
+        self.assertEqual(body["data"], [["1706670000.123456789 1860", "86399.123456789"]])
+        # what Snowflake would read otherwise is refused, not guessed
+        self.ok('CREATE OR REPLACE TABLE "RT"."P" ("T3" TIMESTAMP_NTZ(3), "B2" BINARY(2))')
+        for value, column_, code in (("'2024-01-01 00:00:00.1234'", "T3", "000002"),
+                                     ("'not a time'", "T3", "100035"),
+                                     ("'ABCDEF'", "B2", "100074"), ("'XYZ'", "B2", "100115")):
+            status, _, body = self.submit(f'INSERT INTO "RT"."P" ("{column_}") VALUES ({value})')
+            self.assertEqual((status, body["code"]), (422, code), (value, body))
 
 if __name__ == "__main__":
     unittest.main()
