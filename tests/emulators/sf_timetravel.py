@@ -11,8 +11,9 @@ when every table it reads is read at that one point; otherwise each such table i
 snapshot into a temporary table first. So the rows are the real rows of that moment, whatever
 changed since.
 
-Only the `limit` newest snapshots are kept (each holds a PostgreSQL session); an older one is gone,
-as Time Travel data past retention is: the statement fails with 000707. Limits: the point is taken
+Only `limit` snapshots are kept (each holds a PostgreSQL session), the least recently used ones
+forgotten first; a forgotten one is gone as Time Travel data past retention is: the statement fails
+with 000707. Limits: the point is taken
 when the emulator's statement commits, so another client's changes committed in between count as
 before it; PostgreSQL's TRUNCATE is not MVCC-safe (a snapshot older than a TRUNCATE sees an empty
 table), and a table dropped since is gone.
@@ -56,15 +57,22 @@ class Registry:
             _close(s.conn)
 
     def get(self, handle, which):
+        """The point, counted as used (the least recently used ones are forgotten first)."""
         with self.lock:
-            return self.items.get((handle, which))
+            s = self.items.get((handle, which))
+            if s is not None:
+                self.items.move_to_end((handle, which))
+            return s
 
     def latest(self, instant, strict=False):
         """The newest AT point at or (strict) before an instant."""
         with self.lock:
             found = [s for s in self.items.values() if s.which == "after" and
                      (s.at < instant if strict else s.at <= instant)]
-        return max(found, key=lambda s: s.at) if found else None
+        if not found:
+            return None
+        best = max(found, key=lambda s: s.at)
+        return self.get(best.handle, best.which)
 
     def close(self):
         with self.lock:

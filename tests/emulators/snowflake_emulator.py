@@ -155,7 +155,7 @@ class SnowflakeEmulator(emucommon.Emulator):
         self.statements = {}
         self.by_request_id = {}
         self.retention_seconds = None  # Time Travel retention; None: forever (the test's lifetime)
-        self.snapshots = sf_timetravel.Registry(cfg.get("time_travel_snapshots", 8))
+        self.snapshots = sf_timetravel.Registry(cfg.get("time_travel_snapshots", 16))
         self.domains_known = set()
         self.own_types = {}
         self._prepare_database()
@@ -1106,7 +1106,8 @@ def convert_binding(t, v):
     if t == "FIXED":
         return decimal.Decimal(v)
     if t == "REAL":
-        return float(v)
+        # as a float8 literal: psycopg2 would send -0.0 as a numeric literal, losing the sign
+        return psycopg2.extensions.AsIs("'%r'::float8" % float(v))
     if t == "BOOLEAN":
         return v.lower() in ("true", "1", "t", "yes")
     if t == "DATE" and re.fullmatch(r"-?\d+", v):
