@@ -788,10 +788,11 @@ class SnowflakeEmulator(emucommon.Emulator):
         text, binds = sf_sql.rewrite_time_travel(sql, bindings, collect)
         plan = {"text": text, "bindings": binds, "clauses": clauses, "temp": []}
         for c in clauses:
-            self._resolve_clause(cur, c, in_multi or session["txn"])
+            self._resolve_clause(cur, c)
+        plan["in_transaction"] = session["txn"]
         return plan
 
-    def _resolve_clause(self, cur, c, in_transaction):
+    def _resolve_clause(self, cur, c):
         name, pg_table = c["name"], sf_sql.to_postgres(c["table"])
         if c["what"] == "OFFSET":
             raise sf_sql.unsupported("Time Travel AT(OFFSET => ...)")
@@ -833,10 +834,7 @@ class SnowflakeEmulator(emucommon.Emulator):
                     c["relation"] = f"(SELECT * FROM {pg_table} UNION ALL SELECT * FROM {captured[0]})"
                     return
                 raise self._not_available(name)
-        if in_transaction:
-            raise sf_sql.unsupported("Time Travel in a multi-statement request")
-        import datetime as _dt
-        age = (_dt.datetime.now(_dt.timezone.utc) - snap.at).total_seconds()
+        age = (datetime.datetime.now(datetime.timezone.utc) - snap.at).total_seconds()
         if self.retention_seconds is not None and age > self.retention_seconds:
             raise self._not_available(name)
         # at-before: "If the specified Time Travel time is at or before the point in time when the
@@ -860,7 +858,8 @@ class SnowflakeEmulator(emucommon.Emulator):
                                             sf_sql.to_postgres(c["alias"]))
             return sql_text
         ids = {c["snapshot"].snapshot_id for c in clauses if "snapshot" in c}
-        if len(ids) == 1 and all("snapshot" in c for c in clauses):
+        # (inside a multi-statement request's transaction a snapshot cannot be imported: copies)
+        if len(ids) == 1 and all("snapshot" in c for c in clauses) and not plan["in_transaction"]:
             candidate = replaced(pg, lambda k, c: f"(SELECT * FROM {sf_sql.to_postgres(c['table'])} "
                                                   f"AS sfemu_tt_{k})")
             if self._reads_only_snapshot_tables(cur, candidate, params):

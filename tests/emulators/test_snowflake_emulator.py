@@ -697,6 +697,28 @@ class SnowflakeEmulatorTest(unittest.TestCase):
         status, _, body = self.submit('SELECT * FROM "TT"."T" AT(TIMESTAMP => CURRENT_TIMESTAMP())')
         self.assertEqual((status, body["code"]), (422, "001003"))
 
+    def test_time_travel_inside_a_transaction_and_beside_the_current_table(self):
+        # sluice's restore: one statement reading the table before a DELETE and as it is now
+        self.schema("TX")
+        self.ok('CREATE TABLE "TX"."T" ("D" NUMBER(38,0), "V" VARCHAR)')
+        self.ok("INSERT INTO \"TX\".\"T\" VALUES (1, 'a'), (2, 'b'), (2, 'c'), (3, 'd')")
+        body = self.ok('BEGIN; DELETE FROM "TX"."T" WHERE "D" = 2; COMMIT',
+                       parameters={"MULTI_STATEMENT_COUNT": "3"})
+        deleted = body["statementHandles"][1]
+        restore = ('INSERT INTO "TX"."T" SELECT * FROM "TX"."T" BEFORE(STATEMENT => :1) WHERE "D" = 2 '
+                   'AND NOT EXISTS (SELECT 1 FROM "TX"."T" WHERE "D" = 2)')
+        binds = {"1": {"type": "TEXT", "value": deleted}}
+        self.assertEqual(self.ok(restore, bindings=binds)["data"], [["2"]])
+        self.assertEqual(self.ok(restore, bindings=binds)["data"], [["0"]])  # nothing twice
+        # the same from a single DELETE (a snapshot), and inside a transaction (its rows copied)
+        single = self.ok('DELETE FROM "TX"."T" WHERE "D" = 2')["statementHandle"]
+        body = self.ok(f"BEGIN; {restore.replace(':1', repr(single))}; COMMIT",
+                       parameters={"MULTI_STATEMENT_COUNT": "3"})
+        status, _, child = self.call("GET", f"/api/v2/statements/{body['statementHandles'][1]}")
+        self.assertEqual((status, child["data"]), (200, [["2"]]))
+        self.assertEqual(self.psql('select "D", "V" from "TX"."T" order by 2'),
+                         [(1, "a"), (2, "b"), (2, "c"), (3, "d")])
+
     # --- Snowflake column types ----------------------------------------------------------------
 
     ALL_TYPES = ('"ID" INT, "I" INTEGER, "BI" BIGINT, "SI" SMALLINT, "TI" TINYINT, "BY" BYTEINT, '
