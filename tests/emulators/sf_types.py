@@ -478,9 +478,10 @@ _CORE_SQL = [
     END $$""",
     # The comparison key: the canonical text (NTZ, TIME, LTZ: its text order is time order, the
     # fractions having no trailing zeros); TIMESTAMP_TZ "values are compared based on their times in
-    # UTC" (DT), so its key is the instant in LTZ's spelling.
-    r"""CREATE OR REPLACE FUNCTION _sfemu.dt_key(c text, kind text) RETURNS text LANGUAGE plpgsql
-    IMMUTABLE AS $$
+    # UTC" (DT), so its key is the instant in LTZ's spelling. dt_key is plain SQL so that it is
+    # inlined into the operators: a stored (canonical) value costs one regular expression.
+    r"""CREATE OR REPLACE FUNCTION _sfemu.dt_key_slow(c text, kind text) RETURNS text
+    LANGUAGE plpgsql IMMUTABLE AS $$
     DECLARE m text[]; u timestamp;
     BEGIN
       IF kind = 'bin' THEN RETURN _sfemu.bin_norm(c); END IF;
@@ -491,10 +492,18 @@ _CORE_SQL = [
                               * (m[4]::int * 60 + m[5]::int)) * interval '1 minute';
       RETURN to_char(u, 'YYYY-MM-DD HH24:MI:SS') || coalesce(m[2], '') || '+00:00';
     END $$""",
+    r"""CREATE OR REPLACE FUNCTION _sfemu.dt_key(c text, kind text) RETURNS text LANGUAGE sql
+    IMMUTABLE AS $$ SELECT CASE
+      WHEN kind = 'ntz' AND c ~ '^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{0,8}[1-9])?$' THEN c
+      WHEN kind = 'time' AND c ~ '^\d\d:\d\d:\d\d(\.\d{0,8}[1-9])?$' THEN c
+      WHEN kind = 'ltz' AND c ~ '^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{0,8}[1-9])?\+00:00$' THEN c
+      WHEN kind = 'bin' AND c ~ '^([0-9A-F]{2})*$' THEN c
+      ELSE _sfemu.dt_key_slow(c, kind) END $$""",
     r"""CREATE OR REPLACE FUNCTION _sfemu.dt_cmp(a text, b text, kind text) RETURNS int
     LANGUAGE sql IMMUTABLE AS $$
-      SELECT CASE WHEN x < y THEN -1 WHEN x > y THEN 1 ELSE 0 END
-      FROM (SELECT _sfemu.dt_key(a, kind) COLLATE "C" AS x, _sfemu.dt_key(b, kind) COLLATE "C" AS y) k $$""",
+      SELECT CASE WHEN _sfemu.dt_key(a, kind) COLLATE "C" < _sfemu.dt_key(b, kind) COLLATE "C" THEN -1
+                  WHEN _sfemu.dt_key(a, kind) COLLATE "C" > _sfemu.dt_key(b, kind) COLLATE "C" THEN 1
+                  ELSE 0 END $$""",
     # The wallclock parts of a value: local 'YYYY-MM-DD HH24:MI:SS' (or 'HH24:MI:SS'), the
     # fraction as 9 digits, the offset in minutes (NULL for NTZ and TIME). LTZ: "all operations
     # are performed in the current session's time zone" (DT), so its wallclock and offset are the
@@ -657,7 +666,9 @@ _CORE_SQL = [
       RETURN NULL;
     END $$""",
     # Row normalizer (see the module docstring). Arguments: (column, kind, precision or length)
-    # triples.
+    # triples. The trigger's WHEN clause (attach_normalizer) calls it only for a row with a value
+    # not already in its canonical spelling, so loading canonical text costs one regular
+    # expression a value.
     r"""CREATE OR REPLACE FUNCTION _sfemu.normalize_row() RETURNS trigger LANGUAGE plpgsql AS $$
     DECLARE j jsonb := to_jsonb(NEW); patch jsonb := '{}'; v text; n text; k int := 0;
     BEGIN
@@ -677,7 +688,8 @@ _CORE_SQL = [
     # rewrite: also rewrite the rows already there (CREATE TABLE ... AS SELECT).
     r"""CREATE OR REPLACE FUNCTION _sfemu.attach_normalizer(t regclass, rewrite boolean DEFAULT false)
     RETURNS void LANGUAGE plpgsql AS $$
-    DECLARE args text := ''; cols text := ''; r record; base text; p int;
+    DECLARE args text := ''; cols text := ''; r record; base text; p int; frac text;
+      canon text; cond text := '';
     BEGIN
       FOR r IN SELECT a.attname, ty.typname, ty.typtype, ty.typbasetype, tn.nspname
                FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
@@ -696,11 +708,22 @@ _CORE_SQL = [
         args := args || format(', %L, %L, %L', r.attname,
                                CASE base WHEN 'sfbinary' THEN 'bin' ELSE substr(base, 3) END, p);
         cols := cols || format(', %I = %I', r.attname, r.attname);
+        frac := CASE WHEN p = 0 THEN '' ELSE format('(\.\d{0,%s}[1-9])?', p - 1) END;
+        canon := CASE base
+          WHEN 'sftime' THEN '^\d\d:\d\d:\d\d' || frac || '$'
+          WHEN 'sfntz' THEN '^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d' || frac || '$'
+          WHEN 'sfltz' THEN '^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d' || frac || '\+00:00$'
+          WHEN 'sftz' THEN '^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d' || frac || ' [+-]\d\d:\d\d$'
+          ELSE '^([0-9A-F]{2})*$' END;
+        cond := cond || format(' OR NOT (_sfemu.raw(NEW.%I) ~ %L%s)', r.attname, canon,
+                               CASE WHEN base = 'sfbinary' THEN format(' AND length(_sfemu.raw(NEW.%I)) <= %s',
+                                                                       r.attname, 2 * p) ELSE '' END);
       END LOOP;
       EXECUTE format('DROP TRIGGER IF EXISTS sfemu_normalize ON %s', t);
       IF args <> '' THEN
         EXECUTE format('CREATE TRIGGER sfemu_normalize BEFORE INSERT OR UPDATE ON %s FOR EACH ROW '
-                       'EXECUTE FUNCTION _sfemu.normalize_row(%s)', t, substr(args, 3));
+                       'WHEN (%s) EXECUTE FUNCTION _sfemu.normalize_row(%s)', t, substr(cond, 5),
+                       substr(args, 3));
         IF rewrite THEN EXECUTE format('UPDATE %s SET %s', t, substr(cols, 3)); END IF;
       END IF;
     END $$""",
@@ -708,14 +731,23 @@ _CORE_SQL = [
 
 
 def _ordering_sql(t, kind):
-    key = f"_sfemu.dt_cmp(_sfemu.raw($1), _sfemu.raw($2), '{kind}')"
+    # PL/pgSQL where PostgreSQL calls the function itself (sorting, aggregates): faster there than
+    # a SQL function, which is only cheap when inlined into an expression
     out = [f"CREATE OR REPLACE FUNCTION _sfemu.{t}_cmp(_sfemu.{t}, _sfemu.{t}) RETURNS int "
-           f"LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT {key} $$"]
+           f"LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$ DECLARE "
+           f"x text := _sfemu.dt_key(_sfemu.raw($1), '{kind}'); "
+           f"y text := _sfemu.dt_key(_sfemu.raw($2), '{kind}'); BEGIN "
+           f"IF x COLLATE \"C\" < y COLLATE \"C\" THEN RETURN -1; ELSIF x = y THEN RETURN 0; "
+           f"END IF; RETURN 1; END $$"]
     ops = [("lt", "<", "< 0", ">", ">="), ("le", "<=", "<= 0", ">=", ">"), ("eq", "=", "= 0", "=", "<>"),
            ("ge", ">=", ">= 0", "<=", "<"), ("gt", ">", "> 0", "<", "<="), ("ne", "<>", "<> 0", "<>", "=")]
-    for name, _, test, _, _ in ops:
+    for name, op, _, _, _ in ops:
+        # not STRICT: a SQL function is inlined into the query (the operator costs a regular
+        # expression per stored value) only when its declared strictness matches its body's
         out.append(f"CREATE OR REPLACE FUNCTION _sfemu.{t}_{name}(_sfemu.{t}, _sfemu.{t}) RETURNS "
-                   f"boolean LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT {key} {test} $$")
+                   f"boolean LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT "
+                   f"_sfemu.dt_key(_sfemu.raw($1), '{kind}') COLLATE \"C\" {op} "
+                   f"_sfemu.dt_key(_sfemu.raw($2), '{kind}') COLLATE \"C\" $$")
     sel = {"<": "scalarltsel", "<=": "scalarlesel", ">": "scalargtsel", ">=": "scalargesel",
            "=": "eqsel", "<>": "neqsel"}
     jsel = {"<": "scalarltjoinsel", "<=": "scalarlejoinsel", ">": "scalargtjoinsel",
@@ -731,9 +763,8 @@ def _ordering_sql(t, kind):
                f"FUNCTION 1 _sfemu.{t}_cmp(_sfemu.{t}, _sfemu.{t})")
     for agg, op, pick in (("max", ">", ">="), ("min", "<", "<=")):
         out.append(f"CREATE OR REPLACE FUNCTION _sfemu.{t}_{agg}2(_sfemu.{t}, _sfemu.{t}) RETURNS "
-                   f"_sfemu.{t} LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT CASE WHEN "
-                   f"_sfemu.dt_cmp(_sfemu.raw($1), _sfemu.raw($2), '{kind}') {pick} 0 THEN $1 "
-                   f"ELSE $2 END $$")
+                   f"_sfemu.{t} LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$ BEGIN "
+                   f"IF $1 {pick} $2 THEN RETURN $1; END IF; RETURN $2; END $$")
         out.append(f"CREATE AGGREGATE pg_catalog.{agg}(_sfemu.{t}) (SFUNC = _sfemu.{t}_{agg}2, "
                    f"STYPE = _sfemu.{t}, SORTOP = OPERATOR(pg_catalog.{op}))")
     return out
@@ -943,4 +974,4 @@ def install_statements() -> list:
 
 
 # Bumped when install_statements() changes: a database prepared by an older emulator is updated.
-INSTALL_VERSION = "2"
+INSTALL_VERSION = "4"
