@@ -14,27 +14,66 @@ OAUTH or PROGRAMMATIC_ACCESS_TOKEN (tokens listed in the config). Failures: 401 
 
 Behaviour: each request runs in its own PostgreSQL session; without async=true the server waits up
 to sync_wait_seconds (45 in Snowflake, shortened in tests) and then answers 202 333334; results are
-jsonv2 (sf_results.py), split into partitions of rows_per_partition rows, partitions >= 1 served
-gzip-compressed with only {"data": ...}; requestId + retry=true returns the earlier statement instead
-of running it again; MULTI_STATEMENT_COUNT is enforced; BEGIN/COMMIT/USE/ALTER SESSION only inside
+jsonv2 (sf_results.py), split into partitions of rows_per_partition rows: partition 0 inline with
+partitionInfo for every partition (rowCount, uncompressedSize and, from partition 1 on,
+compressedSize: the sizes of the bodies ?partition=N serves), ?partition=N always gzip-compressed
+with only {"data": ...}; requestId + retry=true returns the earlier statement instead of running it
+again; MULTI_STATEMENT_COUNT is enforced; BEGIN/COMMIT/USE/ALTER SESSION only inside
 multi-statement requests (else 422 391911), PUT/GET never; DML answers count rows and stats; COPY
-INTO answers per-file rows and keeps load metadata (sf_copy.py).
+INTO <table> answers per-file rows and keeps load metadata (sf_copy.py). A request's "parameters"
+TIMEZONE (default America/Los_Angeles) and *_OUTPUT_FORMAT apply to TO_VARCHAR and unloading; a
+jsonv2 value those formats would change is refused (001003) rather than formatted.
 
 Config (JSON): {"account": "MYORG-MYACCT", "users": [{"name": "LOADER", "public_keys": [PEM, ...]}],
 "oauth_tokens": [...], "pat_tokens": [...], "pg_dsn": "...", "s3_root": DIR,
-"stages": {"NAME": "s3://bucket/prefix/"}, "sync_wait_seconds": 45, "rows_per_partition": 1000}
+"stages": {"NAME": "s3://bucket/prefix/"}, "sync_wait_seconds": 45, "rows_per_partition": 1000,
+"time_travel_snapshots": 16}. The PostgreSQL role must be a superuser (sf_types.py).
 
 Fault ops: "submit", "status", "cancel" (HTTP level: delay, error with status 429/500/503/504,
-drop_before, drop_after) and "execute" (delay = the statement itself runs that much longer; match
-is searched in the statement text). Control: GET /_emulator/statements (every statement: handle,
-requestId, sql, status, executions), POST /_emulator/users {"name", "public_key"},
+drop_before, drop_after), "execute" (delay = the statement itself runs that much longer; match
+is searched in the statement text) and "unload" (COPY INTO <location>; match searched in the
+statement): "retry" = an internal retry: a first attempt's file (the first file's rows, named as
+another thread's, data_0_1_0...) is left beside the real files, which alone the result lists
+(copy-into-location, OVERWRITE: "writes additional files to the stage without first removing any
+files that were previously written by the first attempt"); with INCLUDE_QUERY_ID = TRUE it is
+removed again ("removes any files that were written to the stage with the UUID of the current query
+ID"); "error" = the statement fails (code/message of the rule, default 000603) after writing its
+first file, which stays ("A failed unload operation can still result in unloaded data files").
+Control: GET /_emulator/statements (every statement: handle, requestId, sql, status, executions,
+children, unload_files, unload_strays), POST /_emulator/users {"name", "public_key"},
 POST /_emulator/time_travel {"retention_seconds": N | null} (Time Travel older than N seconds
 answers 000707; null: kept forever). Submits are logged with their bindings.
 
 Warehouse operations: INFORMATION_SCHEMA.COLUMNS/TABLES with Snowflake's upper-case names, `?` and
-`:n` bindings, AUTOINCREMENT, TRANSIENT/TEMPORARY and CREATE OR REPLACE tables, and Time Travel
-before a DELETE (`t BEFORE(STATEMENT => id)` = the current rows plus the rows that DELETE removed;
-see _time_travel for the limits).
+`:n` bindings, AUTOINCREMENT, TRANSIENT/TEMPORARY and CREATE OR REPLACE tables, MINUS.
+
+Types (sf_types.py): columns are declared with Snowflake's types (NUMBER(p,s) and its synonyms,
+FLOAT and its synonyms, VARCHAR(n)/STRING/TEXT/CHAR(n), BINARY(n)/VARBINARY, BOOLEAN, DATE, TIME(p),
+DATETIME/TIMESTAMP(p) = TIMESTAMP_NTZ(p), TIMESTAMP_NTZ/LTZ/TZ(p), VARIANT, OBJECT, ARRAY) and
+INFORMATION_SCHEMA.COLUMNS and rowType report them as Snowflake does (TIMESTAMPTZ alone stays
+PostgreSQL's timestamptz, an LTZ instant). TIME and TIMESTAMP_* keep 9 fractional digits and
+TIMESTAMP_TZ each value's offset; jsonv2 encodes them as handling-responses documents. Functions:
+TO_VARCHAR/TO_CHAR (dates and times by Snowflake format elements FF0-FF9, TZH:TZM, ...; NUMBER TM9;
+FLOAT TME, the documented default, which reads back exactly; BINARY HEX/BASE64/UTF-8; VARIANT),
+HEX_ENCODE, TO_JSON, PARSE_JSON, TO_BINARY, TO_DATE, TO_TIME, TO_TIMESTAMP[_NTZ|_LTZ|_TZ] of one
+argument, DATE_TRUNC, MIN/MAX. Limits: text inserted into a VARIANT is parsed as JSON (Snowflake
+makes it a string: use PARSE_JSON); integer division is PostgreSQL's.
+
+Unloading (sf_unload.py): COPY INTO { @stage[/path/][prefix_] | 's3://bucket/path/' } FROM
+{ table | (query) } [FILE_FORMAT = (TYPE = CSV ...)] [OVERWRITE, SINGLE, MAX_FILE_SIZE,
+INCLUDE_QUERY_ID, DETAILED_OUTPUT, HEADER]: CSV files in the S3 emulator's storage, named
+data_0_0_<n>.csv.gz (.csv.zst for ZSTD, .csv.bz2 for BZ2, .csv for NONE; data_<query id>_0_0_<n>
+with INCLUDE_QUERY_ID); the result is either file_name, file_size, row_count per file
+(DETAILED_OUTPUT = TRUE) or rows_unloaded, input_bytes, output_bytes (the names Snowflake's Snowpark
+reference gives; the SQL reference describes these columns only in words). What the documentation
+leaves open is refused with 000002 (see sf_unload.py).
+
+Time Travel (sf_timetravel.py): t AT | BEFORE (STATEMENT => id) reads the table at an exported
+PostgreSQL snapshot of that point (any statement of a single-statement request; BEFORE of DML),
+also inside COPY INTO <location>; AT | BEFORE (TIMESTAMP => '<literal>'[::type]) the newest point
+at or before it; OFFSET and other TIMESTAMP expressions are refused. The time_travel_snapshots
+least recently used points are kept, an older one answers 000707; the rows a DELETE removed are
+also kept, so BEFORE that DELETE works when its snapshot is gone (current rows plus those).
 """
 
 import argparse
