@@ -692,8 +692,13 @@ class SnowflakeEmulator(emucommon.Emulator):
         ddl_table = sf_sql.ddl_table(sql) if kind == "ddl" else None
 
         def run():
-            if ddl_table and ddl_table[0] == "CREATE" and ddl_table[2]:
-                cur.execute("DROP TABLE IF EXISTS " + sf_sql.to_postgres(ddl_table[1]))
+            existed = False
+            if ddl_table and ddl_table[0] == "CREATE":
+                if ddl_table[2]:
+                    cur.execute("DROP TABLE IF EXISTS " + sf_sql.to_postgres(ddl_table[1]))
+                else:  # CREATE TABLE IF NOT EXISTS of a table there already creates nothing
+                    cur.execute("SELECT to_regclass(%s)", (sf_sql.to_postgres(ddl_table[1]),))
+                    existed = cur.fetchone()[0] is not None
             query = sf_sql.to_postgres(sf_sql.strip_or_replace(text), with_params=bool(binds)) \
                 if ddl_table and ddl_table[2] else pg
             if plan["clauses"] and ddl_table and ddl_table[2]:
@@ -719,9 +724,10 @@ class SnowflakeEmulator(emucommon.Emulator):
                 if cur.fetchone()[0] is not None:
                     cur.execute("SELECT _sfemu.attach_normalizer(%s::regclass, %s)",
                                 (rel, bool(ddl_table[3])))
-                    if ddl_table[0] == "CREATE":
+                    if ddl_table[0] == "CREATE" and not existed:
                         cur.execute("INSERT INTO _sfemu.table_created VALUES (%s::regclass, "
-                                    "clock_timestamp()) ON CONFLICT (table_oid) DO NOTHING", (rel,))
+                                    "clock_timestamp()) ON CONFLICT (table_oid) DO UPDATE SET "
+                                    "at = EXCLUDED.at", (rel,))
             if kind == "dml":
                 n = deleted_rows if deleted_rows is not None else max(cur.rowcount, 0)
                 name = {"INSERT": "inserted", "UPDATE": "updated", "DELETE": "deleted"}.get(detail)

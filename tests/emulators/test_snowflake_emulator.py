@@ -1194,6 +1194,37 @@ class SnowflakeEmulatorTest(unittest.TestCase):
             self.assertEqual(len(part["data"]), info[k]["rowCount"])
             if k == 0:
                 self.assertEqual(part["data"], body["data"])
+    def test_copy_into_snowflake_typed_columns(self):
+        self.schema("CY")
+        self.ok('CREATE TABLE "CY"."L" ("ID" NUMBER(38,0), "TS" TIMESTAMP_NTZ, "TZ" TIMESTAMP_TZ, '
+                '"B" BINARY, "AT" TIMESTAMP_NTZ DEFAULT CURRENT_TIMESTAMP())')
+        self.put_zst("sluice/cy/a.tsv.zst",
+                     "1\t2024-01-05 10:11:12\t2024-01-05 10:11:12.5 +01:00\tdeadbeef\n"
+                     "2\t2024-01-05T10:11:12.123456789\t2024-01-05 10:11:12\t\n")
+        fmt = ("FILE_FORMAT = (TYPE = CSV FIELD_DELIMITER = '\\t' COMPRESSION = ZSTD "
+               "ESCAPE_UNENCLOSED_FIELD = NONE)")
+        copy = 'COPY INTO "CY"."L" ("ID", "TS", "TZ", "B") FROM @SLUICE_STAGE/cy/ FILES = ({}) ' + fmt
+        self.assertEqual(self.ok(copy.format("'a.tsv.zst'"))["data"][0][1:4], ["LOADED", "2", "2"])
+        # a TIMESTAMP_TZ without an offset takes the session's (America/Los_Angeles: -08:00)
+        self.assertEqual(self.ok('SELECT "ID", "TS", "TZ", "B", "AT" IS NOT NULL FROM "CY"."L" '
+                                 'ORDER BY 1')["data"],
+                         [["1", "1704449472.000000000", "1704445872.500000000 1500", "DEADBEEF", "true"],
+                          ["2", "1704449472.123456789", "1704478272.000000000 960", None, "true"]])
+        self.put_zst("sluice/cy/bad.tsv.zst", "3\tnope\t\t\n")
+        status, _, body = self.submit(copy.format("'bad.tsv.zst'"))
+        self.assertEqual((status, body["code"]), (422, "100035"))
+        self.assertTrue(body["message"].startswith(
+            "Timestamp 'nope' is not recognized\n  File 's3://stage/sluice/cy/bad.tsv.zst', line 1"),
+            body["message"])
+        # an unload of a bound range
+        body = self.ok('COPY INTO @SLUICE_STAGE/cy/u/ FROM (SELECT "ID", TO_VARCHAR("TS", '
+                       '\'YYYY-MM-DD HH24:MI:SS.FF9\') FROM "CY"."L" WHERE "ID" BETWEEN ? AND ?) '
+                       'FILE_FORMAT = (COMPRESSION = NONE)',
+                       bindings={"1": {"type": "FIXED", "value": "2"},
+                                 "2": {"type": "FIXED", "value": "9"}})
+        self.assertEqual(body["data"][0][0], "1")
+        self.assertEqual(self.stage_file("sluice/cy/u/data_0_0_0.csv"),
+                         b"2,2024-01-05 10:11:12.123456789\n")
 
 if __name__ == "__main__":
     unittest.main()
