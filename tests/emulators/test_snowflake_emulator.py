@@ -919,8 +919,8 @@ class SnowflakeEmulatorTest(unittest.TestCase):
         self.ok('INSERT INTO "UL"."V" ("ID", "TENTH", "NTZ") VALUES (5, CAST(1 AS FLOAT) / 3, '
                 '\'2024-01-01 00:00:00.999999999\')')
         body = self.ok('COPY INTO @SLUICE_STAGE/ul/plain/ FROM (SELECT "ID", "TENTH", "NTZ", "LTZ", '
-                       '"TZ", "TM", "D", "BIG", "DEC", "B", "BO", "O" FROM "UL"."V" WHERE "ID" <> 2 '
-                       'ORDER BY "ID")')
+                       '"TZ", "TM", "D", "BIG", "DEC", "B", "BO", "O", "NAN", "INF", "NINF", "V", "A" '
+                       'FROM "UL"."V" WHERE "ID" <> 2 ORDER BY "ID")')
         self.assertEqual([c["name"] for c in body["resultSetMetaData"]["rowType"]],
                          ["rows_unloaded", "input_bytes", "output_bytes"])
         # COPY INTO <location>, COMPRESSION: "AUTO: Unloaded files are automatically compressed
@@ -934,9 +934,11 @@ class SnowflakeEmulatorTest(unittest.TestCase):
             # with TIMESTAMP_OUTPUT_FORMAT's offset; TIME_OUTPUT_FORMAT HH24:MI:SS
             "1,0.1,2024-02-29 13:14:15.123,2024-01-31 00:00:00.500 -0800,"
             "2024-01-31 10:00:00.123 +0700,23:59:59,1969-12-31,"
-            '12345678901234567890123456789012345678,-1234567.891,00FF7F10,true,{"k":"v"}',
+            '12345678901234567890123456789012345678,-1234567.891,00FF7F10,true,{"k":"v"},NaN,inf,'
+            # VARIANT as JSON text (a delimiter in it escaped, as in any unenclosed value)
+            '-inf,{"a":[1\\,null\\,"x"]\\,"b":1.10},[1\\,2.5]',
             # floats "truncated to approximately (15,9)"; NULL is NULL_IF's \N
-            "5,0.333333333333333,2024-01-01 00:00:00.999,\\N,\\N,\\N,\\N,\\N,\\N,\\N,\\N,\\N", ""])
+            "5,0.333333333333333,2024-01-01 00:00:00.999" + ",\\N" * 14, ""])
         # The file formats override the session's formats.
         self.ok('COPY INTO @SLUICE_STAGE/ul/fmt/ FROM (SELECT "NTZ", "TZ", "TM", "D" FROM "UL"."V" '
                 'WHERE "ID" = 1) FILE_FORMAT = (TYPE = CSV COMPRESSION = NONE TIMESTAMP_FORMAT = '
@@ -1005,7 +1007,8 @@ class SnowflakeEmulatorTest(unittest.TestCase):
             'TO_VARCHAR("TZ", \'YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM\'), '
             'TO_VARCHAR("LTZ", \'YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM\'), '
             'TO_VARCHAR("TM", \'HH24:MI:SS.FF9\'), TO_VARCHAR("D", \'YYYY-MM-DD\'), '
-            'TO_VARCHAR("TENTH"), TO_VARCHAR("BIG"), HEX_ENCODE("B"), TO_JSON("V"), "S", "E" '
+            'TO_VARCHAR("TENTH"), TO_VARCHAR("BIG"), HEX_ENCODE("B"), TO_JSON("V"), "S", "E", '
+            'TO_VARCHAR("NAN"), TO_VARCHAR("INF"), TO_VARCHAR("NINF") '
             'FROM "UX"."V" ORDER BY "ID") FILE_FORMAT = (TYPE = CSV COMPRESSION = ZSTD '
             "FIELD_DELIMITER = '\\t' FIELD_OPTIONALLY_ENCLOSED_BY = '\"' NULL_IF = ('\\\\N')) "
             "INCLUDE_QUERY_ID = TRUE DETAILED_OUTPUT = TRUE", parameters={"TIMEZONE": "UTC"})
@@ -1019,11 +1022,11 @@ class SnowflakeEmulatorTest(unittest.TestCase):
             ["1", "2024-02-29 13:14:15.123456789", "2024-01-31 10:00:00.123456789 +07:00",
              "2024-01-31 08:00:00.500000000 +00:00", "23:59:59.123456789", "1969-12-31", "1E-1",
              "12345678901234567890123456789012345678", "00FF7F10", '{"a":[1,null,"x"],"b":1.10}',
-             self.TRICKY, ""],
+             self.TRICKY, "", "NaN", "inf", "-inf"],
             # NULL is the enclosed NULL_IF value, as the literal text \N would be: the second row's
             # "S" holds that text, "E" the text null
-            ["2"] + ["\\N"] * 10 + ["null"]])
-        self.assertIn('\t"\\N"\t"null"\n', text)
+            ["2"] + ["\\N"] * 10 + ["null"] + ["\\N"] * 3])
+        self.assertIn('\t"\\N"\t"null"\t', text)
 
     def test_unload_files_split_named_and_reported(self):
         self.schema("US")
