@@ -1,7 +1,7 @@
 """COPY INTO <location> (unloading) for the SQL API emulator: runs the query on PostgreSQL, writes
 CSV files into the S3 emulator's storage (s3store.Store) at the stage's location, and answers as
 Snowflake documents. Every rule cites the sentence it follows; where the documentation leaves the
-bytes open the statement is refused (sf_copy.Undocumented's wording), so a client is never tested
+bytes open the statement is refused (Undocumented, code 000002), so a client is never tested
 against a guess. Sources:
   LOC  = https://docs.snowflake.com/en/sql-reference/sql/copy-into-location
   CONS = https://docs.snowflake.com/en/user-guide/data-unload-considerations
@@ -34,7 +34,6 @@ import subprocess
 
 import sf_sql
 import sf_types
-from sf_copy import Undocumented
 from sf_results import column
 from sf_sql import SqlError, unsupported
 
@@ -244,8 +243,19 @@ class UnloadFormat:
         return data
 
 
-def _refuse(what: str, where: str):
-    raise Undocumented(what, where, 0)
+class Undocumented(SqlError):
+    """An unload whose bytes the documented rules leave open: the emulator will not guess (as
+    sf_copy.Undocumented for loading)."""
+
+    def __init__(self, what: str):
+        super().__init__("000002", "0A000",
+                         f"Unsupported feature: {what}. Snowflake's documentation does not say what "
+                         "COPY INTO <location> writes then, so the sluice Snowflake emulator does not "
+                         "unload it.")
+
+
+def _refuse(what: str, where: str = ""):
+    raise Undocumented(what + (f" in {where}" if where and where != "the COPY statement" else ""))
 
 
 class CsvWriter:
