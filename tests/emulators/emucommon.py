@@ -21,7 +21,8 @@ Actions: "delay" (delay_ms, then go on), "error" (answer `status` with the proto
 instead of executing), "drop_before" (close the connection without executing), "drop_after"
 (execute, then close the connection without answering), "error_200" (S3 CompleteMultipartUpload:
 200 whose body is <Error>, nothing completed; S3 DeleteObjects: 200 with an <Error> for every key,
-nothing deleted). Each emulator documents its op names.
+nothing deleted), "retry" (the Snowflake emulator's unload: an internal retry, see its docstring).
+Each emulator documents its op names.
 
 Control endpoints (no authentication, loopback only):
   GET  /_emulator/health     -> {"ok": true}
@@ -87,7 +88,7 @@ class RequestLog:
 
 
 class FaultRule:
-    ACTIONS = {"delay", "error", "drop_before", "drop_after", "error_200"}
+    ACTIONS = {"delay", "error", "drop_before", "drop_after", "error_200", "retry"}
 
     def __init__(self, spec: dict):
         unknown = set(spec) - {"op", "action", "count", "match", "status", "delay_ms", "code",

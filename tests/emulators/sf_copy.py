@@ -389,6 +389,10 @@ def _map_pg_error(e: psycopg2.Error, url: str, table: str, lines: list, columns:
         code, state, text = "100038", "22018", f"Numeric value '{value}' is not recognized"
     elif e.pgcode in ("22007", "22008") and "date" in primary and "timestamp" not in primary:
         code, state, text = "100040", "22007", f"Date '{value}' is not recognized"
+    elif e.pgcode == "22007" and re.match(r"(Timestamp|Time) '.*' is not recognized$", primary,
+                                          re.DOTALL):
+        # the emulator's own TIME/TIMESTAMP types (sf_types.py) name the value themselves
+        code, state, text = "100035", "22007", primary
     elif e.pgcode in ("22007", "22008"):
         code, state, text = "100035", "22007", f"Timestamp '{value}' is not recognized"
     elif e.pgcode == "22003":

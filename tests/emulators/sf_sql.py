@@ -8,6 +8,8 @@ construct), so a test never passes on a silently different meaning."""
 
 import re
 
+import sf_types
+
 
 class SqlError(Exception):
     """A statement failure as Snowflake reports it."""
@@ -173,20 +175,19 @@ def transaction_control(sql: str):
 
 # --- translation to PostgreSQL --------------------------------------------------------------
 
-_TYPE_RULES = [
-    (re.compile(r"^(NUMBER|DECIMAL|NUMERIC)$"), "NUMERIC"),
-    (re.compile(r"^(INT|INTEGER|BIGINT|SMALLINT|TINYINT|BYTEINT)$"), "NUMERIC(38,0)"),
-    (re.compile(r"^(FLOAT|FLOAT4|FLOAT8|DOUBLE|REAL)$"), "DOUBLE PRECISION"),
-    (re.compile(r"^(STRING|TEXT|NVARCHAR|NVARCHAR2|CHAR_VARYING|NCHAR_VARYING)$"), "TEXT"),
-    (re.compile(r"^(TIMESTAMP_NTZ|DATETIME)$"), "TIMESTAMP"),
-    (re.compile(r"^(TIMESTAMP_LTZ|TIMESTAMP_TZ)$"), "TIMESTAMPTZ"),
-    (re.compile(r"^(BINARY|VARBINARY)$"), "BYTEA"),
-    (re.compile(r"^(VARIANT|OBJECT|ARRAY)$"), "JSONB"),
-]
-
-_FUNCTION_RULES = {"CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP", "SYSDATE": "LOCALTIMESTAMP",
+_FUNCTION_RULES = {"CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP",
+                   # SYSDATE: "Returns the current timestamp for the system in the UTC time zone"
+                   # (https://docs.snowflake.com/en/sql-reference/functions/sysdate), a TIMESTAMP_NTZ
+                   "SYSDATE": "_sfemu.sfntz_from(CURRENT_TIMESTAMP AT TIME ZONE 'UTC')",
                    "CURRENT_DATE": "CURRENT_DATE", "CURRENT_TIME": "CURRENT_TIME",
                    "LOCALTIMESTAMP": "LOCALTIMESTAMP", "CURRENT_USER": "CURRENT_USER"}
+
+# Snowflake functions the emulator implements in _sfemu (sf_types.py) under the same name.
+_SNOWFLAKE_FUNCTIONS = {"TO_VARCHAR": "to_varchar", "TO_CHAR": "to_varchar",
+                        "HEX_ENCODE": "hex_encode", "TO_JSON": "to_json", "PARSE_JSON": "parse_json",
+                        "TO_BINARY": "to_binary", "TO_DATE": "to_date", "TO_TIME": "to_time",
+                        "TO_TIMESTAMP": "to_timestamp", "TO_TIMESTAMP_NTZ": "to_timestamp_ntz",
+                        "TO_TIMESTAMP_LTZ": "to_timestamp_ltz", "TO_TIMESTAMP_TZ": "to_timestamp_tz"}
 
 # INFORMATION_SCHEMA views the emulator answers (from views in _sfemu that fold PostgreSQL's
 # lower-case names to Snowflake's upper case, see snowflake_emulator.py); any other fails loudly.
@@ -199,21 +200,119 @@ _IDENTITY_RE = re.compile(r"\b(?:NUMBER\s*\(\s*\d+\s*,\s*0\s*\)|NUMBER|INTEGER|I
                           r"\s+START\s+\d+\s+INCREMENT\s+\d+)?", re.IGNORECASE)
 _IDENTITY_MARK = "SFEMU_IDENTITY_COLUMN"
 
+# Types whose values PostgreSQL's own input would not read as Snowflake does (sf_types.py): a
+# literal cast to one goes through text, whose cast normalizes.
+_SPECIAL_KINDS = ("TIME", "TIMESTAMP_NTZ", "TIMESTAMP_LTZ", "TIMESTAMP_TZ", "BINARY")
+_CONSTRAINT_WORDS = {"CONSTRAINT", "PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "LIKE"}
 
-def to_postgres(sql: str, with_params: bool = False) -> str:
+
+def _read_type(toks, i):
+    """The Snowflake type spelled at toks[i]: (SfType, index just after its last token), or
+    (None, i) when no type starts there."""
+    def nxt(k):
+        k += 1
+        while k < len(toks) and toks[k].kind in ("ws", "line_comment", "block_comment"):
+            k += 1
+        return k
+    t = toks[i]
+    if t.kind != "word" or not sf_types.is_type_word(t.text.upper()):
+        return None, i
+    words, end = [t.text.upper()], i + 1
+    first = words[0]
+    follow = {"DOUBLE": [["PRECISION"]], "CHAR": [["VARYING"]], "CHARACTER": [["VARYING"]],
+              "NCHAR": [["VARYING"]],
+              "TIMESTAMP": [["WITH", "LOCAL", "TIME", "ZONE"], ["WITH", "TIME", "ZONE"],
+                            ["WITHOUT", "TIME", "ZONE"]]}.get(first, [])
+    for seq in follow:
+        j, ok, got, last = nxt(end - 1), True, [], end
+        for w in seq:
+            if j < len(toks) and toks[j].kind == "word" and toks[j].text.upper() == w:
+                got.append(w)
+                last = j + 1
+                j = nxt(j)
+            else:
+                ok = False
+                break
+        if ok:
+            words += got
+            end = last
+            break
+    args = []
+    k = nxt(end - 1)
+    if k < len(toks) and toks[k].text == "(":
+        j = nxt(k)
+        while j < len(toks) and toks[j].kind == "number" and toks[j].text.isdigit():
+            args.append(int(toks[j].text))
+            j = nxt(j)
+            if j < len(toks) and toks[j].text == ",":
+                j = nxt(j)
+        if j < len(toks) and toks[j].text == ")" and args:
+            end = j + 1
+        else:
+            args = []
+    try:
+        return sf_types.parse_type(words, args), end
+    except sf_types.TypeError_ as e:
+        raise SqlError("002040", "42601", f"SQL compilation error:\nUnsupported data type '{e}'.")
+
+
+def _special_cast_follows(toks, i, cast_depths, depth) -> bool:
+    """After toks[i] (a literal or a bound value): a cast to a type of _SPECIAL_KINDS, by '::' or
+    as CAST's AS. Such a value is sent as text, so the normalizing cast from text applies rather
+    than the type's raw input."""
+    rest = [(k, x) for k, x in enumerate(toks[i + 1:], start=i + 1)
+            if x.kind not in ("ws", "line_comment", "block_comment")][:2]
+    if len(rest) < 2:
+        return False
+    (_, op), (k, word) = rest
+    if not (op.text == "::" or (op.kind == "word" and op.text.upper() == "AS" and cast_depths
+                                and cast_depths[-1] == depth)):
+        return False
+    sft, _ = _read_type(toks, k)
+    return sft is not None and sft.kind in _SPECIAL_KINDS
+
+
+def to_postgres(sql: str, with_params: bool = False, domains: list = None) -> str:
     """The statement in PostgreSQL's dialect. with_params: '?' become %s and '%' is doubled
-    (psycopg2's parameter syntax)."""
+    (psycopg2's parameter syntax). domains: the column types (sf_types.SfType) the statement
+    defines columns with are appended (the caller makes sure their domains exist).
+
+    A Snowflake type name is translated where it names a type: after '::', in CAST(... AS <type>),
+    where a column is defined (CREATE TABLE (...), ALTER TABLE ... ADD / SET DATA TYPE) and in a
+    typed literal (TIMESTAMP '...'); elsewhere the word is a name."""
     toks = tokenize(_IDENTITY_RE.sub(_IDENTITY_MARK, sql))
+    sig = [k for k, t in enumerate(toks) if t.kind not in ("ws", "line_comment", "block_comment")]
+    pos = {k: n for n, k in enumerate(sig)}
+    words = [toks[k].text.upper() if toks[k].kind == "word" else toks[k].text for k in sig]
+    create_table = False
+    if words[:1] == ["CREATE"]:
+        w = [x for x in words[1:7] if x not in ("OR", "REPLACE", "TRANSIENT", "TEMPORARY", "TEMP",
+                                                 "LOCAL", "GLOBAL", "VOLATILE")]
+        create_table = bool(w) and w[0] == "TABLE"
+    alter_table = words[:2] == ["ALTER", "TABLE"]
+
+    def prev(k, back=1):
+        n = pos.get(k)
+        if n is None or n - back < 0:
+            return None
+        return toks[sig[n - back]]
+
     out = []
+    depth = 0
+    cast_depths = []      # paren depths opened by CAST( / TRY_CAST(
+    table_paren = None    # depth of CREATE TABLE's column list
+    expect = None         # "name" or "type" inside the column list
+    ctas = False          # CREATE TABLE ... AS / LIKE / CLONE: no column list
     i = 0
     while i < len(toks):
         t = toks[i]
-        nxt = next((x for x in toks[i + 1:] if x.kind != "ws"), None)
+        nxt = next((x for x in toks[i + 1:] if x.kind not in ("ws", "line_comment",
+                                                             "block_comment")), None)
         if t.kind == "word":
             u = t.text.upper()
-            replaced = None
             if u == _IDENTITY_MARK:
                 out.append("BIGINT GENERATED BY DEFAULT AS IDENTITY")
+                expect = None if expect == "type" else expect
                 i += 1
                 continue
             if u == "INFORMATION_SCHEMA" and nxt and nxt.text == ".":
@@ -233,22 +332,49 @@ def to_postgres(sql: str, with_params: bool = False) -> str:
                     out.append("TEMPORARY")
                 i += 1
                 continue
-            for rule, pg in _TYPE_RULES:
-                if rule.match(u):
-                    replaced = pg
-                    break
-            if replaced and replaced in ("DOUBLE PRECISION",) and u == "DOUBLE" and nxt and \
-                    nxt.upper() == "PRECISION":
-                replaced = None
-            if u in ("VARCHAR", "CHAR", "CHARACTER") and nxt and nxt.text == "(":
-                # VARCHAR(16777216) is Snowflake's default; PostgreSQL caps at 10485760.
-                j = toks.index(nxt, i + 1)
-                m = [x for x in toks[j + 1:j + 4] if x.kind != "ws"]
-                if m and m[0].kind == "number" and int(float(m[0].text)) > 10485760:
-                    close = next(k for k in range(j, len(toks)) if toks[k].text == ")")
-                    out.append("TEXT")
-                    i = close + 1
+            before = prev(i)
+            in_type_position = (
+                (before is not None and before.kind == "punct" and before.text == "::")
+                or (before is not None and before.upper() == "AS" and cast_depths
+                    and cast_depths[-1] == depth)
+                or (expect == "type" and depth == table_paren)
+                or (alter_table and before is not None and (
+                    before.upper() == "TYPE" or
+                    (prev(i, 2) is not None and prev(i, 2).upper() in ("ADD", "COLUMN", "EXISTS")
+                     and before.kind in ("word", "qident")
+                     and before.upper() not in ("COLUMN", "CONSTRAINT")))))
+            typed_literal = (nxt is not None and nxt.kind == "string" and sf_types.is_type_word(u)
+                             and u in ("DATE", "TIME", "TIMESTAMP", "DATETIME", "TIMESTAMP_NTZ",
+                                       "TIMESTAMP_LTZ", "TIMESTAMP_TZ", "TIMESTAMPNTZ",
+                                       "TIMESTAMPLTZ"))
+            if (in_type_position or typed_literal) and sf_types.is_type_word(u):
+                sft, end = _read_type(toks, i)
+                if typed_literal and not in_type_position:
+                    if sft.kind == "DATE":
+                        out.append("DATE")
+                        i += 1
+                        continue
+                    j = toks.index(nxt, i + 1)
+                    s_ = pg_string(string_value(nxt.text))
+                    out.append("(" + (s_.replace("%", "%%") if with_params else s_) + "::text::" +
+                               sft.cast_target() + ")")
+                    i = j + 1
                     continue
+                if expect == "type" and depth == table_paren or (
+                        alter_table and not (before.kind == "punct" and before.text == "::")):
+                    if domains is not None:
+                        domains.append(sft)
+                    out.append(sft.domain())
+                    expect = None
+                else:
+                    out.append(sft.cast_target())
+                i = end
+                continue
+            if expect == "name" and depth == table_paren:
+                expect = None if u in _CONSTRAINT_WORDS else "type"
+                out.append(t.text)
+                i += 1
+                continue
             if u in _FUNCTION_RULES and nxt and nxt.text == "(":
                 j = toks.index(nxt, i + 1)
                 after = [x for x in toks[j + 1:] if x.kind != "ws"]
@@ -256,13 +382,29 @@ def to_postgres(sql: str, with_params: bool = False) -> str:
                     out.append(_FUNCTION_RULES[u])
                     i = toks.index(after[0], j + 1) + 1
                     continue
-            if replaced and not (replaced == "NUMERIC" and u in ("NUMERIC", "DECIMAL")):
-                out.append(replaced)
-            else:
-                out.append(t.text)
+            if u == "MINUS":
+                out.append("EXCEPT")  # Snowflake's MINUS is EXCEPT
+                i += 1
+                continue
+            if u in _SNOWFLAKE_FUNCTIONS and nxt and nxt.text == "(" and \
+                    not (before is not None and before.text == "."):
+                out.append("_sfemu." + _SNOWFLAKE_FUNCTIONS[u])
+                i += 1
+                continue
+            if create_table and depth == 0 and u in ("AS", "LIKE", "CLONE"):
+                ctas = True
+            if u in ("CAST", "TRY_CAST") and nxt and nxt.text == "(":
+                cast_depths.append(depth + 1)
+            out.append(t.text)
+        elif t.kind == "qident":
+            if expect == "name" and depth == table_paren:
+                expect = "type"
+            out.append(t.text)
         elif t.kind == "string":
             s = pg_string(string_value(t.text))
             out.append(s.replace("%", "%%") if with_params else s)
+            if _special_cast_follows(toks, i, cast_depths, depth):
+                out.append("::text")
         elif t.kind == "dollar":
             out.append(pg_string(t.text[2:-2]).replace("%", "%%") if with_params else
                        pg_string(t.text[2:-2]))
@@ -273,6 +415,8 @@ def to_postgres(sql: str, with_params: bool = False) -> str:
                 raise SqlError("002049", "42601", "SQL compilation error: error line 1 at "
                                f"position 0\nBind variable :{toks[i + 1].text} not set.")
             out.append("%s")
+            if _special_cast_follows(toks, i + 1, cast_depths, depth):
+                out.append("::text")
             i += 2
             continue
         elif t.kind == "param":
@@ -280,10 +424,27 @@ def to_postgres(sql: str, with_params: bool = False) -> str:
                 raise SqlError("002049", "42601", "SQL compilation error: error line 1 at "
                                "position 0\nBind variable ? not set.")
             out.append("%s")
+            if _special_cast_follows(toks, i, cast_depths, depth):
+                out.append("::text")
         elif t.kind == "line_comment" and t.text.startswith("//"):
             out.append("--" + t.text[2:])
         elif t.kind == "punct" and t.text == "%" and with_params:
             out.append("%%")
+        elif t.kind == "punct" and t.text == "(":
+            depth += 1
+            if create_table and table_paren is None and depth == 1 and not ctas:
+                table_paren, expect = 1, "name"
+            out.append(t.text)
+        elif t.kind == "punct" and t.text == ")":
+            if cast_depths and cast_depths[-1] == depth:
+                cast_depths.pop()
+            if depth == table_paren:
+                expect = None
+            depth -= 1
+            out.append(t.text)
+        elif t.kind == "punct" and t.text == "," and depth == table_paren and table_paren:
+            expect = "name"
+            out.append(t.text)
         else:
             out.append(t.text)
         i += 1
@@ -506,16 +667,63 @@ def create_or_replace_table(sql: str):
     return "".join(t.text for t in name)
 
 
+def ddl_table(sql: str):
+    """CREATE [OR REPLACE] [TRANSIENT|TEMPORARY] TABLE [IF NOT EXISTS] <name> ... or ALTER TABLE
+    [IF EXISTS] <name> ...: (verb, name as written, or_replace, as_select), else None."""
+    toks = significant(tokenize(sql))
+    words = [t.upper() for t in toks]
+    if not words:
+        return None
+    if words[0] == "ALTER" and len(words) > 2 and words[1] == "TABLE":
+        i = 2
+        if words[i:i + 2] == ["IF", "EXISTS"]:
+            i += 2
+        name, _ = _name_tokens(toks, i)
+        return ("ALTER", "".join(t.text for t in name), False, False) if name else None
+    if words[0] != "CREATE":
+        return None
+    i, or_replace = 1, False
+    if words[1:3] == ["OR", "REPLACE"]:
+        i, or_replace = 3, True
+    while i < len(words) and words[i] in ("TRANSIENT", "TEMPORARY", "TEMP", "LOCAL", "GLOBAL",
+                                          "VOLATILE"):
+        i += 1
+    if i >= len(words) or words[i] != "TABLE":
+        return None
+    i += 1
+    if words[i:i + 3] == ["IF", "NOT", "EXISTS"]:
+        i += 3
+    name, j = _name_tokens(toks, i)
+    depth, as_select = 0, False
+    for t in toks[j:]:
+        if t.text == "(":
+            depth += 1
+        elif t.text == ")":
+            depth -= 1
+        elif depth == 0 and t.upper() == "AS":
+            as_select = True
+            break
+    return ("CREATE", "".join(t.text for t in name), or_replace, as_select) if name else None
+
+
 def strip_or_replace(sql: str) -> str:
     return re.sub(r"^(\s*CREATE)\s+OR\s+REPLACE\b", r"\1", sql, count=1, flags=re.IGNORECASE)
 
 
+_NOT_ALIASES = {"WHERE", "JOIN", "INNER", "LEFT", "RIGHT", "FULL", "CROSS", "NATURAL", "ON",
+                "USING", "GROUP", "ORDER", "LIMIT", "UNION", "MINUS", "EXCEPT", "INTERSECT",
+                "QUALIFY", "HAVING", "WINDOW", "FETCH", "OFFSET", "SAMPLE", "TABLESAMPLE",
+                "CHANGES", "PIVOT", "UNPIVOT", "LATERAL", "MATCH_RECOGNIZE", "AT", "BEFORE"}
+
+
 def rewrite_time_travel(sql: str, bindings, resolve):
-    """Replaces each `<table> BEFORE(STATEMENT => <id>)` (or AT) with what resolve(table_text,
-    table_name, clause, statement_id) returns (a parenthesised relation with an alias). The id may
-    be a literal, a `:n` placeholder (its binding stays, unused) or a `?` placeholder (its binding
-    is removed and the later ones renumbered). Returns (sql, bindings). Other Time Travel forms
-    (TIMESTAMP, OFFSET) fail loudly."""
+    """Replaces each `<table> {AT | BEFORE}(<param> => <value>) [[AS] alias]` with what
+    resolve(table_text, table_name, clause, param, value, alias) returns (a parenthesised relation
+    with that alias; alias defaults to the table's name). param is STATEMENT, TIMESTAMP or OFFSET
+    (https://docs.snowflake.com/en/sql-reference/constructs/at-before); a STATEMENT's value is the
+    query id (a literal, a `:n` placeholder whose binding stays, unused, or a `?` placeholder whose
+    binding is removed and the later ones renumbered); a TIMESTAMP's or OFFSET's value is the
+    expression's text (bindings in it are refused). STREAM fails loudly. Returns (sql, bindings)."""
     toks = tokenize(sql)
     sig = [k for k, t in enumerate(toks) if t.kind not in ("ws", "line_comment", "block_comment")]
     bind = dict(bindings or {})
@@ -539,35 +747,62 @@ def rewrite_time_travel(sql: str, bindings, resolve):
                 token(j - 1).kind in ("word", "qident")):
             j += 1
             continue
-        what = token(j + 2).upper() or token(j + 2).text
-        if what != "STATEMENT":
-            raise unsupported(f"Time Travel {clause}({what} => ...)")
-        if token(j + 3).text != "=" or token(j + 4).text != ">":
-            raise SqlError("001003", "42000", "SQL compilation error:\nsyntax error near STATEMENT")
-        value, close = token(j + 5), j + 6
-        if value.kind == "punct" and value.text == ":" and token(j + 6).kind == "number":
-            statement_id = bound(token(j + 6).text, ":" + token(j + 6).text)
-            close = j + 7
-        elif value.kind == "param":
-            placeholders_seen += 1
-            statement_id = bound(str(placeholders_seen), "?")
-            removed.append(placeholders_seen)
-        elif value.kind == "string":
-            statement_id = string_value(value.text)
-        else:
-            raise SqlError("001003", "42000", f"SQL compilation error:\nsyntax error near '{value.text}'")
-        if token(close).text != ")":
-            raise SqlError("001003", "42000", "SQL compilation error:\nsyntax error: ')' expected")
-        # the (possibly qualified) table name before the clause
-        k = j - 1
+        k = j - 1  # the (possibly qualified) table name before the clause
         while k >= 2 and token(k - 1).text == "." and token(k - 2).kind in ("word", "qident"):
             k -= 2
+        if k == 0 or not (token(k - 1).upper() in ("FROM", "JOIN") or token(k - 1).text in (",", "(")):
+            j += 1
+            continue
+        what = token(j + 2).upper() or token(j + 2).text
+        if what not in ("STATEMENT", "TIMESTAMP", "OFFSET"):
+            raise unsupported(f"Time Travel {clause}({what} => ...)")
+        if token(j + 3).text != "=" or token(j + 4).text != ">":
+            raise SqlError("001003", "42000", f"SQL compilation error:\nsyntax error near {what}")
+        if what == "STATEMENT":
+            value, close = token(j + 5), j + 6
+            if value.kind == "punct" and value.text == ":" and token(j + 6).kind == "number":
+                value_text = bound(token(j + 6).text, ":" + token(j + 6).text)
+                close = j + 7
+            elif value.kind == "param":
+                placeholders_seen += 1
+                value_text = bound(str(placeholders_seen), "?")
+                removed.append(placeholders_seen)
+            elif value.kind == "string":
+                value_text = string_value(value.text)
+            else:
+                raise SqlError("001003", "42000", f"SQL compilation error:\nsyntax error near "
+                                                  f"'{value.text}'")
+        else:
+            # the expression up to the clause's closing parenthesis
+            depth, close = 0, j + 5
+            while close < len(sig):
+                x = token(close)
+                if x.kind in ("param",) or (x.text == ":" and token(close + 1).kind == "number"):
+                    raise unsupported(f"A bound value in {clause}({what} => ...)")
+                if x.text == "(":
+                    depth += 1
+                elif x.text == ")":
+                    if depth == 0:
+                        break
+                    depth -= 1
+                close += 1
+            value_text = "".join(x.text for x in toks[sig[j + 5]:sig[close]]) if close > j + 5 \
+                else ""
+        if token(close).text != ")":
+            raise SqlError("001003", "42000", "SQL compilation error: syntax error: ')' expected")
         name_toks = [token(x) for x in range(k, j)]
+        # an alias after the clause
+        end, alias = close, None
+        a = token(close + 1)
+        if a.upper() == "AS" and token(close + 2).kind in ("word", "qident"):
+            alias, end = token(close + 2), close + 2
+        elif a.kind == "qident" or (a.kind == "word" and a.upper() not in _NOT_ALIASES):
+            alias, end = a, close + 1
         out.append("".join(x.text for x in toks[last:sig[k]]))
         out.append(resolve("".join(x.text for x in name_toks), ident_value(name_toks[-1]), clause,
-                           statement_id))
-        last = sig[close] + 1
-        j = close + 1
+                           what, value_text, alias.text if alias is not None else None))
+        last = sig[end] + 1
+        j = end + 1
     out.append("".join(x.text for x in toks[last:]))
     if removed:
         kept = [bind[str(n)] for n in range(1, len(bind) + 1) if n not in removed and str(n) in bind]

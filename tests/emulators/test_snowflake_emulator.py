@@ -5,7 +5,9 @@ files uploaded through the S3 emulator by botocore.
 Run: /usr/bin/python3 -m unittest -v test_snowflake_emulator (from tests/emulators), or via ctest."""
 
 import base64
+import csv
 import gzip
+import io
 import hashlib
 import http.client
 import json
@@ -59,7 +61,7 @@ class SnowflakeEmulatorTest(unittest.TestCase):
             "oauth_tokens": ["oauth-token-1"], "pat_tokens": ["pat-secret-1"],
             "pg_dsn": cls.pg.dsn, "s3_root": os.path.join(cls.s3.dir, "store"),
             "stages": {"SLUICE_STAGE": "s3://stage/sluice/"},
-            "sync_wait_seconds": 1.0, "rows_per_partition": 1000})
+            "sync_wait_seconds": 1.0, "rows_per_partition": 1000, "time_travel_snapshots": 16})
         cls.s3client = botocore.session.get_session().create_client(
             "s3", region_name=REGION, endpoint_url=cls.s3.url, aws_access_key_id=AKID,
             aws_secret_access_key=SECRET, config=Config(s3={"addressing_style": "path"}))
@@ -695,6 +697,537 @@ class SnowflakeEmulatorTest(unittest.TestCase):
         status, _, body = self.submit('SELECT * FROM "TT"."T" AT(TIMESTAMP => CURRENT_TIMESTAMP())')
         self.assertEqual((status, body["code"]), (422, "001003"))
 
+    def test_time_travel_inside_a_transaction_and_beside_the_current_table(self):
+        # sluice's restore: one statement reading the table before a DELETE and as it is now
+        self.schema("TX")
+        self.ok('CREATE TABLE "TX"."T" ("D" NUMBER(38,0), "V" VARCHAR)')
+        self.ok("INSERT INTO \"TX\".\"T\" VALUES (1, 'a'), (2, 'b'), (2, 'c'), (3, 'd')")
+        body = self.ok('BEGIN; DELETE FROM "TX"."T" WHERE "D" = 2; COMMIT',
+                       parameters={"MULTI_STATEMENT_COUNT": "3"})
+        deleted = body["statementHandles"][1]
+        restore = ('INSERT INTO "TX"."T" SELECT * FROM "TX"."T" BEFORE(STATEMENT => :1) WHERE "D" = 2 '
+                   'AND NOT EXISTS (SELECT 1 FROM "TX"."T" WHERE "D" = 2)')
+        binds = {"1": {"type": "TEXT", "value": deleted}}
+        self.assertEqual(self.ok(restore, bindings=binds)["data"], [["2"]])
+        self.assertEqual(self.ok(restore, bindings=binds)["data"], [["0"]])  # nothing twice
+        # the same from a single DELETE (a snapshot), and inside a transaction (its rows copied)
+        single = self.ok('DELETE FROM "TX"."T" WHERE "D" = 2')["statementHandle"]
+        body = self.ok(f"BEGIN; {restore.replace(':1', repr(single))}; COMMIT",
+                       parameters={"MULTI_STATEMENT_COUNT": "3"})
+        status, _, child = self.call("GET", f"/api/v2/statements/{body['statementHandles'][1]}")
+        self.assertEqual((status, child["data"]), (200, [["2"]]))
+        self.assertEqual(self.psql('select "D", "V" from "TX"."T" order by 2'),
+                         [(1, "a"), (2, "b"), (2, "c"), (3, "d")])
+
+    # --- Snowflake column types ----------------------------------------------------------------
+
+    ALL_TYPES = ('"ID" INT, "I" INTEGER, "BI" BIGINT, "SI" SMALLINT, "TI" TINYINT, "BY" BYTEINT, '
+                 '"N" NUMBER(38,0), "NUM" NUMERIC(12,3), "DEC" DECIMAL, "F" FLOAT, "F4" FLOAT4, '
+                 '"F8" FLOAT8, "DB" DOUBLE, "DP" DOUBLE PRECISION, "R" REAL, "V" VARCHAR, '
+                 '"V7" VARCHAR(7), "ST" STRING, "TX" TEXT, "C" CHAR, "CH" CHARACTER(5), '
+                 '"B" BINARY, "VB" VARBINARY(16), "BO" BOOLEAN, "D" DATE, "TM" TIME, '
+                 '"TM3" TIME(3), "DT" DATETIME, "TS" TIMESTAMP, "NTZ" TIMESTAMP_NTZ(6), '
+                 '"LTZ" TIMESTAMP_LTZ, "TZ" TIMESTAMP_TZ(9), "VA" VARIANT, "O" OBJECT, "A" ARRAY')
+
+    def test_column_types_as_information_schema_and_row_type_report_them(self):
+        self.schema("TYP")
+        self.ok(f'CREATE TABLE "TYP"."ALL" ({self.ALL_TYPES})')
+        body = self.ok("SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, "
+                       "CHARACTER_OCTET_LENGTH, NUMERIC_PRECISION, NUMERIC_PRECISION_RADIX, "
+                       "NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE, TABLE_CATALOG, "
+                       "ORDINAL_POSITION FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = 'TYP' "
+                       "AND TABLE_NAME = 'ALL' ORDER BY ORDINAL_POSITION")
+        number = lambda p, s: ["NUMBER", None, None, str(p), "10", str(s)]  # noqa: E731
+        text = lambda n, o: ["TEXT", str(n), str(o), None, None, None]  # noqa: E731
+        plain = lambda t: [t, None, None, None, None, None]  # noqa: E731
+        binary = lambda n: ["BINARY", str(n), str(n), None, None, None]  # noqa: E731
+        expected = {
+            "ID": number(38, 0), "I": number(38, 0), "BI": number(38, 0), "SI": number(38, 0),
+            "TI": number(38, 0), "BY": number(38, 0), "N": number(38, 0), "NUM": number(12, 3),
+            "DEC": number(38, 0), "F": plain("FLOAT"), "F4": plain("FLOAT"), "F8": plain("FLOAT"),
+            "DB": plain("FLOAT"), "DP": plain("FLOAT"), "R": plain("FLOAT"),
+            "V": text(16777216, 16777216), "V7": text(7, 28), "ST": text(16777216, 16777216),
+            "TX": text(16777216, 16777216), "C": text(1, 4), "CH": text(5, 20),
+            "B": binary(8388608), "VB": binary(16), "BO": plain("BOOLEAN"), "D": plain("DATE"),
+            "TM": plain("TIME"), "TM3": plain("TIME"), "DT": plain("TIMESTAMP_NTZ"),
+            "TS": plain("TIMESTAMP_NTZ"), "NTZ": plain("TIMESTAMP_NTZ"),
+            "LTZ": plain("TIMESTAMP_LTZ"), "TZ": plain("TIMESTAMP_TZ"), "VA": plain("VARIANT"),
+            "O": plain("OBJECT"), "A": plain("ARRAY")}
+        self.assertEqual([r[0] for r in body["data"]], list(expected))
+        for r in body["data"]:
+            # DATETIME_PRECISION: "Not applicable for Snowflake." (the COLUMNS view's page)
+            self.assertEqual(r[1:8], expected[r[0]] + [None], r[0])
+            self.assertEqual(r[8], "YES")
+        self.assertEqual([r[10] for r in body["data"]],
+                         [str(k) for k in range(1, len(expected) + 1)])
+        # the same types in a result's rowType; a TIME/TIMESTAMP's precision is its scale
+        row_type = self.ok('SELECT * FROM "TYP"."ALL" LIMIT 0')["resultSetMetaData"]["rowType"]
+        got = {c["name"]: (c["type"], c["precision"], c["scale"], c["length"]) for c in row_type}
+        self.assertEqual(got["NUM"], ("fixed", 12, 3, None))
+        self.assertEqual(got["I"], ("fixed", 38, 0, None))
+        self.assertEqual(got["F8"], ("real", None, None, None))
+        self.assertEqual(got["V7"], ("text", None, None, 7))
+        self.assertEqual(got["V"], ("text", None, None, 16777216))
+        self.assertEqual(got["VB"], ("binary", None, None, 16))
+        self.assertEqual(got["TM"], ("time", 0, 9, None))
+        self.assertEqual(got["TM3"], ("time", 0, 3, None))
+        self.assertEqual(got["DT"], ("timestamp_ntz", 0, 9, None))
+        self.assertEqual(got["NTZ"], ("timestamp_ntz", 0, 6, None))
+        self.assertEqual(got["LTZ"], ("timestamp_ltz", 0, 9, None))
+        self.assertEqual(got["TZ"], ("timestamp_tz", 0, 9, None))
+        self.assertEqual([got[k][0] for k in ("BO", "D", "VA", "O", "A")],
+                         ["boolean", "date", "variant", "object", "array"])
+        self.assertEqual(row_type[0]["table"], "ALL")
+        # spellings Snowflake refuses
+        for bad in ("INT(5)", "NUMBER(39,0)", "NUMBER(10,11)", "TIME(10)", "FLOAT(5)"):
+            status, _, body = self.submit(f'CREATE TABLE "TYP"."BAD" ("X" {bad})')
+            self.assertEqual((status, body["code"]), (422, "002040"), bad)
+
+    # One row of every type, with the values a migration must keep apart; a second with only
+    # the strings that look like NULL markers.
+    VALUES_COLUMNS = ('"ID" INT, "BIG" NUMBER(38,0), "DEC" NUMBER(12,3), "NAN" FLOAT, "INF" FLOAT, '
+                      '"NINF" FLOAT, "TENTH" FLOAT, "S" VARCHAR, "E" VARCHAR, "B" BINARY, '
+                      '"BO" BOOLEAN, "D" DATE, "TM" TIME, "NTZ" TIMESTAMP_NTZ, '
+                      '"LTZ" TIMESTAMP_LTZ, "TZ" TIMESTAMP_TZ, "V" VARIANT, "O" OBJECT, "A" ARRAY')
+    TRICKY = 'a,b\tc\nd\\e "q" \'s\''  # delimiter, tab, newline, backslash, both quotes
+
+    def values_table(self, schema):
+        self.schema(schema)
+        self.ok(f'CREATE OR REPLACE TABLE "{schema}"."V" ({self.VALUES_COLUMNS})')
+        tricky = "'" + self.TRICKY.replace("\\", "\\\\").replace("'", "''").replace(
+            "\t", "\\t").replace("\n", "\\n") + "'"
+        self.ok(f'INSERT INTO "{schema}"."V" SELECT 1, 12345678901234567890123456789012345678, '
+                f"-1234567.891, 'NaN', 'inf', '-inf', 0.1, {tricky}, '', TO_BINARY('00ff7F10'), "
+                "TRUE, '1969-12-31', '23:59:59.123456789', '2024-02-29 13:14:15.123456789', "
+                "'2024-01-31 10:00:00.5 +02:00', '2024-01-31 10:00:00.123456789 +07:00', "
+                "PARSE_JSON('{\"b\": 1.10, \"a\": [1, null, \"x\"]}'), PARSE_JSON('{\"k\": \"v\"}'), "
+                "PARSE_JSON('[1, 2.5]')")
+        self.ok(f'INSERT INTO "{schema}"."V" ("ID", "S", "E") VALUES (2, \'\\\\N\', \'null\')')
+
+    def test_every_type_round_trips_through_jsonv2(self):
+        self.values_table("RT")
+        body = self.ok('SELECT * FROM "RT"."V" ORDER BY "ID"')
+        self.assertEqual(body["data"][0], [
+            "1", "12345678901234567890123456789012345678", "-1234567.891", "NaN", "inf", "-inf",
+            "0.1", self.TRICKY, "", "00FF7F10", "true", "-1", "86399.123456789",
+            # 2024-02-29 13:14:15 as if UTC; 10:00:00.5 at +02:00 is 08:00:00.5 UTC; TIMESTAMP_TZ:
+            # seconds of the instant, then the offset in minutes + 1440 (+07:00: 1860)
+            "1709212455.123456789", "1706688000.500000000", "1706670000.123456789 1860",
+            '{\n  "a": [\n    1,\n    null,\n    "x"\n  ],\n  "b": 1.10\n}', '{\n  "k": "v"\n}',
+            "[\n  1,\n  2.5\n]"])
+        self.assertEqual(body["data"][1], ["2"] + [None] * 6 + ["\\N", "null"] + [None] * 10)
+        # the stored values, as psql sees them: nanoseconds and the offset kept
+        self.assertEqual(self.psql('select _sfemu.raw("TM"), _sfemu.raw("NTZ"), _sfemu.raw("LTZ"), '
+                                   '_sfemu.raw("TZ"), _sfemu.raw("B") from "RT"."V" where "ID" = 1'),
+                         [("23:59:59.123456789", "2024-02-29 13:14:15.123456789",
+                           "2024-01-31 08:00:00.5+00:00", "2024-01-31 10:00:00.123456789 +07:00",
+                           "00FF7F10")])
+        # comparisons, MIN/MAX and ORDER BY by the value (TIMESTAMP_TZ "compared based on their
+        # times in UTC"), literals in any accepted spelling
+        self.ok('INSERT INTO "RT"."V" ("ID", "TZ", "NTZ") VALUES (3, '
+                '\'2024-01-31 03:00:00.123456789Z\', \'2024-02-29T13:14:15.12345679\')')
+        body = self.ok('SELECT "ID" FROM "RT"."V" WHERE "TZ" = '
+                       '\'2024-01-31 03:00:00.123456789 +00:00\' ORDER BY "ID"')
+        self.assertEqual(body["data"], [["1"], ["3"]])
+        body = self.ok('SELECT MAX("NTZ"), MIN("NTZ"), COUNT(DISTINCT "TZ") FROM "RT"."V"')
+        self.assertEqual(body["data"], [["1709212455.123456790", "1709212455.123456789", "1"]])
+        body = self.ok('SELECT "ID" FROM "RT"."V" WHERE "NTZ" > \'2024-02-29 13:14:15.123456789\'')
+        self.assertEqual(body["data"], [["3"]])
+        # bindings as the SQL API encodes them: TIMESTAMP_TZ "<nanoseconds> <offset + 1440>"
+        self.ok('INSERT INTO "RT"."V" ("ID", "TZ", "TM") VALUES (?, ?, ?)',
+                bindings={"1": {"type": "FIXED", "value": "4"},
+                          "2": {"type": "TIMESTAMP_TZ", "value": "1706670000123456789 1860"},
+                          "3": {"type": "TIME", "value": "86399123456789"}})
+        body = self.ok('SELECT "TZ", "TM" FROM "RT"."V" WHERE "ID" = 4')
+        self.assertEqual(body["data"], [["1706670000.123456789 1860", "86399.123456789"]])
+        # what Snowflake would read otherwise is refused, not guessed
+        self.ok('CREATE OR REPLACE TABLE "RT"."P" ("T3" TIMESTAMP_NTZ(3), "B2" BINARY(2))')
+        for value, column_, code in (("'2024-01-01 00:00:00.1234'", "T3", "000002"),
+                                     ("'not a time'", "T3", "100035"),
+                                     ("'ABCDEF'", "B2", "100074"), ("'XYZ'", "B2", "100115")):
+            status, _, body = self.submit(f'INSERT INTO "RT"."P" ("{column_}") VALUES ({value})')
+            self.assertEqual((status, body["code"]), (422, code), (value, body))
+    def test_to_varchar_formats_and_output_parameters(self):
+        self.values_table("FM")
+        body = self.ok(
+            'SELECT TO_VARCHAR("NTZ", \'YYYY-MM-DD HH24:MI:SS.FF9\'), '
+            'TO_VARCHAR("TZ", \'YYYY-MM-DD"T"HH24:MI:SS.FF9TZH:TZM\'), '
+            'TO_VARCHAR("LTZ", \'YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM\'), '
+            'TO_CHAR("TM", \'HH24:MI:SS.FF9\'), TO_VARCHAR("D", \'YYYY-MM-DD\'), '
+            'TO_VARCHAR("NTZ"), TO_VARCHAR("TM"), TO_VARCHAR("LTZ"), TO_VARCHAR("TZ"), '
+            'TO_VARCHAR("NTZ", \'DY, DD MON YYYY HH12:MI:SS AM TZHTZM\'), '
+            'TO_VARCHAR("TENTH"), TO_VARCHAR("NAN"), TO_VARCHAR("INF"), TO_VARCHAR("BIG"), '
+            'TO_VARCHAR("DEC"), HEX_ENCODE("B"), HEX_ENCODE("B", 0), TO_VARCHAR("B", \'BASE64\'), '
+            'TO_JSON("V"), TO_VARCHAR("V"), TO_JSON(PARSE_JSON(\'"s"\')), '
+            'TO_VARCHAR(PARSE_JSON(\'"s"\')), TO_VARCHAR("BO") FROM "FM"."V" WHERE "ID" = 1')
+        self.assertEqual(body["data"], [[
+            "2024-02-29 13:14:15.123456789", "2024-01-31T10:00:00.123456789+07:00",
+            # TIMESTAMP_LTZ in the session's TIMEZONE, America/Los_Angeles by default
+            "2024-01-31 00:00:00.500000000 -08:00", "23:59:59.123456789", "1969-12-31",
+            # the default output formats: milliseconds, whole seconds for TIME
+            "2024-02-29 13:14:15.123", "23:59:59", "2024-01-31 00:00:00.500 -0800",
+            "2024-01-31 10:00:00.123 +0700",
+            # DT: for TIMESTAMP_NTZ "If the output format contains a time zone, the UTC indicator
+            # (Z) is displayed."
+            "Thu, 29 Feb 2024 01:14:15 PM Z",
+            # FLOAT: TME, the shortest digits that read back as the same double
+            "1E-1", "NaN", "inf", "12345678901234567890123456789012345678", "-1234567.891",
+            "00FF7F10", "00ff7f10", "AP9/EA==", '{"a":[1,null,"x"],"b":1.10}',
+            '{"a":[1,null,"x"],"b":1.10}', '"s"', "s", "true"]])
+        # the request's parameters set the session's formats and time zone
+        body = self.ok('SELECT TO_VARCHAR("LTZ"), TO_VARCHAR("NTZ"), TO_VARCHAR("TM") FROM "FM"."V" '
+                       'WHERE "ID" = 1', parameters={
+                           "TIMEZONE": "UTC", "TIME_OUTPUT_FORMAT": "HH24:MI:SS.FF6",
+                           "TIMESTAMP_OUTPUT_FORMAT": "YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM"})
+        self.assertEqual(body["data"], [["2024-01-31 08:00:00.500000000 +00:00",
+                                         "2024-02-29 13:14:15.123", "23:59:59.123456"]])
+        # jsonv2 values formatted by those parameters are not emulated: refused
+        status, _, body = self.submit('SELECT "D" FROM "FM"."V"',
+                                      parameters={"DATE_OUTPUT_FORMAT": "MM/DD/YYYY"})
+        self.assertEqual((status, body["code"]), (422, "001003"))
+        # TO_VARCHAR(float) keeps every double: it reads back as the same value
+        doubles = [0.1, 1 / 3, 5e-324, 2.2250738585072014e-308, 1.7976931348623157e308,
+                   123456789.12345679, -0.0, 9007199254740993.0, 1e21, 1e-7]
+        self.ok('CREATE OR REPLACE TABLE "FM"."F" ("K" INT, "F" FLOAT)')
+        self.ok('INSERT INTO "FM"."F" VALUES (?, ?)',
+                bindings={"1": {"type": "FIXED", "value": [str(k) for k in range(len(doubles))]},
+                          "2": {"type": "REAL", "value": [repr(d) for d in doubles]}})
+        body = self.ok('SELECT TO_VARCHAR("F") FROM "FM"."F" ORDER BY "K"')
+        texts = [r[0] for r in body["data"]]
+        self.assertEqual([float(t) for t in texts], doubles)
+        self.assertEqual(texts[:2] + texts[6:7], ["1E-1", "3.333333333333333E-1", "-0E0"])
+        status, _, body = self.submit('SELECT TO_VARCHAR("F", \'999.99\') FROM "FM"."F"')
+        self.assertEqual((status, body["code"]), (422, "000002"))
+
+    # --- COPY INTO <location> (unloading) ------------------------------------------------------
+
+    def stage_keys(self, prefix):
+        listed = self.s3client.list_objects_v2(Bucket="stage", Prefix=prefix)
+        return [o["Key"] for o in listed.get("Contents", [])]
+
+    def stage_file(self, key):
+        data = self.s3client.get_object(Bucket="stage", Key=key)["Body"].read()
+        if key.endswith(".gz") or data[:2] == b"\x1f\x8b":
+            return gzip.decompress(data)
+        if key.endswith(".zst"):
+            return subprocess.run(["zstd", "-dcq"], input=data, capture_output=True,
+                                  check=True).stdout
+        return data
+
+    def test_unload_with_the_defaults_loses_precision(self):
+        self.values_table("UL")
+        self.ok('INSERT INTO "UL"."V" ("ID", "TENTH", "NTZ") VALUES (5, CAST(1 AS FLOAT) / 3, '
+                '\'2024-01-01 00:00:00.999999999\')')
+        body = self.ok('COPY INTO @SLUICE_STAGE/ul/plain/ FROM (SELECT "ID", "TENTH", "NTZ", "LTZ", '
+                       '"TZ", "TM", "D", "BIG", "DEC", "B", "BO", "O", "NAN", "INF", "NINF", "V", "A" '
+                       'FROM "UL"."V" WHERE "ID" <> 2 ORDER BY "ID")')
+        self.assertEqual([c["name"] for c in body["resultSetMetaData"]["rowType"]],
+                         ["rows_unloaded", "input_bytes", "output_bytes"])
+        # COPY INTO <location>, COMPRESSION: "AUTO: Unloaded files are automatically compressed
+        # using the default, which is gzip."; file names as the documentation's data_0_0_0.csv.gz
+        self.assertEqual(self.stage_keys("sluice/ul/plain/"), ["sluice/ul/plain/data_0_0_0.csv.gz"])
+        raw = self.stage_file("sluice/ul/plain/data_0_0_0.csv.gz")
+        stored = self.s3client.head_object(Bucket="stage", Key="sluice/ul/plain/data_0_0_0.csv.gz")
+        self.assertEqual(body["data"], [["2", str(len(raw)), str(stored["ContentLength"])]])
+        self.assertEqual(raw.decode().split("\n"), [
+            # TIMESTAMP_NTZ_OUTPUT_FORMAT YYYY-MM-DD HH24:MI:SS.FF3; LTZ in America/Los_Angeles
+            # with TIMESTAMP_OUTPUT_FORMAT's offset; TIME_OUTPUT_FORMAT HH24:MI:SS
+            "1,0.1,2024-02-29 13:14:15.123,2024-01-31 00:00:00.500 -0800,"
+            "2024-01-31 10:00:00.123 +0700,23:59:59,1969-12-31,"
+            '12345678901234567890123456789012345678,-1234567.891,00FF7F10,true,{"k":"v"},NaN,inf,'
+            # VARIANT as JSON text (a delimiter in it escaped, as in any unenclosed value)
+            '-inf,{"a":[1\\,null\\,"x"]\\,"b":1.10},[1\\,2.5]',
+            # floats "truncated to approximately (15,9)"; NULL is NULL_IF's \N
+            "5,0.333333333333333,2024-01-01 00:00:00.999" + ",\\N" * 14, ""])
+        # The file formats override the session's formats.
+        self.ok('COPY INTO @SLUICE_STAGE/ul/fmt/ FROM (SELECT "NTZ", "TZ", "TM", "D" FROM "UL"."V" '
+                'WHERE "ID" = 1) FILE_FORMAT = (TYPE = CSV COMPRESSION = NONE TIMESTAMP_FORMAT = '
+                '\'YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM\' TIME_FORMAT = \'HH24:MI:SS.FF9\' '
+                'DATE_FORMAT = \'YYYY-MM-DD\')')
+        self.assertEqual(self.stage_file("sluice/ul/fmt/data_0_0_0.csv").decode(),
+                         "2024-02-29 13:14:15.123456789 Z,2024-01-31 10:00:00.123456789 +07:00,"
+                         "23:59:59.123456789,1969-12-31\n")
+
+    def test_unload_null_empty_and_special_strings(self):
+        self.schema("UN")
+        # data-unload-considerations, "Empty strings and NULL values", its two examples
+        self.ok('CREATE TABLE "UN"."NULL_EMPTY1" ("I" NUMBER, "V" VARCHAR, "D" VARCHAR)')
+        self.ok("INSERT INTO \"UN\".\"NULL_EMPTY1\" VALUES (1, NULL, 'NULL value'), "
+                "(2, '', 'Empty string')")
+        self.ok('COPY INTO @SLUICE_STAGE/un/quoted/ FROM "UN"."NULL_EMPTY1" FILE_FORMAT = '
+                "(TYPE = CSV FIELD_OPTIONALLY_ENCLOSED_BY = '0x27' NULL_IF = ('null'))")
+        self.assertEqual(self.stage_file("sluice/un/quoted/data_0_0_0.csv.gz").decode(),
+                         "1,'null','NULL value'\n2,'','Empty string'\n")
+        self.ok('COPY INTO @SLUICE_STAGE/un/bare/ FROM "UN"."NULL_EMPTY1" FILE_FORMAT = '
+                "(TYPE = CSV EMPTY_FIELD_AS_NULL = FALSE NULL_IF = ('null'))")
+        self.assertEqual(self.stage_file("sluice/un/bare/data_0_0_0.csv.gz").decode(),
+                         "1,null,NULL value\n2,,Empty string\n")
+        # NULL, '', the literal text \N and null, and a value with every special character
+        self.ok('CREATE TABLE "UN"."S" ("ID" INT, "S" VARCHAR)')
+        self.ok('INSERT INTO "UN"."S" VALUES (?, ?)', bindings={
+            "1": {"type": "FIXED", "value": ["1", "2", "3", "4", "5"]},
+            "2": {"type": "TEXT", "value": [None, "", "\\N", "null", self.TRICKY]}})
+        # unenclosed, the default escape (backslash) and NULL_IF (\N): everything apart
+        self.ok('COPY INTO @SLUICE_STAGE/un/escaped/ FROM (SELECT * FROM "UN"."S" ORDER BY "ID") '
+                'FILE_FORMAT = (TYPE = CSV COMPRESSION = NONE EMPTY_FIELD_AS_NULL = FALSE)')
+        self.assertEqual(self.stage_file("sluice/un/escaped/data_0_0_0.csv").decode(),
+                         '1,\\N\n2,\n3,\\\\N\n4,null\n5,a\\,b\tc\\\nd\\\\e "q" \'s\'\n')
+        # enclosed in double quotes: the quote doubled, nothing else escaped
+        self.ok('COPY INTO @SLUICE_STAGE/un/enclosed/ FROM (SELECT * FROM "UN"."S" ORDER BY "ID") '
+                "FILE_FORMAT = (TYPE = CSV COMPRESSION = NONE FIELD_DELIMITER = '\\t' "
+                "FIELD_OPTIONALLY_ENCLOSED_BY = '\"')")
+        self.assertEqual(self.stage_file("sluice/un/enclosed/data_0_0_0.csv").decode(),
+                         '1\t"\\N"\n2\t""\n3\t"\\N"\n4\t"null"\n'
+                         '5\t"a,b\tc\nd\\e ""q"" \'s\'"\n')
+        # what the documentation leaves open is refused, and nothing is written
+        for name, query, fmt in [
+                ("empty", 'SELECT * FROM "UN"."S"', "TYPE = CSV"),  # '' unenclosed, EMPTY_FIELD_AS_NULL
+                ("numnull", 'SELECT * FROM "UN"."NULL_EMPTY1" WHERE "I" IS NULL OR TRUE',
+                 "TYPE = CSV FIELD_OPTIONALLY_ENCLOSED_BY = '\"' NULL_IF = ('x')") if False else
+                ("numnull", "SELECT CAST(NULL AS NUMBER) AS \"N\"",
+                 "TYPE = CSV FIELD_OPTIONALLY_ENCLOSED_BY = '\"'"),
+                ("noescape", 'SELECT "S" FROM "UN"."S" WHERE "ID" = 5',
+                 "TYPE = CSV ESCAPE_UNENCLOSED_FIELD = NONE"),
+                ("variantstring", "SELECT PARSE_JSON('\"s\"') AS \"V\"", "TYPE = CSV"),
+                ("escape", 'SELECT "S" FROM "UN"."S" WHERE "ID" = 5',
+                 "TYPE = CSV FIELD_OPTIONALLY_ENCLOSED_BY = '\"' ESCAPE = '\\\\'")]:
+            status, _, body = self.submit(f"COPY INTO @SLUICE_STAGE/un/{name}/ FROM ({query}) "
+                                          f"FILE_FORMAT = ({fmt})")
+            self.assertEqual((status, body["code"]), (422, "000002"), (name, body))
+            self.assertIn("documentation", body["message"])
+            self.assertEqual(self.stage_keys(f"sluice/un/{name}/"), [])
+
+    def test_unload_explicit_formats_keep_every_value(self):
+        self.values_table("UX")
+        # A client that formats every value itself (migration-facts, "Design implications"):
+        # nanoseconds and offsets, floats that read back exactly, hex, JSON.
+        body = self.ok(
+            'COPY INTO @SLUICE_STAGE/ux/a1/ FROM (SELECT "ID", '
+            'TO_VARCHAR("NTZ", \'YYYY-MM-DD HH24:MI:SS.FF9\'), '
+            'TO_VARCHAR("TZ", \'YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM\'), '
+            'TO_VARCHAR("LTZ", \'YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM\'), '
+            'TO_VARCHAR("TM", \'HH24:MI:SS.FF9\'), TO_VARCHAR("D", \'YYYY-MM-DD\'), '
+            'TO_VARCHAR("TENTH"), TO_VARCHAR("BIG"), HEX_ENCODE("B"), TO_JSON("V"), "S", "E", '
+            'TO_VARCHAR("NAN"), TO_VARCHAR("INF"), TO_VARCHAR("NINF") '
+            'FROM "UX"."V" ORDER BY "ID") FILE_FORMAT = (TYPE = CSV COMPRESSION = ZSTD '
+            "FIELD_DELIMITER = '\\t' FIELD_OPTIONALLY_ENCLOSED_BY = '\"' NULL_IF = ('\\\\N')) "
+            "INCLUDE_QUERY_ID = TRUE DETAILED_OUTPUT = TRUE", parameters={"TIMEZONE": "UTC"})
+        handle = body["statementHandle"]
+        name = f"ux/a1/data_{handle}_0_0_0.csv.zst"
+        self.assertEqual(body["data"][0][0::2], [name, "2"])
+        text = self.stage_file("sluice/" + name).decode()
+        # read back as RFC 4180 CSV: enclosed fields hold the tab and the newline
+        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter="\t", quotechar='"'))
+        self.assertEqual(rows, [
+            ["1", "2024-02-29 13:14:15.123456789", "2024-01-31 10:00:00.123456789 +07:00",
+             "2024-01-31 08:00:00.500000000 +00:00", "23:59:59.123456789", "1969-12-31", "1E-1",
+             "12345678901234567890123456789012345678", "00FF7F10", '{"a":[1,null,"x"],"b":1.10}',
+             self.TRICKY, "", "NaN", "inf", "-inf"],
+            # NULL is the enclosed NULL_IF value, as the literal text \N would be: the second row's
+            # "S" holds that text, "E" the text null
+            ["2"] + ["\\N"] * 10 + ["null"] + ["\\N"] * 3])
+        self.assertIn('\t"\\N"\t"null"\t', text)
+
+    def test_unload_files_split_named_and_reported(self):
+        self.schema("US")
+        self.ok('CREATE TABLE "US"."T" ("ID" INT, "PAD" VARCHAR)')
+        self.ok('INSERT INTO "US"."T" SELECT g, repeat(\'x\', 40) FROM generate_series(1, 100) g')
+        body = self.ok('COPY INTO @SLUICE_STAGE/us/split/ FROM (SELECT * FROM "US"."T" ORDER BY "ID") '
+                       "FILE_FORMAT = (TYPE = CSV COMPRESSION = NONE) MAX_FILE_SIZE = 1000 "
+                       "HEADER = TRUE INCLUDE_QUERY_ID = TRUE DETAILED_OUTPUT = TRUE")
+        handle = body["statementHandle"]
+        self.assertEqual([(c["name"], c["type"]) for c in body["resultSetMetaData"]["rowType"]],
+                         [("file_name", "text"), ("file_size", "fixed"), ("row_count", "fixed")])
+        names = [r[0] for r in body["data"]]
+        self.assertGreater(len(names), 3)
+        self.assertEqual(names, [f"us/split/data_{handle}_0_0_{k}.csv" for k in range(len(names))])
+        self.assertEqual(self.stage_keys("sluice/us/split/"), sorted("sluice/" + n for n in names))
+        ids = []
+        for n, size, rows in body["data"]:
+            text = self.stage_file("sluice/" + n).decode()
+            self.assertLessEqual(len(text), 1000)
+            self.assertEqual(str(len(text)), size)
+            lines = text.split("\n")[:-1]
+            self.assertEqual(lines[0], "ID,PAD")  # HEADER: "included in every file"
+            self.assertEqual(str(len(lines) - 1), rows)
+            ids += [int(line.split(",")[0]) for line in lines[1:]]
+        self.assertEqual(ids, list(range(1, 101)))
+        # no rows, no file
+        body = self.ok('COPY INTO @SLUICE_STAGE/us/none/ FROM (SELECT * FROM "US"."T" WHERE FALSE) '
+                       "DETAILED_OUTPUT = TRUE")
+        self.assertEqual(body["data"], [])
+        body = self.ok('COPY INTO @SLUICE_STAGE/us/none/ FROM (SELECT * FROM "US"."T" WHERE FALSE)')
+        self.assertEqual(body["data"], [["0", "0", "0"]])
+        self.assertEqual(self.stage_keys("sluice/us/none/"), [])
+        # SINGLE: the file named by the path, or "data"
+        self.ok('COPY INTO @SLUICE_STAGE/us/one/all.csv.gz FROM "US"."T" '
+                "FILE_FORMAT = (TYPE = CSV COMPRESSION = GZIP) SINGLE = TRUE")
+        self.ok('COPY INTO @SLUICE_STAGE/us/one/ FROM "US"."T" SINGLE = TRUE')
+        self.assertEqual(self.stage_keys("sluice/us/one/"),
+                         ["sluice/us/one/all.csv.gz", "sluice/us/one/data"])
+        self.assertEqual(len(self.stage_file("sluice/us/one/data").split(b"\n")), 101)
+        # a file name prefix; the external location itself; an existing file is not overwritten
+        # unless OVERWRITE = TRUE
+        self.ok('COPY INTO @SLUICE_STAGE/us/pre/part_ FROM "US"."T"')
+        self.ok("COPY INTO 's3://stage/sluice/us/url/' FROM \"US\".\"T\" "
+                "CREDENTIALS = (AWS_KEY_ID = 'k' AWS_SECRET_KEY = 's')")
+        self.assertEqual(self.stage_keys("sluice/us/pre/") + self.stage_keys("sluice/us/url/"),
+                         ["sluice/us/pre/part_0_0_0.csv.gz", "sluice/us/url/data_0_0_0.csv.gz"])
+        status, _, body = self.submit('COPY INTO @SLUICE_STAGE/us/pre/part_ FROM "US"."T"')
+        self.assertEqual((status, body["code"]), (422, "000002"))
+        self.ok('COPY INTO @SLUICE_STAGE/us/pre/part_ FROM "US"."T" OVERWRITE = TRUE')
+        for bad, code in (("SINGLE = TRUE INCLUDE_QUERY_ID = TRUE", "001008"),
+                          ("OVERWRITE = TRUE INCLUDE_QUERY_ID = TRUE", "001008"),
+                          ("MAX_FILE_SIZE = 5368709121", "001003")):
+            status, _, body = self.submit(f'COPY INTO @SLUICE_STAGE/us/bad/ FROM "US"."T" {bad}')
+            self.assertEqual((status, body["code"]), (422, code), bad)
+        for path in ("us/bad/name.csv FROM \"US\".\"T\" FILE_FORMAT = (COMPRESSION = GZIP) "
+                     "SINGLE = TRUE", "us/bad/part FROM \"US\".\"T\""):
+            status, _, body = self.submit(f"COPY INTO @SLUICE_STAGE/{path}")
+            self.assertEqual((status, body["code"]), (422, "000002"), path)
+        self.assertEqual(self.stage_keys("sluice/us/bad/"), [])
+
+    def test_unload_retry_fault_leaves_stray_files_the_result_does_not_list(self):
+        self.schema("UR")
+        self.ok('CREATE TABLE "UR"."T" ("ID" INT)')
+        self.ok('INSERT INTO "UR"."T" SELECT g FROM generate_series(1, 10) g')
+        self.sf.faults({"op": "unload", "action": "retry"})
+        body = self.ok('COPY INTO @SLUICE_STAGE/ur/a1/ FROM "UR"."T" DETAILED_OUTPUT = TRUE')
+        self.assertEqual([r[0] for r in body["data"]], ["ur/a1/data_0_0_0.csv.gz"])
+        # OVERWRITE: "the unload operation writes additional files to the stage without first
+        # removing any files that were previously written by the first attempt"
+        self.assertEqual(self.stage_keys("sluice/ur/a1/"),
+                         ["sluice/ur/a1/data_0_0_0.csv.gz", "sluice/ur/a1/data_0_1_0.csv.gz"])
+        self.assertEqual(self.stage_file("sluice/ur/a1/data_0_1_0.csv.gz"),
+                         self.stage_file("sluice/ur/a1/data_0_0_0.csv.gz"))
+        st = [s for s in self.sf.control("GET", "statements")["statements"]
+              if s["handle"] == body["statementHandle"]][0]
+        self.assertEqual(st["unload_strays"], ["ur/a1/data_0_1_0.csv.gz"])
+        # INCLUDE_QUERY_ID: "the unload operation removes any files that were written to the stage
+        # with the UUID of the current query ID and then attempts to unload the data again"
+        self.sf.faults({"op": "unload", "action": "retry"})
+        body = self.ok('COPY INTO @SLUICE_STAGE/ur/a2/ FROM "UR"."T" INCLUDE_QUERY_ID = TRUE')
+        self.assertEqual(self.stage_keys("sluice/ur/a2/"),
+                         [f"sluice/ur/a2/data_{body['statementHandle']}_0_0_0.csv.gz"])
+        # "A failed unload operation can still result in unloaded data files"
+        self.sf.faults({"op": "unload", "action": "error", "code": "000630",
+                        "message": "Statement reached its statement or warehouse timeout"})
+        status, _, body = self.submit('COPY INTO @SLUICE_STAGE/ur/a3/ FROM "UR"."T" '
+                                      "INCLUDE_QUERY_ID = TRUE")
+        self.assertEqual((status, body["code"]), (422, "000630"))
+        self.assertEqual(self.stage_keys("sluice/ur/a3/"),
+                         [f"sluice/ur/a3/data_{body['statementHandle']}_0_0_0.csv.gz"])
+
+    # --- Time Travel by snapshot -------------------------------------------------------------
+
+    def test_at_statement_reads_the_table_as_it_was(self):
+        self.schema("AT")
+        self.ok('CREATE TABLE "AT"."T" ("ID" INT, "V" VARCHAR, "TS" TIMESTAMP_NTZ)')
+        self.ok("INSERT INTO \"AT\".\"T\" VALUES (1, 'a', '2024-01-01 00:00:00.000000001'), "
+                "(2, 'b', NULL), (3, 'c', NULL)")
+        h_sel = self.ok('SELECT COUNT(*) FROM "AT"."T"')["statementHandle"]
+        moment = self.ok("SELECT TO_VARCHAR(CURRENT_TIMESTAMP(), "
+                         "'YYYY-MM-DD HH24:MI:SS.FF6 TZH:TZM')")["data"][0][0]
+        h_upd = self.ok("UPDATE \"AT\".\"T\" SET \"V\" = 'changed' WHERE \"ID\" = 1")["statementHandle"]
+        h_del = self.ok('DELETE FROM "AT"."T" WHERE "ID" IN (2, 3)')["statementHandle"]
+        h_ins = self.ok("INSERT INTO \"AT\".\"T\" VALUES (4, 'd', NULL)")["statementHandle"]
+        rows = lambda sql: self.ok(sql)["data"]  # noqa: E731
+        old = [["1", "a"], ["2", "b"], ["3", "c"]]
+        q = 'SELECT "ID", "V" FROM "AT"."T" {} ORDER BY "ID"'
+        self.assertEqual(rows(q.format(f"AT(STATEMENT => '{h_sel}')")), old)
+        self.assertEqual(rows(q.format(f"BEFORE(STATEMENT => '{h_upd}')")), old)
+        self.assertEqual(rows(q.format(f"AT(STATEMENT => '{h_upd}') AS x")),
+                         [["1", "changed"], ["2", "b"], ["3", "c"]])
+        self.assertEqual(rows(q.format(f"BEFORE(STATEMENT => '{h_ins}')")), [["1", "changed"]])
+        self.assertEqual(rows(q.format(f"AT(STATEMENT => '{h_ins}')")),
+                         [["1", "changed"], ["4", "d"]])
+        self.assertEqual(rows(q.format(f"AT(TIMESTAMP => '{moment}'::TIMESTAMP_LTZ)")), old)
+        # a bound handle; the current table beside the old one; two points (at-before's example
+        # of the rows a statement removed)
+        self.assertEqual(self.ok('SELECT COUNT(*) FROM "AT"."T" AT(STATEMENT => ?)',
+                                 bindings={"1": {"type": "TEXT", "value": h_sel}})["data"], [["3"]])
+        self.assertEqual(rows(f'SELECT (SELECT COUNT(*) FROM "AT"."T" AT(STATEMENT => \'{h_sel}\')), '
+                              '(SELECT COUNT(*) FROM "AT"."T")'), [["3", "2"]])
+        self.assertEqual(rows(f'SELECT oldt."ID" FROM "AT"."T" BEFORE(STATEMENT => \'{h_del}\') AS oldt '
+                              f'FULL OUTER JOIN "AT"."T" AT(STATEMENT => \'{h_del}\') AS newt '
+                              'ON oldt."ID" = newt."ID" WHERE newt."ID" IS NULL ORDER BY 1'),
+                         [["2"], ["3"]])
+        # the old rows unloaded, nanoseconds and all
+        self.ok(f'COPY INTO @SLUICE_STAGE/at/ FROM (SELECT "ID", "V", TO_VARCHAR("TS", '
+                f'\'YYYY-MM-DD HH24:MI:SS.FF9\') FROM "AT"."T" AT(STATEMENT => \'{h_sel}\') '
+                "ORDER BY \"ID\") FILE_FORMAT = (TYPE = CSV COMPRESSION = NONE)")
+        self.assertEqual(self.stage_file("sluice/at/data_0_0_0.csv").decode(),
+                         "1,a,2024-01-01 00:00:00.000000001\n2,b,\\N\n3,c,\\N\n")
+        # a restore from an old point, as INSERT ... SELECT
+        self.ok(f'INSERT INTO "AT"."T" SELECT * FROM "AT"."T" BEFORE(STATEMENT => \'{h_del}\') '
+                'WHERE "ID" IN (2, 3)')
+        self.assertEqual(rows(q.format("")), [["1", "changed"], ["2", "b"], ["3", "c"], ["4", "d"]])
+        # unknown and forgotten points
+        status, _, body = self.submit(q.format("AT(STATEMENT => '01000000-0000-0000-0000-000000000000')"))
+        self.assertEqual((status, body["code"]), (422, "000709"))
+        for _ in range(20):  # more statements than the emulator keeps points of (16)
+            self.ok('SELECT 1')
+        status, _, body = self.submit(q.format(f"AT(STATEMENT => '{h_sel}')"))
+        self.assertEqual((status, body["code"]), (422, "000707"))
+        self.assertTrue(body["message"].startswith("Time travel data is not available for table T"))
+
+    def test_partition_sizes_are_the_bodies_served(self):
+        body = self.ok("select g as n, repeat('y', 30) as pad from generate_series(1, 2500) g")
+        info = body["resultSetMetaData"]["partitionInfo"]
+        self.assertEqual([p["rowCount"] for p in info], [1000, 1000, 500])
+        self.assertNotIn("compressedSize", info[0])
+        h = body["statementHandle"]
+        for k in range(3):
+            conn = http.client.HTTPConnection("127.0.0.1", self.sf.port, timeout=30)
+            try:
+                conn.request("GET", f"/api/v2/statements/{h}?partition={k}", headers={
+                    "Authorization": f"Bearer {self.token()}", "User-Agent": "t/1",
+                    "Accept": "application/json"})
+                r = conn.getresponse()
+                raw = r.read()
+                self.assertEqual((r.status, r.getheader("Content-Encoding")), (200, "gzip"))
+            finally:
+                conn.close()
+            plain = gzip.decompress(raw)
+            self.assertEqual(len(plain), info[k]["uncompressedSize"])
+            if k:
+                self.assertEqual(len(raw), info[k]["compressedSize"])
+            part = json.loads(plain)
+            self.assertEqual(list(part), ["data"])
+            self.assertEqual(len(part["data"]), info[k]["rowCount"])
+            if k == 0:
+                self.assertEqual(part["data"], body["data"])
+    def test_copy_into_snowflake_typed_columns(self):
+        self.schema("CY")
+        self.ok('CREATE TABLE "CY"."L" ("ID" NUMBER(38,0), "TS" TIMESTAMP_NTZ, "TZ" TIMESTAMP_TZ, '
+                '"B" BINARY, "AT" TIMESTAMP_NTZ DEFAULT CURRENT_TIMESTAMP())')
+        self.put_zst("sluice/cy/a.tsv.zst",
+                     "1\t2024-01-05 10:11:12\t2024-01-05 10:11:12.5 +01:00\tdeadbeef\n"
+                     "2\t2024-01-05T10:11:12.123456789\t2024-01-05 10:11:12\t\n")
+        fmt = ("FILE_FORMAT = (TYPE = CSV FIELD_DELIMITER = '\\t' COMPRESSION = ZSTD "
+               "ESCAPE_UNENCLOSED_FIELD = NONE)")
+        copy = 'COPY INTO "CY"."L" ("ID", "TS", "TZ", "B") FROM @SLUICE_STAGE/cy/ FILES = ({}) ' + fmt
+        self.assertEqual(self.ok(copy.format("'a.tsv.zst'"))["data"][0][1:4], ["LOADED", "2", "2"])
+        # a TIMESTAMP_TZ without an offset takes the session's (America/Los_Angeles: -08:00)
+        self.assertEqual(self.ok('SELECT "ID", "TS", "TZ", "B", "AT" IS NOT NULL FROM "CY"."L" '
+                                 'ORDER BY 1')["data"],
+                         [["1", "1704449472.000000000", "1704445872.500000000 1500", "DEADBEEF", "true"],
+                          ["2", "1704449472.123456789", "1704478272.000000000 960", None, "true"]])
+        self.put_zst("sluice/cy/bad.tsv.zst", "3\tnope\t\t\n")
+        status, _, body = self.submit(copy.format("'bad.tsv.zst'"))
+        self.assertEqual((status, body["code"]), (422, "100035"))
+        self.assertTrue(body["message"].startswith(
+            "Timestamp 'nope' is not recognized\n  File 's3://stage/sluice/cy/bad.tsv.zst', line 1"),
+            body["message"])
+        # an unload of a bound range
+        body = self.ok('COPY INTO @SLUICE_STAGE/cy/u/ FROM (SELECT "ID", TO_VARCHAR("TS", '
+                       '\'YYYY-MM-DD HH24:MI:SS.FF9\') FROM "CY"."L" WHERE "ID" BETWEEN ? AND ?) '
+                       'FILE_FORMAT = (COMPRESSION = NONE)',
+                       bindings={"1": {"type": "FIXED", "value": "2"},
+                                 "2": {"type": "FIXED", "value": "9"}})
+        self.assertEqual(body["data"][0][0], "1")
+        self.assertEqual(self.stage_file("sluice/cy/u/data_0_0_0.csv"),
+                         b"2,2024-01-05 10:11:12.123456789\n")
 
 if __name__ == "__main__":
     unittest.main()
