@@ -298,6 +298,19 @@ static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
   migrate_plan_cmd->add_option("job", migrate.job, "The migration's name (default: the config's only one)");
   migrate_plan_cmd->add_option("--table", migrate.table, "Only this source table");
   add_output_options(outputs, migrate_plan_cmd, migrate.out, {"text", "json"});
+  auto* migrate_run_cmd = migrate_cmd->add_subcommand(
+      "run", "Copy the tables in parallel chunks, each chunk once; killed or failed, the same command resumes "
+             "(finished chunks are not copied again). A full table is swapped in only when complete");
+  migrate_run_cmd->add_option("job", migrate.job, "The migration's name (default: the config's only one)");
+  migrate_run_cmd->add_option("--table", migrate.table, "Only this source table");
+  migrate_run_cmd->add_flag("--restart", migrate.restart, "Abandon the job's unfinished run (its staging tables are dropped) and start over");
+  migrate_run_cmd->add_option("--on-error", migrate.on_error, "abort: a value that does not fit stops its table (default); "
+                                                              "skip: such rows go to --reject-file, the rest is copied")
+      ->check(CLI::IsMember({"abort", "skip"}));
+  migrate_run_cmd->add_option("--reject-file", migrate.reject_file, "With skip: where left-out rows go (default JOB.rejects.tsv)");
+  migrate_run_cmd->add_option("--workers", migrate.workers, "Chunks copied at once (default: the job's workers:, else up to 4)")
+      ->check(CLI::Range(1, 64));
+  add_output_options(outputs, migrate_run_cmd, migrate.out, {"text", "json"});
 
   // stage list | clean
   StageCommandOptions stage;
@@ -409,7 +422,7 @@ static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
     } else if (*jobs_cmd) {
       rc = run_jobs_command(ctx, jobs_limit, jobs_out.is_json());
     } else if (*migrate_cmd) {
-      rc = run_migrate_plan_command(ctx, migrate);
+      rc = *migrate_run_cmd ? run_migrate_run_command(ctx, migrate) : run_migrate_plan_command(ctx, migrate);
     } else if (*stage_cmd) {
       stage.clean = static_cast<bool>(*stage_clean_cmd);
       rc = run_stage_command(ctx, stage);

@@ -42,6 +42,7 @@ struct SourceTable {
   std::vector<std::string> primary_key;  // column names, in key order; empty when none
   std::vector<SourceIndex> indexes;      // besides the primary key
   std::string row_id;               // a column-like handle every row has (SQLite's rowid); "" when none
+  std::string filter;               // a condition in the source's SQL every read applies ("" = all rows)
 };
 
 // A value the target column cannot take as it is (SQLite is dynamically typed): where, what and why.
@@ -104,6 +105,8 @@ class TableSource {
   // last one).
   virtual std::vector<SourceRange> plan_ranges(const SourceTable& table, const std::string& chunk_by,
                                                std::size_t parts) = 0;
+  // The rows a whole read would give (the table's filter applied): the count a copy reconciles with.
+  virtual std::uint64_t count_rows(const SourceTable& table) = 0;
   // Reads `range` as COPY text in chunks of about `chunk_bytes`; returns the rows read (rows left
   // out for their values not counted).
   virtual std::uint64_t read_range(const SourceTable& table, const SourceRange& range, ChunkSink& sink,

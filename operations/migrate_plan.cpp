@@ -30,6 +30,7 @@ class OwnedPostgresSource final : public TableSource {
   SourceTable describe(const std::string& schema, const std::string& table) override {
     return source_.describe(schema.empty() ? "public" : schema, table);
   }
+  std::uint64_t count_rows(const SourceTable& t) override { return source_.count_rows(t); }
   std::vector<SourceRange> plan_ranges(const SourceTable& t, const std::string& chunk_by, std::size_t parts) override {
     return source_.plan_ranges(t, chunk_by, parts);
   }
@@ -176,7 +177,8 @@ MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, Tab
     if (sqlite_source) {
       profile = sqlite_source->profile(desc);
       SqliteTableSource::type_by_contents(desc, profile);
-      t.rows = settings.where.empty() ? profile.rows : sqlite_source->count_rows(desc, settings.where);
+      desc.filter = settings.where;
+      t.rows = settings.where.empty() ? profile.rows : sqlite_source->count_rows(desc);
       t.rows_known = true;
     } else {
       t.rows = desc.estimated_rows;
@@ -248,12 +250,15 @@ MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, Tab
     for (const auto& pc : t.columns)
       columns += fmt::format("{}\n  {} {}{}", columns.empty() ? "" : ",", pg::quote_identifier(pc.target_name),
                              pc.mapping.target_type, pc.nullable ? "" : " NOT NULL");
+    t.column_sql = columns;
     t.create_sql = fmt::format("CREATE TABLE {} ({}\n)", relation, columns);
     if (!t.primary_key.empty())
       t.after_data_sql.push_back(fmt::format("ALTER TABLE {} ADD PRIMARY KEY ({})", relation, column_list(t.primary_key)));
     for (const auto& index : t.indexes)
       t.after_data_sql.push_back(fmt::format("CREATE {}INDEX {} ON {} ({})", index.unique ? "UNIQUE " : "",
                                              pg::quote_identifier(index.name), relation, column_list(index.columns)));
+    desc.filter = settings.where;
+    t.source = std::move(desc);
     plan.tables.push_back(std::move(t));
   }
   return plan;

@@ -36,9 +36,11 @@ struct PlannedTable {
   std::vector<PlannedColumn> columns;
   std::vector<std::string> primary_key;   // target names
   std::vector<SourceIndex> indexes;       // target names
+  std::string column_sql;                 // the column definitions of CREATE TABLE
   std::string create_sql;                 // CREATE TABLE, without keys or indexes
   std::vector<std::string> after_data_sql;  // primary key, then indexes, built after the data
   std::vector<std::string> problems;      // each stops the table until the config changes
+  SourceTable source;                     // as read: columns with their final mappings, the filter
 };
 
 struct MigrationPlan {

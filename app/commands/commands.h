@@ -125,9 +125,15 @@ int run_compare_command(ApplicationContext& ctx, const CompareCommandOptions& op
 struct MigrateCommandOptions {
   std::string job;
   std::string table;
+  bool restart = false;
+  std::string on_error = "abort";
+  std::filesystem::path reject_file;
+  int workers = 0;
   OutputOptions out;
 };
 int run_migrate_plan_command(ApplicationContext& ctx, const MigrateCommandOptions& options);
+// sluice migrate run [JOB]: copies the tables (exit 3 when a value stopped a table, 1 on a failure).
+int run_migrate_run_command(ApplicationContext& ctx, const MigrateCommandOptions& options);
 
 // sluice stage list | clean: a Snowflake connection's staged job directories.
 struct StageCommandOptions {

@@ -5,7 +5,9 @@
 #include "app/output.h"
 #include "core/error.h"
 #include "core/text_format.h"
+#include "jobs/job_log_adapter.h"
 #include "operations/migrate_plan.h"
+#include "operations/migrate_run.h"
 #include "output/json_text.h"
 
 namespace sluice {
@@ -98,7 +100,56 @@ std::string plan_text(const MigrationPlan& p) {
   return out;
 }
 
+json run_json(const MigrateRunResult& r) {
+  json tables = json::array();
+  for (const auto& t : r.tables)
+    tables.push_back({{"source_table", t.source_table}, {"target", t.target}, {"planned_rows", t.planned_rows},
+                      {"copied_rows", t.copied_rows}, {"rejected_rows", t.rejected_rows}, {"chunks", t.chunks},
+                      {"chunks_done_before", t.chunks_done_before}, {"done", t.done}, {"done_before", t.done_before},
+                      {"error", t.error.empty() ? json(nullptr) : json(t.error)}});
+  return {{"run", r.run_id}, {"resumed", r.resumed}, {"ok", r.ok()}, {"seconds", r.seconds}, {"tables", tables}};
+}
+
+std::string run_text(const std::string& job, const MigrateRunResult& r) {
+  std::string out = fmt::format("migration {}, run {}{}:\n", job, r.run_id, r.resumed ? " (resumed)" : "");
+  for (const auto& t : r.tables) {
+    out += fmt::format("  {} -> {}: ", t.source_table, t.target);
+    if (t.done_before) out += fmt::format("done earlier ({} rows)\n", grouped(t.copied_rows));
+    else if (t.done)
+      out += fmt::format("{} rows in {} chunk{}{}{}\n", grouped(t.copied_rows), t.chunks, t.chunks == 1 ? "" : "s",
+                         t.chunks_done_before ? fmt::format(" ({} copied before)", t.chunks_done_before) : "",
+                         t.rejected_rows ? fmt::format("; {} rows left out (reject file)", grouped(t.rejected_rows)) : "");
+    else out += fmt::format("NOT DONE ({} of {} rows copied)\n    {}\n", grouped(t.copied_rows), grouped(t.planned_rows), t.error);
+  }
+  if (!r.ok()) out += "Rerun the same command to resume: finished chunks are not copied again.\n";
+  return out;
+}
+
 }  // namespace
+
+int run_migrate_run_command(ApplicationContext& ctx, const MigrateCommandOptions& options) {
+  const Config& config = ctx.config();
+  const MigrationSpec& job = find_migration(config, options.job);
+  const ConnectionSpec& source = config.connections.at(job.source);
+  const ConnectionSpec& target = config.connections.at(job.target);
+  MigrateRunRequest req;
+  req.only_table = options.table;
+  req.restart = options.restart;
+  req.skip_bad_rows = options.on_error == "skip";
+  req.reject_file = options.reject_file.empty() ? std::filesystem::path(fmt::format("{}.rejects.tsv", job.name)) : options.reject_file;
+  req.workers = options.workers;
+  JobStoreLog jobs(ctx.jobs());
+  MigrateRun run(
+      config, job, [&] { return open_table_source(source, [&](const ConnectionSpec& c) { return ctx.postgres_conninfo(c); }); },
+      [&] { return ctx.postgres_conninfo(target); }, jobs, ctx.progress(), ctx.cancellation());
+  const MigrateRunResult r = run.run(req);
+  if (options.out.is_json()) emit(json_text(run_json(r)) + "\n", options.out.output);
+  else emit(run_text(job.name, r), options.out.output);
+  if (r.ok()) return 0;
+  for (const auto& t : r.tables)
+    if (t.value_problem) return static_cast<int>(ExitCode::qc_failed);
+  return static_cast<int>(ExitCode::runtime);
+}
 
 int run_migrate_plan_command(ApplicationContext& ctx, const MigrateCommandOptions& options) {
   const Config& config = ctx.config();

@@ -84,6 +84,11 @@ SourceTable PostgresTableSource::describe(const std::string& schema, const std::
   return t;
 }
 
+std::uint64_t PostgresTableSource::count_rows(const SourceTable& t) {
+  auto res = conn_.query(fmt::format("SELECT count(*) FROM {}{}", relation(t), t.filter.empty() ? "" : " WHERE (" + t.filter + ")"));
+  return static_cast<std::uint64_t>(res.get_int(0, 0));
+}
+
 std::vector<SourceRange> PostgresTableSource::plan_ranges(const SourceTable& t, const std::string& chunk_by,
                                                           std::size_t parts) {
   if (chunk_by.empty() || parts <= 1) return {SourceRange{}};
@@ -105,11 +110,13 @@ std::uint64_t PostgresTableSource::read_range(const SourceTable& t, const Source
   std::string where;
   if (!range.column.empty()) {
     const std::string col = pg::quote_identifier(range.column);
-    where = fmt::format(" WHERE {} BETWEEN {} AND {}", col, range.first, range.last);
+    where = fmt::format(" WHERE ({} BETWEEN {} AND {}", col, range.first, range.last);
     // NULLs of the chunk column belong to no range of values: the last range takes them.
     auto res = conn_.query(fmt::format("SELECT max({})::text FROM {}", col, relation(t)));
     if (!res.is_null(0, 0) && std::stoll(std::string(res.get(0, 0))) == range.last) where += fmt::format(" OR {} IS NULL", col);
+    where += ")";
   }
+  if (!t.filter.empty()) where += fmt::format("{} ({})", where.empty() ? " WHERE" : " AND", t.filter);
   CopyBatcher batcher(sink, chunk_bytes, progress, cancel, fmt::format("{}.{} {}", t.schema, t.name, range.label()));
   conn_.copy_out(fmt::format("COPY (SELECT {} FROM {}{}) TO STDOUT", columns, relation(t), where),
                  [&](const char* data, std::size_t size) {

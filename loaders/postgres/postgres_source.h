@@ -18,6 +18,7 @@ class PostgresTableSource final : public TableSource {
 
   std::vector<std::string> list_tables(const std::string& schema) override;
   SourceTable describe(const std::string& schema, const std::string& table) override;
+  std::uint64_t count_rows(const SourceTable& table) override;
   std::vector<SourceRange> plan_ranges(const SourceTable& table, const std::string& chunk_by, std::size_t parts) override;
   std::uint64_t read_range(const SourceTable& table, const SourceRange& range, ChunkSink& sink, std::size_t chunk_bytes,
                            ProgressSink& progress, const Cancellation& cancel,

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/error.h"
 #include "core/text_format.h"
@@ -133,8 +134,8 @@ SourceTable SqliteTableSource::describe(const std::string&, const std::string& t
   return t;
 }
 
-std::uint64_t SqliteTableSource::count_rows(const SourceTable& t, const std::string& where) {
-  sqlite::Statement st(db_, fmt::format("SELECT count(*) FROM {}{}", relation(t), where.empty() ? "" : " WHERE (" + where + ")"),
+std::uint64_t SqliteTableSource::count_rows(const SourceTable& t) {
+  sqlite::Statement st(db_, fmt::format("SELECT count(*) FROM {}{}", relation(t), t.filter.empty() ? "" : " WHERE (" + t.filter + ")"),
                        fmt::format("counting the rows of {}", t.name));
   st.step();
   return st.uint64(0);
@@ -199,11 +200,16 @@ std::uint64_t SqliteTableSource::read_range(const SourceTable& t, const SourceRa
                                             const ValueProblemHandler& problems) {
   const bool by_rowid = !t.row_id.empty();
   std::string sql = fmt::format("SELECT {}{} FROM {}", by_rowid ? "rowid, " : "", column_list(t), relation(t));
+  std::vector<std::string> conditions;
   if (!range.column.empty()) {
     const std::string col = range.column == "rowid" ? "rowid" : sqlite_identifier(range.column);
-    sql += fmt::format(" WHERE {} BETWEEN ?1 AND ?2", col);
-    if (range.column != "rowid") sql += fmt::format(" OR ({} IS NULL AND ?2 = (SELECT max({}) FROM {}))", col, col, relation(t));
+    std::string in_range = fmt::format("{} BETWEEN ?1 AND ?2", col);
+    // NULLs of the chunk column belong to no range of values: the last range takes them.
+    if (range.column != "rowid") in_range += fmt::format(" OR ({} IS NULL AND ?2 = (SELECT max({}) FROM {}))", col, col, relation(t));
+    conditions.push_back("(" + in_range + ")");
   }
+  if (!t.filter.empty()) conditions.push_back("(" + t.filter + ")");
+  if (!conditions.empty()) sql += fmt::format(" WHERE {}", fmt::join(conditions, " AND "));
   if (by_rowid) sql += " ORDER BY rowid";
   sqlite::Statement st(db_, sql, fmt::format("reading {}", t.name));
   if (!range.column.empty()) st.bind(1, range.first).bind(2, range.last);

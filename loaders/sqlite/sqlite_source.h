@@ -40,13 +40,12 @@ class SqliteTableSource final : public TableSource {
                            ProgressSink& progress, const Cancellation& cancel,
                            const ValueProblemHandler& problems = {}) override;
 
+  std::uint64_t count_rows(const SourceTable& table) override;
   // One pass over the table: its rows and each column's storage classes (SQLite's typeof()).
   TableProfile profile(const SourceTable& table);
   // Maps the columns that have no declared type by what `profile` found in them.
   static void type_by_contents(SourceTable& table, const TableProfile& profile);
 
-  // Rows in the table, or in `where` of it.
-  std::uint64_t count_rows(const SourceTable& table, const std::string& where = "");
 
  private:
   sqlite::Database db_;

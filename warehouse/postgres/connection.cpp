@@ -374,6 +374,12 @@ void Connection::copy_abort(const std::string& reason) {
   }
 }
 
+void Connection::abandon_transaction() {
+  if (!conn_ || PQstatus(conn_) != CONNECTION_OK) return;
+  if (PQtransactionStatus(conn_) == PQTRANS_ACTIVE) copy_abort("abandoned");
+  if (PQtransactionStatus(conn_) != PQTRANS_IDLE) PQclear(PQexec(conn_, "ROLLBACK"));
+}
+
 std::uint64_t Connection::copy_out(const std::string& copy_sql, const std::function<void(const char*, std::size_t)>& row) {
   PGresult* res = PQexec(conn_, copy_sql.c_str());
   const auto status = PQresultStatus(res);

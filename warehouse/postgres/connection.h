@@ -79,6 +79,9 @@ class Connection {
   void copy_put(const char* data, std::size_t size);
   std::uint64_t copy_end();
   void copy_abort(const std::string& reason);
+  // After a failure inside a transaction: ends a COPY in progress and rolls back, so the session
+  // can be used again. Best effort and silent, like copy_abort.
+  void abandon_transaction();
   // COPY ... TO STDOUT: `row` gets each row as the server sends it (one line of COPY text, its
   // newline included); returns the rows copied. The caller stops early by throwing from `row`
   // (the connection is then reset: libpq cannot leave a COPY OUT halfway).

@@ -1,0 +1,407 @@
+#include "operations/migrate_run.h"
+
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/text_format.h"
+#include "operations/job_json.h"
+#include "warehouse/postgres/connection.h"
+#include "warehouse/postgres/dialect.h"
+
+namespace sluice {
+namespace {
+
+constexpr const char* kStateDdl = R"sql(
+CREATE SCHEMA IF NOT EXISTS sluice_migrate;
+CREATE TABLE IF NOT EXISTS sluice_migrate.runs (
+  run_id bigserial PRIMARY KEY, job text NOT NULL, config_hash text NOT NULL, status text NOT NULL,
+  started_at timestamptz NOT NULL DEFAULT now(), finished_at timestamptz);
+CREATE TABLE IF NOT EXISTS sluice_migrate.tables (
+  run_id bigint NOT NULL REFERENCES sluice_migrate.runs, source_table text NOT NULL,
+  target_schema text NOT NULL, target_table text NOT NULL, staging_table text, mode text NOT NULL,
+  planned_rows bigint NOT NULL, copied_rows bigint NOT NULL DEFAULT 0, rejected_rows bigint NOT NULL DEFAULT 0,
+  status text NOT NULL, finished_at timestamptz, PRIMARY KEY (run_id, source_table));
+CREATE TABLE IF NOT EXISTS sluice_migrate.chunks (
+  run_id bigint NOT NULL, source_table text NOT NULL, chunk_no int NOT NULL, range_column text,
+  range_first bigint, range_last bigint, status text NOT NULL, rows bigint, rejected_rows bigint,
+  done_at timestamptz, PRIMARY KEY (run_id, source_table, chunk_no));
+)sql";
+
+std::string relation(const std::string& schema, const std::string& table) {
+  return pg::quote_identifier(schema) + "." + pg::quote_identifier(table);
+}
+
+// A chunk's rows straight into the worker's COPY.
+class CopyInSink final : public ChunkSink {
+ public:
+  explicit CopyInSink(pg::Connection& conn) : conn_(conn) {}
+  void consume(const ScannedChunk& chunk) override { conn_.copy_put(chunk.copy_data, chunk.copy_size); }
+
+ private:
+  pg::Connection& conn_;
+};
+
+// Progress from several workers, drawn by one.
+class SharedProgress {
+ public:
+  SharedProgress(ProgressSink& sink, std::string subject) : sink_(sink), subject_(std::move(subject)) {}
+  void add(std::uint64_t rows) {
+    const std::uint64_t total = rows_ += rows;
+    std::lock_guard lock(mutex_);
+    sink_.update({"copy", subject_, 0, 0, total});
+  }
+
+ private:
+  ProgressSink& sink_;
+  std::string subject_;
+  std::atomic<std::uint64_t> rows_{0};
+  std::mutex mutex_;
+};
+
+struct Chunk {
+  int number = 0;
+  SourceRange range;
+};
+
+std::string rejects_line(const ValueProblem& p) {
+  std::string line;
+  for (const std::string* field : {&p.table, &p.row, &p.column, &p.reason, &p.value}) {
+    if (!line.empty()) line += '\t';
+    append_copy_escaped(line, *field);
+  }
+  return line + "\n";
+}
+
+}  // namespace
+
+bool MigrateRunResult::ok() const {
+  return std::all_of(tables.begin(), tables.end(), [](const MigratedTable& t) { return t.done; });
+}
+
+std::string migration_config_hash(const MigrationPlan& plan) {
+  // What decides which rows go where, in which form: a run resumed under a different one could
+  // mix two migrations in one table.
+  nlohmann::json j = {{"format", 1}, {"job", plan.job}, {"source", plan.source}, {"target", plan.target},
+                      {"schema", plan.target_schema}, {"chunk_rows", plan.chunk_rows}};
+  for (const auto& t : plan.tables) {
+    nlohmann::json columns = nlohmann::json::array();
+    for (const auto& c : t.columns) columns.push_back({c.source_name, c.target_name, c.mapping.target_type});
+    j["tables"].push_back({{"source", t.source_table}, {"target", t.target_table}, {"mode", t.mode == MigrationMode::full},
+                           {"where", t.where}, {"chunk_by", t.chunk_by}, {"columns", columns}});
+  }
+  return fmt::format("xxh3:{:016x}", XXH3_64bits(job_json(j).data(), job_json(j).size()));
+}
+
+MigrateRun::MigrateRun(const Config& config, const MigrationSpec& job, SourceFactory open_source,
+                       std::function<std::string()> target_conninfo, JobLog& jobs, ProgressSink& progress,
+                       const Cancellation& cancel)
+    : config_(config), job_(job), open_source_(std::move(open_source)), target_conninfo_(std::move(target_conninfo)),
+      jobs_(jobs), progress_(progress), cancel_(cancel) {}
+
+MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
+  const auto started = std::chrono::steady_clock::now();
+  MigrateRunResult result;
+  std::unique_ptr<TableSource> planning_source = open_source_();
+  const MigrationPlan plan = plan_migration(config_, job_, *planning_source, req.only_table);
+  if (!plan.runnable()) {
+    std::string problems;
+    for (const auto& t : plan.tables)
+      for (const auto& p : t.problems) problems += fmt::format("{}{}: {}", problems.empty() ? "" : "\n", t.source_table, p);
+    throw usage_error(fmt::format("migration \"{}\" cannot run as configured", job_.name), problems,
+                      "Change the config (sluice migrate plan shows the problems), then run again.");
+  }
+  const std::string hash = migration_config_hash(plan);
+  const std::string conninfo = target_conninfo_();
+  pg::Connection conn = pg::Connection::open(conninfo, "sluice migrate");
+
+  conn.exec("BEGIN");
+  conn.query("SELECT pg_advisory_xact_lock(hashtext('sluice_migrate'))");
+  conn.exec(kStateDdl);
+  conn.exec(fmt::format("CREATE SCHEMA IF NOT EXISTS {}", pg::quote_identifier(plan.target_schema)));
+  conn.exec("COMMIT");
+  // One run of a job at a time: held by this session until it ends (a killed run's ends with it).
+  if (conn.query("SELECT pg_try_advisory_lock(hashtext('sluice_migrate:' || $1))", {job_.name}).get(0, 0) != "t")
+    throw runtime_error(fmt::format("migration \"{}\" is already running", job_.name), conn.describe(),
+                        "Wait for it to finish (sluice migrate status shows its progress).");
+
+  // Resume the job's unfinished run, or start one.
+  auto open = conn.query("SELECT run_id, config_hash FROM sluice_migrate.runs WHERE job = $1 AND status IN ('running', 'failed') "
+                         "ORDER BY run_id DESC LIMIT 1",
+                         {job_.name});
+  if (open.rows() > 0) {
+    const std::int64_t old_run = open.get_int(0, 0);
+    if (req.restart) {
+      auto staging = conn.query("SELECT target_schema, staging_table FROM sluice_migrate.tables WHERE run_id = $1 "
+                                "AND staging_table IS NOT NULL AND status <> 'done'",
+                                {std::to_string(old_run)});
+      for (int r = 0; r < staging.rows(); ++r)
+        conn.exec(fmt::format("DROP TABLE IF EXISTS {}", relation(std::string(staging.get(r, 0)), std::string(staging.get(r, 1)))));
+      conn.query("UPDATE sluice_migrate.runs SET status = 'abandoned', finished_at = now() WHERE run_id = $1", {std::to_string(old_run)});
+    } else if (open.get(0, 1) != hash) {
+      throw usage_error(fmt::format("migration \"{}\" has an unfinished run ({}) made with another config", job_.name, old_run),
+                        "its tables, columns, types or chunking differ from the config's now",
+                        "Rerun with --restart to abandon it (its staging tables are dropped) and start over.");
+    } else {
+      result.run_id = old_run;
+      result.resumed = true;
+    }
+  }
+  // Another job's unfinished run writing one of these tables.
+  for (const auto& t : plan.tables) {
+    auto other = conn.query("SELECT r.job, r.run_id FROM sluice_migrate.runs r JOIN sluice_migrate.tables t USING (run_id) "
+                            "WHERE r.status IN ('running', 'failed') AND r.job <> $1 AND t.target_schema = $2 "
+                            "AND t.target_table = $3 AND t.status <> 'done' LIMIT 1",
+                            {job_.name, t.target_schema, t.target_table});
+    if (other.rows() > 0)
+      throw usage_error(fmt::format("{}.{} is being written by migration \"{}\" (run {})", t.target_schema, t.target_table,
+                                    other.get(0, 0), other.get(0, 1)),
+                        fmt::format("migration \"{}\" would write it too", job_.name),
+                        fmt::format("Let that run finish, or abandon it (sluice migrate run {} --restart), or give this "
+                                    "table another target_table.", other.get(0, 0)));
+  }
+  if (result.run_id == 0)
+    result.run_id = conn.query("INSERT INTO sluice_migrate.runs (job, config_hash, status) VALUES ($1, $2, 'running') RETURNING run_id",
+                               {job_.name, hash})
+                        .get_int(0, 0);
+  else
+    conn.query("UPDATE sluice_migrate.runs SET status = 'running' WHERE run_id = $1", {std::to_string(result.run_id)});
+  const std::string run = std::to_string(result.run_id);
+
+  nlohmann::json args = {{"migration", job_.name}, {"run", result.run_id}, {"resumed", result.resumed},
+                         {"tables", plan.tables.size()}};
+  const std::int64_t job_id = jobs_.begin_job("migrate", fmt::format("migrate {} (run {})", job_.name, result.run_id), job_json(args));
+
+  std::string first_error;
+  std::mutex reject_mutex;
+  std::FILE* rejects = nullptr;
+  if (req.skip_bad_rows) {
+    rejects = std::fopen(req.reject_file.c_str(), "a");
+    if (!rejects)
+      throw runtime_error(fmt::format("cannot open the reject file {}", req.reject_file.string()), errno_text(errno),
+                          "Check the directory exists and is writable, or pass another --reject-file.");
+  }
+  const int workers = req.workers > 0 ? req.workers
+                      : job_.workers > 0 ? job_.workers
+                                         : static_cast<int>(std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, 4));
+
+  for (const PlannedTable& t : plan.tables) {
+    MigratedTable out;
+    out.source_table = t.source_table;
+    out.target = t.target_schema + "." + t.target_table;
+    const std::string staging = t.mode == MigrationMode::full ? fmt::format("{}__sluice_mig_{}", t.target_table, result.run_id)
+                                                              : t.target_table;
+    const std::string into = relation(t.target_schema, staging);
+    auto state = conn.query("SELECT status, planned_rows FROM sluice_migrate.tables WHERE run_id = $1 AND source_table = $2",
+                            {run, t.source_table});
+    if (state.rows() > 0 && state.get(0, 0) == "done") {
+      out.done = out.done_before = true;
+      auto counts = conn.query("SELECT coalesce(sum(rows), 0), coalesce(sum(rejected_rows), 0), count(*) FROM sluice_migrate.chunks "
+                               "WHERE run_id = $1 AND source_table = $2",
+                               {run, t.source_table});
+      out.copied_rows = static_cast<std::uint64_t>(counts.get_int(0, 0));
+      out.rejected_rows = static_cast<std::uint64_t>(counts.get_int(0, 1));
+      out.chunks = out.chunks_done_before = static_cast<std::size_t>(counts.get_int(0, 2));
+      out.planned_rows = static_cast<std::uint64_t>(state.get_int(0, 1));
+      result.tables.push_back(out);
+      continue;
+    }
+    std::vector<Chunk> chunks;
+    try {
+      if (state.rows() == 0) {
+        // First time for this table in this run: count, cut into ranges and record them, once, so a
+        // resumed run copies exactly these ranges.
+        const std::uint64_t rows = planning_source->count_rows(t.source);
+        const std::size_t parts = static_cast<std::size_t>(std::max<std::uint64_t>(1, (rows + plan.chunk_rows - 1) / plan.chunk_rows));
+        const std::vector<SourceRange> ranges = planning_source->plan_ranges(t.source, t.chunk_by, parts);
+        conn.exec("BEGIN");
+        conn.exec(fmt::format("{}", t.mode == MigrationMode::full
+                                        ? fmt::format("DROP TABLE IF EXISTS {}", into)
+                                        : std::string("SELECT 1")));
+        conn.exec(fmt::format("CREATE TABLE IF NOT EXISTS {} ({}\n)", into, t.column_sql));
+        conn.query("INSERT INTO sluice_migrate.tables (run_id, source_table, target_schema, target_table, staging_table, mode, "
+                   "planned_rows, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'copying')",
+                   {run, t.source_table, t.target_schema, t.target_table,
+                    t.mode == MigrationMode::full ? std::optional<std::string>(staging) : std::nullopt,
+                    t.mode == MigrationMode::full ? "full" : "append", std::to_string(rows)});
+        for (std::size_t i = 0; i < ranges.size(); ++i)
+          conn.query("INSERT INTO sluice_migrate.chunks (run_id, source_table, chunk_no, range_column, range_first, range_last, status) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, 'pending')",
+                     {run, t.source_table, std::to_string(i),
+                      ranges[i].column.empty() ? std::nullopt : std::optional<std::string>(ranges[i].column),
+                      std::to_string(ranges[i].first), std::to_string(ranges[i].last)});
+        conn.exec("COMMIT");
+      }
+      out.planned_rows = static_cast<std::uint64_t>(
+          conn.query("SELECT planned_rows FROM sluice_migrate.tables WHERE run_id = $1 AND source_table = $2", {run, t.source_table})
+              .get_int(0, 0));
+      auto rows = conn.query("SELECT chunk_no, range_column, range_first, range_last, status FROM sluice_migrate.chunks "
+                             "WHERE run_id = $1 AND source_table = $2 ORDER BY chunk_no",
+                             {run, t.source_table});
+      for (int r = 0; r < rows.rows(); ++r) {
+        ++out.chunks;
+        if (rows.get(r, 4) == "done") {
+          ++out.chunks_done_before;
+          continue;
+        }
+        Chunk c;
+        c.number = static_cast<int>(rows.get_int(r, 0));
+        c.range.column = std::string(rows.get(r, 1));
+        c.range.first = rows.get_int(r, 2);
+        c.range.last = rows.get_int(r, 3);
+        chunks.push_back(c);
+      }
+    } catch (const std::exception&) {
+      conn.abandon_transaction();
+      throw;
+    }
+
+    // The chunks left, by `workers` threads, each with its own source and connection.
+    progress_.begin("copy", fmt::format("{} -> {}", t.source_table, out.target), 0);
+    SharedProgress shared(progress_, fmt::format("{} -> {}", t.source_table, out.target));
+    std::atomic<std::size_t> next{0};
+    std::mutex error_mutex;
+    std::string table_error;
+    bool table_qc_error = false;
+    Cancellation stop(&cancel_);
+    std::string column_list;
+    for (const auto& c : t.columns) column_list += (column_list.empty() ? "" : ", ") + pg::quote_identifier(c.target_name);
+    const auto worker = [&] {
+      try {
+        std::unique_ptr<TableSource> source = open_source_();
+        pg::Connection wconn = pg::Connection::open(conninfo, "sluice migrate worker");
+        for (std::size_t i; !stop.cancelled() && (i = next++) < chunks.size();) {
+          const Chunk& chunk = chunks[i];
+          std::vector<ValueProblem> problems;
+          ValueProblemHandler handler;
+          if (req.skip_bad_rows) handler = [&](const ValueProblem& p) { problems.push_back(p); };
+          wconn.exec("BEGIN");
+          try {
+            wconn.copy_begin(fmt::format("COPY {} ({}) FROM STDIN", into, column_list));
+            CopyInSink sink(wconn);
+            NullProgress quiet;
+            const std::uint64_t read = source->read_range(t.source, chunk.range, sink, 4u << 20, quiet, stop, handler);
+            const std::uint64_t copied = wconn.copy_end();
+            if (copied != read)
+              throw runtime_error(fmt::format("{} {}: {} rows read but {} copied", t.source_table, chunk.range.label(), read, copied));
+            auto marked = wconn.query("UPDATE sluice_migrate.chunks SET status = 'done', rows = $4, rejected_rows = $5, done_at = now() "
+                                      "WHERE run_id = $1 AND source_table = $2 AND chunk_no = $3 AND status <> 'done'",
+                                      {run, t.source_table, std::to_string(chunk.number), std::to_string(copied),
+                                       std::to_string(problems.size())});
+            if (marked.affected_rows() != 1) {
+              wconn.exec("ROLLBACK");  // another process copied it meanwhile: keep theirs
+              continue;
+            }
+            wconn.exec("COMMIT");
+            // Only rows of a committed chunk reach the reject file, so a retried chunk writes its once.
+            if (rejects && !problems.empty()) {
+              std::lock_guard lock(reject_mutex);
+              for (const auto& p : problems) std::fputs(rejects_line(p).c_str(), rejects);
+              std::fflush(rejects);
+            }
+            shared.add(copied);
+          } catch (...) {
+            wconn.abandon_transaction();
+            throw;
+          }
+        }
+      } catch (const Error& e) {
+        std::lock_guard lock(error_mutex);
+        if (table_error.empty()) {
+          table_error = e.report();
+          table_qc_error = e.code() == ExitCode::qc_failed;
+        }
+        stop.cancel();
+      } catch (const std::exception& e) {
+        std::lock_guard lock(error_mutex);
+        if (table_error.empty()) table_error = e.what();
+        stop.cancel();
+      }
+    };
+    std::vector<std::thread> threads;
+    const int n = std::max(1, std::min<int>(workers, static_cast<int>(chunks.size())));
+    for (int i = 0; i < n; ++i) threads.emplace_back(worker);
+    for (auto& th : threads) th.join();
+
+    auto counts = conn.query("SELECT coalesce(sum(rows), 0), coalesce(sum(rejected_rows), 0), count(*) FILTER (WHERE status <> 'done') "
+                             "FROM sluice_migrate.chunks WHERE run_id = $1 AND source_table = $2",
+                             {run, t.source_table});
+    out.copied_rows = static_cast<std::uint64_t>(counts.get_int(0, 0));
+    out.rejected_rows = static_cast<std::uint64_t>(counts.get_int(0, 1));
+    const bool all_done = counts.get_int(0, 2) == 0;
+    if (table_error.empty() && cancel_.cancelled()) table_error = "cancelled: rerun the same command to resume";
+    if (table_error.empty() && all_done && out.copied_rows + out.rejected_rows != out.planned_rows)
+      table_error = fmt::format("{} rows copied and {} left out, but the source held {} when the run planned it: the source "
+                                "changed during the migration; rerun with --restart to copy it again",
+                                out.copied_rows, out.rejected_rows, out.planned_rows);
+    if (table_error.empty() && all_done) {
+      try {
+        // Keys and indexes after the data, on the staging table under names of its own; then one
+        // short transaction swaps it in and gives them the final names.
+        conn.exec("SET maintenance_work_mem = '1GB'");
+        std::vector<std::pair<std::string, std::string>> index_names;  // built name -> final name
+        if (t.mode == MigrationMode::full) {
+          std::string cols;
+          if (!t.primary_key.empty()) {
+            for (const auto& k : t.primary_key) cols += (cols.empty() ? "" : ", ") + pg::quote_identifier(k);
+            conn.exec(fmt::format("ALTER TABLE {} ADD CONSTRAINT {} PRIMARY KEY ({})", into, pg::quote_identifier(staging + "_pkey"), cols));
+            index_names.emplace_back(staging + "_pkey", t.target_table + "_pkey");
+          }
+          for (const auto& index : t.indexes) {
+            std::string icols;
+            for (const auto& c : index.columns) icols += (icols.empty() ? "" : ", ") + pg::quote_identifier(c);
+            const std::string built = fmt::format("{}__sluice_mig_{}", index.name, result.run_id);
+            conn.exec(fmt::format("CREATE {}INDEX {} ON {} ({})", index.unique ? "UNIQUE " : "", pg::quote_identifier(built), into, icols));
+            index_names.emplace_back(built, index.name);
+          }
+        }
+        conn.exec(fmt::format("ANALYZE {}", into));
+        conn.exec("BEGIN");
+        if (t.mode == MigrationMode::full) {
+          const std::string target = relation(t.target_schema, t.target_table);
+          conn.exec(fmt::format("DROP TABLE IF EXISTS {}", target));
+          conn.exec(fmt::format("ALTER TABLE {} RENAME TO {}", into, pg::quote_identifier(t.target_table)));
+          for (const auto& [built, final_name] : index_names)
+            conn.exec(fmt::format("ALTER INDEX {} RENAME TO {}", relation(t.target_schema, built), pg::quote_identifier(final_name)));
+        }
+        conn.query("UPDATE sluice_migrate.tables SET status = 'done', copied_rows = $3, rejected_rows = $4, finished_at = now() "
+                   "WHERE run_id = $1 AND source_table = $2",
+                   {run, t.source_table, std::to_string(out.copied_rows), std::to_string(out.rejected_rows)});
+        conn.exec("COMMIT");
+        out.done = true;
+      } catch (const Error& e) {
+        conn.abandon_transaction();
+        table_error = e.report();
+      }
+    }
+    if (!table_error.empty()) {
+      out.error = table_error;
+      out.value_problem = table_qc_error;
+      conn.query("UPDATE sluice_migrate.tables SET status = 'failed' WHERE run_id = $1 AND source_table = $2", {run, t.source_table});
+      if (first_error.empty()) first_error = fmt::format("{}: {}", t.source_table, table_error);
+    }
+    progress_.end(out.done, fmt::format("{} rows{}", grouped(out.copied_rows),
+                                        out.rejected_rows ? fmt::format(", {} left out", grouped(out.rejected_rows)) : ""));
+    result.tables.push_back(std::move(out));
+    if (cancel_.cancelled()) break;
+  }
+  if (rejects) std::fclose(rejects);
+  conn.query("UPDATE sluice_migrate.runs SET status = $2, finished_at = CASE WHEN $2 = 'done' THEN now() END WHERE run_id = $1",
+             {run, result.ok() ? "done" : "failed"});
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  nlohmann::json summary = {{"run", result.run_id}, {"ok", result.ok()}};
+  jobs_.finish_job(job_id, result.ok() ? JobStatus::succeeded : JobStatus::failed, job_json(summary), first_error);
+  return result;
+}
+
+}  // namespace sluice

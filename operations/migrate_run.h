@@ -1,0 +1,78 @@
+// `sluice migrate run`: copies a migration's tables into PostgreSQL, exactly once and resumably.
+//
+// The run state lives in the target, in schema sluice_migrate (runs, tables, chunks). Each chunk
+// (a range of the source) is copied by one worker in one transaction that also marks the chunk
+// done, so a kill at any moment loses at most the chunks in flight and never leaves half a chunk
+// visible; running the same command again resumes (finished chunks are skipped) when the job's
+// config hash is unchanged. In `full` mode a table is built under a staging name and swapped in,
+// in one short transaction, only when every chunk is done and the rows reconcile; until then
+// readers see the previous table. Keys and indexes are built after the data, then ANALYZE.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/cancellation.h"
+#include "core/config_model.h"
+#include "core/job_log.h"
+#include "core/progress.h"
+#include "loaders/table_source.h"
+#include "operations/migrate_plan.h"
+
+namespace sluice {
+
+struct MigrateRunRequest {
+  std::string only_table;         // a source table; "" = every table of the job
+  bool restart = false;           // abandon an unfinished run (its staging tables dropped) and start over
+  bool skip_bad_rows = false;     // --on-error skip: rows with a value that does not fit go to the reject file
+  std::filesystem::path reject_file;
+  int workers = 0;                // 0: the job's, else min(cores, 4)
+};
+
+struct MigratedTable {
+  std::string source_table, target;   // target as schema.table
+  std::uint64_t planned_rows = 0, copied_rows = 0, rejected_rows = 0;
+  std::size_t chunks = 0, chunks_done_before = 0;
+  bool done = false;
+  bool done_before = false;           // finished by an earlier (resumed) run
+  std::string error;
+  bool value_problem = false;         // stopped by a value that does not fit (exit 3), not by a failure
+};
+
+struct MigrateRunResult {
+  std::int64_t run_id = 0;
+  bool resumed = false;
+  std::vector<MigratedTable> tables;
+  double seconds = 0;
+  bool ok() const;
+};
+
+class MigrateRun {
+ public:
+  using SourceFactory = std::function<std::unique_ptr<TableSource>()>;
+  MigrateRun(const Config& config, const MigrationSpec& job, SourceFactory open_source,
+             std::function<std::string()> target_conninfo, JobLog& jobs, ProgressSink& progress,
+             const Cancellation& cancel);
+
+  // Throws a usage Error when the plan has problems, the job's unfinished run was made with
+  // another config (without restart), or another job's unfinished run writes one of its tables.
+  MigrateRunResult run(const MigrateRunRequest& request);
+
+ private:
+  const Config& config_;
+  const MigrationSpec& job_;
+  SourceFactory open_source_;
+  std::function<std::string()> target_conninfo_;
+  JobLog& jobs_;
+  ProgressSink& progress_;
+  const Cancellation& cancel_;
+};
+
+// The config hash of a plan: what a resumed run must share with the run it resumes.
+std::string migration_config_hash(const MigrationPlan& plan);
+
+}  // namespace sluice

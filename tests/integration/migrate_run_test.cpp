@@ -1,0 +1,201 @@
+// `sluice migrate run` from real SQLite files into the test PostgreSQL, through the binary: every
+// kind of value arrives as it should (value by value), a run killed with SIGKILL leaves the
+// previous table readable and resumes exactly (nothing twice, nothing missing), and another job
+// writing the same table is refused while the first is unfinished.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <thread>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/support/run_sluice.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_postgres.h"
+#include "warehouse/postgres/connection.h"
+
+namespace sluice::test {
+namespace {
+
+class MigrateRunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    schema_ = unique_schema_or_table_name("mig");
+    job_ = unique_schema_or_table_name("job");
+    db_path_ = dir_ / "legacy.db";
+    ASSERT_EQ(sqlite3_open(db_path_.c_str(), &db_), SQLITE_OK);
+  }
+  void TearDown() override {
+    sqlite3_close(db_);
+    conn_.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", schema_));
+    for (const std::string& job : {job_, job_ + "_other"}) {
+      const std::string runs = "SELECT run_id FROM sluice_migrate.runs WHERE job = $1";
+      conn_.query("DELETE FROM sluice_migrate.chunks WHERE run_id IN (" + runs + ")", {job});
+      conn_.query("DELETE FROM sluice_migrate.tables WHERE run_id IN (" + runs + ")", {job});
+      conn_.query("DELETE FROM sluice_migrate.runs WHERE job = $1", {job});
+    }
+  }
+  void sqlite(const std::string& sql) {
+    char* message = nullptr;
+    ASSERT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "");
+  }
+  // A config with the SQLite source, the test server as target and `migrations`.
+  std::filesystem::path config(const std::string& migrations) {
+    return dir_.write("sluice.yaml", fmt::format("connections:\n"
+                                                 "  legacy: {{ type: sqlite, path: \"{}\" }}\n"
+                                                 "  pg: {{ type: postgres, dsn: \"{}\" }}\n"
+                                                 "target: pg\n"
+                                                 "migrations:\n{}",
+                                                 db_path_.string(), TestPostgres::conninfo(), migrations));
+  }
+  RunOptions env() const {
+    RunOptions o;
+    o.env = {{"XDG_STATE_HOME", (dir_ / "state").string()}, {"XDG_DATA_HOME", (dir_ / "data").string()}};
+    return o;
+  }
+  RunResult migrate(const std::filesystem::path& cfg, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--batch", "migrate", "run", "--config", cfg.string(), "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_sluice(args, env());
+  }
+  std::string one(const std::string& sql) {
+    auto r = conn_.query(sql);
+    return r.rows() == 0 || r.is_null(0, 0) ? "NULL" : std::string(r.get(0, 0));
+  }
+
+  TempDir dir_;
+  std::string schema_, job_;
+  std::filesystem::path db_path_;
+  sqlite3* db_ = nullptr;
+  pg::Connection conn_ = test_connection();
+};
+
+TEST_F(MigrateRunTest, EveryKindOfValueArrivesAsSqliteHeldIt) {
+  sqlite("CREATE TABLE nasty (id INTEGER PRIMARY KEY, i INTEGER, r REAL, d DECIMAL(12,3), t TEXT, b BLOB, day DATE, "
+         "at DATETIME, flag BOOLEAN, loose);"
+         "CREATE INDEX nasty_t ON nasty(t);"
+         "INSERT INTO nasty VALUES (1, -9223372036854775808, 0.1, 1.5, 'tab\there', x'00ff', '2024-02-29', "
+         "'2024-01-05 10:20:30.123456', 1, 42);"
+         "INSERT INTO nasty VALUES (2, 9223372036854775807, 1e300, -0.125, 'line\none\\back', x'', 2460000.5, 1700000000, "
+         "0, 'text');"
+         "INSERT INTO nasty VALUES (3, 0, -2.5e-10, 99, 'caf\xc3\xa9 \xf0\x9f\x98\x80', NULL, NULL, 2460000.25, 'false', NULL);"
+         "INSERT INTO nasty VALUES (4, NULL, NULL, NULL, '', NULL, NULL, NULL, NULL, 'A');"
+         "INSERT INTO nasty VALUES (5, 7, 3, 0, '\\N', x'5c4e', '2024-01-01', '2024-01-01', 'yes', 1.5);");
+  const auto cfg = config(fmt::format("  - {{ name: {}, source: legacy, schema: {}, tables: [nasty] }}\n", job_, schema_));
+  const RunResult r = migrate(cfg);
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["tables"][0]["copied_rows"], 5);
+
+  auto rows = conn_.query(fmt::format(
+      "SELECT id, i::text, r::text, d::text, t, encode(b, 'hex'), day::text, at::text, flag::text, loose "
+      "FROM {}.nasty ORDER BY id",
+      schema_));
+  ASSERT_EQ(rows.rows(), 5);
+  const auto row = [&](int r) {
+    std::string out;
+    for (int c = 1; c < rows.columns(); ++c) out += (c > 1 ? "|" : "") + (rows.is_null(r, c) ? std::string("NULL") : std::string(rows.get(r, c)));
+    return out;
+  };
+  // The column without a declared type holds integers, text and a real: text.
+  EXPECT_EQ(row(0), "-9223372036854775808|0.1|1.500|tab\there|00ff|2024-02-29|2024-01-05 10:20:30.123456|true|42");
+  EXPECT_EQ(row(1), "9223372036854775807|1e+300|-0.125|line\none\\back||2023-02-25|2023-11-14 22:13:20|false|text");
+  EXPECT_EQ(row(2), "0|-2.5e-10|99.000|caf\xc3\xa9 \xf0\x9f\x98\x80|NULL|NULL|2023-02-24 18:00:00|false|NULL");
+  EXPECT_EQ(row(3), "NULL|NULL|NULL||NULL|NULL|NULL|NULL|A");
+  EXPECT_EQ(row(4), "7|3|0.000|\\N|5c4e|2024-01-01|2024-01-01 00:00:00|true|1.5");
+  // Keys and indexes were built after the data, under their own names; no staging table is left.
+  EXPECT_EQ(one(fmt::format("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = '{}'", schema_)),
+            "nasty_pkey,nasty_t");
+  EXPECT_EQ(one(fmt::format("SELECT count(*) FROM pg_tables WHERE schemaname = '{}'", schema_)), "1");
+  EXPECT_EQ(one(fmt::format("SELECT status FROM sluice_migrate.runs WHERE job = '{}'", job_)), "done");
+}
+
+TEST_F(MigrateRunTest, AKilledRunLeavesThePreviousTableAndResumesExactly) {
+  // 1,200,000 rows in chunks of 30,000: 40 chunks for two workers.
+  sqlite("CREATE TABLE big (id INTEGER PRIMARY KEY, name TEXT NOT NULL, amount REAL);"
+         "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 1200000) "
+         "INSERT INTO big SELECT n, printf('customer %d with a longer name to copy', n), n * 0.5 FROM g;");
+  conn_.exec(fmt::format("CREATE SCHEMA {0}; CREATE TABLE {0}.big (id bigint, name text, amount double precision);"
+                         "INSERT INTO {0}.big VALUES (-1, 'the previous table', 0)",
+                         schema_));
+  const auto cfg = config(fmt::format("  - {{ name: {}, source: legacy, schema: {}, workers: 2, chunk_rows: 30000, tables: [big] }}\n"
+                                      "  - {{ name: {}_other, source: legacy, schema: {}, tables: [big] }}\n",
+                                      job_, schema_, job_, schema_));
+  std::vector<std::string> args = {"--batch", "migrate", "run", job_, "--config", cfg.string()};
+  const pid_t pid = spawn_sluice(args, env(), dir_.path());
+  const std::string done_chunks = fmt::format(
+      "SELECT count(*) FROM sluice_migrate.chunks c JOIN sluice_migrate.runs r USING (run_id) WHERE r.job = '{}' AND c.status = 'done'",
+      job_);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::stoi(one(done_chunks)) < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  const int done_at_kill = std::stoi(one(done_chunks));
+  ASSERT_GE(done_at_kill, 3);
+  ASSERT_LT(done_at_kill, 40) << "the run finished before it was killed: nothing was tested";
+
+  // Until the run is complete, readers see the previous table.
+  EXPECT_EQ(one(fmt::format("SELECT string_agg(name, ',') FROM {}.big", schema_)), "the previous table");
+  // Another job writing the same table is refused while this one is unfinished, naming it.
+  const RunResult other = run_sluice({"--batch", "migrate", "run", job_ + "_other", "--config", cfg.string()}, env());
+  EXPECT_EQ(other.exit_code, 2) << other.out << other.err;
+  EXPECT_NE(other.err.find(fmt::format("is being written by migration \"{}\"", job_)), std::string::npos) << other.err;
+
+  const RunResult resumed = migrate(cfg, {job_});
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err << resumed.out;
+  const auto j = nlohmann::json::parse(resumed.out);
+  EXPECT_EQ(j["resumed"], true);
+  EXPECT_GE(j["tables"][0]["chunks_done_before"].get<int>(), done_at_kill);
+  EXPECT_EQ(j["tables"][0]["chunks"], 40);
+  EXPECT_EQ(j["tables"][0]["copied_rows"], 1200000);
+  // Every row once: the count, the distinct keys, and sums only the exact rows give.
+  EXPECT_EQ(one(fmt::format("SELECT count(*) || ' ' || count(DISTINCT id) || ' ' || sum(id) || ' ' || sum(amount) || ' ' || "
+                            "sum(length(name)) FROM {}.big",
+                            schema_)),
+            fmt::format("1200000 1200000 {} {} {}", 1200000ull * 1200001 / 2, 1200000ull * 1200001 / 4.0,
+                        [&] {
+                          sqlite3_stmt* st = nullptr;
+                          sqlite3_prepare_v2(db_, "SELECT sum(length(name)) FROM big", -1, &st, nullptr);
+                          sqlite3_step(st);
+                          const auto n = sqlite3_column_int64(st, 0);
+                          sqlite3_finalize(st);
+                          return n;
+                        }()));
+  EXPECT_EQ(one(fmt::format("SELECT count(*) FROM {}.big WHERE id = -1", schema_)), "0");  // swapped in whole
+  // Once it is done, the other job may write the table.
+  EXPECT_EQ(run_sluice({"--batch", "migrate", "run", job_ + "_other", "--config", cfg.string()}, env()).exit_code, 0);
+}
+
+TEST_F(MigrateRunTest, ARowThatDoesNotFitStopsItsTableOrGoesToTheRejectFile) {
+  sqlite("CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER);"
+         "INSERT INTO t VALUES (1, 10), (2, 'toto'), (3, 30);");
+  const auto cfg = config(fmt::format("  - {{ name: {}, source: legacy, schema: {}, tables: [t] }}\n", job_, schema_));
+  const RunResult stopped = migrate(cfg);
+  EXPECT_EQ(stopped.exit_code, 3) << stopped.err << stopped.out;
+  const auto j = nlohmann::json::parse(stopped.out);
+  EXPECT_EQ(j["tables"][0]["done"], false);
+  EXPECT_NE(j["tables"][0]["error"].get<std::string>().find("t.n: text in an integer column\nDETAIL: rowid 2: \"toto\""),
+            std::string::npos)
+      << j.dump();
+  EXPECT_EQ(one(fmt::format("SELECT to_regclass('{}.t') IS NULL", schema_)), "t");  // nothing half-copied is visible
+
+  const auto rejects = dir_ / "rejects.tsv";
+  const RunResult skipped = migrate(cfg, {"--on-error", "skip", "--reject-file", rejects.string()});
+  EXPECT_EQ(skipped.exit_code, 0) << skipped.err << skipped.out;
+  EXPECT_EQ(one(fmt::format("SELECT string_agg(id || ':' || n, ',' ORDER BY id) FROM {}.t", schema_)), "1:10,3:30");
+  std::ifstream in(rejects);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, "t\trowid 2\tn\ttext in an integer column\t\"toto\"\n");
+}
+
+}  // namespace
+}  // namespace sluice::test
