@@ -311,6 +311,10 @@ static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
   migrate_run_cmd->add_option("--workers", migrate.workers, "Chunks copied at once (default: the job's workers:, else up to 4)")
       ->check(CLI::Range(1, 64));
   add_output_options(outputs, migrate_run_cmd, migrate.out, {"text", "json"});
+  auto* migrate_status_cmd = migrate_cmd->add_subcommand(
+      "status", "The newest run of a migration: each table's state, rows copied and chunks done or pending");
+  migrate_status_cmd->add_option("job", migrate.job, "The migration's name (default: the config's only one)");
+  add_output_options(outputs, migrate_status_cmd, migrate.out, {"text", "json"});
 
   // stage list | clean
   StageCommandOptions stage;
@@ -422,7 +426,9 @@ static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
     } else if (*jobs_cmd) {
       rc = run_jobs_command(ctx, jobs_limit, jobs_out.is_json());
     } else if (*migrate_cmd) {
-      rc = *migrate_run_cmd ? run_migrate_run_command(ctx, migrate) : run_migrate_plan_command(ctx, migrate);
+      rc = *migrate_run_cmd      ? run_migrate_run_command(ctx, migrate)
+           : *migrate_status_cmd ? run_migrate_status_command(ctx, migrate)
+                                 : run_migrate_plan_command(ctx, migrate);
     } else if (*stage_cmd) {
       stage.clean = static_cast<bool>(*stage_clean_cmd);
       rc = run_stage_command(ctx, stage);

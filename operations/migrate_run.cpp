@@ -89,6 +89,40 @@ bool MigrateRunResult::ok() const {
   return std::all_of(tables.begin(), tables.end(), [](const MigratedTable& t) { return t.done; });
 }
 
+MigrationStatus migration_status(const std::string& target_conninfo, const std::string& job) {
+  MigrationStatus s;
+  pg::Connection conn = pg::Connection::open(target_conninfo, "sluice migrate status");
+  if (conn.query("SELECT to_regclass('sluice_migrate.runs') IS NOT NULL").get(0, 0) != "t") return s;
+  auto run = conn.query("SELECT run_id, status, to_char(started_at, 'YYYY-MM-DD HH24:MI:SS TZ'), "
+                        "coalesce(to_char(finished_at, 'YYYY-MM-DD HH24:MI:SS TZ'), '') FROM sluice_migrate.runs "
+                        "WHERE job = $1 ORDER BY run_id DESC LIMIT 1",
+                        {job});
+  if (run.rows() == 0) return s;
+  s.has_run = true;
+  s.run_id = run.get_int(0, 0);
+  s.status = std::string(run.get(0, 1));
+  s.started_at = std::string(run.get(0, 2));
+  s.finished_at = std::string(run.get(0, 3));
+  // A run whose process is gone (killed) still reads "running": its lock says otherwise.
+  if (s.status == "running" &&
+      conn.query("SELECT pg_try_advisory_lock(hashtext('sluice_migrate:' || $1))", {job}).get(0, 0) == "t") {
+    conn.query("SELECT pg_advisory_unlock(hashtext('sluice_migrate:' || $1))", {job});
+    s.status = "interrupted";
+  }
+  auto tables = conn.query(
+      "SELECT t.source_table, t.target_schema || '.' || t.target_table, t.status, t.planned_rows, "
+      "coalesce(sum(c.rows), 0), coalesce(sum(c.rejected_rows), 0), count(*) FILTER (WHERE c.status = 'done'), "
+      "count(*) FILTER (WHERE c.status <> 'done') FROM sluice_migrate.tables t LEFT JOIN sluice_migrate.chunks c "
+      "USING (run_id, source_table) WHERE t.run_id = $1 GROUP BY 1, 2, 3, 4 ORDER BY 1",
+      {std::to_string(s.run_id)});
+  for (int r = 0; r < tables.rows(); ++r)
+    s.tables.push_back({std::string(tables.get(r, 0)), std::string(tables.get(r, 1)), std::string(tables.get(r, 2)),
+                        static_cast<std::uint64_t>(tables.get_int(r, 3)), static_cast<std::uint64_t>(tables.get_int(r, 4)),
+                        static_cast<std::uint64_t>(tables.get_int(r, 5)), static_cast<std::size_t>(tables.get_int(r, 6)),
+                        static_cast<std::size_t>(tables.get_int(r, 7))});
+  return s;
+}
+
 std::string migration_config_hash(const MigrationPlan& plan) {
   // What decides which rows go where, in which form: a run resumed under a different one could
   // mix two migrations in one table.

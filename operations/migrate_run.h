@@ -72,6 +72,20 @@ class MigrateRun {
   const Cancellation& cancel_;
 };
 
+// What the run-state tables say of a job's newest run (sluice migrate status).
+struct MigrationStatus {
+  struct Table {
+    std::string source_table, target, status;
+    std::uint64_t planned_rows = 0, copied_rows = 0, rejected_rows = 0;
+    std::size_t chunks_done = 0, chunks_pending = 0;
+  };
+  bool has_run = false;
+  std::int64_t run_id = 0;
+  std::string status, started_at, finished_at;  // running | interrupted | done | failed | abandoned
+  std::vector<Table> tables;
+};
+MigrationStatus migration_status(const std::string& target_conninfo, const std::string& job);
+
 // The config hash of a plan: what a resumed run must share with the run it resumes.
 std::string migration_config_hash(const MigrationPlan& plan);
 

@@ -151,6 +151,37 @@ int run_migrate_run_command(ApplicationContext& ctx, const MigrateCommandOptions
   return static_cast<int>(ExitCode::runtime);
 }
 
+int run_migrate_status_command(ApplicationContext& ctx, const MigrateCommandOptions& options) {
+  const Config& config = ctx.config();
+  const MigrationSpec& job = find_migration(config, options.job);
+  const MigrationStatus s = migration_status(ctx.postgres_conninfo(config.connections.at(job.target)), job.name);
+  if (options.out.is_json()) {
+    json tables = json::array();
+    for (const auto& t : s.tables)
+      tables.push_back({{"source_table", t.source_table}, {"target", t.target}, {"status", t.status},
+                        {"planned_rows", t.planned_rows}, {"copied_rows", t.copied_rows}, {"rejected_rows", t.rejected_rows},
+                        {"chunks_done", t.chunks_done}, {"chunks_pending", t.chunks_pending}});
+    emit(json_text({{"migration", job.name}, {"run", s.has_run ? json(s.run_id) : json(nullptr)},
+                    {"status", s.has_run ? json(s.status) : json("never run")}, {"started_at", s.started_at},
+                    {"finished_at", s.finished_at}, {"tables", tables}}) + "\n",
+         options.out.output);
+    return 0;
+  }
+  std::string out;
+  if (!s.has_run) {
+    out = fmt::format("migration {}: never run (sluice migrate run {})\n", job.name, job.name);
+  } else {
+    out = fmt::format("migration {}, run {}: {} (started {}{})\n", job.name, s.run_id, s.status, s.started_at,
+                      s.finished_at.empty() ? "" : ", finished " + s.finished_at);
+    for (const auto& t : s.tables)
+      out += fmt::format("  {} -> {}: {}, {} of {} rows, chunks {} done / {} pending{}\n", t.source_table, t.target, t.status,
+                         grouped(t.copied_rows), grouped(t.planned_rows), t.chunks_done, t.chunks_pending,
+                         t.rejected_rows ? fmt::format(", {} left out", grouped(t.rejected_rows)) : "");
+  }
+  emit(out, options.out.output);
+  return 0;
+}
+
 int run_migrate_plan_command(ApplicationContext& ctx, const MigrateCommandOptions& options) {
   const Config& config = ctx.config();
   const MigrationSpec& job = find_migration(config, options.job);

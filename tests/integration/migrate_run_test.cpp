@@ -143,6 +143,15 @@ TEST_F(MigrateRunTest, AKilledRunLeavesThePreviousTableAndResumesExactly) {
   ASSERT_GE(done_at_kill, 3);
   ASSERT_LT(done_at_kill, 40) << "the run finished before it was killed: nothing was tested";
 
+  // The status says the run stopped half-way and what is left.
+  const RunResult shown = run_sluice({"--batch", "migrate", "status", job_, "--config", cfg.string(), "--json"}, env());
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  const auto st = nlohmann::json::parse(shown.out);
+  EXPECT_EQ(st["status"], "interrupted");
+  EXPECT_EQ(st["tables"][0]["status"], "copying");
+  EXPECT_EQ(st["tables"][0]["chunks_done"].get<int>() + st["tables"][0]["chunks_pending"].get<int>(), 40);
+  EXPECT_GE(st["tables"][0]["chunks_done"].get<int>(), done_at_kill);
+
   // Until the run is complete, readers see the previous table.
   EXPECT_EQ(one(fmt::format("SELECT string_agg(name, ',') FROM {}.big", schema_)), "the previous table");
   // Another job writing the same table is refused while this one is unfinished, naming it.
@@ -195,6 +204,50 @@ TEST_F(MigrateRunTest, ARowThatDoesNotFitStopsItsTableOrGoesToTheRejectFile) {
   std::ifstream in(rejects);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(text, "t\trowid 2\tn\ttext in an integer column\t\"toto\"\n");
+}
+
+TEST_F(MigrateRunTest, APostgreSqlTableArrivesIdenticalTypesAndAll) {
+  const std::string source = unique_schema_or_table_name("src");
+  conn_.exec(fmt::format(
+      "CREATE SCHEMA {0};"
+      "CREATE TABLE {0}.facts (id bigint PRIMARY KEY, amount numeric(20,4), at timestamptz, doc jsonb, raw bytea, "
+      "key uuid, tags int[], note text, day date NOT NULL);"
+      "CREATE INDEX facts_day ON {0}.facts (day);"
+      "INSERT INTO {0}.facts SELECT g, g * 1.0001, timestamptz '2024-01-01 00:00:00.123456+02' + g * interval '1 minute', "
+      "jsonb_build_object('n', g, 'k', 'v' || g), decode(lpad(to_hex(g), 8, '0'), 'hex'), md5(g::text)::uuid, "
+      "ARRAY[g, -g], CASE WHEN g % 3 = 0 THEN NULL WHEN g % 3 = 1 THEN E'tab\\there\nnew\\\\line' ELSE '' END, "
+      "date '2024-01-01' + g % 31 FROM generate_series(1, 2500) g;"
+      "CREATE TABLE {0}.skipped (x int);",
+      source));
+  struct DropSource {
+    pg::Connection& c;
+    std::string schema;
+    ~DropSource() { c.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", schema)); }
+  } drop{conn_, source};
+  const auto cfg = dir_.write("pg.yaml", fmt::format("connections:\n"
+                                                     "  src: {{ type: postgres, dsn: \"{0}\" }}\n"
+                                                     "  pg: {{ type: postgres, dsn: \"{0}\" }}\n"
+                                                     "target: pg\n"
+                                                     "migrations:\n"
+                                                     "  - {{ name: {1}, source: src, source_schema: {2}, schema: {3}, "
+                                                     "workers: 2, chunk_rows: 300, tables: [\"*\", \"!skipped\"] }}\n",
+                                                     TestPostgres::conninfo(), job_, source, schema_));
+  const RunResult r = migrate(cfg);
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["tables"].size(), 1u);
+  EXPECT_EQ(j["tables"][0]["chunks"], 9);  // 2500 rows by id in about 300-row ranges
+  const auto fingerprint = [&](const std::string& schema) {
+    return one(fmt::format("SELECT count(*) || ' ' || md5(string_agg(f::text, '|' ORDER BY id)) FROM {}.facts f", schema));
+  };
+  EXPECT_EQ(fingerprint(schema_), fingerprint(source));
+  EXPECT_EQ(one(fmt::format("SELECT string_agg(format_type(atttypid, atttypmod), ',' ORDER BY attnum) FROM pg_attribute "
+                            "WHERE attrelid = '{}.facts'::regclass AND attnum > 0",
+                            schema_)),
+            "bigint,numeric(20,4),timestamp with time zone,jsonb,bytea,uuid,integer[],text,date");
+  EXPECT_EQ(one(fmt::format("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = '{}'", schema_)),
+            "facts_day,facts_pkey");
+  EXPECT_EQ(one(fmt::format("SELECT to_regclass('{}.skipped') IS NULL", schema_)), "t");
 }
 
 }  // namespace
