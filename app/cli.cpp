@@ -311,6 +311,12 @@ static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
   migrate_run_cmd->add_option("--workers", migrate.workers, "Chunks copied at once (default: the job's workers:, else up to 4)")
       ->check(CLI::Range(1, 64));
   add_output_options(outputs, migrate_run_cmd, migrate.out, {"text", "json"});
+  auto* migrate_verify_cmd = migrate_cmd->add_subcommand(
+      "verify", "Prove the target holds the source's rows: range by range, the source is read again and compared with "
+                "the target in PostgreSQL (a changed row, a missing one); exit 3 when they differ");
+  migrate_verify_cmd->add_option("job", migrate.job, "The migration's name (default: the config's only one)");
+  migrate_verify_cmd->add_option("--table", migrate.table, "Only this source table");
+  add_output_options(outputs, migrate_verify_cmd, migrate.out, {"text", "json"});
   auto* migrate_status_cmd = migrate_cmd->add_subcommand(
       "status", "The newest run of a migration: each table's state, rows copied and chunks done or pending");
   migrate_status_cmd->add_option("job", migrate.job, "The migration's name (default: the config's only one)");
@@ -428,6 +434,7 @@ static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
     } else if (*migrate_cmd) {
       rc = *migrate_run_cmd      ? run_migrate_run_command(ctx, migrate)
            : *migrate_status_cmd ? run_migrate_status_command(ctx, migrate)
+           : *migrate_verify_cmd ? run_migrate_verify_command(ctx, migrate)
                                  : run_migrate_plan_command(ctx, migrate);
     } else if (*stage_cmd) {
       stage.clean = static_cast<bool>(*stage_clean_cmd);

@@ -134,6 +134,8 @@ struct MigrateCommandOptions {
 int run_migrate_plan_command(ApplicationContext& ctx, const MigrateCommandOptions& options);
 // sluice migrate run [JOB]: copies the tables (exit 3 when a value stopped a table, 1 on a failure).
 int run_migrate_run_command(ApplicationContext& ctx, const MigrateCommandOptions& options);
+// sluice migrate verify [JOB]: source and target rows compared range by range (exit 3 when they differ).
+int run_migrate_verify_command(ApplicationContext& ctx, const MigrateCommandOptions& options);
 // sluice migrate status [JOB]: the newest run's tables and chunks, from the target's run state.
 int run_migrate_status_command(ApplicationContext& ctx, const MigrateCommandOptions& options);
 

@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "app/commands/commands.h"
@@ -8,6 +9,7 @@
 #include "jobs/job_log_adapter.h"
 #include "operations/migrate_plan.h"
 #include "operations/migrate_run.h"
+#include "operations/migrate_verify.h"
 #include "output/json_text.h"
 
 namespace sluice {
@@ -149,6 +151,47 @@ int run_migrate_run_command(ApplicationContext& ctx, const MigrateCommandOptions
   for (const auto& t : r.tables)
     if (t.value_problem) return static_cast<int>(ExitCode::qc_failed);
   return static_cast<int>(ExitCode::runtime);
+}
+
+int run_migrate_verify_command(ApplicationContext& ctx, const MigrateCommandOptions& options) {
+  const Config& config = ctx.config();
+  const MigrationSpec& job = find_migration(config, options.job);
+  const ConnectionSpec& source = config.connections.at(job.source);
+  const VerifyResult r = verify_migration(
+      config, job, [&] { return open_table_source(source, [&](const ConnectionSpec& c) { return ctx.postgres_conninfo(c); }); },
+      ctx.postgres_conninfo(config.connections.at(job.target)), options.table, ctx.progress(), ctx.cancellation());
+  if (options.out.is_json()) {
+    json tables = json::array();
+    for (const auto& t : r.tables) {
+      json ranges = json::array();
+      for (const auto& v : t.differing)
+        ranges.push_back({{"range", v.label}, {"source_rows", v.source_rows}, {"target_rows", v.target_rows},
+                          {"only_in_source", v.only_in_source}, {"only_in_target", v.only_in_target}, {"keys", v.keys}});
+      tables.push_back({{"source_table", t.source_table}, {"target", t.target}, {"target_exists", t.target_exists},
+                        {"same", t.same()}, {"source_rows", t.source_rows}, {"target_rows", t.target_rows},
+                        {"rows_that_do_not_fit", t.unfit_rows}, {"ranges", t.ranges}, {"differing_ranges", ranges}});
+    }
+    emit(json_text({{"migration", r.job}, {"same", r.same()}, {"exit_code", r.same() ? 0 : 3}, {"tables", tables}}) + "\n",
+         options.out.output);
+  } else {
+    std::string out = fmt::format("migration {}: {}\n", r.job, r.same() ? "source and target hold the same rows" : "DIFFERENCES");
+    for (const auto& t : r.tables) {
+      if (!t.target_exists) {
+        out += fmt::format("  {} -> {}: the target table does not exist (sluice migrate run {})\n", t.source_table, t.target, r.job);
+        continue;
+      }
+      out += fmt::format("  {} -> {}: {} source rows, {} target rows in {} range{}: {}\n", t.source_table, t.target,
+                         grouped(t.source_rows), grouped(t.target_rows), t.ranges, t.ranges == 1 ? "" : "s",
+                         t.same() ? "same" : fmt::format("{} range{} differ", t.differing.size(), t.differing.size() == 1 ? "" : "s"));
+      if (t.unfit_rows)
+        out += fmt::format("    {} source rows have a value their column cannot take (left out by --on-error skip)\n", grouped(t.unfit_rows));
+      for (const auto& v : t.differing)
+        out += fmt::format("    {}: {} rows only in the source, {} only in the target{}\n", v.label, v.only_in_source,
+                           v.only_in_target, v.keys.empty() ? "" : fmt::format(" (keys {})", fmt::join(v.keys, ", ")));
+    }
+    emit(out, options.out.output);
+  }
+  return r.same() ? 0 : static_cast<int>(ExitCode::qc_failed);
 }
 
 int run_migrate_status_command(ApplicationContext& ctx, const MigrateCommandOptions& options) {

@@ -115,6 +115,9 @@ TEST_F(MigrateRunTest, EveryKindOfValueArrivesAsSqliteHeldIt) {
             "nasty_pkey,nasty_t");
   EXPECT_EQ(one(fmt::format("SELECT count(*) FROM pg_tables WHERE schemaname = '{}'", schema_)), "1");
   EXPECT_EQ(one(fmt::format("SELECT status FROM sluice_migrate.runs WHERE job = '{}'", job_)), "done");
+  const RunResult v = run_sluice({"--batch", "migrate", "verify", "--config", cfg.string()}, env());
+  EXPECT_EQ(v.exit_code, 0) << v.err << v.out;
+  EXPECT_NE(v.out.find("source and target hold the same rows"), std::string::npos) << v.out;
 }
 
 TEST_F(MigrateRunTest, AKilledRunLeavesThePreviousTableAndResumesExactly) {
@@ -180,6 +183,25 @@ TEST_F(MigrateRunTest, AKilledRunLeavesThePreviousTableAndResumesExactly) {
                           return n;
                         }()));
   EXPECT_EQ(one(fmt::format("SELECT count(*) FROM {}.big WHERE id = -1", schema_)), "0");  // swapped in whole
+
+  // verify: the same rows; then one changed row and one missing row, named by range and key.
+  const std::vector<std::string> verify = {"--batch", "migrate", "verify", job_, "--config", cfg.string(), "--json"};
+  RunResult v = run_sluice(verify, env());
+  ASSERT_EQ(v.exit_code, 0) << v.err << v.out;
+  EXPECT_EQ(nlohmann::json::parse(v.out)["tables"][0]["ranges"], 40);
+  conn_.exec(fmt::format("UPDATE {0}.big SET amount = amount + 0.5 WHERE id = 123456; DELETE FROM {0}.big WHERE id = 777777",
+                         schema_));
+  v = run_sluice(verify, env());
+  EXPECT_EQ(v.exit_code, 3) << v.err << v.out;
+  const auto vj = nlohmann::json::parse(v.out);
+  const auto& differing = vj["tables"][0]["differing_ranges"];
+  ASSERT_EQ(differing.size(), 2u) << v.out;
+  EXPECT_EQ(differing[0]["only_in_source"], 1);
+  EXPECT_EQ(differing[0]["only_in_target"], 1);
+  EXPECT_EQ(differing[0]["keys"], nlohmann::json::array({"id=123456"}));
+  EXPECT_EQ(differing[1]["only_in_source"], 1);
+  EXPECT_EQ(differing[1]["only_in_target"], 0);
+  EXPECT_EQ(differing[1]["keys"], nlohmann::json::array({"id=777777"}));
   // Once it is done, the other job may write the table.
   EXPECT_EQ(run_sluice({"--batch", "migrate", "run", job_ + "_other", "--config", cfg.string()}, env()).exit_code, 0);
 }
@@ -248,6 +270,9 @@ TEST_F(MigrateRunTest, APostgreSqlTableArrivesIdenticalTypesAndAll) {
   EXPECT_EQ(one(fmt::format("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = '{}'", schema_)),
             "facts_day,facts_pkey");
   EXPECT_EQ(one(fmt::format("SELECT to_regclass('{}.skipped') IS NULL", schema_)), "t");
+  const RunResult v = run_sluice({"--batch", "migrate", "verify", "--config", cfg.string(), "--json"}, env());
+  EXPECT_EQ(v.exit_code, 0) << v.err << v.out;
+  EXPECT_EQ(nlohmann::json::parse(v.out)["tables"][0]["source_rows"], 2500);
 }
 
 }  // namespace

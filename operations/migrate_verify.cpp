@@ -1,0 +1,142 @@
+#include "operations/migrate_verify.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "core/text_format.h"
+#include "operations/migrate_plan.h"
+#include "warehouse/postgres/connection.h"
+#include "warehouse/postgres/dialect.h"
+
+namespace sluice {
+namespace {
+
+class CopyInSink final : public ChunkSink {
+ public:
+  explicit CopyInSink(pg::Connection& conn) : conn_(conn) {}
+  void consume(const ScannedChunk& chunk) override { conn_.copy_put(chunk.copy_data, chunk.copy_size); }
+
+ private:
+  pg::Connection& conn_;
+};
+
+// The target column a source range is cut by, when the target has it: SQLite's rowid is there
+// only as an INTEGER PRIMARY KEY; "" when ranges cannot be found in the target.
+std::string target_range_column(const PlannedTable& t, const SourceRange& range) {
+  if (range.column.empty()) return "";
+  std::string source_column = range.column;
+  if (range.column == "rowid") {
+    if (t.source.primary_key.size() != 1) return "";
+    source_column = t.source.primary_key[0];
+    const auto c = std::find_if(t.source.columns.begin(), t.source.columns.end(),
+                                [&](const SourceColumn& c) { return c.name == source_column; });
+    if (c == t.source.columns.end() || ascii_lower(c->declared_type) != "integer") return "";
+  }
+  for (const auto& c : t.columns)
+    if (c.source_name == source_column) return c.target_name;
+  return "";
+}
+
+}  // namespace
+
+bool VerifyResult::same() const {
+  return std::all_of(tables.begin(), tables.end(), [](const VerifiedTable& t) { return t.same(); });
+}
+
+VerifyResult verify_migration(const Config& config, const MigrationSpec& job,
+                              const std::function<std::unique_ptr<TableSource>()>& open_source,
+                              const std::string& target_conninfo, const std::string& only_table, ProgressSink& progress,
+                              const Cancellation& cancel) {
+  VerifyResult result;
+  result.job = job.name;
+  std::unique_ptr<TableSource> source = open_source();
+  const MigrationPlan plan = plan_migration(config, job, *source, only_table);
+  pg::Connection conn = pg::Connection::open(target_conninfo, "sluice migrate verify");
+  for (const PlannedTable& t : plan.tables) {
+    VerifiedTable out;
+    out.source_table = t.source_table;
+    out.target = t.target_schema + "." + t.target_table;
+    const std::string target = pg::quote_identifier(t.target_schema) + "." + pg::quote_identifier(t.target_table);
+    if (conn.query("SELECT to_regclass($1) IS NOT NULL", {target}).get(0, 0) != "t") {
+      out.target_exists = false;
+      result.tables.push_back(std::move(out));
+      continue;
+    }
+    // Rows are compared by each value's text in the target's type: canonical for every type, and
+    // defined where equality is not (json, point, xml).
+    std::string columns, compared;
+    for (const auto& c : t.columns) {
+      columns += (columns.empty() ? "" : ", ") + pg::quote_identifier(c.target_name);
+      compared += (compared.empty() ? "" : ", ") + pg::quote_identifier(c.target_name) + "::text";
+    }
+    std::vector<std::string> key;
+    for (const auto& k : t.primary_key) key.push_back(pg::quote_identifier(k));
+
+    const std::uint64_t rows = source->count_rows(t.source);
+    const std::size_t parts = static_cast<std::size_t>(std::max<std::uint64_t>(1, (rows + plan.chunk_rows - 1) / plan.chunk_rows));
+    std::vector<SourceRange> ranges = source->plan_ranges(t.source, t.chunk_by, parts);
+    // Ranges the target cannot be cut by are compared whole.
+    if (!ranges.empty() && target_range_column(t, ranges[0]).empty()) ranges = {SourceRange{}};
+    out.ranges = ranges.size();
+    progress.begin("verify", out.target, 0);
+    std::uint64_t done = 0;
+    for (std::size_t i = 0; i < ranges.size(); ++i) {
+      const SourceRange& range = ranges[i];
+      VerifiedRange v;
+      v.label = range.label();
+      std::string where;
+      if (const std::string col = target_range_column(t, range); !col.empty()) {
+        where = fmt::format(" WHERE ({0} BETWEEN {1} AND {2}{3})", pg::quote_identifier(col), range.first, range.last,
+                            i + 1 == ranges.size() ? fmt::format(" OR {} IS NULL", pg::quote_identifier(col)) : "");
+      }
+      conn.exec("BEGIN");
+      try {
+        conn.exec(fmt::format("CREATE TEMP TABLE sluice_verify ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA", columns, target));
+        conn.copy_begin(fmt::format("COPY sluice_verify ({}) FROM STDIN", columns));
+        CopyInSink sink(conn);
+        NullProgress quiet;
+        std::uint64_t unfit = 0;
+        v.source_rows = source->read_range(t.source, range, sink, 4u << 20, quiet, cancel,
+                                           [&](const ValueProblem&) { ++unfit; });
+        conn.copy_end();
+        out.unfit_rows += unfit;
+        const std::string in_target = fmt::format("SELECT {} FROM {}{}", compared, target, where);
+        v.target_rows = static_cast<std::uint64_t>(conn.query(fmt::format("SELECT count(*) FROM {}{}", target, where)).get_int(0, 0));
+        v.only_in_source = static_cast<std::uint64_t>(
+            conn.query(fmt::format("SELECT count(*) FROM (SELECT {} FROM sluice_verify EXCEPT ALL {}) d", compared, in_target)).get_int(0, 0));
+        v.only_in_target = static_cast<std::uint64_t>(
+            conn.query(fmt::format("SELECT count(*) FROM ({} EXCEPT ALL SELECT {} FROM sluice_verify) d", in_target, compared)).get_int(0, 0));
+        if ((v.only_in_source || v.only_in_target) && !key.empty()) {
+          // The key's columns are among the compared ones; their text is read back by position.
+          std::string label_expr;
+          for (std::size_t k = 0; k < t.primary_key.size(); ++k) {
+            std::string name = t.primary_key[k];
+            for (std::size_t q = name.find('\''); q != std::string::npos; q = name.find('\'', q + 2)) name.insert(q, 1, '\'');
+            label_expr += fmt::format("{}'{}=' || coalesce({}, 'NULL')", k ? " || ',' || " : "", name, key[k]);
+          }
+          auto keys = conn.query(fmt::format(
+              "SELECT DISTINCT {0} FROM ((SELECT {1} FROM sluice_verify EXCEPT ALL {2}) UNION ALL ({2} EXCEPT ALL SELECT {1} FROM sluice_verify)) "
+              "AS d ({3}) ORDER BY 1 LIMIT 10",
+              label_expr, compared, in_target, columns));
+          for (int r = 0; r < keys.rows(); ++r) v.keys.emplace_back(keys.get(r, 0));
+        }
+        conn.exec("COMMIT");
+      } catch (...) {
+        conn.abandon_transaction();
+        throw;
+      }
+      out.source_rows += v.source_rows;
+      out.target_rows += v.target_rows;
+      done += v.source_rows;
+      progress.update({"verify", out.target, 0, 0, done});
+      if (v.only_in_source || v.only_in_target) out.differing.push_back(std::move(v));
+    }
+    progress.end(out.same(), out.same() ? "same" : fmt::format("{} ranges differ", out.differing.size()));
+    result.tables.push_back(std::move(out));
+  }
+  return result;
+}
+
+}  // namespace sluice
