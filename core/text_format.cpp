@@ -1,5 +1,7 @@
 #include "core/text_format.h"
 
+#include <algorithm>
+
 #include <cctype>
 
 #include <fmt/format.h>
@@ -70,7 +72,11 @@ std::string human_duration(double s) {
 }
 
 void append_copy_escaped(std::string& out, std::string_view s) {
-  for (char c : s) {
+  // Most values need no escape: appended whole, up to the first byte that does.
+  const auto special = [](char c) { return c == '\\' || c == '\t' || c == '\n' || c == '\r'; };
+  const auto first = std::find_if(s.begin(), s.end(), special);
+  out.append(s.begin(), first);
+  for (char c : std::string_view(first, s.end())) {
     switch (c) {
       case '\\': out += "\\\\"; break;
       case '\t': out += "\\t"; break;

@@ -116,7 +116,8 @@ const MigrationSpec& find_migration(const Config& config, const std::string& nam
                     "Check the name (names are compared exactly).");
 }
 
-MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, TableSource& source, const std::string& only_table) {
+MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, TableSource& source, const std::string& only_table,
+                             PlanReading reading) {
   const ConnectionSpec& source_conn = config.connections.at(job.source);
   const ConnectionSpec& target_conn = config.connections.at(job.target);
   const bool ignore_case = source_conn.sqlite() != nullptr;  // SQLite's names ignore case; PostgreSQL's do not
@@ -174,8 +175,14 @@ MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, Tab
     t.mode = settings.mode.value_or(job.mode);
     t.where = settings.where;
     TableProfile profile;
-    if (sqlite_source) {
-      profile = sqlite_source->profile(desc);
+    const bool typeless = std::any_of(desc.columns.begin(), desc.columns.end(),
+                                      [](const SourceColumn& c) { return c.declared_type.empty(); });
+    if (sqlite_source && (reading == PlanReading::every_value || typeless)) {
+      // A run reads only the columns without a declared type: the rest is typed by its name.
+      std::vector<bool> only;
+      if (reading == PlanReading::types_only)
+        for (const auto& c : desc.columns) only.push_back(c.declared_type.empty());
+      profile = sqlite_source->profile(desc, only);
       SqliteTableSource::type_by_contents(desc, profile);
       desc.filter = settings.where;
       t.rows = settings.where.empty() ? profile.rows : sqlite_source->count_rows(desc);

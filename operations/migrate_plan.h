@@ -56,9 +56,13 @@ struct MigrationPlan {
 std::unique_ptr<TableSource> open_table_source(const ConnectionSpec& source,
                                                const std::function<std::string(const ConnectionSpec&)>& postgres_conninfo);
 
+// How much a plan reads of a SQLite source: every value's storage class (what `migrate plan`
+// shows), or only what the types need (the columns without a declared type), for run and verify.
+enum class PlanReading { every_value, types_only };
+
 // The plan of `job` (only `only_table` of it, when given: a source table name).
 MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, TableSource& source,
-                             const std::string& only_table = "");
+                             const std::string& only_table = "", PlanReading reading = PlanReading::every_value);
 
 // The migration a command names: `name`, or the only one when `name` is empty.
 const MigrationSpec& find_migration(const Config& config, const std::string& name);

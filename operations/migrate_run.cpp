@@ -147,7 +147,7 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
   const auto started = std::chrono::steady_clock::now();
   MigrateRunResult result;
   std::unique_ptr<TableSource> planning_source = open_source_();
-  const MigrationPlan plan = plan_migration(config_, job_, *planning_source, req.only_table);
+  const MigrationPlan plan = plan_migration(config_, job_, *planning_source, req.only_table, PlanReading::types_only);
   if (!plan.runnable()) {
     std::string problems;
     for (const auto& t : plan.tables)

@@ -52,7 +52,7 @@ VerifyResult verify_migration(const Config& config, const MigrationSpec& job,
   VerifyResult result;
   result.job = job.name;
   std::unique_ptr<TableSource> source = open_source();
-  const MigrationPlan plan = plan_migration(config, job, *source, only_table);
+  const MigrationPlan plan = plan_migration(config, job, *source, only_table, PlanReading::types_only);
   pg::Connection conn = pg::Connection::open(target_conninfo, "sluice migrate verify");
   for (const PlannedTable& t : plan.tables) {
     VerifiedTable out;

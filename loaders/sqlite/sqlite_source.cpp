@@ -141,7 +141,7 @@ std::uint64_t SqliteTableSource::count_rows(const SourceTable& t) {
   return st.uint64(0);
 }
 
-TableProfile SqliteTableSource::profile(const SourceTable& t) {
+TableProfile SqliteTableSource::profile(const SourceTable& t, const std::vector<bool>& only) {
   TableProfile p;
   p.columns.resize(t.columns.size());
   // Five sums a column; SQLite allows 2000 result columns, so wide tables take several passes.
@@ -150,7 +150,7 @@ TableProfile SqliteTableSource::profile(const SourceTable& t) {
     std::string select = "count(*)";
     const std::size_t to = std::min(t.columns.size(), from + kColumnsPerPass);
     for (std::size_t i = from; i < to; ++i) {
-      const std::string c = sqlite_identifier(t.columns[i].name);
+      const std::string c = !only.empty() && !only[i] ? "NULL" : sqlite_identifier(t.columns[i].name);
       select += fmt::format(", sum(typeof({0}) = 'null'), sum(typeof({0}) = 'integer'), sum(typeof({0}) = 'real'), "
                             "sum(typeof({0}) = 'text'), sum(typeof({0}) = 'blob')",
                             c);
@@ -164,6 +164,7 @@ TableProfile SqliteTableSource::profile(const SourceTable& t) {
       StorageCounts& s = p.columns[i];
       s.nulls = st.uint64(at), s.integers = st.uint64(at + 1), s.reals = st.uint64(at + 2);
       s.texts = st.uint64(at + 3), s.blobs = st.uint64(at + 4);
+      if (!only.empty() && !only[i]) s = StorageCounts{};  // not read
     }
     if (t.columns.empty()) break;
   }

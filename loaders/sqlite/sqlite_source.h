@@ -41,8 +41,9 @@ class SqliteTableSource final : public TableSource {
                            const ValueProblemHandler& problems = {}) override;
 
   std::uint64_t count_rows(const SourceTable& table) override;
-  // One pass over the table: its rows and each column's storage classes (SQLite's typeof()).
-  TableProfile profile(const SourceTable& table);
+  // One pass over the table: its rows and each column's storage classes (SQLite's typeof()), for
+  // the columns `only` marks (all when empty; the others' counts stay 0).
+  TableProfile profile(const SourceTable& table, const std::vector<bool>& only = {});
   // Maps the columns that have no declared type by what `profile` found in them.
   static void type_by_contents(SourceTable& table, const TableProfile& profile);
 

@@ -103,10 +103,27 @@ bool parse_time(std::string_view s, Instant& t) {
 
 bool zero_fraction(std::string_view f) { return f.find_first_not_of('0') == std::string_view::npos; }
 
-void append_date(std::string& out, const Instant& t) { out += fmt::format("{:04}-{:02}-{:02}", t.year, t.month, t.day); }
+// Zero-padded digits, written by hand: these run once a value on the copy's hot path.
+void append_digits(std::string& out, int value, int width) {
+  char buf[8];
+  for (int i = width - 1; i >= 0; --i, value /= 10) buf[i] = static_cast<char>('0' + value % 10);
+  out.append(buf, static_cast<std::size_t>(width));
+}
+
+void append_date(std::string& out, const Instant& t) {
+  append_digits(out, t.year, 4);
+  out += '-';
+  append_digits(out, t.month, 2);
+  out += '-';
+  append_digits(out, t.day, 2);
+}
 
 void append_clock(std::string& out, const Instant& t) {
-  out += fmt::format("{:02}:{:02}:{:02}", t.hour, t.minute, t.second);
+  append_digits(out, t.hour, 2);
+  out += ':';
+  append_digits(out, t.minute, 2);
+  out += ':';
+  append_digits(out, t.second, 2);
   if (!zero_fraction(t.fraction)) {
     out += '.';
     out += t.fraction;
