@@ -317,6 +317,12 @@ static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
   migrate_verify_cmd->add_option("job", migrate.job, "The migration's name (default: the config's only one)");
   migrate_verify_cmd->add_option("--table", migrate.table, "Only this source table");
   add_output_options(outputs, migrate_verify_cmd, migrate.out, {"text", "json"});
+  auto* migrate_compare_cmd = migrate_cmd->add_subcommand(
+      "compare", "The target's existing tables against the plan, schema only: columns missing, extra, of another type "
+                 "or nullability; exit 3 on any difference");
+  migrate_compare_cmd->add_option("job", migrate.job, "The migration's name (default: the config's only one)");
+  migrate_compare_cmd->add_option("--table", migrate.table, "Only this source table");
+  add_output_options(outputs, migrate_compare_cmd, migrate.out, {"text", "json"});
   auto* migrate_status_cmd = migrate_cmd->add_subcommand(
       "status", "The newest run of a migration: each table's state, rows copied and chunks done or pending");
   migrate_status_cmd->add_option("job", migrate.job, "The migration's name (default: the config's only one)");
@@ -435,6 +441,7 @@ static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
       rc = *migrate_run_cmd      ? run_migrate_run_command(ctx, migrate)
            : *migrate_status_cmd ? run_migrate_status_command(ctx, migrate)
            : *migrate_verify_cmd ? run_migrate_verify_command(ctx, migrate)
+           : *migrate_compare_cmd ? run_migrate_compare_command(ctx, migrate)
                                  : run_migrate_plan_command(ctx, migrate);
     } else if (*stage_cmd) {
       stage.clean = static_cast<bool>(*stage_clean_cmd);

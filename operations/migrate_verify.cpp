@@ -1,6 +1,7 @@
 #include "operations/migrate_verify.h"
 
 #include <algorithm>
+#include <map>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -40,6 +41,63 @@ std::string target_range_column(const PlannedTable& t, const SourceRange& range)
 }
 
 }  // namespace
+
+bool SchemaComparison::same() const {
+  return std::all_of(tables.begin(), tables.end(), [](const ComparedTable& t) { return t.same(); });
+}
+
+SchemaComparison compare_migration_schema(const Config& config, const MigrationSpec& job, TableSource& source,
+                                          const std::string& target_conninfo, const std::string& only_table) {
+  SchemaComparison result;
+  result.job = job.name;
+  const MigrationPlan plan = plan_migration(config, job, source, only_table, PlanReading::types_only);
+  pg::Connection conn = pg::Connection::open(target_conninfo, "sluice migrate compare");
+  const std::string catalog =
+      "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull FROM pg_attribute a "
+      "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum";
+  for (const PlannedTable& t : plan.tables) {
+    ComparedTable out;
+    out.source_table = t.source_table;
+    out.target = t.target_schema + "." + t.target_table;
+    const std::string target = pg::quote_identifier(t.target_schema) + "." + pg::quote_identifier(t.target_table);
+    auto actual = conn.query(catalog, {target});
+    if (actual.rows() == 0) {
+      out.target_exists = false;
+      result.tables.push_back(std::move(out));
+      continue;
+    }
+    // The plan's types as the server spells them: its DDL run on a table that never commits.
+    conn.exec("BEGIN");
+    std::map<std::string, std::pair<std::string, bool>> planned;  // name -> type, NOT NULL
+    try {
+      conn.exec(fmt::format("CREATE TEMP TABLE sluice_compare ({}\n)", t.column_sql));
+      auto spelled = conn.query(catalog, {"pg_temp.sluice_compare"});
+      for (int r = 0; r < spelled.rows(); ++r)
+        planned[std::string(spelled.get(r, 0))] = {std::string(spelled.get(r, 1)), spelled.get(r, 2) == "t"};
+      conn.exec("ROLLBACK");
+    } catch (...) {
+      conn.abandon_transaction();
+      throw;
+    }
+    std::map<std::string, std::pair<std::string, bool>> existing;
+    for (int r = 0; r < actual.rows(); ++r) existing[std::string(actual.get(r, 0))] = {std::string(actual.get(r, 1)), actual.get(r, 2) == "t"};
+    for (const auto& c : t.columns) {
+      const auto& [type, not_null] = planned.at(c.target_name);
+      const auto it = existing.find(c.target_name);
+      if (it == existing.end()) {
+        out.differences.push_back({c.target_name, "missing in the target", type, ""});
+        continue;
+      }
+      if (it->second.first != type) out.differences.push_back({c.target_name, "type", type, it->second.first});
+      if (it->second.second != not_null)
+        out.differences.push_back({c.target_name, "nullability", not_null ? "NOT NULL" : "NULL", it->second.second ? "NOT NULL" : "NULL"});
+    }
+    for (const auto& [name, spec] : existing)
+      if (!planned.contains(name)) out.differences.push_back({name, "only in the target", "", spec.first});
+    result.tables.push_back(std::move(out));
+  }
+  return result;
+}
 
 bool VerifyResult::same() const {
   return std::all_of(tables.begin(), tables.end(), [](const VerifiedTable& t) { return t.same(); });

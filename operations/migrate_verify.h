@@ -40,6 +40,26 @@ struct VerifyResult {
   bool same() const;
 };
 
+// `sluice migrate compare`: the plan's tables against the target's existing ones, schema only.
+struct ColumnDifference {
+  std::string column;
+  std::string problem;            // "missing in the target", "only in the target", "type", "nullability"
+  std::string planned, actual;    // types ("numeric(12,2)") or "NULL" / "NOT NULL"
+};
+struct ComparedTable {
+  std::string source_table, target;
+  bool target_exists = true;
+  std::vector<ColumnDifference> differences;
+  bool same() const { return target_exists && differences.empty(); }
+};
+struct SchemaComparison {
+  std::string job;
+  std::vector<ComparedTable> tables;
+  bool same() const;
+};
+SchemaComparison compare_migration_schema(const Config& config, const MigrationSpec& job, TableSource& source,
+                                          const std::string& target_conninfo, const std::string& only_table);
+
 VerifyResult verify_migration(const Config& config, const MigrationSpec& job,
                               const std::function<std::unique_ptr<TableSource>()>& open_source,
                               const std::string& target_conninfo, const std::string& only_table, ProgressSink& progress,

@@ -136,6 +136,8 @@ int run_migrate_plan_command(ApplicationContext& ctx, const MigrateCommandOption
 int run_migrate_run_command(ApplicationContext& ctx, const MigrateCommandOptions& options);
 // sluice migrate verify [JOB]: source and target rows compared range by range (exit 3 when they differ).
 int run_migrate_verify_command(ApplicationContext& ctx, const MigrateCommandOptions& options);
+// sluice migrate compare [JOB]: the target's existing tables against the plan, schema only (exit 3 on a difference).
+int run_migrate_compare_command(ApplicationContext& ctx, const MigrateCommandOptions& options);
 // sluice migrate status [JOB]: the newest run's tables and chunks, from the target's run state.
 int run_migrate_status_command(ApplicationContext& ctx, const MigrateCommandOptions& options);
 

@@ -194,6 +194,42 @@ int run_migrate_verify_command(ApplicationContext& ctx, const MigrateCommandOpti
   return r.same() ? 0 : static_cast<int>(ExitCode::qc_failed);
 }
 
+int run_migrate_compare_command(ApplicationContext& ctx, const MigrateCommandOptions& options) {
+  const Config& config = ctx.config();
+  const MigrationSpec& job = find_migration(config, options.job);
+  auto source = open_table_source(config.connections.at(job.source),
+                                  [&](const ConnectionSpec& c) { return ctx.postgres_conninfo(c); });
+  const SchemaComparison r = compare_migration_schema(config, job, *source,
+                                                      ctx.postgres_conninfo(config.connections.at(job.target)), options.table);
+  if (options.out.is_json()) {
+    json tables = json::array();
+    for (const auto& t : r.tables) {
+      json diffs = json::array();
+      for (const auto& d : t.differences)
+        diffs.push_back({{"column", d.column}, {"problem", d.problem}, {"planned", d.planned}, {"actual", d.actual}});
+      tables.push_back({{"source_table", t.source_table}, {"target", t.target}, {"target_exists", t.target_exists},
+                        {"same", t.same()}, {"differences", diffs}});
+    }
+    emit(json_text({{"migration", r.job}, {"same", r.same()}, {"exit_code", r.same() ? 0 : 3}, {"tables", tables}}) + "\n",
+         options.out.output);
+  } else {
+    std::string out = fmt::format("migration {}: {}\n", r.job,
+                                  r.same() ? "the target's tables match the plan" : "the target's tables differ from the plan");
+    for (const auto& t : r.tables) {
+      if (!t.target_exists) out += fmt::format("  {} -> {}: no such table in the target\n", t.source_table, t.target);
+      else if (t.same()) out += fmt::format("  {} -> {}: same columns, types and nullability\n", t.source_table, t.target);
+      else out += fmt::format("  {} -> {}:\n", t.source_table, t.target);
+      for (const auto& d : t.differences) {
+        if (d.problem == "missing in the target") out += fmt::format("    {}: missing in the target (planned {})\n", d.column, d.planned);
+        else if (d.problem == "only in the target") out += fmt::format("    {}: only in the target ({})\n", d.column, d.actual);
+        else out += fmt::format("    {}: {} {} planned, {} in the target\n", d.column, d.problem, d.planned, d.actual);
+      }
+    }
+    emit(out, options.out.output);
+  }
+  return r.same() ? 0 : static_cast<int>(ExitCode::qc_failed);
+}
+
 int run_migrate_status_command(ApplicationContext& ctx, const MigrateCommandOptions& options) {
   const Config& config = ctx.config();
   const MigrationSpec& job = find_migration(config, options.job);

@@ -118,6 +118,24 @@ TEST_F(MigrateRunTest, EveryKindOfValueArrivesAsSqliteHeldIt) {
   const RunResult v = run_sluice({"--batch", "migrate", "verify", "--config", cfg.string()}, env());
   EXPECT_EQ(v.exit_code, 0) << v.err << v.out;
   EXPECT_NE(v.out.find("source and target hold the same rows"), std::string::npos) << v.out;
+
+  // compare (schema only): the same; then a dropped column, an added one, a changed type and a
+  // changed nullability, each named.
+  const std::vector<std::string> compare = {"--batch", "migrate", "compare", "--config", cfg.string(), "--json"};
+  RunResult c = run_sluice(compare, env());
+  EXPECT_EQ(c.exit_code, 0) << c.err << c.out;
+  conn_.exec(fmt::format("ALTER TABLE {0}.nasty DROP COLUMN loose, ADD COLUMN extra int, ALTER COLUMN d TYPE numeric(14,3), "
+                         "ALTER COLUMN t SET NOT NULL",
+                         schema_));
+  c = run_sluice(compare, env());
+  EXPECT_EQ(c.exit_code, 3) << c.err << c.out;
+  const auto cj = nlohmann::json::parse(c.out);
+  std::vector<std::string> found;
+  for (const auto& d : cj["tables"][0]["differences"])
+    found.push_back(d["column"].get<std::string>() + " " + d["problem"].get<std::string>() + " " + d["planned"].get<std::string>() +
+                    " / " + d["actual"].get<std::string>());
+  EXPECT_EQ(found, (std::vector<std::string>{"d type numeric(12,3) / numeric(14,3)", "t nullability NULL / NOT NULL",
+                                             "loose missing in the target text / ", "extra only in the target  / integer"}));
 }
 
 TEST_F(MigrateRunTest, AKilledRunLeavesThePreviousTableAndResumesExactly) {
