@@ -304,6 +304,8 @@ static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
   migrate_run_cmd->add_option("job", migrate.job, "The migration's name (default: the config's only one)");
   migrate_run_cmd->add_option("--table", migrate.table, "Only this source table");
   migrate_run_cmd->add_flag("--restart", migrate.restart, "Abandon the job's unfinished run (its staging tables are dropped) and start over");
+  migrate_run_cmd->add_flag("--append-again", migrate.append_again,
+                            "Run an append this job already finished once more (its rows are added a second time)");
   migrate_run_cmd->add_option("--on-error", migrate.on_error, "abort: a value that does not fit stops its table (default); "
                                                               "skip: such rows go to --reject-file, the rest is copied")
       ->check(CLI::IsMember({"abort", "skip"}));

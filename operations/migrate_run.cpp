@@ -191,6 +191,21 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
       result.resumed = true;
     }
   }
+  // An append that already happened: running it again would add every row a second time.
+  if (result.run_id == 0 && !req.append_again) {
+    for (const auto& t : plan.tables) {
+      if (t.mode != MigrationMode::append) continue;
+      auto done = conn.query("SELECT r.run_id, to_char(r.finished_at, 'YYYY-MM-DD HH24:MI') FROM sluice_migrate.runs r "
+                             "JOIN sluice_migrate.tables t USING (run_id) WHERE r.job = $1 AND t.source_table = $2 "
+                             "AND t.status = 'done' AND t.mode = 'append' ORDER BY r.run_id DESC LIMIT 1",
+                             {job_.name, t.source_table});
+      if (done.rows() > 0)
+        throw usage_error(fmt::format("migration \"{}\" already appended {} to {}.{} (run {}, {})", job_.name, t.source_table,
+                                      t.target_schema, t.target_table, done.get(0, 0), done.get(0, 1)),
+                          "running it again would add every row a second time",
+                          "To add the rows again on purpose, pass --append-again; to replace the table, use mode: full.");
+    }
+  }
   // Another job's unfinished run writing one of these tables.
   for (const auto& t : plan.tables) {
     auto other = conn.query("SELECT r.job, r.run_id FROM sluice_migrate.runs r JOIN sluice_migrate.tables t USING (run_id) "

@@ -28,6 +28,7 @@ namespace sluice {
 struct MigrateRunRequest {
   std::string only_table;         // a source table; "" = every table of the job
   bool restart = false;           // abandon an unfinished run (its staging tables dropped) and start over
+  bool append_again = false;      // run an append the job already finished once more (its rows twice)
   bool skip_bad_rows = false;     // --on-error skip: rows with a value that does not fit go to the reject file
   std::filesystem::path reject_file;
   int workers = 0;                // 0: the job's, else min(cores, 4)

@@ -210,10 +210,7 @@ MenuSettings initial_settings(const MenuContext& ctx) {
       config = ctx.run_config();
       s.config_path = std::filesystem::absolute(config->path).string();
     }
-    for (const auto& t : config->tables) {
-      s.tables.push_back(t.table);
-      if (!t.date_column.empty()) s.dated_tables.push_back(t.table);
-    }
+    take_config_names(s, *config);
   } catch (const Error& e) {
     s.config_error = e.primary();
   }
@@ -241,6 +238,17 @@ int run_menu(const MenuContext& ctx) {
   Terminal term;
   MenuApp app(ctx.cancellation, term, backend, launcher, std::move(settings));
   return app.run();
+}
+
+void take_config_names(MenuSettings& s, const Config& config) {
+  s.tables.clear();
+  s.dated_tables.clear();
+  s.migrations.clear();
+  for (const auto& t : config.tables) {
+    s.tables.push_back(t.table);
+    if (!t.date_column.empty()) s.dated_tables.push_back(t.table);
+  }
+  for (const auto& m : config.migrations) s.migrations.push_back(m.name);
 }
 
 }  // namespace sluice::tui

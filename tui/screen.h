@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/config_model.h"
 #include "jobs/launcher.h"
 #include "tui/backend.h"
 #include "tui/terminal.h"
@@ -25,7 +26,11 @@ struct MenuSettings {
   std::string default_qc = "file";
   std::vector<std::string> tables;         // configured tables
   std::vector<std::string> dated_tables;   // those with a date_column (delete, validate by month)
+  std::vector<std::string> migrations;     // the config's migration jobs
 };
+
+// The names the screens offer (tables, dated tables, migrations), from `config`.
+void take_config_names(MenuSettings& s, const Config& config);
 
 using HelpLines = std::vector<std::pair<std::string, std::string>>;  // keys, what they do
 
@@ -132,6 +137,7 @@ class JobResult {
 std::unique_ptr<Screen> make_main_screen(Menu& menu);
 std::unique_ptr<Screen> make_load_screen(Menu& menu);
 std::unique_ptr<Screen> make_validate_screen(Menu& menu);
+std::unique_ptr<Screen> make_migrate_screen(Menu& menu);
 std::unique_ptr<Screen> make_delete_screen(Menu& menu);
 std::unique_ptr<Screen> make_restore_screen(Menu& menu);
 std::unique_ptr<Screen> make_report_screen(Menu& menu);

@@ -126,6 +126,7 @@ struct MigrateCommandOptions {
   std::string job;
   std::string table;
   bool restart = false;
+  bool append_again = false;
   std::string on_error = "abort";
   std::filesystem::path reject_file;
   int workers = 0;

@@ -137,6 +137,7 @@ int run_migrate_run_command(ApplicationContext& ctx, const MigrateCommandOptions
   MigrateRunRequest req;
   req.only_table = options.table;
   req.restart = options.restart;
+  req.append_again = options.append_again;
   req.skip_bad_rows = options.on_error == "skip";
   req.reject_file = options.reject_file.empty() ? std::filesystem::path(fmt::format("{}.rejects.tsv", job.name)) : options.reject_file;
   req.workers = options.workers;

@@ -293,5 +293,22 @@ TEST_F(MigrateRunTest, APostgreSqlTableArrivesIdenticalTypesAndAll) {
   EXPECT_EQ(nlohmann::json::parse(v.out)["tables"][0]["source_rows"], 2500);
 }
 
+TEST_F(MigrateRunTest, AnAppendThatHappenedIsNotAppendedTwiceByAccident) {
+  sqlite("CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT);"
+         "INSERT INTO events VALUES (1, 'a'), (2, 'b');");
+  conn_.exec(fmt::format("CREATE SCHEMA {0}; CREATE TABLE {0}.events (id bigint, kind text); INSERT INTO {0}.events VALUES (0, 'old')",
+                         schema_));
+  const auto cfg = config(fmt::format("  - {{ name: {}, source: legacy, schema: {}, mode: append, tables: [events] }}\n", job_, schema_));
+  ASSERT_EQ(migrate(cfg).exit_code, 0);
+  EXPECT_EQ(one(fmt::format("SELECT string_agg(id || kind, ',' ORDER BY id) FROM {}.events", schema_)), "0old,1a,2b");
+  const RunResult again = migrate(cfg);
+  EXPECT_EQ(again.exit_code, 2) << again.out << again.err;
+  EXPECT_NE(again.err.find(fmt::format("migration \"{}\" already appended events to {}.events", job_, schema_)), std::string::npos)
+      << again.err;
+  EXPECT_EQ(one(fmt::format("SELECT count(*) FROM {}.events", schema_)), "3");
+  EXPECT_EQ(migrate(cfg, {"--append-again"}).exit_code, 0);
+  EXPECT_EQ(one(fmt::format("SELECT count(*) FROM {}.events", schema_)), "5");
+}
+
 }  // namespace
 }  // namespace sluice::test

@@ -21,6 +21,7 @@ const Item kItems[] = {
     {"Delete", "Remove a month from a table (preview, typed confirmation; kept for restore)", make_delete_screen},
     {"Restore", "Put back the rows a delete removed", make_restore_screen},
     {"Report", "What every table holds: rows, days, last load, validation", make_report_screen},
+    {"Migrate", "Copy tables from a SQLite file or PostgreSQL into PostgreSQL: plan, run, verify", make_migrate_screen},
     {"Jobs", "Background jobs: live progress, logs, results; cancel", make_jobs_screen},
     {"Files", "Analyze a file, or compress it for transfer", make_files_screen},
     {"Settings", "Config file, where the month's files are, the default QC", make_settings_screen},

@@ -77,12 +77,7 @@ class SettingsScreen final : public Screen {
         const Config config = s.read_config(next.config_path);
         next.config_path = std::filesystem::absolute(next.config_path).string();
         next.config_error.clear();
-        next.tables.clear();
-        next.dated_tables.clear();
-        for (const auto& t : config.tables) {
-          next.tables.push_back(t.table);
-          if (!t.date_column.empty()) next.dated_tables.push_back(t.table);
-        }
+        take_config_names(next, config);
       } catch (const Error& e) {
         c.error = "The config cannot be used: " + e.primary();
         return c;

@@ -1,0 +1,99 @@
+// Migrate: a migration job of the config, and what to do with it (plan, run, verify, compare,
+// status), as a background `sluice --batch migrate ACTION JOB` whose printed result the job's screen
+// shows; the session log keeps the same line.
+
+#include <fmt/format.h>
+
+#include "tui/screen.h"
+#include "tui/widgets.h"
+
+namespace sluice::tui {
+namespace {
+
+struct Action {
+  const char* name;
+  const char* what;
+};
+
+const Action kActions[] = {
+    {"plan", "Types, fidelity, values that will not fit and the DDL; changes nothing"},
+    {"run", "Copy in parallel chunks; run again to resume after a failure or a kill"},
+    {"verify", "Read the source again and compare every row with the target"},
+    {"compare", "The target's existing tables against the plan, schema only"},
+    {"status", "The newest run: each table's rows and chunks done or pending"},
+};
+
+class MigrateScreen final : public Screen {
+ public:
+  explicit MigrateScreen(Menu& menu) : Screen(menu) {
+    const auto& jobs = menu.settings().migrations;
+    job_ = form_.add({Field::choice, "Migration", "", jobs.empty() ? std::vector<std::string>{"(none in the config)"} : jobs, {}});
+    std::vector<std::string> names, hints;
+    for (const auto& a : kActions) names.push_back(a.name), hints.push_back(a.what);
+    action_ = form_.add({Field::choice, "Action", "", names, hints});
+    table_ = form_.add({Field::text, "Table", "", {}, {"One source table; empty: all of the migration's"}});
+    restart_ = form_.add({Field::choice, "Restart", "", {"no", "yes"},
+                          {"Resume an unfinished run", "Abandon an unfinished run (its staging tables are dropped) and start over"}});
+    start_ = form_.add({Field::button, "Start", "", {}, {"Runs in the background; its result opens when it ends"}});
+  }
+  std::string title() const override { return "Migrate"; }
+
+  void tick() override {
+    if (const std::int64_t id = launch_.poll(menu_)) {
+      menu_.pop();
+      menu_.open_job(id);
+    }
+  }
+
+  void draw(Terminal& t, int top, int height) override {
+    form_.field(restart_).visible = form_.field(action_).chosen == 1;
+    form_.draw(t, top + 1, 2, t.cols() - 4);
+    if (menu_.settings().migrations.empty())
+      t.text(top + height - 2, 2, "The config has no migrations: add one under migrations: (README, \"Migrating tables\").",
+             t.cols() - 4, Style::dim);
+    else
+      t.text(top + height - 1, 2, "Tables of a SQLite file or a PostgreSQL database, copied into PostgreSQL.", t.cols() - 4,
+             Style::dim);
+  }
+
+  bool key(const Key& k, int page) override {
+    (void)page;
+    int pressed = -1;
+    if (k.kind == Key::escape || !form_.key(k, pressed)) return false;
+    if (pressed == start_) start();
+    return true;
+  }
+  bool typing() const override { return form_.editing_text(); }
+  HelpLines help() const override {
+    return {{"Up/Down Tab", "move between fields"}, {"Left/Right", "change a choice"}, {"Enter", "start"},
+            {"", "plan changes nothing; run can be stopped (Jobs, cancel) and resumed by running it again; verify and "
+                 "compare exit 3 when they find a difference."}};
+  }
+
+ private:
+  void start() {
+    if (menu_.settings().migrations.empty()) {
+      menu_.status("the config has no migrations", true);
+      return;
+    }
+    const std::string job = form_.field(job_).chosen_text();
+    const std::string action = form_.field(action_).chosen_text();
+    BatchCommand c;
+    c.args = {"migrate", action, job};
+    const std::string table = form_.field(table_).value;
+    if (!table.empty() && action != "status") c.args.insert(c.args.end(), {"--table", table});
+    if (action == "run" && form_.field(restart_).chosen == 1) c.args.push_back("--restart");
+    c.title = fmt::format("Migrate {} {}{}", action, job, table.empty() ? "" : " (" + table + ")");
+    launch_.set(menu_.start(std::move(c)));
+  }
+
+  Form form_;
+  int job_, action_, table_, restart_, start_;
+  PendingLaunch launch_;
+};
+
+}  // namespace
+
+std::unique_ptr<Screen> make_migrate_screen(Menu& menu) { return std::make_unique<MigrateScreen>(menu); }
+
+}  // namespace sluice::tui
