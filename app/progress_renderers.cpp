@@ -38,6 +38,8 @@ void TerminalProgress::begin(std::string_view phase, std::string_view subject, s
 }
 
 void TerminalProgress::update(const ProgressUpdate& u) {
+  // A subject given with an update says more than the phase's (a migration's "12/30 chunks").
+  if (!u.subject.empty()) subject_ = u.subject;
   done_ = u.done_bytes;
   if (u.total_bytes) total_ = u.total_bytes;
   rows_ = u.rows;
@@ -118,6 +120,8 @@ void JsonProgress::begin(std::string_view phase, std::string_view subject, std::
 }
 
 void JsonProgress::update(const ProgressUpdate& u) {
+  // A subject given with an update says more than the phase's (a migration's "12/30 chunks").
+  if (!u.subject.empty()) subject_ = u.subject;
   done_ = u.done_bytes;
   if (u.total_bytes) total_ = u.total_bytes;
   rows_ = u.rows;

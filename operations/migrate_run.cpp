@@ -46,26 +46,40 @@ std::string relation(const std::string& schema, const std::string& table) {
 class CopyInSink final : public ChunkSink {
  public:
   explicit CopyInSink(pg::Connection& conn) : conn_(conn) {}
-  void consume(const ScannedChunk& chunk) override { conn_.copy_put(chunk.copy_data, chunk.copy_size); }
+  void consume(const ScannedChunk& chunk) override {
+    conn_.copy_put(chunk.copy_data, chunk.copy_size);
+    bytes += chunk.copy_size;
+  }
+  std::uint64_t bytes = 0;
 
  private:
   pg::Connection& conn_;
 };
 
-// Progress from several workers, drawn by one.
+// Progress from several workers, drawn by one. The bytes still to come are estimated from the
+// rows still to come at the bytes per row so far, so the bar has a percentage and an ETA.
 class SharedProgress {
  public:
-  SharedProgress(ProgressSink& sink, std::string subject) : sink_(sink), subject_(std::move(subject)) {}
-  void add(std::uint64_t rows) {
-    const std::uint64_t total = rows_ += rows;
+  SharedProgress(ProgressSink& sink, std::string table, std::uint64_t planned_rows, std::size_t chunks_done,
+                 std::size_t chunks)
+      : sink_(sink), table_(std::move(table)), planned_rows_(planned_rows), chunks_done_(chunks_done), chunks_(chunks) {}
+  void add(std::uint64_t rows, std::uint64_t bytes) {
     std::lock_guard lock(mutex_);
-    sink_.update({"copy", subject_, 0, 0, total});
+    rows_ += rows;
+    bytes_ += bytes;
+    ++chunks_done_;
+    const std::uint64_t total =
+        rows_ > 0 && planned_rows_ > rows_ ? bytes_ + (planned_rows_ - rows_) * (bytes_ / rows_) : bytes_;
+    const std::string subject = fmt::format("{} ({}/{} chunks)", table_, chunks_done_, chunks_);
+    sink_.update({"copy", subject, bytes_, total, rows_});
   }
 
  private:
   ProgressSink& sink_;
-  std::string subject_;
-  std::atomic<std::uint64_t> rows_{0};
+  std::string table_;
+  std::uint64_t planned_rows_;
+  std::size_t chunks_done_, chunks_;
+  std::uint64_t rows_ = 0, bytes_ = 0;
   std::mutex mutex_;
 };
 
@@ -317,7 +331,14 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
 
     // The chunks left, by `workers` threads, each with its own source and connection.
     progress_.begin("copy", fmt::format("{} -> {}", t.source_table, out.target), 0);
-    SharedProgress shared(progress_, fmt::format("{} -> {}", t.source_table, out.target));
+    // The rows still to copy: a resumed table has some in chunks done before.
+    const auto before = static_cast<std::uint64_t>(
+        conn.query("SELECT coalesce(sum(rows) + sum(rejected_rows), 0) FROM sluice_migrate.chunks WHERE run_id = $1 "
+                   "AND source_table = $2 AND status = 'done'",
+                   {run, t.source_table})
+            .get_int(0, 0));
+    SharedProgress shared(progress_, fmt::format("{} -> {}", t.source_table, out.target),
+                          out.planned_rows > before ? out.planned_rows - before : 0, out.chunks_done_before, out.chunks);
     std::atomic<std::size_t> next{0};
     std::mutex error_mutex;
     std::string table_error;
@@ -358,7 +379,7 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
               for (const auto& p : problems) std::fputs(rejects_line(p).c_str(), rejects);
               std::fflush(rejects);
             }
-            shared.add(copied);
+            shared.add(copied, sink.bytes);
           } catch (...) {
             wconn.abandon_transaction();
             throw;
