@@ -295,14 +295,22 @@ static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
       "plan", "The tables a migration copies, each column's PostgreSQL type and whether every value survives "
               "(exact, widened, lossy), values that will not fit, and the DDL; changes nothing. Exit 2 when the "
               "config must change first");
-  migrate_plan_cmd->add_option("job", migrate.job, "The migration's name (default: the config's only one)");
-  migrate_plan_cmd->add_option("--table", migrate.table, "Only this source table");
-  add_output_options(outputs, migrate_plan_cmd, migrate.out, {"text", "json"});
   auto* migrate_run_cmd = migrate_cmd->add_subcommand(
       "run", "Copy the tables in parallel chunks, each chunk once; killed or failed, the same command resumes "
              "(finished chunks are not copied again). A full table is swapped in only when complete");
-  migrate_run_cmd->add_option("job", migrate.job, "The migration's name (default: the config's only one)");
-  migrate_run_cmd->add_option("--table", migrate.table, "Only this source table");
+  auto* migrate_verify_cmd = migrate_cmd->add_subcommand(
+      "verify", "Prove the target holds the source's rows: range by range, the source is read again and compared with "
+                "the target in PostgreSQL (a changed row, a missing one); exit 3 when they differ");
+  auto* migrate_compare_cmd = migrate_cmd->add_subcommand(
+      "compare", "The target's existing tables against the plan, schema only: columns missing, extra, of another type "
+                 "or nullability; exit 3 on any difference");
+  auto* migrate_status_cmd = migrate_cmd->add_subcommand(
+      "status", "The newest run of a migration: each table's state, rows copied and chunks done or pending");
+  for (auto* c : {migrate_plan_cmd, migrate_run_cmd, migrate_verify_cmd, migrate_compare_cmd, migrate_status_cmd}) {
+    c->add_option("job", migrate.job, "The migration's name (default: the config's only one)");
+    if (c != migrate_status_cmd) c->add_option("--table", migrate.table, "Only this source table");
+    add_output_options(outputs, c, migrate.out, {"text", "json"});
+  }
   migrate_run_cmd->add_flag("--restart", migrate.restart, "Abandon the job's unfinished run (its staging tables are dropped) and start over");
   migrate_run_cmd->add_flag("--append-again", migrate.append_again,
                             "Run an append this job already finished once more (its rows are added a second time)");
@@ -312,23 +320,6 @@ static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
   migrate_run_cmd->add_option("--reject-file", migrate.reject_file, "With skip: where left-out rows go (default JOB.rejects.tsv)");
   migrate_run_cmd->add_option("--workers", migrate.workers, "Chunks copied at once (default: the job's workers:, else up to 4)")
       ->check(CLI::Range(1, 64));
-  add_output_options(outputs, migrate_run_cmd, migrate.out, {"text", "json"});
-  auto* migrate_verify_cmd = migrate_cmd->add_subcommand(
-      "verify", "Prove the target holds the source's rows: range by range, the source is read again and compared with "
-                "the target in PostgreSQL (a changed row, a missing one); exit 3 when they differ");
-  migrate_verify_cmd->add_option("job", migrate.job, "The migration's name (default: the config's only one)");
-  migrate_verify_cmd->add_option("--table", migrate.table, "Only this source table");
-  add_output_options(outputs, migrate_verify_cmd, migrate.out, {"text", "json"});
-  auto* migrate_compare_cmd = migrate_cmd->add_subcommand(
-      "compare", "The target's existing tables against the plan, schema only: columns missing, extra, of another type "
-                 "or nullability; exit 3 on any difference");
-  migrate_compare_cmd->add_option("job", migrate.job, "The migration's name (default: the config's only one)");
-  migrate_compare_cmd->add_option("--table", migrate.table, "Only this source table");
-  add_output_options(outputs, migrate_compare_cmd, migrate.out, {"text", "json"});
-  auto* migrate_status_cmd = migrate_cmd->add_subcommand(
-      "status", "The newest run of a migration: each table's state, rows copied and chunks done or pending");
-  migrate_status_cmd->add_option("job", migrate.job, "The migration's name (default: the config's only one)");
-  add_output_options(outputs, migrate_status_cmd, migrate.out, {"text", "json"});
 
   // stage list | clean
   StageCommandOptions stage;

@@ -7,18 +7,10 @@
 #
 # Everything lives in a temp dir (the SQLite file, a private PostgreSQL cluster, state) removed at the end.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
 rows=${1:-400000}
-sluice=$root/build/sluice
-[ -x "$sluice" ] || { echo "build sluice first: scripts/build" >&2; exit 2; }
 command -v sqlite3 >/dev/null || { echo "needs sqlite3 (apt-get install sqlite3)" >&2; exit 2; }
 command -v pgloader >/dev/null || { echo "needs pgloader (apt-get install pgloader)" >&2; exit 2; }
-
-work=$(mktemp -d /tmp/sluice-bench-XXXXXX)
-chmod 755 "$work"
-export SLUICE_PG_DIR=$work/pg XDG_STATE_HOME=$work/state XDG_DATA_HOME=$work/data XDG_CONFIG_HOME=$work/config
-cleanup() { "$sluice" db stop >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
 
 db=$work/legacy.db
 # A typical application table: integer key, text, a real, an integer, an ISO timestamp, a note.
@@ -45,9 +37,6 @@ migrations:
 YAML
 cfg=(--config "$work/sluice.yaml" -q --batch)
 
-now() { date +%s.%N; }
-elapsed() { echo "$2 - $1" | bc -l; }
-best() { printf '%s\n' "$@" | sort -g | head -n1; }
 
 sluice_runs=() psql_runs=() pgl_runs=()
 for i in 1 2; do
