@@ -1175,6 +1175,11 @@ connections:
   #    # S3 credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (or the
   #    # variables named by access_key_id_env, secret_access_key_env, session_token_env)
 
+  # A SQLite file that migrations copy tables from (opened read-only, never loaded into).
+  #legacy:
+  #  type: sqlite
+  #  path: ~/data/legacy.db
+
 tables:
   # One entry per warehouse table.
   - table: FACT_LENDING
@@ -1199,6 +1204,18 @@ tables:
       - { name: LOANVALUE,    type: "numeric(20,2)" }
     duplicate_key: [RECORDDATEID, ASSETID]   # two rows with the same values here are a QC finding
     #low_days: warn               # days with far fewer rows than the others: fail (default) or warn
+
+# Tables copied from another database into PostgreSQL: sluice migrate plan | run | verify | compare.
+#migrations:
+#  - name: legacy_to_pg
+#    source: legacy                # a sqlite or postgres connection
+#    #target: local                # a postgres connection; default: target
+#    schema: migrated              # the target schema; default: the target connection's
+#    workers: 4                    # chunks copied at once
+#    tables:
+#      - "*"                       # every table of the source; globs; the last entry naming a table decides
+#      - "!tmp_*"                  # ... but not these
+#      - { table: events, target_table: events_v1, mode: append }
 )yaml";
 }
 

@@ -72,7 +72,14 @@ TEST(ConfigExample, CommentedOutSettingsAreValidOnceEnabled) {
   ASSERT_NE(enabled, example_config_text());
   const Config c = parse_config(enabled, "sluice.yaml");
   EXPECT_EQ(c.target, "local");
-  ASSERT_EQ(c.connections.size(), 3u);
+  ASSERT_EQ(c.connections.size(), 4u);
+  EXPECT_EQ(c.connections.at("legacy").sqlite()->path, "/home/loader/data/legacy.db");
+  ASSERT_EQ(c.migrations.size(), 1u);
+  EXPECT_EQ(c.migrations[0].source, "legacy");
+  EXPECT_EQ(c.migrations[0].target, "local");
+  EXPECT_EQ(c.migrations[0].tables.size(), 3u);
+  EXPECT_TRUE(c.migrations[0].tables[1].exclude);
+  EXPECT_EQ(c.migrations[0].tables[2].mode, MigrationMode::append);
   EXPECT_EQ(c.connections.at("prod_pg").postgres()->dsn, "host=db.internal dbname=analytics user=loader");
   const SnowflakeConnection& snow = *c.connections.at("snow").snowflake();
   EXPECT_EQ(snow.auth.private_key_file, "/home/loader/.snowflake/loader.p8");
