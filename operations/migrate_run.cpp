@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS sluice_migrate.tables (
   target_schema text NOT NULL, target_table text NOT NULL, staging_table text, mode text NOT NULL,
   planned_rows bigint NOT NULL, copied_rows bigint NOT NULL DEFAULT 0, rejected_rows bigint NOT NULL DEFAULT 0,
   status text NOT NULL, finished_at timestamptz, PRIMARY KEY (run_id, source_table));
+ALTER TABLE sluice_migrate.tables ADD COLUMN IF NOT EXISTS signature text;
 CREATE TABLE IF NOT EXISTS sluice_migrate.chunks (
   run_id bigint NOT NULL, source_table text NOT NULL, chunk_no int NOT NULL, range_column text,
   range_first bigint, range_last bigint, status text NOT NULL, rows bigint, rejected_rows bigint,
@@ -137,18 +138,26 @@ MigrationStatus migration_status(const std::string& target_conninfo, const std::
   return s;
 }
 
+namespace {
+std::string xxh3_of(const nlohmann::json& j) {
+  const std::string text = job_json(j);
+  return fmt::format("xxh3:{:016x}", XXH3_64bits(text.data(), text.size()));
+}
+}  // namespace
+
 std::string migration_config_hash(const MigrationPlan& plan) {
-  // What decides which rows go where, in which form: a run resumed under a different one could
-  // mix two migrations in one table.
-  nlohmann::json j = {{"format", 1}, {"job", plan.job}, {"source", plan.source}, {"target", plan.target},
-                      {"schema", plan.target_schema}, {"chunk_rows", plan.chunk_rows}};
-  for (const auto& t : plan.tables) {
-    nlohmann::json columns = nlohmann::json::array();
-    for (const auto& c : t.columns) columns.push_back({c.source_name, c.target_name, c.mapping.target_type});
-    j["tables"].push_back({{"source", t.source_table}, {"target", t.target_table}, {"mode", t.mode == MigrationMode::full},
-                           {"where", t.where}, {"chunk_by", t.chunk_by}, {"columns", columns}});
-  }
-  return fmt::format("xxh3:{:016x}", XXH3_64bits(job_json(j).data(), job_json(j).size()));
+  // Where the job's rows go and how they are cut: a run resumed under a different one could mix
+  // two migrations. What each table holds is its own signature (table_signature), so a run of one
+  // table (--table) is resumed by a run of the whole job.
+  return xxh3_of({{"format", 2}, {"job", plan.job}, {"source", plan.source}, {"target", plan.target},
+                  {"schema", plan.target_schema}, {"chunk_rows", plan.chunk_rows}});
+}
+
+std::string table_signature(const PlannedTable& t) {
+  nlohmann::json columns = nlohmann::json::array();
+  for (const auto& c : t.columns) columns.push_back({c.source_name, c.target_name, c.mapping.target_type});
+  return xxh3_of({{"source", t.source_table}, {"target", t.target_table}, {"mode", t.mode == MigrationMode::full},
+                  {"where", t.where}, {"chunk_by", t.chunk_by}, {"columns", columns}});
 }
 
 MigrateRun::MigrateRun(const Config& config, const MigrationSpec& job, SourceFactory open_source,
@@ -265,8 +274,19 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
     const std::string staging = t.mode == MigrationMode::full ? fmt::format("{}__sluice_mig_{}", t.target_table, result.run_id)
                                                               : t.target_table;
     const std::string into = relation(t.target_schema, staging);
-    auto state = conn.query("SELECT status, planned_rows FROM sluice_migrate.tables WHERE run_id = $1 AND source_table = $2",
+    auto state = conn.query("SELECT status, planned_rows, coalesce(signature, '') FROM sluice_migrate.tables "
+                            "WHERE run_id = $1 AND source_table = $2",
                             {run, t.source_table});
+    const std::string signature = table_signature(t);
+    if (state.rows() > 0 && state.get(0, 0) != "done" && state.get(0, 2) != signature) {
+      out.error = fmt::format("{} changed in the config (columns, types, where, chunk_by or mode) since run {} began "
+                              "copying it: rerun with --restart to copy it again",
+                              t.source_table, result.run_id);
+      conn.query("UPDATE sluice_migrate.tables SET status = 'failed' WHERE run_id = $1 AND source_table = $2", {run, t.source_table});
+      if (first_error.empty()) first_error = out.error;
+      result.tables.push_back(std::move(out));
+      continue;
+    }
     if (state.rows() > 0 && state.get(0, 0) == "done") {
       out.done = out.done_before = true;
       auto counts = conn.query("SELECT coalesce(sum(rows), 0), coalesce(sum(rejected_rows), 0), count(*) FROM sluice_migrate.chunks "
@@ -293,10 +313,10 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
                                         : std::string("SELECT 1")));
         conn.exec(fmt::format("CREATE TABLE IF NOT EXISTS {} ({}\n)", into, t.column_sql));
         conn.query("INSERT INTO sluice_migrate.tables (run_id, source_table, target_schema, target_table, staging_table, mode, "
-                   "planned_rows, status) VALUES ($1, $2, $3, $4, $5, $6, $7, 'copying')",
+                   "planned_rows, status, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, 'copying', $8)",
                    {run, t.source_table, t.target_schema, t.target_table,
                     t.mode == MigrationMode::full ? std::optional<std::string>(staging) : std::nullopt,
-                    t.mode == MigrationMode::full ? "full" : "append", std::to_string(rows)});
+                    t.mode == MigrationMode::full ? "full" : "append", std::to_string(rows), signature});
         for (std::size_t i = 0; i < ranges.size(); ++i)
           conn.query("INSERT INTO sluice_migrate.chunks (run_id, source_table, chunk_no, range_column, range_first, range_last, status) "
                      "VALUES ($1, $2, $3, $4, $5, $6, 'pending')",

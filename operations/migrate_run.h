@@ -87,7 +87,10 @@ struct MigrationStatus {
 };
 MigrationStatus migration_status(const std::string& target_conninfo, const std::string& job);
 
-// The config hash of a plan: what a resumed run must share with the run it resumes.
+// The config hash of a plan: what a resumed run must share with the run it resumes (the job's
+// source, target, schema and chunking); each table's columns, types, filter and mode are its
+// table_signature, checked when a resumed run reaches a table it had begun.
 std::string migration_config_hash(const MigrationPlan& plan);
+std::string table_signature(const PlannedTable& table);
 
 }  // namespace sluice

@@ -310,5 +310,30 @@ TEST_F(MigrateRunTest, AnAppendThatHappenedIsNotAppendedTwiceByAccident) {
   EXPECT_EQ(one(fmt::format("SELECT count(*) FROM {}.events", schema_)), "5");
 }
 
+TEST_F(MigrateRunTest, ARunOfOneTableIsResumedByTheWholeJobAndAChangedTableIsNot) {
+  sqlite("CREATE TABLE a (id INTEGER PRIMARY KEY, n INTEGER); INSERT INTO a VALUES (1, 1), (2, 'two');"
+         "CREATE TABLE b (id INTEGER PRIMARY KEY, s TEXT); INSERT INTO b VALUES (1, 'x');");
+  const std::string job = fmt::format("  - {{ name: {}, source: legacy, schema: {}, tables: [a, b] }}\n", job_, schema_);
+  auto cfg = config(job);
+  EXPECT_EQ(migrate(cfg, {"--table", "a"}).exit_code, 3);
+  // The whole job resumes that run (b is copied, a still stops at its misfit).
+  RunResult whole = migrate(cfg);
+  EXPECT_EQ(whole.exit_code, 3) << whole.err << whole.out;
+  auto j = nlohmann::json::parse(whole.out);
+  EXPECT_EQ(j["resumed"], true);
+  EXPECT_EQ(j["tables"][1]["done"], true);
+  // a's columns change in the config (a cast): the begun copy of a is not resumed under it.
+  cfg = config(fmt::format("  - {{ name: {}, source: legacy, schema: {}, tables: [a, b, {{ table: a, cast: {{ n: text }} }}] }}\n",
+                           job_, schema_));
+  whole = migrate(cfg);
+  EXPECT_EQ(whole.exit_code, 1) << whole.err << whole.out;
+  EXPECT_NE(nlohmann::json::parse(whole.out)["tables"][0]["error"].get<std::string>().find("changed in the config"),
+            std::string::npos)
+      << whole.out;
+  whole = migrate(cfg, {"--restart"});
+  EXPECT_EQ(whole.exit_code, 0) << whole.err << whole.out;
+  EXPECT_EQ(one(fmt::format("SELECT string_agg(id || ':' || n, ',' ORDER BY id) FROM {}.a", schema_)), "1:1,2:two");
+}
+
 }  // namespace
 }  // namespace sluice::test
