@@ -90,6 +90,14 @@ class PendingLaunch {
       return 0;
     }
   }
+  // Once the job started, the screen that started it gives way to the job's screen; true then.
+  bool open_when_started(Menu& menu) {
+    const std::int64_t id = poll(menu);
+    if (!id) return false;
+    menu.pop();
+    menu.open_job(id);
+    return true;
+  }
 
  private:
   std::future<std::int64_t> future_;

@@ -35,11 +35,7 @@ class DeleteScreen final : public Screen {
   std::string title() const override { return "Delete"; }
 
   void tick() override {
-    if (const std::int64_t id = delete_launch_.poll(menu_)) {
-      menu_.pop();
-      menu_.open_job(id);
-      return;
-    }
+    if (delete_launch_.open_when_started(menu_)) return;
     if (stage_ != Stage::previewing) return;
     std::string failure;
     if (auto text = previewing_.poll(menu_, failure)) read_preview(*text);
@@ -211,11 +207,7 @@ class RestoreScreen final : public Screen {
   std::string title() const override { return "Restore"; }
 
   void tick() override {
-    if (const std::int64_t id = restore_launch_.poll(menu_)) {
-      menu_.pop();
-      menu_.open_job(id);
-      return;
-    }
+    if (restore_launch_.open_when_started(menu_)) return;
     std::string failure;
     if (auto text = listing_.poll(menu_, failure)) parse(*text);
     if (!failure.empty()) error_ = fmt::format("The deletes could not be listed ({}); Jobs has the log.", failure);

@@ -59,12 +59,7 @@ class LoadScreen final : public Screen {
   }
   std::string title() const override { return "Load"; }
 
-  void tick() override {
-    if (const std::int64_t id = launch_.poll(menu_)) {
-      menu_.pop();
-      menu_.open_job(id);
-    }
-  }
+  void tick() override { launch_.open_when_started(menu_); }
 
   void draw(Terminal& t, int top, int height) override {
     (void)height;

@@ -23,12 +23,7 @@ class ValidateScreen final : public Screen {
   }
   std::string title() const override { return "Validate"; }
 
-  void tick() override {
-    if (const std::int64_t id = launch_.poll(menu_)) {
-      menu_.pop();
-      menu_.open_job(id);
-    }
-  }
+  void tick() override { launch_.open_when_started(menu_); }
 
   void draw(Terminal& t, int top, int height) override {
     form_.field(month_).visible = form_.field(scope_).chosen == 0;
