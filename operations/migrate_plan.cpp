@@ -99,6 +99,13 @@ std::unique_ptr<TableSource> open_table_source(const ConnectionSpec& source,
                     "Unload the tables to files and load them with `sluice load`, or migrate from a SQLite or PostgreSQL source.");
 }
 
+std::vector<SourceRange> plan_table_ranges(TableSource& source, const PlannedTable& table, std::uint64_t chunk_rows,
+                                           std::uint64_t& rows) {
+  rows = source.count_rows(table.source);
+  const std::uint64_t parts = std::max<std::uint64_t>(1, (rows + chunk_rows - 1) / chunk_rows);
+  return source.plan_ranges(table.source, table.chunk_by, static_cast<std::size_t>(parts));
+}
+
 const MigrationSpec& find_migration(const Config& config, const std::string& name) {
   std::vector<std::string> names;
   for (const auto& m : config.migrations) names.push_back(m.name);

@@ -64,6 +64,11 @@ enum class PlanReading { every_value, types_only };
 MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, TableSource& source,
                              const std::string& only_table = "", PlanReading reading = PlanReading::every_value);
 
+// A planned table's ranges of about `chunk_rows` rows each, cut as a run cuts them (verify
+// re-reads the same ones); `rows` gets the source's count (the table's filter applied).
+std::vector<SourceRange> plan_table_ranges(TableSource& source, const PlannedTable& table, std::uint64_t chunk_rows,
+                                           std::uint64_t& rows);
+
 // The migration a command names: `name`, or the only one when `name` is empty.
 const MigrationSpec& find_migration(const Config& config, const std::string& name);
 

@@ -15,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/text_format.h"
+#include "loaders/postgres/copy_in_sink.h"
 #include "operations/job_json.h"
 #include "warehouse/postgres/connection.h"
 #include "warehouse/postgres/dialect.h"
@@ -42,20 +43,6 @@ CREATE TABLE IF NOT EXISTS sluice_migrate.chunks (
 std::string relation(const std::string& schema, const std::string& table) {
   return pg::quote_identifier(schema) + "." + pg::quote_identifier(table);
 }
-
-// A chunk's rows straight into the worker's COPY.
-class CopyInSink final : public ChunkSink {
- public:
-  explicit CopyInSink(pg::Connection& conn) : conn_(conn) {}
-  void consume(const ScannedChunk& chunk) override {
-    conn_.copy_put(chunk.copy_data, chunk.copy_size);
-    bytes += chunk.copy_size;
-  }
-  std::uint64_t bytes = 0;
-
- private:
-  pg::Connection& conn_;
-};
 
 // Progress from several workers, drawn by one. The bytes still to come are estimated from the
 // rows still to come at the bytes per row so far, so the bar has a percentage and an ETA.
@@ -304,9 +291,8 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
       if (state.rows() == 0) {
         // First time for this table in this run: count, cut into ranges and record them, once, so a
         // resumed run copies exactly these ranges.
-        const std::uint64_t rows = planning_source->count_rows(t.source);
-        const std::size_t parts = static_cast<std::size_t>(std::max<std::uint64_t>(1, (rows + plan.chunk_rows - 1) / plan.chunk_rows));
-        const std::vector<SourceRange> ranges = planning_source->plan_ranges(t.source, t.chunk_by, parts);
+        std::uint64_t rows = 0;
+        const std::vector<SourceRange> ranges = plan_table_ranges(*planning_source, t, plan.chunk_rows, rows);
         conn.exec("BEGIN");
         conn.exec(fmt::format("{}", t.mode == MigrationMode::full
                                         ? fmt::format("DROP TABLE IF EXISTS {}", into)
@@ -399,7 +385,7 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
               for (const auto& p : problems) std::fputs(rejects_line(p).c_str(), rejects);
               std::fflush(rejects);
             }
-            shared.add(copied, sink.bytes);
+            shared.add(copied, sink.bytes());
           } catch (...) {
             wconn.abandon_transaction();
             throw;

@@ -7,21 +7,13 @@
 #include <fmt/ranges.h>
 
 #include "core/text_format.h"
+#include "loaders/postgres/copy_in_sink.h"
 #include "operations/migrate_plan.h"
 #include "warehouse/postgres/connection.h"
 #include "warehouse/postgres/dialect.h"
 
 namespace sluice {
 namespace {
-
-class CopyInSink final : public ChunkSink {
- public:
-  explicit CopyInSink(pg::Connection& conn) : conn_(conn) {}
-  void consume(const ScannedChunk& chunk) override { conn_.copy_put(chunk.copy_data, chunk.copy_size); }
-
- private:
-  pg::Connection& conn_;
-};
 
 // The target column a source range is cut by, when the target has it: SQLite's rowid is there
 // only as an INTEGER PRIMARY KEY; "" when ranges cannot be found in the target.
@@ -132,9 +124,8 @@ VerifyResult verify_migration(const Config& config, const MigrationSpec& job,
     std::vector<std::string> key;
     for (const auto& k : t.primary_key) key.push_back(pg::quote_identifier(k));
 
-    const std::uint64_t rows = source->count_rows(t.source);
-    const std::size_t parts = static_cast<std::size_t>(std::max<std::uint64_t>(1, (rows + plan.chunk_rows - 1) / plan.chunk_rows));
-    std::vector<SourceRange> ranges = source->plan_ranges(t.source, t.chunk_by, parts);
+    std::uint64_t rows = 0;
+    std::vector<SourceRange> ranges = plan_table_ranges(*source, t, plan.chunk_rows, rows);
     // Ranges the target cannot be cut by are compared whole.
     if (!ranges.empty() && target_range_column(t, ranges[0]).empty()) ranges = {SourceRange{}};
     out.ranges = ranges.size();
