@@ -883,7 +883,8 @@ MigrationSpec parse_migration(const Reader& r, const YAML::Node& node, const Con
     r.fail(node, "a migration must be a mapping",
            "e.g.  - { name: legacy_to_pg, source: legacy, tables: [\"*\"] }");
   const Mapping m(r, node, "in migration",
-                  {"name", "source", "target", "source_schema", "schema", "workers", "chunk_rows", "mode", "tables"});
+                  {"name", "source", "target", "source_schema", "schema", "workers", "chunk_rows", "small_table_rows", "mode",
+                   "tables"});
   MigrationSpec spec;
   spec.position = r.position(node);
   r.attempt([&] {
@@ -919,6 +920,10 @@ MigrationSpec parse_migration(const Reader& r, const YAML::Node& node, const Con
   r.attempt([&] { spec.workers = static_cast<int>(whole_number(m, "workers", 1, 64).value_or(0)); });
   r.attempt([&] {
     spec.chunk_rows = static_cast<std::uint64_t>(whole_number(m, "chunk_rows", 1, 1'000'000'000).value_or(1'000'000));
+  });
+  r.attempt([&] {
+    spec.small_table_rows =
+        static_cast<std::uint64_t>(whole_number(m, "small_table_rows", 0, 1'000'000'000).value_or(spec.small_table_rows));
   });
   r.attempt([&] {
     if (m.has("mode")) spec.mode = parse_mode(m);

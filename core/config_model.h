@@ -159,6 +159,9 @@ struct MigrationSpec {
   std::string schema;                // target schema; empty: the target connection's
   int workers = 0;                   // 0: sized to the cores and the source
   std::uint64_t chunk_rows = 1000000;  // rows a chunk holds, about
+  // A Snowflake table of at most this many rows is read through the SQL API's result partitions
+  // instead of an unload to the stage.
+  std::uint64_t small_table_rows = 100000;
   MigrationMode mode = MigrationMode::full;
   std::vector<MigrationTableRule> tables;
   SourcePosition position;

@@ -43,6 +43,9 @@ struct SourceTable {
   std::vector<SourceIndex> indexes;      // besides the primary key
   std::string row_id;               // a column-like handle every row has (SQLite's rowid); "" when none
   std::string filter;               // a condition in the source's SQL every read applies ("" = all rows)
+  // The point in the source's history every read is made at (pin_snapshot), so counts, ranges and
+  // rows agree while the source changes; "" = the source as it is at each read.
+  std::string snapshot;
 };
 
 // A value the target column cannot take as it is (SQLite is dynamically typed): where, what and why.
@@ -105,6 +108,13 @@ class TableSource {
   // last one).
   virtual std::vector<SourceRange> plan_ranges(const SourceTable& table, const std::string& chunk_by,
                                                std::size_t parts) = 0;
+  // Fixes the point in the table's history that reads of `table` with this snapshot are made at,
+  // for as long as the source keeps it (Snowflake: Time Travel to the statement that pinned it).
+  // "" when the source cannot (reads then see the table as it is).
+  virtual std::string pin_snapshot(const SourceTable& /*table*/) { return {}; }
+  // Removes what reads of the job left outside the target (Snowflake: unloaded files of a run that
+  // was killed mid-read). Called when no read of the job is running.
+  virtual void remove_leftovers() {}
   // The rows a whole read would give (the table's filter applied): the count a copy reconciles with.
   virtual std::uint64_t count_rows(const SourceTable& table) = 0;
   // Reads `range` as COPY text in chunks of about `chunk_bytes`; returns the rows read (rows left

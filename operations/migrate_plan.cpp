@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "loaders/postgres/postgres_source.h"
+#include "loaders/snowflake/snowflake_source.h"
 #include "loaders/sqlite/sqlite_source.h"
 #include "warehouse/postgres/connection.h"
 #include "warehouse/postgres/dialect.h"
@@ -90,13 +91,17 @@ bool MigrationPlan::runnable() const {
   return std::all_of(tables.begin(), tables.end(), [](const PlannedTable& t) { return t.problems.empty(); });
 }
 
-std::unique_ptr<TableSource> open_table_source(const ConnectionSpec& source,
-                                               const std::function<std::string(const ConnectionSpec&)>& postgres_conninfo) {
+std::unique_ptr<TableSource> open_table_source(const Config& config, const MigrationSpec& job,
+                                               const std::function<std::string(const ConnectionSpec&)>& postgres_conninfo,
+                                               const Cancellation* cancel) {
+  const ConnectionSpec& source = config.connections.at(job.source);
   if (const SqliteConnection* file = source.sqlite()) return std::make_unique<SqliteTableSource>(file->path);
   if (source.postgres()) return std::make_unique<OwnedPostgresSource>(pg::Connection::open(postgres_conninfo(source), "sluice migrate"));
-  throw usage_error(fmt::format("migrating from the Snowflake connection \"{}\" is not available in this version", source.name),
-                    "sluice migrates from SQLite files and PostgreSQL so far",
-                    "Unload the tables to files and load them with `sluice load`, or migrate from a SQLite or PostgreSQL source.");
+  SnowflakeSourceSettings settings;
+  settings.job = job.name;
+  settings.small_table_rows = job.small_table_rows;
+  settings.cancel = cancel;
+  return std::make_unique<SnowflakeTableSource>(*source.snowflake(), std::move(settings));
 }
 
 std::vector<SourceRange> plan_table_ranges(TableSource& source, const PlannedTable& table, std::uint64_t chunk_rows,
@@ -127,7 +132,8 @@ MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, Tab
                              PlanReading reading) {
   const ConnectionSpec& source_conn = config.connections.at(job.source);
   const ConnectionSpec& target_conn = config.connections.at(job.target);
-  const bool ignore_case = source_conn.sqlite() != nullptr;  // SQLite's names ignore case; PostgreSQL's do not
+  // SQLite's names ignore case, and so do Snowflake's unquoted ones (as upper case); PostgreSQL's do not.
+  const bool ignore_case = source_conn.sqlite() != nullptr || source_conn.snowflake() != nullptr;
   auto* sqlite_source = dynamic_cast<SqliteTableSource*>(&source);
 
   MigrationPlan plan;
@@ -193,6 +199,11 @@ MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, Tab
       SqliteTableSource::type_by_contents(desc, profile);
       desc.filter = settings.where;
       t.rows = settings.where.empty() ? profile.rows : sqlite_source->count_rows(desc);
+      t.rows_known = true;
+    } else if (source_conn.snowflake()) {
+      // Snowflake counts a table from its metadata; with a filter it scans, as the run will.
+      desc.filter = settings.where;
+      t.rows = source.count_rows(desc);
       t.rows_known = true;
     } else {
       t.rows = desc.estimated_rows;

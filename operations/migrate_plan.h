@@ -51,10 +51,11 @@ struct MigrationPlan {
   bool runnable() const;  // no table has problems
 };
 
-// Opens a migration's source: SQLite read-only, PostgreSQL through `postgres_conninfo`.
-// Throws a usage Error for a source sluice cannot read yet.
-std::unique_ptr<TableSource> open_table_source(const ConnectionSpec& source,
-                                               const std::function<std::string(const ConnectionSpec&)>& postgres_conninfo);
+// Opens a migration's source: SQLite read-only, PostgreSQL through `postgres_conninfo`, Snowflake
+// over the SQL API and its stage (`cancel` stops its statements).
+std::unique_ptr<TableSource> open_table_source(const Config& config, const MigrationSpec& job,
+                                               const std::function<std::string(const ConnectionSpec&)>& postgres_conninfo,
+                                               const Cancellation* cancel = nullptr);
 
 // How much a plan reads of a SQLite source: every value's storage class (what `migrate plan`
 // shows), or only what the types need (the columns without a declared type), for run and verify.

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS sluice_migrate.tables (
   planned_rows bigint NOT NULL, copied_rows bigint NOT NULL DEFAULT 0, rejected_rows bigint NOT NULL DEFAULT 0,
   status text NOT NULL, finished_at timestamptz, PRIMARY KEY (run_id, source_table));
 ALTER TABLE sluice_migrate.tables ADD COLUMN IF NOT EXISTS signature text;
+ALTER TABLE sluice_migrate.tables ADD COLUMN IF NOT EXISTS source_snapshot text;
 CREATE TABLE IF NOT EXISTS sluice_migrate.chunks (
   run_id bigint NOT NULL, source_table text NOT NULL, chunk_no int NOT NULL, range_column text,
   range_first bigint, range_last bigint, status text NOT NULL, rows bigint, rejected_rows bigint,
@@ -287,22 +288,26 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
       continue;
     }
     std::vector<Chunk> chunks;
+    // The table as every read of this run sees it: at the snapshot pinned when the run planned it.
+    PlannedTable planned = t;
     try {
       if (state.rows() == 0) {
-        // First time for this table in this run: count, cut into ranges and record them, once, so a
-        // resumed run copies exactly these ranges.
+        // First time for this table in this run: pin the source's snapshot, count, cut into ranges
+        // and record them, once, so a resumed run copies exactly these ranges of that snapshot.
+        planned.source.snapshot = planning_source->pin_snapshot(planned.source);
         std::uint64_t rows = 0;
-        const std::vector<SourceRange> ranges = plan_table_ranges(*planning_source, t, plan.chunk_rows, rows);
+        const std::vector<SourceRange> ranges = plan_table_ranges(*planning_source, planned, plan.chunk_rows, rows);
         conn.exec("BEGIN");
         conn.exec(fmt::format("{}", t.mode == MigrationMode::full
                                         ? fmt::format("DROP TABLE IF EXISTS {}", into)
                                         : std::string("SELECT 1")));
         conn.exec(fmt::format("CREATE TABLE IF NOT EXISTS {} ({}\n)", into, t.column_sql));
         conn.query("INSERT INTO sluice_migrate.tables (run_id, source_table, target_schema, target_table, staging_table, mode, "
-                   "planned_rows, status, signature) VALUES ($1, $2, $3, $4, $5, $6, $7, 'copying', $8)",
+                   "planned_rows, status, signature, source_snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7, 'copying', $8, $9)",
                    {run, t.source_table, t.target_schema, t.target_table,
                     t.mode == MigrationMode::full ? std::optional<std::string>(staging) : std::nullopt,
-                    t.mode == MigrationMode::full ? "full" : "append", std::to_string(rows), signature});
+                    t.mode == MigrationMode::full ? "full" : "append", std::to_string(rows), signature,
+                    planned.source.snapshot.empty() ? std::nullopt : std::optional<std::string>(planned.source.snapshot)});
         for (std::size_t i = 0; i < ranges.size(); ++i)
           conn.query("INSERT INTO sluice_migrate.chunks (run_id, source_table, chunk_no, range_column, range_first, range_last, status) "
                      "VALUES ($1, $2, $3, $4, $5, $6, 'pending')",
@@ -311,9 +316,12 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
                       std::to_string(ranges[i].first), std::to_string(ranges[i].last)});
         conn.exec("COMMIT");
       }
-      out.planned_rows = static_cast<std::uint64_t>(
-          conn.query("SELECT planned_rows FROM sluice_migrate.tables WHERE run_id = $1 AND source_table = $2", {run, t.source_table})
-              .get_int(0, 0));
+      auto recorded = conn.query("SELECT planned_rows, coalesce(source_snapshot, '') FROM sluice_migrate.tables "
+                                 "WHERE run_id = $1 AND source_table = $2",
+                                 {run, t.source_table});
+      out.planned_rows = static_cast<std::uint64_t>(recorded.get_int(0, 0));
+      planned.source.snapshot = std::string(recorded.get(0, 1));
+      planned.source.estimated_rows = out.planned_rows;
       auto rows = conn.query("SELECT chunk_no, range_column, range_first, range_last, status FROM sluice_migrate.chunks "
                              "WHERE run_id = $1 AND source_table = $2 ORDER BY chunk_no",
                              {run, t.source_table});
@@ -366,7 +374,7 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
             wconn.copy_begin(fmt::format("COPY {} ({}) FROM STDIN", into, column_list));
             CopyInSink sink(wconn);
             NullProgress quiet;
-            const std::uint64_t read = source->read_range(t.source, chunk.range, sink, 4u << 20, quiet, stop, handler);
+            const std::uint64_t read = source->read_range(planned.source, chunk.range, sink, 4u << 20, quiet, stop, handler);
             const std::uint64_t copied = wconn.copy_end();
             if (copied != read)
               throw runtime_error(fmt::format("{} {}: {} rows read but {} copied", t.source_table, chunk.range.label(), read, copied));
@@ -472,6 +480,11 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
     if (cancel_.cancelled()) break;
   }
   if (rejects) std::fclose(rejects);
+  try {
+    planning_source->remove_leftovers();  // no worker reads now, and no other run of the job can (the lock)
+  } catch (const Error& e) {
+    progress_.note(fmt::format("could not remove the files the reads left: {}", e.primary()));
+  }
   conn.query("UPDATE sluice_migrate.runs SET status = $2, finished_at = CASE WHEN $2 = 'done' THEN now() END WHERE run_id = $1",
              {run, result.ok() ? "done" : "failed"});
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -15,6 +15,11 @@
 namespace sluice {
 namespace {
 
+std::unique_ptr<TableSource> open_source(ApplicationContext& ctx, const MigrationSpec& job) {
+  return open_table_source(ctx.config(), job, [&](const ConnectionSpec& c) { return ctx.postgres_conninfo(c); },
+                           &ctx.cancellation());
+}
+
 using nlohmann::json;
 
 std::string_view mode_name(MigrationMode m) { return m == MigrationMode::full ? "full" : "append"; }
@@ -132,7 +137,6 @@ std::string run_text(const std::string& job, const MigrateRunResult& r) {
 int run_migrate_run_command(ApplicationContext& ctx, const MigrateCommandOptions& options) {
   const Config& config = ctx.config();
   const MigrationSpec& job = find_migration(config, options.job);
-  const ConnectionSpec& source = config.connections.at(job.source);
   const ConnectionSpec& target = config.connections.at(job.target);
   MigrateRunRequest req;
   req.only_table = options.table;
@@ -143,7 +147,7 @@ int run_migrate_run_command(ApplicationContext& ctx, const MigrateCommandOptions
   req.workers = options.workers;
   JobStoreLog jobs(ctx.jobs());
   MigrateRun run(
-      config, job, [&] { return open_table_source(source, [&](const ConnectionSpec& c) { return ctx.postgres_conninfo(c); }); },
+      config, job, [&] { return open_source(ctx, job); },
       [&] { return ctx.postgres_conninfo(target); }, jobs, ctx.progress(), ctx.cancellation());
   const MigrateRunResult r = run.run(req);
   if (options.out.is_json()) emit(json_text(run_json(r)) + "\n", options.out.output);
@@ -157,9 +161,8 @@ int run_migrate_run_command(ApplicationContext& ctx, const MigrateCommandOptions
 int run_migrate_verify_command(ApplicationContext& ctx, const MigrateCommandOptions& options) {
   const Config& config = ctx.config();
   const MigrationSpec& job = find_migration(config, options.job);
-  const ConnectionSpec& source = config.connections.at(job.source);
   const VerifyResult r = verify_migration(
-      config, job, [&] { return open_table_source(source, [&](const ConnectionSpec& c) { return ctx.postgres_conninfo(c); }); },
+      config, job, [&] { return open_source(ctx, job); },
       ctx.postgres_conninfo(config.connections.at(job.target)), options.table, ctx.progress(), ctx.cancellation());
   if (options.out.is_json()) {
     json tables = json::array();
@@ -198,8 +201,7 @@ int run_migrate_verify_command(ApplicationContext& ctx, const MigrateCommandOpti
 int run_migrate_compare_command(ApplicationContext& ctx, const MigrateCommandOptions& options) {
   const Config& config = ctx.config();
   const MigrationSpec& job = find_migration(config, options.job);
-  auto source = open_table_source(config.connections.at(job.source),
-                                  [&](const ConnectionSpec& c) { return ctx.postgres_conninfo(c); });
+  auto source = open_source(ctx, job);
   const SchemaComparison r = compare_migration_schema(config, job, *source,
                                                       ctx.postgres_conninfo(config.connections.at(job.target)), options.table);
   if (options.out.is_json()) {
@@ -265,8 +267,7 @@ int run_migrate_status_command(ApplicationContext& ctx, const MigrateCommandOpti
 int run_migrate_plan_command(ApplicationContext& ctx, const MigrateCommandOptions& options) {
   const Config& config = ctx.config();
   const MigrationSpec& job = find_migration(config, options.job);
-  auto source = open_table_source(config.connections.at(job.source),
-                                  [&](const ConnectionSpec& c) { return ctx.postgres_conninfo(c); });
+  auto source = open_source(ctx, job);
   const MigrationPlan plan = plan_migration(config, job, *source, options.table);
   if (options.out.is_json()) emit(json_text(plan_json(plan)) + "\n", options.out.output);
   else emit(plan_text(plan), options.out.output);

@@ -31,24 +31,58 @@ struct ByteSource::Hash {
   ~Hash() { XXH3_freeState(state); }
 };
 
-ByteSource::ByteSource(std::filesystem::path path, Compression c)
-    : path_(std::move(path)), compression_(c), hash_(std::make_unique<Hash>()),
-      content_hash_(c == Compression::none ? nullptr : std::make_unique<Hash>()) {
-  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) {
-    const int err = errno;
-    throw runtime_error(fmt::format("cannot open {}", path_.string()), errno_text(err),
-                        err == ENOENT ? "Check the path and --base-path." : "Check the file's permissions.");
+RawInput::~RawInput() = default;
+
+namespace {
+
+class FileInput final : public RawInput {
+ public:
+  explicit FileInput(const std::filesystem::path& path) : path_(path) {
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      const int err = errno;
+      throw runtime_error(fmt::format("cannot open {}", path_.string()), errno_text(err),
+                          err == ENOENT ? "Check the path and --base-path." : "Check the file's permissions.");
+    }
+    struct stat st {};
+    ::fstat(fd_, &st);
+    size_ = static_cast<std::uint64_t>(st.st_size);
+    ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
   }
-  struct stat st {};
-  ::fstat(fd_, &st);
-  file_size_ = static_cast<std::uint64_t>(st.st_size);
-  ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+  ~FileInput() override { ::close(fd_); }
+  std::size_t read(char* out, std::size_t size) override {
+    for (;;) {
+      const ssize_t n = ::read(fd_, out, size);
+      if (n >= 0) {
+        offset_ += static_cast<std::uint64_t>(n);
+        return static_cast<std::size_t>(n);
+      }
+      if (errno == EINTR) continue;
+      const int err = errno;
+      throw runtime_error(fmt::format("cannot read {}", path_.string()), fmt::format("at byte {}: {}", offset_, errno_text(err)),
+                          "Check the disk and the file system.");
+    }
+  }
+  std::uint64_t size() const override { return size_; }
+
+ private:
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::uint64_t size_ = 0, offset_ = 0;
+};
+
+}  // namespace
+
+ByteSource::ByteSource(std::filesystem::path name, std::unique_ptr<RawInput> input, Compression c)
+    : path_(std::move(name)), compression_(c), input_(std::move(input)), hash_(std::make_unique<Hash>()),
+      content_hash_(c == Compression::none ? nullptr : std::make_unique<Hash>()) {
+  file_size_ = input_->size();
 }
 
-ByteSource::~ByteSource() {
-  if (fd_ >= 0) ::close(fd_);
-}
+ByteSource::ByteSource(const std::filesystem::path& file, Compression c)
+    : ByteSource(file, std::make_unique<FileInput>(file), c) {}
+
+ByteSource::~ByteSource() = default;
 
 std::uint64_t ByteSource::file_checksum() const { return XXH3_64bits_digest(hash_->state); }
 
@@ -62,26 +96,17 @@ std::size_t ByteSource::decoded(const char* out, std::size_t n) {
 }
 
 std::size_t ByteSource::read_file(char* out, std::size_t size) {
-  for (;;) {
-    const ssize_t n = ::read(fd_, out, size);
-    if (n >= 0) {
-      XXH3_64bits_update(hash_->state, out, static_cast<std::size_t>(n));
-      file_bytes_read_ += static_cast<std::uint64_t>(n);
-      return static_cast<std::size_t>(n);
-    }
-    if (errno == EINTR) continue;
-    const int err = errno;
-    throw runtime_error(fmt::format("cannot read {}", path_.string()),
-                        fmt::format("at byte {}: {}", file_bytes_read_, errno_text(err)),
-                        "Check the disk and the file system.");
-  }
+  const std::size_t n = input_->read(out, size);
+  XXH3_64bits_update(hash_->state, out, n);
+  file_bytes_read_ += n;
+  return n;
 }
 
 namespace {
 
 class PlainSource final : public ByteSource {
  public:
-  explicit PlainSource(std::filesystem::path p) : ByteSource(std::move(p), Compression::none) {}
+  PlainSource(std::filesystem::path p, std::unique_ptr<RawInput> in) : ByteSource(std::move(p), std::move(in), Compression::none) {}
   std::size_t read(char* out, std::size_t size) override {
     std::size_t total = 0;
     while (total < size) {
@@ -105,7 +130,8 @@ Error truncated(const std::filesystem::path& path, const char* format, std::uint
 
 class GzipSource final : public ByteSource {
  public:
-  explicit GzipSource(std::filesystem::path p) : ByteSource(std::move(p), Compression::gzip), in_(kCompressedBuffer) {
+  GzipSource(std::filesystem::path p, std::unique_ptr<RawInput> in)
+      : ByteSource(std::move(p), std::move(in), Compression::gzip), in_(kCompressedBuffer) {
     std::memset(&z_, 0, sizeof z_);
     // 15 + 32: zlib and gzip headers, detected automatically.
     if (inflateInit2(&z_, 15 + 32) != Z_OK) throw runtime_error("cannot initialise zlib");
@@ -149,8 +175,8 @@ class GzipSource final : public ByteSource {
 
 class ZstdSource final : public ByteSource {
  public:
-  explicit ZstdSource(std::filesystem::path p)
-      : ByteSource(std::move(p), Compression::zstd), in_(ZSTD_DStreamInSize()), dctx_(ZSTD_createDCtx()) {}
+  ZstdSource(std::filesystem::path p, std::unique_ptr<RawInput> in)
+      : ByteSource(std::move(p), std::move(in), Compression::zstd), in_(ZSTD_DStreamInSize()), dctx_(ZSTD_createDCtx()) {}
   ~ZstdSource() override { ZSTD_freeDCtx(dctx_); }
 
   std::size_t read(char* out, std::size_t size) override {
@@ -193,10 +219,19 @@ std::unique_ptr<ByteSource> open_byte_source(const std::filesystem::path& path) 
       ::close(fd);
     }
   }
-  if (magic[0] == 0x1f && magic[1] == 0x8b) return std::make_unique<GzipSource>(path);
-  if (magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd)
-    return std::make_unique<ZstdSource>(path);
-  return std::make_unique<PlainSource>(path);
+  Compression c = Compression::none;
+  if (magic[0] == 0x1f && magic[1] == 0x8b) c = Compression::gzip;
+  if (magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd) c = Compression::zstd;
+  return open_byte_source(path.string(), std::make_unique<FileInput>(path), c);
+}
+
+std::unique_ptr<ByteSource> open_byte_source(std::string name, std::unique_ptr<RawInput> input, Compression c) {
+  switch (c) {
+    case Compression::gzip: return std::make_unique<GzipSource>(std::move(name), std::move(input));
+    case Compression::zstd: return std::make_unique<ZstdSource>(std::move(name), std::move(input));
+    case Compression::none: break;
+  }
+  return std::make_unique<PlainSource>(std::move(name), std::move(input));
 }
 
 }  // namespace sluice

@@ -15,6 +15,16 @@ namespace sluice {
 enum class Compression { none, gzip, zstd };
 const char* to_string(Compression c);
 
+// Where a ByteSource's stored bytes come from: a file, or anything else read front to back (an
+// S3 object, piece by piece).
+class RawInput {
+ public:
+  virtual ~RawInput();
+  // Up to `size` bytes; 0 only at the end. Throws sluice::Error naming the input.
+  virtual std::size_t read(char* out, std::size_t size) = 0;
+  virtual std::uint64_t size() const = 0;  // the stored size (0 when unknown)
+};
+
 class ByteSource {
  public:
   virtual ~ByteSource();
@@ -33,8 +43,9 @@ class ByteSource {
   const std::filesystem::path& path() const { return path_; }
 
  protected:
-  ByteSource(std::filesystem::path path, Compression c);
-  // Reads raw file bytes (hashing them); returns 0 at end of file.
+  ByteSource(std::filesystem::path name, std::unique_ptr<RawInput> input, Compression c);
+  ByteSource(const std::filesystem::path& file, Compression c);  // the file's bytes
+  // Reads raw stored bytes (hashing them); returns 0 at the end.
   std::size_t read_file(char* out, std::size_t size);
   // A decoder's output: hashed for content_checksum(); returns n.
   std::size_t decoded(const char* out, std::size_t n);
@@ -46,7 +57,7 @@ class ByteSource {
 
  private:
   struct Hash;
-  int fd_ = -1;
+  std::unique_ptr<RawInput> input_;
   std::unique_ptr<Hash> hash_;
   std::unique_ptr<Hash> content_hash_;  // compressed files only
 
@@ -57,5 +68,7 @@ class ByteSource {
 
 // Opens a file and picks the decoder from its first bytes.
 std::unique_ptr<ByteSource> open_byte_source(const std::filesystem::path& path);
+// Decodes `input` (compressed as `c`); `name` is what errors call it ("s3://bucket/key").
+std::unique_ptr<ByteSource> open_byte_source(std::string name, std::unique_ptr<RawInput> input, Compression c);
 
 }  // namespace sluice

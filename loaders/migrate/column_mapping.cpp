@@ -152,6 +152,41 @@ ColumnMapping postgres_column_mapping(std::string_view format_type) {
   return m;
 }
 
+ColumnMapping snowflake_column_mapping(std::string_view data_type, std::optional<std::int64_t> precision,
+                                       std::optional<std::int64_t> scale) {
+  std::string d(data_type);
+  std::transform(d.begin(), d.end(), d.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  constexpr std::string_view kSubMicro =
+      "a value with digits below the microsecond is a finding (cast the column to accept rounding)";
+  if (d == "NUMBER" || d == "DECIMAL" || d == "NUMERIC" || d == "FIXED") {
+    // NUMBER without arguments is NUMBER(38,0) (and INT is its synonym).
+    const int p = static_cast<int>(precision.value_or(38)), s = static_cast<int>(scale.value_or(0));
+    if (s == 0 && p <= 4) return mapping("smallint", ValueKind::integer, Fidelity::exact);
+    if (s == 0 && p <= 9) return mapping("integer", ValueKind::integer, Fidelity::exact);
+    if (s == 0 && p <= 18) return mapping("bigint", ValueKind::integer, Fidelity::exact);
+    return numeric_mapping(p, s, Fidelity::exact, s == 0 && p > 18 ? "wider than bigint (Snowflake's INT is NUMBER(38,0))" : "");
+  }
+  if (d == "FLOAT" || d == "REAL" || d == "DOUBLE")
+    return mapping("double precision", ValueKind::real, Fidelity::exact, "unloaded with every digit (TME), not the 15 CSV keeps");
+  if (d == "TEXT" || d == "VARCHAR" || d == "STRING" || d == "CHAR")
+    return mapping("text", ValueKind::text, Fidelity::exact, "U+0000, which PostgreSQL cannot hold, is a finding");
+  if (d == "BINARY" || d == "VARBINARY") return mapping("bytea", ValueKind::bytes, Fidelity::exact);
+  if (d == "BOOLEAN") return mapping("boolean", ValueKind::boolean, Fidelity::exact);
+  if (d == "DATE") return mapping("date", ValueKind::date, Fidelity::exact);
+  if (d == "TIME") return mapping("time", ValueKind::time, Fidelity::exact, std::string(kSubMicro));
+  if (d == "TIMESTAMP_NTZ" || d == "DATETIME")
+    return mapping("timestamp", ValueKind::timestamp, Fidelity::exact, std::string(kSubMicro));
+  if (d == "TIMESTAMP_LTZ")
+    return mapping("timestamptz", ValueKind::timestamptz, Fidelity::exact, fmt::format("the instant; {}", kSubMicro));
+  if (d == "TIMESTAMP_TZ")
+    return mapping("timestamptz", ValueKind::timestamptz, Fidelity::lossy,
+                   "timestamptz keeps the instant but not the value's own offset: cast to timestamptz to accept, or to "
+                   "text to keep both");
+  if (d == "VARIANT" || d == "OBJECT" || d == "ARRAY")
+    return mapping("jsonb", ValueKind::json, Fidelity::widened, "JSON text; jsonb orders keys (as Snowflake's OBJECT does)");
+  return mapping("text", ValueKind::text, Fidelity::widened, fmt::format("{} is written as its text (TO_VARCHAR)", d));
+}
+
 std::optional<ColumnMapping> cast_mapping(std::string_view postgres_type) {
   const std::string lower = lowered(postgres_type);
   const TypeName name = split_type_name(lower);

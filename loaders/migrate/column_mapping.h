@@ -56,6 +56,12 @@ ColumnMapping sqlite_column_mapping(std::string_view declared_type, std::string_
 // PostgreSQL: every type to itself (`format_type` spelling).
 ColumnMapping postgres_column_mapping(std::string_view format_type);
 
+// Snowflake: by INFORMATION_SCHEMA.COLUMNS.DATA_TYPE (NUMBER with NUMERIC_PRECISION and
+// NUMERIC_SCALE, FLOAT, TEXT, BINARY, BOOLEAN, DATE, TIME, TIMESTAMP_NTZ/_LTZ/_TZ, VARIANT, OBJECT,
+// ARRAY; anything else is written as its text).
+ColumnMapping snowflake_column_mapping(std::string_view data_type, std::optional<std::int64_t> precision,
+                                       std::optional<std::int64_t> scale);
+
 // The config's cast: a PostgreSQL type written by the user. nullopt when sluice cannot write
 // values for it (the caller names the column and the accepted types).
 std::optional<ColumnMapping> cast_mapping(std::string_view postgres_type);

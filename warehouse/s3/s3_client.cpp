@@ -473,6 +473,19 @@ std::optional<ObjectInfo> S3Client::head_object(const std::string& key) {
                     modified ? *modified : ""};
 }
 
+std::string S3Client::get_object_range(const std::string& key, std::uint64_t offset, std::uint64_t size) {
+  if (size == 0) return {};
+  // S3 answers a range that starts past the end with 416 InvalidRange: nothing more to read.
+  auto past_end = [](const http::Response& r, int) { return r.status == 416; };
+  const http::Response r =
+      call(Call{"GetObject", "GET", key, {}, {{"range", fmt::format("bytes={}-{}", offset, offset + size - 1)}}, nullptr,
+                kEmptySha256, past_end, false});
+  if (r.status == 416) return {};
+  if (r.status == 200 && offset > 0)  // a server that ignored Range sent the whole object
+    return r.body.size() > offset ? r.body.substr(offset, size) : std::string();
+  return r.body.size() > size ? r.body.substr(0, size) : r.body;
+}
+
 void S3Client::delete_object(const std::string& key) {
   call(Call{"DeleteObject", "DELETE", key, {}, {}, nullptr, kEmptySha256, nullptr, false});
 }

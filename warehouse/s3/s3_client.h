@@ -125,6 +125,10 @@ class S3Client {
   // Every object under `prefix` (all pages of ListObjectsV2), sorted by key.
   std::vector<ObjectInfo> list_objects(const std::string& prefix);
   std::optional<ObjectInfo> head_object(const std::string& key);
+  // GetObject of the bytes [offset, offset + size) (a Range request, retried like any other): an
+  // object is read piece by piece, so a reader holds one piece at a time however large it is.
+  // Fewer bytes at the object's end; none past it.
+  std::string get_object_range(const std::string& key, std::uint64_t offset, std::uint64_t size);
   void delete_object(const std::string& key);
   // DeleteObjects: up to 1000 keys a request (quiet mode), so removing a big load's parts takes a
   // request per thousand parts instead of one each. A key S3 could not delete fails the call,

@@ -1,0 +1,505 @@
+#include "loaders/snowflake/snowflake_source.h"
+
+#include <algorithm>
+#include <cstring>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/text_format.h"
+#include "loaders/input/byte_source.h"
+#include "warehouse/s3/s3_client.h"
+#include "warehouse/s3/stage_settings.h"
+#include "warehouse/snowflake/auth.h"
+#include "warehouse/snowflake/dialect.h"
+#include "warehouse/snowflake/jsonv2.h"
+#include "warehouse/snowflake/snowflake_warehouse.h"
+#include "warehouse/snowflake/sql_api_client.h"
+
+namespace sluice {
+namespace sf = snowflake;
+namespace {
+
+// The Snowflake data type a column was described with: "NUMBER(38,0)" -> "NUMBER".
+std::string base_type(const SourceColumn& c) {
+  return c.declared_type.substr(0, c.declared_type.find('('));
+}
+
+bool is_datetime(const std::string& type) {
+  return type == "TIME" || type == "TIMESTAMP_NTZ" || type == "TIMESTAMP_LTZ" || type == "TIMESTAMP_TZ";
+}
+
+// One field of a row as read: its text (unescaped), or NULL.
+struct Field {
+  std::string_view value;
+  bool null = false;
+};
+
+}  // namespace
+
+// Writes rows of values as the text each column's projection (select_list) gives into COPY text,
+// checking what PostgreSQL could not take as it is. Both read paths (unload files, result
+// partitions) hand their rows to it.
+class SnowflakeRowWriter {
+ public:
+  SnowflakeRowWriter(const SourceTable& t, const SourceRange& range, CopyBatcher& batcher, const ValueProblemHandler& problems)
+      : table_(t), range_(range), batcher_(batcher), problems_(problems) {
+    for (std::size_t i = 0; i < t.columns.size(); ++i) {
+      const SourceColumn& c = t.columns[i];
+      const std::string type = base_type(c);
+      Rule r;
+      r.hex_bytes = type == "BINARY" && c.mapping.kind == ValueKind::bytes;
+      r.no_nul = c.mapping.kind == ValueKind::text || c.mapping.kind == ValueKind::json;
+      r.json = c.mapping.kind == ValueKind::json;
+      // A cast says the user takes PostgreSQL's rounding to microseconds.
+      r.micro = is_datetime(type) && !c.mapping.cast;
+      rules_.push_back(r);
+      if (!range.column.empty() && c.name == range.column) key_column_ = static_cast<int>(i);
+    }
+  }
+
+  void row(const Field* fields, std::size_t n) {
+    ++row_number_;
+    if (n != rules_.size())
+      throw runtime_error(fmt::format("{}.{}: a row of {} with {} values, not {}", table_.schema, table_.name, range_.label(), n,
+                                      rules_.size()),
+                          fmt::format("row {} of the read", row_number_),
+                          "The unloaded file does not have the layout sluice asked for: report this with the statement's id.");
+    std::string& out = batcher_.text();
+    const std::size_t start = out.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) out += '\t';
+      if (fields[i].null) {
+        out += "\\N";
+        continue;
+      }
+      const std::string_view v = fields[i].value;
+      if (const char* why = check(rules_[i], v)) {
+        out.resize(start);
+        refuse(i, fields, v, why);
+        return;
+      }
+      if (rules_[i].hex_bytes) out += "\\\\x";
+      append_copy_escaped(out, v);
+    }
+    out += '\n';
+    batcher_.end_row();
+  }
+
+ private:
+  struct Rule {
+    bool hex_bytes = false;  // BINARY as hex: bytea's \x input
+    bool no_nul = false;     // text and JSON: PostgreSQL holds no U+0000
+    bool json = false;
+    bool micro = false;      // TIME / TIMESTAMP_*: at most microseconds
+  };
+
+  static const char* check(const Rule& r, std::string_view v) {
+    if (r.no_nul && std::memchr(v.data(), 0, v.size()))
+      return "U+0000 in the value (PostgreSQL text cannot hold it)";
+    if (r.json && v.find("\\u0000") != std::string_view::npos)
+      return "\\u0000 in the JSON (PostgreSQL's jsonb cannot hold it)";
+    if (r.micro) {
+      // [YYYY-MM-DD ]HH24:MI:SS.FF9[ TZH:TZM] (select_list): the first '.' starts the nine digits.
+      const std::size_t dot = v.find('.');
+      if (dot != std::string_view::npos && v.size() >= dot + 10 && v.substr(dot + 7, 3) != "000")
+        return "nanoseconds (PostgreSQL keeps microseconds): cast the column to accept rounding, or to text";
+    }
+    return nullptr;
+  }
+
+  void refuse(std::size_t column, const Field* fields, std::string_view value, const char* why) {
+    std::string shown;
+    for (char c : value.substr(0, 200)) shown += c == '\0' ? std::string("\\0") : std::string(1, c);
+    if (value.size() > 200) shown += "...";
+    const std::string row = key_column_ >= 0 && !fields[key_column_].null
+                                ? fmt::format("{} {}", range_.column, fields[key_column_].value)
+                                : fmt::format("row {} of {}", row_number_, range_.label());
+    ValueProblem problem{table_.name, table_.columns[column].name, row, shown, why};
+    if (!problems_)
+      throw Error(ExitCode::qc_failed, fmt::format("{}.{}: {}", problem.table, problem.column, problem.reason),
+                  fmt::format("{}: {}", problem.row, problem.value),
+                  fmt::format("The column becomes {} in PostgreSQL. Cast it (cast: {{ {}: text }} in the migration's table "
+                              "entry), fix the row in Snowflake, or leave such rows out with --on-error skip (they are "
+                              "written to a reject file).",
+                              table_.columns[column].mapping.target_type, table_.columns[column].name));
+    problems_(problem);
+  }
+
+  const SourceTable& table_;
+  const SourceRange& range_;
+  CopyBatcher& batcher_;
+  const ValueProblemHandler& problems_;
+  std::vector<Rule> rules_;
+  int key_column_ = -1;
+  std::uint64_t row_number_ = 0;
+};
+
+namespace {
+
+// Snowflake's unloaded CSV as read_unloaded asks for it (FIELD_DELIMITER tab, RECORD_DELIMITER
+// newline, ESCAPE_UNENCLOSED_FIELD backslash, no enclosure, NULL_IF \N): a backslash makes the next
+// character literal (copy-into-location, ESCAPE_UNENCLOSED_FIELD: it escapes "instances of the
+// FIELD_DELIMITER or RECORD_DELIMITER characters in the data ... [and] instances of itself"), and
+// a field that is exactly an unescaped \N is NULL ("Snowflake converts SQL NULL values to the first
+// value in the list"). Bytes arrive in pieces; a record may span them.
+class UnloadedRecords {
+ public:
+  template <class OnRow>
+  void feed(const char* data, std::size_t n, OnRow&& on_row) {
+    buffer_.append(data, n);
+    for (;;) {
+      std::size_t i = scan_;
+      bool escaped = escaped_;
+      for (; i < buffer_.size(); ++i) {
+        const char c = buffer_[i];
+        if (escaped) escaped = false;
+        else if (c == '\\') escaped = true;
+        else if (c == '\n') break;
+      }
+      if (i == buffer_.size()) {
+        scan_ = i;
+        escaped_ = escaped;
+        break;
+      }
+      parse(std::string_view(buffer_).substr(start_, i - start_));
+      on_row(fields_.data(), fields_.size());
+      start_ = scan_ = i + 1;
+      escaped_ = false;
+    }
+    if (start_ > 0 && (start_ == buffer_.size() || start_ > (1u << 20))) {
+      buffer_.erase(0, start_);
+      scan_ -= start_;
+      start_ = 0;
+    }
+  }
+  // Bytes of an unfinished record at the end (a file cut short).
+  bool has_partial_record() const { return start_ < buffer_.size(); }
+
+ private:
+  void parse(std::string_view record) {
+    unescaped_.clear();
+    spans_.clear();
+    std::size_t raw_start = 0, value_start = 0;
+    const auto end_field = [&](std::size_t raw_end) {
+      const bool null = raw_end - raw_start == 2 && record[raw_start] == '\\' && record[raw_start + 1] == 'N';
+      spans_.push_back({value_start, unescaped_.size() - value_start, null});
+    };
+    for (std::size_t i = 0; i < record.size(); ++i) {
+      const char c = record[i];
+      if (c == '\\' && i + 1 < record.size()) {
+        unescaped_ += record[++i];
+      } else if (c == '\t') {
+        end_field(i);
+        raw_start = i + 1;
+        value_start = unescaped_.size();
+      } else {
+        unescaped_ += c;
+      }
+    }
+    end_field(record.size());
+    fields_.clear();
+    for (const auto& s : spans_) fields_.push_back({std::string_view(unescaped_).substr(s.offset, s.size), s.null});
+  }
+
+  struct Span {
+    std::size_t offset, size;
+    bool null;
+  };
+  std::string buffer_;
+  std::size_t start_ = 0, scan_ = 0;
+  bool escaped_ = false;
+  std::string unescaped_;
+  std::vector<Span> spans_;
+  std::vector<Field> fields_;
+};
+
+// An S3 object read front to back in pieces of `piece` bytes.
+class S3ObjectInput final : public RawInput {
+ public:
+  S3ObjectInput(s3::S3Client& s3, std::string key, std::uint64_t size, std::size_t piece)
+      : s3_(s3), key_(std::move(key)), size_(size), piece_(piece) {}
+  std::size_t read(char* out, std::size_t n) override {
+    if (at_ >= pending_.size()) {
+      if (offset_ >= size_) return 0;
+      pending_ = s3_.get_object_range(key_, offset_, std::min<std::uint64_t>(piece_, size_ - offset_));
+      at_ = 0;
+      if (pending_.empty())
+        throw runtime_error(fmt::format("s3://{}/{} ended at byte {} of {}", s3_.settings().bucket, key_, offset_, size_), "",
+                            "The unloaded file changed or was removed while it was read: run the command again.");
+      offset_ += pending_.size();
+    }
+    const std::size_t k = std::min(n, pending_.size() - at_);
+    std::memcpy(out, pending_.data() + at_, k);
+    at_ += k;
+    return k;
+  }
+  std::uint64_t size() const override { return size_; }
+
+ private:
+  s3::S3Client& s3_;
+  std::string key_;
+  std::uint64_t size_, offset_ = 0;
+  std::size_t piece_;
+  std::string pending_;
+  std::size_t at_ = 0;
+};
+
+std::string folder_name(std::string_view name) {
+  std::string out;
+  for (char c : name) out += std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ? c : '_';
+  return out.empty() ? "_" : out;
+}
+
+std::string attempt_id() {
+  std::random_device rd;
+  return fmt::format("{:08x}{:08x}", rd(), rd());
+}
+
+}  // namespace
+
+SnowflakeTableSource::SnowflakeTableSource(const SnowflakeConnection& connection, SnowflakeSourceSettings settings)
+    : connection_(connection), settings_(std::move(settings)) {
+  sql_ = std::make_unique<sf::SqlApiClient>(sf::sql_api_settings(connection, settings_.cancel),
+                                            std::shared_ptr<sf::TokenSource>(sf::make_token_source(connection)));
+}
+
+SnowflakeTableSource::~SnowflakeTableSource() = default;
+
+std::vector<std::string> SnowflakeTableSource::list_tables(const std::string& schema) {
+  sf::StatementOptions o;
+  o.bindings = {{"TEXT", sf::normalize_identifier(schema.empty() ? connection_.schema : schema)}};
+  const auto rs = sql_->execute(
+      "SELECT TABLE_NAME FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY 1", o);
+  std::vector<std::string> out;
+  for (const auto& r : rs.rows) out.push_back(r.at(0).value_or(""));
+  return out;
+}
+
+SourceTable SnowflakeTableSource::describe(const std::string& schema, const std::string& table) {
+  SourceTable t;
+  t.schema = sf::normalize_identifier(schema.empty() ? connection_.schema : schema);
+  const auto columns = [&](const std::string& name) {
+    sf::StatementOptions o;
+    o.bindings = {{"TEXT", t.schema}, {"TEXT", name}};
+    return sql_->execute(
+        "SELECT COLUMN_NAME, DATA_TYPE, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE, IS_NULLABLE "
+        "FROM INFORMATION_SCHEMA.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
+        o);
+  };
+  // As the source spells it, else as Snowflake reads the name unquoted.
+  t.name = table;
+  auto rs = columns(t.name);
+  if (rs.rows.empty()) rs = columns(t.name = sf::normalize_identifier(table));
+  if (rs.rows.empty())
+    throw usage_error(fmt::format("Snowflake has no table {}.{}", t.schema, table), "",
+                      "Check the name and the migration's source_schema (sluice migrate plan lists the tables).");
+  const auto number = [](const std::optional<std::string>& v) -> std::optional<std::int64_t> {
+    if (!v) return std::nullopt;
+    return sf::jsonv2::to_int64(*v);
+  };
+  for (const auto& r : rs.rows) {
+    const sf::CatalogType type{r.at(1).value_or(""), number(r.at(2)), number(r.at(3)), number(r.at(4))};
+    SourceColumn c;
+    c.name = r.at(0).value_or("");
+    c.declared_type = sf::display_name(type);
+    c.type = sf::column_type(type);
+    c.nullable = r.at(5).value_or("YES") != "NO";
+    c.mapping = snowflake_column_mapping(type.data_type, type.precision, type.scale);
+    t.columns.push_back(std::move(c));
+  }
+  return t;
+}
+
+s3::S3Client& SnowflakeTableSource::stage() {
+  if (!s3_) {
+    s3::StageTarget stage = s3::stage_target(connection_.stage);
+    stage.settings.http.cancel = settings_.cancel;
+    stage_prefix_ = stage.location.prefix;
+    s3_ = std::make_unique<s3::S3Client>(stage.settings);
+  }
+  return *s3_;
+}
+
+std::string SnowflakeTableSource::job_folder() const { return fmt::format("migrate/{}/", folder_name(settings_.job)); }
+
+void SnowflakeTableSource::remove_leftovers() {
+  if (connection_.stage.name.empty() || connection_.stage.url.empty()) return;
+  s3::S3Client& s3 = stage();
+  std::vector<std::string> keys;
+  for (const auto& o : s3.list_objects(stage_prefix_ + job_folder())) keys.push_back(o.key);
+  if (!keys.empty()) s3.delete_objects(keys);
+}
+
+std::string SnowflakeTableSource::relation(const SourceTable& t) const {
+  std::string r = sf::quote_identifier(t.schema) + "." + sf::quote_identifier(t.name);
+  if (!t.snapshot.empty()) r += fmt::format(" AT(STATEMENT => {})", sf::string_literal(t.snapshot));
+  return r;
+}
+
+std::string SnowflakeTableSource::select_list(const SourceTable& t) {
+  std::string out;
+  for (const auto& c : t.columns) {
+    const std::string col = sf::quote_identifier(c.name);
+    const std::string type = base_type(c);
+    std::string e;
+    if (type == "NUMBER" || type == "BOOLEAN" || type == "TEXT" || type == "VARCHAR") e = col;
+    else if (type == "FLOAT") e = fmt::format("TO_VARCHAR({}, 'TME')", col);
+    else if (type == "BINARY") e = fmt::format("HEX_ENCODE({})", col);
+    else if (type == "DATE") e = fmt::format("TO_VARCHAR({}, 'YYYY-MM-DD')", col);
+    else if (type == "TIME") e = fmt::format("TO_VARCHAR({}, 'HH24:MI:SS.FF9')", col);
+    else if (type == "TIMESTAMP_NTZ") e = fmt::format("TO_VARCHAR({}, 'YYYY-MM-DD HH24:MI:SS.FF9')", col);
+    else if (type == "TIMESTAMP_LTZ" || type == "TIMESTAMP_TZ") e = fmt::format("TO_VARCHAR({}, 'YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM')", col);
+    else if (type == "VARIANT" || type == "OBJECT" || type == "ARRAY") e = fmt::format("TO_JSON({})", col);
+    else e = fmt::format("TO_VARCHAR({})", col);
+    out += (out.empty() ? "" : ", ") + e;
+  }
+  return out;
+}
+
+std::string SnowflakeTableSource::pin_snapshot(const SourceTable& t) {
+  SourceTable live = t;
+  live.snapshot.clear();
+  return sql_->execute(fmt::format("SELECT COUNT(*) FROM {}", relation(live))).statement_handle;
+}
+
+std::uint64_t SnowflakeTableSource::count_rows(const SourceTable& t) {
+  const auto rs = sql_->execute(fmt::format("SELECT COUNT(*) FROM {}{}", relation(t), t.filter.empty() ? "" : " WHERE (" + t.filter + ")"));
+  return static_cast<std::uint64_t>(sf::jsonv2::to_int64(rs.rows.at(0).at(0).value_or("0")));
+}
+
+std::vector<SourceRange> SnowflakeTableSource::plan_ranges(const SourceTable& t, const std::string& chunk_by, std::size_t parts) {
+  // A table cut by a column is read by ranges of it even when one range holds it all: a finding
+  // then names the row by that column.
+  if (chunk_by.empty()) return {SourceRange{}};
+  const auto it = std::find_if(t.columns.begin(), t.columns.end(), [&](const SourceColumn& c) {
+    return c.name == chunk_by || c.name == sf::normalize_identifier(chunk_by);
+  });
+  if (it == t.columns.end())
+    throw usage_error(fmt::format("{}.{} has no column {} to cut it by", t.schema, t.name, chunk_by), "",
+                      "Name one of its columns in chunk_by, or leave chunk_by out to copy it whole.");
+  const bool whole_numbers = it->mapping.kind == ValueKind::integer || (it->mapping.kind == ValueKind::numeric && it->mapping.scale == 0);
+  const auto not_cuttable = [&] {
+    return usage_error(fmt::format("{}.{}.{} is {}, not an integer column whose values fit 64 bits", t.schema, t.name, it->name,
+                                   it->declared_type),
+                       "", "Cut the table by an integer column (an id, a YYYYMMDD day), or copy it whole.");
+  };
+  if (!whole_numbers) throw not_cuttable();
+  const std::string col = sf::quote_identifier(it->name);
+  const auto rs = sql_->execute(fmt::format("SELECT MIN({0}), MAX({0}) FROM {1}{2}", col, relation(t),
+                                            t.filter.empty() ? "" : " WHERE (" + t.filter + ")"));
+  const auto& row = rs.rows.at(0);
+  if (!row.at(0)) return {SourceRange{}};  // empty, or every value NULL
+  std::int64_t lo = 0, hi = 0;
+  try {
+    lo = sf::jsonv2::to_int64(*row.at(0));
+    hi = sf::jsonv2::to_int64(*row.at(1));
+  } catch (const std::exception&) {
+    throw not_cuttable();
+  }
+  return equal_ranges(it->name, lo, hi, std::max<std::size_t>(parts, 1));
+}
+
+std::string SnowflakeTableSource::range_condition(const SourceTable& t, const SourceRange& range) const {
+  std::vector<std::string> conditions;
+  if (!range.column.empty()) {
+    const std::string col = sf::quote_identifier(range.column);
+    // NULLs of the chunk column belong to no range of values: the last range takes them.
+    conditions.push_back(fmt::format("({0} BETWEEN {1} AND {2} OR ({0} IS NULL AND {2} = (SELECT MAX({0}) FROM {3})))", col,
+                                     range.first, range.last, relation(t)));
+  }
+  if (!t.filter.empty()) conditions.push_back("(" + t.filter + ")");
+  std::string where;
+  for (const auto& c : conditions) where += (where.empty() ? " WHERE " : " AND ") + c;
+  return where;
+}
+
+std::uint64_t SnowflakeTableSource::read_range(const SourceTable& t, const SourceRange& range, ChunkSink& sink,
+                                               std::size_t chunk_bytes, ProgressSink& progress, const Cancellation& cancel,
+                                               const ValueProblemHandler& problems) {
+  CopyBatcher batcher(sink, chunk_bytes, progress, cancel, fmt::format("{}.{} {}", t.schema, t.name, range.label()));
+  SnowflakeRowWriter writer(t, range, batcher, problems);
+  const std::string where = range_condition(t, range);
+  if (t.estimated_rows > 0 && t.estimated_rows <= settings_.small_table_rows) read_partitions(t, range, where, writer);
+  else read_unloaded(t, range, where, writer);
+  return batcher.finish();
+}
+
+std::uint64_t SnowflakeTableSource::read_partitions(const SourceTable& t, const SourceRange&, const std::string& where,
+                                                    SnowflakeRowWriter& writer) {
+  // Every column is projected to text, so each cell is the value's own text (jsonv2 sends every
+  // value as a string, NULL as null: developer-guide/sql-api/handling-responses).
+  const auto rs = sql_->execute(fmt::format("SELECT {} FROM {}{}", select_list(t), relation(t), where));
+  std::vector<Field> fields(t.columns.size());
+  for (const auto& row : rs.rows) {
+    for (std::size_t i = 0; i < fields.size() && i < row.size(); ++i)
+      fields[i] = row[i] ? Field{*row[i], false} : Field{{}, true};
+    writer.row(fields.data(), std::min(fields.size(), row.size()));
+  }
+  return rs.rows.size();
+}
+
+std::uint64_t SnowflakeTableSource::read_unloaded(const SourceTable& t, const SourceRange& range, const std::string& where,
+                                                  SnowflakeRowWriter& writer) {
+  if (connection_.stage.name.empty())
+    throw usage_error(fmt::format("the Snowflake connection has no stage to unload {}.{} to", t.schema, t.name),
+                      "A table larger than small_table_rows is unloaded to the connection's S3 stage and read from there.",
+                      "Add the stage (name: and url: of an external stage on S3) to the connection, or raise the migration's "
+                      "small_table_rows to read the table through the SQL API.");
+  stage();
+  // A folder of this attempt's own: an unload never finds files there, and whatever it leaves
+  // (a retried unload's strays) is removed with the folder.
+  const std::string folder = fmt::format("{}{}/{}/", job_folder(), folder_name(t.name), attempt_id());
+  const std::string sql = fmt::format(
+      "COPY INTO @{}/{} FROM (SELECT {} FROM {}{}) "
+      "FILE_FORMAT = (TYPE = CSV COMPRESSION = ZSTD FIELD_DELIMITER = '\\t' RECORD_DELIMITER = '\\n' "
+      "ESCAPE_UNENCLOSED_FIELD = '\\\\' FIELD_OPTIONALLY_ENCLOSED_BY = NONE NULL_IF = ('\\\\N') EMPTY_FIELD_AS_NULL = FALSE) "
+      "MAX_FILE_SIZE = {} INCLUDE_QUERY_ID = TRUE DETAILED_OUTPUT = TRUE HEADER = FALSE",
+      sf::identifier(connection_.stage.name), folder, select_list(t), relation(t), where, settings_.max_file_size);
+  struct RemoveFolder {
+    s3::S3Client& s3;
+    std::string prefix;
+    ~RemoveFolder() {
+      try {
+        std::vector<std::string> keys;
+        for (const auto& o : s3.list_objects(prefix)) keys.push_back(o.key);
+        if (!keys.empty()) s3.delete_objects(keys);
+      } catch (...) {
+        // Best effort: a later run's folder is another one; the leftover is named in no record.
+      }
+    }
+  } remove{*s3_, stage_prefix_ + folder};
+  const auto rs = sql_->execute(sql);
+  const int name_col = rs.column("file_name"), size_col = rs.column("file_size"), rows_col = rs.column("row_count");
+  if (name_col < 0 || size_col < 0 || rows_col < 0)
+    throw runtime_error(fmt::format("the unload of {}.{} {} did not list its files", t.schema, t.name, range.label()),
+                        fmt::format("statement {}", rs.statement_handle),
+                        "COPY INTO <location> with DETAILED_OUTPUT = TRUE answers file_name, file_size and row_count.");
+  std::uint64_t rows = 0;
+  std::vector<char> buffer(1u << 20);
+  for (const auto& r : rs.rows) {
+    const std::string name = r.at(static_cast<std::size_t>(name_col)).value_or("");
+    const auto size = static_cast<std::uint64_t>(sf::jsonv2::to_int64(r.at(static_cast<std::size_t>(size_col)).value_or("0")));
+    const auto expected = static_cast<std::uint64_t>(sf::jsonv2::to_int64(r.at(static_cast<std::size_t>(rows_col)).value_or("0")));
+    // The file's path as given to COPY INTO, or relative to that path.
+    const std::string key = stage_prefix_ + (name.starts_with(folder) ? name : folder + name);
+    auto input = open_byte_source(fmt::format("s3://{}/{}", s3_->settings().bucket, key),
+                                  std::make_unique<S3ObjectInput>(*s3_, key, size, settings_.read_piece), Compression::zstd);
+    UnloadedRecords records;
+    std::uint64_t in_file = 0;
+    for (std::size_t n; (n = input->read(buffer.data(), buffer.size())) > 0;)
+      records.feed(buffer.data(), n, [&](const Field* fields, std::size_t count) {
+        ++in_file;
+        writer.row(fields, count);
+      });
+    if (records.has_partial_record() || in_file != expected)
+      throw runtime_error(fmt::format("s3://{}/{} holds {} rows{}, but the unload reported {}", s3_->settings().bucket, key,
+                                      in_file, records.has_partial_record() ? " and a cut-off one" : "", expected),
+                          fmt::format("unload statement {}", rs.statement_handle), "Run the command again: the chunk is unloaded afresh.");
+    rows += in_file;
+  }
+  return rows;
+}
+
+}  // namespace sluice
