@@ -22,18 +22,11 @@ SIZE_MB=${1:-1000}
 RUNS=${2:-1}
 SLUICE=$(realpath "${SLUICE:-build/sluice}")
 HERE=$(cd "$(dirname "$0")/.." && pwd)
-PY=/usr/bin/python3
 
 WORK=$(mktemp -d /tmp/sluice-bench-sf.XXXXXX)
-STACK_PID=
-cleanup() {
-  if [[ -n $STACK_PID ]]; then
-    exec 9>&- 2>/dev/null || true             # closing its stdin stops the stack
-    kill -TERM "$STACK_PID" 2>/dev/null || true
-    wait "$STACK_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
+# shellcheck source=bench/emulated_stack.sh
+source "$HERE/bench/emulated_stack.sh"
+cleanup() { stack_stop; rm -rf "$WORK"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 export XDG_STATE_HOME="$WORK/state" XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/config"
@@ -44,45 +37,10 @@ echo "generating $SIZE_MB MB ..."
 BYTES=$(stat -c %s "$F")
 
 echo "starting PostgreSQL and the emulators ..."
-mkfifo "$WORK/stack.in"
-"$PY" "$HERE/tests/emulators/run_stack.py" "$WORK/stack" <"$WORK/stack.in" >"$WORK/stack.out" 2>"$WORK/stack.err" &
-STACK_PID=$!
-exec 9>"$WORK/stack.in"
-for _ in $(seq 600); do
-  grep -q ready "$WORK/stack.out" 2>/dev/null && break
-  kill -0 "$STACK_PID" 2>/dev/null || { cat "$WORK/stack.err"; exit 1; }
-  sleep 0.1
-done
-grep -q ready "$WORK/stack.out" || { echo "the stack did not start"; cat "$WORK/stack.err"; exit 1; }
-# shellcheck disable=SC1091
-source "$WORK/stack/env"
-SQL_URL=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["sql"])' "$WORK/stack/stack.json")
-S3_URL=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["s3"])' "$WORK/stack/stack.json")
-PG_DSN=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["pg_dsn"])' "$WORK/stack/stack.json")
+stack_start
 # The generated table, loaded through the emulated Snowflake connection.
 { cat "$WORK/stack/connection.yaml"; sed -n '/^tables:/,$p' "$WORK/gen.yaml"; } >"$WORK/sluice.yaml"
-# The emulators are the stack's child processes: their CPU (user + sys, seconds) from /proc.
-# The S3 emulator works only while sluice stages (the SQL API emulator reads the staged files
-# from its directory), so its CPU is the staging's cost on the server side.
-emu_cpu() {  # s3_emulator | snowflake_emulator
-  local total=0 p
-  for p in $(pgrep -P "$STACK_PID" -f "$1" 2>/dev/null || true); do
-    [[ -r /proc/$p/stat ]] || continue
-    total=$(awk -v t="$total" -v hz="$(getconf CLK_TCK)" '{print t + ($14 + $15) / hz}' "/proc/$p/stat")
-  done
-  echo "$total"
-}
-ctl() {  # METHOD PATH: an emulator control call (python, so curl is not needed)
-  "$PY" -c 'import sys, urllib.request as u
-print(u.urlopen(u.Request(sys.argv[2], method=sys.argv[1], data=b"{}" if sys.argv[1] == "POST" else None)).read().decode())' "$1" "$2"
-}
 cat "$F" >/dev/null  # page cache
-timed() {  # label cmd...: "wall cpu maxrss_kb" of the command
-  /usr/bin/time -v -o "$WORK/time" "$@" >"$WORK/out" 2>"$WORK/err" || { cat "$WORK/out" "$WORK/err"; exit 1; }
-  awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, a, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + a[i]}
-              /User time/ {u = $2} /System time/ {s = $2} /Maximum resident/ {m = $2}
-              END {printf "%.2f %.2f %d\n", w, u + s, m}' "$WORK/time"
-}
 
 best_c= best_l= best_split=
 for run in $(seq "$RUNS"); do

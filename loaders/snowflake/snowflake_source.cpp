@@ -421,13 +421,12 @@ std::uint64_t SnowflakeTableSource::read_range(const SourceTable& t, const Sourc
   CopyBatcher batcher(sink, chunk_bytes, progress, cancel, fmt::format("{}.{} {}", t.schema, t.name, range.label()));
   SnowflakeRowWriter writer(t, range, batcher, problems);
   const std::string where = range_condition(t, range);
-  if (t.estimated_rows > 0 && t.estimated_rows <= settings_.small_table_rows) read_partitions(t, range, where, writer);
+  if (t.estimated_rows > 0 && t.estimated_rows <= settings_.small_table_rows) read_partitions(t, where, writer);
   else read_unloaded(t, range, where, writer);
   return batcher.finish();
 }
 
-std::uint64_t SnowflakeTableSource::read_partitions(const SourceTable& t, const SourceRange&, const std::string& where,
-                                                    SnowflakeRowWriter& writer) {
+void SnowflakeTableSource::read_partitions(const SourceTable& t, const std::string& where, SnowflakeRowWriter& writer) {
   // Every column is projected to text, so each cell is the value's own text (jsonv2 sends every
   // value as a string, NULL as null: developer-guide/sql-api/handling-responses).
   const auto rs = sql_->execute(fmt::format("SELECT {} FROM {}{}", select_list(t), relation(t), where));
@@ -437,11 +436,10 @@ std::uint64_t SnowflakeTableSource::read_partitions(const SourceTable& t, const 
       fields[i] = row[i] ? Field{*row[i], false} : Field{{}, true};
     writer.row(fields.data(), std::min(fields.size(), row.size()));
   }
-  return rs.rows.size();
 }
 
-std::uint64_t SnowflakeTableSource::read_unloaded(const SourceTable& t, const SourceRange& range, const std::string& where,
-                                                  SnowflakeRowWriter& writer) {
+void SnowflakeTableSource::read_unloaded(const SourceTable& t, const SourceRange& range, const std::string& where,
+                                         SnowflakeRowWriter& writer) {
   if (connection_.stage.name.empty())
     throw usage_error(fmt::format("the Snowflake connection has no stage to unload {}.{} to", t.schema, t.name),
                       "A table larger than small_table_rows is unloaded to the connection's S3 stage and read from there.",
@@ -476,7 +474,6 @@ std::uint64_t SnowflakeTableSource::read_unloaded(const SourceTable& t, const So
     throw runtime_error(fmt::format("the unload of {}.{} {} did not list its files", t.schema, t.name, range.label()),
                         fmt::format("statement {}", rs.statement_handle),
                         "COPY INTO <location> with DETAILED_OUTPUT = TRUE answers file_name, file_size and row_count.");
-  std::uint64_t rows = 0;
   std::vector<char> buffer(1u << 20);
   for (const auto& r : rs.rows) {
     const std::string name = r.at(static_cast<std::size_t>(name_col)).value_or("");
@@ -497,9 +494,7 @@ std::uint64_t SnowflakeTableSource::read_unloaded(const SourceTable& t, const So
       throw runtime_error(fmt::format("s3://{}/{} holds {} rows{}, but the unload reported {}", s3_->settings().bucket, key,
                                       in_file, records.has_partial_record() ? " and a cut-off one" : "", expected),
                           fmt::format("unload statement {}", rs.statement_handle), "Run the command again: the chunk is unloaded afresh.");
-    rows += in_file;
   }
-  return rows;
 }
 
 }  // namespace sluice

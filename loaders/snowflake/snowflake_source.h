@@ -67,10 +67,8 @@ class SnowflakeTableSource final : public TableSource {
   std::string job_folder() const;  // "migrate/<job>/"
   std::string relation(const SourceTable& table) const;
   std::string range_condition(const SourceTable& table, const SourceRange& range) const;
-  std::uint64_t read_partitions(const SourceTable& table, const SourceRange& range, const std::string& where,
-                                SnowflakeRowWriter& writer);
-  std::uint64_t read_unloaded(const SourceTable& table, const SourceRange& range, const std::string& where,
-                              SnowflakeRowWriter& writer);
+  void read_partitions(const SourceTable& table, const std::string& where, SnowflakeRowWriter& writer);
+  void read_unloaded(const SourceTable& table, const SourceRange& range, const std::string& where, SnowflakeRowWriter& writer);
 
   const SnowflakeConnection& connection_;
   SnowflakeSourceSettings settings_;

@@ -40,7 +40,7 @@ removed again ("removes any files that were written to the stage with the UUID o
 ID"); "error" = the statement fails (code/message of the rule, default 000603) after writing its
 first file, which stays ("A failed unload operation can still result in unloaded data files").
 Control: GET /_emulator/statements (every statement: handle, requestId, sql, status, executions,
-children, unload_files, unload_strays), POST /_emulator/users {"name", "public_key"},
+children, unload_files, unload_strays, created_on and finished_on in ms since the epoch), POST /_emulator/users {"name", "public_key"},
 POST /_emulator/time_travel {"retention_seconds": N | null} (Time Travel older than N seconds
 answers 000707; null: kept forever). Submits are logged with their bindings.
 
@@ -138,6 +138,7 @@ class Statement:
         self.body = body
         self.user = user
         self.created_on = int(time.time() * 1000)
+        self.finished_on = None  # when it ended (ms since the epoch): what benchmarks add up
         self.status = "running"  # running | success | failed | cancelled | timeout
         self.result = None       # {"row_type", "rows", "stats", "statement_handles"}
         self.error = None        # SqlError
@@ -362,7 +363,8 @@ class SnowflakeEmulator(emucommon.Emulator):
             return 200, {"statements": [
                 {"handle": s.handle, "requestId": s.request_id, "sql": s.sql, "status": s.status,
                  "executions": s.executions, "children": [c.handle for c in s.children],
-                 "unload_files": s.unload_files, "unload_strays": s.unload_strays}
+                 "unload_files": s.unload_files, "unload_strays": s.unload_strays,
+                 "created_on": s.created_on, "finished_on": s.finished_on}
                 for s in sts]}
         if path == "/_emulator/time_travel" and method == "POST":
             # {"retention_seconds": N}: Time Travel data older than N seconds is past retention
@@ -509,6 +511,7 @@ class SnowflakeEmulator(emucommon.Emulator):
                 except psycopg2.Error:
                     pass
                 conn.close()
+            st.finished_on = int(time.time() * 1000)
             st.done.set()
 
     def _execute_request(self, st: Statement, conn, purge):

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# `sluice migrate run` from the emulated Snowflake into PostgreSQL, against `sluice load` of the
+# same rows from a local file into the same PostgreSQL. Target: migrate within 1.3x of the load
+# for sluice's own part, the emulator's time reported apart.
+#
+# One generated month (sluice generate, 40 columns) is the file for the load and, \copy'd into the
+# emulator's PostgreSQL, the Snowflake table FACT (NUMBER, TEXT, DATE, BOOLEAN, TIMESTAMP_NTZ
+# columns). The migration unloads it (small_table_rows: 0) in chunks of RECORDDATEID with one
+# worker, so the statements run one after another and their time adds up: the emulator's part is
+# the sum of its statements' durations (its log: created_on .. finished_on, which includes running
+# the query in Python and writing the zstd files), sluice's own part the rest of the wall time
+# (reading the files back over S3, decoding, checking, COPY into PostgreSQL). The load is
+# `sluice --batch load --qc none` (the copy alone, as migrate has no file QC).
+#
+#   bench/migrate_snowflake_vs_load.sh [size_mb=100] [runs=2]
+set -euo pipefail
+
+SIZE_MB=${1:-100}
+RUNS=${2:-2}
+SLUICE=$(realpath "${SLUICE:-build/sluice}")
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+WORK=$(mktemp -d /tmp/sluice-bench-sfmig.XXXXXX)
+# shellcheck source=bench/emulated_stack.sh
+source "$HERE/bench/emulated_stack.sh"
+cleanup() { stack_stop; rm -rf "$WORK"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+export XDG_STATE_HOME="$WORK/state" XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/config"
+
+F="$WORK/fact_2024-01.tsv"
+echo "generating $SIZE_MB MB ..."
+"$SLUICE" --progress none generate --size-mb "$SIZE_MB" --out "$F" --config-out "$WORK/gen.yaml" --table FACT >/dev/null
+ROWS=$(wc -l <"$F")
+echo "starting PostgreSQL and the emulators ..."
+stack_start
+
+# The Snowflake table: the file's columns with PostgreSQL types the emulator reports as Snowflake's.
+cols=$(sed -n 's/^ *- { name: "\([A-Z0-9]*\)", type: "\([^"]*\)".*/"\1" \2/p' "$WORK/gen.yaml" | paste -sd, -)
+psql -X -q -v ON_ERROR_STOP=1 "$PG_DSN" -c "CREATE TABLE \"BENCH\".\"FACT\" ($cols)" \
+  -c "\\copy \"BENCH\".\"FACT\" FROM '$F' WITH (FORMAT csv, DELIMITER E'\\t', NULL '')" -c 'ANALYZE "BENCH"."FACT"'
+
+{ sed -n '/^target:/,/^connections:/p' "$WORK/stack/connection.yaml" | sed 's/^target: snow/target: pg/'
+  echo "  pg: { type: postgres, dsn: \"$PG_DSN\" }"
+  sed -n '/^  snow:/,$p' "$WORK/stack/connection.yaml"
+  sed -n '/^tables:/,$p' "$WORK/gen.yaml"
+  echo "migrations:"
+  echo "  - { name: bench, source: snow, target: pg, schema: mig, workers: 1, chunk_rows: $(( (ROWS + 7) / 8 )), small_table_rows: 0,"
+  echo "      tables: [{ table: fact, chunk_by: recorddateid }] }"
+} >"$WORK/sluice.yaml"
+cat "$F" >/dev/null  # page cache
+
+best_load= best_mig= best_emu= best_s3=
+for run in $(seq "$RUNS"); do
+  psql -X -q "$PG_DSN" -c 'DROP TABLE IF EXISTS public."FACT", public.sluice_load_history' -c CHECKPOINT >/dev/null 2>&1 || true
+  l=$(timed "$SLUICE" --progress none --config "$WORK/sluice.yaml" --batch load --files "$F" --create --qc none)
+  loaded=$(psql -X -At "$PG_DSN" -c 'SELECT count(*) FROM public."FACT"')
+  [[ $loaded == "$ROWS" ]] || { echo "the load loaded $loaded rows of $ROWS"; exit 1; }
+
+  psql -X -q "$PG_DSN" -c CHECKPOINT >/dev/null
+  ctl POST "$SQL_URL/_emulator/reset" >/dev/null
+  s0=$(emu_cpu s3_emulator)
+  m=$(timed "$SLUICE" --progress none --config "$WORK/sluice.yaml" --batch migrate run --restart)
+  s1=$(emu_cpu s3_emulator)
+  copied=$(psql -X -At "$PG_DSN" -c 'SELECT count(*) FROM mig.fact')
+  [[ $copied == "$ROWS" ]] || { echo "the migration copied $copied rows of $ROWS"; exit 1; }
+  emu=$(ctl GET "$SQL_URL/_emulator/statements" | "$PY" -c '
+import json, sys
+print("%.2f" % (sum((s["finished_on"] - s["created_on"]) / 1000 for s in json.load(sys.stdin)["statements"]
+                   if s.get("finished_on"))))')
+  echo "run $run: load ${l%% *} s, migrate ${m%% *} s of which the emulator's statements $emu s"
+  if [[ -z $best_mig ]] || (( $(echo "${m%% *} - $emu < ${best_mig%% *} - $best_emu" | bc -l) )); then
+    best_mig=$m; best_emu=$emu; best_s3=$(echo "$s1 - $s0" | bc -l)
+  fi
+  if [[ -z $best_load ]] || (( $(echo "${l%% *} < ${best_load%% *}" | bc -l) )); then best_load=$l; fi
+done
+
+read -r lw lc lm <<<"$best_load"
+read -r mw mc mm <<<"$best_mig"
+own=$(echo "$mw - $best_emu" | bc -l)
+echo
+echo "$ROWS rows, $(echo "scale=1; $(stat -c %s "$F") / 1000000" | bc -l) MB as TSV, best of $RUNS, $(nproc) cores"
+echo "| step | wall | rows/s | CPU (sluice) | peak RSS |"
+echo "| --- | --- | --- | --- | --- |"
+printf "| sluice load --qc none of the file | %.2f s | %.0f | %.2f s | %d MB |\n" "$lw" "$(echo "$ROWS / $lw" | bc -l)" "$lc" $((lm / 1024))
+printf "| sluice migrate run, end to end | %.2f s | %.0f | %.2f s | %d MB |\n" "$mw" "$(echo "$ROWS / $mw" | bc -l)" "$mc" $((mm / 1024))
+printf "| - the emulator's statements (unload queries, zstd files, counts) | %.2f s | | | |\n" "$best_emu"
+printf "| - sluice's own part (GetObject, decode, checks, COPY) | %.2f s | %.0f | | |\n" "$own" "$(echo "$ROWS / $own" | bc -l)"
+printf "S3 emulator CPU while sluice read the files: %.1f s\n" "$best_s3"
+printf "ratio migrate (sluice's own part) / load: %.2f  (target <= 1.3)\n" "$(echo "$own / $lw" | bc -l)"
