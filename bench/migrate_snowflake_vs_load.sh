@@ -4,18 +4,21 @@
 # for sluice's own part, the emulator's time reported apart.
 #
 # One generated month (sluice generate, 40 columns) is the file for the load and, \copy'd into the
-# emulator's PostgreSQL, the Snowflake table FACT (NUMBER, TEXT, DATE, BOOLEAN, TIMESTAMP_NTZ
-# columns). The migration unloads it (small_table_rows: 0) in chunks of RECORDDATEID with one
-# worker, so the statements run one after another and their time adds up: the emulator's part is
+# emulator's PostgreSQL, the Snowflake table FACT: NUMBER(4|9|18,0) for the file's smallint,
+# integer and bigint columns (so the migrated table has the load's types), NUMBER(p,s), TEXT,
+# DATE, BOOLEAN, TIMESTAMP_NTZ. The migration unloads it (small_table_rows: 0) in two chunks of
+# RECORDDATEID with one worker, so the statements and the reads take turns: the emulator's part is
 # the sum of its statements' durations (its log: created_on .. finished_on, which includes running
 # the query in Python and writing the zstd files), sluice's own part the rest of the wall time
-# (reading the files back over S3, decoding, checking, COPY into PostgreSQL). The load is
-# `sluice --batch load --qc none` (the copy alone, as migrate has no file QC).
+# (polls, reading the files back over S3, decoding, checking, COPY into PostgreSQL, the swap), and
+# of that, ANALYZE (which migrate runs and the load does not) is timed apart on the same table.
+# The load is `sluice --batch load --qc none` (the copy alone: migrate has no file QC); both write
+# through one COPY connection.
 #
-#   bench/migrate_snowflake_vs_load.sh [size_mb=100] [runs=2]
+#   bench/migrate_snowflake_vs_load.sh [size_mb=200] [runs=2]
 set -euo pipefail
 
-SIZE_MB=${1:-100}
+SIZE_MB=${1:-200}
 RUNS=${2:-2}
 SLUICE=$(realpath "${SLUICE:-build/sluice}")
 HERE=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +38,8 @@ echo "starting PostgreSQL and the emulators ..."
 stack_start
 
 # The Snowflake table: the file's columns with PostgreSQL types the emulator reports as Snowflake's.
-cols=$(sed -n 's/^ *- { name: "\([A-Z0-9]*\)", type: "\([^"]*\)".*/"\1" \2/p' "$WORK/gen.yaml" | paste -sd, -)
+cols=$(sed -n 's/^ *- { name: "\([A-Z0-9]*\)", type: "\([^"]*\)".*/"\1" \2/p' "$WORK/gen.yaml" |
+  sed 's/ smallint$/ numeric(4,0)/; s/ integer$/ numeric(9,0)/; s/ bigint$/ numeric(18,0)/' | paste -sd, -)
 psql -X -q -v ON_ERROR_STOP=1 "$PG_DSN" -c "CREATE TABLE \"BENCH\".\"FACT\" ($cols)" \
   -c "\\copy \"BENCH\".\"FACT\" FROM '$F' WITH (FORMAT csv, DELIMITER E'\\t', NULL '')" -c 'ANALYZE "BENCH"."FACT"'
 
@@ -44,32 +48,49 @@ psql -X -q -v ON_ERROR_STOP=1 "$PG_DSN" -c "CREATE TABLE \"BENCH\".\"FACT\" ($co
   sed -n '/^  snow:/,$p' "$WORK/stack/connection.yaml"
   sed -n '/^tables:/,$p' "$WORK/gen.yaml"
   echo "migrations:"
-  echo "  - { name: bench, source: snow, target: pg, schema: mig, workers: 1, chunk_rows: $(( (ROWS + 7) / 8 )), small_table_rows: 0,"
+  echo "  - { name: bench, source: snow, target: pg, schema: mig, workers: 1, chunk_rows: $(( (ROWS + 1) / 2 )), small_table_rows: 0,"
   echo "      tables: [{ table: fact, chunk_by: recorddateid }] }"
 } >"$WORK/sluice.yaml"
 cat "$F" >/dev/null  # page cache
 
-best_load= best_mig= best_emu= best_s3=
+best_load= best_mig= best_emu= best_s3= best_analyze=
 for run in $(seq "$RUNS"); do
-  psql -X -q "$PG_DSN" -c 'DROP TABLE IF EXISTS public."FACT", public.sluice_load_history' -c CHECKPOINT >/dev/null 2>&1 || true
+  psql -X -q "$PG_DSN" -c 'DROP TABLE IF EXISTS public.fact, public.sluice_load_history' -c CHECKPOINT >/dev/null 2>&1 || true
   l=$(timed "$SLUICE" --progress none --config "$WORK/sluice.yaml" --batch load --files "$F" --create --qc none)
-  loaded=$(psql -X -At "$PG_DSN" -c 'SELECT count(*) FROM public."FACT"')
+  loaded=$(psql -X -At "$PG_DSN" -c 'SELECT count(*) FROM public.fact')
   [[ $loaded == "$ROWS" ]] || { echo "the load loaded $loaded rows of $ROWS"; exit 1; }
 
   psql -X -q "$PG_DSN" -c CHECKPOINT >/dev/null
   ctl POST "$SQL_URL/_emulator/reset" >/dev/null
+  ctl POST "$S3_URL/_emulator/reset" >/dev/null
   s0=$(emu_cpu s3_emulator)
   m=$(timed "$SLUICE" --progress none --config "$WORK/sluice.yaml" --batch migrate run --restart)
   s1=$(emu_cpu s3_emulator)
   copied=$(psql -X -At "$PG_DSN" -c 'SELECT count(*) FROM mig.fact')
   [[ $copied == "$ROWS" ]] || { echo "the migration copied $copied rows of $ROWS"; exit 1; }
-  emu=$(ctl GET "$SQL_URL/_emulator/statements" | "$PY" -c '
+  { ctl GET "$SQL_URL/_emulator/statements"; ctl GET "$S3_URL/_emulator/requests"; } >"$WORK/logs.json"
+  emu=$("$PY" -c '
 import json, sys
-print("%.2f" % (sum((s["finished_on"] - s["created_on"]) / 1000 for s in json.load(sys.stdin)["statements"]
-                   if s.get("finished_on"))))')
+docs = open(sys.argv[1]).read().replace("}{", "}\n{").splitlines()
+print("%.2f" % sum((s["finished_on"] - s["created_on"]) / 1000 for s in json.loads(docs[0])["statements"] if s.get("finished_on")))
+' "$WORK/logs.json")
+  a0=$(date +%s.%N); psql -X -q "$PG_DSN" -c 'ANALYZE mig.fact'; analyze=$(echo "$(date +%s.%N) - $a0" | bc -l)
   echo "run $run: load ${l%% *} s, migrate ${m%% *} s of which the emulator's statements $emu s"
+  if [[ -n ${TIMELINE:-} ]]; then  # every request to both emulators, seconds from the first
+    for url in "$SQL_URL" "$S3_URL"; do ctl GET "$url/_emulator/requests"; done | "$PY" -c '
+import json, sys
+rows = []
+for doc in sys.stdin.read().replace("}{", "}\n{").splitlines():
+    for r in json.loads(doc)["requests"]:
+        what = r.get("op", "") + " " + (r.get("key") or (r.get("statement") or "")[:70].replace("\n", " "))
+        rows.append((r["time"], r.get("end", r["time"]), r.get("bytes", ""), what))
+t0 = min(r[0] for r in rows)
+for a, b, n, what in sorted(rows):
+    print("  %7.2f .. %7.2f  %10s  %s" % (a - t0, b - t0, n, what))
+'
+  fi
   if [[ -z $best_mig ]] || (( $(echo "${m%% *} - $emu < ${best_mig%% *} - $best_emu" | bc -l) )); then
-    best_mig=$m; best_emu=$emu; best_s3=$(echo "$s1 - $s0" | bc -l)
+    best_mig=$m; best_emu=$emu; best_s3=$(echo "$s1 - $s0" | bc -l); best_analyze=$analyze
   fi
   if [[ -z $best_load ]] || (( $(echo "${l%% *} < ${best_load%% *}" | bc -l) )); then best_load=$l; fi
 done
@@ -84,6 +105,8 @@ echo "| --- | --- | --- | --- | --- |"
 printf "| sluice load --qc none of the file | %.2f s | %.0f | %.2f s | %d MB |\n" "$lw" "$(echo "$ROWS / $lw" | bc -l)" "$lc" $((lm / 1024))
 printf "| sluice migrate run, end to end | %.2f s | %.0f | %.2f s | %d MB |\n" "$mw" "$(echo "$ROWS / $mw" | bc -l)" "$mc" $((mm / 1024))
 printf "| - the emulator's statements (unload queries, zstd files, counts) | %.2f s | | | |\n" "$best_emu"
-printf "| - sluice's own part (GetObject, decode, checks, COPY) | %.2f s | %.0f | | |\n" "$own" "$(echo "$ROWS / $own" | bc -l)"
+printf "| - sluice's own part (polls, GetObject, decode, checks, COPY, swap, ANALYZE) | %.2f s | %.0f | | |\n" "$own" "$(echo "$ROWS / $own" | bc -l)"
+printf "| - of which ANALYZE (timed again on the copied table) | %.2f s | | | |\n" "$best_analyze"
 printf "S3 emulator CPU while sluice read the files: %.1f s\n" "$best_s3"
-printf "ratio migrate (sluice's own part) / load: %.2f  (target <= 1.3)\n" "$(echo "$own / $lw" | bc -l)"
+printf "ratio migrate (sluice's own part) / load: %.2f; without ANALYZE: %.2f  (target <= 1.3)\n" \
+  "$(echo "$own / $lw" | bc -l)" "$(echo "($own - $best_analyze) / $lw" | bc -l)"

@@ -200,7 +200,7 @@ MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, Tab
       desc.filter = settings.where;
       t.rows = settings.where.empty() ? profile.rows : sqlite_source->count_rows(desc);
       t.rows_known = true;
-    } else if (source_conn.snowflake()) {
+    } else if (source_conn.snowflake() && reading == PlanReading::every_value) {
       // Snowflake counts a table from its metadata; with a filter it scans, as the run will.
       desc.filter = settings.where;
       t.rows = source.count_rows(desc);

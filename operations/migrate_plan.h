@@ -57,8 +57,9 @@ std::unique_ptr<TableSource> open_table_source(const Config& config, const Migra
                                                const std::function<std::string(const ConnectionSpec&)>& postgres_conninfo,
                                                const Cancellation* cancel = nullptr);
 
-// How much a plan reads of a SQLite source: every value's storage class (what `migrate plan`
-// shows), or only what the types need (the columns without a declared type), for run and verify.
+// How much a plan reads of the source: every value's storage class of a SQLite table and the rows
+// of a Snowflake one (what `migrate plan` shows), or only what the types need (the columns without
+// a declared type), for run and verify, which count at their own snapshot.
 enum class PlanReading { every_value, types_only };
 
 // The plan of `job` (only `only_table` of it, when given: a source table name).

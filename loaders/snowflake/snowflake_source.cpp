@@ -38,34 +38,30 @@ struct Field {
 
 }  // namespace
 
-// Writes rows of values as the text each column's projection (select_list) gives into COPY text,
-// checking what PostgreSQL could not take as it is. Both read paths (unload files, result
-// partitions) hand their rows to it.
+// Writes rows into COPY text, checking what PostgreSQL could not take as it is. Both read paths
+// hand their rows to it: result partitions as values (row), unload files as records in
+// Snowflake's escaped form (unloaded).
 class SnowflakeRowWriter {
  public:
   SnowflakeRowWriter(const SourceTable& t, const SourceRange& range, CopyBatcher& batcher, const ValueProblemHandler& problems)
       : table_(t), range_(range), batcher_(batcher), problems_(problems) {
     for (std::size_t i = 0; i < t.columns.size(); ++i) {
       const SourceColumn& c = t.columns[i];
-      const std::string type = base_type(c);
       Rule r;
-      r.hex_bytes = type == "BINARY" && c.mapping.kind == ValueKind::bytes;
       r.no_nul = c.mapping.kind == ValueKind::text || c.mapping.kind == ValueKind::json;
       r.json = c.mapping.kind == ValueKind::json;
       // A cast says the user takes PostgreSQL's rounding to microseconds.
-      r.micro = is_datetime(type) && !c.mapping.cast;
+      r.micro = is_datetime(base_type(c)) && !c.mapping.cast;
+      if (r.json || r.micro) checked_.push_back(i);
       rules_.push_back(r);
       if (!range.column.empty() && c.name == range.column) key_column_ = static_cast<int>(i);
     }
   }
 
+  // One row of values (unescaped text, or NULL).
   void row(const Field* fields, std::size_t n) {
     ++row_number_;
-    if (n != rules_.size())
-      throw runtime_error(fmt::format("{}.{}: a row of {} with {} values, not {}", table_.schema, table_.name, range_.label(), n,
-                                      rules_.size()),
-                          fmt::format("row {} of the read", row_number_),
-                          "The unloaded file does not have the layout sluice asked for: report this with the statement's id.");
+    require_columns(n);
     std::string& out = batcher_.text();
     const std::size_t start = out.size();
     for (std::size_t i = 0; i < n; ++i) {
@@ -74,14 +70,57 @@ class SnowflakeRowWriter {
         out += "\\N";
         continue;
       }
-      const std::string_view v = fields[i].value;
-      if (const char* why = check(rules_[i], v)) {
+      if (const char* why = check(rules_[i], fields[i].value)) {
         out.resize(start);
-        refuse(i, fields, v, why);
+        refuse(i, key_column_ >= 0 && !fields[key_column_].null ? fields[key_column_].value : std::string_view(),
+               fields[i].value, why);
         return;
       }
-      if (rules_[i].hex_bytes) out += "\\\\x";
-      append_copy_escaped(out, v);
+      append_copy_escaped(out, fields[i].value);
+    }
+    out += '\n';
+    batcher_.end_row();
+  }
+
+  // One record as read_unloaded asks Snowflake to write it: fields split by tabs, a backslash
+  // before a tab, a newline or a backslash of the data, \N for NULL. That is PostgreSQL's COPY text
+  // with the same meaning (there, too, a backslash followed by any other character is that
+  // character), but for carriage returns, which PostgreSQL takes for line ends. So the record is
+  // copied as it is, with only the fields that need a check looked at.
+  void unloaded(std::string_view raw) {
+    ++row_number_;
+    const bool has_nul = std::memchr(raw.data(), 0, raw.size()) != nullptr;
+    if (!checked_.empty() || has_nul || key_column_ >= 0) {
+      split(raw);
+      require_columns(raw_fields_.size());
+      const auto check_field = [&](std::size_t i) {
+        const std::string_view f = raw_fields_[i];
+        if (f == "\\N") return true;
+        const std::string_view v = f.find('\\') == std::string_view::npos ? f : unescape(f);
+        const char* why = check(rules_[i], v);
+        if (!why) return true;
+        refuse(i, key_column_ >= 0 && raw_fields_[key_column_] != "\\N" ? raw_fields_[key_column_] : std::string_view(), v, why);
+        return false;
+      };
+      if (has_nul) {
+        for (std::size_t i = 0; i < raw_fields_.size(); ++i)
+          if (!check_field(i)) return;
+      } else {
+        for (std::size_t i : checked_)
+          if (!check_field(i)) return;
+      }
+    }
+    std::string& out = batcher_.text();
+    for (std::size_t at = 0;;) {
+      const void* cr = std::memchr(raw.data() + at, '\r', raw.size() - at);
+      if (!cr) {
+        out.append(raw.data() + at, raw.size() - at);
+        break;
+      }
+      const std::size_t i = static_cast<std::size_t>(static_cast<const char*>(cr) - raw.data());
+      out.append(raw.data() + at, i - at);
+      out += "\\r";
+      at = i + 1;
     }
     out += '\n';
     batcher_.end_row();
@@ -89,17 +128,33 @@ class SnowflakeRowWriter {
 
  private:
   struct Rule {
-    bool hex_bytes = false;  // BINARY as hex: bytea's \x input
-    bool no_nul = false;     // text and JSON: PostgreSQL holds no U+0000
+    bool no_nul = false;  // text and JSON: PostgreSQL holds no U+0000
     bool json = false;
-    bool micro = false;      // TIME / TIMESTAMP_*: at most microseconds
+    bool micro = false;   // TIME / TIMESTAMP_*: at most microseconds
   };
+
+  void require_columns(std::size_t n) const {
+    if (n != rules_.size())
+      throw runtime_error(fmt::format("{}.{}: a row of {} with {} values, not {}", table_.schema, table_.name, range_.label(), n,
+                                      rules_.size()),
+                          fmt::format("row {} of the read", row_number_),
+                          "The unloaded data does not have the layout sluice asked for: report this with the statement's id.");
+  }
+
+  // JSON text holding the escape \u0000 (not an escaped backslash followed by "u0000").
+  static bool json_nul(std::string_view v) {
+    for (std::size_t p = v.find("\\u0000"); p != std::string_view::npos; p = v.find("\\u0000", p + 1)) {
+      std::size_t before = 0;
+      while (before < p && v[p - 1 - before] == '\\') ++before;
+      if (before % 2 == 0) return true;
+    }
+    return false;
+  }
 
   static const char* check(const Rule& r, std::string_view v) {
     if (r.no_nul && std::memchr(v.data(), 0, v.size()))
       return "U+0000 in the value (PostgreSQL text cannot hold it)";
-    if (r.json && v.find("\\u0000") != std::string_view::npos)
-      return "\\u0000 in the JSON (PostgreSQL's jsonb cannot hold it)";
+    if (r.json && json_nul(v)) return "\\u0000 in the JSON (PostgreSQL's jsonb cannot hold it)";
     if (r.micro) {
       // [YYYY-MM-DD ]HH24:MI:SS.FF9[ TZH:TZM] (select_list): the first '.' starts the nine digits.
       const std::size_t dot = v.find('.');
@@ -109,13 +164,28 @@ class SnowflakeRowWriter {
     return nullptr;
   }
 
-  void refuse(std::size_t column, const Field* fields, std::string_view value, const char* why) {
+  void split(std::string_view raw) {
+    raw_fields_.clear();
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '\\') ++i;
+      else if (raw[i] == '\t') raw_fields_.push_back(raw.substr(start, i - start)), start = i + 1;
+    }
+    raw_fields_.push_back(raw.substr(std::min(start, raw.size())));
+  }
+
+  std::string_view unescape(std::string_view f) {
+    unescaped_.clear();
+    for (std::size_t i = 0; i < f.size(); ++i) unescaped_ += f[i] == '\\' && i + 1 < f.size() ? f[++i] : f[i];
+    return unescaped_;
+  }
+
+  void refuse(std::size_t column, std::string_view key, std::string_view value, const char* why) {
     std::string shown;
     for (char c : value.substr(0, 200)) shown += c == '\0' ? std::string("\\0") : std::string(1, c);
     if (value.size() > 200) shown += "...";
-    const std::string row = key_column_ >= 0 && !fields[key_column_].null
-                                ? fmt::format("{} {}", range_.column, fields[key_column_].value)
-                                : fmt::format("row {} of {}", row_number_, range_.label());
+    const std::string row = !key.empty() ? fmt::format("{} {}", range_.column, key)
+                                         : fmt::format("row {} of {}", row_number_, range_.label());
     ValueProblem problem{table_.name, table_.columns[column].name, row, shown, why};
     if (!problems_)
       throw Error(ExitCode::qc_failed, fmt::format("{}.{}: {}", problem.table, problem.column, problem.reason),
@@ -132,41 +202,39 @@ class SnowflakeRowWriter {
   CopyBatcher& batcher_;
   const ValueProblemHandler& problems_;
   std::vector<Rule> rules_;
+  std::vector<std::size_t> checked_;  // columns whose values are checked
   int key_column_ = -1;
   std::uint64_t row_number_ = 0;
+  std::vector<std::string_view> raw_fields_;
+  std::string unescaped_;
 };
 
 namespace {
 
-// Snowflake's unloaded CSV as read_unloaded asks for it (FIELD_DELIMITER tab, RECORD_DELIMITER
-// newline, ESCAPE_UNENCLOSED_FIELD backslash, no enclosure, NULL_IF \N): a backslash makes the next
-// character literal (copy-into-location, ESCAPE_UNENCLOSED_FIELD: it escapes "instances of the
-// FIELD_DELIMITER or RECORD_DELIMITER characters in the data ... [and] instances of itself"), and
-// a field that is exactly an unescaped \N is NULL ("Snowflake converts SQL NULL values to the first
-// value in the list"). Bytes arrive in pieces; a record may span them.
+// The records of Snowflake's unloaded CSV as read_unloaded asks for it (RECORD_DELIMITER newline,
+// ESCAPE_UNENCLOSED_FIELD backslash: copy-into-location says the escape character precedes
+// "instances of the FIELD_DELIMITER or RECORD_DELIMITER characters in the data ... [and] instances
+// of itself"): a newline ends a record unless an odd number of backslashes precede it. Bytes
+// arrive in pieces; a record may span them.
 class UnloadedRecords {
  public:
-  template <class OnRow>
-  void feed(const char* data, std::size_t n, OnRow&& on_row) {
+  template <class OnRecord>
+  void feed(const char* data, std::size_t n, OnRecord&& on_record) {
     buffer_.append(data, n);
+    const char* base = buffer_.data();
     for (;;) {
-      std::size_t i = scan_;
-      bool escaped = escaped_;
-      for (; i < buffer_.size(); ++i) {
-        const char c = buffer_[i];
-        if (escaped) escaped = false;
-        else if (c == '\\') escaped = true;
-        else if (c == '\n') break;
-      }
-      if (i == buffer_.size()) {
-        scan_ = i;
-        escaped_ = escaped;
+      const void* nl = std::memchr(base + scan_, '\n', buffer_.size() - scan_);
+      if (!nl) {
+        scan_ = buffer_.size();
         break;
       }
-      parse(std::string_view(buffer_).substr(start_, i - start_));
-      on_row(fields_.data(), fields_.size());
-      start_ = scan_ = i + 1;
-      escaped_ = false;
+      const std::size_t i = static_cast<std::size_t>(static_cast<const char*>(nl) - base);
+      std::size_t backslashes = 0;
+      while (i - backslashes > start_ && base[i - backslashes - 1] == '\\') ++backslashes;
+      scan_ = i + 1;
+      if (backslashes % 2 == 1) continue;  // a newline of the data
+      on_record(std::string_view(base + start_, i - start_));
+      start_ = i + 1;
     }
     if (start_ > 0 && (start_ == buffer_.size() || start_ > (1u << 20))) {
       buffer_.erase(0, start_);
@@ -178,41 +246,8 @@ class UnloadedRecords {
   bool has_partial_record() const { return start_ < buffer_.size(); }
 
  private:
-  void parse(std::string_view record) {
-    unescaped_.clear();
-    spans_.clear();
-    std::size_t raw_start = 0, value_start = 0;
-    const auto end_field = [&](std::size_t raw_end) {
-      const bool null = raw_end - raw_start == 2 && record[raw_start] == '\\' && record[raw_start + 1] == 'N';
-      spans_.push_back({value_start, unescaped_.size() - value_start, null});
-    };
-    for (std::size_t i = 0; i < record.size(); ++i) {
-      const char c = record[i];
-      if (c == '\\' && i + 1 < record.size()) {
-        unescaped_ += record[++i];
-      } else if (c == '\t') {
-        end_field(i);
-        raw_start = i + 1;
-        value_start = unescaped_.size();
-      } else {
-        unescaped_ += c;
-      }
-    }
-    end_field(record.size());
-    fields_.clear();
-    for (const auto& s : spans_) fields_.push_back({std::string_view(unescaped_).substr(s.offset, s.size), s.null});
-  }
-
-  struct Span {
-    std::size_t offset, size;
-    bool null;
-  };
   std::string buffer_;
   std::size_t start_ = 0, scan_ = 0;
-  bool escaped_ = false;
-  std::string unescaped_;
-  std::vector<Span> spans_;
-  std::vector<Field> fields_;
 };
 
 // An S3 object read front to back in pieces of `piece` bytes.
@@ -346,7 +381,7 @@ std::string SnowflakeTableSource::select_list(const SourceTable& t) {
     std::string e;
     if (type == "NUMBER" || type == "BOOLEAN" || type == "TEXT" || type == "VARCHAR") e = col;
     else if (type == "FLOAT") e = fmt::format("TO_VARCHAR({}, 'TME')", col);
-    else if (type == "BINARY") e = fmt::format("HEX_ENCODE({})", col);
+    else if (type == "BINARY") e = fmt::format("'\\\\x' || HEX_ENCODE({})", col);  // bytea's hex input
     else if (type == "DATE") e = fmt::format("TO_VARCHAR({}, 'YYYY-MM-DD')", col);
     else if (type == "TIME") e = fmt::format("TO_VARCHAR({}, 'HH24:MI:SS.FF9')", col);
     else if (type == "TIMESTAMP_NTZ") e = fmt::format("TO_VARCHAR({}, 'YYYY-MM-DD HH24:MI:SS.FF9')", col);
@@ -359,12 +394,17 @@ std::string SnowflakeTableSource::select_list(const SourceTable& t) {
 }
 
 std::string SnowflakeTableSource::pin_snapshot(const SourceTable& t) {
+  // The count a run reconciles with, taken by the statement whose point every read then names
+  // (AT(STATEMENT) is "inclusive of any changes made by" it: what it saw).
   SourceTable live = t;
   live.snapshot.clear();
-  return sql_->execute(fmt::format("SELECT COUNT(*) FROM {}", relation(live))).statement_handle;
+  const auto rs = sql_->execute(fmt::format("SELECT COUNT(*) FROM {}{}", relation(live), t.filter.empty() ? "" : " WHERE (" + t.filter + ")"));
+  pinned_counts_[rs.statement_handle] = static_cast<std::uint64_t>(sf::jsonv2::to_int64(rs.rows.at(0).at(0).value_or("0")));
+  return rs.statement_handle;
 }
 
 std::uint64_t SnowflakeTableSource::count_rows(const SourceTable& t) {
+  if (const auto it = pinned_counts_.find(t.snapshot); !t.snapshot.empty() && it != pinned_counts_.end()) return it->second;
   const auto rs = sql_->execute(fmt::format("SELECT COUNT(*) FROM {}{}", relation(t), t.filter.empty() ? "" : " WHERE (" + t.filter + ")"));
   return static_cast<std::uint64_t>(sf::jsonv2::to_int64(rs.rows.at(0).at(0).value_or("0")));
 }
@@ -486,9 +526,9 @@ void SnowflakeTableSource::read_unloaded(const SourceTable& t, const SourceRange
     UnloadedRecords records;
     std::uint64_t in_file = 0;
     for (std::size_t n; (n = input->read(buffer.data(), buffer.size())) > 0;)
-      records.feed(buffer.data(), n, [&](const Field* fields, std::size_t count) {
+      records.feed(buffer.data(), n, [&](std::string_view record) {
         ++in_file;
-        writer.row(fields, count);
+        writer.unloaded(record);
       });
     if (records.has_partial_record() || in_file != expected)
       throw runtime_error(fmt::format("s3://{}/{} holds {} rows{}, but the unload reported {}", s3_->settings().bucket, key,

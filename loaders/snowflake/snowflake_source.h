@@ -17,6 +17,7 @@
 //   column not cast) is a ValueProblem with table, column and row.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -75,6 +76,8 @@ class SnowflakeTableSource final : public TableSource {
   std::unique_ptr<snowflake::SqlApiClient> sql_;
   std::unique_ptr<s3::S3Client> s3_;
   std::string stage_prefix_;  // the stage's key prefix in its bucket ("sluice/")
+  // The rows pin_snapshot counted, by snapshot: count_rows at that snapshot is that number.
+  std::map<std::string, std::uint64_t> pinned_counts_;
 };
 
 }  // namespace sluice

@@ -273,7 +273,7 @@ ResultSet SqlApiClient::wait(const std::string& handle, std::chrono::seconds dea
                              const std::function<void()>& while_running) {
   const auto give_up = deadline.count() > 0 ? std::chrono::steady_clock::now() + deadline
                                             : std::chrono::steady_clock::time_point::max();
-  auto delay = settings_.poll_first;
+  const auto polling_since = std::chrono::steady_clock::now();
   std::string no_id;
   while (true) {
     if (settings_.cancel && settings_.cancel->cancelled()) {
@@ -298,8 +298,9 @@ ResultSet SqlApiClient::wait(const std::string& handle, std::chrono::seconds dea
     }
     if (r.status == 202) {
       if (while_running) while_running();
+      const auto ran = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - polling_since);
+      const auto delay = std::clamp(ran / 8, settings_.poll_first, settings_.poll_max);
       if (!http::sleep_unless_cancelled(delay, settings_.cancel)) continue;  // cancels above
-      delay = std::min(delay * 2, settings_.poll_max);
       continue;
     }
     if (r.status == 200) return result_from(r, handle);
