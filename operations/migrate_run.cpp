@@ -375,6 +375,7 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
             CopyInSink sink(wconn);
             NullProgress quiet;
             const std::uint64_t read = source->read_range(planned.source, chunk.range, sink, 4u << 20, quiet, stop, handler);
+            sink.finish();
             const std::uint64_t copied = wconn.copy_end();
             if (copied != read)
               throw runtime_error(fmt::format("{} {}: {} rows read but {} copied", t.source_table, chunk.range.label(), read, copied));

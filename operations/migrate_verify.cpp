@@ -151,6 +151,7 @@ VerifyResult verify_migration(const Config& config, const MigrationSpec& job,
         std::uint64_t unfit = 0;
         v.source_rows = source->read_range(read_as, range, sink, 4u << 20, quiet, cancel,
                                            [&](const ValueProblem&) { ++unfit; });
+        sink.finish();
         conn.copy_end();
         out.unfit_rows += unfit;
         const std::string in_target = fmt::format("SELECT {} FROM {}{}", compared, target, where);
