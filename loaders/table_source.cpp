@@ -52,7 +52,7 @@ std::uint64_t CopyBatcher::finish() {
 }
 
 void CopyBatcher::flush() {
-  if (chunk_.rows == 0) return;
+  if (batch_.empty()) return;  // (bytes without a row: a binary COPY's header or trailer)
   chunk_.copy_data = batch_.data();
   chunk_.copy_size = batch_.size();
   chunk_.stream_bytes = batch_.size();

@@ -46,6 +46,8 @@ struct SourceTable {
   // The point in the source's history every read is made at (pin_snapshot), so counts, ranges and
   // rows agree while the source changes; "" = the source as it is at each read.
   std::string snapshot;
+  // read_range writes binary COPY rows (set by the reader, where copies_binary allows it).
+  bool binary = false;
 };
 
 // A value the target column cannot take as it is (SQLite is dynamically typed): where, what and why.
@@ -112,13 +114,18 @@ class TableSource {
   // for as long as the source keeps it (Snowflake: Time Travel to the statement that pinned it).
   // "" when the source cannot (reads then see the table as it is).
   virtual std::string pin_snapshot(const SourceTable& /*table*/) { return {}; }
+  // Whether read_range can write PostgreSQL's binary COPY format (signature, tuples, trailer)
+  // rather than COPY text, when the table's `binary` asks for it: a PostgreSQL source whose columns
+  // all keep their type can, so neither server converts values to text and back. The COPY that
+  // takes the rows says FORMAT binary then.
+  virtual bool copies_binary(const SourceTable& /*table*/) const { return false; }
   // Removes what reads of the job left outside the target (Snowflake: unloaded files of a run that
   // was killed mid-read). Called when no read of the job is running.
   virtual void remove_leftovers() {}
   // The rows a whole read would give (the table's filter applied): the count a copy reconciles with.
   virtual std::uint64_t count_rows(const SourceTable& table) = 0;
-  // Reads `range` as COPY text in chunks of about `chunk_bytes`; returns the rows read (rows left
-  // out for their values not counted).
+  // Reads `range` as COPY text (or binary, copies_binary) in chunks of about `chunk_bytes`; returns
+  // the rows read (rows left out for their values not counted).
   virtual std::uint64_t read_range(const SourceTable& table, const SourceRange& range, ChunkSink& sink,
                                    std::size_t chunk_bytes, ProgressSink& progress, const Cancellation& cancel,
                                    const ValueProblemHandler& problems = {}) = 0;

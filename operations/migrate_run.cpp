@@ -360,6 +360,10 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
     Cancellation stop(&cancel_);
     std::string column_list;
     for (const auto& c : t.columns) column_list += (column_list.empty() ? "" : ", ") + pg::quote_identifier(c.target_name);
+    // Binary rows only into a table this run created with the source's types (a full table's
+    // staging table): an existing table's column could take the same bytes as another type.
+    const bool binary = t.mode == MigrationMode::full && planning_source->copies_binary(planned.source);
+    planned.source.binary = binary;
     const auto worker = [&] {
       try {
         std::unique_ptr<TableSource> source = open_source_();
@@ -371,7 +375,7 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
           if (req.skip_bad_rows) handler = [&](const ValueProblem& p) { problems.push_back(p); };
           wconn.exec("BEGIN");
           try {
-            wconn.copy_begin(fmt::format("COPY {} ({}) FROM STDIN", into, column_list));
+            wconn.copy_begin(fmt::format("COPY {} ({}) FROM STDIN{}", into, column_list, binary ? " (FORMAT binary)" : ""));
             CopyInSink sink(wconn);
             NullProgress quiet;
             const std::uint64_t read = source->read_range(planned.source, chunk.range, sink, 4u << 20, quiet, stop, handler);

@@ -102,6 +102,11 @@ std::vector<SourceRange> PostgresTableSource::plan_ranges(const SourceTable& t, 
   return equal_ranges(c.name, lo, hi, parts);
 }
 
+bool PostgresTableSource::copies_binary(const SourceTable& t) const {
+  return std::all_of(t.columns.begin(), t.columns.end(),
+                     [](const SourceColumn& c) { return c.mapping.kind == ValueKind::passthrough && !c.mapping.cast; });
+}
+
 std::uint64_t PostgresTableSource::read_range(const SourceTable& t, const SourceRange& range, ChunkSink& sink,
                                               std::size_t chunk_bytes, ProgressSink& progress, const Cancellation& cancel,
                                               const ValueProblemHandler&) {
@@ -118,9 +123,28 @@ std::uint64_t PostgresTableSource::read_range(const SourceTable& t, const Source
   }
   if (!t.filter.empty()) where += fmt::format("{} ({})", where.empty() ? " WHERE" : " AND", t.filter);
   CopyBatcher batcher(sink, chunk_bytes, progress, cancel, fmt::format("{}.{} {}", t.schema, t.name, range.label()));
-  conn_.copy_out(fmt::format("COPY (SELECT {} FROM {}{}) TO STDOUT", columns, relation(t), where),
+  if (!t.binary || !copies_binary(t)) {
+    conn_.copy_out(fmt::format("COPY (SELECT {} FROM {}{}) TO STDOUT", columns, relation(t), where),
+                   [&](const char* data, std::size_t size) {
+                     batcher.text().append(data, size);
+                     batcher.end_row();
+                   });
+    return batcher.finish();
+  }
+  // Binary COPY (https://www.postgresql.org/docs/current/sql-copy.html, "Binary Format"): an
+  // 11-byte signature, flags and header extension length (19 bytes), then one message per tuple,
+  // then a 16-bit -1 trailer. The server sends the header with the first tuple (or with the
+  // trailer when there is none), so a message is a row unless it is only the header, the trailer
+  // or both.
+  constexpr std::size_t kHeader = 19;
+  bool first = true;
+  conn_.copy_out(fmt::format("COPY (SELECT {} FROM {}{}) TO STDOUT (FORMAT binary)", columns, relation(t), where),
                  [&](const char* data, std::size_t size) {
                    batcher.text().append(data, size);
+                   std::string_view tuple(data, size);
+                   if (first && size >= kHeader) tuple.remove_prefix(kHeader);
+                   first = false;
+                   if (tuple.empty() || tuple == std::string_view("\xff\xff", 2)) return;
                    batcher.end_row();
                  });
   return batcher.finish();

@@ -20,6 +20,8 @@ class PostgresTableSource final : public TableSource {
   SourceTable describe(const std::string& schema, const std::string& table) override;
   std::uint64_t count_rows(const SourceTable& table) override;
   std::vector<SourceRange> plan_ranges(const SourceTable& table, const std::string& chunk_by, std::size_t parts) override;
+  // Every column keeps its type (no cast): the target's COPY reads the source's binary rows.
+  bool copies_binary(const SourceTable& table) const override;
   std::uint64_t read_range(const SourceTable& table, const SourceRange& range, ChunkSink& sink, std::size_t chunk_bytes,
                            ProgressSink& progress, const Cancellation& cancel,
                            const ValueProblemHandler& problems = {}) override;

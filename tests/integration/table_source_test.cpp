@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/error.h"
+#include "loaders/postgres/copy_in_sink.h"
 #include "loaders/postgres/postgres_source.h"
 #include "loaders/postgres/postgres_target.h"
 #include "tests/support/test_postgres.h"
@@ -85,6 +86,37 @@ TEST_F(TableSourceTest, ATableCopiesExactlyRangeByRangeIntoALoadTarget) {
   target.commit(done);
   EXPECT_EQ(rows, 10002u);  // 10,000 ids and two NULL ones, each once
   EXPECT_EQ(fingerprint(target_schema_), fingerprint(source_schema_));
+}
+
+TEST_F(TableSourceTest, BinaryRowsArriveExactlyInEveryRangeEmptyOnesIncluded) {
+  pg::Connection source_conn = test_connection();
+  PostgresTableSource source(source_conn);
+  SourceTable table = source.describe(source_schema_, "t");
+  ASSERT_TRUE(source.copies_binary(table));
+  table.binary = true;
+  conn_.exec(fmt::format("CREATE TABLE {}.t (LIKE {}.t)", target_schema_, source_schema_));
+  // Ranges past the ids hold no rows: a binary COPY of nothing is still a valid one.
+  std::vector<SourceRange> ranges = source.plan_ranges(table, "id", 4);
+  ranges.push_back(SourceRange{"id", 100000, 200000});
+  std::uint64_t rows = 0;
+  for (const auto& range : ranges) {
+    pg::Connection target = test_connection();
+    target.exec("BEGIN");
+    target.copy_begin(fmt::format("COPY {}.t FROM STDIN (FORMAT binary)", target_schema_));
+    CopyInSink sink(target);
+    NullProgress progress;
+    Cancellation cancel;
+    const std::uint64_t read = source.read_range(table, range, sink, 4096, progress, cancel);
+    sink.finish();
+    EXPECT_EQ(target.copy_end(), read) << range.label();
+    target.exec("COMMIT");
+    rows += read;
+  }
+  EXPECT_EQ(rows, 10002u);
+  EXPECT_EQ(fingerprint(target_schema_), fingerprint(source_schema_));
+  // A cast column changes the type: text then.
+  table.columns[2].mapping.cast = true;
+  EXPECT_FALSE(source.copies_binary(table));
 }
 
 TEST_F(TableSourceTest, AMissingTableAndATextChunkColumnAreToldPlainly) {

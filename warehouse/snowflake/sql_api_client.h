@@ -106,7 +106,7 @@ struct SqlApiSettings {
   std::string user_agent = sluice::user_agent();
   http::RetryPolicy retry;
   std::chrono::milliseconds poll_first{25};
-  std::chrono::milliseconds poll_max{2000};
+  std::chrono::milliseconds poll_max{1000};
   const Cancellation* cancel = nullptr;
   http::ClientOptions http;  // timeouts, CA file; user agent and cancel are taken from above
   std::function<void(const std::string& what)> on_retry;  // a log line; no secrets in it
