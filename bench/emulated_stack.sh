@@ -1,11 +1,24 @@
 # Shared by the benchmarks against the emulated Snowflake: sourced after `set -euo pipefail` with
-# WORK (a temp dir the caller removes) and HERE (the repository) set. stack_start runs
+# HERE (the repository) and SLUICE (the binary) set. Makes WORK (a temp dir, removed on exit with
+# the stack stopped) and points sluice's state into it. generate_month MB writes a sample month
+# (sluice generate, table FACT) to $F with its config in $WORK/gen.yaml. stack_start runs
 # tests/emulators/run_stack.py (a throw-away PostgreSQL, the S3 emulator and the SQL API emulator
 # on it) and sets STACK_PID, SQL_URL, S3_URL, PG_DSN and the AWS_* variables of the stage;
 # stack_stop stops it (call it from the caller's EXIT trap). emu_cpu NAME is the CPU seconds
 # (user + sys) an emulator used so far; ctl METHOD URL is a control call.
 PY=/usr/bin/python3
 STACK_PID=
+WORK=$(mktemp -d /tmp/sluice-bench-sf.XXXXXX)
+bench_cleanup() { stack_stop; rm -rf "$WORK"; }
+trap bench_cleanup EXIT
+trap 'exit 130' INT TERM
+export XDG_STATE_HOME="$WORK/state" XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/config"
+
+generate_month() {  # MB
+  F="$WORK/fact_2024-01.tsv"
+  echo "generating $1 MB ..."
+  "$SLUICE" --progress none generate --size-mb "$1" --out "$F" --config-out "$WORK/gen.yaml" --table FACT >/dev/null
+}
 
 stack_start() {
   mkfifo "$WORK/stack.in"

@@ -23,17 +23,9 @@ RUNS=${2:-1}
 SLUICE=$(realpath "${SLUICE:-build/sluice}")
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 
-WORK=$(mktemp -d /tmp/sluice-bench-sf.XXXXXX)
 # shellcheck source=bench/emulated_stack.sh
 source "$HERE/bench/emulated_stack.sh"
-cleanup() { stack_stop; rm -rf "$WORK"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-export XDG_STATE_HOME="$WORK/state" XDG_DATA_HOME="$WORK/data" XDG_CONFIG_HOME="$WORK/config"
-
-F="$WORK/fact_2024-01.tsv"
-echo "generating $SIZE_MB MB ..."
-"$SLUICE" --progress none generate --size-mb "$SIZE_MB" --out "$F" --config-out "$WORK/gen.yaml" --table FACT >/dev/null
+generate_month "$SIZE_MB"
 BYTES=$(stat -c %s "$F")
 
 echo "starting PostgreSQL and the emulators ..."

@@ -8,6 +8,16 @@
 
 namespace sluice {
 
+void report_value_problem(const ValueProblem& p, std::string_view target_type, std::string_view fix_where,
+                          const ValueProblemHandler& handler) {
+  if (handler) return handler(p);
+  throw Error(ExitCode::qc_failed, fmt::format("{}.{}: {}", p.table, p.column, p.reason), fmt::format("{}: {}", p.row, p.value),
+              fmt::format("The column becomes {} in PostgreSQL. Cast it to a type that takes the value (cast: {{ {}: text }} "
+                          "in the migration's table entry), fix the row in {}, or leave such rows out with --on-error skip "
+                          "(they are written to a reject file).",
+                          target_type, p.column, fix_where));
+}
+
 std::string SourceRange::label() const {
   return column.empty() ? std::string("all rows") : fmt::format("{} {}..{}", column, first, last);
 }

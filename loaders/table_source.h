@@ -10,6 +10,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/cancellation.h"
@@ -61,6 +62,12 @@ struct ValueProblem {
 // What a source does with a row holding such a value: nullptr (the default) stops the read with
 // a located error; a handler is told and the row is left out.
 using ValueProblemHandler = std::function<void(const ValueProblem&)>;
+
+// Tells `handler` of the problem, or without one throws the error that stops the read (exit 3):
+// table.column and why, the row and the value, and what to do (`fix_where`: "the file",
+// "Snowflake"). `target_type` is what the column becomes in PostgreSQL.
+void report_value_problem(const ValueProblem& problem, std::string_view target_type, std::string_view fix_where,
+                          const ValueProblemHandler& handler);
 
 // The rows whose `column` lies in [first, last]; the whole table when `column` is empty.
 struct SourceRange {

@@ -187,14 +187,7 @@ class SnowflakeRowWriter {
     const std::string row = !key.empty() ? fmt::format("{} {}", range_.column, key)
                                          : fmt::format("row {} of {}", row_number_, range_.label());
     ValueProblem problem{table_.name, table_.columns[column].name, row, shown, why};
-    if (!problems_)
-      throw Error(ExitCode::qc_failed, fmt::format("{}.{}: {}", problem.table, problem.column, problem.reason),
-                  fmt::format("{}: {}", problem.row, problem.value),
-                  fmt::format("The column becomes {} in PostgreSQL. Cast it (cast: {{ {}: text }} in the migration's table "
-                              "entry), fix the row in Snowflake, or leave such rows out with --on-error skip (they are "
-                              "written to a reject file).",
-                              table_.columns[column].mapping.target_type, table_.columns[column].name));
-    problems_(problem);
+    report_value_problem(problem, table_.columns[column].mapping.target_type, "Snowflake", problems_);
   }
 
   const SourceTable& table_;

@@ -231,15 +231,7 @@ std::uint64_t SqliteTableSource::read_range(const SourceTable& t, const SourceRa
       ValueProblem problem{t.name, t.columns[i].name,
                            by_rowid ? fmt::format("rowid {}", st.int64(0)) : fmt::format("row {} of {}", row_number, range.label()),
                            sqlite::display_value(v), reason};
-      if (!problems)
-        throw Error(ExitCode::qc_failed,
-                    fmt::format("{}.{}: {}", problem.table, problem.column, problem.reason),
-                    fmt::format("{}: {}", problem.row, problem.value),
-                    fmt::format("The column becomes {} in PostgreSQL. Cast it to a type that takes the value "
-                                "(cast: {{ {}: text }} in the migration's table entry), fix the row in the file, "
-                                "or leave such rows out with --on-error skip (they are written to a reject file).",
-                                t.columns[i].mapping.target_type, t.columns[i].name));
-      problems(problem);
+      report_value_problem(problem, t.columns[i].mapping.target_type, "the file", problems);
       refused = true;
       break;
     }
