@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -107,6 +108,26 @@ ProgressMode progress_mode(const std::string& s) {
 }
 
 }  // namespace
+
+// The output options belong to each command (add_output_options), so CLI11 would refuse them before
+// the command's name (`sluice --json report`). Options work in any position: they are moved after
+// everything else, where the command that was named takes them (or its parent, by fallthrough).
+static std::vector<std::string> output_options_last(int argc, char** argv) {
+  std::vector<std::string> rest, moved;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view a = argv[i];
+    if (a == "--json" || a.starts_with("--format=") || a.starts_with("--output=")) {
+      moved.emplace_back(a);
+    } else if ((a == "--format" || a == "--output") && i + 1 < argc) {
+      moved.emplace_back(a);
+      moved.emplace_back(argv[++i]);
+    } else {
+      rest.emplace_back(a);
+    }
+  }
+  rest.insert(rest.end(), moved.begin(), moved.end());
+  return rest;
+}
 
 static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
   CLI::App app{"sluice: load, check and manage large monthly TSV/CSV files in PostgreSQL and Snowflake.\n"
@@ -373,7 +394,9 @@ static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
   auto* menu_cmd = app.add_subcommand("menu", "The interactive menu (what `sluice` alone opens on a terminal)");
 
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> args = output_options_last(argc, argv);
+    std::reverse(args.begin(), args.end());  // CLI11 takes them last first
+    app.parse(std::move(args));
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {

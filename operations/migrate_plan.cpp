@@ -231,6 +231,8 @@ MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, Tab
       cast->note = fmt::format("cast in the config (was {})", c->mapping.target_type);
       c->mapping = *cast;
     }
+    // chunk_by as the source spells the column (a Snowflake config may write it in any case).
+    if (SourceColumn* c = t.chunk_by.empty() ? nullptr : find_column(t.chunk_by)) t.chunk_by = c->name;
     for (const auto& [column, renamed] : settings.rename)
       if (!find_column(column)) t.problems.push_back(fmt::format("rename names column {}, which {} does not have", column, desc.name));
 

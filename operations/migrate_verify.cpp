@@ -121,8 +121,13 @@ VerifyResult verify_migration(const Config& config, const MigrationSpec& job,
       columns += (columns.empty() ? "" : ", ") + pg::quote_identifier(c.target_name);
       compared += (compared.empty() ? "" : ", ") + pg::quote_identifier(c.target_name) + "::text";
     }
+    // Rows are named by the primary key, else by the column the table is cut by (a Snowflake table
+    // has no enforced key; its chunk_by names its rows as well as anything does).
+    std::vector<std::string> key_names = t.primary_key;
+    if (key_names.empty())
+      if (const std::string cut = target_range_column(t, SourceRange{t.chunk_by, 0, 0}); !cut.empty()) key_names = {cut};
     std::vector<std::string> key;
-    for (const auto& k : t.primary_key) key.push_back(pg::quote_identifier(k));
+    for (const auto& k : key_names) key.push_back(pg::quote_identifier(k));
 
     std::uint64_t rows = 0;
     std::vector<SourceRange> ranges = plan_table_ranges(*source, t, plan.chunk_rows, rows);
@@ -163,8 +168,8 @@ VerifyResult verify_migration(const Config& config, const MigrationSpec& job,
         if ((v.only_in_source || v.only_in_target) && !key.empty()) {
           // The key's columns are among the compared ones; their text is read back by position.
           std::string label_expr;
-          for (std::size_t k = 0; k < t.primary_key.size(); ++k) {
-            std::string name = t.primary_key[k];
+          for (std::size_t k = 0; k < key_names.size(); ++k) {
+            std::string name = key_names[k];
             for (std::size_t q = name.find('\''); q != std::string::npos; q = name.find('\'', q + 2)) name.insert(q, 1, '\'');
             label_expr += fmt::format("{}'{}=' || coalesce({}, 'NULL')", k ? " || ',' || " : "", name, key[k]);
           }

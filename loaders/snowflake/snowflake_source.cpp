@@ -1,5 +1,7 @@
 #include "loaders/snowflake/snowflake_source.h"
 
+#include <strings.h>
+
 #include <algorithm>
 #include <cstring>
 #include <random>
@@ -406,9 +408,12 @@ std::vector<SourceRange> SnowflakeTableSource::plan_ranges(const SourceTable& t,
   // A table cut by a column is read by ranges of it even when one range holds it all: a finding
   // then names the row by that column.
   if (chunk_by.empty()) return {SourceRange{}};
-  const auto it = std::find_if(t.columns.begin(), t.columns.end(), [&](const SourceColumn& c) {
-    return c.name == chunk_by || c.name == sf::normalize_identifier(chunk_by);
-  });
+  // The config's names are Snowflake's unquoted ones: as spelled, else whatever their case.
+  auto it = std::find_if(t.columns.begin(), t.columns.end(), [&](const SourceColumn& c) { return c.name == chunk_by; });
+  if (it == t.columns.end())
+    it = std::find_if(t.columns.begin(), t.columns.end(), [&](const SourceColumn& c) {
+      return c.name.size() == chunk_by.size() && ::strncasecmp(c.name.data(), chunk_by.data(), c.name.size()) == 0;
+    });
   if (it == t.columns.end())
     throw usage_error(fmt::format("{}.{} has no column {} to cut it by", t.schema, t.name, chunk_by), "",
                       "Name one of its columns in chunk_by, or leave chunk_by out to copy it whole.");

@@ -60,8 +60,8 @@ TEST_F(MigratePlanTest, ThePlanNamesTablesTypesMisfitsAndDdlAndChangesNothing) {
       "    source: legacy\n"
       "    schema: Migrated\n"
       "    tables: [\"*\", \"!tmp_*\", { table: events, target_table: events_v1 }]\n");
-  // Options in any position: after the subcommand as before it.
-  const test::RunResult r = plan({"migrate", "plan", "--config", cfg.string(), "--format", "json"});
+  // Options in any position: after the subcommand as before it, the output options too.
+  const test::RunResult r = plan({"--format", "json", "migrate", "plan", "--config", cfg.string()});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["migration"], "legacy_to_pg");
