@@ -18,6 +18,13 @@ void report_value_problem(const ValueProblem& p, std::string_view target_type, s
                           target_type, p.column, fix_where));
 }
 
+std::string postgres_fingerprint_sql(const std::string& columns, const std::string& relation_and_where) {
+  // A row's text as a record prints it (every value in its type's canonical text), hashed with
+  // hashtextextended (PostgreSQL 11+); summed as numeric, so the order of rows does not matter.
+  return fmt::format("SELECT count(*), coalesce(sum(hashtextextended(ROW({})::text, 0)), 0)::text FROM {}", columns,
+                     relation_and_where);
+}
+
 std::string SourceRange::label() const {
   return column.empty() ? std::string("all rows") : fmt::format("{} {}..{}", column, first, last);
 }

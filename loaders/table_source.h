@@ -105,6 +105,22 @@ class CopyBatcher {
   std::uint64_t rows_total_ = 0, bytes_total_ = 0;
 };
 
+// An order-independent digest of a range's rows computed by an engine in SQL: the row count and
+// the sum of a 64-bit hash of each row's text.
+struct RangeFingerprint {
+  std::uint64_t rows = 0;
+  std::string hash_sum;  // as the engine prints it (a numeric: the sum does not wrap)
+  bool operator==(const RangeFingerprint&) const = default;
+};
+
+// The SQL of a fingerprint over `columns` (already quoted) of `relation_and_where`, for
+// PostgreSQL: the same expression on the source and on the target, so equal rows give equal digests.
+std::string postgres_fingerprint_sql(const std::string& columns, const std::string& relation_and_where);
+// The session settings that decide how values print, made the same on both sides first (two
+// servers may differ in TimeZone or DateStyle while holding the same rows).
+inline constexpr const char* kFingerprintSettings =
+    "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 1";
+
 class TableSource {
  public:
   virtual ~TableSource() = default;
@@ -126,6 +142,13 @@ class TableSource {
   // all keep their type can, so neither server converts values to text and back. The COPY that
   // takes the rows says FORMAT binary then.
   virtual bool copies_binary(const SourceTable& /*table*/) const { return false; }
+  // The fingerprint of `range` computed by the source's own engine, equal to
+  // postgres_fingerprint_sql over the target's copy when the rows are the same; nullopt when the
+  // source cannot compute one its target would match (the range is then read again and compared
+  // row by row).
+  virtual std::optional<RangeFingerprint> fingerprint(const SourceTable& /*table*/, const SourceRange& /*range*/) {
+    return std::nullopt;
+  }
   // Removes what reads of the job left outside the target (Snowflake: unloaded files of a run that
   // was killed mid-read). Called when no read of the job is running.
   virtual void remove_leftovers() {}

@@ -23,28 +23,6 @@ constexpr std::string_view kWritableTypes =
     "smallint, integer, bigint, real, double precision, numeric(p,s), text, varchar(n), bytea, boolean, date, "
     "timestamp, timestamptz, time, json, jsonb";
 
-// A PostgreSQL source with the connection it reads through.
-class OwnedPostgresSource final : public TableSource {
- public:
-  explicit OwnedPostgresSource(pg::Connection conn) : conn_(std::move(conn)), source_(conn_) {}
-  std::vector<std::string> list_tables(const std::string& schema) override { return source_.list_tables(schema); }
-  SourceTable describe(const std::string& schema, const std::string& table) override {
-    return source_.describe(schema.empty() ? "public" : schema, table);
-  }
-  std::uint64_t count_rows(const SourceTable& t) override { return source_.count_rows(t); }
-  std::vector<SourceRange> plan_ranges(const SourceTable& t, const std::string& chunk_by, std::size_t parts) override {
-    return source_.plan_ranges(t, chunk_by, parts);
-  }
-  std::uint64_t read_range(const SourceTable& t, const SourceRange& r, ChunkSink& sink, std::size_t chunk_bytes,
-                           ProgressSink& progress, const Cancellation& cancel, const ValueProblemHandler& problems) override {
-    return source_.read_range(t, r, sink, chunk_bytes, progress, cancel, problems);
-  }
-
- private:
-  pg::Connection conn_;
-  PostgresTableSource source_;
-};
-
 bool same_name(std::string_view a, std::string_view b, bool ignore_case) {
   return ignore_case ? a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0 : a == b;
 }
@@ -96,7 +74,8 @@ std::unique_ptr<TableSource> open_table_source(const Config& config, const Migra
                                                const Cancellation* cancel) {
   const ConnectionSpec& source = config.connections.at(job.source);
   if (const SqliteConnection* file = source.sqlite()) return std::make_unique<SqliteTableSource>(file->path);
-  if (source.postgres()) return std::make_unique<OwnedPostgresSource>(pg::Connection::open(postgres_conninfo(source), "sluice migrate"));
+  if (source.postgres())
+    return std::make_unique<PostgresTableSource>(pg::Connection::open(postgres_conninfo(source), "sluice migrate"));
   SnowflakeSourceSettings settings;
   settings.job = job.name;
   settings.small_table_rows = job.small_table_rows;

@@ -147,6 +147,21 @@ VerifyResult verify_migration(const Config& config, const MigrationSpec& job,
         where = fmt::format(" WHERE ({0} BETWEEN {1} AND {2}{3})", pg::quote_identifier(col), range.first, range.last,
                             i + 1 == ranges.size() ? fmt::format(" OR {} IS NULL", pg::quote_identifier(col)) : "");
       }
+      // Where the source's engine can digest the range as the target does, equal digests settle it
+      // without reading the rows again; a difference is then looked at row by row.
+      if (const std::optional<RangeFingerprint> in_source = source->fingerprint(read_as, range)) {
+        conn.exec(kFingerprintSettings);
+        auto res = conn.query(postgres_fingerprint_sql(columns, target + where));
+        const RangeFingerprint in_target{static_cast<std::uint64_t>(res.get_int(0, 0)), std::string(res.get(0, 1))};
+        if (in_target == *in_source) {
+          ++out.fingerprinted_ranges;
+          out.source_rows += in_source->rows;
+          out.target_rows += in_target.rows;
+          done += in_source->rows;
+          progress.update({"verify", out.target, 0, 0, done});
+          continue;
+        }
+      }
       conn.exec("BEGIN");
       try {
         conn.exec(fmt::format("CREATE TEMP TABLE sluice_verify ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA", columns, target));

@@ -1,8 +1,11 @@
-// `sluice migrate verify`: proves a migrated table holds the source's rows. Range by range, the
-// source's rows are read again as a copy would read them, into a temporary table on the target, and
-// PostgreSQL compares the two as multisets (EXCEPT ALL both ways), so equality is decided by the
-// target's own types: a changed row shows once on each side, a missing row on one. Differences are
-// named by range and by primary key.
+// `sluice migrate verify`: proves a migrated table holds the source's rows. Range by range: where
+// the source's engine computes the same digest as the target's (a PostgreSQL source whose types
+// are kept: row count and the sum of a hash of each row's text), equal digests settle the range.
+// Otherwise (other sources, or digests that differ) the source's rows are read again as a copy
+// would read them, into a temporary table on the target, and PostgreSQL compares the two as
+// multisets (EXCEPT ALL both ways), so equality is decided by the target's own types: a changed row
+// shows once on each side, a missing row on one. Differences are named by range and by primary key
+// (else by the column the table is cut by).
 #pragma once
 
 #include <cstdint>
@@ -30,6 +33,7 @@ struct VerifiedTable {
   bool target_exists = true;
   std::uint64_t source_rows = 0, target_rows = 0, unfit_rows = 0;
   std::size_t ranges = 0;
+  std::size_t fingerprinted_ranges = 0;     // settled by equal digests computed on both sides in SQL
   std::vector<VerifiedRange> differing;
   bool same() const { return target_exists && differing.empty(); }
 };

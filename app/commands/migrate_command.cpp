@@ -173,7 +173,8 @@ int run_migrate_verify_command(ApplicationContext& ctx, const MigrateCommandOpti
                           {"only_in_source", v.only_in_source}, {"only_in_target", v.only_in_target}, {"keys", v.keys}});
       tables.push_back({{"source_table", t.source_table}, {"target", t.target}, {"target_exists", t.target_exists},
                         {"same", t.same()}, {"source_rows", t.source_rows}, {"target_rows", t.target_rows},
-                        {"rows_that_do_not_fit", t.unfit_rows}, {"ranges", t.ranges}, {"differing_ranges", ranges}});
+                        {"rows_that_do_not_fit", t.unfit_rows}, {"ranges", t.ranges},
+                        {"ranges_by_fingerprint", t.fingerprinted_ranges}, {"differing_ranges", ranges}});
     }
     emit(json_text({{"migration", r.job}, {"same", r.same()}, {"exit_code", r.same() ? 0 : 3}, {"tables", tables}}) + "\n",
          options.out.output);
@@ -184,8 +185,9 @@ int run_migrate_verify_command(ApplicationContext& ctx, const MigrateCommandOpti
         out += fmt::format("  {} -> {}: the target table does not exist (sluice migrate run {})\n", t.source_table, t.target, r.job);
         continue;
       }
-      out += fmt::format("  {} -> {}: {} source rows, {} target rows in {} range{}: {}\n", t.source_table, t.target,
+      out += fmt::format("  {} -> {}: {} source rows, {} target rows in {} range{}{}: {}\n", t.source_table, t.target,
                          grouped(t.source_rows), grouped(t.target_rows), t.ranges, t.ranges == 1 ? "" : "s",
+                         t.fingerprinted_ranges ? fmt::format(" ({} by fingerprint)", t.fingerprinted_ranges) : "",
                          t.same() ? "same" : fmt::format("{} range{} differ", t.differing.size(), t.differing.size() == 1 ? "" : "s"));
       if (t.unfit_rows)
         out += fmt::format("    {} source rows have a value their column cannot take (left out by --on-error skip)\n", grouped(t.unfit_rows));

@@ -34,8 +34,9 @@ std::vector<std::string> PostgresTableSource::list_tables(const std::string& sch
   return out;
 }
 
-SourceTable PostgresTableSource::describe(const std::string& schema, const std::string& table) {
+SourceTable PostgresTableSource::describe(const std::string& schema_or_default, const std::string& table) {
   // Names as the catalog holds them: the caller quotes nothing and folds nothing.
+  const std::string schema = schema_or_default.empty() ? std::string("public") : schema_or_default;
   auto res = conn_.query(
       "SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, "
       "greatest(c.reltuples, 0)::bigint FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
@@ -102,16 +103,7 @@ std::vector<SourceRange> PostgresTableSource::plan_ranges(const SourceTable& t, 
   return equal_ranges(c.name, lo, hi, parts);
 }
 
-bool PostgresTableSource::copies_binary(const SourceTable& t) const {
-  return std::all_of(t.columns.begin(), t.columns.end(),
-                     [](const SourceColumn& c) { return c.mapping.kind == ValueKind::passthrough && !c.mapping.cast; });
-}
-
-std::uint64_t PostgresTableSource::read_range(const SourceTable& t, const SourceRange& range, ChunkSink& sink,
-                                              std::size_t chunk_bytes, ProgressSink& progress, const Cancellation& cancel,
-                                              const ValueProblemHandler&) {
-  std::string columns;
-  for (const auto& c : t.columns) columns += (columns.empty() ? "" : ", ") + pg::quote_identifier(c.name);
+std::string PostgresTableSource::range_where(const SourceTable& t, const SourceRange& range) {
   std::string where;
   if (!range.column.empty()) {
     const std::string col = pg::quote_identifier(range.column);
@@ -122,6 +114,29 @@ std::uint64_t PostgresTableSource::read_range(const SourceTable& t, const Source
     where += ")";
   }
   if (!t.filter.empty()) where += fmt::format("{} ({})", where.empty() ? " WHERE" : " AND", t.filter);
+  return where;
+}
+
+std::optional<RangeFingerprint> PostgresTableSource::fingerprint(const SourceTable& t, const SourceRange& range) {
+  if (!copies_binary(t)) return std::nullopt;
+  conn_.exec(kFingerprintSettings);
+  std::string columns;
+  for (const auto& c : t.columns) columns += (columns.empty() ? "" : ", ") + pg::quote_identifier(c.name);
+  auto res = conn_.query(postgres_fingerprint_sql(columns, relation(t) + range_where(t, range)));
+  return RangeFingerprint{static_cast<std::uint64_t>(res.get_int(0, 0)), std::string(res.get(0, 1))};
+}
+
+bool PostgresTableSource::copies_binary(const SourceTable& t) const {
+  return std::all_of(t.columns.begin(), t.columns.end(),
+                     [](const SourceColumn& c) { return c.mapping.kind == ValueKind::passthrough && !c.mapping.cast; });
+}
+
+std::uint64_t PostgresTableSource::read_range(const SourceTable& t, const SourceRange& range, ChunkSink& sink,
+                                              std::size_t chunk_bytes, ProgressSink& progress, const Cancellation& cancel,
+                                              const ValueProblemHandler&) {
+  std::string columns;
+  for (const auto& c : t.columns) columns += (columns.empty() ? "" : ", ") + pg::quote_identifier(c.name);
+  const std::string where = range_where(t, range);
   CopyBatcher batcher(sink, chunk_bytes, progress, cancel, fmt::format("{}.{} {}", t.schema, t.name, range.label()));
   if (!t.binary || !copies_binary(t)) {
     conn_.copy_out(fmt::format("COPY (SELECT {} FROM {}{}) TO STDOUT", columns, relation(t), where),

@@ -4,6 +4,7 @@
 // COPY text a PostgreSQL target takes.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,9 @@ namespace sluice {
 class PostgresTableSource final : public TableSource {
  public:
   explicit PostgresTableSource(pg::Connection& conn) : conn_(conn) {}
+  // Owns the connection it reads through (a migration's source).
+  explicit PostgresTableSource(pg::Connection&& owned)
+      : owned_(std::make_unique<pg::Connection>(std::move(owned))), conn_(*owned_) {}
 
   std::vector<std::string> list_tables(const std::string& schema) override;
   SourceTable describe(const std::string& schema, const std::string& table) override;
@@ -22,11 +26,16 @@ class PostgresTableSource final : public TableSource {
   std::vector<SourceRange> plan_ranges(const SourceTable& table, const std::string& chunk_by, std::size_t parts) override;
   // Every column keeps its type (no cast): the target's COPY reads the source's binary rows.
   bool copies_binary(const SourceTable& table) const override;
+  // With the types kept (copies_binary), the target prints every value as the source does.
+  std::optional<RangeFingerprint> fingerprint(const SourceTable& table, const SourceRange& range) override;
   std::uint64_t read_range(const SourceTable& table, const SourceRange& range, ChunkSink& sink, std::size_t chunk_bytes,
                            ProgressSink& progress, const Cancellation& cancel,
                            const ValueProblemHandler& problems = {}) override;
 
  private:
+  // " WHERE ..." of a range and the table's filter ("" for all rows).
+  std::string range_where(const SourceTable& table, const SourceRange& range);
+  std::unique_ptr<pg::Connection> owned_;
   pg::Connection& conn_;
 };
 

@@ -265,7 +265,7 @@ TEST_F(MigrateRunTest, APostgreSqlTableArrivesIdenticalTypesAndAll) {
     ~DropSource() { c.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", schema)); }
   } drop{conn_, source};
   const auto cfg = dir_.write("pg.yaml", fmt::format("connections:\n"
-                                                     "  src: {{ type: postgres, dsn: \"{0}\" }}\n"
+                                                     "  src: {{ type: postgres, dsn: \"{0} options='-c TimeZone=Asia/Kolkata'\" }}\n"
                                                      "  pg: {{ type: postgres, dsn: \"{0}\" }}\n"
                                                      "target: pg\n"
                                                      "migrations:\n"
@@ -288,9 +288,21 @@ TEST_F(MigrateRunTest, APostgreSqlTableArrivesIdenticalTypesAndAll) {
   EXPECT_EQ(one(fmt::format("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE schemaname = '{}'", schema_)),
             "facts_day,facts_pkey");
   EXPECT_EQ(one(fmt::format("SELECT to_regclass('{}.skipped') IS NULL", schema_)), "t");
+  // verify settles every range by the digests both servers compute, whatever their sessions' time
+  // zones (the source's connection has another one)...
   const RunResult v = run_sluice({"--batch", "migrate", "verify", "--config", cfg.string(), "--json"}, env());
   EXPECT_EQ(v.exit_code, 0) << v.err << v.out;
-  EXPECT_EQ(nlohmann::json::parse(v.out)["tables"][0]["source_rows"], 2500);
+  const auto vj = nlohmann::json::parse(v.out);
+  EXPECT_EQ(vj["tables"][0]["source_rows"], 2500);
+  EXPECT_EQ(vj["tables"][0]["ranges_by_fingerprint"], 9);
+  // ... and where they differ, compares that range row by row and names the rows.
+  conn_.exec(fmt::format("UPDATE {}.facts SET doc = '{{\"n\": 0}}' WHERE id = 1234", schema_));
+  const RunResult changed = run_sluice({"--batch", "migrate", "verify", "--config", cfg.string(), "--json"}, env());
+  EXPECT_EQ(changed.exit_code, 3) << changed.err << changed.out;
+  const auto cj = nlohmann::json::parse(changed.out);
+  EXPECT_EQ(cj["tables"][0]["ranges_by_fingerprint"], 8);
+  ASSERT_EQ(cj["tables"][0]["differing_ranges"].size(), 1u);
+  EXPECT_EQ(cj["tables"][0]["differing_ranges"][0]["keys"], nlohmann::json::array({"id=1234"}));
 }
 
 TEST_F(MigrateRunTest, AnAppendThatHappenedIsNotAppendedTwiceByAccident) {
