@@ -24,7 +24,7 @@ cat > "$work/sluice.yaml" <<YAML
 connections:
   pg: { type: postgres, dsn: "$url" }
 migrations:
-  - { name: bench, source: pg, source_schema: src, schema: dst, workers: $workers, chunk_rows: 100000, tables: [facts] }
+  - { name: bench, source: pg, source_schema: src, schema: dst, workers: $workers, chunk_rows: 1000000, tables: [facts] }
 YAML
 cfg=(--config "$work/sluice.yaml" -q --batch)
 
