@@ -149,6 +149,11 @@ class TableSource {
   virtual std::optional<RangeFingerprint> fingerprint(const SourceTable& /*table*/, const SourceRange& /*range*/) {
     return std::nullopt;
   }
+  // A hint that `range` will be read next by this source: it may start the work in the source now
+  // (Snowflake: submit the range's unload, which runs while the current range is copied).
+  // read_range of that range then uses it; a range prepared and never read is abandoned.
+  virtual void prepare_range(const SourceTable& /*table*/, const SourceRange& /*range*/) {}
+  virtual bool prepares_ranges() const { return false; }  // prepare_range does something
   // Removes what reads of the job left outside the target (Snowflake: unloaded files of a run that
   // was killed mid-read). Called when no read of the job is running.
   virtual void remove_leftovers() {}

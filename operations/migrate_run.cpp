@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -364,11 +365,22 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
     // staging table): an existing table's column could take the same bytes as another type.
     const bool binary = t.mode == MigrationMode::full && planning_source->copies_binary(planned.source);
     planned.source.binary = binary;
+    const int thread_count = std::max(1, std::min<int>(workers, static_cast<int>(chunks.size())));
     const auto worker = [&] {
       try {
         std::unique_ptr<TableSource> source = open_source_();
         pg::Connection wconn = pg::Connection::open(conninfo, "sluice migrate worker");
-        for (std::size_t i; !stop.cancelled() && (i = next++) < chunks.size();) {
+        // A source that can start a range early (Snowflake unloads it while this one is copied)
+        // gets this worker's next chunk before the current one is copied, as long as more chunks
+        // are left than workers (else another worker would sit idle).
+        for (std::size_t i = next++; !stop.cancelled() && i < chunks.size();) {
+          std::optional<std::size_t> early;
+          if (source->prepares_ranges() && next.load() + static_cast<std::size_t>(thread_count) < chunks.size()) {
+            if (const std::size_t j = next++; j < chunks.size()) {
+              early = j;
+              source->prepare_range(planned.source, chunks[j].range);
+            }
+          }
           const Chunk& chunk = chunks[i];
           std::vector<ValueProblem> problems;
           ValueProblemHandler handler;
@@ -389,20 +401,21 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
                                        std::to_string(problems.size())});
             if (marked.affected_rows() != 1) {
               wconn.exec("ROLLBACK");  // another process copied it meanwhile: keep theirs
-              continue;
+            } else {
+              wconn.exec("COMMIT");
+              // Only rows of a committed chunk reach the reject file, so a retried chunk writes its once.
+              if (rejects && !problems.empty()) {
+                std::lock_guard lock(reject_mutex);
+                for (const auto& p : problems) std::fputs(rejects_line(p).c_str(), rejects);
+                std::fflush(rejects);
+              }
+              shared.add(copied, sink.bytes());
             }
-            wconn.exec("COMMIT");
-            // Only rows of a committed chunk reach the reject file, so a retried chunk writes its once.
-            if (rejects && !problems.empty()) {
-              std::lock_guard lock(reject_mutex);
-              for (const auto& p : problems) std::fputs(rejects_line(p).c_str(), rejects);
-              std::fflush(rejects);
-            }
-            shared.add(copied, sink.bytes());
           } catch (...) {
             wconn.abandon_transaction();
             throw;
           }
+          i = early ? *early : next++;
         }
       } catch (const Error& e) {
         std::lock_guard lock(error_mutex);
@@ -418,8 +431,7 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
       }
     };
     std::vector<std::thread> threads;
-    const int n = std::max(1, std::min<int>(workers, static_cast<int>(chunks.size())));
-    for (int i = 0; i < n; ++i) threads.emplace_back(worker);
+    for (int i = 0; i < thread_count; ++i) threads.emplace_back(worker);
     for (auto& th : threads) th.join();
 
     auto counts = conn.query("SELECT coalesce(sum(rows), 0), coalesce(sum(rejected_rows), 0), count(*) FILTER (WHERE status <> 'done') "

@@ -295,7 +295,11 @@ SnowflakeTableSource::SnowflakeTableSource(const SnowflakeConnection& connection
                                             std::shared_ptr<sf::TokenSource>(sf::make_token_source(connection)));
 }
 
-SnowflakeTableSource::~SnowflakeTableSource() = default;
+SnowflakeTableSource::~SnowflakeTableSource() {
+  // Unloads prepared and never read: stopped on Snowflake (their files, if any, go with the job's
+  // folder at the end of the run, or the next run's).
+  for (const auto& [range, p] : prepared_) sql_->cancel(p.handle);
+}
 
 std::vector<std::string> SnowflakeTableSource::list_tables(const std::string& schema) {
   sf::StatementOptions o;
@@ -459,9 +463,29 @@ std::uint64_t SnowflakeTableSource::read_range(const SourceTable& t, const Sourc
   CopyBatcher batcher(sink, chunk_bytes, progress, cancel, fmt::format("{}.{} {}", t.schema, t.name, range.label()));
   SnowflakeRowWriter writer(t, range, batcher, problems);
   const std::string where = range_condition(t, range);
-  if (t.estimated_rows > 0 && t.estimated_rows <= settings_.small_table_rows) read_partitions(t, where, writer);
+  if (reads_partitions(t)) read_partitions(t, where, writer);
   else read_unloaded(t, range, where, writer);
   return batcher.finish();
+}
+
+bool SnowflakeTableSource::reads_partitions(const SourceTable& t) const {
+  return t.estimated_rows > 0 && t.estimated_rows <= settings_.small_table_rows;
+}
+
+std::string SnowflakeTableSource::unload_sql(const SourceTable& t, const std::string& where, const std::string& folder) const {
+  return fmt::format(
+      "COPY INTO @{}/{} FROM (SELECT {} FROM {}{}) "
+      "FILE_FORMAT = (TYPE = CSV COMPRESSION = ZSTD FIELD_DELIMITER = '\\t' RECORD_DELIMITER = '\\n' "
+      "ESCAPE_UNENCLOSED_FIELD = '\\\\' FIELD_OPTIONALLY_ENCLOSED_BY = NONE NULL_IF = ('\\\\N') EMPTY_FIELD_AS_NULL = FALSE) "
+      "MAX_FILE_SIZE = {} INCLUDE_QUERY_ID = TRUE DETAILED_OUTPUT = TRUE HEADER = FALSE",
+      sf::identifier(connection_.stage.name), folder, select_list(t), relation(t), where, settings_.max_file_size);
+}
+
+void SnowflakeTableSource::prepare_range(const SourceTable& t, const SourceRange& range) {
+  if (reads_partitions(t) || connection_.stage.name.empty() || prepared_.count(range.label())) return;
+  const std::string folder = fmt::format("{}{}/{}/", job_folder(), folder_name(t.name), attempt_id());
+  const std::string handle = sql_->submit(unload_sql(t, range_condition(t, range), folder));
+  prepared_[range.label()] = Prepared{folder, handle};
 }
 
 void SnowflakeTableSource::read_partitions(const SourceTable& t, const std::string& where, SnowflakeRowWriter& writer) {
@@ -485,14 +509,16 @@ void SnowflakeTableSource::read_unloaded(const SourceTable& t, const SourceRange
                       "small_table_rows to read the table through the SQL API.");
   stage();
   // A folder of this attempt's own: an unload never finds files there, and whatever it leaves
-  // (a retried unload's strays) is removed with the folder.
-  const std::string folder = fmt::format("{}{}/{}/", job_folder(), folder_name(t.name), attempt_id());
-  const std::string sql = fmt::format(
-      "COPY INTO @{}/{} FROM (SELECT {} FROM {}{}) "
-      "FILE_FORMAT = (TYPE = CSV COMPRESSION = ZSTD FIELD_DELIMITER = '\\t' RECORD_DELIMITER = '\\n' "
-      "ESCAPE_UNENCLOSED_FIELD = '\\\\' FIELD_OPTIONALLY_ENCLOSED_BY = NONE NULL_IF = ('\\\\N') EMPTY_FIELD_AS_NULL = FALSE) "
-      "MAX_FILE_SIZE = {} INCLUDE_QUERY_ID = TRUE DETAILED_OUTPUT = TRUE HEADER = FALSE",
-      sf::identifier(connection_.stage.name), folder, select_list(t), relation(t), where, settings_.max_file_size);
+  // (a retried unload's strays) is removed with the folder. A prepared range's unload is running
+  // already (prepare_range): its result is waited for.
+  std::string folder, handle;
+  if (const auto it = prepared_.find(range.label()); it != prepared_.end()) {
+    folder = it->second.folder;
+    handle = it->second.handle;
+    prepared_.erase(it);
+  } else {
+    folder = fmt::format("{}{}/{}/", job_folder(), folder_name(t.name), attempt_id());
+  }
   struct RemoveFolder {
     s3::S3Client& s3;
     std::string prefix;
@@ -506,7 +532,7 @@ void SnowflakeTableSource::read_unloaded(const SourceTable& t, const SourceRange
       }
     }
   } remove{*s3_, stage_prefix_ + folder};
-  const auto rs = sql_->execute(sql);
+  const sf::ResultSet rs = handle.empty() ? sql_->execute(unload_sql(t, where, folder)) : sql_->wait(handle);
   const int name_col = rs.column("file_name"), size_col = rs.column("file_size"), rows_col = rs.column("row_count");
   if (name_col < 0 || size_col < 0 || rows_col < 0)
     throw runtime_error(fmt::format("the unload of {}.{} {} did not list its files", t.schema, t.name, range.label()),

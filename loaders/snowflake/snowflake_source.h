@@ -54,6 +54,9 @@ class SnowflakeTableSource final : public TableSource {
   std::string pin_snapshot(const SourceTable& table) override;
   // Everything under the job's folder on the stage.
   void remove_leftovers() override;
+  // Submits the range's unload (asynchronously); read_range waits for it instead of running it.
+  void prepare_range(const SourceTable& table, const SourceRange& range) override;
+  bool prepares_ranges() const override { return !connection_.stage.name.empty(); }
   std::uint64_t count_rows(const SourceTable& table) override;
   std::vector<SourceRange> plan_ranges(const SourceTable& table, const std::string& chunk_by, std::size_t parts) override;
   std::uint64_t read_range(const SourceTable& table, const SourceRange& range, ChunkSink& sink, std::size_t chunk_bytes,
@@ -76,6 +79,13 @@ class SnowflakeTableSource final : public TableSource {
   std::unique_ptr<snowflake::SqlApiClient> sql_;
   std::unique_ptr<s3::S3Client> s3_;
   std::string stage_prefix_;  // the stage's key prefix in its bucket ("sluice/")
+  bool reads_partitions(const SourceTable& table) const;
+  std::string unload_sql(const SourceTable& table, const std::string& where, const std::string& folder) const;
+  // Unloads submitted by prepare_range and not read yet, by range: the folder and the statement.
+  struct Prepared {
+    std::string folder, handle;
+  };
+  std::map<std::string, Prepared> prepared_;
   // The rows pin_snapshot counted, by snapshot: count_rows at that snapshot is that number.
   std::map<std::string, std::uint64_t> pinned_counts_;
 };

@@ -5,6 +5,7 @@
 // at the snapshot it planned, whatever changed in Snowflake since.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -249,6 +250,23 @@ TEST_F(MigrateSnowflakeTest, AnInterruptedRunResumesAtTheSnapshotItPlannedWhatev
   // Every read named the snapshot; the chunks done before were not unloaded again.
   for (const auto& st : submitted("COPY INTO @")) EXPECT_NE(st.find("AT(STATEMENT => '"), std::string::npos) << st;
   EXPECT_EQ(submitted("BETWEEN 1 AND 500").size(), 1u);
+  // With more chunks left than workers, the next chunk's unload was submitted before the current
+  // chunk's files were read (it runs while they are copied).
+  double next_submitted = 0, current_read = 1e18;
+  std::vector<std::string> current_files;
+  const json statements = sf_->control("GET", "statements");  // not in the for: it would dangle
+  for (const auto& st : statements.at("statements")) {
+    const std::string sql = st.at("sql");
+    if (sql.find("BETWEEN 2001 AND") != std::string::npos) next_submitted = st.at("created_on").get<double>() / 1000;
+    if (sql.find("BETWEEN 1501 AND") != std::string::npos && st.at("status") == "success")
+      for (const auto& f : st.at("unload_files")) current_files.push_back(f.is_string() ? f.get<std::string>() : f.value("key", ""));
+  }
+  for (const auto& r : s3_->requests("op", "GetObject"))
+    for (const auto& f : current_files)
+      if (r.value("key", "").find(f.substr(f.rfind('/') + 1)) != std::string::npos) current_read = std::min(current_read, r.at("time").get<double>());
+  ASSERT_FALSE(current_files.empty()) << statements.dump();
+  EXPECT_GT(next_submitted, 0);
+  EXPECT_LT(next_submitted, current_read);
   expect_stage_empty();
 
   // verify compares with Snowflake as it is now: the rows changed, deleted and added since are
