@@ -104,6 +104,7 @@ VerifyResult verify_migration(const Config& config, const MigrationSpec& job,
   std::unique_ptr<TableSource> source = open_source();
   const MigrationPlan plan = plan_migration(config, job, *source, only_table, PlanReading::types_only);
   pg::Connection conn = pg::Connection::open(target_conninfo, "sluice migrate verify");
+  conn.exec(kFingerprintSettings);  // values print as the source's digests print them
   for (const PlannedTable& t : plan.tables) {
     VerifiedTable out;
     out.source_table = t.source_table;
@@ -150,7 +151,6 @@ VerifyResult verify_migration(const Config& config, const MigrationSpec& job,
       // Where the source's engine can digest the range as the target does, equal digests settle it
       // without reading the rows again; a difference is then looked at row by row.
       if (const std::optional<RangeFingerprint> in_source = source->fingerprint(read_as, range)) {
-        conn.exec(kFingerprintSettings);
         auto res = conn.query(postgres_fingerprint_sql(columns, target + where));
         const RangeFingerprint in_target{static_cast<std::uint64_t>(res.get_int(0, 0)), std::string(res.get(0, 1))};
         if (in_target == *in_source) {

@@ -119,7 +119,8 @@ std::string PostgresTableSource::range_where(const SourceTable& t, const SourceR
 
 std::optional<RangeFingerprint> PostgresTableSource::fingerprint(const SourceTable& t, const SourceRange& range) {
   if (!copies_binary(t)) return std::nullopt;
-  conn_.exec(kFingerprintSettings);
+  if (!print_settings_made_) conn_.exec(kFingerprintSettings);
+  print_settings_made_ = true;
   std::string columns;
   for (const auto& c : t.columns) columns += (columns.empty() ? "" : ", ") + pg::quote_identifier(c.name);
   auto res = conn_.query(postgres_fingerprint_sql(columns, relation(t) + range_where(t, range)));

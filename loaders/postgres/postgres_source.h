@@ -37,6 +37,7 @@ class PostgresTableSource final : public TableSource {
   std::string range_where(const SourceTable& table, const SourceRange& range);
   std::unique_ptr<pg::Connection> owned_;
   pg::Connection& conn_;
+  bool print_settings_made_ = false;  // kFingerprintSettings, once per connection
 };
 
 }  // namespace sluice

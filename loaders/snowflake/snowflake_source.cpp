@@ -92,7 +92,7 @@ class SnowflakeRowWriter {
   void unloaded(std::string_view raw) {
     ++row_number_;
     const bool has_nul = std::memchr(raw.data(), 0, raw.size()) != nullptr;
-    if (!checked_.empty() || has_nul || key_column_ >= 0) {
+    if (!checked_.empty() || has_nul) {  // (the key column is read only for a refused row)
       split(raw);
       require_columns(raw_fields_.size());
       const auto check_field = [&](std::size_t i) {
@@ -360,10 +360,7 @@ std::string SnowflakeTableSource::job_folder() const { return fmt::format("migra
 
 void SnowflakeTableSource::remove_leftovers() {
   if (connection_.stage.name.empty() || connection_.stage.url.empty()) return;
-  s3::S3Client& s3 = stage();
-  std::vector<std::string> keys;
-  for (const auto& o : s3.list_objects(stage_prefix_ + job_folder())) keys.push_back(o.key);
-  if (!keys.empty()) s3.delete_objects(keys);
+  stage().delete_prefix(stage_prefix_ + job_folder());
 }
 
 std::string SnowflakeTableSource::relation(const SourceTable& t) const {
@@ -524,9 +521,7 @@ void SnowflakeTableSource::read_unloaded(const SourceTable& t, const SourceRange
     std::string prefix;
     ~RemoveFolder() {
       try {
-        std::vector<std::string> keys;
-        for (const auto& o : s3.list_objects(prefix)) keys.push_back(o.key);
-        if (!keys.empty()) s3.delete_objects(keys);
+        s3.delete_prefix(prefix);
       } catch (...) {
         // Best effort: a later run's folder is another one; the leftover is named in no record.
       }

@@ -289,11 +289,9 @@ void SnowflakeTarget::clean_up() noexcept {
     s3::S3Settings quiet = stage_target_.settings;
     quiet.http.cancel = nullptr;
     s3::S3Client s3(quiet);
-    std::vector<std::string> keys;
-    for (const auto& o : s3.list_objects(job_prefix_)) keys.push_back(o.key);
-    if (!keys.empty()) s3.delete_objects(keys);  // a request per thousand parts
+    const std::size_t removed = s3.delete_prefix(job_prefix_);  // a request per thousand parts
     s3.abort_multipart_uploads(job_prefix_);
-    if (!keys.empty()) progress.note(fmt::format("removed {} staged file(s)", keys.size()));
+    if (removed) progress.note(fmt::format("removed {} staged file(s)", removed));
   } catch (const Error& e) {
     progress.note(fmt::format("could not remove the staged files under {}: {}", job_prefix_, e.primary()));
   }

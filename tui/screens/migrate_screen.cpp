@@ -47,7 +47,7 @@ class MigrateScreen final : public Screen {
       t.text(top + height - 2, 2, "The config has no migrations: add one under migrations: (README, \"Migrating tables\").",
              t.cols() - 4, Style::dim);
     else
-      t.text(top + height - 1, 2, "Tables of a SQLite file or a PostgreSQL database, copied into PostgreSQL.", t.cols() - 4,
+      t.text(top + height - 1, 2, "Tables of a SQLite file, a PostgreSQL database or Snowflake, copied into PostgreSQL.", t.cols() - 4,
              Style::dim);
   }
 

@@ -490,6 +490,13 @@ void S3Client::delete_object(const std::string& key) {
   call(Call{"DeleteObject", "DELETE", key, {}, {}, nullptr, kEmptySha256, nullptr, false});
 }
 
+std::size_t S3Client::delete_prefix(const std::string& prefix) {
+  std::vector<std::string> keys;
+  for (const auto& o : list_objects(prefix)) keys.push_back(o.key);
+  if (!keys.empty()) delete_objects(keys);
+  return keys.size();
+}
+
 void S3Client::delete_objects(const std::vector<std::string>& keys) {
   constexpr std::size_t kMaxKeys = 1000;  // per request, S3's limit
   for (std::size_t from = 0; from < keys.size(); from += kMaxKeys) {

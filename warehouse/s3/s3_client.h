@@ -134,6 +134,8 @@ class S3Client {
   // request per thousand parts instead of one each. A key S3 could not delete fails the call,
   // naming it; a key that is not there counts as deleted (as with DeleteObject).
   void delete_objects(const std::vector<std::string>& keys);
+  // Every object under `prefix` (ListObjectsV2, then DeleteObjects); returns how many.
+  std::size_t delete_prefix(const std::string& prefix);
 
   const S3Settings& settings() const { return settings_; }
   // "https://bucket.s3.eu-west-1.amazonaws.com" or "http://127.0.0.1:9000/bucket"
