@@ -106,10 +106,12 @@ class CopyBatcher {
 };
 
 // An order-independent digest of a range's rows computed by an engine in SQL: the row count and
-// the sum of a 64-bit hash of each row's text.
+// aggregates as the engine prints them. What the aggregates are is the source's (a PostgreSQL
+// source: the sum of a 64-bit hash of each row's text; Snowflake: see snowflake_source.h); the
+// source also writes the PostgreSQL query that computes them over the target's copy.
 struct RangeFingerprint {
   std::uint64_t rows = 0;
-  std::string hash_sum;  // as the engine prints it (a numeric: the sum does not wrap)
+  std::vector<std::string> values;  // sums do not wrap: they print as numerics
   bool operator==(const RangeFingerprint&) const = default;
 };
 
@@ -142,12 +144,19 @@ class TableSource {
   // all keep their type can, so neither server converts values to text and back. The COPY that
   // takes the rows says FORMAT binary then.
   virtual bool copies_binary(const SourceTable& /*table*/) const { return false; }
-  // The fingerprint of `range` computed by the source's own engine, equal to
-  // postgres_fingerprint_sql over the target's copy when the rows are the same; nullopt when the
-  // source cannot compute one its target would match (the range is then read again and compared
-  // row by row).
+  // The fingerprint of `range` computed by the source's own engine, equal to what
+  // target_fingerprint_sql computes over the target's copy when the rows are the same; nullopt
+  // when the source cannot compute one its target would match (the range is then read again and
+  // compared row by row).
   virtual std::optional<RangeFingerprint> fingerprint(const SourceTable& /*table*/, const SourceRange& /*range*/) {
     return std::nullopt;
+  }
+  // The PostgreSQL query computing that fingerprint over `relation_and_where` of the target:
+  // `target_columns` are the target's names (quoted) of table.columns, in their order. Its first
+  // column is the row count, the others the fingerprint's values. "" when fingerprint gives none.
+  virtual std::string target_fingerprint_sql(const SourceTable& /*table*/, const std::vector<std::string>& /*target_columns*/,
+                                             const std::string& /*relation_and_where*/) const {
+    return {};
   }
   // A hint that `range` will be read next by this source: it may start the work in the source now
   // (Snowflake: submit the range's unload, which runs while the current range is copied).

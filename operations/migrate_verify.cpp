@@ -118,8 +118,10 @@ VerifyResult verify_migration(const Config& config, const MigrationSpec& job,
     // Rows are compared by each value's text in the target's type: canonical for every type, and
     // defined where equality is not (json, point, xml).
     std::string columns, compared;
+    std::vector<std::string> target_columns;  // in the order of t.source.columns, which t.columns keeps
     for (const auto& c : t.columns) {
-      columns += (columns.empty() ? "" : ", ") + pg::quote_identifier(c.target_name);
+      target_columns.push_back(pg::quote_identifier(c.target_name));
+      columns += (columns.empty() ? "" : ", ") + target_columns.back();
       compared += (compared.empty() ? "" : ", ") + pg::quote_identifier(c.target_name) + "::text";
     }
     // Rows are named by the primary key, else by the column the table is cut by (a Snowflake table
@@ -150,18 +152,20 @@ VerifyResult verify_migration(const Config& config, const MigrationSpec& job,
       }
       // Where the source's engine can digest the range as the target does, equal digests settle it
       // without reading the rows again; a difference is then looked at row by row.
-      if (const std::optional<RangeFingerprint> in_source = source->fingerprint(read_as, range)) {
-        auto res = conn.query(postgres_fingerprint_sql(columns, target + where));
-        const RangeFingerprint in_target{static_cast<std::uint64_t>(res.get_int(0, 0)), std::string(res.get(0, 1))};
-        if (in_target == *in_source) {
-          ++out.fingerprinted_ranges;
-          out.source_rows += in_source->rows;
-          out.target_rows += in_target.rows;
-          done += in_source->rows;
-          progress.update({"verify", out.target, 0, 0, done});
-          continue;
+      if (const std::string digest_sql = source->target_fingerprint_sql(read_as, target_columns, target + where); !digest_sql.empty())
+        if (const std::optional<RangeFingerprint> in_source = source->fingerprint(read_as, range)) {
+          auto res = conn.query(digest_sql);
+          RangeFingerprint in_target{static_cast<std::uint64_t>(res.get_int(0, 0)), {}};
+          for (int c = 1; c < res.columns(); ++c) in_target.values.emplace_back(res.is_null(0, c) ? "NULL" : res.get(0, c));
+          if (in_target == *in_source) {
+            ++out.fingerprinted_ranges;
+            out.source_rows += in_source->rows;
+            out.target_rows += in_target.rows;
+            done += in_source->rows;
+            progress.update({"verify", out.target, 0, 0, done});
+            continue;
+          }
         }
-      }
       conn.exec("BEGIN");
       try {
         conn.exec(fmt::format("CREATE TEMP TABLE sluice_verify ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA", columns, target));

@@ -124,7 +124,17 @@ std::optional<RangeFingerprint> PostgresTableSource::fingerprint(const SourceTab
   std::string columns;
   for (const auto& c : t.columns) columns += (columns.empty() ? "" : ", ") + pg::quote_identifier(c.name);
   auto res = conn_.query(postgres_fingerprint_sql(columns, relation(t) + range_where(t, range)));
-  return RangeFingerprint{static_cast<std::uint64_t>(res.get_int(0, 0)), std::string(res.get(0, 1))};
+  return RangeFingerprint{static_cast<std::uint64_t>(res.get_int(0, 0)), {std::string(res.get(0, 1))}};
+}
+
+std::string PostgresTableSource::target_fingerprint_sql(const SourceTable& t, const std::vector<std::string>& target_columns,
+                                                        const std::string& relation_and_where) const {
+  // Both servers print each value in its own type (the same: every column kept its type), with
+  // the verify connection's print settings (kFingerprintSettings) made the same.
+  if (!copies_binary(t)) return {};
+  std::string columns;
+  for (const auto& c : target_columns) columns += (columns.empty() ? "" : ", ") + c;
+  return postgres_fingerprint_sql(columns, relation_and_where);
 }
 
 bool PostgresTableSource::copies_binary(const SourceTable& t) const {

@@ -28,6 +28,8 @@ class PostgresTableSource final : public TableSource {
   bool copies_binary(const SourceTable& table) const override;
   // With the types kept (copies_binary), the target prints every value as the source does.
   std::optional<RangeFingerprint> fingerprint(const SourceTable& table, const SourceRange& range) override;
+  std::string target_fingerprint_sql(const SourceTable& table, const std::vector<std::string>& target_columns,
+                                     const std::string& relation_and_where) const override;
   std::uint64_t read_range(const SourceTable& table, const SourceRange& range, ChunkSink& sink, std::size_t chunk_bytes,
                            ProgressSink& progress, const Cancellation& cancel,
                            const ValueProblemHandler& problems = {}) override;

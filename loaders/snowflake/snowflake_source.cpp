@@ -32,6 +32,56 @@ bool is_datetime(const std::string& type) {
   return type == "TIME" || type == "TIMESTAMP_NTZ" || type == "TIMESTAMP_LTZ" || type == "TIMESTAMP_TZ";
 }
 
+// A column's value as text both engines print alike, for verify's fingerprint ({} = the column):
+// numbers as their type prints them (TO_VARCHAR of a NUMBER has "the number of digits in the
+// fractional part determined by the scale", as a numeric does), FLOAT as TME (the shortest digits
+// that read back as the double, d.dddE<exponent>; PostgreSQL's shortest digits rewritten so, over
+// `float_parts`), times to the microsecond (a value with nanoseconds was refused or cast), LTZ in
+// UTC (the fingerprint runs with TIMEZONE = UTC). nullopt for VARIANT (jsonb prints JSON its own
+// way) and cast columns: a table with one is compared row by row.
+struct ColumnText {
+  std::string snowflake, postgres;
+};
+std::optional<ColumnText> column_text(const SourceColumn& c) {
+  const std::string type = base_type(c);
+  if (c.mapping.cast) return std::nullopt;
+  if (type == "NUMBER" || type == "BOOLEAN") return ColumnText{"TO_VARCHAR({0})", "{0}::text"};
+  if (type == "TEXT" || type == "VARCHAR") return ColumnText{"{0}", "{0}::text"};
+  if (type == "BINARY") return ColumnText{"HEX_ENCODE({0}, 0)", "encode({0}, 'hex')"};
+  if (type == "DATE") return ColumnText{"TO_VARCHAR({0}, 'YYYY-MM-DD')", "to_char({0}, 'YYYY-MM-DD')"};
+  if (type == "TIME") return ColumnText{"TO_VARCHAR({0}, 'HH24:MI:SS.FF6')", "to_char({0}, 'HH24:MI:SS.US')"};
+  if (type == "TIMESTAMP_NTZ")
+    return ColumnText{"TO_VARCHAR({0}, 'YYYY-MM-DD HH24:MI:SS.FF6')", "to_char({0}, 'YYYY-MM-DD HH24:MI:SS.US')"};
+  if (type == "TIMESTAMP_LTZ")
+    return ColumnText{"TO_VARCHAR({0}, 'YYYY-MM-DD HH24:MI:SS.FF6')", "to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"};
+  if (type == "FLOAT") {
+    // {1}: regexp_match of the shortest text (sign, integer digits, fraction digits, exponent).
+    const std::string digits = "({1}[2] || coalesce({1}[3], ''))";
+    const std::string significant = fmt::format("rtrim(ltrim({}, '0'), '0')", digits);
+    const std::string exponent =
+        fmt::format("(length({{1}}[2]) - 1 - (length({0}) - length(ltrim({0}, '0'))) + coalesce({{1}}[4]::int, 0))", digits);
+    return ColumnText{
+        "TO_VARCHAR({0}, 'TME')",
+        fmt::format("CASE WHEN {{0}} IS NULL THEN NULL WHEN {{0}} = 'NaN' THEN 'NaN' WHEN {{0}} = 'Infinity' THEN 'inf' "
+                    "WHEN {{0}} = '-Infinity' THEN '-inf' WHEN {0} = '' THEN {{1}}[1] || '0E0' ELSE {{1}}[1] || left({0}, 1) || "
+                    "CASE WHEN length({0}) > 1 THEN '.' || substr({0}, 2) ELSE '' END || 'E' || {1} END",
+                    significant, exponent)};
+  }
+  return std::nullopt;
+}
+// The parts of a double's shortest text (extra_float_digits = 1: the verify connection's).
+constexpr const char* kFloatParts = "regexp_match({}::text, '^(-?)([0-9]+)(?:[.]([0-9]+))?(?:e([-+][0-9]+))?$')";
+
+// The hashed text of a row: each value as 'V' <length> ':' <text>, or 'N' for NULL, so no two
+// rows' values run into each other. The same SQL on both engines but for the values' texts.
+std::string row_text(const std::vector<std::string>& columns, const std::vector<std::string>& texts) {
+  std::string out;
+  for (std::size_t i = 0; i < columns.size(); ++i)
+    out += fmt::format("{0}CASE WHEN {1} IS NULL THEN 'N' ELSE 'V' || LENGTH({2}) || ':' || {2} END", out.empty() ? "" : " || ",
+                       columns[i], texts[i]);
+  return out;
+}
+
 // One field of a row as read: its text (unescaped), or NULL.
 struct Field {
   std::string_view value;
@@ -438,6 +488,43 @@ std::vector<SourceRange> SnowflakeTableSource::plan_ranges(const SourceTable& t,
     throw not_cuttable();
   }
   return equal_ranges(it->name, lo, hi, std::max<std::size_t>(parts, 1));
+}
+
+std::optional<RangeFingerprint> SnowflakeTableSource::fingerprint(const SourceTable& t, const SourceRange& range) {
+  std::vector<std::string> columns, texts;
+  for (const auto& c : t.columns) {
+    const auto text = column_text(c);
+    if (!text) return std::nullopt;
+    columns.push_back(sf::quote_identifier(c.name));
+    texts.push_back(fmt::format(fmt::runtime(text->snowflake), columns.back()));
+  }
+  sf::StatementOptions options;
+  options.parameters = {{"TIMEZONE", "UTC"}};
+  const auto rs = sql_->execute(fmt::format("SELECT COUNT(*), COALESCE(SUM(MD5_NUMBER_LOWER64({})), 0) FROM {}{}",
+                                            row_text(columns, texts), relation(t), range_condition(t, range)),
+                                options);
+  const auto& row = rs.rows.at(0);
+  return RangeFingerprint{static_cast<std::uint64_t>(sf::jsonv2::to_int64(row.at(0).value_or("0"))), {row.at(1).value_or("")}};
+}
+
+std::string SnowflakeTableSource::target_fingerprint_sql(const SourceTable& t, const std::vector<std::string>& target_columns,
+                                                         const std::string& relation_and_where) const {
+  std::vector<std::string> texts;
+  std::string parts;  // the FLOAT columns' regexp_match, named "p<i>"
+  for (std::size_t i = 0; i < t.columns.size(); ++i) {
+    const auto text = column_text(t.columns[i]);
+    if (!text) return {};
+    const std::string part = fmt::format("\"p{}\"", i);
+    if (base_type(t.columns[i]) == "FLOAT") parts += fmt::format(", {} AS {}", fmt::format(fmt::runtime(kFloatParts), target_columns.at(i)), part);
+    texts.push_back(fmt::format(fmt::runtime(text->postgres), target_columns.at(i), part));
+  }
+  std::string columns;
+  for (const auto& c : target_columns) columns += (columns.empty() ? "" : ", ") + c;
+  // MD5_NUMBER_LOWER64: the digest's last 8 bytes, an unsigned number.
+  return fmt::format(
+      "SELECT count(*), coalesce(sum(CASE WHEN h < 0 THEN h + 18446744073709551616 ELSE h END), 0)::text FROM "
+      "(SELECT ('x' || right(md5({}), 16))::bit(64)::bigint::numeric AS h FROM (SELECT {}{} FROM {}) r) d",
+      row_text(target_columns, texts), columns, parts, relation_and_where);
 }
 
 std::string SnowflakeTableSource::range_condition(const SourceTable& t, const SourceRange& range) const {

@@ -13,6 +13,9 @@
 //   the SQL API's result partitions instead.
 // - pin_snapshot runs one statement whose id every later read names in AT(STATEMENT => ...), so
 //   the count, the ranges and the rows are those of one moment while the table changes.
+// - verify's fingerprint of a range is computed by both engines in SQL: the sum of
+//   MD5_NUMBER_LOWER64 of each row's text, made of values both engines print alike (column_text);
+//   a table with a VARIANT or a cast column has none (its ranges are compared row by row).
 // - A value PostgreSQL cannot hold as it is (U+0000 in text or JSON, a time with nanoseconds in a
 //   column not cast) is a ValueProblem with table, column and row.
 #pragma once
@@ -59,6 +62,9 @@ class SnowflakeTableSource final : public TableSource {
   bool prepares_ranges() const override { return !connection_.stage.name.empty(); }
   std::uint64_t count_rows(const SourceTable& table) override;
   std::vector<SourceRange> plan_ranges(const SourceTable& table, const std::string& chunk_by, std::size_t parts) override;
+  std::optional<RangeFingerprint> fingerprint(const SourceTable& table, const SourceRange& range) override;
+  std::string target_fingerprint_sql(const SourceTable& table, const std::vector<std::string>& target_columns,
+                                     const std::string& relation_and_where) const override;
   std::uint64_t read_range(const SourceTable& table, const SourceRange& range, ChunkSink& sink, std::size_t chunk_bytes,
                            ProgressSink& progress, const Cancellation& cancel,
                            const ValueProblemHandler& problems = {}) override;

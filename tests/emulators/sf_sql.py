@@ -184,7 +184,8 @@ _FUNCTION_RULES = {"CURRENT_TIMESTAMP": "CURRENT_TIMESTAMP",
 
 # Snowflake functions the emulator implements in _sfemu (sf_types.py) under the same name.
 _SNOWFLAKE_FUNCTIONS = {"TO_VARCHAR": "to_varchar", "TO_CHAR": "to_varchar",
-                        "HEX_ENCODE": "hex_encode", "TO_JSON": "to_json", "PARSE_JSON": "parse_json",
+                        "HEX_ENCODE": "hex_encode", "MD5_NUMBER_LOWER64": "md5_number_lower64",
+                        "TO_JSON": "to_json", "PARSE_JSON": "parse_json",
                         "TO_BINARY": "to_binary", "TO_DATE": "to_date", "TO_TIME": "to_time",
                         "TO_TIMESTAMP": "to_timestamp", "TO_TIMESTAMP_NTZ": "to_timestamp_ntz",
                         "TO_TIMESTAMP_LTZ": "to_timestamp_ltz", "TO_TIMESTAMP_TZ": "to_timestamp_tz"}

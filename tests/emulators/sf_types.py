@@ -917,6 +917,13 @@ def _functions_sql():
                "LANGUAGE sql IMMUTABLE AS $$ SELECT _sfemu.hex_encode(_sfemu.sfbinary_from($1), $2) $$")
     out.append("CREATE OR REPLACE FUNCTION _sfemu.hex_encode(text, int DEFAULT 1) RETURNS text "
                "LANGUAGE sql IMMUTABLE AS $$ SELECT _sfemu.hex_encode(convert_to($1, 'UTF8'), $2) $$")
+    # MD5_NUMBER_LOWER64(<msg>) (https://docs.snowflake.com/en/sql-reference/functions/md5_number_lower64):
+    # "Calculates the 128-bit MD5 message digest, interprets it as a signed 128-bit big endian
+    # number, and returns the lower 64 bits of the number as an unsigned integer": the digest's
+    # last 8 bytes ('Snowflake' -> 9203306159527282910, the documented example).
+    out.append("CREATE OR REPLACE FUNCTION _sfemu.md5_number_lower64(text) RETURNS numeric LANGUAGE sql "
+               "IMMUTABLE AS $$ SELECT CASE WHEN h < 0 THEN h + 18446744073709551616 ELSE h END FROM "
+               "(SELECT ('x' || right(md5($1), 16))::bit(64)::bigint::numeric AS h) d $$")
     # TO_JSON(VARIANT) (https://docs.snowflake.com/en/sql-reference/functions/to_json): the JSON
     # text of the value, a string in quotes.
     out.append("CREATE OR REPLACE FUNCTION _sfemu.to_json(jsonb) RETURNS text LANGUAGE sql IMMUTABLE "
@@ -974,4 +981,4 @@ def install_statements() -> list:
 
 
 # Bumped when install_statements() changes: a database prepared by an older emulator is updated.
-INSTALL_VERSION = "4"
+INSTALL_VERSION = "5"

@@ -874,6 +874,11 @@ class SnowflakeEmulatorTest(unittest.TestCase):
             "1E-1", "NaN", "inf", "12345678901234567890123456789012345678", "-1234567.891",
             "00FF7F10", "00ff7f10", "AP9/EA==", '{"a":[1,null,"x"],"b":1.10}',
             '{"a":[1,null,"x"],"b":1.10}', '"s"', "s", "true"]])
+        # MD5_NUMBER_LOWER64: the documented example, and an aggregate of it stays exact
+        body = self.ok("SELECT MD5_NUMBER_LOWER64('Snowflake'), SUM(MD5_NUMBER_LOWER64(TO_VARCHAR(\"ID\"))) "
+                       'FROM "FM"."V" WHERE "ID" = 1')
+        self.assertEqual(body["data"], [["9203306159527282910",
+                                         str(int(hashlib.md5(b"1").hexdigest()[16:], 16))]])
         # the request's parameters set the session's formats and time zone
         body = self.ok('SELECT TO_VARCHAR("LTZ"), TO_VARCHAR("NTZ"), TO_VARCHAR("TM") FROM "FM"."V" '
                        'WHERE "ID" = 1', parameters={

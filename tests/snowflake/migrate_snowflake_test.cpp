@@ -189,6 +189,57 @@ TEST_F(MigrateSnowflakeTest, EveryTypeArrivesExactlyThroughTheUnloadAndThroughRe
   EXPECT_EQ(v.exit_code, 0) << v.err << v.out;
 }
 
+TEST_F(MigrateSnowflakeTest, VerifySettlesRangesByFingerprintsBothEnginesComputeAndNamesTheRowsThatDiffer) {
+  snow(fmt::format("CREATE TABLE {} (\"ID\" NUMBER(38,0), \"DEC\" NUMBER(12,4), \"F\" FLOAT, \"V\" VARCHAR, \"B\" BINARY, "
+                   "\"FLAG\" BOOLEAN, \"D\" DATE, \"T\" TIME, \"NTZ\" TIMESTAMP_NTZ, \"LTZ\" TIMESTAMP_LTZ)",
+                   sf_table("HASHED")));
+  snow(fmt::format("INSERT INTO {} SELECT 1, -0.0001, -0.0::FLOAT, 'tab\\there\\nnew\\\\back', TO_BINARY('00FF5C'), FALSE, "
+                   "'2024-02-29'::DATE, '23:59:59.123456'::TIME, '2024-01-05 10:20:30.000001'::TIMESTAMP_NTZ, "
+                   "'2024-01-05 10:20:30.5 +02:00'::TIMESTAMP_LTZ",
+                   sf_table("HASHED")));
+  snow(fmt::format("INSERT INTO {} (\"ID\", \"F\", \"V\", \"B\") SELECT 2, 'NaN'::FLOAT, '', TO_BINARY('')", sf_table("HASHED")));
+  snow(fmt::format("INSERT INTO {} (\"ID\", \"F\", \"V\") SELECT 3, '-inf'::FLOAT, 'caf\xc3\xa9 \xf0\x9f\x98\x80'", sf_table("HASHED")));
+  snow(fmt::format("INSERT INTO {} (\"ID\", \"F\") SELECT 4, '5e-324'::FLOAT", sf_table("HASHED")));
+  snow(fmt::format("INSERT INTO {} (\"ID\", \"F\") SELECT 5, '1e21'::FLOAT", sf_table("HASHED")));
+  // (ID 6: every value NULL but the key.)
+  snow(fmt::format("INSERT INTO {} (\"ID\") SELECT 6", sf_table("HASHED")));
+  exec(fmt::format("INSERT INTO {} (\"ID\", \"DEC\", \"F\", \"V\", \"FLAG\", \"D\") SELECT g, g / 7.0, g / 3.0::float8 * 1e-5, "
+                   "'row ' || g, g % 2 = 0, DATE '2000-01-01' + g FROM generate_series(100, 2099) g",
+                   sf_table("HASHED")));
+  write_migrations(migration(job_, target_, ", small_table_rows: 0, chunk_rows: 500", "{ table: hashed, chunk_by: id }"));
+  const RunResult r = migrate({"run", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  ASSERT_EQ(json_of(r)["tables"][0]["copied_rows"], 2006);
+
+  // Every range settled by the two engines' digests: nothing unloaded again.
+  const std::size_t unloads = submitted("COPY INTO @").size();
+  const RunResult v = migrate({"verify", "--json"});
+  ASSERT_EQ(v.exit_code, 0) << v.err << v.out;
+  const json vj = json_of(v);
+  EXPECT_EQ(vj["tables"][0]["ranges"], 5) << vj.dump();
+  EXPECT_EQ(vj["tables"][0]["ranges_by_fingerprint"], 5) << vj.dump();
+  EXPECT_EQ(submitted("COPY INTO @").size(), unloads);
+  EXPECT_FALSE(submitted("MD5_NUMBER_LOWER64").empty());
+
+  // One float one bit off, one character of text, one row gone, one time a microsecond late: the
+  // ranges holding them differ and are compared row by row, which names the rows.
+  pg::Connection conn = test_connection();
+  conn.exec(fmt::format("UPDATE {}.hashed SET f = f * (1 + 2.3e-16) WHERE id = 1500", target_));
+  conn.exec(fmt::format("UPDATE {}.hashed SET v = 'cafe \xf0\x9f\x98\x80' WHERE id = 3", target_));
+  conn.exec(fmt::format("UPDATE {}.hashed SET t = t + interval '1 microsecond' WHERE id = 1", target_));
+  conn.exec(fmt::format("DELETE FROM {}.hashed WHERE id = 2050", target_));
+  ASSERT_EQ(target_rows(fmt::format("SELECT count(*) FROM {}.hashed WHERE id = 1500 AND f <> 1500 / 3.0::float8 * 1e-5", target_)),
+            std::vector<std::string>{"1"});
+  const RunResult changed = migrate({"verify", "--json"});
+  EXPECT_EQ(changed.exit_code, 3) << changed.err << changed.out;
+  const json cj = json_of(changed);
+  std::set<std::string> keys;
+  for (const auto& range : cj["tables"][0]["differing_ranges"])
+    for (const auto& k : range["keys"]) keys.insert(k.get<std::string>());
+  EXPECT_EQ(keys, (std::set<std::string>{"id=1", "id=3", "id=1500", "id=2050"})) << cj.dump();
+  EXPECT_EQ(cj["tables"][0]["ranges_by_fingerprint"], 2) << cj.dump();
+}
+
 TEST_F(MigrateSnowflakeTest, ATimeWithNanosecondsIsAFindingUnlessTheColumnIsCast) {
   snow(fmt::format("CREATE TABLE {} (\"ID\" NUMBER(10,0), \"AT\" TIMESTAMP_NTZ(9), \"NOTE\" VARCHAR)", sf_table("EVENTS")));
   snow(fmt::format("INSERT INTO {} SELECT 1, '2024-01-01 00:00:00.123456'::TIMESTAMP_NTZ, 'micro'", sf_table("EVENTS")));

@@ -240,6 +240,7 @@ std::string SqlApiClient::submit(const std::string& sql, const StatementOptions&
   if (options.multi_statement_count != 1)
     params["MULTI_STATEMENT_COUNT"] = std::to_string(options.multi_statement_count);
   if (!options.query_tag.empty()) params["QUERY_TAG"] = options.query_tag;
+  for (const auto& [name, value] : options.parameters) params[name] = value;
   if (!params.empty()) body["parameters"] = params;
 
   std::string request_id = new_request_id();

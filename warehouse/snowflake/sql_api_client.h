@@ -26,6 +26,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -94,6 +95,9 @@ struct StatementOptions {
   int multi_statement_count = 1;      // 0: any number
   std::chrono::seconds timeout{0};    // server-side statement timeout; 0: the account's default
   std::string query_tag;
+  // Session parameters for this statement alone ({"TIMEZONE", "UTC"}): what its output depends on
+  // is then the statement's, not the user's defaults.
+  std::vector<std::pair<std::string, std::string>> parameters;
   std::chrono::seconds deadline{0};   // client-side: cancel and fail after this; 0: none
   // Called at each poll that finds the statement still running (at most poll_max apart): a long
   // COPY's progress line shows its elapsed time through it.
