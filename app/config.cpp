@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -813,9 +814,40 @@ MigrationMode parse_mode(const Mapping& m) {
   const std::string mode = *m.text("mode");
   if (mode == "full") return MigrationMode::full;
   if (mode == "append") return MigrationMode::append;
+  if (mode == "incremental") return MigrationMode::incremental;
   m.fail_value("mode", fmt::format("unknown mode \"{}\"", mode),
-               "Expected full (build the table apart and swap it in when complete; the default) or append "
-               "(add the rows to the existing table).");
+               "Expected full (build the table apart and swap it in when complete; the default), append "
+               "(add the rows to the existing table) or incremental (copy it once, then upsert what changed "
+               "past the watermark).");
+}
+
+// A list of column names (watermark:, primary_key:), or one name written alone.
+std::vector<std::string> column_list(const Reader& r, const Mapping& m, std::string_view key, std::string_view example) {
+  std::vector<std::string> out;
+  if (!m.has(key)) return out;
+  const YAML::Node* list = m.list(key, /*empty_ok=*/false);
+  if (!list) return {*m.text(key)};  // (unreachable: list() fails on other shapes)
+  for (const auto& item : *list) {
+    if (!item.IsScalar() || item.Scalar().empty()) r.fail(item, fmt::format("{} takes column names", key), example);
+    const std::string name = r.expand(item, key);
+    if (std::find(out.begin(), out.end(), name) != out.end())
+      r.fail(item, fmt::format("{}: column {} is named twice", key, name), "Name each column once.");
+    out.push_back(name);
+  }
+  return out;
+}
+
+// lookback: a number, or a duration for a date or time watermark ("90s", "15m", "2h", "1d").
+double parse_lookback(const Mapping& m) {
+  const std::string text = *m.text("lookback");
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  const std::string_view unit(end, text.data() + text.size() - end);
+  const double scale = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
+  if (ec != std::errc() || scale == 0 || value < 0 || !std::isfinite(value))
+    m.fail_value("lookback", fmt::format("lookback must be a number or a duration, not \"{}\"", text),
+                 "e.g. lookback: 1000 (a number watermark's units), or lookback: 15m (s, m, h, d for a date or time).");
+  return value * scale;
 }
 
 // rename: / cast: — a mapping of source column names to one value each.
@@ -853,7 +885,8 @@ MigrationTableRule parse_migration_table(const Reader& r, const YAML::Node& node
   }
   if (!node.IsMap()) r.fail(node, "a migration's table entry must be a name, a glob or a mapping", kExample);
   const Mapping m(r, node, "in migration table entry",
-                  {"table", "target_table", "chunk_by", "where", "mode", "rename", "cast"});
+                  {"table", "target_table", "chunk_by", "where", "mode", "rename", "cast", "watermark", "primary_key",
+                   "deletes", "null_watermark", "lookback"});
   r.attempt([&] {
     rule.pattern = m.required_text("table", "table: NAME (a source table, or a glob such as fact_*)");
     if (rule.pattern[0] == '!')
@@ -875,6 +908,46 @@ MigrationTableRule parse_migration_table(const Reader& r, const YAML::Node& node
   });
   r.attempt([&] { rule.rename = column_map(r, m, "rename", "e.g. rename: { old_name: new_name }"); });
   r.attempt([&] { rule.cast = column_map(r, m, "cast", "e.g. cast: { amount: \"numeric(12,2)\", flags: text }"); });
+  r.attempt([&] { rule.watermark = column_list(r, m, "watermark", "e.g. watermark: [updated_at]  or  [day, seq]"); });
+  r.attempt([&] { rule.primary_key = column_list(r, m, "primary_key", "e.g. primary_key: [id]"); });
+  r.attempt([&] {
+    if (!m.has("deletes")) return;
+    const std::string v = *m.text("deletes");
+    if (v != "none" && v != "detect")
+      m.fail_value("deletes", fmt::format("unknown deletes \"{}\"", v),
+                   "Expected none (the default) or detect (target rows whose key is gone from the source are deleted).");
+    rule.detect_deletes = v == "detect";
+  });
+  r.attempt([&] {
+    if (!m.has("null_watermark")) return;
+    const std::string v = *m.text("null_watermark");
+    if (v == "include") rule.null_watermark = NullWatermark::include;
+    else if (v == "skip") rule.null_watermark = NullWatermark::skip;
+    else if (v == "fail") rule.null_watermark = NullWatermark::fail;
+    else
+      m.fail_value("null_watermark", fmt::format("unknown null_watermark \"{}\"", v),
+                   "Expected include (rows without a watermark are read every run and upserted by key; the default), "
+                   "skip (never copied) or fail (a run stops while the source has one).");
+  });
+  r.attempt([&] {
+    if (m.has("lookback")) rule.lookback = parse_lookback(m);
+  });
+  // What only a sync by watermark uses needs one; a sync needs a watermark.
+  r.attempt([&] {
+    const bool incremental = rule.mode == MigrationMode::incremental;
+    if (incremental && rule.watermark.empty())
+      m.fail_value("mode", "mode: incremental needs a watermark",
+                   "Name the column(s) whose values grow as rows are added or changed, e.g. watermark: [updated_at].");
+    if (!rule.watermark.empty() && rule.mode == MigrationMode::full)
+      m.fail_value("watermark", "a watermark is for mode: incremental (upsert what changed) or mode: append (add new rows)",
+                   "Add mode: incremental to the entry, or remove watermark.");
+    for (const char* key : {"deletes", "null_watermark", "lookback"})
+      if (m.has(key) && rule.watermark.empty())
+        m.fail_value(key, fmt::format("{} applies to a table synced by watermark", key),
+                     "Add mode: incremental and watermark: [COLUMN] to the entry, or remove it.");
+    if (rule.detect_deletes && rule.mode && !incremental)
+      m.fail_value("deletes", "deletes: detect needs mode: incremental (rows are matched by key)", "Add mode: incremental.");
+  });
   return rule;
 }
 

@@ -14,7 +14,8 @@
 # files back over S3, decoding, checking, COPY into PostgreSQL, the swap), and of that, ANALYZE
 # (which migrate runs and the load does not) is timed apart on the same table.
 # The load is `sluice --batch load --qc none` (the copy alone: migrate has no file QC); both write
-# through one COPY connection.
+# through one COPY connection. Then `sluice migrate verify` is timed once (digests in SQL on both
+# engines: no range unloaded again).
 #
 #   bench/migrate_snowflake_vs_load.sh [size_mb=200] [runs=2]
 set -euo pipefail
@@ -46,6 +47,29 @@ psql -X -q -v ON_ERROR_STOP=1 "$PG_DSN" -c "CREATE TABLE \"BENCH\".\"FACT\" ($co
 } >"$WORK/sluice.yaml"
 cat "$F" >/dev/null  # page cache
 
+# The emulator's part since $1 (epoch seconds) two ways: its statements' own durations, and the
+# time sluice waited on them (from the submit to the status poll that found the statement done, as
+# snowflake_load_vs_compress.sh counts it: the poll's lateness is the price of not holding a
+# connection open, not work of sluice's).
+emulator_times() {
+  { ctl GET "$SQL_URL/_emulator/statements"; ctl GET "$SQL_URL/_emulator/requests"; } >"$WORK/logs.json"
+  "$PY" -c '
+import json, sys
+docs = open(sys.argv[1]).read().replace("}{", "}\n{").splitlines()
+statements, log = json.loads(docs[0])["statements"], json.loads(docs[1])["requests"]
+own = sum((s["finished_on"] - s["created_on"]) / 1000 for s in statements
+          if s.get("finished_on") and s["created_on"] / 1000 >= float(sys.argv[2]))
+waited = 0.0
+for r in log:
+    if r.get("op") != "submit" or not r.get("handle"):
+        continue
+    done = min((x["end"] for x in log if x.get("handle") == r["handle"] and x.get("op") == "status"
+                and x.get("status") == 200), default=r["end"])
+    waited += done - r["time"]
+print("%.2f %.2f" % (own, waited))
+' "$WORK/logs.json" "$1"
+}
+
 best_load= best_mig= best_emu= best_waited= best_s3= best_analyze=
 for run in $(seq "$RUNS"); do
   psql -X -q "$PG_DSN" -c 'DROP TABLE IF EXISTS public.fact, public.sluice_load_history' -c CHECKPOINT >/dev/null 2>&1 || true
@@ -67,21 +91,7 @@ for run in $(seq "$RUNS"); do
   # them (from the submit to the status poll that found the statement done, as
   # snowflake_load_vs_compress.sh counts it: the poll's lateness is the price of not holding a
   # connection open, not work of sluice's).
-  read -r emu waited <<<"$("$PY" -c '
-import json, sys
-docs = open(sys.argv[1]).read().replace("}{", "}\n{").splitlines()
-statements, log = json.loads(docs[0])["statements"], json.loads(docs[1])["requests"]
-own = sum((s["finished_on"] - s["created_on"]) / 1000 for s in statements
-          if s.get("finished_on") and s["created_on"] / 1000 >= float(sys.argv[2]))
-waited = 0.0
-for r in log:
-    if r.get("op") != "submit" or not r.get("handle"):
-        continue
-    done = min((x["end"] for x in log if x.get("handle") == r["handle"] and x.get("op") == "status"
-                and x.get("status") == 200), default=r["end"])
-    waited += done - r["time"]
-print("%.2f %.2f" % (own, waited))
-' "$WORK/logs.json" "$started")"
+  read -r emu waited <<<"$(emulator_times "$started")"
   a0=$(date +%s.%N); psql -X -q "$PG_DSN" -c 'ANALYZE mig.fact'; analyze=$(echo "$(date +%s.%N) - $a0" | bc -l)
   echo "run $run: load ${l%% *} s, migrate ${m%% *} s: the emulator's statements $emu s, waited on $waited s"
   if [[ -n ${TIMELINE:-} ]]; then  # every request to both emulators, seconds from the first
@@ -120,3 +130,18 @@ printf "S3 emulator CPU while sluice read the files: %.1f s\n" "$best_s3"
 printf "ratio migrate (sluice's own part) / load: %.2f; without ANALYZE: %.2f  (target <= 1.3)\n" \
   "$(echo "$own / $lw" | bc -l)" "$(echo "($own - $best_analyze) / $lw" | bc -l)"
 printf "ratio counting the polls' lateness as sluice's: %.2f\n" "$(echo "($mw - $best_emu) / $lw" | bc -l)"
+
+# verify: both engines digest each range in SQL, so no range is unloaded again. The emulator runs
+# Snowflake's TO_VARCHAR as PL/pgSQL per value, so its part is reported apart, as above.
+ctl POST "$SQL_URL/_emulator/reset" >/dev/null
+started=$(date +%s.%N)
+v=$(timed "$SLUICE" --progress none --config "$WORK/sluice.yaml" --batch migrate verify --json)
+read -r by_digest ranges <<<"$("$PY" -c 'import json,sys; t=json.load(open(sys.argv[1]))["tables"][0]; print(t["ranges_by_fingerprint"], t["ranges"])' "$WORK/out")"
+read -r v_emu v_waited <<<"$(emulator_times "$started")"
+unloads=$("$PY" -c '
+import json, sys
+st = json.loads(open(sys.argv[1]).read().replace("}{", "}\n{").splitlines()[0])["statements"]
+print(sum(1 for s in st if "COPY INTO @" in s["sql"] and s["created_on"] / 1000 >= float(sys.argv[2])))' "$WORK/logs.json" "$started")
+printf "sluice migrate verify: %.2f s (%s of %s ranges by digest; %s unloads), waited on the emulator %.2f s, " \
+  "${v%% *}" "$by_digest" "$ranges" "$unloads" "$v_waited"
+printf "the rest (the target's digests, sluice) %.2f s, peak RSS %d MB\n" "$(echo "${v%% *} - $v_waited" | bc -l)" $(( $(echo "$v" | cut -d' ' -f3) / 1024 ))

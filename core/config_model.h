@@ -131,8 +131,16 @@ static_assert(std::variant_size_v<decltype(ConnectionSpec::backend)> ==
               static_cast<std::size_t>(ConnectionType::sqlite) + 1);
 
 enum class MigrationMode {
-  full,    // the table is built under a staging name and swapped in when every chunk is done
-  append,  // rows are added to the existing table chunk by chunk
+  full,         // the table is built under a staging name and swapped in when every chunk is done
+  append,       // rows are added to the existing table chunk by chunk
+  incremental,  // copied whole once, then each run upserts the rows past the watermark (docs/sync.md)
+};
+
+// What an incremental table does about rows whose watermark is NULL (they belong to no window).
+enum class NullWatermark {
+  include,  // every run reads them too and upserts them by key (unchanged rows are not rewritten)
+  skip,     // never copied
+  fail,     // a run stops while the source holds one
 };
 
 // One entry of a migration's tables: a source table name or a glob of them ("!glob" excludes), and
@@ -146,6 +154,15 @@ struct MigrationTableRule {
   std::optional<MigrationMode> mode;            // unset: the migration's (full)
   std::map<std::string, std::string> rename;    // source column -> target column
   std::map<std::string, std::string> cast;      // source column -> target PostgreSQL type
+  // Incremental sync (mode: incremental, or append with a watermark): the columns whose values
+  // only grow as rows are added or changed, compared as one ordered tuple.
+  std::vector<std::string> watermark;
+  std::vector<std::string> primary_key;         // the rows' key; empty: the source's declared one
+  bool detect_deletes = false;                  // deletes: detect
+  NullWatermark null_watermark = NullWatermark::include;
+  // Subtracted from the last mark when a window starts, for watermarks stamped before their
+  // writer commits: a number (in the watermark's units), or seconds for a date or time.
+  std::optional<double> lookback;
   SourcePosition position;
 
   bool is_glob() const { return pattern.find_first_of("*?[") != std::string::npos; }

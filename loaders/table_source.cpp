@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/error.h"
 
@@ -23,6 +24,28 @@ std::string postgres_fingerprint_sql(const std::string& columns, const std::stri
   // hashtextextended (PostgreSQL 11+); summed as numeric, so the order of rows does not matter.
   return fmt::format("SELECT count(*), coalesce(sum(hashtextextended(ROW({})::text, 0)), 0)::text FROM {}", columns,
                      relation_and_where);
+}
+
+std::string watermark_window_sql(const std::vector<std::string>& columns, const std::vector<std::string>& from,
+                                 bool from_inclusive, const std::vector<std::string>& to, bool with_nulls) {
+  // (c_i.., c_n) compared with (v_i.., v_n): c_i <op> v_i when it is the last column, else
+  // c_i <strict op> v_i OR (c_i = v_i AND the rest).
+  const auto compare = [&](const std::vector<std::string>& values, const char* strict, const char* last_op) {
+    std::string out;
+    for (std::size_t i = columns.size(); i-- > 0;)
+      out = i + 1 == columns.size() ? fmt::format("{} {} {}", columns[i], last_op, values[i])
+                                    : fmt::format("({0} {1} {2} OR ({0} = {2} AND {3}))", columns[i], strict, values[i], out);
+    return out;
+  };
+  std::vector<std::string> conditions;
+  for (const auto& c : columns) conditions.push_back(c + " IS NOT NULL");
+  if (!from.empty()) conditions.push_back(compare(from, ">", from_inclusive ? ">=" : ">"));
+  if (!to.empty()) conditions.push_back(compare(to, "<", "<="));
+  std::string values = "(" + fmt::format("{}", fmt::join(conditions, " AND ")) + ")";
+  if (!with_nulls) return values;
+  std::vector<std::string> nulls;
+  for (const auto& c : columns) nulls.push_back(c + " IS NULL");
+  return fmt::format("({} OR {})", values, fmt::join(nulls, " OR "));
 }
 
 std::string SourceRange::label() const {

@@ -36,6 +36,31 @@ struct SourceIndex {
   std::vector<std::string> columns;
 };
 
+// The rows an incremental sync reads (docs/sync.md): those whose watermark, the columns compared
+// as one ordered tuple, lies in [from, to] (`from` exclusive when !from_inclusive), and those with a
+// NULL in the watermark when `with_nulls`. Bounds are the values as the source printed them
+// (watermark_extent), bound as parameters by each source; an empty bound is no bound.
+struct WatermarkWindow {
+  std::vector<std::string> columns;  // as the source spells them
+  std::vector<std::string> from, to;
+  bool from_inclusive = true;
+  bool with_nulls = false;
+};
+
+// The condition selecting a window's rows, in SQL that SQLite, PostgreSQL and Snowflake all read:
+// `columns` quoted by the caller's dialect, `from` and `to` the placeholders its values are bound
+// to (empty: unbounded). Tuples compare lexicographically: (a, b) >= (x, y) is
+// a > x OR (a = x AND b >= y).
+std::string watermark_window_sql(const std::vector<std::string>& columns, const std::vector<std::string>& from,
+                                 bool from_inclusive, const std::vector<std::string>& to, bool with_nulls);
+
+// The greatest watermark among rows without a NULL in it (nullopt: no such row), as the source
+// prints values it reads back exactly, and how many rows have a NULL in it (the table's filter applied).
+struct WatermarkExtent {
+  std::optional<std::vector<std::string>> max;
+  std::uint64_t null_rows = 0;
+};
+
 struct SourceTable {
   std::string schema, name;         // as the source spells them
   std::vector<SourceColumn> columns;
@@ -49,6 +74,8 @@ struct SourceTable {
   std::string snapshot;
   // read_range writes binary COPY rows (set by the reader, where copies_binary allows it).
   bool binary = false;
+  // An incremental sync's window: every read and count takes only its rows.
+  std::optional<WatermarkWindow> window;
 };
 
 // A value the target column cannot take as it is (SQLite is dynamically typed): where, what and why.
@@ -166,6 +193,13 @@ class TableSource {
   // Removes what reads of the job left outside the target (Snowflake: unloaded files of a run that
   // was killed mid-read). Called when no read of the job is running.
   virtual void remove_leftovers() {}
+  // Incremental sync. The extent of the watermark `columns` (the table's filter applied, not its
+  // window), at the table's snapshot.
+  virtual WatermarkExtent watermark_extent(const SourceTable& table, const std::vector<std::string>& columns) = 0;
+  // `bound` (a one-column watermark's value, as watermark_extent printed it) lowered by `amount`:
+  // the watermark's units for a number, seconds for a date or time (lookback).
+  virtual std::string lower_watermark(const SourceTable& table, const std::string& column, const std::string& bound,
+                                      double amount) = 0;
   // The rows a whole read would give (the table's filter applied): the count a copy reconciles with.
   virtual std::uint64_t count_rows(const SourceTable& table) = 0;
   // Reads `range` as COPY text (or binary, copies_binary) in chunks of about `chunk_bytes`; returns

@@ -158,6 +158,11 @@ MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, Tab
       if (rule.mode) settings.mode = rule.mode;
       for (const auto& [k, v] : rule.rename) settings.rename[k] = v;
       for (const auto& [k, v] : rule.cast) settings.cast[k] = v;
+      if (!rule.watermark.empty()) settings.watermark = rule.watermark;
+      if (!rule.primary_key.empty()) settings.primary_key = rule.primary_key;
+      if (rule.detect_deletes) settings.detect_deletes = true;
+      if (rule.null_watermark != NullWatermark::include) settings.null_watermark = rule.null_watermark;
+      if (rule.lookback) settings.lookback = rule.lookback;
     }
     SourceTable desc = source.describe(job.source_schema, name);
     PlannedTable t;
@@ -241,7 +246,48 @@ MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, Tab
         if (pc.source_name == source_column) return pc.target_name;
       return pg::normalize_identifier(source_column);
     };
+    // A key the config declares (a Snowflake table enforces none) is the source's from now on.
+    if (!settings.primary_key.empty()) {
+      std::vector<std::string> key;
+      for (const auto& k : settings.primary_key) {
+        if (const SourceColumn* c = find_column(k)) key.push_back(c->name);
+        else t.problems.push_back(fmt::format("primary_key names column {}, which {} does not have", k, desc.name));
+      }
+      if (key.size() == settings.primary_key.size()) desc.primary_key = key;
+    }
     for (const auto& k : desc.primary_key) t.primary_key.push_back(target_name(k));
+    // Incremental sync: what it needs of the table (docs/sync.md).
+    t.null_watermark = settings.null_watermark;
+    t.detect_deletes = settings.detect_deletes;
+    t.lookback = settings.lookback;
+    for (const auto& w : settings.watermark) {
+      const SourceColumn* c = find_column(w);
+      if (!c) {
+        t.problems.push_back(fmt::format("watermark names column {}, which {} does not have", w, desc.name));
+        continue;
+      }
+      const ValueKind kind = c->mapping.kind;
+      if (kind == ValueKind::json || kind == ValueKind::bytes || kind == ValueKind::boolean)
+        t.problems.push_back(fmt::format("watermark column {} is {}: a watermark is a number, a date, a time or text that "
+                                         "grows as rows change",
+                                         c->name, c->declared_type.empty() ? "untyped" : c->declared_type));
+      t.watermark.push_back(c->name);
+    }
+    if (t.mode == MigrationMode::incremental && settings.watermark.empty())
+      t.problems.push_back("mode: incremental needs a watermark (watermark: [COLUMN])");
+    if (t.mode == MigrationMode::full && !settings.watermark.empty())
+      t.problems.push_back("a watermark is for mode: incremental or mode: append");
+    if (t.mode == MigrationMode::incremental && t.primary_key.empty())
+      t.problems.push_back(fmt::format(
+          "mode: incremental upserts rows by their key, and {} has none: declare it (primary_key: [COLUMN]), or for "
+          "a table whose rows are only ever added use mode: append with the watermark",
+          desc.name));
+    if (t.detect_deletes && t.mode != MigrationMode::incremental)
+      t.problems.push_back("deletes: detect needs mode: incremental");
+    if (t.lookback && settings.watermark.size() > 1)
+      t.problems.push_back("lookback lowers a one-column watermark; this one has several columns");
+    if (!settings.watermark.empty() && source_conn.snowflake())
+      t.problems.push_back("incremental sync from Snowflake is not available yet: copy the table with mode: full");
     for (auto index : desc.indexes) {
       for (auto& c : index.columns) c = target_name(c);
       index.name = pg::normalize_identifier(index.name);

@@ -39,6 +39,13 @@ struct PlannedTable {
   std::string column_sql;                 // the column definitions of CREATE TABLE
   std::string create_sql;                 // CREATE TABLE, without keys or indexes
   std::vector<std::string> after_data_sql;  // primary key, then indexes, built after the data
+  // Incremental sync (mode incremental, or append with a watermark): source names as the source
+  // spells them; the primary key above is then the rows' key.
+  std::vector<std::string> watermark;
+  NullWatermark null_watermark = NullWatermark::include;
+  bool detect_deletes = false;
+  std::optional<double> lookback;
+  bool synced() const { return !watermark.empty(); }
   std::vector<std::string> problems;      // each stops the table until the config changes
   SourceTable source;                     // as read: columns with their final mappings, the filter
 };

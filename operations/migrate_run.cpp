@@ -7,11 +7,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <optional>
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -40,7 +42,106 @@ CREATE TABLE IF NOT EXISTS sluice_migrate.chunks (
   run_id bigint NOT NULL, source_table text NOT NULL, chunk_no int NOT NULL, range_column text,
   range_first bigint, range_last bigint, status text NOT NULL, rows bigint, rejected_rows bigint,
   done_at timestamptz, PRIMARY KEY (run_id, source_table, chunk_no));
+ALTER TABLE sluice_migrate.chunks ADD COLUMN IF NOT EXISTS inserted_rows bigint;
+ALTER TABLE sluice_migrate.chunks ADD COLUMN IF NOT EXISTS updated_rows bigint;
+ALTER TABLE sluice_migrate.tables ADD COLUMN IF NOT EXISTS window_json text;
+CREATE TABLE IF NOT EXISTS sluice_migrate.marks (
+  job text NOT NULL, source_table text NOT NULL, target_schema text NOT NULL, target_table text NOT NULL,
+  watermark text NOT NULL, mark text, run_id bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (job, source_table));
 )sql";
+
+// How a run writes a table's rows.
+enum class Writing {
+  replace,  // into a staging table swapped in at the end (full mode, an incremental table's first copy)
+  append,   // into the table, chunk by chunk
+  upsert,   // through a temporary table merged by key (an incremental table's sync)
+};
+
+nlohmann::json window_json(const WatermarkWindow& w) {
+  return {{"columns", w.columns}, {"from", w.from}, {"to", w.to}, {"from_inclusive", w.from_inclusive},
+          {"with_nulls", w.with_nulls}};
+}
+WatermarkWindow window_of(const nlohmann::json& j) {
+  WatermarkWindow w;
+  w.columns = j.at("columns").get<std::vector<std::string>>();
+  w.from = j.at("from").get<std::vector<std::string>>();
+  w.to = j.at("to").get<std::vector<std::string>>();
+  w.from_inclusive = j.at("from_inclusive").get<bool>();
+  w.with_nulls = j.at("with_nulls").get<bool>();
+  return w;
+}
+
+// The window this run of an incremental table reads (docs/sync.md): from the mark the last run
+// left (inclusive, less the lookback; exclusive for append) to the greatest watermark at the
+// table's snapshot, and the rows without a watermark as the table's policy says. Throws (exit 3)
+// when the policy is fail and the source holds such rows.
+WatermarkWindow plan_window(TableSource& source, const PlannedTable& t, const SourceTable& at,
+                            const std::optional<nlohmann::json>& mark) {
+  WatermarkWindow w;
+  w.columns = t.watermark;
+  const bool upsert = t.mode == MigrationMode::incremental;
+  w.from_inclusive = upsert;
+  const WatermarkExtent extent = source.watermark_extent(at, t.watermark);
+  if (t.null_watermark == NullWatermark::fail && extent.null_rows > 0)
+    throw Error(ExitCode::qc_failed,
+                fmt::format("{}: {} rows have no watermark ({} NULL)", t.source_table, extent.null_rows, fmt::join(t.watermark, " or ")),
+                "null_watermark: fail stops the table while the source holds such rows",
+                "Give those rows a watermark in the source, or set null_watermark: include (they are read every run and "
+                "upserted by key) or skip (never copied).");
+  // Rows without a watermark belong to no window: every sync reads them again (include), an append
+  // takes them once, with the first copy.
+  w.with_nulls = t.null_watermark == NullWatermark::include && (upsert || !mark);
+  if (mark && !mark->is_null()) w.from = mark->get<std::vector<std::string>>();
+  if (extent.max) w.to = *extent.max;
+  if (!w.from.empty()) {
+    // A greatest watermark below the mark (rows deleted) reads nothing past it, and the mark stays.
+    SourceTable probe = at;
+    probe.window = WatermarkWindow{w.columns, w.from, w.to, w.from_inclusive, false};
+    if (w.to.empty() || source.count_rows(probe) == 0) w.to = w.from;
+    if (t.lookback) w.from = {source.lower_watermark(at, w.columns[0], w.from[0], *t.lookback)};
+  }
+  return w;
+}
+
+// Merges the chunk's rows, COPYed into sluice_sync, into `into` by the table's key: new keys are
+// inserted, rows whose values differ updated, equal rows left as they are. Returns (inserted, updated).
+std::pair<std::uint64_t, std::uint64_t> merge_by_key(pg::Connection& conn, const PlannedTable& t, const std::string& into,
+                                                     const SourceRange& range) {
+  std::string columns, key, set;
+  for (const auto& c : t.columns) {
+    const std::string q = pg::quote_identifier(c.target_name);
+    columns += (columns.empty() ? "" : ", ") + q;
+    if (std::find(t.primary_key.begin(), t.primary_key.end(), c.target_name) == t.primary_key.end())
+      set += fmt::format("{}{} = EXCLUDED.{}", set.empty() ? "" : ", ", q, q);
+  }
+  for (const auto& k : t.primary_key) key += (key.empty() ? "" : ", ") + pg::quote_identifier(k);
+  // Rows compare by their text (every type has one; json has no equality), and xmax = 0 tells an
+  // inserted row from an updated one.
+  const std::string action =
+      set.empty() ? "NOTHING" : fmt::format("UPDATE SET {} WHERE sluice_target::text IS DISTINCT FROM EXCLUDED::text", set);
+  try {
+    auto r = conn.query(fmt::format(
+        "WITH merged AS (INSERT INTO {0} AS sluice_target ({1}) SELECT {1} FROM sluice_sync ON CONFLICT ({2}) DO {3} "
+        "RETURNING (xmax = 0) AS inserted) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged",
+        into, columns, key, action));
+    return {static_cast<std::uint64_t>(r.get_int(0, 0)), static_cast<std::uint64_t>(r.get_int(0, 1))};
+  } catch (const pg::ServerError& e) {
+    if (e.sqlstate() != "21000") throw;  // cardinality_violation: one key twice in the rows merged
+    throw Error(ExitCode::qc_failed, fmt::format("{}: two rows with the same key ({}) in {}", t.source_table, fmt::join(t.primary_key, ", "), range.label()),
+                e.primary(), "The key must be unique in the source: fix the duplicates there, or declare another primary_key.");
+  }
+}
+
+// A test's hook: with SLUICE_TEST_PAUSE_AFTER_WINDOW=PATH a run that has fixed a table's window
+// writes PATH.ready and waits (at most a minute) until PATH is gone, so a test can change the
+// source while the run is between its window and its reads.
+void pause_for_test() {
+  const char* path = std::getenv("SLUICE_TEST_PAUSE_AFTER_WINDOW");
+  if (!path || !*path) return;
+  if (std::FILE* f = std::fopen((std::string(path) + ".ready").c_str(), "w")) std::fclose(f);
+  for (int i = 0; i < 600 && ::access(path, F_OK) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+}
 
 std::string relation(const std::string& schema, const std::string& table) {
   return pg::quote_identifier(schema) + "." + pg::quote_identifier(table);
@@ -146,7 +247,8 @@ std::string table_signature(const PlannedTable& t) {
   nlohmann::json columns = nlohmann::json::array();
   for (const auto& c : t.columns) columns.push_back({c.source_name, c.target_name, c.mapping.target_type});
   return xxh3_of({{"source", t.source_table}, {"target", t.target_table}, {"mode", t.mode == MigrationMode::full},
-                  {"where", t.where}, {"chunk_by", t.chunk_by}, {"columns", columns}});
+                  {"where", t.where}, {"chunk_by", t.chunk_by}, {"columns", columns}, {"watermark", t.watermark},
+                  {"key", t.primary_key}, {"nulls", static_cast<int>(t.null_watermark)}});
 }
 
 MigrateRun::MigrateRun(const Config& config, const MigrationSpec& job, SourceFactory open_source,
@@ -206,7 +308,7 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
   // An append that already happened: running it again would add every row a second time.
   if (result.run_id == 0 && !req.append_again) {
     for (const auto& t : plan.tables) {
-      if (t.mode != MigrationMode::append) continue;
+      if (t.mode != MigrationMode::append || t.synced()) continue;  // (a watermark appends only what is new)
       auto done = conn.query("SELECT r.run_id, to_char(r.finished_at, 'YYYY-MM-DD HH24:MI') FROM sluice_migrate.runs r "
                              "JOIN sluice_migrate.tables t USING (run_id) WHERE r.job = $1 AND t.source_table = $2 "
                              "AND t.status = 'done' AND t.mode = 'append' ORDER BY r.run_id DESC LIMIT 1",
@@ -260,12 +362,28 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
     MigratedTable out;
     out.source_table = t.source_table;
     out.target = t.target_schema + "." + t.target_table;
-    const std::string staging = t.mode == MigrationMode::full ? fmt::format("{}__sluice_mig_{}", t.target_table, result.run_id)
-                                                              : t.target_table;
-    const std::string into = relation(t.target_schema, staging);
-    auto state = conn.query("SELECT status, planned_rows, coalesce(signature, '') FROM sluice_migrate.tables "
+    auto state = conn.query("SELECT status, planned_rows, coalesce(signature, ''), mode FROM sluice_migrate.tables "
                             "WHERE run_id = $1 AND source_table = $2",
                             {run, t.source_table});
+    // An incremental table is copied whole until a run has left its mark, then synced; what this
+    // run does with it was decided when it planned the table.
+    std::optional<nlohmann::json> mark;  // the mark the last sync left (an array; null: none yet)
+    if (t.synced()) {
+      auto m = conn.query("SELECT watermark, coalesce(mark, 'null') FROM sluice_migrate.marks WHERE job = $1 AND source_table = $2",
+                          {job_.name, t.source_table});
+      if (m.rows() > 0 && nlohmann::json::parse(std::string(m.get(0, 0))) == nlohmann::json(t.watermark))
+        mark = nlohmann::json::parse(std::string(m.get(0, 1)));
+    }
+    Writing writing = t.mode == MigrationMode::full ? Writing::replace : Writing::append;
+    if (t.mode == MigrationMode::incremental) writing = mark ? Writing::upsert : Writing::replace;
+    if (state.rows() > 0)
+      writing = state.get(0, 3) == "full" || state.get(0, 3) == "initial" ? Writing::replace
+                : state.get(0, 3) == "sync"                                 ? Writing::upsert
+                                                                            : Writing::append;
+    if (t.mode == MigrationMode::incremental) out.sync = writing == Writing::upsert ? "sync" : "initial";
+    const std::string staging =
+        writing == Writing::replace ? fmt::format("{}__sluice_mig_{}", t.target_table, result.run_id) : t.target_table;
+    const std::string into = relation(t.target_schema, staging);
     const std::string signature = table_signature(t);
     if (state.rows() > 0 && state.get(0, 0) != "done" && state.get(0, 2) != signature) {
       out.error = fmt::format("{} changed in the config (columns, types, where, chunk_by or mode) since run {} began "
@@ -296,19 +414,23 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
         // First time for this table in this run: pin the source's snapshot, count, cut into ranges
         // and record them, once, so a resumed run copies exactly these ranges of that snapshot.
         planned.source.snapshot = planning_source->pin_snapshot(planned.source);
+        if (t.synced()) planned.source.window = plan_window(*planning_source, t, planned.source, mark);
         std::uint64_t rows = 0;
         const std::vector<SourceRange> ranges = plan_table_ranges(*planning_source, planned, plan.chunk_rows, rows);
         conn.exec("BEGIN");
-        conn.exec(fmt::format("{}", t.mode == MigrationMode::full
-                                        ? fmt::format("DROP TABLE IF EXISTS {}", into)
-                                        : std::string("SELECT 1")));
+        if (writing == Writing::replace) conn.exec(fmt::format("DROP TABLE IF EXISTS {}", into));
         conn.exec(fmt::format("CREATE TABLE IF NOT EXISTS {} ({}\n)", into, t.column_sql));
+        const char* mode_name = t.mode == MigrationMode::incremental ? (writing == Writing::upsert ? "sync" : "initial")
+                                : writing == Writing::replace           ? "full"
+                                                                        : "append";
         conn.query("INSERT INTO sluice_migrate.tables (run_id, source_table, target_schema, target_table, staging_table, mode, "
-                   "planned_rows, status, signature, source_snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7, 'copying', $8, $9)",
+                   "planned_rows, status, signature, source_snapshot, window_json) "
+                   "VALUES ($1, $2, $3, $4, $5, $6, $7, 'copying', $8, $9, $10)",
                    {run, t.source_table, t.target_schema, t.target_table,
-                    t.mode == MigrationMode::full ? std::optional<std::string>(staging) : std::nullopt,
-                    t.mode == MigrationMode::full ? "full" : "append", std::to_string(rows), signature,
-                    planned.source.snapshot.empty() ? std::nullopt : std::optional<std::string>(planned.source.snapshot)});
+                    writing == Writing::replace ? std::optional<std::string>(staging) : std::nullopt, mode_name,
+                    std::to_string(rows), signature,
+                    planned.source.snapshot.empty() ? std::nullopt : std::optional<std::string>(planned.source.snapshot),
+                    planned.source.window ? std::optional<std::string>(window_json(*planned.source.window).dump()) : std::nullopt});
         for (std::size_t i = 0; i < ranges.size(); ++i)
           conn.query("INSERT INTO sluice_migrate.chunks (run_id, source_table, chunk_no, range_column, range_first, range_last, status) "
                      "VALUES ($1, $2, $3, $4, $5, $6, 'pending')",
@@ -317,11 +439,13 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
                       std::to_string(ranges[i].first), std::to_string(ranges[i].last)});
         conn.exec("COMMIT");
       }
-      auto recorded = conn.query("SELECT planned_rows, coalesce(source_snapshot, '') FROM sluice_migrate.tables "
+      auto recorded = conn.query("SELECT planned_rows, coalesce(source_snapshot, ''), window_json FROM sluice_migrate.tables "
                                  "WHERE run_id = $1 AND source_table = $2",
                                  {run, t.source_table});
       out.planned_rows = static_cast<std::uint64_t>(recorded.get_int(0, 0));
       planned.source.snapshot = std::string(recorded.get(0, 1));
+      if (!recorded.is_null(0, 2)) planned.source.window = window_of(nlohmann::json::parse(std::string(recorded.get(0, 2))));
+      if (state.rows() == 0) pause_for_test();
       planned.source.estimated_rows = out.planned_rows;
       auto rows = conn.query("SELECT chunk_no, range_column, range_first, range_last, status FROM sluice_migrate.chunks "
                              "WHERE run_id = $1 AND source_table = $2 ORDER BY chunk_no",
@@ -363,7 +487,7 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
     for (const auto& c : t.columns) column_list += (column_list.empty() ? "" : ", ") + pg::quote_identifier(c.target_name);
     // Binary rows only into a table this run created with the source's types (a full table's
     // staging table): an existing table's column could take the same bytes as another type.
-    const bool binary = t.mode == MigrationMode::full && planning_source->copies_binary(planned.source);
+    const bool binary = writing == Writing::replace && planning_source->copies_binary(planned.source);
     planned.source.binary = binary;
     const int thread_count = std::max(1, std::min<int>(workers, static_cast<int>(chunks.size())));
     const auto worker = [&] {
@@ -387,7 +511,10 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
           if (req.skip_bad_rows) handler = [&](const ValueProblem& p) { problems.push_back(p); };
           wconn.exec("BEGIN");
           try {
-            wconn.copy_begin(fmt::format("COPY {} ({}) FROM STDIN{}", into, column_list, binary ? " (FORMAT binary)" : ""));
+            if (writing == Writing::upsert)
+              wconn.exec(fmt::format("CREATE TEMP TABLE sluice_sync ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA", column_list, into));
+            wconn.copy_begin(fmt::format("COPY {} ({}) FROM STDIN{}", writing == Writing::upsert ? "sluice_sync" : into, column_list,
+                                         binary ? " (FORMAT binary)" : ""));
             CopyInSink sink(wconn);
             NullProgress quiet;
             const std::uint64_t read = source->read_range(planned.source, chunk.range, sink, 4u << 20, quiet, stop, handler);
@@ -395,10 +522,17 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
             const std::uint64_t copied = wconn.copy_end();
             if (copied != read)
               throw runtime_error(fmt::format("{} {}: {} rows read but {} copied", t.source_table, chunk.range.label(), read, copied));
-            auto marked = wconn.query("UPDATE sluice_migrate.chunks SET status = 'done', rows = $4, rejected_rows = $5, done_at = now() "
+            std::optional<std::string> inserted, updated;
+            if (writing == Writing::upsert) {
+              const auto [ins, upd] = merge_by_key(wconn, t, into, chunk.range);
+              inserted = std::to_string(ins);
+              updated = std::to_string(upd);
+            }
+            auto marked = wconn.query("UPDATE sluice_migrate.chunks SET status = 'done', rows = $4, rejected_rows = $5, done_at = now(), "
+                                      "inserted_rows = $6, updated_rows = $7 "
                                       "WHERE run_id = $1 AND source_table = $2 AND chunk_no = $3 AND status <> 'done'",
                                       {run, t.source_table, std::to_string(chunk.number), std::to_string(copied),
-                                       std::to_string(problems.size())});
+                                       std::to_string(problems.size()), inserted, updated});
             if (marked.affected_rows() != 1) {
               wconn.exec("ROLLBACK");  // another process copied it meanwhile: keep theirs
             } else {
@@ -434,11 +568,14 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
     for (int i = 0; i < thread_count; ++i) threads.emplace_back(worker);
     for (auto& th : threads) th.join();
 
-    auto counts = conn.query("SELECT coalesce(sum(rows), 0), coalesce(sum(rejected_rows), 0), count(*) FILTER (WHERE status <> 'done') "
+    auto counts = conn.query("SELECT coalesce(sum(rows), 0), coalesce(sum(rejected_rows), 0), count(*) FILTER (WHERE status <> 'done'), "
+                             "coalesce(sum(inserted_rows), 0), coalesce(sum(updated_rows), 0) "
                              "FROM sluice_migrate.chunks WHERE run_id = $1 AND source_table = $2",
                              {run, t.source_table});
     out.copied_rows = static_cast<std::uint64_t>(counts.get_int(0, 0));
     out.rejected_rows = static_cast<std::uint64_t>(counts.get_int(0, 1));
+    out.inserted_rows = static_cast<std::uint64_t>(counts.get_int(0, 3));
+    out.updated_rows = static_cast<std::uint64_t>(counts.get_int(0, 4));
     const bool all_done = counts.get_int(0, 2) == 0;
     if (table_error.empty() && cancel_.cancelled()) table_error = "cancelled: rerun the same command to resume";
     if (table_error.empty() && all_done && out.copied_rows + out.rejected_rows != out.planned_rows)
@@ -451,7 +588,7 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
         // short transaction swaps it in and gives them the final names.
         conn.exec("SET maintenance_work_mem = '1GB'");
         std::vector<std::pair<std::string, std::string>> index_names;  // built name -> final name
-        if (t.mode == MigrationMode::full) {
+        if (writing == Writing::replace) {
           std::string cols;
           if (!t.primary_key.empty()) {
             for (const auto& k : t.primary_key) cols += (cols.empty() ? "" : ", ") + pg::quote_identifier(k);
@@ -466,9 +603,9 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
             index_names.emplace_back(built, index.name);
           }
         }
-        conn.exec(fmt::format("ANALYZE {}", into));
+        if (writing != Writing::upsert) conn.exec(fmt::format("ANALYZE {}", into));  // (a sync's few rows: autovacuum's)
         conn.exec("BEGIN");
-        if (t.mode == MigrationMode::full) {
+        if (writing == Writing::replace) {
           const std::string target = relation(t.target_schema, t.target_table);
           conn.exec(fmt::format("DROP TABLE IF EXISTS {}", target));
           conn.exec(fmt::format("ALTER TABLE {} RENAME TO {}", into, pg::quote_identifier(t.target_table)));
@@ -478,6 +615,20 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
         conn.query("UPDATE sluice_migrate.tables SET status = 'done', copied_rows = $3, rejected_rows = $4, finished_at = now() "
                    "WHERE run_id = $1 AND source_table = $2",
                    {run, t.source_table, std::to_string(out.copied_rows), std::to_string(out.rejected_rows)});
+        // The mark moves with the rows it covers: every chunk of the window is committed, and this
+        // transaction commits the table's end. It never moves back (a window without rows).
+        if (planned.source.window) {
+          const WatermarkWindow& w = *planned.source.window;
+          std::optional<std::string> new_mark;
+          if (!w.to.empty()) new_mark = nlohmann::json(w.to).dump();
+          else if (mark && !mark->is_null()) new_mark = mark->dump();
+          conn.query("INSERT INTO sluice_migrate.marks (job, source_table, target_schema, target_table, watermark, mark, run_id) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (job, source_table) DO UPDATE SET target_schema = "
+                     "EXCLUDED.target_schema, target_table = EXCLUDED.target_table, watermark = EXCLUDED.watermark, "
+                     "mark = EXCLUDED.mark, run_id = EXCLUDED.run_id, updated_at = now()",
+                     {job_.name, t.source_table, t.target_schema, t.target_table, nlohmann::json(t.watermark).dump(), new_mark, run});
+          out.mark = new_mark.value_or("");
+        }
         conn.exec("COMMIT");
         out.done = true;
       } catch (const Error& e) {

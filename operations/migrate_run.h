@@ -38,6 +38,12 @@ struct MigratedTable {
   std::string source_table, target;   // target as schema.table
   std::uint64_t planned_rows = 0, copied_rows = 0, rejected_rows = 0;
   std::size_t chunks = 0, chunks_done_before = 0;
+  // An incremental table: what this run did ("initial": the first, whole copy; "sync": the rows of
+  // the window upserted), the rows it inserted and updated (unchanged rows are neither), and the
+  // mark it left (JSON array of the watermark's values, as the source printed them; "" = none yet).
+  std::string sync;
+  std::uint64_t inserted_rows = 0, updated_rows = 0;
+  std::string mark;
   bool done = false;
   bool done_before = false;           // finished by an earlier (resumed) run
   std::string error;

@@ -109,11 +109,19 @@ std::string plan_text(const MigrationPlan& p) {
 
 json run_json(const MigrateRunResult& r) {
   json tables = json::array();
-  for (const auto& t : r.tables)
-    tables.push_back({{"source_table", t.source_table}, {"target", t.target}, {"planned_rows", t.planned_rows},
-                      {"copied_rows", t.copied_rows}, {"rejected_rows", t.rejected_rows}, {"chunks", t.chunks},
-                      {"chunks_done_before", t.chunks_done_before}, {"done", t.done}, {"done_before", t.done_before},
-                      {"error", t.error.empty() ? json(nullptr) : json(t.error)}});
+  for (const auto& t : r.tables) {
+    json table = {{"source_table", t.source_table}, {"target", t.target}, {"planned_rows", t.planned_rows},
+                  {"copied_rows", t.copied_rows}, {"rejected_rows", t.rejected_rows}, {"chunks", t.chunks},
+                  {"chunks_done_before", t.chunks_done_before}, {"done", t.done}, {"done_before", t.done_before},
+                  {"error", t.error.empty() ? json(nullptr) : json(t.error)}};
+    if (!t.sync.empty()) {
+      table["sync"] = t.sync;
+      table["inserted_rows"] = t.inserted_rows;
+      table["updated_rows"] = t.updated_rows;
+      table["mark"] = t.mark.empty() ? json(nullptr) : json::parse(t.mark);
+    }
+    tables.push_back(std::move(table));
+  }
   return {{"run", r.run_id}, {"resumed", r.resumed}, {"ok", r.ok()}, {"seconds", r.seconds}, {"tables", tables}};
 }
 
@@ -122,6 +130,9 @@ std::string run_text(const std::string& job, const MigrateRunResult& r) {
   for (const auto& t : r.tables) {
     out += fmt::format("  {} -> {}: ", t.source_table, t.target);
     if (t.done_before) out += fmt::format("done earlier ({} rows)\n", grouped(t.copied_rows));
+    else if (t.done && t.sync == "sync")
+      out += fmt::format("synced: {} rows read, {} inserted, {} updated; mark {}\n", grouped(t.copied_rows),
+                         grouped(t.inserted_rows), grouped(t.updated_rows), t.mark.empty() ? "none yet" : t.mark);
     else if (t.done)
       out += fmt::format("{} rows in {} chunk{}{}{}\n", grouped(t.copied_rows), t.chunks, t.chunks == 1 ? "" : "s",
                          t.chunks_done_before ? fmt::format(" ({} copied before)", t.chunks_done_before) : "",

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <limits>
+#include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "core/error.h"
 #include "warehouse/postgres/dialect.h"
@@ -86,8 +88,57 @@ SourceTable PostgresTableSource::describe(const std::string& schema_or_default, 
 }
 
 std::uint64_t PostgresTableSource::count_rows(const SourceTable& t) {
-  auto res = conn_.query(fmt::format("SELECT count(*) FROM {}{}", relation(t), t.filter.empty() ? "" : " WHERE (" + t.filter + ")"));
+  auto res = conn_.query(fmt::format("SELECT count(*) FROM {}{}", relation(t), range_where(t, SourceRange{})));
   return static_cast<std::uint64_t>(res.get_int(0, 0));
+}
+
+void PostgresTableSource::make_print_settings() {
+  if (!print_settings_made_) conn_.exec(kFingerprintSettings);
+  print_settings_made_ = true;
+}
+
+WatermarkExtent PostgresTableSource::watermark_extent(const SourceTable& t, const std::vector<std::string>& columns) {
+  make_print_settings();
+  SourceTable whole = t;
+  whole.window.reset();
+  const std::string where = range_where(whole, SourceRange{});
+  std::string texts, not_null, is_null, descending;
+  for (const auto& c : columns) {
+    const std::string q = pg::quote_identifier(c);
+    texts += (texts.empty() ? "" : ", ") + q + "::text";
+    not_null += (not_null.empty() ? "" : " AND ") + q + " IS NOT NULL";
+    is_null += (is_null.empty() ? "" : " OR ") + q + " IS NULL";
+    descending += (descending.empty() ? "" : ", ") + q + " DESC";
+  }
+  const std::string and_ = where.empty() ? " WHERE " : " AND ";
+  WatermarkExtent out;
+  auto max = conn_.query(fmt::format("SELECT {} FROM {}{}{}{} ORDER BY {} LIMIT 1", texts, relation(t), where, and_, not_null, descending));
+  if (max.rows() > 0) {
+    out.max.emplace();
+    for (int i = 0; i < max.columns(); ++i) out.max->emplace_back(max.get(0, i));
+  }
+  out.null_rows = static_cast<std::uint64_t>(
+      conn_.query(fmt::format("SELECT count(*) FROM {}{}{}({})", relation(t), where, and_, is_null)).get_int(0, 0));
+  return out;
+}
+
+std::string PostgresTableSource::lower_watermark(const SourceTable& t, const std::string& column, const std::string& bound,
+                                                 double amount) {
+  make_print_settings();
+  const SourceColumn& c = find_column(t, column);
+  std::string sql;
+  if (c.type && c.type->is_temporal())
+    sql = fmt::format("SELECT ($1::{0} - make_interval(secs => $2::float8))::{0}::text", c.declared_type);
+  else if (c.type && c.type->is_integer())
+    sql = fmt::format("SELECT floor($1::{0}::numeric - $2::numeric)::{0}::text", c.declared_type);
+  else if (c.type && (c.type->kind == ColumnKind::numeric || c.type->kind == ColumnKind::real ||
+                      c.type->kind == ColumnKind::double_precision))
+    sql = fmt::format("SELECT ($1::{0} - $2::numeric::{0})::text", c.declared_type);
+  else
+    throw usage_error(fmt::format("{}.{}.{} is {}: a lookback lowers a number, a date or a time", t.schema, t.name, c.name,
+                                  c.declared_type),
+                      "", "Remove lookback from the entry.");
+  return std::string(conn_.query(sql, {bound, fmt::format("{}", amount)}).get(0, 0));
 }
 
 std::vector<SourceRange> PostgresTableSource::plan_ranges(const SourceTable& t, const std::string& chunk_by,
@@ -114,13 +165,31 @@ std::string PostgresTableSource::range_where(const SourceTable& t, const SourceR
     where += ")";
   }
   if (!t.filter.empty()) where += fmt::format("{} ({})", where.empty() ? " WHERE" : " AND", t.filter);
+  if (t.window) {
+    const WatermarkWindow& w = *t.window;
+    std::vector<std::string> columns, from, to, settings;
+    std::vector<std::optional<std::string>> values;
+    for (std::size_t i = 0; i < w.columns.size(); ++i) {
+      const SourceColumn& c = find_column(t, w.columns[i]);
+      columns.push_back(pg::quote_identifier(c.name));
+      for (auto [bound, name, out] : {std::tuple{&w.from, "from", &from}, std::tuple{&w.to, "to", &to}}) {
+        if (bound->empty()) continue;
+        const std::string setting = fmt::format("sluice.wm_{}_{}", name, i);
+        out->push_back(fmt::format("current_setting('{}')::{}", setting, c.declared_type));
+        settings.push_back(fmt::format("set_config('{}', ${}, false)", setting, values.size() + 1));
+        values.emplace_back(bound->at(i));
+      }
+    }
+    if (!settings.empty()) conn_.query(fmt::format("SELECT {}", fmt::join(settings, ", ")), values);
+    where += fmt::format("{} {}", where.empty() ? " WHERE" : " AND",
+                         watermark_window_sql(columns, from, w.from_inclusive, to, w.with_nulls));
+  }
   return where;
 }
 
 std::optional<RangeFingerprint> PostgresTableSource::fingerprint(const SourceTable& t, const SourceRange& range) {
   if (!copies_binary(t)) return std::nullopt;
-  if (!print_settings_made_) conn_.exec(kFingerprintSettings);
-  print_settings_made_ = true;
+  make_print_settings();
   std::string columns;
   for (const auto& c : t.columns) columns += (columns.empty() ? "" : ", ") + pg::quote_identifier(c.name);
   auto res = conn_.query(postgres_fingerprint_sql(columns, relation(t) + range_where(t, range)));

@@ -23,6 +23,11 @@ class PostgresTableSource final : public TableSource {
   std::vector<std::string> list_tables(const std::string& schema) override;
   SourceTable describe(const std::string& schema, const std::string& table) override;
   std::uint64_t count_rows(const SourceTable& table) override;
+  // Values print as the source's types print them in UTC with every float digit, and are cast back
+  // to the column's type, so a bound compares as the value it was read from.
+  WatermarkExtent watermark_extent(const SourceTable& table, const std::vector<std::string>& columns) override;
+  std::string lower_watermark(const SourceTable& table, const std::string& column, const std::string& bound,
+                              double amount) override;
   std::vector<SourceRange> plan_ranges(const SourceTable& table, const std::string& chunk_by, std::size_t parts) override;
   // Every column keeps its type (no cast): the target's COPY reads the source's binary rows.
   bool copies_binary(const SourceTable& table) const override;
@@ -35,8 +40,10 @@ class PostgresTableSource final : public TableSource {
                            const ValueProblemHandler& problems = {}) override;
 
  private:
-  // " WHERE ..." of a range and the table's filter ("" for all rows).
+  // " WHERE ..." of a range, the table's filter and its window ("" for all rows). A window's bounds
+  // are session settings (sluice.wm_from_N, sluice.wm_to_N) set from parameters, as COPY takes none.
   std::string range_where(const SourceTable& table, const SourceRange& range);
+  void make_print_settings();
   std::unique_ptr<pg::Connection> owned_;
   pg::Connection& conn_;
   bool print_settings_made_ = false;  // kFingerprintSettings, once per connection

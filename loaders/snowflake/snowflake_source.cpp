@@ -455,6 +455,16 @@ std::uint64_t SnowflakeTableSource::count_rows(const SourceTable& t) {
   return static_cast<std::uint64_t>(sf::jsonv2::to_int64(rs.rows.at(0).at(0).value_or("0")));
 }
 
+WatermarkExtent SnowflakeTableSource::watermark_extent(const SourceTable& t, const std::vector<std::string>&) {
+  throw usage_error(fmt::format("{}.{}: incremental sync from Snowflake is not available yet", t.schema, t.name), "",
+                    "Copy the table with mode: full for now.");
+}
+
+std::string SnowflakeTableSource::lower_watermark(const SourceTable& t, const std::string&, const std::string&, double) {
+  throw usage_error(fmt::format("{}.{}: incremental sync from Snowflake is not available yet", t.schema, t.name), "",
+                    "Copy the table with mode: full for now.");
+}
+
 std::vector<SourceRange> SnowflakeTableSource::plan_ranges(const SourceTable& t, const std::string& chunk_by, std::size_t parts) {
   // A table cut by a column is read by ranges of it even when one range holds it all: a finding
   // then names the row by that column.

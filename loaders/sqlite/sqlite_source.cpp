@@ -134,11 +134,122 @@ SourceTable SqliteTableSource::describe(const std::string&, const std::string& t
   return t;
 }
 
+namespace {
+
+// A window's bounds are parameters ?11.. (from) and ?41.. (to): read_range's own are ?1 and ?2.
+constexpr int kFromParameter = 11, kToParameter = 41, kMaxWatermarkColumns = 30;
+
+// The conditions every read and count of `t` applies: its filter and its window.
+std::vector<std::string> table_conditions(const SourceTable& t) {
+  std::vector<std::string> out;
+  if (!t.filter.empty()) out.push_back("(" + t.filter + ")");
+  if (t.window) {
+    const WatermarkWindow& w = *t.window;
+    if (w.columns.size() > static_cast<std::size_t>(kMaxWatermarkColumns))
+      throw usage_error(fmt::format("{}: a watermark of {} columns", t.name, w.columns.size()), "",
+                        fmt::format("Name at most {} columns in watermark.", kMaxWatermarkColumns));
+    std::vector<std::string> columns, from, to;
+    for (std::size_t i = 0; i < w.columns.size(); ++i) {
+      columns.push_back(sqlite_identifier(w.columns[i]));
+      if (!w.from.empty()) from.push_back(fmt::format("?{}", kFromParameter + i));
+      if (!w.to.empty()) to.push_back(fmt::format("?{}", kToParameter + i));
+    }
+    out.push_back(watermark_window_sql(columns, from, w.from_inclusive, to, w.with_nulls));
+  }
+  return out;
+}
+
+std::string where_clause(const std::vector<std::string>& conditions) {
+  return conditions.empty() ? "" : fmt::format(" WHERE {}", fmt::join(conditions, " AND "));
+}
+
+// A value as "<storage class>:<text>", and bound back as that class.
+std::string typed_value(const sqlite::Statement& st, int column) {
+  switch (st.storage_class(column)) {
+    case SQLITE_INTEGER: return fmt::format("integer:{}", st.int64(column));
+    case SQLITE_FLOAT: return fmt::format("real:{}", st.real(column));  // fmt: the shortest digits that read back
+    case SQLITE_BLOB: {
+      std::string hex = "blob:";
+      for (const unsigned char b : st.bytes(column)) hex += fmt::format("{:02x}", b);
+      return hex;
+    }
+    default: return "text:" + std::string(st.bytes(column));
+  }
+}
+
+void bind_typed(sqlite::Statement& st, int index, const std::string& value) {
+  const auto colon = value.find(':');
+  const std::string_view kind = std::string_view(value).substr(0, colon), text = std::string_view(value).substr(colon + 1);
+  if (kind == "integer") st.bind(index, static_cast<std::int64_t>(std::stoll(std::string(text))));
+  else if (kind == "real") st.bind_real(index, std::stod(std::string(text)));
+  else if (kind == "blob") {
+    std::string bytes;
+    for (std::size_t i = 0; i + 1 < text.size(); i += 2) bytes += static_cast<char>(std::stoi(std::string(text.substr(i, 2)), nullptr, 16));
+    st.bind_blob(index, bytes);
+  } else st.bind(index, std::string(text));
+}
+
+void bind_window(sqlite::Statement& st, const SourceTable& t) {
+  if (!t.window) return;
+  for (std::size_t i = 0; i < t.window->from.size(); ++i) bind_typed(st, kFromParameter + static_cast<int>(i), t.window->from[i]);
+  for (std::size_t i = 0; i < t.window->to.size(); ++i) bind_typed(st, kToParameter + static_cast<int>(i), t.window->to[i]);
+}
+
+}  // namespace
+
 std::uint64_t SqliteTableSource::count_rows(const SourceTable& t) {
-  sqlite::Statement st(db_, fmt::format("SELECT count(*) FROM {}{}", relation(t), t.filter.empty() ? "" : " WHERE (" + t.filter + ")"),
+  sqlite::Statement st(db_, fmt::format("SELECT count(*) FROM {}{}", relation(t), where_clause(table_conditions(t))),
                        fmt::format("counting the rows of {}", t.name));
+  bind_window(st, t);
   st.step();
   return st.uint64(0);
+}
+
+WatermarkExtent SqliteTableSource::watermark_extent(const SourceTable& t, const std::vector<std::string>& columns) {
+  SourceTable whole = t;
+  whole.window.reset();
+  std::vector<std::string> quoted, not_null, is_null, descending;
+  for (const auto& c : columns) {
+    quoted.push_back(sqlite_identifier(c));
+    not_null.push_back(quoted.back() + " IS NOT NULL");
+    is_null.push_back(quoted.back() + " IS NULL");
+    descending.push_back(quoted.back() + " DESC");
+  }
+  std::vector<std::string> with_values = table_conditions(whole);
+  with_values.push_back(fmt::format("{}", fmt::join(not_null, " AND ")));
+  WatermarkExtent out;
+  sqlite::Statement max(db_, fmt::format("SELECT {} FROM {}{} ORDER BY {} LIMIT 1", fmt::join(quoted, ", "), relation(t),
+                                         where_clause(with_values), fmt::join(descending, ", ")),
+                        fmt::format("finding the watermark of {}", t.name));
+  if (max.step()) {
+    out.max.emplace();
+    for (std::size_t i = 0; i < columns.size(); ++i) out.max->push_back(typed_value(max, static_cast<int>(i)));
+  }
+  std::vector<std::string> with_nulls = table_conditions(whole);
+  with_nulls.push_back(fmt::format("({})", fmt::join(is_null, " OR ")));
+  sqlite::Statement nulls(db_, fmt::format("SELECT count(*) FROM {}{}", relation(t), where_clause(with_nulls)),
+                          fmt::format("counting the rows of {} without a watermark", t.name));
+  nulls.step();
+  out.null_rows = nulls.uint64(0);
+  return out;
+}
+
+std::string SqliteTableSource::lower_watermark(const SourceTable& t, const std::string& column, const std::string& bound,
+                                               double amount) {
+  // Numbers less the amount; text (SQLite has no date type: ISO text, as its date functions read
+  // it) the amount in seconds earlier, printed as they print.
+  sqlite::Statement st(db_,
+                       "SELECT CASE typeof(?1) WHEN 'integer' THEN ?1 - CAST(?2 AS INTEGER) WHEN 'real' THEN ?1 - ?2 "
+                       "WHEN 'text' THEN strftime('%Y-%m-%d %H:%M:%f', ?1, '-' || ?2 || ' seconds') END",
+                       fmt::format("lowering the watermark of {}.{} by the lookback", t.name, column));
+  bind_typed(st, 1, bound);
+  st.bind_real(2, amount);
+  st.step();
+  if (st.is_null(0))
+    throw usage_error(fmt::format("{}.{}: the lookback cannot lower the watermark {}", t.name, column, bound.substr(bound.find(':') + 1)),
+                      "a lookback lowers a number, or a date or time written as ISO text",
+                      "Remove lookback from the entry, or give the table a watermark column of numbers or ISO dates.");
+  return typed_value(st, 0);
 }
 
 TableProfile SqliteTableSource::profile(const SourceTable& t, const std::vector<bool>& only) {
@@ -209,11 +320,12 @@ std::uint64_t SqliteTableSource::read_range(const SourceTable& t, const SourceRa
     if (range.column != "rowid") in_range += fmt::format(" OR ({} IS NULL AND ?2 = (SELECT max({}) FROM {}))", col, col, relation(t));
     conditions.push_back("(" + in_range + ")");
   }
-  if (!t.filter.empty()) conditions.push_back("(" + t.filter + ")");
-  if (!conditions.empty()) sql += fmt::format(" WHERE {}", fmt::join(conditions, " AND "));
+  for (auto& c : table_conditions(t)) conditions.push_back(std::move(c));
+  sql += where_clause(conditions);
   if (by_rowid) sql += " ORDER BY rowid";
   sqlite::Statement st(db_, sql, fmt::format("reading {}", t.name));
   if (!range.column.empty()) st.bind(1, range.first).bind(2, range.last);
+  bind_window(st, t);
 
   CopyBatcher batcher(sink, chunk_bytes, progress, cancel, fmt::format("{} {}", t.name, range.label()));
   const int first_value = by_rowid ? 1 : 0;

@@ -41,6 +41,11 @@ class SqliteTableSource final : public TableSource {
                            const ValueProblemHandler& problems = {}) override;
 
   std::uint64_t count_rows(const SourceTable& table) override;
+  // Values print as "<storage class>:<value>" (integer:42, real:0.5, text:2024-01-05, blob:00ff), so
+  // a bound is bound back in the class it was read in and compares as SQLite compared it.
+  WatermarkExtent watermark_extent(const SourceTable& table, const std::vector<std::string>& columns) override;
+  std::string lower_watermark(const SourceTable& table, const std::string& column, const std::string& bound,
+                              double amount) override;
   // One pass over the table: its rows and each column's storage classes (SQLite's typeof()), for
   // the columns `only` marks (all when empty; the others' counts stay 0).
   TableProfile profile(const SourceTable& table, const std::vector<bool>& only = {});

@@ -40,6 +40,7 @@ class MigrateRunTest : public ::testing::Test {
       conn_.query("DELETE FROM sluice_migrate.chunks WHERE run_id IN (" + runs + ")", {job});
       conn_.query("DELETE FROM sluice_migrate.tables WHERE run_id IN (" + runs + ")", {job});
       conn_.query("DELETE FROM sluice_migrate.runs WHERE job = $1", {job});
+      conn_.query("DELETE FROM sluice_migrate.marks WHERE job = $1", {job});
     }
   }
   void sqlite(const std::string& sql) {
@@ -345,6 +346,151 @@ TEST_F(MigrateRunTest, ARunOfOneTableIsResumedByTheWholeJobAndAChangedTableIsNot
   whole = migrate(cfg, {"--restart"});
   EXPECT_EQ(whole.exit_code, 0) << whole.err << whole.out;
   EXPECT_EQ(one(fmt::format("SELECT string_agg(id || ':' || n, ',' ORDER BY id) FROM {}.a", schema_)), "1:1,2:two");
+}
+
+// Incremental sync (docs/sync.md): the first run copies the table whole and leaves the mark; each
+// later run upserts the window [mark, greatest watermark now], so rows that share the mark and came
+// after the last run are taken, rows read again are not rewritten, and the target ends identical.
+TEST_F(MigrateRunTest, ASyncTakesTheRowsThatShareTheMarkAndRewritesOnlyWhatChanged) {
+  sqlite("CREATE TABLE orders (id INTEGER PRIMARY KEY, v TEXT, updated_at INTEGER);"
+         "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 15000) "
+         "INSERT INTO orders SELECT n, 'v' || n, CASE WHEN n <= 10000 THEN n % 50 + 1 ELSE 100 END FROM g;");
+  const auto cfg = config(fmt::format("  - {{ name: {}, source: legacy, schema: {}, chunk_rows: 4000, "
+                                      "tables: [{{ table: orders, mode: incremental, watermark: [updated_at] }}] }}\n",
+                                      job_, schema_));
+  const RunResult first = migrate(cfg);
+  ASSERT_EQ(first.exit_code, 0) << first.err << first.out;
+  const auto f = nlohmann::json::parse(first.out)["tables"][0];
+  EXPECT_EQ(f["sync"], "initial");
+  EXPECT_EQ(f["copied_rows"], 15000);
+  EXPECT_EQ(f["mark"], nlohmann::json::array({"integer:100"}));
+  EXPECT_EQ(one(fmt::format("SELECT count(*) FROM {}.orders", schema_)), "15000");
+
+  // 5,000 more rows at the mark (10,000 share it, split across the two runs), ten rows changed.
+  sqlite("WITH RECURSIVE g(n) AS (SELECT 15001 UNION ALL SELECT n + 1 FROM g WHERE n < 20000) "
+         "INSERT INTO orders SELECT n, 'v' || n, 100 FROM g;"
+         "UPDATE orders SET v = 'changed', updated_at = 101 WHERE id IN (5, 500, 5000, 9000, 10001, 12000, 14000, 15000, 16000, 17000);");
+  const std::string untouched = one(fmt::format("SELECT xmin FROM {}.orders WHERE id = 13000", schema_));
+  const RunResult second = migrate(cfg);
+  ASSERT_EQ(second.exit_code, 0) << second.err << second.out;
+  const auto s2 = nlohmann::json::parse(second.out)["tables"][0];
+  EXPECT_EQ(s2["sync"], "sync");
+  EXPECT_EQ(s2["copied_rows"], 10004);  // the window: 9,994 rows at 100, 10 at 101
+  EXPECT_EQ(s2["inserted_rows"], 5000);
+  EXPECT_EQ(s2["updated_rows"], 8);     // (16000 and 17000 are new)
+  EXPECT_EQ(s2["mark"], nlohmann::json::array({"integer:101"}));
+  // A row read again with nothing changed is not rewritten.
+  EXPECT_EQ(one(fmt::format("SELECT xmin FROM {}.orders WHERE id = 13000", schema_)), untouched);
+  EXPECT_EQ(one(fmt::format("SELECT count(*) || ' ' || count(*) FILTER (WHERE v = 'changed') FROM {}.orders", schema_)), "20000 10");
+
+  // A third run with nothing new reads the rows at the mark again and changes nothing.
+  const RunResult third = migrate(cfg);
+  ASSERT_EQ(third.exit_code, 0) << third.err << third.out;
+  const auto s3 = nlohmann::json::parse(third.out)["tables"][0];
+  EXPECT_EQ(s3["copied_rows"], 10);
+  EXPECT_EQ(s3["inserted_rows"], 0);
+  EXPECT_EQ(s3["updated_rows"], 0);
+  const RunResult v = run_sluice({"--batch", "migrate", "verify", "--config", cfg.string(), "--json"}, env());
+  EXPECT_EQ(v.exit_code, 0) << v.err << v.out;
+}
+
+TEST_F(MigrateRunTest, RowsWithoutAWatermarkAreIncludedByKeySkippedOrStopTheTable) {
+  sqlite("CREATE TABLE inc (id INTEGER PRIMARY KEY, v TEXT, w INTEGER); CREATE TABLE skp (id INTEGER PRIMARY KEY, v TEXT, w INTEGER);"
+         "CREATE TABLE fl (id INTEGER PRIMARY KEY, v TEXT, w INTEGER);"
+         "INSERT INTO inc VALUES (1, 'a', 1), (2, 'b', NULL), (3, 'c', 2);"
+         "INSERT INTO skp VALUES (1, 'a', 1), (2, 'b', NULL), (3, 'c', 2);"
+         "INSERT INTO fl VALUES (1, 'a', 1), (2, 'b', NULL);");
+  const auto cfg = config(fmt::format(
+      "  - {{ name: {}, source: legacy, schema: {}, mode: incremental, tables: [{{ table: inc, watermark: [w] }}, "
+      "{{ table: skp, watermark: [w], null_watermark: skip }}] }}\n"
+      "  - {{ name: {}_other, source: legacy, schema: {}, tables: [{{ table: fl, mode: incremental, watermark: [w], "
+      "null_watermark: fail }}] }}\n",
+      job_, schema_, job_, schema_));
+  ASSERT_EQ(migrate(cfg, {job_}).exit_code, 0);
+  EXPECT_EQ(one(fmt::format("SELECT string_agg(id || v, ',' ORDER BY id) FROM {}.inc", schema_)), "1a,2b,3c");
+  EXPECT_EQ(one(fmt::format("SELECT string_agg(id || v, ',' ORDER BY id) FROM {}.skp", schema_)), "1a,3c");
+  // A row without a watermark changed, another added: include finds them by key, skip never.
+  for (const char* t : {"inc", "skp"})
+    sqlite(fmt::format("UPDATE {0} SET v = 'B' WHERE id = 2; INSERT INTO {0} VALUES (4, 'd', NULL);", t));
+  const RunResult second = migrate(cfg, {job_});
+  ASSERT_EQ(second.exit_code, 0) << second.err << second.out;
+  EXPECT_EQ(one(fmt::format("SELECT string_agg(id || v, ',' ORDER BY id) FROM {}.inc", schema_)), "1a,2B,3c,4d");
+  EXPECT_EQ(one(fmt::format("SELECT string_agg(id || v, ',' ORDER BY id) FROM {}.skp", schema_)), "1a,3c");
+  const auto j = nlohmann::json::parse(second.out);
+  EXPECT_EQ(j["tables"][0]["inserted_rows"], 1);
+  EXPECT_EQ(j["tables"][0]["updated_rows"], 1);
+
+  const RunResult failed = migrate(cfg, {job_ + "_other"});
+  EXPECT_EQ(failed.exit_code, 3) << failed.err << failed.out;
+  EXPECT_NE(failed.err.find("fl: 1 rows have no watermark (w NULL)"), std::string::npos) << failed.err;
+  EXPECT_EQ(one(fmt::format("SELECT to_regclass('{}.fl') IS NULL", schema_)), "t");
+}
+
+TEST_F(MigrateRunTest, IncrementalModeRefusesATableWithoutAKey) {
+  sqlite("CREATE TABLE log (at INTEGER, msg TEXT); INSERT INTO log VALUES (1, 'x');");
+  const auto cfg = config(fmt::format("  - {{ name: {}, source: legacy, schema: {}, "
+                                      "tables: [{{ table: log, mode: incremental, watermark: [at] }}] }}\n",
+                                      job_, schema_));
+  const RunResult r = migrate(cfg);
+  EXPECT_EQ(r.exit_code, 2) << r.err << r.out;
+  EXPECT_NE(r.err.find("log: mode: incremental upserts rows by their key, and log has none"), std::string::npos) << r.err;
+  EXPECT_EQ(one(fmt::format("SELECT to_regclass('{}.log') IS NULL", schema_)), "t");
+}
+
+// From PostgreSQL, by a timestamptz: a row changed while the run is between fixing its window and
+// reading it is taken by the next run (its new watermark is past this window), not half-taken.
+TEST_F(MigrateRunTest, ARowChangedDuringASyncIsTakenByTheNextRun) {
+  const std::string source = unique_schema_or_table_name("src");
+  conn_.exec(fmt::format("CREATE SCHEMA {0}; CREATE TABLE {0}.acct (id int PRIMARY KEY, balance numeric(12,2), "
+                         "updated_at timestamptz NOT NULL);"
+                         "INSERT INTO {0}.acct SELECT g, g, timestamptz '2024-01-01 00:00:00.000001+00' + g * interval '1 second' "
+                         "FROM generate_series(1, 1000) g;",
+                         source));
+  struct DropSource {
+    pg::Connection& c;
+    std::string schema;
+    ~DropSource() { c.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", schema)); }
+  } drop{conn_, source};
+  const auto cfg = dir_.write("pg.yaml", fmt::format("connections:\n"
+                                                     "  src: {{ type: postgres, dsn: \"{0} options='-c TimeZone=Asia/Kolkata'\" }}\n"
+                                                     "  pg: {{ type: postgres, dsn: \"{0}\" }}\n"
+                                                     "target: pg\n"
+                                                     "migrations:\n"
+                                                     "  - {{ name: {1}, source: src, source_schema: {2}, schema: {3}, chunk_rows: 300, "
+                                                     "tables: [{{ table: acct, mode: incremental, watermark: [updated_at], "
+                                                     "lookback: 2s }}] }}\n",
+                                                     TestPostgres::conninfo(), job_, source, schema_));
+  ASSERT_EQ(migrate(cfg).exit_code, 0);
+  conn_.exec(fmt::format("UPDATE {}.acct SET balance = -1, updated_at = timestamptz '2024-01-01 00:20:00+00' WHERE id = 7", source));
+
+  const std::filesystem::path gate = dir_ / "gate";
+  std::ofstream(gate).put('x');
+  RunOptions o = env();
+  o.env["SLUICE_TEST_PAUSE_AFTER_WINDOW"] = gate.string();
+  std::thread changer([&] {
+    for (int i = 0; i < 300 && !std::filesystem::exists(gate.string() + ".ready"); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    pg::Connection c = test_connection();
+    c.exec(fmt::format("UPDATE {}.acct SET balance = -2, updated_at = timestamptz '2024-01-01 00:30:00+00' WHERE id = 8", source));
+    std::filesystem::remove(gate);
+  });
+  const RunResult second = run_sluice({"--batch", "migrate", "run", "--config", cfg.string(), "--json"}, o);
+  changer.join();
+  ASSERT_EQ(second.exit_code, 0) << second.err << second.out;
+  const auto s2 = nlohmann::json::parse(second.out)["tables"][0];
+  // The window: the rows of the last 2 seconds up to the mark (lookback: ids 998..1000), through
+  // id 7's new time; id 8 changed after the window was fixed.
+  EXPECT_EQ(s2["copied_rows"], 4);
+  EXPECT_EQ(s2["updated_rows"], 1);
+  EXPECT_EQ(s2["mark"], nlohmann::json::array({"2024-01-01 00:20:00+00"}));
+  EXPECT_EQ(one(fmt::format("SELECT string_agg(id || ':' || balance, ',' ORDER BY id) FROM {}.acct WHERE id IN (7, 8)", schema_)),
+            "7:-1.00,8:8.00");
+  const RunResult third = migrate(cfg);
+  ASSERT_EQ(third.exit_code, 0) << third.err << third.out;
+  EXPECT_EQ(one(fmt::format("SELECT string_agg(id || ':' || balance, ',' ORDER BY id) FROM {}.acct WHERE id IN (7, 8)", schema_)),
+            "7:-1.00,8:-2.00");
+  const RunResult v = run_sluice({"--batch", "migrate", "verify", "--config", cfg.string(), "--json"}, env());
+  EXPECT_EQ(v.exit_code, 0) << v.err << v.out;
 }
 
 }  // namespace

@@ -190,6 +190,42 @@ TEST(ConfigMigrations, MistakesAreNamedWhereTheyAre) {
   }
 }
 
+TEST(ConfigMigrations, AnIncrementalTableSaysItsWatermarkKeyAndPolicies) {
+  const Config c = parse_config(with_migrations(
+      "  - { name: m, source: legacy, tables: [{ table: orders, mode: incremental, watermark: [day, seq], primary_key: [id], "
+      "deletes: detect, null_watermark: skip }, { table: log, mode: append, watermark: [at], lookback: 15m }] }\n"),
+      "t.yaml");
+  const auto& rules = c.migrations.at(0).tables;
+  EXPECT_EQ(rules[0].mode, MigrationMode::incremental);
+  EXPECT_EQ(rules[0].watermark, (std::vector<std::string>{"day", "seq"}));
+  EXPECT_EQ(rules[0].primary_key, std::vector<std::string>{"id"});
+  EXPECT_TRUE(rules[0].detect_deletes);
+  EXPECT_EQ(rules[0].null_watermark, NullWatermark::skip);
+  EXPECT_FALSE(rules[0].lookback);
+  EXPECT_EQ(rules[1].lookback, 900.0);
+
+  struct Case {
+    std::string entry, primary;
+  };
+  const Case cases[] = {
+      {"{ table: t, mode: incremental }", "mode: incremental needs a watermark"},
+      {"{ table: t, mode: full, watermark: [w] }",
+       "a watermark is for mode: incremental (upsert what changed) or mode: append (add new rows)"},
+      {"{ table: t, mode: incremental, watermark: [w], deletes: all }", "unknown deletes \"all\""},
+      {"{ table: t, mode: incremental, watermark: [w], null_watermark: zero }", "unknown null_watermark \"zero\""},
+      {"{ table: t, mode: incremental, watermark: [w], lookback: soon }", "lookback must be a number or a duration, not \"soon\""},
+      {"{ table: t, mode: append, watermark: [w, w] }", "watermark: column w is named twice"},
+      {"{ table: t, lookback: 5 }", "lookback applies to a table synced by watermark"},
+      {"{ table: t, mode: append, watermark: [w], deletes: detect }", "deletes: detect needs mode: incremental (rows are matched by key)"},
+  };
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.entry);
+    const Error e = parse_error(with_migrations("  - { name: m, source: legacy, tables: [" + k.entry + "] }\n"));
+    EXPECT_EQ(e.code(), ExitCode::usage);
+    EXPECT_EQ(e.primary(), k.primary);
+  }
+}
+
 TEST(ConfigMigrations, AnUnknownKeyIsAnErrorWithTheKeyItMeant) {
   const Error e = parse_error(with_migrations("  - { name: m, source: legacy, tables: [t], worker: 2 }\n"));
   EXPECT_NE(e.primary().find("\"worker\""), std::string::npos) << e.primary();

@@ -96,6 +96,11 @@ Statement& Statement::bind(int index, const std::string& value) {
   return *this;
 }
 
+Statement& Statement::bind_blob(int index, std::string_view bytes) {
+  check(sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT));
+  return *this;
+}
+
 Statement& Statement::bind_real(int index, double value) {
   check(sqlite3_bind_double(stmt_, index, value));
   return *this;

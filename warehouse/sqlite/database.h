@@ -81,6 +81,7 @@ class Statement {
   Statement& bind(int index, std::uint64_t value);
   Statement& bind(int index, const std::string& value);
   Statement& bind_real(int index, double value);
+  Statement& bind_blob(int index, std::string_view bytes);
 
   // True while there is a row to read.
   bool step();
