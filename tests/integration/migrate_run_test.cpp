@@ -35,6 +35,7 @@ class MigrateRunTest : public ::testing::Test {
   void TearDown() override {
     sqlite3_close(db_);
     conn_.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", schema_));
+    for (const auto& s : source_schemas_) conn_.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", s));
     for (const std::string& job : {job_, job_ + "_other"}) {
       const std::string runs = "SELECT run_id FROM sluice_migrate.runs WHERE job = $1";
       conn_.query("DELETE FROM sluice_migrate.chunks WHERE run_id IN (" + runs + ")", {job});
@@ -66,6 +67,25 @@ class MigrateRunTest : public ::testing::Test {
     args.insert(args.end(), extra.begin(), extra.end());
     return run_sluice(args, env());
   }
+  // A schema on the test server holding a PostgreSQL source's tables (`ddl`, {0} = the schema),
+  // dropped when the test ends.
+  std::string postgres_source(const std::string& ddl) {
+    source_schemas_.push_back(unique_schema_or_table_name("src"));
+    conn_.exec(fmt::format("CREATE SCHEMA {}", source_schemas_.back()));
+    conn_.exec(fmt::format(fmt::runtime(ddl), source_schemas_.back()));
+    return source_schemas_.back();
+  }
+  // A config migrating from `source` (the test server in another time zone) into schema_;
+  // `settings` ends the migration's entry ("workers: 2, tables: [...]").
+  std::filesystem::path postgres_config(const std::string& source, const std::string& settings) {
+    return dir_.write("pg.yaml", fmt::format("connections:\n"
+                                             "  src: {{ type: postgres, dsn: \"{0} options='-c TimeZone=Asia/Kolkata'\" }}\n"
+                                             "  pg: {{ type: postgres, dsn: \"{0}\" }}\n"
+                                             "target: pg\n"
+                                             "migrations:\n"
+                                             "  - {{ name: {1}, source: src, source_schema: {2}, schema: {3}, {4} }}\n",
+                                             TestPostgres::conninfo(), job_, source, schema_, settings));
+  }
   std::string one(const std::string& sql) {
     auto r = conn_.query(sql);
     return r.rows() == 0 || r.is_null(0, 0) ? "NULL" : std::string(r.get(0, 0));
@@ -73,6 +93,7 @@ class MigrateRunTest : public ::testing::Test {
 
   TempDir dir_;
   std::string schema_, job_;
+  std::vector<std::string> source_schemas_;
   std::filesystem::path db_path_;
   sqlite3* db_ = nullptr;
   pg::Connection conn_ = test_connection();
@@ -248,9 +269,7 @@ TEST_F(MigrateRunTest, ARowThatDoesNotFitStopsItsTableOrGoesToTheRejectFile) {
 }
 
 TEST_F(MigrateRunTest, APostgreSqlTableArrivesIdenticalTypesAndAll) {
-  const std::string source = unique_schema_or_table_name("src");
-  conn_.exec(fmt::format(
-      "CREATE SCHEMA {0};"
+  const std::string source = postgres_source(
       "CREATE TABLE {0}.facts (id bigint PRIMARY KEY, amount numeric(20,4), at timestamptz, doc jsonb, raw bytea, "
       "key uuid, tags int[], note text, day date NOT NULL);"
       "CREATE INDEX facts_day ON {0}.facts (day);"
@@ -258,21 +277,8 @@ TEST_F(MigrateRunTest, APostgreSqlTableArrivesIdenticalTypesAndAll) {
       "jsonb_build_object('n', g, 'k', 'v' || g), decode(lpad(to_hex(g), 8, '0'), 'hex'), md5(g::text)::uuid, "
       "ARRAY[g, -g], CASE WHEN g % 3 = 0 THEN NULL WHEN g % 3 = 1 THEN E'tab\\there\nnew\\\\line' ELSE '' END, "
       "date '2024-01-01' + g % 31 FROM generate_series(1, 2500) g;"
-      "CREATE TABLE {0}.skipped (x int);",
-      source));
-  struct DropSource {
-    pg::Connection& c;
-    std::string schema;
-    ~DropSource() { c.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", schema)); }
-  } drop{conn_, source};
-  const auto cfg = dir_.write("pg.yaml", fmt::format("connections:\n"
-                                                     "  src: {{ type: postgres, dsn: \"{0} options='-c TimeZone=Asia/Kolkata'\" }}\n"
-                                                     "  pg: {{ type: postgres, dsn: \"{0}\" }}\n"
-                                                     "target: pg\n"
-                                                     "migrations:\n"
-                                                     "  - {{ name: {1}, source: src, source_schema: {2}, schema: {3}, "
-                                                     "workers: 2, chunk_rows: 300, tables: [\"*\", \"!skipped\"] }}\n",
-                                                     TestPostgres::conninfo(), job_, source, schema_));
+      "CREATE TABLE {0}.skipped (x int);");
+  const auto cfg = postgres_config(source, "workers: 2, chunk_rows: 300, tables: [\"*\", \"!skipped\"]");
   const RunResult r = migrate(cfg);
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   const auto j = nlohmann::json::parse(r.out);
@@ -440,26 +446,12 @@ TEST_F(MigrateRunTest, IncrementalModeRefusesATableWithoutAKey) {
 // From PostgreSQL, by a timestamptz: a row changed while the run is between fixing its window and
 // reading it is taken by the next run (its new watermark is past this window), not half-taken.
 TEST_F(MigrateRunTest, ARowChangedDuringASyncIsTakenByTheNextRun) {
-  const std::string source = unique_schema_or_table_name("src");
-  conn_.exec(fmt::format("CREATE SCHEMA {0}; CREATE TABLE {0}.acct (id int PRIMARY KEY, balance numeric(12,2), "
-                         "updated_at timestamptz NOT NULL);"
-                         "INSERT INTO {0}.acct SELECT g, g, timestamptz '2024-01-01 00:00:00.000001+00' + g * interval '1 second' "
-                         "FROM generate_series(1, 1000) g;",
-                         source));
-  struct DropSource {
-    pg::Connection& c;
-    std::string schema;
-    ~DropSource() { c.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", schema)); }
-  } drop{conn_, source};
-  const auto cfg = dir_.write("pg.yaml", fmt::format("connections:\n"
-                                                     "  src: {{ type: postgres, dsn: \"{0} options='-c TimeZone=Asia/Kolkata'\" }}\n"
-                                                     "  pg: {{ type: postgres, dsn: \"{0}\" }}\n"
-                                                     "target: pg\n"
-                                                     "migrations:\n"
-                                                     "  - {{ name: {1}, source: src, source_schema: {2}, schema: {3}, chunk_rows: 300, "
-                                                     "tables: [{{ table: acct, mode: incremental, watermark: [updated_at], "
-                                                     "lookback: 2s }}] }}\n",
-                                                     TestPostgres::conninfo(), job_, source, schema_));
+  const std::string source = postgres_source(
+      "CREATE TABLE {0}.acct (id int PRIMARY KEY, balance numeric(12,2), updated_at timestamptz NOT NULL);"
+      "INSERT INTO {0}.acct SELECT g, g, timestamptz '2024-01-01 00:00:00.000001+00' + g * interval '1 second' "
+      "FROM generate_series(1, 1000) g;");
+  const auto cfg = postgres_config(
+      source, "chunk_rows: 300, tables: [{ table: acct, mode: incremental, watermark: [updated_at], lookback: 2s }]");
   ASSERT_EQ(migrate(cfg).exit_code, 0);
   conn_.exec(fmt::format("UPDATE {}.acct SET balance = -1, updated_at = timestamptz '2024-01-01 00:20:00+00' WHERE id = 7", source));
 
