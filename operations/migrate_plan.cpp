@@ -10,6 +10,7 @@
 #include <fmt/ranges.h>
 
 #include "core/error.h"
+#include "core/text_format.h"
 #include "loaders/postgres/postgres_source.h"
 #include "loaders/snowflake/snowflake_source.h"
 #include "loaders/sqlite/sqlite_source.h"
@@ -89,6 +90,24 @@ std::vector<SourceRange> plan_table_ranges(TableSource& source, const PlannedTab
   const std::uint64_t parts = std::max<std::uint64_t>(1, (rows + chunk_rows - 1) / chunk_rows);
   return source.plan_ranges(table.source, table.chunk_by, static_cast<std::size_t>(parts));
 }
+
+// The target column a source range is cut by, when the target has it: SQLite's rowid is there
+// only as an INTEGER PRIMARY KEY; "" when ranges cannot be found in the target.
+std::string target_range_column(const PlannedTable& t, const SourceRange& range) {
+  if (range.column.empty()) return "";
+  std::string source_column = range.column;
+  if (range.column == "rowid") {
+    if (t.source.primary_key.size() != 1) return "";
+    source_column = t.source.primary_key[0];
+    const auto c = std::find_if(t.source.columns.begin(), t.source.columns.end(),
+                                [&](const SourceColumn& c) { return c.name == source_column; });
+    if (c == t.source.columns.end() || ascii_lower(c->declared_type) != "integer") return "";
+  }
+  for (const auto& c : t.columns)
+    if (c.source_name == source_column) return c.target_name;
+  return "";
+}
+
 
 const MigrationSpec& find_migration(const Config& config, const std::string& name) {
   std::vector<std::string> names;

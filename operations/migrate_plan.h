@@ -78,6 +78,10 @@ MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, Tab
 std::vector<SourceRange> plan_table_ranges(TableSource& source, const PlannedTable& table, std::uint64_t chunk_rows,
                                            std::uint64_t& rows);
 
+// The target column a source range is cut by, when the target has it (SQLite's rowid is there
+// only as an INTEGER PRIMARY KEY); "" when the target cannot be cut the same way.
+std::string target_range_column(const PlannedTable& table, const SourceRange& range);
+
 // The migration a command names: `name`, or the only one when `name` is empty.
 const MigrationSpec& find_migration(const Config& config, const std::string& name);
 

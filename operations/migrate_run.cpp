@@ -45,11 +45,16 @@ CREATE TABLE IF NOT EXISTS sluice_migrate.chunks (
 ALTER TABLE sluice_migrate.chunks ADD COLUMN IF NOT EXISTS inserted_rows bigint;
 ALTER TABLE sluice_migrate.chunks ADD COLUMN IF NOT EXISTS updated_rows bigint;
 ALTER TABLE sluice_migrate.tables ADD COLUMN IF NOT EXISTS window_json text;
+ALTER TABLE sluice_migrate.tables ADD COLUMN IF NOT EXISTS deleted_rows bigint;
 CREATE TABLE IF NOT EXISTS sluice_migrate.marks (
   job text NOT NULL, source_table text NOT NULL, target_schema text NOT NULL, target_table text NOT NULL,
   watermark text NOT NULL, mark text, run_id bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (job, source_table));
 )sql";
+
+std::string relation(const std::string& schema, const std::string& table) {
+  return pg::quote_identifier(schema) + "." + pg::quote_identifier(table);
+}
 
 // How a run writes a table's rows.
 enum class Writing {
@@ -133,6 +138,82 @@ std::pair<std::uint64_t, std::uint64_t> merge_by_key(pg::Connection& conn, const
   }
 }
 
+// deletes: detect. The target's rows whose key is gone from the source, range by range of the
+// table's chunk_by over the whole source (its filter kept, not the window): a range whose keys
+// digest alike on both sides (where the source digests in SQL) is settled; otherwise its keys are
+// read into a temporary table and the target's rows of the range without one there are deleted (or
+// counted, `dry_run`), one transaction a range, the count added to the run's table row. The first
+// and last ranges reach past the source's least and greatest key, so no target row is outside all.
+std::uint64_t delete_missing_keys(TableSource& source, pg::Connection& conn, const PlannedTable& t, const SourceTable& at,
+                                  std::uint64_t chunk_rows, const std::string& run, bool dry_run, const Cancellation& cancel) {
+  PlannedTable keys = t;
+  keys.source = at;
+  keys.source.window.reset();
+  keys.source.binary = false;
+  keys.source.columns.clear();
+  keys.columns.clear();
+  std::vector<std::string> target_keys;
+  std::string key_list, key_match;
+  for (const auto& k : t.primary_key) {
+    const auto pc = std::find_if(t.columns.begin(), t.columns.end(), [&](const PlannedColumn& c) { return c.target_name == k; });
+    const auto sc = std::find_if(at.columns.begin(), at.columns.end(), [&](const SourceColumn& c) { return c.name == pc->source_name; });
+    keys.columns.push_back(*pc);
+    keys.source.columns.push_back(*sc);
+    target_keys.push_back(pg::quote_identifier(k));
+    key_list += (key_list.empty() ? "" : ", ") + target_keys.back();
+    key_match += fmt::format("{}k.{} = d.{}", key_match.empty() ? "" : " AND ", target_keys.back(), target_keys.back());
+  }
+  std::uint64_t rows = 0;
+  std::vector<SourceRange> ranges = plan_table_ranges(source, keys, chunk_rows, rows);
+  if (!ranges.empty() && target_range_column(t, ranges[0]).empty()) ranges = {SourceRange{}};
+  const std::string target = relation(t.target_schema, t.target_table);
+  std::uint64_t deleted = 0;
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    const SourceRange& range = ranges[i];
+    std::string where = " WHERE true";
+    if (const std::string col = target_range_column(t, range); !col.empty() && ranges.size() > 1) {
+      const std::string q = pg::quote_identifier(col);
+      where = i == 0                   ? fmt::format(" WHERE {} <= {}", q, range.last)
+              : i + 1 == ranges.size() ? fmt::format(" WHERE ({} >= {} OR {} IS NULL)", q, range.first, q)
+                                       : fmt::format(" WHERE {} BETWEEN {} AND {}", q, range.first, range.last);
+    }
+    if (const std::string digest = source.target_fingerprint_sql(keys.source, target_keys, target + where); !digest.empty())
+      if (const auto in_source = source.fingerprint(keys.source, range)) {
+        auto res = conn.query(digest);
+        RangeFingerprint in_target{static_cast<std::uint64_t>(res.get_int(0, 0)), {}};
+        for (int c = 1; c < res.columns(); ++c) in_target.values.emplace_back(res.is_null(0, c) ? "NULL" : res.get(0, c));
+        if (in_target == *in_source) continue;
+      }
+    conn.exec("BEGIN");
+    try {
+      conn.exec(fmt::format("CREATE TEMP TABLE sluice_keys ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA", key_list, target));
+      conn.copy_begin(fmt::format("COPY sluice_keys ({}) FROM STDIN", key_list));
+      CopyInSink sink(conn);
+      NullProgress quiet;
+      source.read_range(keys.source, range, sink, 4u << 20, quiet, cancel);
+      sink.finish();
+      conn.copy_end();
+      const std::string gone = fmt::format("{} d{} AND NOT EXISTS (SELECT 1 FROM sluice_keys k WHERE {})", target, where, key_match);
+      const auto n = static_cast<std::uint64_t>(
+          conn.query(dry_run ? fmt::format("SELECT count(*) FROM {}", gone)
+                             : fmt::format("WITH gone AS (DELETE FROM {} RETURNING 1) SELECT count(*) FROM gone", gone))
+              .get_int(0, 0));
+      deleted += n;
+      if (dry_run) {
+        conn.exec("ROLLBACK");
+        continue;
+      }
+      conn.query("UPDATE sluice_migrate.tables SET deleted_rows = coalesce(deleted_rows, 0) + $3 WHERE run_id = $1 AND source_table = $2",
+                 {run, t.source_table, std::to_string(n)});
+      conn.exec("COMMIT");
+    } catch (...) {
+      conn.abandon_transaction();
+      throw;
+    }
+  }
+  return deleted;
+}
+
 // A test's hook: with SLUICE_TEST_PAUSE_AFTER_WINDOW=PATH a run that has fixed a table's window
 // writes PATH.ready and waits (at most a minute) until PATH is gone, so a test can change the
 // source while the run is between its window and its reads.
@@ -141,10 +222,6 @@ void pause_for_test() {
   if (!path || !*path) return;
   if (std::FILE* f = std::fopen((std::string(path) + ".ready").c_str(), "w")) std::fclose(f);
   for (int i = 0; i < 600 && ::access(path, F_OK) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-}
-
-std::string relation(const std::string& schema, const std::string& table) {
-  return pg::quote_identifier(schema) + "." + pg::quote_identifier(table);
 }
 
 // Progress from several workers, drawn by one. The bytes still to come are estimated from the
@@ -584,6 +661,13 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
                                 out.copied_rows, out.rejected_rows, out.planned_rows);
     if (table_error.empty() && all_done) {
       try {
+        if (writing == Writing::upsert && t.detect_deletes) {
+          delete_missing_keys(*planning_source, conn, t, planned.source, plan.chunk_rows, run, false, cancel_);
+          out.deleted_rows = static_cast<std::uint64_t>(
+              conn.query("SELECT coalesce(deleted_rows, 0) FROM sluice_migrate.tables WHERE run_id = $1 AND source_table = $2",
+                         {run, t.source_table})
+                  .get_int(0, 0));
+        }
         // Keys and indexes after the data, on the staging table under names of its own; then one
         // short transaction swaps it in and gives them the final names.
         conn.exec("SET maintenance_work_mem = '1GB'");

@@ -42,7 +42,7 @@ struct MigratedTable {
   // the window upserted), the rows it inserted and updated (unchanged rows are neither), and the
   // mark it left (JSON array of the watermark's values, as the source printed them; "" = none yet).
   std::string sync;
-  std::uint64_t inserted_rows = 0, updated_rows = 0;
+  std::uint64_t inserted_rows = 0, updated_rows = 0, deleted_rows = 0;
   std::string mark;
   bool done = false;
   bool done_before = false;           // finished by an earlier (resumed) run

@@ -13,26 +13,6 @@
 #include "warehouse/postgres/dialect.h"
 
 namespace sluice {
-namespace {
-
-// The target column a source range is cut by, when the target has it: SQLite's rowid is there
-// only as an INTEGER PRIMARY KEY; "" when ranges cannot be found in the target.
-std::string target_range_column(const PlannedTable& t, const SourceRange& range) {
-  if (range.column.empty()) return "";
-  std::string source_column = range.column;
-  if (range.column == "rowid") {
-    if (t.source.primary_key.size() != 1) return "";
-    source_column = t.source.primary_key[0];
-    const auto c = std::find_if(t.source.columns.begin(), t.source.columns.end(),
-                                [&](const SourceColumn& c) { return c.name == source_column; });
-    if (c == t.source.columns.end() || ascii_lower(c->declared_type) != "integer") return "";
-  }
-  for (const auto& c : t.columns)
-    if (c.source_name == source_column) return c.target_name;
-  return "";
-}
-
-}  // namespace
 
 bool SchemaComparison::same() const {
   return std::all_of(tables.begin(), tables.end(), [](const ComparedTable& t) { return t.same(); });

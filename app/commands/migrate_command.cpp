@@ -118,6 +118,7 @@ json run_json(const MigrateRunResult& r) {
       table["sync"] = t.sync;
       table["inserted_rows"] = t.inserted_rows;
       table["updated_rows"] = t.updated_rows;
+      table["deleted_rows"] = t.deleted_rows;
       table["mark"] = t.mark.empty() ? json(nullptr) : json::parse(t.mark);
     }
     tables.push_back(std::move(table));
@@ -131,8 +132,9 @@ std::string run_text(const std::string& job, const MigrateRunResult& r) {
     out += fmt::format("  {} -> {}: ", t.source_table, t.target);
     if (t.done_before) out += fmt::format("done earlier ({} rows)\n", grouped(t.copied_rows));
     else if (t.done && t.sync == "sync")
-      out += fmt::format("synced: {} rows read, {} inserted, {} updated; mark {}\n", grouped(t.copied_rows),
-                         grouped(t.inserted_rows), grouped(t.updated_rows), t.mark.empty() ? "none yet" : t.mark);
+      out += fmt::format("synced: {} rows read, {} inserted, {} updated, {} deleted; mark {}\n", grouped(t.copied_rows),
+                         grouped(t.inserted_rows), grouped(t.updated_rows), grouped(t.deleted_rows),
+                         t.mark.empty() ? "none yet" : t.mark);
     else if (t.done)
       out += fmt::format("{} rows in {} chunk{}{}{}\n", grouped(t.copied_rows), t.chunks, t.chunks == 1 ? "" : "s",
                          t.chunks_done_before ? fmt::format(" ({} copied before)", t.chunks_done_before) : "",

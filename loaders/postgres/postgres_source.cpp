@@ -108,11 +108,13 @@ WatermarkExtent PostgresTableSource::watermark_extent(const SourceTable& t, cons
     texts += (texts.empty() ? "" : ", ") + q + "::text";
     not_null += (not_null.empty() ? "" : " AND ") + q + " IS NOT NULL";
     is_null += (is_null.empty() ? "" : " OR ") + q + " IS NULL";
-    descending += (descending.empty() ? "" : ", ") + q + " DESC";
+    // (qualified: a bare name in ORDER BY would be the output column, the value's text)
+    descending += std::string(descending.empty() ? "" : ", ") + "source_table." + q + " DESC";
   }
   const std::string and_ = where.empty() ? " WHERE " : " AND ";
   WatermarkExtent out;
-  auto max = conn_.query(fmt::format("SELECT {} FROM {}{}{}{} ORDER BY {} LIMIT 1", texts, relation(t), where, and_, not_null, descending));
+  auto max = conn_.query(
+      fmt::format("SELECT {} FROM {} AS source_table{}{}{} ORDER BY {} LIMIT 1", texts, relation(t), where, and_, not_null, descending));
   if (max.rows() > 0) {
     out.max.emplace();
     for (int i = 0; i < max.columns(); ++i) out.max->emplace_back(max.get(0, i));

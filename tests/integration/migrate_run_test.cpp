@@ -36,13 +36,16 @@ class MigrateRunTest : public ::testing::Test {
     sqlite3_close(db_);
     conn_.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", schema_));
     for (const auto& s : source_schemas_) conn_.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", s));
-    for (const std::string& job : {job_, job_ + "_other"}) {
-      const std::string runs = "SELECT run_id FROM sluice_migrate.runs WHERE job = $1";
-      conn_.query("DELETE FROM sluice_migrate.chunks WHERE run_id IN (" + runs + ")", {job});
-      conn_.query("DELETE FROM sluice_migrate.tables WHERE run_id IN (" + runs + ")", {job});
-      conn_.query("DELETE FROM sluice_migrate.runs WHERE job = $1", {job});
-      conn_.query("DELETE FROM sluice_migrate.marks WHERE job = $1", {job});
-    }
+    for (const std::string& job : {job_, job_ + "_other"}) forget(job);
+  }
+  // The job's runs and marks, gone from the run-state tables (when a run made them).
+  void forget(const std::string& job) {
+    if (one("SELECT to_regclass('sluice_migrate.marks')") == "NULL") return;
+    const std::string runs = "SELECT run_id FROM sluice_migrate.runs WHERE job = $1";
+    conn_.query("DELETE FROM sluice_migrate.chunks WHERE run_id IN (" + runs + ")", {job});
+    conn_.query("DELETE FROM sluice_migrate.tables WHERE run_id IN (" + runs + ")", {job});
+    conn_.query("DELETE FROM sluice_migrate.runs WHERE job = $1", {job});
+    conn_.query("DELETE FROM sluice_migrate.marks WHERE job = $1", {job});
   }
   void sqlite(const std::string& sql) {
     char* message = nullptr;
@@ -430,6 +433,41 @@ TEST_F(MigrateRunTest, RowsWithoutAWatermarkAreIncludedByKeySkippedOrStopTheTabl
   EXPECT_EQ(failed.exit_code, 3) << failed.err << failed.out;
   EXPECT_NE(failed.err.find("fl: 1 rows have no watermark (w NULL)"), std::string::npos) << failed.err;
   EXPECT_EQ(one(fmt::format("SELECT to_regclass('{}.fl') IS NULL", schema_)), "t");
+}
+
+// deletes: detect — rows gone from the source leave the target, wherever their keys were (past the
+// source's greatest key too), from SQLite (keys read again) and PostgreSQL (ranges digested first).
+TEST_F(MigrateRunTest, DeletesDetectRemovesTheRowsGoneFromTheSource) {
+  sqlite("CREATE TABLE orders (id INTEGER PRIMARY KEY, v TEXT, w INTEGER);"
+         "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 3000) INSERT INTO orders SELECT n, 'v' || n, n FROM g;");
+  const std::string source = postgres_source(
+      "CREATE TABLE {0}.orders (id bigint PRIMARY KEY, v text, w bigint);"
+      "INSERT INTO {0}.orders SELECT g, 'v' || g, g FROM generate_series(1, 3000) g;");
+  const std::string entry = "{ table: orders, mode: incremental, watermark: [w], deletes: detect }";
+  const auto from_sqlite = config(fmt::format("  - {{ name: {}, source: legacy, schema: {}, chunk_rows: 1000, tables: [{}] }}\n",
+                                              job_, schema_, entry));
+  const auto from_pg = postgres_config(source, "chunk_rows: 1000, tables: [" + entry + "]");
+  for (const auto& cfg : {from_sqlite, from_pg}) {
+    SCOPED_TRACE(cfg.filename().string());
+    conn_.exec(fmt::format("DROP SCHEMA IF EXISTS {} CASCADE", schema_));
+    forget(job_);
+    const RunResult initial = migrate(cfg);
+    ASSERT_EQ(initial.exit_code, 0) << initial.err << initial.out;
+    const std::string gone = "DELETE FROM orders WHERE id IN (5, 1500) OR id >= 2990";
+    if (cfg == from_sqlite) sqlite(gone + "; INSERT INTO orders VALUES (5000, 'new', 5000);");
+    else conn_.exec(fmt::format("SET search_path = {0}; {1}; INSERT INTO orders VALUES (5000, 'new', 5000); RESET search_path", source, gone));
+    const RunResult r = migrate(cfg);
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    const auto t = nlohmann::json::parse(r.out)["tables"][0];
+    EXPECT_EQ(t["deleted_rows"], 13);
+    EXPECT_EQ(t["inserted_rows"], 1);
+    EXPECT_EQ(one(fmt::format("SELECT count(*) || ' ' || max(id) || ' ' || count(*) FILTER (WHERE id IN (5, 1500)) FROM {}.orders", schema_)),
+              "2988 5000 0");
+    // Nothing more to delete the next time.
+    const RunResult again = migrate(cfg);
+    ASSERT_EQ(again.exit_code, 0) << again.err << again.out;
+    EXPECT_EQ(nlohmann::json::parse(again.out)["tables"][0]["deleted_rows"], 0);
+  }
 }
 
 TEST_F(MigrateRunTest, IncrementalModeRefusesATableWithoutAKey) {
