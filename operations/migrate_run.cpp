@@ -302,6 +302,24 @@ MigrationStatus migration_status(const std::string& target_conninfo, const std::
                         static_cast<std::uint64_t>(tables.get_int(r, 3)), static_cast<std::uint64_t>(tables.get_int(r, 4)),
                         static_cast<std::uint64_t>(tables.get_int(r, 5)), static_cast<std::size_t>(tables.get_int(r, 6)),
                         static_cast<std::size_t>(tables.get_int(r, 7))});
+  if (conn.query("SELECT to_regclass('sluice_migrate.marks') IS NOT NULL").get(0, 0) != "t") return s;
+  auto marks = conn.query("SELECT source_table, target_schema || '.' || target_table, coalesce(mark, ''), watermark, run_id, "
+                          "to_char(updated_at, 'YYYY-MM-DD HH24:MI:SS TZ') FROM sluice_migrate.marks WHERE job = $1 ORDER BY 1",
+                          {job});
+  for (int r = 0; r < marks.rows(); ++r)
+    s.marks.push_back({std::string(marks.get(r, 0)), std::string(marks.get(r, 1)), std::string(marks.get(r, 2)),
+                       nlohmann::json::parse(std::string(marks.get(r, 3))).get<std::vector<std::string>>(), marks.get_int(r, 4),
+                       std::string(marks.get(r, 5))});
+  auto syncs = conn.query(
+      "SELECT t.run_id, t.source_table, t.mode, coalesce(to_char(t.finished_at, 'YYYY-MM-DD HH24:MI:SS TZ'), ''), "
+      "coalesce(sum(c.rows), 0), coalesce(sum(c.inserted_rows), 0), coalesce(sum(c.updated_rows), 0), coalesce(t.deleted_rows, 0) "
+      "FROM sluice_migrate.tables t JOIN sluice_migrate.runs r USING (run_id) LEFT JOIN sluice_migrate.chunks c USING (run_id, source_table) "
+      "WHERE r.job = $1 AND t.mode IN ('initial', 'sync') AND t.status = 'done' GROUP BY 1, 2, 3, 4, 8 ORDER BY 1 DESC, 2 LIMIT 20",
+      {job});
+  for (int r = 0; r < syncs.rows(); ++r)
+    s.syncs.push_back({syncs.get_int(r, 0), std::string(syncs.get(r, 1)), std::string(syncs.get(r, 2)), std::string(syncs.get(r, 3)),
+                       static_cast<std::uint64_t>(syncs.get_int(r, 4)), static_cast<std::uint64_t>(syncs.get_int(r, 5)),
+                       static_cast<std::uint64_t>(syncs.get_int(r, 6)), static_cast<std::uint64_t>(syncs.get_int(r, 7))});
   return s;
 }
 

@@ -86,10 +86,24 @@ struct MigrationStatus {
     std::uint64_t planned_rows = 0, copied_rows = 0, rejected_rows = 0;
     std::size_t chunks_done = 0, chunks_pending = 0;
   };
+  // An incremental table's mark (sluice_migrate.marks) and what its recent runs did.
+  struct Mark {
+    std::string source_table, target, mark;  // mark: JSON array of the watermark's values; "" = none yet
+    std::vector<std::string> watermark;
+    std::int64_t run_id = 0;
+    std::string updated_at;
+  };
+  struct SyncRun {
+    std::int64_t run_id = 0;
+    std::string source_table, kind, finished_at;  // kind: initial | sync
+    std::uint64_t read_rows = 0, inserted_rows = 0, updated_rows = 0, deleted_rows = 0;
+  };
   bool has_run = false;
   std::int64_t run_id = 0;
   std::string status, started_at, finished_at;  // running | interrupted | done | failed | abandoned
   std::vector<Table> tables;
+  std::vector<Mark> marks;
+  std::vector<SyncRun> syncs;  // newest first, at most 20
 };
 MigrationStatus migration_status(const std::string& target_conninfo, const std::string& job);
 

@@ -258,9 +258,17 @@ int run_migrate_status_command(ApplicationContext& ctx, const MigrateCommandOpti
       tables.push_back({{"source_table", t.source_table}, {"target", t.target}, {"status", t.status},
                         {"planned_rows", t.planned_rows}, {"copied_rows", t.copied_rows}, {"rejected_rows", t.rejected_rows},
                         {"chunks_done", t.chunks_done}, {"chunks_pending", t.chunks_pending}});
+    json marks = json::array(), syncs = json::array();
+    for (const auto& m : s.marks)
+      marks.push_back({{"source_table", m.source_table}, {"target", m.target}, {"watermark", m.watermark},
+                       {"mark", m.mark.empty() ? json(nullptr) : json::parse(m.mark)}, {"run", m.run_id}, {"updated_at", m.updated_at}});
+    for (const auto& r : s.syncs)
+      syncs.push_back({{"run", r.run_id}, {"source_table", r.source_table}, {"kind", r.kind}, {"finished_at", r.finished_at},
+                       {"read_rows", r.read_rows}, {"inserted_rows", r.inserted_rows}, {"updated_rows", r.updated_rows},
+                       {"deleted_rows", r.deleted_rows}});
     emit(json_text({{"migration", job.name}, {"run", s.has_run ? json(s.run_id) : json(nullptr)},
                     {"status", s.has_run ? json(s.status) : json("never run")}, {"started_at", s.started_at},
-                    {"finished_at", s.finished_at}, {"tables", tables}}) + "\n",
+                    {"finished_at", s.finished_at}, {"tables", tables}, {"marks", marks}, {"syncs", syncs}}) + "\n",
          options.out.output);
     return 0;
   }
@@ -274,6 +282,17 @@ int run_migrate_status_command(ApplicationContext& ctx, const MigrateCommandOpti
       out += fmt::format("  {} -> {}: {}, {} of {} rows, chunks {} done / {} pending{}\n", t.source_table, t.target, t.status,
                          grouped(t.copied_rows), grouped(t.planned_rows), t.chunks_done, t.chunks_pending,
                          t.rejected_rows ? fmt::format(", {} left out", grouped(t.rejected_rows)) : "");
+    if (!s.marks.empty()) out += "incremental tables (the mark each sync starts from):\n";
+    for (const auto& m : s.marks)
+      out += fmt::format("  {} -> {}: watermark {} at {} (run {}, {})\n", m.source_table, m.target, fmt::join(m.watermark, ", "),
+                         m.mark.empty() ? "none yet" : m.mark, m.run_id, m.updated_at);
+    if (!s.syncs.empty()) out += "recent runs of them:\n";
+    for (const auto& r : s.syncs)
+      out += r.kind == "initial"
+                 ? fmt::format("  run {} {}: copied whole, {} rows ({})\n", r.run_id, r.source_table, grouped(r.read_rows), r.finished_at)
+                 : fmt::format("  run {} {}: {} read, {} inserted, {} updated, {} deleted ({})\n", r.run_id, r.source_table,
+                               grouped(r.read_rows), grouped(r.inserted_rows), grouped(r.updated_rows), grouped(r.deleted_rows),
+                               r.finished_at);
   }
   emit(out, options.out.output);
   return 0;

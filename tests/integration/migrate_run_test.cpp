@@ -401,6 +401,21 @@ TEST_F(MigrateRunTest, ASyncTakesTheRowsThatShareTheMarkAndRewritesOnlyWhatChang
   EXPECT_EQ(s3["updated_rows"], 0);
   const RunResult v = run_sluice({"--batch", "migrate", "verify", "--config", cfg.string(), "--json"}, env());
   EXPECT_EQ(v.exit_code, 0) << v.err << v.out;
+
+  // status: the mark, and what each run did.
+  const RunResult st = run_sluice({"migrate", "status", "--config", cfg.string(), "--json"}, env());
+  ASSERT_EQ(st.exit_code, 0) << st.err;
+  const auto sj = nlohmann::json::parse(st.out);
+  EXPECT_EQ(sj["marks"][0]["mark"], nlohmann::json::array({"integer:101"}));
+  EXPECT_EQ(sj["marks"][0]["watermark"], nlohmann::json::array({"updated_at"}));
+  ASSERT_EQ(sj["syncs"].size(), 3u) << sj.dump();
+  EXPECT_EQ(sj["syncs"][2]["kind"], "initial");
+  EXPECT_EQ(sj["syncs"][1]["kind"], "sync");
+  EXPECT_EQ(sj["syncs"][1]["read_rows"], 10004);
+  EXPECT_EQ(sj["syncs"][1]["inserted_rows"], 5000);
+  EXPECT_EQ(sj["syncs"][1]["updated_rows"], 8);
+  const RunResult text = run_sluice({"migrate", "status", "--config", cfg.string()}, env());
+  EXPECT_NE(text.out.find("orders: 10,004 read, 5,000 inserted, 8 updated, 0 deleted"), std::string::npos) << text.out;
 }
 
 TEST_F(MigrateRunTest, RowsWithoutAWatermarkAreIncludedByKeySkippedOrStopTheTable) {
