@@ -485,6 +485,49 @@ TEST_F(MigrateRunTest, DeletesDetectRemovesTheRowsGoneFromTheSource) {
   }
 }
 
+// A sync killed with SIGKILL half-way: the mark stays where it was, the chunks merged stay merged,
+// and the rerun finishes the same window: every change once, counted once.
+TEST_F(MigrateRunTest, AKilledSyncKeepsItsMarkAndResumesTheSameWindow) {
+  sqlite("CREATE TABLE orders (id INTEGER PRIMARY KEY, v TEXT, w INTEGER);"
+         "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < 400000) "
+         "INSERT INTO orders SELECT n, 'value ' || n, 1 FROM g;");
+  const auto cfg = config(fmt::format("  - {{ name: {}, source: legacy, schema: {}, workers: 2, chunk_rows: 10000, "
+                                      "tables: [{{ table: orders, mode: incremental, watermark: [w] }}] }}\n",
+                                      job_, schema_));
+  ASSERT_EQ(migrate(cfg).exit_code, 0);
+  sqlite("UPDATE orders SET v = v || '!', w = 2 WHERE id % 2 = 0;"
+         "WITH RECURSIVE g(n) AS (SELECT 400001 UNION ALL SELECT n + 1 FROM g WHERE n < 500000) "
+         "INSERT INTO orders SELECT n, 'value ' || n, 2 FROM g;");
+  const pid_t pid = spawn_sluice({"--batch", "migrate", "run", "--config", cfg.string()}, env(), dir_.path());
+  const std::string done_chunks = fmt::format(
+      "SELECT count(*) FROM sluice_migrate.chunks c JOIN sluice_migrate.tables t USING (run_id, source_table) "
+      "JOIN sluice_migrate.runs r USING (run_id) WHERE r.job = '{}' AND t.mode = 'sync' AND c.status = 'done'",
+      job_);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::stoi(one(done_chunks)) < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  const int done_at_kill = std::stoi(one(done_chunks));
+  ASSERT_GE(done_at_kill, 3);
+  ASSERT_LT(done_at_kill, 50) << "the sync finished before it was killed: nothing was tested";
+  EXPECT_EQ(one(fmt::format("SELECT mark FROM sluice_migrate.marks WHERE job = '{}'", job_)), "[\"integer:1\"]");
+
+  const RunResult resumed = migrate(cfg);
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err << resumed.out;
+  const auto t = nlohmann::json::parse(resumed.out)["tables"][0];
+  EXPECT_EQ(nlohmann::json::parse(resumed.out)["resumed"], true);
+  EXPECT_GE(t["chunks_done_before"].get<int>(), done_at_kill);
+  EXPECT_EQ(t["copied_rows"], 500000);  // the window: every row (at the mark 1, or 2)
+  EXPECT_EQ(t["inserted_rows"], 100000);
+  EXPECT_EQ(t["updated_rows"], 200000);
+  EXPECT_EQ(t["mark"], nlohmann::json::array({"integer:2"}));
+  EXPECT_EQ(one(fmt::format("SELECT count(*) || ' ' || count(DISTINCT id) || ' ' || count(*) FILTER (WHERE v LIKE '%!') FROM {}.orders",
+                            schema_)),
+            "500000 500000 200000");
+}
+
 TEST_F(MigrateRunTest, IncrementalModeRefusesATableWithoutAKey) {
   sqlite("CREATE TABLE log (at INTEGER, msg TEXT); INSERT INTO log VALUES (1, 'x');");
   const auto cfg = config(fmt::format("  - {{ name: {}, source: legacy, schema: {}, "
