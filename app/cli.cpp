@@ -335,6 +335,9 @@ static int run_command_line(int argc, char** argv, const MenuRunner& run_menu) {
   migrate_run_cmd->add_flag("--restart", migrate.restart, "Abandon the job's unfinished run (its staging tables are dropped) and start over");
   migrate_run_cmd->add_flag("--append-again", migrate.append_again,
                             "Run an append this job already finished once more (its rows are added a second time)");
+  migrate_run_cmd->add_flag("--dry-run", migrate.dry_run,
+                            "Say what a run would insert, update and delete in each table (incremental: the window's rows "
+                            "against the target's), writing nothing");
   migrate_run_cmd->add_option("--on-error", migrate.on_error, "abort: a value that does not fit stops its table (default); "
                                                               "skip: such rows go to --reject-file, the rest is copied")
       ->check(CLI::IsMember({"abort", "skip"}));

@@ -763,4 +763,96 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
   return result;
 }
 
+MigrationPreview preview_migration(const Config& config, const MigrationSpec& job, const MigrateRun::SourceFactory& open_source,
+                                   const std::string& target_conninfo, const std::string& only_table, const Cancellation& cancel) {
+  MigrationPreview out;
+  out.job = job.name;
+  std::unique_ptr<TableSource> source = open_source();
+  const MigrationPlan plan = plan_migration(config, job, *source, only_table, PlanReading::types_only);
+  if (!plan.runnable()) {
+    std::string problems;
+    for (const auto& t : plan.tables)
+      for (const auto& p : t.problems) problems += fmt::format("{}{}: {}", problems.empty() ? "" : "\n", t.source_table, p);
+    throw usage_error(fmt::format("migration \"{}\" cannot run as configured", job.name), problems,
+                      "Change the config (sluice migrate plan shows the problems), then run again.");
+  }
+  pg::Connection conn = pg::Connection::open(target_conninfo, "sluice migrate run --dry-run");
+  const bool has_marks = conn.query("SELECT to_regclass('sluice_migrate.marks') IS NOT NULL").get(0, 0) == "t";
+  for (const PlannedTable& t : plan.tables) {
+    MigrationPreview::Table p;
+    p.source_table = t.source_table;
+    p.target = t.target_schema + "." + t.target_table;
+    const std::string target = relation(t.target_schema, t.target_table);
+    const bool target_exists = conn.query("SELECT to_regclass($1) IS NOT NULL", {target}).get(0, 0) == "t";
+    std::optional<nlohmann::json> mark;
+    if (t.synced() && has_marks) {
+      auto m = conn.query("SELECT watermark, coalesce(mark, 'null') FROM sluice_migrate.marks WHERE job = $1 AND source_table = $2",
+                          {job.name, t.source_table});
+      if (m.rows() > 0 && nlohmann::json::parse(std::string(m.get(0, 0))) == nlohmann::json(t.watermark))
+        mark = nlohmann::json::parse(std::string(m.get(0, 1)));
+    }
+    const bool sync = t.mode == MigrationMode::incremental && mark && target_exists;
+    p.kind = t.mode == MigrationMode::full ? "full" : t.mode == MigrationMode::append ? "append" : sync ? "sync" : "initial";
+    try {
+      PlannedTable planned = t;
+      planned.source.snapshot = source->pin_snapshot(planned.source);
+      if (t.synced()) {
+        planned.source.window = plan_window(*source, t, planned.source, mark);
+        if (!planned.source.window->from.empty()) p.mark_from = nlohmann::json(planned.source.window->from).dump();
+        if (!planned.source.window->to.empty()) p.mark_to = nlohmann::json(planned.source.window->to).dump();
+      }
+      std::uint64_t rows = 0;
+      const std::vector<SourceRange> ranges = plan_table_ranges(*source, planned, plan.chunk_rows, rows);
+      p.rows = rows;
+      if (!sync) {
+        // Every row read is added (append) or makes the new table (full, a first copy), which
+        // replaces the rows there now.
+        p.would_insert = rows;
+        if (t.mode != MigrationMode::append && target_exists)
+          p.would_delete = static_cast<std::uint64_t>(conn.query(fmt::format("SELECT count(*) FROM {}", target)).get_int(0, 0));
+        out.tables.push_back(std::move(p));
+        continue;
+      }
+      std::string columns, key_match, source_row, target_row;
+      for (const auto& c : t.columns) {
+        const std::string q = pg::quote_identifier(c.target_name);
+        columns += (columns.empty() ? "" : ", ") + q;
+        source_row += (source_row.empty() ? "s." : ", s.") + q;
+        target_row += (target_row.empty() ? "d." : ", d.") + q;
+      }
+      for (const auto& k : t.primary_key)
+        key_match += fmt::format("{}s.{} = d.{}", key_match.empty() ? "" : " AND ", pg::quote_identifier(k), pg::quote_identifier(k));
+      for (const SourceRange& range : ranges) {
+        conn.exec("BEGIN");
+        try {
+          conn.exec(fmt::format("CREATE TEMP TABLE sluice_sync ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA", columns, target));
+          conn.copy_begin(fmt::format("COPY sluice_sync ({}) FROM STDIN", columns));
+          CopyInSink sink(conn);
+          NullProgress quiet;
+          source->read_range(planned.source, range, sink, 4u << 20, quiet, cancel);
+          sink.finish();
+          conn.copy_end();
+          // As merge_by_key would: keys not there are inserted, rows whose text differs updated.
+          auto r = conn.query(fmt::format(
+              "SELECT count(*) FILTER (WHERE d.{0} IS NULL), count(*) FILTER (WHERE d.{0} IS NOT NULL AND ROW({1})::text "
+              "IS DISTINCT FROM ROW({2})::text) FROM sluice_sync s LEFT JOIN {3} d ON {4}",
+              pg::quote_identifier(t.primary_key[0]), source_row, target_row, target, key_match));
+          p.would_insert += static_cast<std::uint64_t>(r.get_int(0, 0));
+          p.would_update += static_cast<std::uint64_t>(r.get_int(0, 1));
+          conn.exec("ROLLBACK");
+        } catch (...) {
+          conn.abandon_transaction();
+          throw;
+        }
+      }
+      if (t.detect_deletes)
+        p.would_delete = delete_missing_keys(*source, conn, t, planned.source, plan.chunk_rows, "", /*dry_run=*/true, cancel);
+    } catch (const Error& e) {
+      p.error = e.report();
+    }
+    out.tables.push_back(std::move(p));
+  }
+  return out;
+}
+
 }  // namespace sluice

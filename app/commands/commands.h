@@ -127,6 +127,7 @@ struct MigrateCommandOptions {
   std::string table;
   bool restart = false;
   bool append_again = false;
+  bool dry_run = false;
   std::string on_error = "abort";
   std::filesystem::path reject_file;
   int workers = 0;

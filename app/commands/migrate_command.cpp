@@ -147,9 +147,46 @@ std::string run_text(const std::string& job, const MigrateRunResult& r) {
 
 }  // namespace
 
+static int run_migrate_dry_run(ApplicationContext& ctx, const MigrateCommandOptions& options, const MigrationSpec& job) {
+  const Config& config = ctx.config();
+  const MigrationPreview p =
+      preview_migration(config, job, [&] { return open_source(ctx, job); }, ctx.postgres_conninfo(config.connections.at(job.target)),
+                        options.table, ctx.cancellation());
+  bool ok = true;
+  if (options.out.is_json()) {
+    json tables = json::array();
+    for (const auto& t : p.tables) {
+      ok = ok && t.error.empty();
+      tables.push_back({{"source_table", t.source_table}, {"target", t.target}, {"kind", t.kind}, {"rows", t.rows},
+                        {"would_insert", t.would_insert}, {"would_update", t.would_update}, {"would_delete", t.would_delete},
+                        {"window_from", t.mark_from.empty() ? json(nullptr) : json::parse(t.mark_from)},
+                        {"window_to", t.mark_to.empty() ? json(nullptr) : json::parse(t.mark_to)},
+                        {"error", t.error.empty() ? json(nullptr) : json(t.error)}});
+    }
+    emit(json_text({{"migration", p.job}, {"dry_run", true}, {"tables", tables}}) + "\n", options.out.output);
+  } else {
+    std::string out = fmt::format("migration {}, dry run (nothing was written):\n", p.job);
+    for (const auto& t : p.tables) {
+      ok = ok && t.error.empty();
+      out += fmt::format("  {} -> {}: ", t.source_table, t.target);
+      if (!t.error.empty()) out += fmt::format("CANNOT TELL\n    {}\n", t.error);
+      else if (t.kind == "sync")
+        out += fmt::format("sync of {} rows (watermark {} .. {}): would insert {}, update {}, delete {}\n", grouped(t.rows),
+                           t.mark_from.empty() ? "start" : t.mark_from, t.mark_to.empty() ? "end" : t.mark_to,
+                           grouped(t.would_insert), grouped(t.would_update), grouped(t.would_delete));
+      else
+        out += fmt::format("{} copy of {} rows{}\n", t.kind == "initial" ? "first (whole)" : t.kind, grouped(t.rows),
+                           t.would_delete ? fmt::format(", replacing the {} rows there", grouped(t.would_delete)) : "");
+    }
+    emit(out, options.out.output);
+  }
+  return ok ? 0 : static_cast<int>(ExitCode::qc_failed);
+}
+
 int run_migrate_run_command(ApplicationContext& ctx, const MigrateCommandOptions& options) {
   const Config& config = ctx.config();
   const MigrationSpec& job = find_migration(config, options.job);
+  if (options.dry_run) return run_migrate_dry_run(ctx, options, job);
   const ConnectionSpec& target = config.connections.at(job.target);
   MigrateRunRequest req;
   req.only_table = options.table;

@@ -380,6 +380,12 @@ TEST_F(MigrateRunTest, ASyncTakesTheRowsThatShareTheMarkAndRewritesOnlyWhatChang
          "INSERT INTO orders SELECT n, 'v' || n, 100 FROM g;"
          "UPDATE orders SET v = 'changed', updated_at = 101 WHERE id IN (5, 500, 5000, 9000, 10001, 12000, 14000, 15000, 16000, 17000);");
   const std::string untouched = one(fmt::format("SELECT xmin FROM {}.orders WHERE id = 13000", schema_));
+  const RunResult dry = run_sluice({"--batch", "migrate", "run", "--dry-run", "--config", cfg.string()}, env());
+  ASSERT_EQ(dry.exit_code, 0) << dry.err << dry.out;
+  EXPECT_NE(dry.out.find("orders -> " + schema_ + ".orders: sync of 10,004 rows (watermark [\"integer:100\"] .. "
+                         "[\"integer:101\"]): would insert 5,000, update 8, delete 0"),
+            std::string::npos)
+      << dry.out;
   const RunResult second = migrate(cfg);
   ASSERT_EQ(second.exit_code, 0) << second.err << second.out;
   const auto s2 = nlohmann::json::parse(second.out)["tables"][0];
@@ -471,6 +477,15 @@ TEST_F(MigrateRunTest, DeletesDetectRemovesTheRowsGoneFromTheSource) {
     const std::string gone = "DELETE FROM orders WHERE id IN (5, 1500) OR id >= 2990";
     if (cfg == from_sqlite) sqlite(gone + "; INSERT INTO orders VALUES (5000, 'new', 5000);");
     else conn_.exec(fmt::format("SET search_path = {0}; {1}; INSERT INTO orders VALUES (5000, 'new', 5000); RESET search_path", source, gone));
+    // --dry-run says what the sync would do and writes nothing.
+    const RunResult dry = migrate(cfg, {"--dry-run"});
+    ASSERT_EQ(dry.exit_code, 0) << dry.err << dry.out;
+    const auto d = nlohmann::json::parse(dry.out)["tables"][0];
+    EXPECT_EQ(d["kind"], "sync");
+    EXPECT_EQ(d["would_insert"], 1);
+    EXPECT_EQ(d["would_update"], 0);
+    EXPECT_EQ(d["would_delete"], 13);
+    EXPECT_EQ(one(fmt::format("SELECT count(*) FROM {}.orders", schema_)), "3000");
     const RunResult r = migrate(cfg);
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
     const auto t = nlohmann::json::parse(r.out)["tables"][0];
