@@ -305,8 +305,7 @@ MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, Tab
       t.problems.push_back("deletes: detect needs mode: incremental");
     if (t.lookback && settings.watermark.size() > 1)
       t.problems.push_back("lookback lowers a one-column watermark; this one has several columns");
-    if (!settings.watermark.empty() && source_conn.snowflake())
-      t.problems.push_back("incremental sync from Snowflake is not available yet: copy the table with mode: full");
+
     for (auto index : desc.indexes) {
       for (auto& c : index.columns) c = target_name(c);
       index.name = pg::normalize_identifier(index.name);

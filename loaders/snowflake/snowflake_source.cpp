@@ -3,11 +3,14 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <random>
 
 #include <fmt/format.h>
 
+#include "core/dates.h"
 #include "core/error.h"
 #include "core/text_format.h"
 #include "loaders/input/byte_source.h"
@@ -419,23 +422,51 @@ std::string SnowflakeTableSource::relation(const SourceTable& t) const {
   return r;
 }
 
+namespace {
+
+// A column as the text PostgreSQL reads back exactly (a read's SELECT list, a watermark's value).
+std::string column_projection(const SourceColumn& c) {
+  const std::string col = sf::quote_identifier(c.name);
+  const std::string type = base_type(c);
+  if (type == "NUMBER" || type == "BOOLEAN" || type == "TEXT" || type == "VARCHAR") return col;
+  if (type == "FLOAT") return fmt::format("TO_VARCHAR({}, 'TME')", col);
+  if (type == "BINARY") return fmt::format("'\\\\x' || HEX_ENCODE({})", col);  // bytea's hex input
+  if (type == "DATE") return fmt::format("TO_VARCHAR({}, 'YYYY-MM-DD')", col);
+  if (type == "TIME") return fmt::format("TO_VARCHAR({}, 'HH24:MI:SS.FF9')", col);
+  if (type == "TIMESTAMP_NTZ") return fmt::format("TO_VARCHAR({}, 'YYYY-MM-DD HH24:MI:SS.FF9')", col);
+  if (type == "TIMESTAMP_LTZ" || type == "TIMESTAMP_TZ") return fmt::format("TO_VARCHAR({}, 'YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM')", col);
+  if (type == "VARIANT" || type == "OBJECT" || type == "ARRAY") return fmt::format("TO_JSON({})", col);
+  return fmt::format("TO_VARCHAR({})", col);
+}
+
+// A watermark value (as column_projection printed it) as a literal of the column's type. A
+// literal, not a binding: an unload's COPY INTO <location> takes its query as text, and the
+// documentation promises bindings for none of it. The value comes from Snowflake (the greatest
+// watermark, or that less the lookback) and is quoted by the dialect layer.
+std::string watermark_literal(const SourceColumn& c, const std::string& value) {
+  const std::string type = base_type(c);
+  const std::string cast = type == "NUMBER"          ? c.declared_type
+                           : type == "FLOAT"         ? "FLOAT"
+                           : type == "DATE"          ? "DATE"
+                           : type == "TIME"          ? "TIME(9)"
+                           : type == "TIMESTAMP_NTZ" ? "TIMESTAMP_NTZ(9)"
+                           : type == "TIMESTAMP_LTZ" ? "TIMESTAMP_LTZ(9)"
+                           : type == "TIMESTAMP_TZ"  ? "TIMESTAMP_TZ(9)"
+                                                     : "VARCHAR";
+  return sf::string_literal(value) + "::" + cast;
+}
+
+const SourceColumn& column_named(const SourceTable& t, const std::string& name) {
+  for (const auto& c : t.columns)
+    if (c.name == name) return c;
+  throw usage_error(fmt::format("{}.{} has no column {}", t.schema, t.name, name), "", "Name one of its columns.");
+}
+
+}  // namespace
+
 std::string SnowflakeTableSource::select_list(const SourceTable& t) {
   std::string out;
-  for (const auto& c : t.columns) {
-    const std::string col = sf::quote_identifier(c.name);
-    const std::string type = base_type(c);
-    std::string e;
-    if (type == "NUMBER" || type == "BOOLEAN" || type == "TEXT" || type == "VARCHAR") e = col;
-    else if (type == "FLOAT") e = fmt::format("TO_VARCHAR({}, 'TME')", col);
-    else if (type == "BINARY") e = fmt::format("'\\\\x' || HEX_ENCODE({})", col);  // bytea's hex input
-    else if (type == "DATE") e = fmt::format("TO_VARCHAR({}, 'YYYY-MM-DD')", col);
-    else if (type == "TIME") e = fmt::format("TO_VARCHAR({}, 'HH24:MI:SS.FF9')", col);
-    else if (type == "TIMESTAMP_NTZ") e = fmt::format("TO_VARCHAR({}, 'YYYY-MM-DD HH24:MI:SS.FF9')", col);
-    else if (type == "TIMESTAMP_LTZ" || type == "TIMESTAMP_TZ") e = fmt::format("TO_VARCHAR({}, 'YYYY-MM-DD HH24:MI:SS.FF9 TZH:TZM')", col);
-    else if (type == "VARIANT" || type == "OBJECT" || type == "ARRAY") e = fmt::format("TO_JSON({})", col);
-    else e = fmt::format("TO_VARCHAR({})", col);
-    out += (out.empty() ? "" : ", ") + e;
-  }
+  for (const auto& c : t.columns) out += (out.empty() ? "" : ", ") + column_projection(c);
   return out;
 }
 
@@ -450,19 +481,90 @@ std::string SnowflakeTableSource::pin_snapshot(const SourceTable& t) {
 }
 
 std::uint64_t SnowflakeTableSource::count_rows(const SourceTable& t) {
-  if (const auto it = pinned_counts_.find(t.snapshot); !t.snapshot.empty() && it != pinned_counts_.end()) return it->second;
-  const auto rs = sql_->execute(fmt::format("SELECT COUNT(*) FROM {}{}", relation(t), t.filter.empty() ? "" : " WHERE (" + t.filter + ")"));
+  if (const auto it = pinned_counts_.find(t.snapshot); !t.snapshot.empty() && !t.window && it != pinned_counts_.end()) return it->second;
+  const auto rs = sql_->execute(fmt::format("SELECT COUNT(*) FROM {}{}", relation(t), range_condition(t, SourceRange{})));
   return static_cast<std::uint64_t>(sf::jsonv2::to_int64(rs.rows.at(0).at(0).value_or("0")));
 }
 
-WatermarkExtent SnowflakeTableSource::watermark_extent(const SourceTable& t, const std::vector<std::string>&) {
-  throw usage_error(fmt::format("{}.{}: incremental sync from Snowflake is not available yet", t.schema, t.name), "",
-                    "Copy the table with mode: full for now.");
+WatermarkExtent SnowflakeTableSource::watermark_extent(const SourceTable& t, const std::vector<std::string>& columns) {
+  SourceTable whole = t;
+  whole.window.reset();
+  const std::string where = range_condition(whole, SourceRange{});
+  const std::string and_ = where.empty() ? " WHERE " : " AND ";
+  std::string values, not_null, is_null, descending;
+  for (const auto& name : columns) {
+    const SourceColumn& c = column_named(t, name);
+    const std::string q = sf::quote_identifier(c.name);
+    values += (values.empty() ? "" : ", ") + column_projection(c);
+    not_null += (not_null.empty() ? "" : " AND ") + q + " IS NOT NULL";
+    is_null += (is_null.empty() ? "" : " OR ") + q + " IS NULL";
+    descending += (descending.empty() ? "" : ", ") + q + " DESC";
+  }
+  WatermarkExtent out;
+  const auto max = sql_->execute(fmt::format("SELECT {} FROM {}{}{}{} ORDER BY {} LIMIT 1", values, relation(t), where, and_,
+                                             not_null, descending));
+  if (!max.rows.empty()) {
+    out.max.emplace();
+    for (const auto& cell : max.rows[0]) out.max->push_back(cell.value_or(""));
+  }
+  const auto nulls = sql_->execute(fmt::format("SELECT COUNT(*) FROM {}{}{}({})", relation(t), where, and_, is_null));
+  out.null_rows = static_cast<std::uint64_t>(sf::jsonv2::to_int64(nulls.rows.at(0).at(0).value_or("0")));
+  return out;
 }
 
-std::string SnowflakeTableSource::lower_watermark(const SourceTable& t, const std::string&, const std::string&, double) {
-  throw usage_error(fmt::format("{}.{}: incremental sync from Snowflake is not available yet", t.schema, t.name), "",
-                    "Copy the table with mode: full for now.");
+namespace {
+
+// A date, time or timestamp as column_projection prints it ("YYYY-MM-DD", "HH24:MI:SS.FF9",
+// "YYYY-MM-DD HH24:MI:SS.FF9[ TZH:TZM]") less `seconds`, printed the same way (the offset kept:
+// the same instant less the same time). nullopt when the text is not one of those.
+std::optional<std::string> earlier_datetime(const std::string& text, double seconds) {
+  constexpr __int128 kDay = static_cast<__int128>(86400) * 1000000000;
+  const auto less = static_cast<__int128>(std::llround(seconds * 1e9));
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0, used = 0;
+  long long frac = 0;
+  if (text.size() == 10 && std::sscanf(text.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &used) == 3 && used == 10) {
+    const auto days = static_cast<std::int64_t>(days_from_civil(y, mo, d)) - static_cast<std::int64_t>(std::ceil(seconds / 86400));
+    return format_iso(static_cast<DayNumber>(days));
+  }
+  if (std::sscanf(text.c_str(), "%2d:%2d:%2d.%9lld%n", &h, &mi, &sec, &frac, &used) == 4 && used == 18 && text.size() == 18) {
+    __int128 ns = (static_cast<__int128>(h) * 3600 + mi * 60 + sec) * 1000000000 + frac - less;
+    if (ns < 0) ns = 0;
+    const auto v = static_cast<long long>(ns);
+    return fmt::format("{:02}:{:02}:{:02}.{:09}", v / 3600000000000LL, v / 60000000000LL % 60, v / 1000000000LL % 60, v % 1000000000LL);
+  }
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d %2d:%2d:%2d.%9lld%n", &y, &mo, &d, &h, &mi, &sec, &frac, &used) != 7 || used != 29)
+    return std::nullopt;
+  __int128 ns = static_cast<__int128>(days_from_civil(y, mo, d)) * kDay +
+                (static_cast<__int128>(h) * 3600 + mi * 60 + sec) * 1000000000 + frac - less;
+  __int128 days = ns / kDay, rest = ns % kDay;
+  if (rest < 0) rest += kDay, --days;
+  const CivilDate c = civil_from_days(static_cast<DayNumber>(days));
+  const auto r = static_cast<long long>(rest);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:09}{}", c.year, c.month, c.day, r / 3600000000000LL,
+                     r / 60000000000LL % 60, r / 1000000000LL % 60, r % 1000000000LL, text.substr(29));
+}
+
+}  // namespace
+
+std::string SnowflakeTableSource::lower_watermark(const SourceTable& t, const std::string& column, const std::string& bound,
+                                                  double amount) {
+  const SourceColumn& c = column_named(t, column);
+  const std::string type = base_type(c);
+  if (type == "NUMBER" || type == "FLOAT") {
+    // Snowflake subtracts, and prints the difference as the column's values print.
+    SourceColumn lowered = c;
+    lowered.name = "L";
+    std::string projection = column_projection(lowered);
+    const std::string name = sf::quote_identifier("L");
+    projection.replace(projection.find(name), name.size(),
+                       fmt::format("({} - {})", watermark_literal(c, bound),
+                                   type == "NUMBER" && c.mapping.scale == 0 ? fmt::format("{}", std::ceil(amount)) : fmt::format("{}", amount)));
+    return sql_->execute("SELECT " + projection).rows.at(0).at(0).value_or(bound);
+  }
+  if (auto earlier = earlier_datetime(bound, amount)) return *earlier;
+  throw usage_error(fmt::format("{}.{}.{} is {}: a lookback lowers a number, a date or a time", t.schema, t.name, c.name,
+                                c.declared_type),
+                    "", "Remove lookback from the entry.");
 }
 
 std::vector<SourceRange> SnowflakeTableSource::plan_ranges(const SourceTable& t, const std::string& chunk_by, std::size_t parts) {
@@ -546,6 +648,17 @@ std::string SnowflakeTableSource::range_condition(const SourceTable& t, const So
                                      range.first, range.last, relation(t)));
   }
   if (!t.filter.empty()) conditions.push_back("(" + t.filter + ")");
+  if (t.window) {
+    const WatermarkWindow& w = *t.window;
+    std::vector<std::string> columns, from, to;
+    for (std::size_t i = 0; i < w.columns.size(); ++i) {
+      const SourceColumn& c = column_named(t, w.columns[i]);
+      columns.push_back(sf::quote_identifier(c.name));
+      if (!w.from.empty()) from.push_back(watermark_literal(c, w.from[i]));
+      if (!w.to.empty()) to.push_back(watermark_literal(c, w.to[i]));
+    }
+    conditions.push_back(watermark_window_sql(columns, from, w.from_inclusive, to, w.with_nulls));
+  }
   std::string where;
   for (const auto& c : conditions) where += (where.empty() ? " WHERE " : " AND ") + c;
   return where;

@@ -61,7 +61,8 @@ class SnowflakeTableSource final : public TableSource {
   void prepare_range(const SourceTable& table, const SourceRange& range) override;
   bool prepares_ranges() const override { return !connection_.stage.name.empty(); }
   std::uint64_t count_rows(const SourceTable& table) override;
-  // Incremental sync from Snowflake is not built yet (issue 15): migrate plan refuses the table.
+  // Values print as a read prints them (TO_VARCHAR to the nanosecond, with the offset), and are
+  // compared as literals of the column's type (watermark_literal).
   WatermarkExtent watermark_extent(const SourceTable& table, const std::vector<std::string>& columns) override;
   std::string lower_watermark(const SourceTable& table, const std::string& column, const std::string& bound,
                               double amount) override;

@@ -41,6 +41,7 @@ class MigrateSnowflakeTest : public SnowflakeFixture {
       conn.query("DELETE FROM sluice_migrate.chunks WHERE run_id IN (" + runs + ")", {job_ + "%"});
       conn.query("DELETE FROM sluice_migrate.tables WHERE run_id IN (" + runs + ")", {job_ + "%"});
       conn.query("DELETE FROM sluice_migrate.runs WHERE job LIKE $1", {job_ + "%"});
+      conn.query("DELETE FROM sluice_migrate.marks WHERE job LIKE $1", {job_ + "%"});
     } catch (...) {
     }
     SnowflakeFixture::TearDown();
@@ -330,6 +331,53 @@ TEST_F(MigrateSnowflakeTest, AnInterruptedRunResumesAtTheSnapshotItPlannedWhatev
   for (const auto& range : vj["tables"][0]["differing_ranges"])
     for (const auto& k : range["keys"]) keys.insert(k.get<std::string>());
   EXPECT_TRUE(keys.count("id=10") && keys.count("id=2000") && keys.count("id=5000") && keys.count("id=2501")) << vj.dump();
+}
+
+// Incremental sync from Snowflake: the key declared in the config, the window read through the
+// unload AT the run's snapshot, ties at the mark taken, a lookback lowering a nanosecond mark,
+// deletes detected by the keys' digests, and the target ending identical (verify).
+TEST_F(MigrateSnowflakeTest, AnIncrementalTableSyncsFromSnowflakeThroughTheUnload) {
+  snow(fmt::format("CREATE TABLE {} (\"ID\" NUMBER(38,0), \"V\" VARCHAR, \"UPDATED_AT\" TIMESTAMP_NTZ)", sf_table("ORDERS")));
+  exec(fmt::format("INSERT INTO {} SELECT g, 'v' || g, CASE WHEN g > 1500 THEN '2024-01-02 00:00:00.123456' "
+                   "ELSE timestamp '2024-01-01 00:00:00' + g * interval '1 second' END FROM generate_series(1, 2000) g",
+                   sf_table("ORDERS")));
+  write_migrations(migration(job_, target_, ", small_table_rows: 0, chunk_rows: 500",
+                             "{ table: orders, chunk_by: id, mode: incremental, watermark: [updated_at], primary_key: [id], "
+                             "lookback: 2s, deletes: detect }"));
+  const RunResult first = migrate({"run", "--json"});
+  ASSERT_EQ(first.exit_code, 0) << first.err << first.out;
+  const json f = json_of(first)["tables"][0];
+  EXPECT_EQ(f["sync"], "initial");
+  EXPECT_EQ(f["copied_rows"], 2000);
+  EXPECT_EQ(f["mark"], json::array({"2024-01-02 00:00:00.123456000"}));
+
+  // 300 rows at the mark, 5 changed past it, 2 deleted.
+  exec(fmt::format("INSERT INTO {} SELECT g, 'v' || g, '2024-01-02 00:00:00.123456' FROM generate_series(2001, 2300) g", sf_table("ORDERS")));
+  snow(fmt::format("UPDATE {} SET \"V\" = 'changed', \"UPDATED_AT\" = '2024-01-03 08:00:00.5'::TIMESTAMP_NTZ "
+                   "WHERE \"ID\" IN (3, 600, 1200, 1600, 2100)",
+                   sf_table("ORDERS")));
+  snow(fmt::format("DELETE FROM {} WHERE \"ID\" IN (10, 1999)", sf_table("ORDERS")));
+  const RunResult second = migrate({"run", "--json"});
+  ASSERT_EQ(second.exit_code, 0) << second.err << second.out;
+  const json s2 = json_of(second)["tables"][0];
+  EXPECT_EQ(s2["sync"], "sync");
+  // The window [mark - 2 s, the changed rows' time]: 498 + 299 rows at the mark, 5 changed past it
+  // (2100 among them, a new row: inserted, as the other 299).
+  EXPECT_EQ(s2["copied_rows"], 802);
+  EXPECT_EQ(s2["inserted_rows"], 300);
+  EXPECT_EQ(s2["updated_rows"], 4);
+  EXPECT_EQ(s2["deleted_rows"], 2);
+  EXPECT_EQ(s2["mark"], json::array({"2024-01-03 08:00:00.500000000"}));
+  bool lowered = false;
+  for (const auto& st : submitted("COPY INTO @"))
+    lowered = lowered || st.find("'2024-01-02 00:00:00.123456000'::TIMESTAMP_NTZ(9)") == std::string::npos &&
+                             st.find("'2024-01-01 23:59:58.123456000'::TIMESTAMP_NTZ(9)") != std::string::npos;
+  EXPECT_TRUE(lowered) << "no unload read from the mark less the lookback";
+  for (const auto& st : submitted("COPY INTO @")) EXPECT_NE(st.find("AT(STATEMENT => '"), std::string::npos) << st;
+  EXPECT_EQ(target_rows(fmt::format("SELECT count(*), count(*) FILTER (WHERE v = 'changed'), max(updated_at) FROM {}.orders", target_)),
+            std::vector<std::string>{"2298|5|2024-01-03 08:00:00.5"});
+  const RunResult v = migrate({"verify", "--json"});
+  EXPECT_EQ(v.exit_code, 0) << v.err << v.out;
 }
 
 }  // namespace
