@@ -5,6 +5,7 @@
 
 #include "app/application_context.h"
 #include "app/cli.h"
+#include "app/commands/commands.h"
 #include "app/config.h"
 #include "tui/menu.h"
 
@@ -19,6 +20,9 @@ int open_menu(sluice::ApplicationContext& ctx) {
       .read_config = [](const std::filesystem::path& path) { return sluice::load_config(path); },
       .run_config = [&ctx] { return ctx.config(); },
       .config_named = !ctx.options().config_path.empty() || (env && *env),
+      .sync_marks = [&ctx](const std::filesystem::path& config, const std::string& job) {
+        return sluice::migration_sync_marks(ctx, config, job);
+      },
   });
 }
 

@@ -85,9 +85,9 @@ std::unique_ptr<TableSource> open_table_source(const Config& config, const Migra
 }
 
 std::vector<SourceRange> plan_table_ranges(TableSource& source, const PlannedTable& table, std::uint64_t chunk_rows,
-                                           std::uint64_t& rows) {
+                                           std::uint64_t& rows, std::size_t min_parts) {
   rows = source.count_rows(table.source);
-  const std::uint64_t parts = std::max<std::uint64_t>(1, (rows + chunk_rows - 1) / chunk_rows);
+  const std::uint64_t parts = std::max<std::uint64_t>({1, (rows + chunk_rows - 1) / chunk_rows, rows > 0 ? min_parts : 1});
   return source.plan_ranges(table.source, table.chunk_by, static_cast<std::size_t>(parts));
 }
 

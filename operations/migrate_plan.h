@@ -75,8 +75,9 @@ MigrationPlan plan_migration(const Config& config, const MigrationSpec& job, Tab
 
 // A planned table's ranges of about `chunk_rows` rows each, cut as a run cuts them (verify
 // re-reads the same ones); `rows` gets the source's count (the table's filter applied).
+// At least `min_parts` ranges when the table is cut at all (a sync's window: every worker gets some).
 std::vector<SourceRange> plan_table_ranges(TableSource& source, const PlannedTable& table, std::uint64_t chunk_rows,
-                                           std::uint64_t& rows);
+                                           std::uint64_t& rows, std::size_t min_parts = 1);
 
 // The target column a source range is cut by, when the target has it (SQLite's rowid is there
 // only as an INTEGER PRIMARY KEY); "" when the target cannot be cut the same way.

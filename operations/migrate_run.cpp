@@ -95,8 +95,9 @@ WatermarkWindow plan_window(TableSource& source, const PlannedTable& t, const So
                 "Give those rows a watermark in the source, or set null_watermark: include (they are read every run and "
                 "upserted by key) or skip (never copied).");
   // Rows without a watermark belong to no window: every sync reads them again (include), an append
-  // takes them once, with the first copy.
-  w.with_nulls = t.null_watermark == NullWatermark::include && (upsert || !mark);
+  // takes them once, with the first copy. None at the run's start, none read: one that comes later
+  // is a change during the run, the next run's (and the condition stays one an index serves).
+  w.with_nulls = t.null_watermark == NullWatermark::include && (upsert || !mark) && extent.null_rows > 0;
   if (mark && !mark->is_null()) w.from = mark->get<std::vector<std::string>>();
   if (extent.max) w.to = *extent.max;
   if (!w.from.empty()) {
@@ -511,7 +512,9 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
         planned.source.snapshot = planning_source->pin_snapshot(planned.source);
         if (t.synced()) planned.source.window = plan_window(*planning_source, t, planned.source, mark);
         std::uint64_t rows = 0;
-        const std::vector<SourceRange> ranges = plan_table_ranges(*planning_source, planned, plan.chunk_rows, rows);
+        // A sync's window is merged by every worker at once (a merge is one core's work).
+        const std::vector<SourceRange> ranges = plan_table_ranges(*planning_source, planned, plan.chunk_rows, rows,
+                                                                  writing == Writing::upsert ? static_cast<std::size_t>(workers) : 1);
         conn.exec("BEGIN");
         if (writing == Writing::replace) conn.exec(fmt::format("DROP TABLE IF EXISTS {}", into));
         conn.exec(fmt::format("CREATE TABLE IF NOT EXISTS {} ({}\n)", into, t.column_sql));

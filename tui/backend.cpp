@@ -44,8 +44,9 @@ std::string read_tail(const std::string& path, std::size_t max_bytes) {
   return out;
 }
 
-Backend::Backend(JobStore& store, Launcher& launcher, SessionLog& session, const ConfigReader& read_config)
-    : services_{store, launcher, session, read_config}, thread_([this] { run(); }) {}
+Backend::Backend(JobStore& store, Launcher& launcher, SessionLog& session, const ConfigReader& read_config,
+                 SyncMarksReader sync_marks)
+    : services_{store, launcher, session, read_config, std::move(sync_marks)}, thread_([this] { run(); }) {}
 
 Backend::~Backend() {
   {

@@ -54,11 +54,13 @@ struct Services {
   Launcher& launcher;
   SessionLog& session;
   const ConfigReader& read_config;
+  SyncMarksReader sync_marks;  // may be empty
 };
 
 class Backend {
  public:
-  Backend(JobStore& store, Launcher& launcher, SessionLog& session, const ConfigReader& read_config);
+  Backend(JobStore& store, Launcher& launcher, SessionLog& session, const ConfigReader& read_config,
+          SyncMarksReader sync_marks = {});
   ~Backend();
   Backend(const Backend&) = delete;
   Backend& operator=(const Backend&) = delete;

@@ -234,7 +234,7 @@ int run_menu(const MenuContext& ctx) {
   const ssize_t n = ::readlink("/proc/self/exe", self, sizeof self - 1);
   const std::string exe = n > 0 ? std::string(self, static_cast<std::size_t>(n)) : "sluice";
   Launcher launcher(ctx.jobs, exe, global, work_dir / "jobs", &session);
-  Backend backend(ctx.jobs, launcher, session, ctx.read_config);
+  Backend backend(ctx.jobs, launcher, session, ctx.read_config, ctx.sync_marks);
   Terminal term;
   MenuApp app(ctx.cancellation, term, backend, launcher, std::move(settings));
   return app.run();

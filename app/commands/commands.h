@@ -141,6 +141,10 @@ int run_migrate_verify_command(ApplicationContext& ctx, const MigrateCommandOpti
 // sluice migrate compare [JOB]: the target's existing tables against the plan, schema only (exit 3 on a difference).
 int run_migrate_compare_command(ApplicationContext& ctx, const MigrateCommandOptions& options);
 // sluice migrate status [JOB]: the newest run's tables and chunks, from the target's run state.
+// The Migrate screen's lines for `job` of the config at `config_path`: its incremental tables and
+// the mark each one's last sync left, read from the target (an embedded one is not started).
+std::vector<std::string> migration_sync_marks(ApplicationContext& ctx, const std::filesystem::path& config_path,
+                                              const std::string& job);
 int run_migrate_status_command(ApplicationContext& ctx, const MigrateCommandOptions& options);
 
 // sluice stage list | clean: a Snowflake connection's staged job directories.

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "app/commands/commands.h"
+#include "app/config.h"
+#include "app/embedded_postgres.h"
 #include "app/output.h"
 #include "core/error.h"
 #include "core/text_format.h"
@@ -283,6 +285,30 @@ int run_migrate_compare_command(ApplicationContext& ctx, const MigrateCommandOpt
     emit(out, options.out.output);
   }
   return r.same() ? 0 : static_cast<int>(ExitCode::qc_failed);
+}
+
+std::vector<std::string> migration_sync_marks(ApplicationContext& ctx, const std::filesystem::path& config_path,
+                                              const std::string& job_name) {
+  const Config config = load_config(config_path);
+  const MigrationSpec& job = find_migration(config, job_name);
+  std::vector<std::string> synced;  // the entries that sync by watermark, as the config names them
+  for (const auto& rule : job.tables)
+    if (!rule.watermark.empty()) synced.push_back(rule.pattern);
+  if (synced.empty()) return {};
+  std::vector<std::string> lines = {"Incremental tables (each sync starts from its mark):"};
+  const ConnectionSpec& target = config.connections.at(job.target);
+  if (target.postgres() && target.postgres()->embedded && !ctx.embedded_postgres().status().running) {
+    lines.push_back(fmt::format("  {}: the embedded PostgreSQL is not running, so their marks cannot be read", fmt::join(synced, ", ")));
+    return lines;
+  }
+  const MigrationStatus s = migration_status(ctx.postgres_conninfo(target), job.name);
+  for (const auto& m : s.marks)
+    lines.push_back(fmt::format("  {} -> {}: {} at {} (run {}, {})", m.source_table, m.target, fmt::join(m.watermark, ", "),
+                                m.mark.empty() ? "none yet" : m.mark, m.run_id, m.updated_at));
+  for (const auto& name : synced)
+    if (std::none_of(s.marks.begin(), s.marks.end(), [&](const auto& m) { return ascii_lower(m.source_table) == ascii_lower(name); }))
+      lines.push_back(fmt::format("  {}: no mark yet (its first run copies it whole)", name));
+  return lines;
 }
 
 int run_migrate_status_command(ApplicationContext& ctx, const MigrateCommandOptions& options) {

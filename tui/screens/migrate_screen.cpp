@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "tui/backend.h"
 #include "tui/screen.h"
 #include "tui/widgets.h"
 
@@ -17,10 +18,11 @@ struct Action {
 
 const Action kActions[] = {
     {"plan", "Types, fidelity, values that will not fit and the DDL; changes nothing"},
-    {"run", "Copy in parallel chunks; run again to resume after a failure or a kill"},
+    {"run", "Copy in parallel chunks (incremental tables: what changed past the mark); run again to resume"},
+    {"dry-run", "What a run would insert, update and delete in each table; writes nothing"},
     {"verify", "Read the source again and compare every row with the target"},
     {"compare", "The target's existing tables against the plan, schema only"},
-    {"status", "The newest run: each table's rows and chunks done or pending"},
+    {"status", "The newest run: each table's rows and chunks; incremental tables' marks and recent syncs"},
 };
 
 class MigrateScreen final : public Screen {
@@ -38,11 +40,33 @@ class MigrateScreen final : public Screen {
   }
   std::string title() const override { return "Migrate"; }
 
-  void tick() override { launch_.open_when_started(menu_); }
+  void tick() override {
+    launch_.open_when_started(menu_);
+    // The chosen job's incremental tables and marks, read on the backend thread (never here).
+    const std::string job = menu_.settings().migrations.empty() ? "" : form_.field(job_).chosen_text();
+    if (job != marks_job_ && !marks_.valid()) {
+      marks_job_ = job;
+      marks_lines_.clear();
+      if (!job.empty() && !menu_.settings().config_path.empty())
+        marks_ = menu_.backend().submit([config = menu_.settings().config_path, job](Services& s) {
+          return s.sync_marks ? s.sync_marks(config, job) : std::vector<std::string>{};
+        });
+    }
+    if (ready(marks_)) {
+      try {
+        marks_lines_ = marks_.get();
+      } catch (const std::exception& e) {
+        marks_lines_ = {std::string("marks: ") + e.what()};
+      }
+      if (marks_job_ != job) marks_job_.clear();  // chosen meanwhile: read again
+    }
+  }
 
   void draw(Terminal& t, int top, int height) override {
     form_.field(restart_).visible = form_.field(action_).chosen == 1;
-    form_.draw(t, top + 1, 2, t.cols() - 4);
+    const int below = top + 1 + form_.draw(t, top + 1, 2, t.cols() - 4) + 1;
+    for (std::size_t i = 0; i < marks_lines_.size() && below + static_cast<int>(i) < top + height - 2; ++i)
+      t.text(below + static_cast<int>(i), 2, marks_lines_[i], t.cols() - 4, i == 0 ? Style::title : Style::normal);
     if (menu_.settings().migrations.empty())
       t.text(top + height - 2, 2, "The config has no migrations: add one under migrations: (README, \"Migrating tables\").",
              t.cols() - 4, Style::dim);
@@ -74,7 +98,8 @@ class MigrateScreen final : public Screen {
     const std::string job = form_.field(job_).chosen_text();
     const std::string action = form_.field(action_).chosen_text();
     BatchCommand c;
-    c.args = {"migrate", action, job};
+    c.args = action == "dry-run" ? std::vector<std::string>{"migrate", "run", job, "--dry-run"}
+                                 : std::vector<std::string>{"migrate", action, job};
     const std::string table = form_.field(table_).value;
     if (!table.empty() && action != "status") c.args.insert(c.args.end(), {"--table", table});
     if (action == "run" && form_.field(restart_).chosen == 1) c.args.push_back("--restart");
@@ -85,6 +110,9 @@ class MigrateScreen final : public Screen {
   Form form_;
   int job_, action_, table_, restart_, start_;
   PendingLaunch launch_;
+  std::future<std::vector<std::string>> marks_;
+  std::string marks_job_;
+  std::vector<std::string> marks_lines_;
 };
 
 }  // namespace
