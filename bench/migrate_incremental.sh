@@ -2,7 +2,8 @@
 # An incremental sync against the full migration of the same table: a PostgreSQL source of ROWS
 # rows (bigint key, text, numeric, timestamptz watermark with an index, as a source synced by
 # watermark has), copied whole once (mode: incremental's first run: the table built apart, keys,
-# ANALYZE); then PERCENT of the rows changed, half of them updated (amount and watermark) and half
+# ANALYZE); then PERCENT of the rows changed, half of them updated (amount, and the watermark to a
+# random time of an hour, so a watermark read meets them out of key order) and half
 # added, and `sluice migrate run` times the sync. Target: the sync at most 5% of
 # the full run's time. Source and target are schemas of one private cluster.
 #
@@ -38,7 +39,7 @@ full=$(elapsed "$t0" "$(now)")
 
 changed=$(( rows * percent / 200 ))  # updated, and as many added
 psql -X -q "$url" <<SQL
-UPDATE src.orders SET amount = amount + 1, updated_at = timestamptz '2030-01-01' + id * interval '1 microsecond'
+UPDATE src.orders SET amount = amount + 1, updated_at = timestamptz '2030-01-01' + random() * interval '1 hour'
   WHERE id % $(( 200 / percent )) = 0;
 INSERT INTO src.orders SELECT g, 'new customer', 1, timestamptz '2030-01-02' FROM generate_series($rows + 1, $rows + $changed) g;
 VACUUM ANALYZE src.orders;

@@ -123,12 +123,14 @@ std::pair<std::uint64_t, std::uint64_t> merge_by_key(pg::Connection& conn, const
   }
   for (const auto& k : t.primary_key) key += (key.empty() ? "" : ", ") + pg::quote_identifier(k);
   // Rows compare by their text (every type has one; json has no equality), and xmax = 0 tells an
-  // inserted row from an updated one.
+  // inserted row from an updated one. In key order, the target's index and pages are visited in
+  // order: 100,000 rows into a 10M-row table merged in 1.9 s, against 5.4 s in the order a
+  // watermark read them (docs/sync.md).
   const std::string action =
       set.empty() ? "NOTHING" : fmt::format("UPDATE SET {} WHERE sluice_target::text IS DISTINCT FROM EXCLUDED::text", set);
   try {
     auto r = conn.query(fmt::format(
-        "WITH merged AS (INSERT INTO {0} AS sluice_target ({1}) SELECT {1} FROM sluice_sync ON CONFLICT ({2}) DO {3} "
+        "WITH merged AS (INSERT INTO {0} AS sluice_target ({1}) SELECT {1} FROM sluice_sync ORDER BY {2} ON CONFLICT ({2}) DO {3} "
         "RETURNING (xmax = 0) AS inserted) SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged",
         into, columns, key, action));
     return {static_cast<std::uint64_t>(r.get_int(0, 0)), static_cast<std::uint64_t>(r.get_int(0, 1))};
