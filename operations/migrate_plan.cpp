@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/text_format.h"
+#include "loaders/postgres/copy_in_sink.h"
 #include "loaders/postgres/postgres_source.h"
 #include "loaders/snowflake/snowflake_source.h"
 #include "loaders/sqlite/sqlite_source.h"
@@ -108,6 +109,26 @@ std::string target_range_column(const PlannedTable& t, const SourceRange& range)
   return "";
 }
 
+
+std::uint64_t read_range_into_temp_table(pg::Connection& conn, TableSource& source, const SourceTable& table,
+                                         const SourceRange& range, const std::string& temp_table, const std::string& columns,
+                                         const std::string& target, const Cancellation& cancel,
+                                         const ValueProblemHandler& problems) {
+  conn.exec(fmt::format("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA", temp_table, columns, target));
+  conn.copy_begin(fmt::format("COPY {} ({}) FROM STDIN", temp_table, columns));
+  CopyInSink sink(conn);
+  NullProgress quiet;
+  const std::uint64_t rows = source.read_range(table, range, sink, 4u << 20, quiet, cancel, problems);
+  sink.finish();
+  conn.copy_end();
+  return rows;
+}
+
+RangeFingerprint fingerprint_of(const pg::Result& result) {
+  RangeFingerprint out{static_cast<std::uint64_t>(result.get_int(0, 0)), {}};
+  for (int c = 1; c < result.columns(); ++c) out.values.emplace_back(result.is_null(0, c) ? "NULL" : result.get(0, c));
+  return out;
+}
 
 const MigrationSpec& find_migration(const Config& config, const std::string& name) {
   std::vector<std::string> names;

@@ -13,6 +13,7 @@
 #include "core/config_model.h"
 #include "loaders/migrate/column_mapping.h"
 #include "loaders/table_source.h"
+#include "warehouse/postgres/connection.h"
 
 namespace sluice {
 
@@ -82,6 +83,17 @@ std::vector<SourceRange> plan_table_ranges(TableSource& source, const PlannedTab
 // The target column a source range is cut by, when the target has it (SQLite's rowid is there
 // only as an INTEGER PRIMARY KEY); "" when the target cannot be cut the same way.
 std::string target_range_column(const PlannedTable& table, const SourceRange& range);
+
+// Reads `range` of `table` from `source` into the temporary table `temp_table`, made with the
+// target's `columns` (quoted, comma-separated) of `target` and dropped at commit, inside the
+// transaction open on `conn`: what verify compares, a sync merges and deletes detection keys on.
+// Returns the rows read.
+std::uint64_t read_range_into_temp_table(pg::Connection& conn, TableSource& source, const SourceTable& table,
+                                         const SourceRange& range, const std::string& temp_table, const std::string& columns,
+                                         const std::string& target, const Cancellation& cancel,
+                                         const ValueProblemHandler& problems = {});
+// The fingerprint a target_fingerprint_sql query answered: its count, then its values.
+RangeFingerprint fingerprint_of(const pg::Result& result);
 
 // The migration a command names: `name`, or the only one when `name` is empty.
 const MigrationSpec& find_migration(const Config& config, const std::string& name);

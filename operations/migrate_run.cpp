@@ -182,20 +182,11 @@ std::uint64_t delete_missing_keys(TableSource& source, pg::Connection& conn, con
     }
     if (const std::string digest = source.target_fingerprint_sql(keys.source, target_keys, target + where); !digest.empty())
       if (const auto in_source = source.fingerprint(keys.source, range)) {
-        auto res = conn.query(digest);
-        RangeFingerprint in_target{static_cast<std::uint64_t>(res.get_int(0, 0)), {}};
-        for (int c = 1; c < res.columns(); ++c) in_target.values.emplace_back(res.is_null(0, c) ? "NULL" : res.get(0, c));
-        if (in_target == *in_source) continue;
+        if (fingerprint_of(conn.query(digest)) == *in_source) continue;
       }
     conn.exec("BEGIN");
     try {
-      conn.exec(fmt::format("CREATE TEMP TABLE sluice_keys ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA", key_list, target));
-      conn.copy_begin(fmt::format("COPY sluice_keys ({}) FROM STDIN", key_list));
-      CopyInSink sink(conn);
-      NullProgress quiet;
-      source.read_range(keys.source, range, sink, 4u << 20, quiet, cancel);
-      sink.finish();
-      conn.copy_end();
+      read_range_into_temp_table(conn, source, keys.source, range, "sluice_keys", key_list, target, cancel);
       const std::string gone = fmt::format("{} d{} AND NOT EXISTS (SELECT 1 FROM sluice_keys k WHERE {})", target, where, key_match);
       const auto n = static_cast<std::uint64_t>(
           conn.query(dry_run ? fmt::format("SELECT count(*) FROM {}", gone)
@@ -830,13 +821,7 @@ MigrationPreview preview_migration(const Config& config, const MigrationSpec& jo
       for (const SourceRange& range : ranges) {
         conn.exec("BEGIN");
         try {
-          conn.exec(fmt::format("CREATE TEMP TABLE sluice_sync ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA", columns, target));
-          conn.copy_begin(fmt::format("COPY sluice_sync ({}) FROM STDIN", columns));
-          CopyInSink sink(conn);
-          NullProgress quiet;
-          source->read_range(planned.source, range, sink, 4u << 20, quiet, cancel);
-          sink.finish();
-          conn.copy_end();
+          read_range_into_temp_table(conn, *source, planned.source, range, "sluice_sync", columns, target, cancel);
           // As merge_by_key would: keys not there are inserted, rows whose text differs updated.
           auto r = conn.query(fmt::format(
               "SELECT count(*) FILTER (WHERE d.{0} IS NULL), count(*) FILTER (WHERE d.{0} IS NOT NULL AND ROW({1})::text "

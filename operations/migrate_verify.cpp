@@ -7,7 +7,6 @@
 #include <fmt/ranges.h>
 
 #include "core/text_format.h"
-#include "loaders/postgres/copy_in_sink.h"
 #include "operations/migrate_plan.h"
 #include "warehouse/postgres/connection.h"
 #include "warehouse/postgres/dialect.h"
@@ -134,10 +133,7 @@ VerifyResult verify_migration(const Config& config, const MigrationSpec& job,
       // without reading the rows again; a difference is then looked at row by row.
       if (const std::string digest_sql = source->target_fingerprint_sql(read_as, target_columns, target + where); !digest_sql.empty())
         if (const std::optional<RangeFingerprint> in_source = source->fingerprint(read_as, range)) {
-          auto res = conn.query(digest_sql);
-          RangeFingerprint in_target{static_cast<std::uint64_t>(res.get_int(0, 0)), {}};
-          for (int c = 1; c < res.columns(); ++c) in_target.values.emplace_back(res.is_null(0, c) ? "NULL" : res.get(0, c));
-          if (in_target == *in_source) {
+          if (const RangeFingerprint in_target = fingerprint_of(conn.query(digest_sql)); in_target == *in_source) {
             ++out.fingerprinted_ranges;
             out.source_rows += in_source->rows;
             out.target_rows += in_target.rows;
@@ -148,15 +144,9 @@ VerifyResult verify_migration(const Config& config, const MigrationSpec& job,
         }
       conn.exec("BEGIN");
       try {
-        conn.exec(fmt::format("CREATE TEMP TABLE sluice_verify ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA", columns, target));
-        conn.copy_begin(fmt::format("COPY sluice_verify ({}) FROM STDIN", columns));
-        CopyInSink sink(conn);
-        NullProgress quiet;
         std::uint64_t unfit = 0;
-        v.source_rows = source->read_range(read_as, range, sink, 4u << 20, quiet, cancel,
-                                           [&](const ValueProblem&) { ++unfit; });
-        sink.finish();
-        conn.copy_end();
+        v.source_rows = read_range_into_temp_table(conn, *source, read_as, range, "sluice_verify", columns, target, cancel,
+                                                   [&](const ValueProblem&) { ++unfit; });
         out.unfit_rows += unfit;
         const std::string in_target = fmt::format("SELECT {} FROM {}{}", compared, target, where);
         v.target_rows = static_cast<std::uint64_t>(conn.query(fmt::format("SELECT count(*) FROM {}{}", target, where)).get_int(0, 0));
