@@ -336,7 +336,7 @@ TEST_F(MigrateSnowflakeTest, AnInterruptedRunResumesAtTheSnapshotItPlannedWhatev
 // Incremental sync from Snowflake: the key declared in the config, the window read through the
 // unload AT the run's snapshot, ties at the mark taken, a lookback lowering a nanosecond mark,
 // deletes detected by the keys' digests, and the target ending identical (verify).
-TEST_F(MigrateSnowflakeTest, AnIncrementalTableSyncsFromSnowflakeThroughTheUnload) {
+TEST_F(MigrateSnowflakeTest, AnIncrementalTableSyncsFromSnowflakeThroughTheUnloadAndThroughPartitions) {
   snow(fmt::format("CREATE TABLE {} (\"ID\" NUMBER(38,0), \"V\" VARCHAR, \"UPDATED_AT\" TIMESTAMP_NTZ)", sf_table("ORDERS")));
   exec(fmt::format("INSERT INTO {} SELECT g, 'v' || g, CASE WHEN g > 1500 THEN '2024-01-02 00:00:00.123456' "
                    "ELSE timestamp '2024-01-01 00:00:00' + g * interval '1 second' END FROM generate_series(1, 2000) g",
@@ -378,6 +378,24 @@ TEST_F(MigrateSnowflakeTest, AnIncrementalTableSyncsFromSnowflakeThroughTheUnloa
             std::vector<std::string>{"2298|5|2024-01-03 08:00:00.5"});
   const RunResult v = migrate({"verify", "--json"});
   EXPECT_EQ(v.exit_code, 0) << v.err << v.out;
+
+  // The same through the SQL API's result partitions (a small table): the window's condition is
+  // the same, nothing is unloaded.
+  write_migrations(migration(job_ + "_parts", target_ + "_b", ", small_table_rows: 1000000",
+                             "{ table: orders, chunk_by: id, mode: incremental, watermark: [updated_at], primary_key: [id], "
+                             "lookback: 2s }"));
+  const std::size_t unloads = submitted("COPY INTO @").size();
+  ASSERT_EQ(migrate({"run", "--json"}).exit_code, 0);
+  snow(fmt::format("UPDATE {} SET \"V\" = 'again', \"UPDATED_AT\" = '2024-01-04 00:00:00'::TIMESTAMP_NTZ WHERE \"ID\" = 5",
+                   sf_table("ORDERS")));
+  const RunResult parts = migrate({"run", "--json"});
+  ASSERT_EQ(parts.exit_code, 0) << parts.err << parts.out;
+  const json p2 = json_of(parts)["tables"][0];
+  EXPECT_EQ(p2["sync"], "sync");
+  EXPECT_EQ(p2["copied_rows"], 6);  // the 5 rows at the mark, and ID 5 past it
+  EXPECT_EQ(p2["updated_rows"], 1);
+  EXPECT_EQ(submitted("COPY INTO @").size(), unloads);
+  EXPECT_EQ(target_rows(fmt::format("SELECT v FROM {}_b.orders WHERE id = 5", target_)), std::vector<std::string>{"again"});
 }
 
 }  // namespace
