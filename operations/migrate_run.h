@@ -79,22 +79,6 @@ class MigrateRun {
   const Cancellation& cancel_;
 };
 
-// What `sluice migrate run --dry-run` would do, found by reading and comparing, writing nothing.
-struct MigrationPreview {
-  struct Table {
-    std::string source_table, target;
-    std::string kind;                  // full | append | initial (an incremental table's first copy) | sync
-    std::uint64_t rows = 0;            // the rows a run would read
-    std::uint64_t would_insert = 0, would_update = 0, would_delete = 0;
-    std::string mark_from, mark_to;    // a sync's window (JSON arrays; "" = unbounded)
-    std::string error;                 // the table could not be previewed (a value problem, ...)
-  };
-  std::string job;
-  std::vector<Table> tables;
-};
-MigrationPreview preview_migration(const Config& config, const MigrationSpec& job, const MigrateRun::SourceFactory& open_source,
-                                   const std::string& target_conninfo, const std::string& only_table, const Cancellation& cancel);
-
 // What the run-state tables say of a job's newest run (sluice migrate status).
 struct MigrationStatus {
   struct Table {

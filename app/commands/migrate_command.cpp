@@ -11,6 +11,7 @@
 #include "jobs/job_log_adapter.h"
 #include "operations/migrate_plan.h"
 #include "operations/migrate_run.h"
+#include "operations/migrate_sync.h"
 #include "operations/migrate_verify.h"
 #include "output/json_text.h"
 

@@ -370,8 +370,8 @@ TEST_F(MigrateSnowflakeTest, AnIncrementalTableSyncsFromSnowflakeThroughTheUnloa
   EXPECT_EQ(s2["mark"], json::array({"2024-01-03 08:00:00.500000000"}));
   bool lowered = false;
   for (const auto& st : submitted("COPY INTO @"))
-    lowered = lowered || st.find("'2024-01-02 00:00:00.123456000'::TIMESTAMP_NTZ(9)") == std::string::npos &&
-                             st.find("'2024-01-01 23:59:58.123456000'::TIMESTAMP_NTZ(9)") != std::string::npos;
+    lowered = lowered || (st.find("'2024-01-02 00:00:00.123456000'::TIMESTAMP_NTZ(9)") == std::string::npos &&
+                          st.find("'2024-01-01 23:59:58.123456000'::TIMESTAMP_NTZ(9)") != std::string::npos);
   EXPECT_TRUE(lowered) << "no unload read from the mark less the lookback";
   for (const auto& st : submitted("COPY INTO @")) EXPECT_NE(st.find("AT(STATEMENT => '"), std::string::npos) << st;
   EXPECT_EQ(target_rows(fmt::format("SELECT count(*), count(*) FILTER (WHERE v = 'changed'), max(updated_at) FROM {}.orders", target_)),
