@@ -25,7 +25,21 @@ std::unique_ptr<TableSource> open_source(ApplicationContext& ctx, const Migratio
 
 using nlohmann::json;
 
-std::string_view mode_name(MigrationMode m) { return m == MigrationMode::full ? "full" : "append"; }
+std::string_view mode_name(MigrationMode m) {
+  return m == MigrationMode::full ? "full" : m == MigrationMode::append ? "append" : "incremental";
+}
+
+// How a run writes the table, as plan says it.
+std::string mode_text(const PlannedTable& t) {
+  if (t.mode == MigrationMode::full) return "full: built apart, swapped in when complete";
+  const std::string watermark = fmt::format("{}", fmt::join(t.watermark, ", "));
+  if (t.mode == MigrationMode::append)
+    return t.synced() ? fmt::format("append: the rows past the mark of {} are added each run", watermark)
+                      : "append: rows are added chunk by chunk";
+  return fmt::format("incremental: copied whole once, then the rows at or past the mark of {} upserted by key{}{}", watermark,
+                     t.detect_deletes ? ", deletes detected" : "",
+                     t.lookback ? fmt::format(", lookback {}", *t.lookback) : "");
+}
 
 json plan_json(const MigrationPlan& p) {
   json tables = json::array();
@@ -46,6 +60,12 @@ json plan_json(const MigrationPlan& p) {
                       {"target_schema", t.target_schema},
                       {"target_table", t.target_table},
                       {"mode", mode_name(t.mode)},
+                      {"watermark", t.watermark},
+                      {"deletes", t.detect_deletes ? "detect" : "none"},
+                      {"null_watermark", t.null_watermark == NullWatermark::include ? "include"
+                                         : t.null_watermark == NullWatermark::skip  ? "skip"
+                                                                                    : "fail"},
+                      {"lookback", t.lookback ? json(*t.lookback) : json(nullptr)},
                       {"rows", t.rows_known ? json(t.rows) : json(nullptr)},
                       {"estimated_rows", t.rows},
                       {"chunk_by", t.chunk_by.empty() ? json(nullptr) : json(t.chunk_by)},
@@ -70,8 +90,7 @@ std::string plan_text(const MigrationPlan& p) {
   for (const auto& t : p.tables) {
     out += fmt::format("\n{} -> {}.{}  ({} rows{}, {}{}{})\n", t.source_table, t.target_schema, t.target_table,
                        t.rows_known ? grouped(t.rows) : "about " + grouped(t.rows), t.where.empty() ? "" : " where " + t.where,
-                       t.mode == MigrationMode::full ? "full: built apart, swapped in when complete"
-                                                     : "append: rows are added chunk by chunk",
+                       mode_text(t),
                        t.chunk_by.empty() ? "" : ", ranges by ", t.chunk_by);
     std::size_t wide_source = 6, wide_type = 11, wide_target = 6, wide_target_type = 11;
     for (const auto& c : t.columns) {

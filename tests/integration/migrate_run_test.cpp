@@ -367,6 +367,15 @@ TEST_F(MigrateRunTest, ASyncTakesTheRowsThatShareTheMarkAndRewritesOnlyWhatChang
   const auto cfg = config(fmt::format("  - {{ name: {}, source: legacy, schema: {}, chunk_rows: 4000, "
                                       "tables: [{{ table: orders, mode: incremental, watermark: [updated_at] }}] }}\n",
                                       job_, schema_));
+  const RunResult plan = run_sluice({"migrate", "plan", "--config", cfg.string(), "--json"}, env());
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  const auto pj = nlohmann::json::parse(plan.out)["tables"][0];
+  EXPECT_EQ(pj["mode"], "incremental");
+  EXPECT_EQ(pj["watermark"], nlohmann::json::array({"updated_at"}));
+  EXPECT_EQ(pj["primary_key"], nlohmann::json::array({"id"}));
+  EXPECT_NE(run_sluice({"migrate", "plan", "--config", cfg.string()}, env())
+                .out.find("incremental: copied whole once, then the rows at or past the mark of updated_at upserted by key"),
+            std::string::npos);
   const RunResult first = migrate(cfg);
   ASSERT_EQ(first.exit_code, 0) << first.err << first.out;
   const auto f = nlohmann::json::parse(first.out)["tables"][0];
