@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS sluice_migrate.marks (
   job text NOT NULL, source_table text NOT NULL, target_schema text NOT NULL, target_table text NOT NULL,
   watermark text NOT NULL, mark text, run_id bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (job, source_table));
+ALTER TABLE sluice_migrate.marks ADD COLUMN IF NOT EXISTS basis text;
 )sql";
 
 std::string relation(const std::string& schema, const std::string& table) {
@@ -302,13 +303,7 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
                             {run, t.source_table});
     // An incremental table is copied whole until a run has left its mark, then synced; what this
     // run does with it was decided when it planned the table.
-    std::optional<nlohmann::json> mark;  // the mark the last sync left (an array; null: none yet)
-    if (t.synced()) {
-      auto m = conn.query("SELECT watermark, coalesce(mark, 'null') FROM sluice_migrate.marks WHERE job = $1 AND source_table = $2",
-                          {job_.name, t.source_table});
-      if (m.rows() > 0 && nlohmann::json::parse(std::string(m.get(0, 0))) == nlohmann::json(t.watermark))
-        mark = nlohmann::json::parse(std::string(m.get(0, 1)));
-    }
+    const std::optional<nlohmann::json> mark = t.synced() ? last_mark(conn, job_.name, t) : std::nullopt;
     Writing writing = t.mode == MigrationMode::full ? Writing::replace : Writing::append;
     if (t.mode == MigrationMode::incremental) writing = mark ? Writing::upsert : Writing::replace;
     if (state.rows() > 0)
@@ -566,11 +561,7 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
           std::optional<std::string> new_mark;
           if (!w.to.empty()) new_mark = nlohmann::json(w.to).dump();
           else if (mark && !mark->is_null()) new_mark = mark->dump();
-          conn.query("INSERT INTO sluice_migrate.marks (job, source_table, target_schema, target_table, watermark, mark, run_id) "
-                     "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (job, source_table) DO UPDATE SET target_schema = "
-                     "EXCLUDED.target_schema, target_table = EXCLUDED.target_table, watermark = EXCLUDED.watermark, "
-                     "mark = EXCLUDED.mark, run_id = EXCLUDED.run_id, updated_at = now()",
-                     {job_.name, t.source_table, t.target_schema, t.target_table, nlohmann::json(t.watermark).dump(), new_mark, run});
+          record_mark(conn, job_.name, t, new_mark, run);
           out.mark = new_mark.value_or("");
         }
         conn.exec("COMMIT");

@@ -16,6 +16,30 @@
 
 namespace sluice {
 
+namespace {
+// What a mark is a mark of: the rows it counts from are those of this watermark, filter and target.
+std::string mark_basis(const PlannedTable& t) {
+  return nlohmann::json({{"watermark", t.watermark}, {"where", t.where}, {"target", t.target_schema + "." + t.target_table}}).dump();
+}
+}  // namespace
+
+std::optional<nlohmann::json> last_mark(pg::Connection& conn, const std::string& job, const PlannedTable& t) {
+  if (conn.query("SELECT to_regclass('sluice_migrate.marks') IS NOT NULL").get(0, 0) != "t") return std::nullopt;
+  auto m = conn.query("SELECT coalesce(basis, ''), coalesce(mark, 'null') FROM sluice_migrate.marks WHERE job = $1 AND source_table = $2",
+                      {job, t.source_table});
+  if (m.rows() == 0 || m.get(0, 0) != mark_basis(t)) return std::nullopt;
+  return nlohmann::json::parse(std::string(m.get(0, 1)));
+}
+
+void record_mark(pg::Connection& conn, const std::string& job, const PlannedTable& t, const std::optional<std::string>& mark,
+                 const std::string& run) {
+  conn.query("INSERT INTO sluice_migrate.marks (job, source_table, target_schema, target_table, watermark, mark, run_id, basis) "
+             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (job, source_table) DO UPDATE SET target_schema = "
+             "EXCLUDED.target_schema, target_table = EXCLUDED.target_table, watermark = EXCLUDED.watermark, "
+             "mark = EXCLUDED.mark, run_id = EXCLUDED.run_id, basis = EXCLUDED.basis, updated_at = now()",
+             {job, t.source_table, t.target_schema, t.target_table, nlohmann::json(t.watermark).dump(), mark, run, mark_basis(t)});
+}
+
 nlohmann::json window_json(const WatermarkWindow& w) {
   return {{"columns", w.columns}, {"from", w.from}, {"to", w.to}, {"from_inclusive", w.from_inclusive},
           {"with_nulls", w.with_nulls}};
@@ -185,20 +209,13 @@ MigrationPreview preview_migration(const Config& config, const MigrationSpec& jo
                       "Change the config (sluice migrate plan shows the problems), then run again.");
   }
   pg::Connection conn = pg::Connection::open(target_conninfo, "sluice migrate run --dry-run");
-  const bool has_marks = conn.query("SELECT to_regclass('sluice_migrate.marks') IS NOT NULL").get(0, 0) == "t";
   for (const PlannedTable& t : plan.tables) {
     MigrationPreview::Table p;
     p.source_table = t.source_table;
     p.target = t.target_schema + "." + t.target_table;
     const std::string target = pg::qualified(t.target_schema, t.target_table);
     const bool target_exists = conn.query("SELECT to_regclass($1) IS NOT NULL", {target}).get(0, 0) == "t";
-    std::optional<nlohmann::json> mark;
-    if (t.synced() && has_marks) {
-      auto m = conn.query("SELECT watermark, coalesce(mark, 'null') FROM sluice_migrate.marks WHERE job = $1 AND source_table = $2",
-                          {job.name, t.source_table});
-      if (m.rows() > 0 && nlohmann::json::parse(std::string(m.get(0, 0))) == nlohmann::json(t.watermark))
-        mark = nlohmann::json::parse(std::string(m.get(0, 1)));
-    }
+    const std::optional<nlohmann::json> mark = t.synced() ? last_mark(conn, job.name, t) : std::nullopt;
     const bool sync = t.mode == MigrationMode::incremental && mark && target_exists;
     p.kind = t.mode == MigrationMode::full ? "full" : t.mode == MigrationMode::append ? "append" : sync ? "sync" : "initial";
     try {

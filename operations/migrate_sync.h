@@ -19,6 +19,14 @@
 
 namespace sluice {
 
+// The mark the last run of `job` left for `table` (a JSON array of the watermark's values, or null
+// when the table had none yet), while it still means something: kept for the same watermark, filter
+// (where) and target table; nullopt when there is none, and the table is copied whole again.
+std::optional<nlohmann::json> last_mark(pg::Connection& conn, const std::string& job, const PlannedTable& table);
+// Records `mark` (nullopt: none yet) as `table`'s, by `run`, in the transaction open on `conn`.
+void record_mark(pg::Connection& conn, const std::string& job, const PlannedTable& table,
+                 const std::optional<std::string>& mark, const std::string& run);
+
 // A window as the run-state tables keep it (sluice_migrate.tables.window_json), and back.
 nlohmann::json window_json(const WatermarkWindow& window);
 WatermarkWindow window_of(const nlohmann::json& json);

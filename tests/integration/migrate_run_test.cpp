@@ -569,6 +569,24 @@ TEST_F(MigrateRunTest, AnAppendByWatermarkAddsOnlyTheRowsPastTheMark) {
   EXPECT_EQ(one(fmt::format("SELECT string_agg(at || msg, ',' ORDER BY at) FROM {}.log", schema_)), "1a,2b,3c,4d,5e");
 }
 
+// A mark counts rows of one watermark, filter and target: change one and the table is copied whole
+// again (rows the new filter takes may lie anywhere below the old mark).
+TEST_F(MigrateRunTest, AMarkIsForgottenWhenTheFilterChanges) {
+  sqlite("CREATE TABLE t (id INTEGER PRIMARY KEY, kind TEXT, w INTEGER);"
+         "INSERT INTO t VALUES (1, 'a', 1), (2, 'b', 2), (3, 'a', 3);");
+  const auto with_where = [&](const std::string& where) {
+    return config(fmt::format("  - {{ name: {}, source: legacy, schema: {}, tables: [{{ table: t, mode: incremental, "
+                              "watermark: [w]{} }}] }}\n",
+                              job_, schema_, where));
+  };
+  ASSERT_EQ(migrate(with_where(", where: \"kind = 'a'\"")).exit_code, 0);
+  EXPECT_EQ(one(fmt::format("SELECT string_agg(id::text, ',' ORDER BY id) FROM {}.t", schema_)), "1,3");
+  const RunResult r = migrate(with_where(""));
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["tables"][0]["sync"], "initial");
+  EXPECT_EQ(one(fmt::format("SELECT string_agg(id::text, ',' ORDER BY id) FROM {}.t", schema_)), "1,2,3");
+}
+
 TEST_F(MigrateRunTest, IncrementalModeRefusesATableWithoutAKey) {
   sqlite("CREATE TABLE log (at INTEGER, msg TEXT); INSERT INTO log VALUES (1, 'x');");
   const auto cfg = config(fmt::format("  - {{ name: {}, source: legacy, schema: {}, "
