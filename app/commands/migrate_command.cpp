@@ -321,7 +321,13 @@ std::vector<std::string> migration_sync_marks(ApplicationContext& ctx, const std
     lines.push_back(fmt::format("  {}: the embedded PostgreSQL is not running, so their marks cannot be read", fmt::join(synced, ", ")));
     return lines;
   }
-  const MigrationStatus s = migration_status(ctx.postgres_conninfo(target), job.name);
+  // The menu's backend thread waits for this: a target that does not answer must not hold it long.
+  std::string conninfo = ctx.postgres_conninfo(target);
+  if (conninfo.starts_with("postgres://") || conninfo.starts_with("postgresql://"))
+    conninfo += conninfo.find('?') == std::string::npos ? "?connect_timeout=5" : "&connect_timeout=5";
+  else
+    conninfo += " connect_timeout=5";
+  const MigrationStatus s = migration_status(conninfo, job.name);
   for (const auto& m : s.marks)
     lines.push_back(fmt::format("  {} -> {}: {} at {} (run {}, {})", m.source_table, m.target, fmt::join(m.watermark, ", "),
                                 m.mark.empty() ? "none yet" : m.mark, m.run_id, m.updated_at));
