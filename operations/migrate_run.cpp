@@ -517,6 +517,7 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
     if (table_error.empty() && all_done) {
       try {
         if (writing == Writing::upsert && t.detect_deletes) {
+          progress_.note(fmt::format("{}: comparing keys with the source to find rows deleted there", t.source_table));
           delete_missing_keys(*planning_source, conn, t, planned.source, plan.chunk_rows, run, false, cancel_);
           out.deleted_rows = static_cast<std::uint64_t>(
               conn.query("SELECT coalesce(deleted_rows, 0) FROM sluice_migrate.tables WHERE run_id = $1 AND source_table = $2",
