@@ -130,6 +130,15 @@ RangeFingerprint fingerprint_of(const pg::Result& result) {
   return out;
 }
 
+void require_runnable(const MigrationPlan& plan) {
+  if (plan.runnable()) return;
+  std::string problems;
+  for (const auto& t : plan.tables)
+    for (const auto& p : t.problems) problems += fmt::format("{}{}: {}", problems.empty() ? "" : "\n", t.source_table, p);
+  throw usage_error(fmt::format("migration \"{}\" cannot run as configured", plan.job), problems,
+                    "Change the config (sluice migrate plan shows the problems), then run again.");
+}
+
 const MigrationSpec& find_migration(const Config& config, const std::string& name) {
   std::vector<std::string> names;
   for (const auto& m : config.migrations) names.push_back(m.name);

@@ -59,6 +59,9 @@ struct MigrationPlan {
   bool runnable() const;  // no table has problems
 };
 
+// Throws the usage error (exit 2) that lists every table's problems, when the plan has any.
+void require_runnable(const MigrationPlan& plan);
+
 // Opens a migration's source: SQLite read-only, PostgreSQL through `postgres_conninfo`, Snowflake
 // over the SQL API and its stage (`cancel` stops its statements).
 std::unique_ptr<TableSource> open_table_source(const Config& config, const MigrationSpec& job,

@@ -198,13 +198,7 @@ MigrateRunResult MigrateRun::run(const MigrateRunRequest& req) {
   MigrateRunResult result;
   std::unique_ptr<TableSource> planning_source = open_source_();
   const MigrationPlan plan = plan_migration(config_, job_, *planning_source, req.only_table, PlanReading::types_only);
-  if (!plan.runnable()) {
-    std::string problems;
-    for (const auto& t : plan.tables)
-      for (const auto& p : t.problems) problems += fmt::format("{}{}: {}", problems.empty() ? "" : "\n", t.source_table, p);
-    throw usage_error(fmt::format("migration \"{}\" cannot run as configured", job_.name), problems,
-                      "Change the config (sluice migrate plan shows the problems), then run again.");
-  }
+  require_runnable(plan);
   const std::string hash = migration_config_hash(plan);
   const std::string conninfo = target_conninfo_();
   pg::Connection conn = pg::Connection::open(conninfo, "sluice migrate");

@@ -201,13 +201,7 @@ MigrationPreview preview_migration(const Config& config, const MigrationSpec& jo
   out.job = job.name;
   std::unique_ptr<TableSource> source = open_source();
   const MigrationPlan plan = plan_migration(config, job, *source, only_table, PlanReading::types_only);
-  if (!plan.runnable()) {
-    std::string problems;
-    for (const auto& t : plan.tables)
-      for (const auto& p : t.problems) problems += fmt::format("{}{}: {}", problems.empty() ? "" : "\n", t.source_table, p);
-    throw usage_error(fmt::format("migration \"{}\" cannot run as configured", job.name), problems,
-                      "Change the config (sluice migrate plan shows the problems), then run again.");
-  }
+  require_runnable(plan);
   pg::Connection conn = pg::Connection::open(target_conninfo, "sluice migrate run --dry-run");
   for (const PlannedTable& t : plan.tables) {
     MigrationPreview::Table p;
