@@ -25,7 +25,10 @@ std::string mark_basis(const PlannedTable& t) {
 
 std::optional<nlohmann::json> last_mark(pg::Connection& conn, const std::string& job, const PlannedTable& t) {
   if (conn.query("SELECT to_regclass('sluice_migrate.marks') IS NOT NULL").get(0, 0) != "t") return std::nullopt;
-  auto m = conn.query("SELECT coalesce(basis, ''), coalesce(mark, 'null') FROM sluice_migrate.marks WHERE job = $1 AND source_table = $2",
+  // (basis read through to_jsonb: a dry run creates nothing, and a marks table an older sluice made
+  // has no such column until a run adds it)
+  auto m = conn.query("SELECT coalesce(to_jsonb(m) ->> 'basis', ''), coalesce(mark, 'null') FROM sluice_migrate.marks m "
+                      "WHERE job = $1 AND source_table = $2",
                       {job, t.source_table});
   if (m.rows() == 0 || m.get(0, 0) != mark_basis(t)) return std::nullopt;
   return nlohmann::json::parse(std::string(m.get(0, 1)));

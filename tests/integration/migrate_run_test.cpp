@@ -585,6 +585,15 @@ TEST_F(MigrateRunTest, AMarkIsForgottenWhenTheFilterChanges) {
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   EXPECT_EQ(nlohmann::json::parse(r.out)["tables"][0]["sync"], "initial");
   EXPECT_EQ(one(fmt::format("SELECT string_agg(id::text, ',' ORDER BY id) FROM {}.t", schema_)), "1,2,3");
+
+  // Run-state tables an older sluice made (marks without their basis): a dry run, which creates
+  // nothing, still reads them, and trusts no mark it cannot tie to its filter; a run adds the column.
+  conn_.exec("ALTER TABLE sluice_migrate.marks DROP COLUMN basis");
+  const RunResult dry = migrate(with_where(""), {"--dry-run"});
+  ASSERT_EQ(dry.exit_code, 0) << dry.err << dry.out;
+  EXPECT_EQ(nlohmann::json::parse(dry.out)["tables"][0]["kind"], "initial");
+  ASSERT_EQ(migrate(with_where("")).exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(migrate(with_where("")).out)["tables"][0]["sync"], "sync");
 }
 
 TEST_F(MigrateRunTest, IncrementalModeRefusesATableWithoutAKey) {
